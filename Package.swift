@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "tfy",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tfy", targets: ["tfy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libyaml, from Debian's libyaml-dev.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        // Pure model: values, diagnostics, schemas. No I/O.
+        .target(name: "TFYCore"),
+        // YAML → configuration → evaluated values.
+        .target(name: "TFYConfig", dependencies: ["CYAML", "TFYCore"]),
+        // Text and JSON renderings of diagnostics (and, later, plans).
+        .target(name: "TFYRender", dependencies: ["TFYCore"]),
+        // The command-line interface as a library, so tests can drive it.
+        .target(
+            name: "TFYCommands",
+            dependencies: [
+                "TFYCore", "TFYConfig", "TFYRender",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "tfy", dependencies: ["TFYCommands"]),
+        .testTarget(name: "TFYCoreTests", dependencies: ["TFYCore"]),
+        .testTarget(
+            name: "TFYConfigTests",
+            dependencies: ["TFYConfig", "TFYCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore"]),
+    ]
+)

@@ -1,0 +1,41 @@
+import Foundation
+
+/// What a command may touch of the outside world: its output streams, the environment and the
+/// working directory. The executable passes the real ones; tests pass their own.
+public final class CommandContext: @unchecked Sendable {
+    public var environment: [String: String]
+    public var workingDirectory: String
+    /// Whether standard output is a terminal (colour, prompts).
+    public var isTerminal: Bool
+    /// The raw arguments, for what argument parsing loses (the relative order of -var and -var-file).
+    public var arguments: [String] = []
+    private let writeOut: (String) -> Void
+    private let writeErr: (String) -> Void
+
+    public init(environment: [String: String], workingDirectory: String, isTerminal: Bool,
+                out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.isTerminal = isTerminal
+        self.writeOut = out
+        self.writeErr = err
+    }
+
+    public func out(_ text: String) { writeOut(text) }
+    public func err(_ text: String) { writeErr(text) }
+
+    /// The process's real streams and environment.
+    public static func standard() -> CommandContext {
+        CommandContext(
+            environment: ProcessInfo.processInfo.environment,
+            workingDirectory: FileManager.default.currentDirectoryPath,
+            isTerminal: isatty(STDOUT_FILENO) == 1,
+            out: { FileHandle.standardOutput.write(Data($0.utf8)) },
+            err: { FileHandle.standardError.write(Data($0.utf8)) })
+    }
+
+    /// Resolves a path the user gave against the working directory.
+    func path(_ given: String) -> String {
+        given.hasPrefix("/") ? given : (workingDirectory as NSString).appendingPathComponent(given)
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import TFYCore
+
+/// The `tfy` command line: argument parsing, then one operation per subcommand.
+public struct TFY: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "tfy",
+        abstract: "Plan and apply EC2 clusters from YAML configuration.",
+        subcommands: [ValidateCommand.self, VersionCommand.self])
+
+    @Flag(name: [.customLong("version"), .customLong("version", withSingleDash: true)], help: "Print the tfy version.")
+    var version = false
+
+    public init() {}
+}
+
+/// A subcommand that runs against a `CommandContext` and returns its exit status.
+protocol ContextCommand {
+    func execute(in context: CommandContext) -> Int32
+}
+
+extension TFY: ContextCommand {
+    func execute(in context: CommandContext) -> Int32 {
+        if version {
+            context.out(VersionCommand.text)
+            return 0
+        }
+        context.out(TFY.helpMessage() + "\n")
+        return 0
+    }
+}
+
+/// Runs tfy with `arguments` (without the program name). Every failure, usage errors included,
+/// exits 1, as Terraform's do; help exits 0.
+public enum TFYCommandLine {
+    public static func run(_ arguments: [String], context: CommandContext) -> Int32 {
+        context.arguments = arguments
+        do {
+            let command = try TFY.parseAsRoot(arguments)
+            guard let runnable = command as? ContextCommand else {
+                context.out(TFY.helpMessage(for: type(of: command)) + "\n")
+                return 0
+            }
+            return runnable.execute(in: context)
+        } catch {
+            let message = TFY.fullMessage(for: error)
+            if TFY.exitCode(for: error) == .success {
+                context.out(message + "\n")
+                return 0
+            }
+            context.err(message + "\n")
+            return 1
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+import TFYCore
+
+struct VersionCommand: ParsableCommand, ContextCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the tfy version.")
+
+    static var text: String { "tfy v\(TFYVersion.current)\n" }
+
+    func execute(in context: CommandContext) -> Int32 {
+        context.out(Self.text)
+        return 0
+    }
+}

@@ -1,0 +1,103 @@
+import TFYCore
+
+/// A configuration directory, decoded: every block with its expressions, not yet evaluated.
+public struct Configuration: Sendable {
+    public var directory: String
+    /// The stack name: `stack:` in a file, or the directory's name.
+    public var stack: String
+    public var variables: [String: VariableDeclaration] = [:]
+    public var locals: [String: LocalValue] = [:]
+    public var providers: [String: BlockBody] = [:]
+    /// Sorted by address.
+    public var resources: [ResourceBlock] = []
+    public var outputs: [String: OutputDeclaration] = [:]
+    public var backend: BackendBlock?
+    public var sources: SourceFiles = [:]
+
+    public func resource(_ address: String) -> ResourceBlock? {
+        resources.first { $0.address == address }
+    }
+}
+
+/// `variable: {NAME: {...}}`.
+public struct VariableDeclaration: Sendable {
+    public var name: String
+    public var location: SourceLocation
+    public var type: ValueType?
+    public var defaultValue: Value?
+    public var description: String?
+    public var sensitive = false
+    public var nullable = true
+    public var validations: [ValidationRule] = []
+
+    public var isRequired: Bool { defaultValue == nil }
+}
+
+/// A `validation` rule of a variable: a condition that must hold, and the message when it does not.
+public struct ValidationRule: Sendable {
+    public var condition: Expression
+    public var errorMessage: String
+    public var location: SourceLocation
+}
+
+public struct LocalValue: Sendable {
+    public var name: String
+    public var expression: Expression
+    public var location: SourceLocation
+}
+
+/// An attribute as written: its expression and where its key stands.
+public struct AttributeExpression: Sendable {
+    public var expression: Expression
+    public var keyLocation: SourceLocation
+}
+
+/// The attributes of a block (provider, backend), by name.
+public struct BlockBody: Sendable {
+    public var name: String
+    public var location: SourceLocation
+    public var attributes: [String: AttributeExpression]
+}
+
+public struct BackendBlock: Sendable {
+    public var type: String
+    public var body: BlockBody
+}
+
+/// `resource: {TYPE: {NAME: {...}}}`.
+public struct ResourceBlock: Sendable {
+    public var type: String
+    public var name: String
+    public var location: SourceLocation
+    public var count: Expression?
+    public var dependsOn: [DependsOnEntry] = []
+    public var lifecycle = Lifecycle()
+    public var attributes: [String: AttributeExpression] = [:]
+
+    public var address: String { "\(type).\(name)" }
+    public var schema: ResourceSchema? { Schemas.resources[type] }
+}
+
+public struct DependsOnEntry: Sendable {
+    /// `type.name` of the resource depended on.
+    public var address: String
+    public var location: SourceLocation
+}
+
+public struct Lifecycle: Sendable, Hashable {
+    public var preventDestroy = false
+    public var createBeforeDestroy = false
+    /// Attribute names whose changes are ignored; `all` ignores every attribute.
+    public var ignoreChanges: [String] = []
+    public var ignoreAllChanges = false
+}
+
+/// `output: {NAME: {value: ..., sensitive: ..., description: ...}}`.
+public struct OutputDeclaration: Sendable {
+    public var name: String
+    public var location: SourceLocation
+    public var value: Expression
+    public var description: String?
+    public var sensitive = false
+    public var dependsOn: [DependsOnEntry] = []
+}

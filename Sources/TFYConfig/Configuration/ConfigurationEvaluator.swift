@@ -1,0 +1,309 @@
+import TFYCore
+
+/// Evaluates a decoded configuration: checks every reference, orders locals, resources and
+/// outputs by their references (reporting cycles), expands `count`, and conforms every resource
+/// instance to its schema.
+public struct ConfigurationEvaluator: Sendable {
+    /// Most instances one resource may have.
+    public static let countLimit = 100_000
+
+    public var files: FileReader
+
+    public init(files: FileReader = FileReader()) { self.files = files }
+
+    public func evaluate(_ configuration: Configuration, variables: [String: Value], variableLocations: [String: SourceLocation] = [:]) -> (EvaluatedConfiguration, Diagnostics) {
+        var run = EvaluationRun(configuration: configuration, files: files)
+        run.scope.variables = variables
+        run.checkValidations(variableLocations: variableLocations)
+        run.buildGraph()
+        run.evaluateInOrder()
+        var unique = Set<Diagnostic>()
+        let diagnostics = Diagnostics(run.diagnostics.items.filter { unique.insert($0).inserted })
+        let evaluated = EvaluatedConfiguration(
+            configuration: configuration, variables: variables, locals: run.scope.locals,
+            resources: configuration.resources.compactMap { run.resources[$0.address] }, outputs: run.outputs)
+        return (evaluated, diagnostics)
+    }
+}
+
+private struct EvaluationRun {
+    let configuration: Configuration
+    let checker: ReferenceChecker
+    var scope = EvaluationScope()
+    var diagnostics = Diagnostics()
+    /// Node → the nodes it references (`local.x`, `type.name`, `output.x`), in source order.
+    var edges: [String: [String]] = [:]
+    /// Node → where it is declared.
+    var declared: [String: SourceLocation] = [:]
+    var failed = Set<String>()
+    var resources: [String: EvaluatedResource] = [:]
+    var outputs: [String: Value] = [:]
+
+    init(configuration: Configuration, files: FileReader) {
+        self.configuration = configuration
+        checker = ReferenceChecker(configuration: configuration)
+        scope.moduleDirectory = configuration.directory
+        scope.files = files
+        scope.resourceTypes = Set(Schemas.resources.keys)
+    }
+
+    // MARK: Variables
+
+    mutating func checkValidations(variableLocations: [String: SourceLocation]) {
+        let evaluator = Evaluator(scope: scope)
+        for name in configuration.variables.keys.sorted() {
+            let declaration = configuration.variables[name]!
+            for rule in declaration.validations {
+                var ok = true
+                for reference in ReferenceChecker.references(in: rule.condition) {
+                    switch reference.subject {
+                    case .variable:
+                        if case .failure(let d) = checker.check(reference, address: nil) { diagnostics.append(d); ok = false }
+                    default:
+                        diagnostics.append(.error("Invalid reference in variable validation", detail: "A validation condition can refer only to input variables.", at: reference.location))
+                        ok = false
+                    }
+                }
+                guard ok else { continue }
+                do {
+                    let (result, _) = try evaluator.evaluate(rule.condition).unmarked
+                    switch result {
+                    case .bool(false):
+                        diagnostics.append(.error("Invalid value for variable", detail: "\(rule.errorMessage)\n\nThis was checked by the validation rule at \(rule.location).", at: variableLocations[name] ?? rule.condition.location))
+                    case .bool(true), .unknown:
+                        break
+                    default:
+                        diagnostics.append(.error("Invalid validation condition", detail: "The condition must be true or false, not \(result.kindDescription).", at: rule.condition.location))
+                    }
+                } catch let error as EvaluationError {
+                    diagnostics.append(error.diagnostic)
+                } catch {}
+            }
+        }
+    }
+
+    // MARK: Graph
+
+    mutating func addNode(_ node: String, at location: SourceLocation, expressions: [Expression], dependsOn: [DependsOnEntry], address: String?) {
+        declared[node] = location
+        var targets: [String] = []
+        for expression in expressions {
+            for reference in ReferenceChecker.references(in: expression) {
+                switch checker.check(reference, address: address) {
+                case .success(let target?): if !targets.contains(target) { targets.append(target) }
+                case .success(nil): break
+                case .failure(let diagnostic):
+                    diagnostics.append(diagnostic)
+                    failed.insert(node)
+                }
+            }
+        }
+        for entry in dependsOn where !targets.contains(entry.address) && checker.resourceBlocks[entry.address] != nil {
+            targets.append(entry.address)
+        }
+        edges[node] = targets
+    }
+
+    mutating func buildGraph() {
+        for name in configuration.locals.keys.sorted() {
+            let local = configuration.locals[name]!
+            addNode("local.\(name)", at: local.location, expressions: [local.expression], dependsOn: [], address: nil)
+        }
+        for block in configuration.resources {
+            let expressions = [block.count].compactMap { $0 } + block.attributes.keys.sorted().map { block.attributes[$0]!.expression }
+            addNode(block.address, at: block.location, expressions: expressions, dependsOn: block.dependsOn, address: block.address)
+        }
+        for name in configuration.outputs.keys.sorted() {
+            let output = configuration.outputs[name]!
+            addNode("output.\(name)", at: output.location, expressions: [output.value], dependsOn: output.dependsOn, address: "output.\(name)")
+        }
+    }
+
+    /// Nodes in dependency order; every cycle is reported once and its nodes marked failed.
+    mutating func order() -> [String] {
+        enum Mark { case visiting, done }
+        var marks: [String: Mark] = [:]
+        var ordered: [String] = []
+        var reported = Set<Set<String>>()
+        // Iterative depth-first search, so a long chain of locals cannot overflow the stack.
+        for root in edges.keys.sorted() where marks[root] == nil {
+            var stack: [(node: String, next: Int)] = [(root, 0)]
+            marks[root] = .visiting
+            while let top = stack.last {
+                let targets = edges[top.node] ?? []
+                if top.next < targets.count {
+                    stack[stack.count - 1].next += 1
+                    let target = targets[top.next]
+                    switch marks[target] {
+                    case nil:
+                        marks[target] = .visiting
+                        stack.append((target, 0))
+                    case .visiting?:
+                        let path = stack.map(\.node)
+                        let cycle = Array(path[(path.lastIndex(of: target) ?? 0)...])
+                        if reported.insert(Set(cycle)).inserted { reportCycle(cycle) }
+                    case .done?:
+                        break
+                    }
+                } else {
+                    marks[top.node] = .done
+                    ordered.append(top.node)
+                    stack.removeLast()
+                }
+            }
+        }
+        return ordered
+    }
+
+    mutating func reportCycle(_ cycle: [String]) {
+        failed.formUnion(cycle)
+        let first = cycle.min { (declared[$0]?.line ?? 0, $0) < (declared[$1]?.line ?? 0, $1) } ?? cycle[0]
+        let start = cycle.firstIndex(of: first) ?? 0
+        let rotated = Array(cycle[start...] + cycle[..<start]) + [first]
+        let detail = cycle.count == 1
+            ? "\(first) refers to itself."
+            : "These values refer to each other in a loop: \(rotated.joined(separator: " → ")). Break the loop by removing one of these references."
+        diagnostics.append(.error("Reference cycle", detail: detail, at: declared[first], address: first.hasPrefix("local.") ? nil : first))
+    }
+
+    // MARK: Evaluation
+
+    mutating func evaluateInOrder() {
+        for node in order() {
+            if node.hasPrefix("local.") {
+                let name = String(node.dropFirst(6))
+                scope.locals[name] = failed.contains(node) ? .unknown : evaluate(configuration.locals[name]!.expression, node: node)
+            } else if node.hasPrefix("output.") {
+                evaluateOutput(String(node.dropFirst(7)))
+            } else if let block = checker.resourceBlocks[node] {
+                evaluateResource(block)
+            }
+        }
+    }
+
+    mutating func evaluate(_ expression: Expression, node: String, scope custom: EvaluationScope? = nil, address: String? = nil) -> Value {
+        do {
+            return try Evaluator(scope: custom ?? scope).evaluate(expression)
+        } catch let error as EvaluationError {
+            var diagnostic = error.diagnostic
+            diagnostic.address = diagnostic.address ?? address
+            diagnostics.append(diagnostic)
+            failed.insert(node)
+            return .unknown
+        } catch {
+            failed.insert(node)
+            return .unknown
+        }
+    }
+
+    /// Resource addresses a node depends on, through locals, transitively.
+    func resourceDependencies(of node: String) -> [String] {
+        var seen = Set<String>()
+        var result = Set<String>()
+        var queue = edges[node] ?? []
+        while let next = queue.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            if next.hasPrefix("local.") { queue.append(contentsOf: edges[next] ?? []) } else { result.insert(next) }
+        }
+        return result.sorted()
+    }
+
+    mutating func evaluateCount(_ block: ResourceBlock) -> (count: Int?, known: Bool) {
+        guard let expression = block.count else { return (nil, true) }
+        let value = evaluate(expression, node: block.address, address: block.address)
+        func invalid(_ detail: String) -> (Int?, Bool) {
+            diagnostics.append(.error("Invalid count argument", detail: detail, at: expression.location, address: block.address))
+            return (nil, false)
+        }
+        if value.isSensitive { return invalid("Sensitive values, or values derived from sensitive values, cannot be used as count arguments.") }
+        switch value {
+        case .unknown:
+            return (nil, false)
+        case .null:
+            return invalid("The given \"count\" argument value is null. A whole number is required.")
+        default:
+            guard let number = ValueType.number.convert(value).successValue?.numberValue else {
+                return invalid("The given \"count\" argument value is unsuitable: a number is required, not \(value.kindDescription).")
+            }
+            guard let whole = Value.wholeNumber(number) else {
+                return invalid("The given \"count\" argument value is unsuitable: must be a whole number, not \(Value.format(number: number)).")
+            }
+            guard whole >= 0 else {
+                return invalid("The given \"count\" argument value is unsuitable: must be greater than or equal to zero, not \(whole).")
+            }
+            guard whole <= ConfigurationEvaluator.countLimit else {
+                return invalid("The given \"count\" argument value is unsuitable: must be at most \(ConfigurationEvaluator.countLimit), not \(whole).")
+            }
+            return (whole, true)
+        }
+    }
+
+    mutating func evaluateResource(_ block: ResourceBlock) {
+        let node = block.address
+        let dependencies = resourceDependencies(of: node)
+        guard let schema = block.schema, !failed.contains(node) else {
+            resources[node] = EvaluatedResource(block: block, count: nil, countIsKnown: false, instances: [], dependencies: dependencies)
+            scope.resources[node] = .unknown
+            return
+        }
+        let (count, known) = evaluateCount(block)
+        guard known else {
+            resources[node] = EvaluatedResource(block: block, count: nil, countIsKnown: false, instances: [], dependencies: dependencies)
+            scope.resources[node] = .unknown
+            return
+        }
+        let indices: [Int?] = count.map { Array(0..<$0) } ?? [nil]
+        var instances: [ResourceInstance] = []
+        instances.reserveCapacity(indices.count)
+        let names = block.attributes.keys.sorted().filter { $0 != "connection" }
+        for index in indices {
+            let address = ResourceAddress(type: block.type, name: block.name, index: index)
+            let label = address.description
+            var instanceScope = scope
+            instanceScope.countIndex = index
+            var values: [String: Value] = [:]
+            for name in names {
+                values[name] = evaluate(block.attributes[name]!.expression, node: node, scope: instanceScope, address: label)
+            }
+            if let connection = block.attributes["connection"] {
+                var selfObject = values
+                for (key, attribute) in schema.body.attributes where selfObject[key] == nil && key != "connection" {
+                    selfObject[key] = SchemaConformance.fill(attribute)
+                }
+                instanceScope.selfValue = .map(selfObject)
+                values["connection"] = evaluate(connection.expression, node: node, scope: instanceScope, address: label)
+            }
+            do {
+                let attributes = try SchemaConformance.conformBody(values, schema.body, expressions: block.attributes, address: label, location: block.location)
+                instances.append(ResourceInstance(address: address, attributes: attributes))
+            } catch let failure as SchemaConformance.Failure {
+                diagnostics.append(failure.diagnostic)
+                failed.insert(node)
+            } catch {
+                failed.insert(node)
+            }
+        }
+        resources[node] = EvaluatedResource(block: block, count: count, countIsKnown: true, instances: instances, dependencies: dependencies)
+        if failed.contains(node) {
+            scope.resources[node] = .unknown
+        } else if count != nil {
+            scope.resources[node] = .list(instances.map { .map($0.attributes) })
+        } else {
+            scope.resources[node] = instances.first.map { .map($0.attributes) } ?? .unknown
+        }
+    }
+
+    mutating func evaluateOutput(_ name: String) {
+        let output = configuration.outputs[name]!
+        let node = "output.\(name)"
+        guard !failed.contains(node) else {
+            outputs[name] = .unknown
+            return
+        }
+        let value = evaluate(output.value, node: node, address: node)
+        if value.containsSensitive, !output.sensitive {
+            diagnostics.append(.error("Output refers to sensitive values", detail: "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, tfy requires that any output containing sensitive data be explicitly marked as sensitive, to confirm your intent. If you do intend to export this data, add \"sensitive: true\" to output \(Value.quoted(name)).", at: output.value.location, address: node))
+        }
+        outputs[name] = value.marked(output.sensitive)
+    }
+}

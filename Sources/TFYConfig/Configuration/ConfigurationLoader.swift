@@ -1,0 +1,504 @@
+import Foundation
+import TFYCore
+
+/// Reads every `*.yml`/`*.yaml` file of a directory and decodes the merged configuration,
+/// collecting every error with its location.
+public struct ConfigurationLoader: Sendable {
+    public init() {}
+
+    /// Top-level keys a configuration file may have.
+    static let blockTypes = ["variable", "locals", "provider", "resource", "output", "stack", "backend"]
+    static let resourceMetaArguments: Set<String> = ["count", "depends_on", "lifecycle"]
+
+    /// Loads the directory at `directory`; diagnostics name its files under `displayDirectory`
+    /// (the path as the user typed it).
+    public func load(directory: String, displayDirectory: String? = nil) -> (Configuration?, Diagnostics) {
+        let shown = displayDirectory ?? directory
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return (nil, Diagnostics([.error("Configuration directory not found", detail: "There is no directory at \(Value.quoted(shown)).")]))
+        }
+        let names = ((try? manager.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { ($0.hasSuffix(".yml") || $0.hasSuffix(".yaml")) && !$0.hasPrefix(".") }
+            .sorted()
+        guard !names.isEmpty else {
+            return (nil, Diagnostics([.error("No configuration files", detail: "The directory \(Value.quoted(shown)) contains no *.yml or *.yaml files.")]))
+        }
+        var files: [SourceFile] = []
+        var diagnostics = Diagnostics()
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let display = Self.displayPath(directory: shown, name: name)
+            guard let data = manager.contents(atPath: path) else {
+                diagnostics.append(.error("Cannot read configuration file", detail: "\(Value.quoted(display)) could not be read.", at: SourceLocation(file: display, line: 1, column: 1)))
+                continue
+            }
+            files.append(SourceFile(name: display, bytes: [UInt8](data)))
+        }
+        let stack = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+        let (configuration, more) = load(files: files, directory: directory, defaultStack: stack)
+        diagnostics.append(contentsOf: more)
+        return (configuration, diagnostics)
+    }
+
+    static func displayPath(directory: String, name: String) -> String {
+        directory == "." || directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
+    }
+
+    /// Decodes already-read files as one configuration.
+    public func load(files: [SourceFile], directory: String, defaultStack: String) -> (Configuration, Diagnostics) {
+        var decoder = ConfigurationDecoder(configuration: Configuration(directory: directory, stack: defaultStack))
+        let parser = YAMLParser()
+        for file in files {
+            decoder.configuration.sources[file.name] = file
+            let result = parser.parse(file)
+            decoder.diagnostics.append(contentsOf: result.diagnostics)
+            if result.isEmpty {
+                decoder.diagnostics.append(.warning("Empty configuration file", detail: "\(Value.quoted(file.name)) holds no configuration.", at: SourceLocation(file: file.name, line: 1, column: 1)))
+                continue
+            }
+            guard let root = result.root else { continue }
+            decoder.decodeFile(root)
+        }
+        decoder.finish()
+        return (decoder.configuration, decoder.diagnostics)
+    }
+}
+
+/// Turns YAML nodes into expressions, for configuration and for variable files alike.
+enum YAMLExpressions {
+    /// Literal scalars become values; strings with `${` are parsed; lists and mappings nest.
+    static func expression(_ node: YAMLNode, diagnostics: inout Diagnostics) -> Expression {
+        switch node.content {
+        case .scalar(let scalar):
+            let value = YAMLNode.resolve(scalar)
+            guard case .string(let text) = value, text.contains("${") else { return .literal(value, node.start) }
+            switch ExpressionParser.parseString(text, sourceMap: node.sourceMap) {
+            case .success(let expression): return expression
+            case .failure(let error):
+                diagnostics.append(error.diagnostic)
+                return .literal(.unknown, node.start)
+            }
+        case .sequence(let items):
+            return .tuple(items.map { expression($0, diagnostics: &diagnostics) }, node.start)
+        case .mapping(let pairs):
+            return .object(pairs.map {
+                Expression.ObjectEntry(key: .literal(.string($0.key.scalar?.text ?? ""), $0.key.start),
+                                       value: expression($0.value, diagnostics: &diagnostics))
+            }, node.start)
+        }
+    }
+
+    /// The plain value of a node, with no expressions (variable files, defaults).
+    static func literal(_ node: YAMLNode) -> Value {
+        switch node.content {
+        case .scalar(let scalar): return YAMLNode.resolve(scalar)
+        case .sequence(let items): return .list(items.map(literal))
+        case .mapping(let pairs):
+            var entries: [String: Value] = [:]
+            for pair in pairs { entries[pair.key.scalar?.text ?? ""] = literal(pair.value) }
+            return .map(entries)
+        }
+    }
+}
+
+private struct ConfigurationDecoder {
+    var configuration: Configuration
+    var diagnostics = Diagnostics()
+    /// Where each named definition was first made, to report duplicates across files.
+    var definitions: [String: SourceLocation] = [:]
+    var stackLocation: SourceLocation?
+
+    init(configuration: Configuration) { self.configuration = configuration }
+
+    mutating func error(_ summary: String, _ detail: String, at location: SourceLocation, address: String? = nil) {
+        diagnostics.append(.error(summary, detail: detail, at: location, address: address))
+    }
+
+    /// The pairs of a mapping node, or an error saying what was expected.
+    mutating func mapping(_ node: YAMLNode, _ what: String) -> [YAMLNode.Pair]? {
+        if let pairs = node.pairs { return pairs }
+        if case .scalar(let s) = node.content, YAMLNode.resolve(s) == .null { return [] }
+        error("Invalid \(what)", "\(what.prefix(1).uppercased() + what.dropFirst()) must be a mapping, not \(node.kindDescription).", at: node.start)
+        return nil
+    }
+
+    mutating func define(_ kind: String, _ name: String, at location: SourceLocation) -> Bool {
+        let key = "\(kind) \(name)"
+        if let first = definitions[key] {
+            error("Duplicate \(kind) declaration", "A \(kind) named \(Value.quoted(name)) was already declared at \(first). Each \(kind) name must be unique across the configuration's files.", at: location)
+            return false
+        }
+        definitions[key] = location
+        return true
+    }
+
+    mutating func validName(_ key: YAMLNode, _ kind: String) -> String? {
+        let name = key.scalar?.text ?? ""
+        let scalars = Array(name.unicodeScalars)
+        guard let first = scalars.first, ExpressionParser.isIdentifierStart(first),
+              scalars.allSatisfy(ExpressionParser.isIdentifierContinue) else {
+            error("Invalid \(kind) name", "\(Value.quoted(name)) is not a valid \(kind) name: a name starts with a letter or underscore and contains only letters, digits, underscores and dashes.", at: key.start)
+            return nil
+        }
+        return name
+    }
+
+    mutating func expression(_ node: YAMLNode) -> Expression {
+        YAMLExpressions.expression(node, diagnostics: &diagnostics)
+    }
+
+    mutating func decodeFile(_ root: YAMLNode) {
+        guard let pairs = root.pairs else {
+            error("Invalid configuration file", "The top level of a configuration file must be a mapping of blocks (\(ConfigurationLoader.blockTypes.joined(separator: ", "))), not \(root.kindDescription).", at: root.start)
+            return
+        }
+        for pair in pairs {
+            let key = pair.key.scalar?.text ?? ""
+            switch key {
+            case "variable": decodeVariables(pair.value)
+            case "locals": decodeLocals(pair.value)
+            case "provider": decodeProviders(pair.value)
+            case "resource": decodeResources(pair.value)
+            case "output": decodeOutputs(pair.value)
+            case "stack": decodeStack(pair.value)
+            case "backend": decodeBackend(pair.value)
+            default:
+                let hint = key == "data" || key == "module"
+                    ? " tfy does not support \"\(key)\" blocks yet."
+                    : Suggestion.didYouMean(key, among: ConfigurationLoader.blockTypes)
+                error("Unsupported block type", "Blocks of type \(Value.quoted(key)) are not expected here.\(hint)", at: pair.key.start)
+            }
+        }
+    }
+
+    // MARK: stack, backend
+
+    mutating func decodeStack(_ node: YAMLNode) {
+        guard let scalar = node.scalar, case .string(let name) = YAMLNode.resolve(scalar), !name.isEmpty,
+              name.unicodeScalars.allSatisfy({ ExpressionParser.isIdentifierContinue($0) || $0 == "." }) else {
+            error("Invalid stack name", "\"stack\" must be a name of letters, digits, \"_\", \"-\" and \".\".", at: node.start)
+            return
+        }
+        if let first = stackLocation {
+            error("Duplicate stack name", "The stack name was already set at \(first).", at: node.start)
+            return
+        }
+        stackLocation = node.start
+        configuration.stack = name
+    }
+
+    mutating func decodeBackend(_ node: YAMLNode) {
+        guard let pairs = mapping(node, "backend block") else { return }
+        guard pairs.count == 1, let pair = pairs.first else {
+            error("Invalid backend block", "\"backend\" must name exactly one backend type (s3 or local).", at: node.start)
+            return
+        }
+        let type = pair.key.scalar?.text ?? ""
+        guard let schema = Schemas.backends[type] else {
+            error("Unsupported backend type", "There is no backend of type \(Value.quoted(type)).\(Suggestion.didYouMean(type, among: Schemas.backends.keys))", at: pair.key.start)
+            return
+        }
+        if let previous = configuration.backend {
+            error("Duplicate backend block", "A backend was already configured at \(previous.body.location).", at: pair.key.start)
+            return
+        }
+        guard let body = decodeBody(pair.value, name: type, schema: schema, location: pair.key.start, what: "backend") else { return }
+        configuration.backend = BackendBlock(type: type, body: body)
+    }
+
+    /// A block whose keys are attributes of `schema`, all checked.
+    mutating func decodeBody(_ node: YAMLNode, name: String, schema: ObjectSchema, location: SourceLocation, what: String) -> BlockBody? {
+        guard let pairs = mapping(node, "\(what) block") else { return nil }
+        var attributes: [String: AttributeExpression] = [:]
+        for pair in pairs {
+            let key = pair.key.scalar?.text ?? ""
+            guard let attribute = schema.attributes[key], attribute.isSettable else {
+                diagnostics.append(SchemaConformance.unsupportedArgument(key, in: schema, at: pair.key.start, address: nil))
+                continue
+            }
+            let value = expression(pair.value)
+            SchemaConformance.checkShape(value, attribute.type, address: nil, into: &diagnostics)
+            attributes[key] = AttributeExpression(expression: value, keyLocation: pair.key.start)
+        }
+        for required in schema.attributes.keys.sorted() where schema.attributes[required]!.presence == .required && attributes[required] == nil {
+            diagnostics.append(SchemaConformance.missingArgument(required, at: location, address: nil))
+        }
+        return BlockBody(name: name, location: location, attributes: attributes)
+    }
+
+    // MARK: provider
+
+    mutating func decodeProviders(_ node: YAMLNode) {
+        guard let pairs = mapping(node, "provider block") else { return }
+        for pair in pairs {
+            let name = pair.key.scalar?.text ?? ""
+            guard let schema = Schemas.providers[name] else {
+                error("Unsupported provider", "There is no provider named \(Value.quoted(name)); tfy has the provider \"aws\".\(Suggestion.didYouMean(name, among: Schemas.providers.keys))", at: pair.key.start)
+                continue
+            }
+            guard define("provider", name, at: pair.key.start),
+                  let body = decodeBody(pair.value, name: name, schema: schema, location: pair.key.start, what: "provider") else { continue }
+            configuration.providers[name] = body
+        }
+    }
+
+    // MARK: variable
+
+    static let variableArguments = ["type", "default", "description", "sensitive", "nullable", "validation"]
+
+    mutating func decodeVariables(_ node: YAMLNode) {
+        guard let pairs = mapping(node, "variable block") else { return }
+        for pair in pairs {
+            guard let name = validName(pair.key, "variable"), define("variable", name, at: pair.key.start) else { continue }
+            var declaration = VariableDeclaration(name: name, location: pair.key.start)
+            if let body = mapping(pair.value, "variable declaration") {
+                for item in body { decodeVariableArgument(item, into: &declaration) }
+            }
+            if let type = declaration.type, let value = declaration.defaultValue, !value.isNull {
+                switch type.convert(value) {
+                case .success(let converted): declaration.defaultValue = converted
+                case .failure(let e):
+                    error("Invalid default value for variable", "This default value is not compatible with the variable's type constraint: \(e).", at: pair.key.start)
+                }
+            }
+            configuration.variables[name] = declaration
+        }
+    }
+
+    mutating func decodeVariableArgument(_ item: YAMLNode.Pair, into declaration: inout VariableDeclaration) {
+        let key = item.key.scalar?.text ?? ""
+        switch key {
+        case "type":
+            guard let text = item.value.scalar?.text, item.value.scalar.map({ YAMLNode.resolve($0) })?.stringValue != nil else {
+                error("Invalid type specification", "A type is written as a string such as \"string\", \"number\" or \"list(string)\".", at: item.value.start)
+                return
+            }
+            switch ValueType.parse(text) {
+            case .success(let type): declaration.type = type
+            case .failure(let e):
+                error("Invalid type specification", "\(e.message.prefix(1).uppercased() + e.message.dropFirst()).", at: item.value.sourceMap.location(ofOffset: e.offset, in: text))
+            }
+        case "default":
+            if containsInterpolation(item.value) {
+                error("Variables not allowed", "A variable's default value must be a literal; it cannot refer to other values.", at: item.value.start)
+                return
+            }
+            declaration.defaultValue = YAMLExpressions.literal(item.value)
+        case "description":
+            declaration.description = literalString(item.value, "description")
+        case "sensitive":
+            declaration.sensitive = literalBool(item.value, "sensitive") ?? false
+        case "nullable":
+            declaration.nullable = literalBool(item.value, "nullable") ?? true
+        case "validation":
+            let rules = item.value.items ?? [item.value]
+            for rule in rules { decodeValidation(rule, into: &declaration) }
+        default:
+            error("Unsupported argument", "An argument named \(Value.quoted(key)) is not expected in a variable declaration.\(Suggestion.didYouMean(key, among: Self.variableArguments))", at: item.key.start)
+        }
+    }
+
+    func containsInterpolation(_ node: YAMLNode) -> Bool {
+        switch node.content {
+        case .scalar(let s): return YAMLNode.resolve(s).stringValue?.contains("${") == true
+        case .sequence(let items): return items.contains(where: containsInterpolation)
+        case .mapping(let pairs): return pairs.contains { containsInterpolation($0.value) }
+        }
+    }
+
+    mutating func decodeValidation(_ node: YAMLNode, into declaration: inout VariableDeclaration) {
+        guard let pairs = mapping(node, "validation block") else { return }
+        var condition: Expression?
+        var message: String?
+        for pair in pairs {
+            switch pair.key.scalar?.text ?? "" {
+            case "condition": condition = expression(pair.value)
+            case "error_message": message = literalString(pair.value, "error_message")
+            case let other:
+                error("Unsupported argument", "An argument named \(Value.quoted(other)) is not expected in a validation block.\(Suggestion.didYouMean(other, among: ["condition", "error_message"]))", at: pair.key.start)
+            }
+        }
+        guard let condition else {
+            diagnostics.append(SchemaConformance.missingArgument("condition", at: node.start, address: nil))
+            return
+        }
+        guard let message else {
+            diagnostics.append(SchemaConformance.missingArgument("error_message", at: node.start, address: nil))
+            return
+        }
+        declaration.validations.append(ValidationRule(condition: condition, errorMessage: message, location: node.start))
+    }
+
+    mutating func literalString(_ node: YAMLNode, _ name: String) -> String? {
+        guard let scalar = node.scalar, case let value = YAMLNode.resolve(scalar), value.stringValue != nil || value.numberValue != nil else {
+            error("Invalid \(name)", "\"\(name)\" must be a string, not \(node.kindDescription).", at: node.start)
+            return nil
+        }
+        return scalar.text
+    }
+
+    mutating func literalBool(_ node: YAMLNode, _ name: String) -> Bool? {
+        guard let scalar = node.scalar, let b = YAMLNode.resolve(scalar).boolValue else {
+            error("Invalid \(name) value", "\"\(name)\" must be true or false, written literally, not \(node.kindDescription).", at: node.start)
+            return nil
+        }
+        return b
+    }
+
+    // MARK: locals
+
+    mutating func decodeLocals(_ node: YAMLNode) {
+        guard let pairs = mapping(node, "locals block") else { return }
+        for pair in pairs {
+            guard let name = validName(pair.key, "local value"), define("local value", name, at: pair.key.start) else { continue }
+            configuration.locals[name] = LocalValue(name: name, expression: expression(pair.value), location: pair.key.start)
+        }
+    }
+
+    // MARK: output
+
+    mutating func decodeOutputs(_ node: YAMLNode) {
+        guard let pairs = mapping(node, "output block") else { return }
+        for pair in pairs {
+            guard let name = validName(pair.key, "output"), define("output", name, at: pair.key.start) else { continue }
+            guard let body = mapping(pair.value, "output declaration") else { continue }
+            var value: Expression?
+            var output = OutputDeclaration(name: name, location: pair.key.start, value: .literal(.null, pair.key.start))
+            for item in body {
+                switch item.key.scalar?.text ?? "" {
+                case "value": value = expression(item.value)
+                case "description": output.description = literalString(item.value, "description")
+                case "sensitive": output.sensitive = literalBool(item.value, "sensitive") ?? false
+                case "depends_on": output.dependsOn = decodeDependsOn(item.value)
+                case let other:
+                    error("Unsupported argument", "An argument named \(Value.quoted(other)) is not expected in an output.\(Suggestion.didYouMean(other, among: ["value", "description", "sensitive", "depends_on"]))", at: item.key.start)
+                }
+            }
+            guard let value else {
+                diagnostics.append(SchemaConformance.missingArgument("value", at: pair.key.start, address: "output.\(name)"))
+                continue
+            }
+            output.value = value
+            configuration.outputs[name] = output
+        }
+    }
+
+    // MARK: resource
+
+    mutating func decodeResources(_ node: YAMLNode) {
+        guard let types = mapping(node, "resource block") else { return }
+        for typePair in types {
+            let type = typePair.key.scalar?.text ?? ""
+            guard let schema = Schemas.resources[type] else {
+                error("Invalid resource type", "The resource type \(Value.quoted(type)) is not supported.\(Suggestion.didYouMean(type, among: Schemas.resources.keys)) tfy manages \(Schemas.resources.keys.sorted().joined(separator: ", ")).", at: typePair.key.start)
+                continue
+            }
+            guard let blocks = mapping(typePair.value, "\(type) block") else { continue }
+            for blockPair in blocks {
+                guard let name = validName(blockPair.key, "resource"),
+                      define("resource", "\(type).\(name)", at: blockPair.key.start) else { continue }
+                var block = ResourceBlock(type: type, name: name, location: blockPair.key.start)
+                if let body = mapping(blockPair.value, "resource body") {
+                    decodeResourceBody(body, schema: schema, into: &block)
+                }
+                configuration.resources.append(block)
+            }
+        }
+    }
+
+    mutating func decodeResourceBody(_ body: [YAMLNode.Pair], schema: ResourceSchema, into block: inout ResourceBlock) {
+        let address = block.address
+        for pair in body {
+            let key = pair.key.scalar?.text ?? ""
+            switch key {
+            case "count":
+                block.count = expression(pair.value)
+            case "depends_on":
+                block.dependsOn = decodeDependsOn(pair.value)
+            case "lifecycle":
+                block.lifecycle = decodeLifecycle(pair.value, schema: schema, address: address)
+            case "for_each", "provider", "provisioner":
+                error("Unsupported argument", "\"\(key)\" is not supported by tfy yet; use \"count\" to make several instances.", at: pair.key.start, address: address)
+            default:
+                guard let attribute = schema.body.attributes[key], attribute.isSettable else {
+                    diagnostics.append(SchemaConformance.unsupportedArgument(key, in: schema.body, at: pair.key.start, address: address))
+                    continue
+                }
+                let value = expression(pair.value)
+                SchemaConformance.checkShape(value, attribute.type, address: address, into: &diagnostics)
+                block.attributes[key] = AttributeExpression(expression: value, keyLocation: pair.key.start)
+            }
+        }
+        for name in schema.body.attributes.keys.sorted() where schema.body.attributes[name]!.presence == .required && block.attributes[name] == nil {
+            diagnostics.append(SchemaConformance.missingArgument(name, at: block.location, address: address))
+        }
+    }
+
+    mutating func decodeDependsOn(_ node: YAMLNode) -> [DependsOnEntry] {
+        guard let items = node.items else {
+            error("Invalid depends_on", "\"depends_on\" must be a list of resource addresses, such as [aws_instance.master].", at: node.start)
+            return []
+        }
+        var entries: [DependsOnEntry] = []
+        for item in items {
+            guard let scalar = item.scalar, var text = YAMLNode.resolve(scalar).stringValue else {
+                error("Invalid depends_on", "Each entry of \"depends_on\" must be a resource address, such as aws_instance.master.", at: item.start)
+                continue
+            }
+            if text.hasPrefix("${"), text.hasSuffix("}") { text = String(text.dropFirst(2).dropLast()) }
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                error("Invalid depends_on", "\(Value.quoted(text)) is not a resource address; write TYPE.NAME, such as aws_instance.master.", at: item.start)
+                continue
+            }
+            entries.append(DependsOnEntry(address: text, location: item.start))
+        }
+        return entries
+    }
+
+    mutating func decodeLifecycle(_ node: YAMLNode, schema: ResourceSchema, address: String) -> Lifecycle {
+        var lifecycle = Lifecycle()
+        guard let pairs = mapping(node, "lifecycle block") else { return lifecycle }
+        for pair in pairs {
+            switch pair.key.scalar?.text ?? "" {
+            case "prevent_destroy": lifecycle.preventDestroy = literalBool(pair.value, "prevent_destroy") ?? false
+            case "create_before_destroy": lifecycle.createBeforeDestroy = literalBool(pair.value, "create_before_destroy") ?? false
+            case "ignore_changes":
+                if let scalar = pair.value.scalar, YAMLNode.resolve(scalar).stringValue == "all" {
+                    lifecycle.ignoreAllChanges = true
+                    continue
+                }
+                guard let items = pair.value.items else {
+                    error("Invalid ignore_changes", "\"ignore_changes\" must be a list of attribute names, or \"all\".", at: pair.value.start, address: address)
+                    continue
+                }
+                for item in items {
+                    let name = item.scalar?.text ?? ""
+                    let root = String(name.split(separator: ".").first ?? "")
+                    guard schema.body.attributes[root]?.isSettable == true else {
+                        error("Unsupported attribute in ignore_changes", "\(schema.type) has no argument named \(Value.quoted(root)).\(Suggestion.didYouMean(root, among: schema.body.settableNames))", at: item.start, address: address)
+                        continue
+                    }
+                    lifecycle.ignoreChanges.append(name)
+                }
+            case let other:
+                error("Unsupported argument", "An argument named \(Value.quoted(other)) is not expected in a lifecycle block.\(Suggestion.didYouMean(other, among: ["prevent_destroy", "create_before_destroy", "ignore_changes"]))", at: pair.key.start, address: address)
+            }
+        }
+        return lifecycle
+    }
+
+    // MARK: finishing
+
+    mutating func finish() {
+        configuration.resources.sort { $0.address < $1.address }
+        let declared = Set(configuration.resources.map(\.address))
+        let allDependsOn = configuration.resources.flatMap { block in block.dependsOn.map { ($0, block.address as String?) } }
+            + configuration.outputs.values.flatMap { output in output.dependsOn.map { ($0, "output.\(output.name)" as String?) } }
+        for (entry, address) in allDependsOn where !declared.contains(entry.address) {
+            error("Reference to undeclared resource", "depends_on names \(Value.quoted(entry.address)), which is not declared.\(Suggestion.didYouMean(entry.address, among: declared))", at: entry.location, address: address)
+        }
+    }
+}

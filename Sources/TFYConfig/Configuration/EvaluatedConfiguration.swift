@@ -1,0 +1,37 @@
+import TFYCore
+
+/// A configuration with every value evaluated as far as it can be before apply.
+public struct EvaluatedConfiguration: Sendable {
+    public var configuration: Configuration
+    public var variables: [String: Value]
+    public var locals: [String: Value]
+    /// Sorted by address.
+    public var resources: [EvaluatedResource]
+    public var outputs: [String: Value]
+
+    public func resource(_ address: String) -> EvaluatedResource? {
+        resources.first { $0.block.address == address }
+    }
+
+    /// Every instance of every resource, sorted by address.
+    public var instances: [ResourceInstance] { resources.flatMap(\.instances) }
+}
+
+public struct EvaluatedResource: Sendable {
+    public var block: ResourceBlock
+    /// The evaluated `count`; nil when the resource has no `count`, or when it is not known yet.
+    public var count: Int?
+    /// False when `count` depends on values not known until apply (or on unset variables).
+    public var countIsKnown: Bool
+    public var instances: [ResourceInstance]
+    /// Addresses (`type.name`) of the resources this one depends on, directly or through locals,
+    /// and by `depends_on`; sorted.
+    public var dependencies: [String]
+}
+
+/// One instance of a resource: its address and the full object of its attributes, with computed
+/// attributes unknown and sensitive attributes marked.
+public struct ResourceInstance: Sendable, Hashable {
+    public var address: ResourceAddress
+    public var attributes: [String: Value]
+}

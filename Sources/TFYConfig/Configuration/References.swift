@@ -1,0 +1,134 @@
+import TFYCore
+
+/// Finds the references in an expression and checks them against the declarations, before
+/// anything is evaluated: undeclared variables, locals and resources, attributes a resource type
+/// does not have, and missing or unexpected instance keys.
+struct ReferenceChecker {
+    let configuration: Configuration
+    let resourceBlocks: [String: ResourceBlock]
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+        var blocks: [String: ResourceBlock] = [:]
+        for block in configuration.resources { blocks[block.address] = block }
+        resourceBlocks = blocks
+    }
+
+    /// Every reference in `expression`, in source order.
+    static func references(in expression: Expression) -> [Reference] {
+        var found: [Reference] = []
+        collect(expression, into: &found)
+        return found
+    }
+
+    private static func collect(_ expression: Expression, into found: inout [Reference]) {
+        switch expression {
+        case .literal:
+            return
+        case .scope(let root, let location):
+            if let subject = subject(root, steps: []) { found.append(Reference(subject: subject, location: location, remainingSteps: [])) }
+        case .traversal(let base, let steps):
+            if case .scope(let root, let location) = base {
+                if let subject = subject(root, steps: steps) {
+                    let consumed: Int
+                    switch subject {
+                    case .selfObject: consumed = 0
+                    default: consumed = 1
+                    }
+                    found.append(Reference(subject: subject, location: location, remainingSteps: Array(steps.dropFirst(consumed))))
+                } else {
+                    found.append(Reference(subject: .resource(type: root, name: ""), location: location, remainingSteps: steps))
+                }
+            } else {
+                collect(base, into: &found)
+            }
+            for step in steps { if case .index(let index, _) = step { collect(index, into: &found) } }
+        case .template(let parts, _):
+            for part in parts { if case .interpolation(let e) = part { collect(e, into: &found) } }
+        case .call(_, let arguments, _, _):
+            for argument in arguments { collect(argument, into: &found) }
+        case .unary(_, let operand, _):
+            collect(operand, into: &found)
+        case .binary(_, let left, let right, _):
+            collect(left, into: &found)
+            collect(right, into: &found)
+        case .conditional(let c, let t, let f, _):
+            collect(c, into: &found)
+            collect(t, into: &found)
+            collect(f, into: &found)
+        case .tuple(let items, _):
+            for item in items { collect(item, into: &found) }
+        case .object(let entries, _):
+            for entry in entries {
+                collect(entry.key, into: &found)
+                collect(entry.value, into: &found)
+            }
+        }
+    }
+
+    private static func subject(_ root: String, steps: [TraversalStep]) -> Reference.Subject? {
+        let first: String?
+        if case .attribute(let name, _)? = steps.first { first = name } else { first = nil }
+        switch root {
+        case "var": return first.map { .variable($0) }
+        case "local": return first.map { .local($0) }
+        case "count": return .countIndex
+        case "self": return .selfObject
+        case "path": return .path(first ?? "")
+        default: return first.map { .resource(type: root, name: $0) }
+        }
+    }
+
+    /// The node a reference makes its holder depend on (`local.x`, `aws_instance.master`), if any,
+    /// or the diagnostic when the reference names nothing.
+    func check(_ reference: Reference, address: String?) -> Result<String?, Diagnostic> {
+        func failure(_ summary: String, _ detail: String, at location: SourceLocation? = nil) -> Result<String?, Diagnostic> {
+            .failure(.error(summary, detail: detail, at: location ?? reference.location, address: address))
+        }
+        switch reference.subject {
+        case .variable(let name):
+            guard configuration.variables[name] != nil else {
+                return failure("Reference to undeclared input variable", "An input variable with the name \(Value.quoted(name)) has not been declared. This variable can be declared with a \"variable\" block.\(Suggestion.didYouMean(name, among: configuration.variables.keys))")
+            }
+            return .success(nil)
+        case .local(let name):
+            guard configuration.locals[name] != nil else {
+                return failure("Reference to undeclared local value", "A local value with the name \(Value.quoted(name)) has not been declared.\(Suggestion.didYouMean(name, among: configuration.locals.keys))")
+            }
+            return .success("local.\(name)")
+        case .countIndex, .selfObject, .path:
+            return .success(nil)
+        case .resource(let type, let name):
+            guard let schema = Schemas.resources[type] else {
+                let roots = ["var", "local", "count", "self", "path"] + Schemas.resources.keys.sorted()
+                return failure("Unknown reference", "There is nothing named \(Value.quoted(type)) in scope; \(Evaluator.referenceHint)\(Suggestion.didYouMean(type, among: roots))")
+            }
+            guard !name.isEmpty else {
+                return failure("Invalid reference", "A reference to a resource type must be followed by the resource name, as in \(type).NAME.")
+            }
+            let address = "\(type).\(name)"
+            guard let block = resourceBlocks[address] else {
+                let names = resourceBlocks.values.filter { $0.type == type }.map(\.name)
+                return failure("Reference to undeclared resource", "A resource \(Value.quoted(address)) has not been declared.\(Suggestion.didYouMean(name, among: names))")
+            }
+            var steps = reference.remainingSteps[...]
+            switch steps.first {
+            case .attribute(let attribute, let location)?:
+                if block.count != nil {
+                    return failure("Missing resource instance key", "Because \(address) has \"count\" set, its attributes must be accessed on specific instances: \(address)[count.index].\(attribute), \(address)[0].\(attribute), or \(address)[*].\(attribute) for all of them.", at: location)
+                }
+            case .index(_, let location)?, .splat(let location)?:
+                if block.count == nil {
+                    return failure("Unexpected resource instance key", "Because \(address) does not have \"count\" set, it has one instance; refer to it without an index, as \(address).ATTRIBUTE.", at: location)
+                }
+                steps = steps.dropFirst()
+            case nil:
+                break
+            }
+            if case .attribute(let attribute, let location)? = steps.first, schema.body.attributes[attribute] == nil {
+                return failure("Unsupported attribute", "This object has no argument, nested block, or exported attribute named \(Value.quoted(attribute)).\(Suggestion.didYouMean(attribute, among: schema.body.attributes.keys))", at: location)
+            }
+            return .success(address)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import TFYCore
+
+/// A value given for an input variable, and where it came from.
+public struct VariableInput: Sendable {
+    public enum Origin: Sendable, Hashable {
+        case environment
+        case file(String)
+        case commandLine
+    }
+
+    public enum Raw: Sendable {
+        /// Text from `-var` or `TFY_VAR_`: a string for string variables, parsed as YAML otherwise.
+        case text(String)
+        /// A value from a variable file, with its location.
+        case value(Value, SourceLocation)
+    }
+
+    public var name: String
+    public var raw: Raw
+    public var origin: Origin
+
+    public init(name: String, raw: Raw, origin: Origin) {
+        self.name = name
+        self.raw = raw
+        self.origin = origin
+    }
+
+    var location: SourceLocation? {
+        if case .value(_, let location) = raw { return location }
+        return nil
+    }
+
+    var originDescription: String {
+        switch origin {
+        case .environment: return "the environment variable TFY_VAR_\(name)"
+        case .file(let path): return "the variable file \(Value.quoted(path))"
+        case .commandLine: return "the -var option"
+        }
+    }
+
+    /// `TFY_VAR_name=value` entries of the environment, sorted by name.
+    public static func fromEnvironment(_ environment: [String: String]) -> [VariableInput] {
+        environment.keys.filter { $0.hasPrefix("TFY_VAR_") && $0.count > 8 }.sorted().map {
+            VariableInput(name: String($0.dropFirst(8)), raw: .text(environment[$0]!), origin: .environment)
+        }
+    }
+
+    /// One `-var 'name=value'` argument.
+    public static func fromArgument(_ argument: String) -> Result<VariableInput, Diagnostic> {
+        guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
+            return .failure(.error("Invalid -var option", detail: "The given -var option \(Value.quoted(argument)) is not correctly specified. It must be a variable name and value separated by an equals sign, like -var=\"key=value\"."))
+        }
+        let name = String(argument[..<equals]).trimmingCharacters(in: .whitespaces)
+        return .success(VariableInput(name: name, raw: .text(String(argument[argument.index(after: equals)...])), origin: .commandLine))
+    }
+
+    /// The entries of a variable file: a YAML mapping of variable names to values (the legacy
+    /// Tachyon `ec2.yml` and `tachyon.yml` load unchanged).
+    public static func fromFile(path: String, bytes: [UInt8]) -> ([VariableInput], Diagnostics) {
+        let source = SourceFile(name: path, bytes: bytes)
+        let result = YAMLParser().parse(source)
+        var diagnostics = result.diagnostics
+        if result.isEmpty { return ([], diagnostics) }
+        guard let root = result.root else { return ([], diagnostics) }
+        guard let pairs = root.pairs else {
+            diagnostics.append(.error("Invalid variable file", detail: "A variable file must be a YAML mapping of variable names to values, not \(root.kindDescription).", at: root.start))
+            return ([], diagnostics)
+        }
+        let inputs = pairs.map {
+            VariableInput(name: $0.key.scalar?.text ?? "", raw: .value(YAMLExpressions.literal($0.value), $0.value.start), origin: .file(path))
+        }
+        return (inputs, diagnostics)
+    }
+
+    /// Reads and decodes a variable file from disk; `path` is the name shown, `resolvedPath` the
+    /// file read. Returns the file's source for diagnostics.
+    public static func fromFile(path: String, resolvedPath: String) -> ([VariableInput], Diagnostics, SourceFile?) {
+        guard let data = FileManager.default.contents(atPath: resolvedPath) else {
+            return ([], Diagnostics([.error("Failed to read variables file", detail: "Given variables file \(path) does not exist or cannot be read.")]), nil)
+        }
+        let bytes = [UInt8](data)
+        let (inputs, diagnostics) = fromFile(path: path, bytes: bytes)
+        return (inputs, diagnostics, SourceFile(name: path, bytes: bytes))
+    }
+}
+
+/// Decides each variable's value: default, then each input in order (later wins, as with
+/// Terraform: environment, then `-var-file` and `-var` in command-line order), converted to the
+/// declared type and marked sensitive where declared.
+public struct VariableResolver: Sendable {
+    /// What a required variable without a value becomes.
+    public enum MissingRequired: Sendable { case error, unknown }
+
+    public var missingRequired: MissingRequired
+
+    public init(missingRequired: MissingRequired) { self.missingRequired = missingRequired }
+
+    public func resolve(_ configuration: Configuration, inputs: [VariableInput]) -> ([String: Value], [String: SourceLocation], Diagnostics) {
+        var diagnostics = Diagnostics()
+        var chosen: [String: VariableInput] = [:]
+        var warnedFiles = Set<String>()
+        for input in inputs {
+            guard configuration.variables[input.name] != nil else {
+                switch input.origin {
+                case .environment:
+                    continue
+                case .commandLine:
+                    diagnostics.append(.error("Value for undeclared variable", detail: "A variable named \(Value.quoted(input.name)) was assigned on the command line, but the configuration does not declare a variable of that name. To use this value, add a \"variable\" block to the configuration.\(Suggestion.didYouMean(input.name, among: configuration.variables.keys))"))
+                case .file(let path):
+                    guard warnedFiles.insert(path + "\u{0}" + input.name).inserted else { continue }
+                    diagnostics.append(.warning("Value for undeclared variable", detail: "The variable file assigns \(Value.quoted(input.name)), but the configuration does not declare a variable of that name; the value is ignored.\(Suggestion.didYouMean(input.name, among: configuration.variables.keys))", at: input.location))
+                }
+                continue
+            }
+            chosen[input.name] = input
+        }
+
+        var values: [String: Value] = [:]
+        var locations: [String: SourceLocation] = [:]
+        for name in configuration.variables.keys.sorted() {
+            let declaration = configuration.variables[name]!
+            guard let input = chosen[name] else {
+                if let value = declaration.defaultValue {
+                    values[name] = value.marked(declaration.sensitive)
+                } else if missingRequired == .unknown {
+                    values[name] = Value.unknown.marked(declaration.sensitive)
+                } else {
+                    diagnostics.append(.error("No value for required variable", detail: "The input variable \(Value.quoted(name)) is not set, and has no default value. Use a -var or -var-file command line argument, or set TFY_VAR_\(name) in the environment.", at: declaration.location))
+                    values[name] = .unknown
+                }
+                continue
+            }
+            locations[name] = input.location
+            switch convert(input, declaration) {
+            case .success(let value):
+                values[name] = value.marked(declaration.sensitive)
+            case .failure(let message):
+                diagnostics.append(.error("Invalid value for input variable", detail: "The value given by \(input.originDescription) is not suitable for var.\(name) declared at \(declaration.location): \(message.text).", at: input.location ?? declaration.location))
+                values[name] = .unknown
+            }
+        }
+        return (values, locations, diagnostics)
+    }
+
+    func convert(_ input: VariableInput, _ declaration: VariableDeclaration) -> Result<Value, ConversionMessage> {
+        let type = declaration.type ?? .any
+        let value: Value
+        switch input.raw {
+        case .value(let v, _):
+            value = v
+        case .text(let text):
+            switch type {
+            case .any, .string:
+                value = .string(text)
+            default:
+                let parsed = YAMLParser().parse(SourceFile(name: "<value for var.\(declaration.name)>", bytes: Array(text.utf8)))
+                guard let root = parsed.root, !parsed.diagnostics.hasErrors else {
+                    return .failure(ConversionMessage("it is not a valid \(type) value (\(parsed.diagnostics.errors.first?.detail ?? "empty"))"))
+                }
+                value = YAMLExpressions.literal(root)
+            }
+        }
+        if value.isNull {
+            return declaration.nullable ? .success(.null) : .failure(ConversionMessage("the value must not be null"))
+        }
+        switch type.convert(value) {
+        case .success(let converted): return .success(converted)
+        case .failure(let error): return .failure(ConversionMessage(error.description))
+        }
+    }
+}
+
+struct ConversionMessage: Error {
+    var text: String
+    init(_ text: String) { self.text = text }
+}

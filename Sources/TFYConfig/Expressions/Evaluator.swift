@@ -1,0 +1,319 @@
+import TFYCore
+
+/// What an expression can see: variables, locals, resources, `count.index`, `self`, `path`.
+public struct EvaluationScope: Sendable {
+    public var variables: [String: Value] = [:]
+    public var locals: [String: Value] = [:]
+    /// `type.name` → the resource's value: an object, or a list of objects when `count` is set.
+    public var resources: [String: Value] = [:]
+    /// Resource types that may be referenced (declared ones and every known schema).
+    public var resourceTypes: Set<String> = Set(Schemas.resources.keys)
+    public var countIndex: Int?
+    public var selfValue: Value?
+    /// The configuration directory, against which `file()` resolves relative paths. `path.module`
+    /// is always ".", so values never carry a machine-specific path into plans.
+    public var moduleDirectory: String = "."
+    public var files: FileReader = FileReader()
+
+    public init() {}
+}
+
+/// An evaluation failure with the diagnostic to show.
+public struct EvaluationError: Error, Sendable {
+    public var diagnostic: Diagnostic
+    init(_ summary: String, _ detail: String, at location: SourceLocation) {
+        diagnostic = .error(summary, detail: detail, at: location)
+    }
+}
+
+/// Evaluates expressions to values; unknowns propagate and sensitive marks survive every operation.
+public struct Evaluator: Sendable {
+    public var scope: EvaluationScope
+
+    public init(scope: EvaluationScope) { self.scope = scope }
+
+    public func evaluate(_ expression: Expression) throws -> Value {
+        switch expression {
+        case .literal(let value, _):
+            return value
+        case .template(let parts, let location):
+            return try evaluateTemplate(parts, at: location)
+        case .scope(let name, let location):
+            throw EvaluationError("Invalid reference", "\"\(name)\" alone is not a value; \(Self.referenceHint)", at: location)
+        case .traversal(let base, let steps):
+            if case .scope(let root, let location) = base {
+                let (value, consumed) = try resolveRoot(root, steps: steps, at: location)
+                return try apply(steps.dropFirst(consumed), to: value)
+            }
+            return try apply(steps[...], to: try evaluate(base))
+        case .call(let name, let arguments, let expandFinal, let location):
+            return try callFunction(name, arguments, expandFinal: expandFinal, at: location)
+        case .unary(let op, let operand, let location):
+            return try evaluateUnary(op, operand, at: location)
+        case .binary(let op, let left, let right, let location):
+            return try evaluateBinary(op, left, right, at: location)
+        case .conditional(let condition, let whenTrue, let whenFalse, _):
+            let (test, sensitive) = try evaluate(condition).unmarked
+            switch test {
+            case .unknown: return .unknown
+            case .bool(let b): return try evaluate(b ? whenTrue : whenFalse).marked(sensitive)
+            case .null:
+                throw EvaluationError("Invalid conditional", "The condition is null; it must be true or false.", at: condition.location)
+            default:
+                throw EvaluationError("Invalid conditional", "The condition must be a bool, not a \(test.kindDescription).", at: condition.location)
+            }
+        case .tuple(let items, _):
+            return .list(try items.map(evaluate))
+        case .object(let entries, _):
+            var result: [String: Value] = [:]
+            for entry in entries {
+                let (key, _) = try evaluate(entry.key).unmarked
+                switch key {
+                case .string(let s): result[s] = try evaluate(entry.value)
+                case .number(let n): result[Value.format(number: n)] = try evaluate(entry.value)
+                case .bool(let b): result[b ? "true" : "false"] = try evaluate(entry.value)
+                case .unknown: return .unknown
+                default:
+                    throw EvaluationError("Invalid object key", "An object key must be a string, not a \(key.kindDescription).", at: entry.key.location)
+                }
+            }
+            return .map(result)
+        }
+    }
+
+    static let referenceHint = "references start with var., local., count., self., path. or a resource type."
+
+    // MARK: Templates
+
+    func evaluateTemplate(_ parts: [TemplatePart], at location: SourceLocation) throws -> Value {
+        var result = ""
+        var sensitive = false
+        var unknown = false
+        for part in parts {
+            switch part {
+            case .literal(let s):
+                result += s
+            case .interpolation(let expression):
+                let (value, isSensitive) = try evaluate(expression).unmarked
+                sensitive = sensitive || isSensitive
+                switch value {
+                case .string(let s): result += s
+                case .number(let n): result += Value.format(number: n)
+                case .bool(let b): result += b ? "true" : "false"
+                case .unknown: unknown = true
+                case .null:
+                    throw EvaluationError("Invalid template interpolation value", "The expression result is null. Cannot include a null value in a string template.", at: expression.location)
+                default:
+                    if !value.isWhollyKnown { unknown = true; continue }
+                    throw EvaluationError("Invalid template interpolation value", "Cannot include a \(value.kindDescription) in a string template; use join() or format() to make a string of it.", at: expression.location)
+                }
+            }
+        }
+        return (unknown ? Value.unknown : .string(result)).marked(sensitive)
+    }
+
+    // MARK: References
+
+    /// Resolves the root of a reference and the steps that name it; returns how many steps it used.
+    func resolveRoot(_ root: String, steps: [TraversalStep], at location: SourceLocation) throws -> (Value, Int) {
+        func name(_ what: String) throws -> String {
+            guard case .attribute(let n, _)? = steps.first else {
+                throw EvaluationError("Invalid reference", "The \"\(root)\" object must be followed by a \(what) name, as in \(root).NAME.", at: location)
+            }
+            return n
+        }
+        switch root {
+        case "var":
+            let n = try name("variable")
+            guard let value = scope.variables[n] else {
+                throw EvaluationError("Reference to undeclared input variable", "An input variable with the name \"\(n)\" has not been declared.\(Suggestion.didYouMean(n, among: scope.variables.keys))", at: location)
+            }
+            return (value, 1)
+        case "local":
+            let n = try name("local value")
+            guard let value = scope.locals[n] else {
+                throw EvaluationError("Reference to undeclared local value", "A local value with the name \"\(n)\" has not been declared.\(Suggestion.didYouMean(n, among: scope.locals.keys))", at: location)
+            }
+            return (value, 1)
+        case "count":
+            guard let index = scope.countIndex else {
+                throw EvaluationError("Reference to \"count\" in non-counted context", "The \"count\" object can only be used in a resource block whose \"count\" argument is set.", at: location)
+            }
+            guard try name("attribute") == "index" else {
+                throw EvaluationError("Invalid \"count\" attribute", "The \"count\" object has only the attribute \"index\".", at: location)
+            }
+            return (.number(Double(index)), 1)
+        case "self":
+            guard let value = scope.selfValue else {
+                throw EvaluationError("Invalid \"self\" reference", "\"self\" can only be used inside a \"connection\" block, where it refers to the resource instance itself.", at: location)
+            }
+            return (value, 0)
+        case "path":
+            switch try name("path attribute") {
+            case "module", "root": return (.string("."), 1)
+            case "cwd": return (.string(scope.files.currentDirectory), 1)
+            case let other:
+                throw EvaluationError("Invalid \"path\" attribute", "The \"path\" object has the attributes \"module\", \"root\" and \"cwd\", not \"\(other)\".", at: location)
+            }
+        default:
+            guard scope.resourceTypes.contains(root) else {
+                let candidates = ["var", "local", "count", "self", "path"] + scope.resourceTypes
+                throw EvaluationError("Unknown reference", "There is nothing named \"\(root)\" in scope; \(Self.referenceHint)\(Suggestion.didYouMean(root, among: candidates))", at: location)
+            }
+            let n = try name("resource")
+            let address = "\(root).\(n)"
+            guard let value = scope.resources[address] else {
+                let declared = scope.resources.keys.filter { $0.hasPrefix(root + ".") }.map { String($0.dropFirst(root.count + 1)) }
+                throw EvaluationError("Reference to undeclared resource", "A resource \"\(address)\" has not been declared.\(Suggestion.didYouMean(n, among: declared))", at: location)
+            }
+            return (value, 1)
+        }
+    }
+
+    func apply(_ steps: ArraySlice<TraversalStep>, to start: Value) throws -> Value {
+        var value = start
+        var index = steps.startIndex
+        while index < steps.endIndex {
+            let (inner, sensitive) = value.unmarked
+            let step = steps[index]
+            if case .unknown = inner {
+                if case .index(let key, _) = step { _ = try evaluate(key) }
+                return Value.unknown.marked(sensitive)
+            }
+            switch step {
+            case .attribute(let name, let location):
+                switch inner {
+                case .map(let entries):
+                    guard let found = entries[name] else {
+                        throw EvaluationError("Unsupported attribute", "This object does not have an attribute named \"\(name)\".\(Suggestion.didYouMean(name, among: entries.keys))", at: location)
+                    }
+                    value = found.marked(sensitive)
+                case .list:
+                    throw EvaluationError("Unsupported attribute", "Can't access attributes on a list. Did you mean to access an attribute of one element (list[0].\(name)) or of every element (list[*].\(name))?", at: location)
+                case .null:
+                    throw EvaluationError("Attempt to get attribute from null value", "This value is null, so it does not have any attributes.", at: location)
+                default:
+                    throw EvaluationError("Unsupported attribute", "Can't access attributes on a primitive-typed value (\(inner.kindDescription)).", at: location)
+                }
+            case .index(let keyExpression, let location):
+                let (key, keySensitive) = try evaluate(keyExpression).unmarked
+                if case .unknown = key { return Value.unknown.marked(sensitive || keySensitive) }
+                value = try element(of: inner, key: key, at: location).marked(sensitive || keySensitive)
+            case .splat:
+                let rest = steps[(index + 1)...]
+                switch inner {
+                case .null: return Value.list([]).marked(sensitive)
+                case .list(let items): return Value.list(try items.map { try apply(rest, to: $0) }).marked(sensitive)
+                default: return Value.list([try apply(rest, to: inner)]).marked(sensitive)
+                }
+            }
+            index += 1
+        }
+        return value
+    }
+
+    func element(of collection: Value, key: Value, at location: SourceLocation) throws -> Value {
+        switch collection {
+        case .list(let items):
+            guard let n = key.numberValue ?? key.stringValue.flatMap({ Double($0) }), let i = Value.wholeNumber(n) else {
+                throw EvaluationError("Invalid index", "A list index must be a whole number, not \(key).", at: location)
+            }
+            guard i >= 0, i < items.count else {
+                throw EvaluationError("Invalid index", "The index \(i) is out of range: the list has \(items.count) element\(items.count == 1 ? "" : "s").", at: location)
+            }
+            return items[i]
+        case .map(let entries):
+            let name: String
+            switch key {
+            case .string(let s): name = s
+            case .number(let n): name = Value.format(number: n)
+            default: throw EvaluationError("Invalid index", "A map key must be a string, not a \(key.kindDescription).", at: location)
+            }
+            guard let found = entries[name] else {
+                throw EvaluationError("Invalid index", "The map has no element with the key \(Value.quoted(name)).\(Suggestion.didYouMean(name, among: entries.keys))", at: location)
+            }
+            return found
+        case .null:
+            throw EvaluationError("Invalid index", "This value is null, so it cannot be indexed.", at: location)
+        default:
+            throw EvaluationError("Invalid index", "This value (a \(collection.kindDescription)) does not have any indices.", at: location)
+        }
+    }
+
+    // MARK: Operators
+
+    func evaluateUnary(_ op: UnaryOperator, _ operand: Expression, at location: SourceLocation) throws -> Value {
+        let (value, sensitive) = try evaluate(operand).unmarked
+        if case .unknown = value { return Value.unknown.marked(sensitive) }
+        switch op {
+        case .not:
+            guard let b = ValueType.bool.convert(value).successValue?.boolValue else {
+                throw EvaluationError("Invalid operand", "Unsuitable value for unary operand: a bool is required.", at: operand.location)
+            }
+            return Value.bool(!b).marked(sensitive)
+        case .negate:
+            guard let n = ValueType.number.convert(value).successValue?.numberValue else {
+                throw EvaluationError("Invalid operand", "Unsuitable value for unary operand: a number is required.", at: operand.location)
+            }
+            return Value.number(-n).marked(sensitive)
+        }
+    }
+
+    func evaluateBinary(_ op: BinaryOperator, _ leftExpression: Expression, _ rightExpression: Expression, at location: SourceLocation) throws -> Value {
+        let (left, leftSensitive) = try evaluate(leftExpression).unmarked
+        let (right, rightSensitive) = try evaluate(rightExpression).unmarked
+        let sensitive = leftSensitive || rightSensitive
+
+        func operand(_ value: Value, _ type: ValueType, _ side: String, _ expression: Expression) throws -> Value {
+            if case .unknown = value { return value }
+            switch type.convert(value) {
+            case .success(let converted) where !converted.isNull: return converted
+            default:
+                throw EvaluationError("Invalid operand", "Unsuitable value for \(side) operand: \(type == .number ? "a number" : "a bool") is required.", at: expression.location)
+            }
+        }
+
+        switch op {
+        case .equal, .notEqual:
+            if !left.isWhollyKnown || !right.isWhollyKnown { return Value.unknown.marked(sensitive) }
+            let equal = left.deepUnmarked == right.deepUnmarked
+            return Value.bool(op == .equal ? equal : !equal).marked(sensitive)
+        case .and, .or:
+            let l = try operand(left, .bool, "left", leftExpression)
+            let r = try operand(right, .bool, "right", rightExpression)
+            guard let a = l.boolValue, let b = r.boolValue else { return Value.unknown.marked(sensitive) }
+            return Value.bool(op == .and ? a && b : a || b).marked(sensitive)
+        default:
+            let l = try operand(left, .number, "left", leftExpression)
+            let r = try operand(right, .number, "right", rightExpression)
+            guard let a = l.numberValue, let b = r.numberValue else { return Value.unknown.marked(sensitive) }
+            let result: Value
+            switch op {
+            case .add: result = .number(a + b)
+            case .subtract: result = .number(a - b)
+            case .multiply: result = .number(a * b)
+            case .divide, .modulo:
+                guard b != 0 else {
+                    throw EvaluationError("Division by zero", "The right operand of \"\(op.rawValue)\" is zero; a number cannot be divided by zero.", at: rightExpression.location)
+                }
+                result = .number(op == .divide ? a / b : a.truncatingRemainder(dividingBy: b))
+            case .less: result = .bool(a < b)
+            case .lessOrEqual: result = .bool(a <= b)
+            case .greater: result = .bool(a > b)
+            case .greaterOrEqual: result = .bool(a >= b)
+            default: result = .unknown
+            }
+            if case .number(let n) = result, !n.isFinite {
+                throw EvaluationError("Number out of range", "The result of \"\(op.rawValue)\" is too large to represent.", at: location)
+            }
+            return result.marked(sensitive)
+        }
+    }
+}
+
+extension Result {
+    var successValue: Success? {
+        if case .success(let v) = self { return v }
+        return nil
+    }
+}

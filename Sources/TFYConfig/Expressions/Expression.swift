@@ -1,0 +1,104 @@
+import TFYCore
+
+/// An expression of the configuration language, as parsed from `${…}` or built from YAML.
+///
+/// YAML lists and mappings become `tuple` and `object`, plain scalars `literal`, and strings with
+/// interpolations `template`, so every attribute value is one expression tree.
+public indirect enum Expression: Sendable {
+    case literal(Value, SourceLocation)
+    case template([TemplatePart], SourceLocation)
+    /// A bare name at the root of a reference: `var`, `local`, `count`, `aws_instance`.
+    case scope(String, SourceLocation)
+    case traversal(Expression, [TraversalStep])
+    case call(name: String, arguments: [Expression], expandFinal: Bool, SourceLocation)
+    case unary(UnaryOperator, Expression, SourceLocation)
+    case binary(BinaryOperator, Expression, Expression, SourceLocation)
+    case conditional(Expression, Expression, Expression, SourceLocation)
+    case tuple([Expression], SourceLocation)
+    case object([ObjectEntry], SourceLocation)
+
+    public struct ObjectEntry: Sendable {
+        public var key: Expression
+        public var value: Expression
+    }
+
+    public var location: SourceLocation {
+        switch self {
+        case .literal(_, let l), .template(_, let l), .scope(_, let l), .call(_, _, _, let l),
+             .unary(_, _, let l), .binary(_, _, _, let l), .conditional(_, _, _, let l), .tuple(_, let l),
+             .object(_, let l):
+            return l
+        case .traversal(let base, _):
+            return base.location
+        }
+    }
+
+    /// The literal string key of an object entry, when it is one.
+    public var literalString: String? {
+        if case .literal(.string(let s), _) = self { return s }
+        return nil
+    }
+
+    /// The entry for a literal key of an object expression.
+    public func entry(_ key: String) -> Expression? {
+        guard case .object(let entries, _) = self else { return nil }
+        return entries.first { $0.key.literalString == key }?.value
+    }
+}
+
+public enum TemplatePart: Sendable {
+    case literal(String)
+    case interpolation(Expression)
+}
+
+public enum TraversalStep: Sendable {
+    case attribute(String, SourceLocation)
+    case index(Expression, SourceLocation)
+    /// `[*]`: the steps after it apply to every element.
+    case splat(SourceLocation)
+
+    public var location: SourceLocation {
+        switch self {
+        case .attribute(_, let l), .index(_, let l), .splat(let l): return l
+        }
+    }
+}
+
+public enum UnaryOperator: String, Sendable { case not = "!", negate = "-" }
+
+public enum BinaryOperator: String, Sendable, CaseIterable {
+    case or = "||", and = "&&"
+    case equal = "==", notEqual = "!="
+    case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case add = "+", subtract = "-"
+    case multiply = "*", divide = "/", modulo = "%"
+
+    /// Terraform's precedence: `||` lowest, then `&&`, equality, comparison, `+ -`, `* / %`.
+    var precedence: Int {
+        switch self {
+        case .or: return 1
+        case .and: return 2
+        case .equal, .notEqual: return 3
+        case .less, .lessOrEqual, .greater, .greaterOrEqual: return 4
+        case .add, .subtract: return 5
+        case .multiply, .divide, .modulo: return 6
+        }
+    }
+}
+
+/// A reference found in an expression: what it names and where.
+public struct Reference: Sendable {
+    public enum Subject: Sendable, Hashable {
+        case variable(String)
+        case local(String)
+        case resource(type: String, name: String)
+        case countIndex
+        case selfObject
+        case path(String)
+    }
+
+    public var subject: Subject
+    public var location: SourceLocation
+    /// Steps after the subject: for a resource, the instance key (if any) and the attribute.
+    public var remainingSteps: [TraversalStep]
+}

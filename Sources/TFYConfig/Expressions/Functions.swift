@@ -1,0 +1,472 @@
+import Foundation
+import TFYCore
+
+/// The built-in functions: their parameter names (for arity and error messages) and behaviour.
+enum Functions {
+    struct Signature {
+        var parameters: [String]
+        /// The name of the variadic parameter, if the function takes any number of extra arguments.
+        var variadic: String?
+        /// How many variadic arguments at least / at most.
+        var variadicRange: ClosedRange<Int> = 0...Int.max
+    }
+
+    static let signatures: [String: Signature] = [
+        "abs": Signature(parameters: ["num"]),
+        "base64decode": Signature(parameters: ["str"]),
+        "base64encode": Signature(parameters: ["str"]),
+        "ceil": Signature(parameters: ["num"]),
+        "coalesce": Signature(parameters: [], variadic: "vals", variadicRange: 1...Int.max),
+        "concat": Signature(parameters: [], variadic: "seqs"),
+        "contains": Signature(parameters: ["list", "value"]),
+        "distinct": Signature(parameters: ["list"]),
+        "element": Signature(parameters: ["list", "index"]),
+        "file": Signature(parameters: ["path"]),
+        "flatten": Signature(parameters: ["list"]),
+        "floor": Signature(parameters: ["num"]),
+        "format": Signature(parameters: ["format"], variadic: "args"),
+        "join": Signature(parameters: ["separator", "list"]),
+        "jsonencode": Signature(parameters: ["val"]),
+        "keys": Signature(parameters: ["inputMap"]),
+        "length": Signature(parameters: ["value"]),
+        "lookup": Signature(parameters: ["inputMap", "key"], variadic: "default", variadicRange: 0...1),
+        "lower": Signature(parameters: ["str"]),
+        "max": Signature(parameters: [], variadic: "numbers", variadicRange: 1...Int.max),
+        "merge": Signature(parameters: [], variadic: "maps"),
+        "min": Signature(parameters: [], variadic: "numbers", variadicRange: 1...Int.max),
+        "range": Signature(parameters: [], variadic: "params", variadicRange: 1...3),
+        "replace": Signature(parameters: ["str", "substr", "replace"]),
+        "sha256": Signature(parameters: ["str"]),
+        "split": Signature(parameters: ["separator", "str"]),
+        "templatefile": Signature(parameters: ["path", "vars"]),
+        "tolist": Signature(parameters: ["v"]),
+        "tomap": Signature(parameters: ["v"]),
+        "tonumber": Signature(parameters: ["v"]),
+        "tostring": Signature(parameters: ["v"]),
+        "trimspace": Signature(parameters: ["str"]),
+        "upper": Signature(parameters: ["str"]),
+        "values": Signature(parameters: ["mapping"]),
+    ]
+
+    /// Most elements `range()` may produce, so a typo cannot exhaust memory.
+    static let rangeLimit = 1_000_000
+}
+
+/// A function call in progress: its arguments, with helpers that check their types.
+private struct Call {
+    let name: String
+    let signature: Functions.Signature
+    let arguments: [Value]
+    let locations: [SourceLocation]
+    let callLocation: SourceLocation
+
+    /// Thrown when an argument the function needs is not known yet: the result is unknown.
+    struct Unknown: Error {}
+
+    func parameterName(_ i: Int) -> String {
+        i < signature.parameters.count ? signature.parameters[i] : (signature.variadic ?? "argument")
+    }
+
+    func fail(_ i: Int, _ message: String) -> EvaluationError {
+        EvaluationError("Invalid function argument", "Invalid value for \"\(parameterName(i))\" parameter: \(message).",
+                        at: i < locations.count ? locations[i] : callLocation)
+    }
+
+    func failure(_ message: String) -> EvaluationError {
+        EvaluationError("Error in function call", "Call to function \"\(name)\" failed: \(message).", at: callLocation)
+    }
+
+    func known(_ i: Int) throws -> Value {
+        let value = arguments[i]
+        if case .unknown = value { throw Unknown() }
+        return value
+    }
+
+    func string(_ i: Int) throws -> String {
+        let value = try known(i)
+        guard let converted = ValueType.string.convert(value).successValue, let s = converted.stringValue else {
+            throw fail(i, value.isNull ? "argument must not be null" : "string required")
+        }
+        return s
+    }
+
+    func number(_ i: Int) throws -> Double {
+        let value = try known(i)
+        guard let converted = ValueType.number.convert(value).successValue, let n = converted.numberValue else {
+            throw fail(i, value.isNull ? "argument must not be null" : "number required")
+        }
+        return n
+    }
+
+    func wholeNumber(_ i: Int) throws -> Int {
+        let n = try number(i)
+        guard let whole = Value.wholeNumber(n) else { throw fail(i, "a whole number is required, not \(Value.format(number: n))") }
+        return whole
+    }
+
+    func list(_ i: Int, of what: String = "list") throws -> [Value] {
+        let value = try known(i)
+        guard let items = value.listValue else { throw fail(i, "\(what) required") }
+        return items
+    }
+
+    func map(_ i: Int) throws -> [String: Value] {
+        let value = try known(i)
+        guard let entries = value.mapValue else { throw fail(i, "map required") }
+        return entries
+    }
+
+    func stringList(_ i: Int) throws -> [String] {
+        let items = try list(i, of: "list of string")
+        return try items.map { item in
+            if case .unknown = item { throw Unknown() }
+            guard let s = ValueType.string.convert(item).successValue?.stringValue else {
+                throw fail(i, "list of string required")
+            }
+            return s
+        }
+    }
+}
+
+extension Evaluator {
+    func callFunction(_ name: String, _ argumentExpressions: [Expression], expandFinal: Bool, at location: SourceLocation) throws -> Value {
+        guard let signature = Functions.signatures[name] else {
+            throw EvaluationError("Call to unknown function", "There is no function named \"\(name)\".\(Suggestion.didYouMean(name, among: Functions.signatures.keys))", at: location)
+        }
+        var arguments: [Value] = []
+        var locations: [SourceLocation] = []
+        var sensitive = false
+        for (i, expression) in argumentExpressions.enumerated() {
+            let value = try evaluate(expression)
+            sensitive = sensitive || value.containsSensitive
+            if expandFinal, i == argumentExpressions.count - 1 {
+                let (inner, _) = value.unmarked
+                if case .unknown = inner { return Value.unknown.marked(sensitive) }
+                guard let items = inner.listValue else {
+                    throw EvaluationError("Invalid expanding argument value", "The expanding argument (indicated by ...) must be a list.", at: expression.location)
+                }
+                arguments.append(contentsOf: items.map(\.deepUnmarked))
+                locations.append(contentsOf: Array(repeating: expression.location, count: items.count))
+            } else {
+                arguments.append(value.deepUnmarked)
+                locations.append(expression.location)
+            }
+        }
+        let fixed = signature.parameters.count
+        let extra = arguments.count - fixed
+        if arguments.count < fixed || (signature.variadic != nil && extra < signature.variadicRange.lowerBound) {
+            let missing = arguments.count < fixed ? signature.parameters[arguments.count] : signature.variadic!
+            throw EvaluationError("Not enough function arguments", "Function \"\(name)\" expects \(describeArity(signature)) argument\(fixed == 1 && signature.variadic == nil ? "" : "s"). Missing value for \"\(missing)\".", at: location)
+        }
+        if (signature.variadic == nil && extra > 0) || extra > signature.variadicRange.upperBound {
+            let at = locations[min(fixed + (signature.variadic == nil ? 0 : signature.variadicRange.upperBound), locations.count - 1)]
+            throw EvaluationError("Too many function arguments", "Function \"\(name)\" expects only \(describeArity(signature)) argument\(fixed == 1 && signature.variadic == nil ? "" : "s").", at: at)
+        }
+        let call = Call(name: name, signature: signature, arguments: arguments, locations: locations, callLocation: location)
+        do {
+            return try run(call).marked(sensitive)
+        } catch is Call.Unknown {
+            return Value.unknown.marked(sensitive)
+        }
+    }
+
+    private func describeArity(_ signature: Functions.Signature) -> String {
+        let fixed = signature.parameters.count
+        guard signature.variadic != nil else { return "\(fixed)" }
+        let range = signature.variadicRange
+        if range.upperBound == Int.max { return "at least \(fixed + range.lowerBound)" }
+        return "\(fixed + range.lowerBound) to \(fixed + range.upperBound)"
+    }
+
+    private func run(_ call: Call) throws -> Value {
+        let args = call.arguments
+        switch call.name {
+        case "abs": return .number(abs(try call.number(0)))
+        case "ceil": return .number((try call.number(0)).rounded(.up))
+        case "floor": return .number((try call.number(0)).rounded(.down))
+        case "upper": return .string(try call.string(0).uppercased())
+        case "lower": return .string(try call.string(0).lowercased())
+        case "trimspace": return .string(String(try call.string(0).trimmingCharacters(in: .whitespacesAndNewlines)))
+        case "tostring":
+            let value = try call.known(0)
+            if value.isNull { return .null }
+            guard let s = ValueType.string.convert(value).successValue else { throw call.fail(0, "cannot convert \(value.kindDescription) to string") }
+            return s
+        case "tonumber":
+            let value = try call.known(0)
+            if value.isNull { return .null }
+            guard let n = ValueType.number.convert(value).successValue else { throw call.fail(0, "cannot convert \(value) to number") }
+            return n
+        case "tolist":
+            return .list(try call.list(0))
+        case "tomap":
+            return .map(try call.map(0))
+        case "sha256":
+            return .string(SHA256.hex(Array(try call.string(0).utf8)))
+        case "base64encode":
+            return .string(Data(try call.string(0).utf8).base64EncodedString())
+        case "base64decode":
+            guard let data = Data(base64Encoded: try call.string(0)), let s = String(data: data, encoding: .utf8) else {
+                throw call.fail(0, "the string is not valid base64-encoded UTF-8")
+            }
+            return .string(s)
+        case "join":
+            let separator = try call.string(0)
+            return .string(try call.stringList(1).joined(separator: separator))
+        case "split":
+            let separator = try call.string(0)
+            let text = try call.string(1)
+            guard !separator.isEmpty else { return .list(text.map { .string(String($0)) }) }
+            return .list(text.components(separatedBy: separator).map { .string($0) })
+        case "replace":
+            let text = try call.string(0), search = try call.string(1), replacement = try call.string(2)
+            guard !search.isEmpty else { return .string(text) }
+            return .string(text.replacingOccurrences(of: search, with: replacement))
+        case "length":
+            let value = try call.known(0)
+            switch value {
+            case .list(let items): return .number(Double(items.count))
+            case .map(let entries): return .number(Double(entries.count))
+            case .string(let s): return .number(Double(s.count))
+            default: throw call.fail(0, "collection or string required")
+            }
+        case "concat":
+            var result: [Value] = []
+            for i in args.indices { result.append(contentsOf: try call.list(i)) }
+            return .list(result)
+        case "flatten":
+            func flatten(_ items: [Value]) throws -> [Value] {
+                try items.flatMap { item -> [Value] in
+                    if case .unknown = item { throw Call.Unknown() }
+                    if case .list(let inner) = item { return try flatten(inner) }
+                    return [item]
+                }
+            }
+            return .list(try flatten(try call.list(0)))
+        case "distinct":
+            var seen = Set<Value>()
+            return .list(try call.list(0).filter { seen.insert($0).inserted })
+        case "contains":
+            let items = try call.list(0)
+            let needle = try call.known(1)
+            guard items.allSatisfy(\.isWhollyKnown), needle.isWhollyKnown else { throw Call.Unknown() }
+            return .bool(items.contains(needle))
+        case "element":
+            let items = try call.list(0)
+            let index = try call.wholeNumber(1)
+            guard !items.isEmpty else { throw call.fail(0, "cannot use element function with an empty list") }
+            guard index >= 0 else { throw call.fail(1, "the index must not be negative") }
+            return items[index % items.count]
+        case "keys":
+            return .list(try call.map(0).keys.sorted().map { .string($0) })
+        case "values":
+            let entries = try call.map(0)
+            return .list(entries.keys.sorted().map { entries[$0]! })
+        case "merge":
+            var result: [String: Value] = [:]
+            for i in args.indices {
+                if args[i].isNull { continue }
+                result.merge(try call.map(i)) { _, new in new }
+            }
+            return .map(result)
+        case "lookup":
+            let entries = try call.map(0)
+            let key = try call.string(1)
+            if let found = entries[key] { return found }
+            if args.count == 3 { return args[2] }
+            throw call.failure("the given key \(Value.quoted(key)) is not in the map, and no default was given\(Suggestion.didYouMean(key, among: entries.keys).replacingOccurrences(of: "?", with: ""))")
+        case "coalesce":
+            for value in args {
+                if case .unknown = value { throw Call.Unknown() }
+                if value.isNull { continue }
+                if case .string("") = value { continue }
+                return value
+            }
+            throw call.failure("no non-null, non-empty-string arguments")
+        case "min", "max":
+            var numbers: [Double] = []
+            for i in args.indices { numbers.append(try call.number(i)) }
+            return .number(call.name == "min" ? numbers.min()! : numbers.max()!)
+        case "range":
+            return try range(call)
+        case "format":
+            return .string(try format(call))
+        case "jsonencode":
+            let value = try call.known(0)
+            guard value.isWhollyKnown else { throw Call.Unknown() }
+            return .string(JSONText.encode(value))
+        case "file":
+            let path = try call.string(0)
+            let bytes = try readFile(path, call: call)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw call.fail(0, "contents of \(Value.quoted(path)) are not valid UTF-8; use a text file")
+            }
+            return .string(text)
+        case "templatefile":
+            let path = try call.string(0)
+            let variables = try call.map(1)
+            guard variables.values.allSatisfy(\.isWhollyKnown) else { throw Call.Unknown() }
+            let bytes = try readFile(path, call: call)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw call.fail(0, "contents of \(Value.quoted(path)) are not valid UTF-8; use a text file")
+            }
+            let templateLocation = SourceLocation(file: path, line: 1, column: 1)
+            let expression: Expression
+            switch ExpressionParser.parseString(text, sourceMap: .startOnly(templateLocation)) {
+            case .success(let parsed): expression = parsed
+            case .failure(let error): throw call.failure("the template \(Value.quoted(path)) is invalid: \(error.diagnostic.detail)")
+            }
+            var templateScope = EvaluationScope()
+            templateScope.resourceTypes = []
+            templateScope.moduleDirectory = scope.moduleDirectory
+            templateScope.files = scope.files
+            let templateEvaluator = TemplateVariables(variables: variables, evaluator: Evaluator(scope: templateScope))
+            do {
+                return try templateEvaluator.evaluate(expression, asString: true)
+            } catch let error as EvaluationError {
+                throw call.failure("the template \(Value.quoted(path)) could not be rendered: \(error.diagnostic.detail)")
+            }
+        default:
+            throw call.failure("not implemented")
+        }
+    }
+
+    private func readFile(_ path: String, call: Call) throws -> [UInt8] {
+        switch scope.files.read(path, relativeTo: scope.moduleDirectory) {
+        case .success(let bytes): return bytes
+        case .failure(.missing): throw call.fail(0, "no file exists at \(Value.quoted(path)); this function works only with files that are distributed as part of the configuration source code")
+        case .failure(.tooLarge): throw call.fail(0, "the file \(Value.quoted(path)) is larger than \(scope.files.sizeLimit / 1024 / 1024) MiB")
+        case .failure(.unreadable(let why)): throw call.fail(0, "cannot read \(Value.quoted(path)): \(why)")
+        }
+    }
+
+    private func range(_ call: Call) throws -> Value {
+        let numbers = try call.arguments.indices.map { try call.number($0) }
+        let start = numbers.count > 1 ? numbers[0] : 0
+        let limit = numbers.count > 1 ? numbers[1] : numbers[0]
+        let step = numbers.count > 2 ? numbers[2] : (start <= limit ? 1 : -1)
+        guard step != 0 else { throw call.fail(2, "step must not be zero") }
+        guard (step > 0 && start <= limit) || (step < 0 && start >= limit) else {
+            throw call.failure("the step \(Value.format(number: step)) moves away from the limit \(Value.format(number: limit))")
+        }
+        let count = ((limit - start) / step).rounded(.up)
+        guard count <= Double(Functions.rangeLimit) else {
+            throw call.failure("more than \(Functions.rangeLimit) numbers would be produced")
+        }
+        return .list((0..<Int(count)).map { .number(start + Double($0) * step) })
+    }
+
+    private func format(_ call: Call) throws -> String {
+        let spec = Array(try call.string(0))
+        var output = ""
+        var argument = 1
+        var i = 0
+        while i < spec.count {
+            let c = spec[i]
+            guard c == "%" else { output.append(c); i += 1; continue }
+            i += 1
+            guard i < spec.count else { throw call.fail(0, "the format string ends with an incomplete verb") }
+            if spec[i] == "%" { output.append("%"); i += 1; continue }
+            var flags = "", width = "", precision: String?
+            while i < spec.count, "-+ 0#".contains(spec[i]) { flags.append(spec[i]); i += 1 }
+            while i < spec.count, spec[i].isASCII, spec[i].isNumber { width.append(spec[i]); i += 1 }
+            if i < spec.count, spec[i] == "." {
+                i += 1
+                var p = ""
+                while i < spec.count, spec[i].isASCII, spec[i].isNumber { p.append(spec[i]); i += 1 }
+                precision = p
+            }
+            guard i < spec.count else { throw call.fail(0, "the format string ends with an incomplete verb") }
+            let verb = spec[i]
+            i += 1
+            guard argument < call.arguments.count else {
+                throw call.failure("not enough arguments for the format string: verb %\(verb) at position \(argument) has no argument")
+            }
+            guard width.count <= 4, (precision?.count ?? 0) <= 4 else { throw call.fail(0, "width and precision are limited to 9999") }
+            var piece: String
+            switch verb {
+            case "s", "v":
+                let value = try call.known(argument)
+                if verb == "v", !value.isWhollyKnown { throw Call.Unknown() }
+                if verb == "v", value.listValue != nil || value.mapValue != nil { piece = JSONText.encode(value) } else { piece = try call.string(argument) }
+                if let p = precision, let n = Int(p) { piece = String(piece.prefix(n)) }
+            case "q":
+                piece = JSONText.encode(.string(try call.string(argument)))
+            case "d":
+                let n = try call.number(argument)
+                guard let whole = Value.wholeNumber(n) else { throw call.fail(argument, "%d requires a whole number, not \(Value.format(number: n))") }
+                piece = String(whole)
+                if flags.contains("+"), whole >= 0 { piece = "+" + piece }
+            case "f":
+                let n = try call.number(argument)
+                piece = String(format: "%.\(Int(precision ?? "6") ?? 6)f", n)
+            case "t":
+                let value = try call.known(argument)
+                guard let b = ValueType.bool.convert(value).successValue?.boolValue else { throw call.fail(argument, "%t requires a bool") }
+                piece = b ? "true" : "false"
+            default:
+                throw call.fail(0, "unsupported format verb %\(verb); use %s, %d, %f, %t, %q or %v")
+            }
+            if let w = Int(width), piece.count < w {
+                let pad = String(repeating: flags.contains("0") && !flags.contains("-") ? "0" : " ", count: w - piece.count)
+                piece = flags.contains("-") ? piece + pad : pad + piece
+            }
+            output += piece
+            argument += 1
+        }
+        guard argument == call.arguments.count else {
+            throw call.failure("too many arguments for the format string: \(call.arguments.count - 1) given, \(argument - 1) used")
+        }
+        return output
+    }
+}
+
+/// Evaluates a `templatefile()` template, where bare names are the template's variables.
+private struct TemplateVariables {
+    let variables: [String: Value]
+    let evaluator: Evaluator
+
+    func evaluate(_ expression: Expression, asString: Bool) throws -> Value {
+        var scope = evaluator.scope
+        // Template variables are referenced by bare name: expose them as `var.NAME` and rewrite.
+        scope.variables = variables
+        let inner = Evaluator(scope: scope)
+        let rewritten = rewrite(expression)
+        let value = try inner.evaluate(rewritten)
+        if asString, case .template = rewritten { return value }
+        if asString, case .string = value.unmarked.value { return value }
+        if asString { return try inner.evaluate(.template([.interpolation(rewritten)], rewritten.location)) }
+        return value
+    }
+
+    func rewrite(_ expression: Expression) -> Expression {
+        switch expression {
+        case .scope(let name, let location) where variables[name] != nil:
+            return .traversal(.scope("var", location), [.attribute(name, location)])
+        case .traversal(let base, let steps):
+            if case .scope(let name, let location) = base, variables[name] != nil {
+                return .traversal(.scope("var", location), [.attribute(name, location)] + steps.map(rewrite))
+            }
+            return .traversal(rewrite(base), steps.map(rewrite))
+        case .template(let parts, let location):
+            return .template(parts.map {
+                if case .interpolation(let e) = $0 { return .interpolation(rewrite(e)) }
+                return $0
+            }, location)
+        case .call(let name, let arguments, let expand, let location):
+            return .call(name: name, arguments: arguments.map(rewrite), expandFinal: expand, location)
+        case .unary(let op, let e, let location): return .unary(op, rewrite(e), location)
+        case .binary(let op, let l, let r, let location): return .binary(op, rewrite(l), rewrite(r), location)
+        case .conditional(let c, let t, let f, let location): return .conditional(rewrite(c), rewrite(t), rewrite(f), location)
+        case .tuple(let items, let location): return .tuple(items.map(rewrite), location)
+        case .object(let entries, let location):
+            return .object(entries.map { Expression.ObjectEntry(key: $0.key, value: rewrite($0.value)) }, location)
+        case .literal, .scope: return expression
+        }
+    }
+
+    func rewrite(_ step: TraversalStep) -> TraversalStep {
+        if case .index(let e, let location) = step { return .index(rewrite(e), location) }
+        return step
+    }
+}

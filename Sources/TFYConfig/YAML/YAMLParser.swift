@@ -1,0 +1,323 @@
+internal import CYAML
+import TFYCore
+
+/// Parses one YAML document with libyaml into a `YAMLNode` tree with 1-based source marks.
+///
+/// Aliases are expanded, but the expansion is bounded (`aliasNodeLimit`) so a "billion laughs"
+/// document fails at once instead of exhausting memory. Duplicate mapping keys are errors; `<<`
+/// merge keys are honoured. Every libyaml error becomes a diagnostic with file:line:col.
+public struct YAMLParser: Sendable {
+    /// How many nodes aliases may stand for in one document, in all.
+    public var aliasNodeLimit = 100_000
+    /// How deeply sequences and mappings may nest.
+    public var depthLimit = 64
+
+    public init() {}
+
+    public struct Result: Sendable {
+        /// The document's root node; nil when the stream is empty or could not be parsed.
+        public var root: YAMLNode?
+        public var diagnostics: Diagnostics
+        /// True when the stream holds no document at all (an empty or comment-only file).
+        public var isEmpty: Bool
+    }
+
+    public func parse(_ source: SourceFile) -> Result {
+        guard let handle = LibYAMLHandle(bytes: source.bytes) else {
+            return Result(root: nil, diagnostics: Diagnostics([.error(
+                "Cannot read YAML", detail: "libyaml could not be initialised (out of memory).",
+                at: SourceLocation(file: source.name, line: 1, column: 1))]), isEmpty: false)
+        }
+        var builder = TreeBuilder(source: source, aliasNodeLimit: aliasNodeLimit, depthLimit: depthLimit)
+        return handle.withParser { parser in builder.run(parser) }
+    }
+}
+
+/// Owns a libyaml parser and the input buffer it reads from; both are freed in `deinit`.
+private final class LibYAMLHandle {
+    let parser: UnsafeMutablePointer<yaml_parser_t>
+    let input: UnsafeMutableBufferPointer<UInt8>
+
+    init?(bytes: [UInt8]) {
+        parser = .allocate(capacity: 1)
+        input = .allocate(capacity: max(bytes.count, 1))
+        _ = input.initialize(from: bytes)
+        guard yaml_parser_initialize(parser) == 1 else {
+            parser.deallocate()
+            input.deallocate()
+            return nil
+        }
+        yaml_parser_set_input_string(parser, input.baseAddress, bytes.count)
+        yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+    }
+
+    deinit {
+        yaml_parser_delete(parser)
+        parser.deallocate()
+        input.deallocate()
+    }
+
+    func withParser<R>(_ body: (UnsafeMutablePointer<yaml_parser_t>) -> R) -> R { body(parser) }
+}
+
+private struct TreeBuilder {
+    let source: SourceFile
+    let aliasNodeLimit: Int
+    let depthLimit: Int
+
+    enum Frame {
+        case sequence(start: SourceLocation, anchor: String?, items: [YAMLNode], size: Int)
+        case mapping(start: SourceLocation, anchor: String?, pairs: [YAMLNode.Pair], pendingKey: YAMLNode?,
+                     keys: [String: SourceLocation], size: Int)
+    }
+
+    var stack: [Frame] = []
+    var anchors: [String: YAMLNode] = [:]
+    var aliasExpansion = 0
+    var documents = 0
+    var root: YAMLNode?
+    var diagnostics = Diagnostics()
+
+    init(source: SourceFile, aliasNodeLimit: Int, depthLimit: Int) {
+        self.source = source
+        self.aliasNodeLimit = aliasNodeLimit
+        self.depthLimit = depthLimit
+    }
+
+    func location(_ mark: yaml_mark_t) -> SourceLocation {
+        SourceLocation(file: source.name, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+
+    mutating func run(_ parser: UnsafeMutablePointer<yaml_parser_t>) -> YAMLParser.Result {
+        var event = yaml_event_t()
+        while true {
+            guard yaml_parser_parse(parser, &event) == 1 else {
+                diagnostics.append(libyamlError(parser.pointee))
+                return YAMLParser.Result(root: nil, diagnostics: diagnostics, isEmpty: false)
+            }
+            let done = event.type == YAML_STREAM_END_EVENT
+            let ok = handle(event)
+            yaml_event_delete(&event)
+            if !ok { return YAMLParser.Result(root: nil, diagnostics: diagnostics, isEmpty: false) }
+            if done { break }
+        }
+        return YAMLParser.Result(
+            root: diagnostics.hasErrors ? nil : root, diagnostics: diagnostics, isEmpty: documents == 0)
+    }
+
+    func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let pointer else { return nil }
+        return String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
+    }
+
+    /// Handles one event; false ends parsing (the error is already recorded).
+    mutating func handle(_ event: yaml_event_t) -> Bool {
+        let start = location(event.start_mark)
+        switch event.type {
+        case YAML_DOCUMENT_START_EVENT:
+            documents += 1
+            if documents > 1 {
+                diagnostics.append(.error(
+                    "Multiple YAML documents",
+                    detail: "A configuration file holds one YAML document; move this one (after \"---\") into a file of its own.",
+                    at: start))
+                return false
+            }
+        case YAML_SCALAR_EVENT:
+            let scalarData = event.data.scalar
+            let text = scalarData.value.map {
+                String(decoding: UnsafeBufferPointer(start: $0, count: scalarData.length), as: UTF8.self)
+            } ?? ""
+            let style: YAMLNode.ScalarStyle
+            switch scalarData.style {
+            case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
+            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .doubleQuoted
+            case YAML_LITERAL_SCALAR_STYLE: style = .literal
+            case YAML_FOLDED_SCALAR_STYLE: style = .folded
+            default: style = .plain
+            }
+            var tag = string(scalarData.tag)
+            if let t = tag, t.hasPrefix("tag:yaml.org,2002:") { tag = "!!" + t.dropFirst("tag:yaml.org,2002:".count) }
+            let end = location(event.end_mark)
+            let scalar = YAMLNode.Scalar(text: text, style: style, tag: tag)
+            let node = YAMLNode(
+                content: .scalar(scalar), start: start, end: end, size: 1,
+                sourceMap: sourceMap(for: scalar, start: start, end: end))
+            return add(node, anchor: string(scalarData.anchor))
+        case YAML_ALIAS_EVENT:
+            let name = string(event.data.alias.anchor) ?? ""
+            guard var target = anchors[name] else {
+                diagnostics.append(.error(
+                    "Undefined YAML alias", detail: "No anchor named \"&\(name)\" is defined before this alias.",
+                    at: start))
+                return false
+            }
+            aliasExpansion += target.size
+            guard aliasExpansion <= aliasNodeLimit else {
+                diagnostics.append(.error(
+                    "YAML alias expansion too large",
+                    detail: "Aliases in this file expand to more than \(aliasNodeLimit) nodes, as in a \"billion laughs\" document. Write the values out, or nest fewer aliases.",
+                    at: start))
+                return false
+            }
+            target.start = start
+            return add(target, anchor: nil)
+        case YAML_SEQUENCE_START_EVENT:
+            guard stack.count < depthLimit else { return tooDeep(start) }
+            stack.append(.sequence(start: start, anchor: string(event.data.sequence_start.anchor), items: [], size: 1))
+        case YAML_MAPPING_START_EVENT:
+            guard stack.count < depthLimit else { return tooDeep(start) }
+            stack.append(.mapping(
+                start: start, anchor: string(event.data.mapping_start.anchor), pairs: [], pendingKey: nil,
+                keys: [:], size: 1))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            guard let frame = stack.popLast() else { return true }
+            let end = location(event.end_mark)
+            switch frame {
+            case let .sequence(frameStart, anchor, items, size):
+                return add(YAMLNode(content: .sequence(items), start: frameStart, end: end, size: size,
+                                    sourceMap: .startOnly(frameStart)), anchor: anchor)
+            case let .mapping(frameStart, anchor, pairs, _, _, size):
+                return add(YAMLNode(content: .mapping(pairs), start: frameStart, end: end, size: size,
+                                    sourceMap: .startOnly(frameStart)), anchor: anchor)
+            }
+        default:
+            break
+        }
+        return true
+    }
+
+    mutating func tooDeep(_ at: SourceLocation) -> Bool {
+        diagnostics.append(.error(
+            "YAML nesting too deep",
+            detail: "Lists and mappings nest more than \(depthLimit) levels deep here; no configuration needs that many.",
+            at: at))
+        return false
+    }
+
+    /// Adds a finished node to the container being built, or makes it the document's root.
+    mutating func add(_ node: YAMLNode, anchor: String?) -> Bool {
+        if let anchor { anchors[anchor] = node }
+        guard let top = stack.popLast() else {
+            root = node
+            return true
+        }
+        switch top {
+        case .sequence(let start, let anchor, var items, let size):
+            items.append(node)
+            stack.append(.sequence(start: start, anchor: anchor, items: items, size: size + node.size))
+        case .mapping(let start, let anchor, var pairs, let pendingKey, var keys, let size):
+            guard let key = pendingKey else {
+                guard node.scalar != nil else {
+                    diagnostics.append(.error(
+                        "Invalid mapping key",
+                        detail: "Mapping keys must be plain strings, not \(node.kindDescription).", at: node.start))
+                    return false
+                }
+                stack.append(.mapping(start: start, anchor: anchor, pairs: pairs, pendingKey: node, keys: keys,
+                                      size: size))
+                return true
+            }
+            let name = key.scalar?.text ?? ""
+            if name == "<<", key.scalar?.style == .plain {
+                merge(node, into: &pairs, keys: &keys)
+            } else if let first = keys[name] {
+                diagnostics.append(.error(
+                    "Duplicate mapping key",
+                    detail: "The key \"\(name)\" is already defined at line \(first.line), column \(first.column) of this mapping; each key may appear once.",
+                    at: key.start))
+            } else {
+                keys[name] = key.start
+                pairs.append(YAMLNode.Pair(key: key, value: node))
+            }
+            stack.append(.mapping(start: start, anchor: anchor, pairs: pairs, pendingKey: nil, keys: keys,
+                                  size: size + key.size + node.size))
+        }
+        return true
+    }
+
+    /// A `<<: *defaults` merge: keys the mapping does not set itself are taken from the alias.
+    mutating func merge(_ node: YAMLNode, into pairs: inout [YAMLNode.Pair], keys: inout [String: SourceLocation]) {
+        let sources: [YAMLNode]
+        switch node.content {
+        case .mapping: sources = [node]
+        case .sequence(let items): sources = items
+        case .scalar:
+            diagnostics.append(.error(
+                "Invalid merge key", detail: "\"<<\" merges a mapping (or a list of mappings) into this one.",
+                at: node.start))
+            return
+        }
+        for source in sources {
+            guard let sourcePairs = source.pairs else {
+                diagnostics.append(.error(
+                    "Invalid merge key", detail: "\"<<\" merges a mapping (or a list of mappings) into this one.",
+                    at: source.start))
+                continue
+            }
+            for pair in sourcePairs {
+                let name = pair.key.scalar?.text ?? ""
+                guard keys[name] == nil else { continue }
+                keys[name] = pair.key.start
+                pairs.append(pair)
+            }
+        }
+    }
+
+    func sourceMap(for scalar: YAMLNode.Scalar, start: SourceLocation, end: SourceLocation) -> ScalarSourceMap {
+        let text = Array(scalar.text.unicodeScalars)
+        switch scalar.style {
+        case .plain, .singleQuoted, .doubleQuoted:
+            guard start.line == end.line, start.line <= source.lines.count else { break }
+            let line = source.lines[start.line - 1]
+            let from = start.column - 1, to = end.column - 1
+            guard from >= 0, from <= to, to <= line.count else { break }
+            let raw = Array(line[from..<to])
+            if scalar.style == .plain, raw == text {
+                return ScalarSourceMap(start: start, kind: .sameLine(column: start.column))
+            }
+            if scalar.style != .plain, raw.count >= 2, Array(raw.dropFirst().dropLast()) == text {
+                return ScalarSourceMap(start: start, kind: .sameLine(column: start.column + 1))
+            }
+        case .literal:
+            let firstLine = start.line + 1
+            guard firstLine <= source.lines.count else { break }
+            let line = source.lines[firstLine - 1]
+            let indent = line.prefix { $0 == " " }.count
+            let firstTextLine = text.prefix { $0 != "\n" }
+            if !firstTextLine.isEmpty, Array(line.dropFirst(indent)) == Array(firstTextLine) {
+                return ScalarSourceMap(start: start, kind: .lines(firstLine: firstLine, column: indent + 1))
+            }
+        case .folded:
+            break
+        }
+        return .startOnly(start)
+    }
+
+    func libyamlError(_ parser: yaml_parser_t) -> Diagnostic {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
+        if parser.error == YAML_READER_ERROR {
+            let at = source.location(ofByteOffset: Int(parser.problem_offset))
+            var detail = "The file must be UTF-8 text: \(problem)"
+            if parser.problem_value >= 0 {
+                detail += " (byte 0x\(String(UInt8(truncatingIfNeeded: parser.problem_value), radix: 16, uppercase: true)))"
+            }
+            return .error("Invalid character encoding", detail: detail + ".", at: at)
+        }
+        let at = location(parser.problem_mark)
+        var detail = problem
+        if let context = parser.context.map({ String(cString: $0) }) { detail += " " + context }
+        if at.line >= 1, at.line <= source.lines.count {
+            let line = source.lines[at.line - 1]
+            if at.column - 1 < line.count, at.column >= 1, line[at.column - 1] == "\t" {
+                detail += ". Tabs cannot indent YAML; use spaces"
+            }
+        }
+        return .error("Invalid YAML syntax", detail: capitalizedSentence(detail), at: at)
+    }
+
+    func capitalizedSentence(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.uppercased() + text.dropFirst() + (text.hasSuffix(".") ? "" : ".")
+    }
+}
