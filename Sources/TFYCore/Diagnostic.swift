@@ -83,6 +83,17 @@ public struct Diagnostics: Sendable, Hashable, Sequence {
 
     public func makeIterator() -> IndexingIterator<[Diagnostic]> { items.makeIterator() }
 
+    /// The same diagnostics with repeats removed: two checks may find one mistake, and a mistake
+    /// in a counted resource is found once per instance. The first (lowest address) is kept.
+    public var unique: Diagnostics {
+        var seen = Set<Diagnostic>()
+        return Diagnostics(items.filter { item in
+            var key = item
+            key.address = nil
+            return seen.insert(key).inserted
+        })
+    }
+
     /// Sorted by file, line and column, so output is stable whatever order checks ran in.
     public var sorted: [Diagnostic] {
         items.enumerated().sorted { a, b in

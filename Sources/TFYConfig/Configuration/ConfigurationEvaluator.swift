@@ -17,8 +17,7 @@ public struct ConfigurationEvaluator: Sendable {
         run.checkValidations(variableLocations: variableLocations)
         run.buildGraph()
         run.evaluateInOrder()
-        var unique = Set<Diagnostic>()
-        let diagnostics = Diagnostics(run.diagnostics.items.filter { unique.insert($0).inserted })
+        let diagnostics = run.diagnostics.unique
         let evaluated = EvaluatedConfiguration(
             configuration: configuration, variables: variables, locals: run.scope.locals,
             resources: configuration.resources.compactMap { run.resources[$0.address] }, outputs: run.outputs)

@@ -33,6 +33,6 @@ public struct ConfigurationPipeline: Sendable {
         diagnostics.append(contentsOf: variableDiagnostics)
         let (evaluated, evaluationDiagnostics) = ConfigurationEvaluator(files: files).evaluate(configuration, variables: variables, variableLocations: locations)
         diagnostics.append(contentsOf: evaluationDiagnostics)
-        return Outcome(evaluated: evaluated, diagnostics: diagnostics, sources: configuration.sources)
+        return Outcome(evaluated: evaluated, diagnostics: diagnostics.unique, sources: configuration.sources)
     }
 }

@@ -28,10 +28,8 @@ enum SchemaConformance {
             switch expression {
             case .tuple(let items, _):
                 for item in items { checkObject(item, schema, address: address, into: &diagnostics) }
-            case .object(_, let location):
-                diagnostics.append(.error("Incorrect attribute value type", detail: "A list of objects is required here, not a single object; write it as a YAML list (\"- ...\").", at: location, address: address))
             default:
-                return
+                return  // A value of the wrong shape is reported, once, when it is conformed.
             }
         }
     }
@@ -52,8 +50,6 @@ enum SchemaConformance {
             for name in schema.attributes.keys.sorted() where schema.attributes[name]!.presence == .required && !seen.contains(name) {
                 diagnostics.append(missingArgument(name, at: location, address: address))
             }
-        case .tuple(_, let location):
-            diagnostics.append(.error("Incorrect attribute value type", detail: "An object is required here, not a list.", at: location, address: address))
         default:
             return
         }
@@ -125,7 +121,7 @@ enum SchemaConformance {
             throw Failure(diagnostic: .error("Incorrect attribute value type", detail: "Inappropriate value for attribute \"\(name)\": object required.", at: location, address: address))
         }
         for key in entries.keys.sorted() where schema.attributes[key]?.isSettable != true {
-            throw Failure(diagnostic: unsupportedArgument(key, in: schema, at: expression?.entry(key)?.location ?? location, address: address))
+            throw Failure(diagnostic: unsupportedArgument(key, in: schema, at: expression?.keyLocation(key) ?? location, address: address))
         }
         var result: [String: Value] = [:]
         for (key, attribute) in schema.attributes {

@@ -39,6 +39,12 @@ public indirect enum Expression: Sendable {
         return nil
     }
 
+    /// Where a literal key of an object expression is written.
+    public func keyLocation(_ key: String) -> SourceLocation? {
+        guard case .object(let entries, _) = self else { return nil }
+        return entries.first { $0.key.literalString == key }?.key.location
+    }
+
     /// The entry for a literal key of an object expression.
     public func entry(_ key: String) -> Expression? {
         guard case .object(let entries, _) = self else { return nil }

@@ -297,16 +297,30 @@ private struct TreeBuilder {
     func libyamlError(_ parser: yaml_parser_t) -> Diagnostic {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
         if parser.error == YAML_READER_ERROR {
-            let at = source.location(ofByteOffset: Int(parser.problem_offset))
-            var detail = "The file must be UTF-8 text: \(problem)"
-            if parser.problem_value >= 0 {
-                detail += " (byte 0x\(String(UInt8(truncatingIfNeeded: parser.problem_value), radix: 16, uppercase: true)))"
+            var offset = min(Int(parser.problem_offset), source.bytes.count)
+            var byte = parser.problem_value
+            if problem.contains("trailing") || problem.contains("incomplete") {
+                // libyaml points past the sequence's first byte; show the byte that began it.
+                var start = offset
+                while start > 0, offset - start < 4, source.bytes[start - 1] & 0xC0 == 0x80 { start -= 1 }
+                if start > 0, source.bytes[start - 1] >= 0xC0 { start -= 1 }
+                if start < offset { offset = start; byte = Int32(source.bytes[start]) }
             }
-            return .error("Invalid character encoding", detail: detail + ".", at: at)
+            var detail = "The file must be UTF-8 text: \(problem)"
+            if byte >= 0 {
+                detail += " (byte 0x\(String(UInt8(truncatingIfNeeded: byte), radix: 16, uppercase: true)))"
+            }
+            return .error("Invalid character encoding", detail: detail + ".", at: source.location(ofByteOffset: offset))
         }
         let at = location(parser.problem_mark)
         var detail = problem
-        if let context = parser.context.map({ String(cString: $0) }) { detail += " " + context }
+        if let context = parser.context.map({ String(cString: $0) }) {
+            detail += " " + context
+            let contextAt = location(parser.context_mark)
+            if contextAt.line != at.line || contextAt.column != at.column {
+                detail += " that starts at line \(contextAt.line), column \(contextAt.column)"
+            }
+        }
         if at.line >= 1, at.line <= source.lines.count {
             let line = source.lines[at.line - 1]
             if at.column - 1 < line.count, at.column >= 1, line[at.column - 1] == "\t" {
