@@ -6,7 +6,8 @@ public enum Suggestion {
         var best: (name: String, distance: Int)?
         for candidate in candidates.sorted() {
             let distance = editDistance(target, Array(candidate.lowercased()))
-            let limit = max(1, min(3, candidate.count / 3))
+            // Short names are too easily "close": "b" is one edit from every one-letter name.
+            let limit = candidate.count <= 2 ? 0 : max(1, min(3, candidate.count / 3))
             guard distance <= limit else { continue }
             if best == nil || distance < best!.distance { best = (candidate, distance) }
         }

@@ -246,7 +246,7 @@ public struct ExpressionParser {
         var steps: [TraversalStep] = []
         while true {
             // No whitespace skipping before "." or "[": `a [0]` is not an index in HCL either.
-            if current == ".", let next = peek(1) {
+            if current == ".", let next = peek(1), next != "." {
                 let location = locate(position)
                 if next == "*" {
                     position += 2

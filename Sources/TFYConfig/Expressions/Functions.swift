@@ -274,7 +274,7 @@ extension Evaluator {
             let key = try call.string(1)
             if let found = entries[key] { return found }
             if args.count == 3 { return args[2] }
-            throw call.failure("the given key \(Value.quoted(key)) is not in the map, and no default was given\(Suggestion.didYouMean(key, among: entries.keys).replacingOccurrences(of: "?", with: ""))")
+            throw call.failure("the given key \(Value.quoted(key)) is not in the map, and no default was given")
         case "coalesce":
             for value in args {
                 if case .unknown = value { throw Call.Unknown() }

@@ -126,6 +126,11 @@ public struct ScalarSourceMap: Sendable, Hashable {
         ScalarSourceMap(start: start, kind: .startOnly)
     }
 
+    /// Text written verbatim on one line, its first character at `start`.
+    public static func verbatim(startingAt start: SourceLocation) -> ScalarSourceMap {
+        ScalarSourceMap(start: start, kind: .sameLine(column: start.column))
+    }
+
     /// The location of character `offset` (counted in Unicode scalars) of `text`.
     public func location(ofOffset offset: Int, in text: String) -> SourceLocation {
         switch kind {
