@@ -68,7 +68,7 @@ private struct TreeBuilder {
     enum Frame {
         case sequence(start: SourceLocation, anchor: String?, items: [YAMLNode], size: Int)
         case mapping(start: SourceLocation, anchor: String?, pairs: [YAMLNode.Pair], pendingKey: YAMLNode?,
-                     keys: [String: SourceLocation], size: Int)
+                     keys: [String: SourceLocation], merged: [YAMLNode.Pair], size: Int)
     }
 
     var stack: [Frame] = []
@@ -169,7 +169,7 @@ private struct TreeBuilder {
             guard stack.count < depthLimit else { return tooDeep(start) }
             stack.append(.mapping(
                 start: start, anchor: string(event.data.mapping_start.anchor), pairs: [], pendingKey: nil,
-                keys: [:], size: 1))
+                keys: [:], merged: [], size: 1))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return true }
             let end = location(event.end_mark)
@@ -177,8 +177,10 @@ private struct TreeBuilder {
             case let .sequence(frameStart, anchor, items, size):
                 return add(YAMLNode(content: .sequence(items), start: frameStart, end: end, size: size,
                                     sourceMap: .startOnly(frameStart)), anchor: anchor)
-            case let .mapping(frameStart, anchor, pairs, _, _, size):
-                return add(YAMLNode(content: .mapping(pairs), start: frameStart, end: end, size: size,
+            case let .mapping(frameStart, anchor, pairs, _, keys, merged, size):
+                // Keys written in the mapping itself win over keys merged in with "<<".
+                let all = pairs + merged.filter { keys[$0.key.scalar?.text ?? ""] == nil }
+                return add(YAMLNode(content: .mapping(all), start: frameStart, end: end, size: size,
                                     sourceMap: .startOnly(frameStart)), anchor: anchor)
             }
         default:
@@ -206,7 +208,7 @@ private struct TreeBuilder {
         case .sequence(let start, let anchor, var items, let size):
             items.append(node)
             stack.append(.sequence(start: start, anchor: anchor, items: items, size: size + node.size))
-        case .mapping(let start, let anchor, var pairs, let pendingKey, var keys, let size):
+        case .mapping(let start, let anchor, var pairs, let pendingKey, var keys, var merged, let size):
             guard let key = pendingKey else {
                 guard node.scalar != nil else {
                     diagnostics.append(.error(
@@ -215,12 +217,12 @@ private struct TreeBuilder {
                     return false
                 }
                 stack.append(.mapping(start: start, anchor: anchor, pairs: pairs, pendingKey: node, keys: keys,
-                                      size: size))
+                                      merged: merged, size: size))
                 return true
             }
             let name = key.scalar?.text ?? ""
             if name == "<<", key.scalar?.style == .plain {
-                merge(node, into: &pairs, keys: &keys)
+                merge(node, into: &merged)
             } else if let first = keys[name] {
                 diagnostics.append(.error(
                     "Duplicate mapping key",
@@ -231,13 +233,13 @@ private struct TreeBuilder {
                 pairs.append(YAMLNode.Pair(key: key, value: node))
             }
             stack.append(.mapping(start: start, anchor: anchor, pairs: pairs, pendingKey: nil, keys: keys,
-                                  size: size + key.size + node.size))
+                                  merged: merged, size: size + key.size + node.size))
         }
         return true
     }
 
     /// A `<<: *defaults` merge: keys the mapping does not set itself are taken from the alias.
-    mutating func merge(_ node: YAMLNode, into pairs: inout [YAMLNode.Pair], keys: inout [String: SourceLocation]) {
+    mutating func merge(_ node: YAMLNode, into merged: inout [YAMLNode.Pair]) {
         let sources: [YAMLNode]
         switch node.content {
         case .mapping: sources = [node]
@@ -255,11 +257,8 @@ private struct TreeBuilder {
                     at: source.start))
                 continue
             }
-            for pair in sourcePairs {
-                let name = pair.key.scalar?.text ?? ""
-                guard keys[name] == nil else { continue }
-                keys[name] = pair.key.start
-                pairs.append(pair)
+            for pair in sourcePairs where !merged.contains(where: { $0.key.scalar?.text == pair.key.scalar?.text }) {
+                merged.append(pair)
             }
         }
     }

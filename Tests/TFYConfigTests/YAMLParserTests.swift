@@ -1,0 +1,82 @@
+import Testing
+import TFYConfig
+import TFYCore
+
+struct YAMLParserTests {
+    func parse(_ text: String) -> YAMLParser.Result {
+        YAMLParser().parse(SourceFile(name: "t.yml", bytes: Array(text.utf8)))
+    }
+
+    @Test func marksAreOneBased() throws {
+        let root = try #require(parse("a:\n  b: [1, \"two\"]\n").root)
+        let a = try #require(root.pairs?.first)
+        #expect(a.key.start == SourceLocation(file: "t.yml", line: 1, column: 1))
+        let b = try #require(a.value.pairs?.first)
+        #expect(b.key.start == SourceLocation(file: "t.yml", line: 2, column: 3))
+        let items = try #require(b.value.items)
+        #expect(items.map(\.start.column) == [7, 10])
+        #expect(items.map { YAMLNode.resolve($0.scalar!) } == [.number(1), .string("two")])
+    }
+
+    @Test(arguments: [
+        ("~", Value.null), ("null", .null), ("", .null), ("true", .bool(true)), ("False", .bool(false)),
+        ("42", .number(42)), ("-1.5", .number(-1.5)), ("0x1F", .number(31)), ("0o17", .number(15)), ("1e3", .number(1000)),
+        ("0.8.2", .string("0.8.2")), ("yes", .string("yes")), ("1GB", .string("1GB")), (".inf", .string(".inf")),
+        ("'42'", .string("42")), ("!!str 42", .string("42")),
+    ])
+    func scalarsResolveByTheCoreSchema(_ text: String, _ expected: Value) throws {
+        let root = try #require(parse("k: \(text)\n").root)
+        #expect(YAMLNode.resolve(try #require(root.pairs?.first?.value.scalar)) == expected)
+    }
+
+    @Test func mergeKeysTakeWhatTheMappingDoesNotSet() throws {
+        let root = try #require(parse("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n").root)
+        let thing = try #require(root.pairs?[1].value)
+        #expect(YAMLExpressionsProbe.literal(thing) == .map(["x": .number(1), "y": .number(3)]))
+    }
+
+    @Test func emptyAndCommentOnlyFilesAreEmpty() {
+        for text in ["", "# only a comment\n", "\n\n"] {
+            let result = parse(text)
+            #expect(result.isEmpty)
+            #expect(result.diagnostics.isEmpty)
+        }
+    }
+
+    @Test func emptyConfigurationFileIsAWarning() {
+        let outcome = evaluate(["a.yml": "", "b.yml": "locals:\n  x: 1\n"])
+        #expect(outcome.diagnostics.errors.isEmpty)
+        #expect(outcome.diagnostics.warnings.map(\.summary) == ["Empty configuration file"])
+    }
+
+    @Test func deepNestingIsAnErrorNotACrash() {
+        let result = parse(String(repeating: "[", count: 10_000))
+        #expect(errorLines(result.diagnostics) == ["1:65 YAML nesting too deep"])
+    }
+
+    @Test func literalBlockScalarsMapExpressionColumns() {
+        let outcome = evaluate(["main.yml": "locals:\n  script: |\n    echo ok\n    echo ${local.nope}\n"])
+        #expect(errorLines(outcome.diagnostics) == ["4:12 Reference to undeclared local value"])
+    }
+
+    @Test func quotedScalarsMapExpressionColumns() {
+        let outcome = evaluate(["main.yml": "locals:\n  a: 'x ${var.nope}'\n"])
+        #expect(errorLines(outcome.diagnostics) == ["2:11 Reference to undeclared input variable"])
+    }
+}
+
+/// Literal values of YAML nodes, as variable files read them.
+enum YAMLExpressionsProbe {
+    static func literal(_ node: YAMLNode) -> Value {
+        let (inputs, _) = VariableInput.fromFile(path: "v.yml", bytes: Array("v: x\n".utf8))
+        _ = inputs
+        switch node.content {
+        case .scalar(let s): return YAMLNode.resolve(s)
+        case .sequence(let items): return .list(items.map(literal))
+        case .mapping(let pairs):
+            var result: [String: Value] = [:]
+            for pair in pairs { result[pair.key.scalar?.text ?? ""] = literal(pair.value) }
+            return .map(result)
+        }
+    }
+}
