@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import TFYCommands
+import TFYCore
+
+/// Drives the command line as a user would, and pins its output with snapshot files.
+/// `RECORD_SNAPSHOTS=1 swift test` re-records them; a run that records fails, so it is never
+/// mistaken for a passing run.
+struct CommandTests {
+    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+    static let clusterFixture = URL(fileURLWithPath: testsDirectory).deletingLastPathComponent()
+        .appendingPathComponent("TFYConfigTests/Fixtures/valid/cluster").path
+
+    struct Run {
+        var status: Int32
+        var out: String
+        var err: String
+    }
+
+    func tfy(_ arguments: [String], in directory: String = testsDirectory + "/Fixtures", environment: [String: String] = [:]) -> Run {
+        let out = Box(), err = Box()
+        let context = CommandContext(environment: environment, workingDirectory: directory, isTerminal: false,
+                                     out: { out.text += $0 }, err: { err.text += $0 })
+        let status = TFYCommandLine.run(arguments, context: context)
+        return Run(status: status, out: out.text, err: err.text)
+    }
+
+    final class Box: @unchecked Sendable { var text = "" }
+
+    func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        let path = "\(Self.testsDirectory)/Snapshots/\(name)"
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+            FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+            Issue.record("recorded snapshot \(name); run again without RECORD_SNAPSHOTS", sourceLocation: sourceLocation)
+            return
+        }
+        let expected = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "<missing snapshot \(name)>"
+        #expect(text == expected, sourceLocation: sourceLocation)
+    }
+
+    @Test func validateReportsEveryErrorWithSourceAndCaret() {
+        let run = tfy(["validate", "broken", "-no-color"])
+        #expect(run.status == 1)
+        assertSnapshot(run.err, named: "validate-broken.txt")
+        assertSnapshot(run.out, named: "validate-broken.stdout.txt")
+    }
+
+    @Test func validateJSONHasTerraformsShape() {
+        let run = tfy(["validate", "broken", "-json"])
+        #expect(run.status == 1)
+        #expect(run.err == "")
+        assertSnapshot(run.out, named: "validate-broken.json")
+    }
+
+    @Test func validConfigurationSucceeds() {
+        let run = tfy(["validate", Self.clusterFixture])
+        #expect(run.status == 0)
+        #expect(run.out == "Success! The configuration is valid.\n")
+        #expect(run.err == "")
+    }
+
+    @Test func validJSON() {
+        let run = tfy(["validate", Self.clusterFixture, "-json"])
+        #expect(run.status == 0)
+        #expect(run.out == """
+            {
+              "diagnostics": [],
+              "error_count": 0,
+              "format_version": "1.0",
+              "valid": true,
+              "warning_count": 0
+            }
+
+            """)
+    }
+
+    @Test func variableValuesAreCheckedWhenGiven() {
+        let run = tfy(["validate", Self.clusterFixture, "-var", "machines=1", "-no-color"])
+        #expect(run.status == 1)
+        #expect(run.err.contains("Error: Invalid value for variable"))
+        #expect(run.err.contains("A cluster needs at least 2 machines."))
+        let environment = tfy(["validate", Self.clusterFixture], environment: ["TFY_VAR_machines": "x"])
+        #expect(environment.status == 1)
+        #expect(environment.err.contains("The value given by the environment variable TFY_VAR_machines is not suitable for var.machines"))
+    }
+
+    @Test func laterVarFileAndVarWinInCommandLineOrder() {
+        withTemporary { directory in
+            FileManager.default.createFile(atPath: directory + "/main.yml", contents: Data("""
+                variable:
+                  n: {type: number}
+                  bound: {type: number, default: 5}
+                locals:
+                  check: "${var.n < var.bound ? var.n : 1 / 0}"
+                """.utf8))
+            FileManager.default.createFile(atPath: directory + "/low.vars", contents: Data("n: 1\n".utf8))
+            FileManager.default.createFile(atPath: directory + "/high.vars", contents: Data("n: 9\n".utf8))
+            #expect(tfy(["validate", "-var-file", "high.vars", "-var", "n=2"], in: directory).status == 0)
+            #expect(tfy(["validate", "-var", "n=2", "-var-file", "high.vars"], in: directory).status == 1)
+            #expect(tfy(["validate", "-var-file", "high.vars", "-var-file", "low.vars"], in: directory).status == 0)
+        }
+    }
+
+    @Test func malformedVarOptionIsAnError() {
+        let run = tfy(["validate", Self.clusterFixture, "-var", "novalue", "-no-color"])
+        #expect(run.status == 1)
+        #expect(run.err == """
+            Error: Invalid -var option
+
+            The given -var option "novalue" is not correctly specified. It must be a variable name and value separated by an equals sign, like -var="key=value".
+
+
+            """)
+    }
+
+    @Test func missingDirectoryIsAnError() {
+        let run = tfy(["validate", "nowhere", "-no-color"])
+        #expect(run.status == 1)
+        #expect(run.err == "Error: Configuration directory not found\n\nThere is no directory at \"nowhere\".\n\n")
+    }
+
+    @Test func versionAndUsage() {
+        #expect(tfy(["version"]).out == "tfy v\(TFYVersion.current)\n")
+        #expect(tfy(["--version"]).out == "tfy v\(TFYVersion.current)\n")
+        #expect(tfy(["-version"]).status == 0)
+        let unknown = tfy(["validat"])
+        #expect(unknown.status == 1)
+        #expect(unknown.err.contains("validat"))
+        #expect(tfy(["validate", "--frobnicate"]).status == 1)
+        #expect(tfy(["--help"]).status == 0)
+    }
+
+    func withTemporary(_ body: (String) -> Void) {
+        let path = NSTemporaryDirectory() + "tfy-cmd-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        body(path)
+    }
+}
