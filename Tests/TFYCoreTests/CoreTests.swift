@@ -7,7 +7,7 @@ struct ValueTypeTests {
         ("set( number )", .set(.number)), ("object({a = string, b: list(number)})", .object(["a": .string, "b": .list(.number)])),
         ("tuple([string, bool])", .tuple([.string, .bool])), ("list(map(any))", .list(.map(.any))),
     ])
-    func parsesTypeExpressions(_ text: String, _ expected: ValueType) {
+    func parsesTypeExpressions(_ text: String, _ expected: ValueType) throws {
         #expect(try ValueType.parse(text).get() == expected)
     }
 
