@@ -1,0 +1,93 @@
+// Speed and memory of loading, validating and evaluating configuration.
+// Run with `make bench` (a release build). Prints one line per measurement.
+import Foundation
+import TFYConfig
+import TFYCore
+
+func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? -1
+        return kilobytes / 1024
+    }
+    return -1
+}
+
+func measure(_ label: String, runs: Int, _ body: () -> Void) {
+    var samples: [Double] = []
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    samples.sort()
+    let median = samples[samples.count / 2]
+    print(String(format: "%@: median %.2f ms, min %.2f ms, max %.2f ms over %d runs; peak RSS %.1f MB",
+                 label, median, samples.first!, samples.last!, runs, peakResidentMegabytes()))
+}
+
+/// A configuration that expands to `instances` resource instances: a security group, masters,
+/// workers, and one bootstrap per node that references its instance.
+func largeConfiguration(instances: Int) -> String {
+    let nodes = (instances - 1) / 2
+    return """
+    variable:
+      machines: {type: number, default: \(nodes)}
+      Masters: {type: number, default: 3}
+      Tag: {type: string, default: bench}
+    locals:
+      workers: "${var.machines - var.Masters}"
+    resource:
+      aws_security_group:
+        cluster:
+          name: "${var.Tag}-sg"
+          ingress:
+            - {protocol: tcp, from_port: 0, to_port: 65535, cidr_blocks: ["0.0.0.0/0"]}
+      aws_instance:
+        master:
+          count: "${var.Masters}"
+          ami: ami-1ecae776
+          instance_type: t2.small
+          vpc_security_group_ids: ["${aws_security_group.cluster.id}"]
+          tags: {Name: "${var.Tag}-TachyonMaster${count.index == 0 ? \\"\\" : count.index + 1}"}
+        worker:
+          count: "${local.workers}"
+          ami: ami-1ecae776
+          instance_type: t2.small
+          vpc_security_group_ids: ["${aws_security_group.cluster.id}"]
+          tags: {Name: "${format(\\"%s-TachyonWorker%d\\", var.Tag, count.index + 1)}"}
+      tfy_bootstrap:
+        node:
+          count: "${var.machines}"
+          connection:
+            host: "${count.index < var.Masters ? aws_instance.master[count.index].public_ip : aws_instance.worker[count.index - var.Masters].public_ip}"
+          environment: {NODE: "${count.index}", ROLE: "${count.index < var.Masters ? \\"master\\" : \\"worker\\"}"}
+          scripts: [common.sh]
+    output:
+      names: {value: "${aws_instance.worker[*].tags.Name}"}
+    """
+}
+
+func run(directory: String) -> ConfigurationPipeline.Outcome {
+    ConfigurationPipeline(directory: directory, inputs: [], missingRequired: .unknown).run(workingDirectory: "/")
+}
+
+let root = NSTemporaryDirectory() + "tfy-bench-\(getpid())"
+try? FileManager.default.createDirectory(atPath: root + "/large", withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: root) }
+FileManager.default.createFile(atPath: root + "/large/main.yml", contents: Data(largeConfiguration(instances: 10_001).utf8))
+
+let check = run(directory: root + "/large")
+let count = check.evaluated?.instances.count ?? 0
+guard !check.diagnostics.hasErrors, count >= 10_000 else {
+    print("benchmark configuration is invalid (\(count) instances): \(check.diagnostics)")
+    exit(1)
+}
+print("10k configuration: \(count) resource instances")
+measure("load+validate+evaluate 10k instances", runs: 7) { _ = run(directory: root + "/large") }
+
+let cluster = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Tests/TFYConfigTests/Fixtures/valid/cluster").path
+let small = run(directory: cluster)
+guard !small.diagnostics.hasErrors else { print("cluster fixture invalid: \(small.diagnostics)"); exit(1) }
+measure("load+validate+evaluate the 4-file cluster fixture", runs: 51) { _ = run(directory: cluster) }
