@@ -37,8 +37,8 @@ let package = Package(
         .testTarget(
             name: "TFYConfigTests",
             dependencies: ["TFYConfig", "TFYCore"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]  // read in place, through #filePath
         ),
-        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore"]),
+        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore"], exclude: ["Fixtures", "Snapshots"]),
     ]
 )

@@ -30,7 +30,7 @@ struct CommandTests {
     func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         let path = "\(Self.testsDirectory)/Snapshots/\(name)"
         if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
             Issue.record("recorded snapshot \(name); run again without RECORD_SNAPSHOTS", sourceLocation: sourceLocation)
             return
         }
@@ -86,15 +86,15 @@ struct CommandTests {
 
     @Test func laterVarFileAndVarWinInCommandLineOrder() {
         withTemporary { directory in
-            FileManager.default.createFile(atPath: directory + "/main.yml", contents: Data("""
+            _ = FileManager.default.createFile(atPath: directory + "/main.yml", contents: Data("""
                 variable:
                   n: {type: number}
                   bound: {type: number, default: 5}
                 locals:
                   check: "${var.n < var.bound ? var.n : 1 / 0}"
                 """.utf8))
-            FileManager.default.createFile(atPath: directory + "/low.vars", contents: Data("n: 1\n".utf8))
-            FileManager.default.createFile(atPath: directory + "/high.vars", contents: Data("n: 9\n".utf8))
+            _ = FileManager.default.createFile(atPath: directory + "/low.vars", contents: Data("n: 1\n".utf8))
+            _ = FileManager.default.createFile(atPath: directory + "/high.vars", contents: Data("n: 9\n".utf8))
             #expect(tfy(["validate", "-var-file", "high.vars", "-var", "n=2"], in: directory).status == 0)
             #expect(tfy(["validate", "-var", "n=2", "-var-file", "high.vars"], in: directory).status == 1)
             #expect(tfy(["validate", "-var-file", "high.vars", "-var-file", "low.vars"], in: directory).status == 0)

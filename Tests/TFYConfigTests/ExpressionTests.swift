@@ -154,12 +154,18 @@ struct ExpressionTests {
         }
     }
 
-    @Test func deeplyNestedExpressionIsAnErrorNotACrash() {
+    @Test func deeplyNestedExpressionIsAnErrorNotACrash() throws {
         let text = "${" + String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000) + "}"
         switch ExpressionParser.parseString(text, sourceMap: .startOnly(SourceLocation(file: "f", line: 1, column: 1))) {
         case .success: Issue.record("expected an error")
         case .failure(let error): #expect(error.diagnostic.summary == "Expression too deeply nested")
         }
+        let chain = "${" + Array(repeating: "1", count: 5000).joined(separator: " + ") + "}"
+        switch ExpressionParser.parseString(chain, sourceMap: .startOnly(SourceLocation(file: "f", line: 1, column: 1))) {
+        case .success: Issue.record("expected an error")
+        case .failure(let error): #expect(error.diagnostic.summary == "Expression too deeply nested")
+        }
+        #expect(try evaluateExpression("${" + Array(repeating: "1", count: 50).joined(separator: " + ") + "}") == .number(50))
         let negations = "${" + String(repeating: "!", count: 5000) + "true}"
         switch ExpressionParser.parseString(negations, sourceMap: .startOnly(SourceLocation(file: "f", line: 1, column: 1))) {
         case .success: Issue.record("expected an error")

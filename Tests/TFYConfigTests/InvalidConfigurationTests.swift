@@ -31,7 +31,7 @@ struct InvalidConfigurationTests {
     func reportsExactDiagnostics(_ name: String) throws {
         let outcome = withTemporaryDirectory { directory in
             let bytes = FileManager.default.contents(atPath: "\(Self.directory)/\(name).yml") ?? Data()
-            FileManager.default.createFile(atPath: directory + "/main.yml", contents: bytes)
+            _ = FileManager.default.createFile(atPath: directory + "/main.yml", contents: bytes)
             var inputs: [VariableInput] = []
             var diagnostics = Diagnostics()
             if let varFile = FileManager.default.contents(atPath: "\(Self.directory)/\(name).varfile") {

@@ -15,7 +15,7 @@ func withTemporaryDirectory<T>(_ body: (String) throws -> T) rethrows -> T {
 
 func write(_ text: String, to path: String) {
     try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
 }
 
 /// Loads, resolves and evaluates a configuration written as `files` (name → text).

@@ -75,7 +75,7 @@ func run(directory: String) -> ConfigurationPipeline.Outcome {
 let root = NSTemporaryDirectory() + "tfy-bench-\(getpid())"
 try? FileManager.default.createDirectory(atPath: root + "/large", withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: root) }
-FileManager.default.createFile(atPath: root + "/large/main.yml", contents: Data(largeConfiguration(instances: 10_001).utf8))
+_ = FileManager.default.createFile(atPath: root + "/large/main.yml", contents: Data(largeConfiguration(instances: 10_001).utf8))
 
 let check = run(directory: root + "/large")
 let count = check.evaluated?.instances.count ?? 0

@@ -209,7 +209,14 @@ public struct ExpressionParser {
 
     mutating func parseBinary(minimumPrecedence: Int) throws -> Expression {
         var left = try parseUnary()
+        // A long chain (`1 + 1 + …`) nests as deeply as a parenthesised one once evaluated.
+        let entryDepth = depth
+        defer { depth = entryDepth }
         while let op = binaryOperator(), op.precedence >= minimumPrecedence {
+            depth += 1
+            guard depth <= Self.depthLimit else {
+                throw failure("Expression too deeply nested", "This expression nests more than \(Self.depthLimit) levels deep.")
+            }
             let location = locate(position)
             position += op.rawValue.unicodeScalars.count
             let right = try parseBinary(minimumPrecedence: op.precedence + 1)
