@@ -21,13 +21,17 @@ let package = Package(
         .target(name: "TFYCore"),
         // YAML → configuration → evaluated values.
         .target(name: "TFYConfig", dependencies: ["CYAML", "TFYCore"]),
+        // State files: read strictly, written atomically.
+        .target(name: "TFYState", dependencies: ["TFYCore"]),
+        // The planner: configuration + prior state → plan. Pure.
+        .target(name: "TFYPlan", dependencies: ["TFYCore", "TFYConfig"]),
         // Text and JSON renderings of diagnostics (and, later, plans).
         .target(name: "TFYRender", dependencies: ["TFYCore"]),
         // The command-line interface as a library, so tests can drive it.
         .target(
             name: "TFYCommands",
             dependencies: [
-                "TFYCore", "TFYConfig", "TFYRender",
+                "TFYCore", "TFYConfig", "TFYState", "TFYPlan", "TFYRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +42,12 @@ let package = Package(
             name: "TFYConfigTests",
             dependencies: ["TFYConfig", "TFYCore"],
             exclude: ["Fixtures"]  // read in place, through #filePath
+        ),
+        .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
+        .testTarget(
+            name: "TFYPlanTests",
+            dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYRender", "TFYState"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore"], exclude: ["Fixtures", "Snapshots"]),
     ]

@@ -8,11 +8,18 @@ public struct ConfigurationEvaluator: Sendable {
     public static let countLimit = 100_000
 
     public var files: FileReader
+    /// When planning: decides each resource's change and what its instances look like to the
+    /// expressions evaluated after it (kept computed values, or unknown ones when replaced).
+    public var instancePlanner: (any InstancePlanner)?
 
-    public init(files: FileReader = FileReader()) { self.files = files }
+    public init(files: FileReader = FileReader(), instancePlanner: (any InstancePlanner)? = nil) {
+        self.files = files
+        self.instancePlanner = instancePlanner
+    }
 
     public func evaluate(_ configuration: Configuration, variables: [String: Value], variableLocations: [String: SourceLocation] = [:]) -> (EvaluatedConfiguration, Diagnostics) {
         var run = EvaluationRun(configuration: configuration, files: files)
+        run.instancePlanner = instancePlanner
         run.scope.variables = variables
         run.checkValidations(variableLocations: variableLocations)
         run.buildGraph()
@@ -37,6 +44,7 @@ private struct EvaluationRun {
     var failed = Set<String>()
     var resources: [String: EvaluatedResource] = [:]
     var outputs: [String: Value] = [:]
+    var instancePlanner: (any InstancePlanner)?
 
     init(configuration: Configuration, files: FileReader) {
         self.configuration = configuration
@@ -159,9 +167,10 @@ private struct EvaluationRun {
         let first = cycle.min { (declared[$0]?.line ?? 0, $0) < (declared[$1]?.line ?? 0, $1) } ?? cycle[0]
         let start = cycle.firstIndex(of: first) ?? 0
         let rotated = Array(cycle[start...] + cycle[..<start]) + [first]
+        let located = rotated.map { node in declared[node].map { "\(node) (\($0))" } ?? node }
         let detail = cycle.count == 1
             ? "\(first) refers to itself."
-            : "These values refer to each other in a loop: \(rotated.joined(separator: " → ")). Break the loop by removing one of these references."
+            : "These values refer to each other in a loop: \(located.joined(separator: " → ")). Break the loop by removing one of these references."
         diagnostics.append(.error("Reference cycle", detail: detail, at: declared[first], address: first.hasPrefix("local.") ? nil : first))
     }
 
@@ -283,12 +292,16 @@ private struct EvaluationRun {
             }
         }
         resources[node] = EvaluatedResource(block: block, count: count, countIsKnown: true, instances: instances, dependencies: dependencies)
+        var visible = instances
+        if !failed.contains(node), let planner = instancePlanner {
+            visible = planner.plan(block, desired: instances, dependencies: dependencies)
+        }
         if failed.contains(node) {
             scope.resources[node] = .unknown
         } else if count != nil {
-            scope.resources[node] = .list(instances.map { .map($0.attributes) })
+            scope.resources[node] = .list(visible.map { .map($0.attributes) })
         } else {
-            scope.resources[node] = instances.first.map { .map($0.attributes) } ?? .unknown
+            scope.resources[node] = visible.first.map { .map($0.attributes) } ?? .unknown
         }
     }
 
@@ -305,4 +318,12 @@ private struct EvaluationRun {
         }
         outputs[name] = value.marked(output.sensitive)
     }
+}
+
+/// Plans resources while the configuration is evaluated, in dependency order, so references to a
+/// resource see its planned values: computed attributes kept from state, or unknown when the
+/// object will be created or replaced.
+public protocol InstancePlanner: AnyObject, Sendable {
+    /// Records the change for each desired instance and returns the instances as planned.
+    func plan(_ block: ResourceBlock, desired: [ResourceInstance], dependencies: [String]) -> [ResourceInstance]
 }

@@ -34,4 +34,9 @@ public struct EvaluatedResource: Sendable {
 public struct ResourceInstance: Sendable, Hashable {
     public var address: ResourceAddress
     public var attributes: [String: Value]
+
+    public init(address: ResourceAddress, attributes: [String: Value]) {
+        self.address = address
+        self.attributes = attributes
+    }
 }

@@ -108,3 +108,8 @@ public struct Reference: Sendable {
     /// Steps after the subject: for a resource, the instance key (if any) and the attribute.
     public var remainingSteps: [TraversalStep]
 }
+
+extension Expression {
+    /// Every reference in the expression, in source order.
+    public var references: [Reference] { ReferenceChecker.references(in: self) }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import TFYCore
+import TFYPlan
+import TFYRender
+
+struct GraphCommand: ParsableCommand, ContextCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Print the resource instance graph in Graphviz DOT.",
+        discussion: "An edge A -> B means A depends on B. -type plan-destroy reverses the edges: destroy order.")
+
+    enum GraphType: String, ExpressibleByArgument { case plan, planDestroy = "plan-destroy" }
+
+    @Argument(help: "The configuration directory.")
+    var directory: String = "."
+
+    @Option(name: .customLong("type", withSingleDash: true), help: "plan or plan-destroy.")
+    var type: GraphType = .plan
+
+    @Option(name: .customLong("state", withSingleDash: true), help: ArgumentHelp("The state file (default: state/<stack>.tfstate).", valueName: "path"))
+    var state: String?
+
+    @OptionGroup var variables: VariableOptions
+
+    func execute(in context: CommandContext) -> Int32 {
+        let (inputs, inputDiagnostics, _) = variables.inputs(context: context, arguments: context.arguments)
+        var options = PlanOptions()
+        options.refresh = false
+        options.destroy = type == .planDestroy
+        let outcome = PlanOperation(directory: directory, inputs: inputs, statePath: state, options: options).run(context: context)
+        var diagnostics = inputDiagnostics
+        diagnostics.append(contentsOf: outcome.diagnostics)
+        let renderer = DiagnosticRenderer(color: false) { [sources = outcome.sources] file, line in sources[file]?.line(line) }
+        guard let plan = outcome.plan, !diagnostics.hasErrors else {
+            context.err(renderer.text(diagnostics))
+            return 1
+        }
+        let graph = ApplyOrder.graph(plan.changes)
+        context.out(GraphRenderer.dot(type == .planDestroy ? graph.reversed : graph))
+        return 0
+    }
+}

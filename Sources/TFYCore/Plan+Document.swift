@@ -1,0 +1,199 @@
+/// The plan document: the JSON form of `Plan` that saved plan files hold and every renderer
+/// reads. Values are written as Terraform writes them — JSON with unknown parts null, plus
+/// mirrors saying which parts are unknown and which are sensitive.
+extension Plan {
+    public enum DocumentError: Error, Sendable, CustomStringConvertible {
+        case syntax(JSONValue.ParseError)
+        case shape(String)
+        case newerFormat(Int)
+
+        public var description: String {
+            switch self {
+            case .syntax(let e): return "the file is not valid JSON (\(e)); it may be truncated or corrupted"
+            case .shape(let what): return "the file is not a tfy plan: \(what)"
+            case .newerFormat(let v): return "the plan is in format version \(v); this tfy (\(TFYVersion.current)) reads version \(Plan.formatVersion)"
+            }
+        }
+    }
+
+    static func encodeValue(_ value: Value?) -> JSONValue {
+        guard let value else { return .null }
+        return .object([
+            "value": value.json,
+            "unknown": value.mirror { if case .unknown = $0 { return true }; return false },
+            "sensitive": value.mirror(\.isSensitive),
+        ])
+    }
+
+    static func decodeValue(_ json: JSONValue?) -> Value? {
+        guard let json, let object = json.objectValue, let raw = object["value"] else { return nil }
+        return rebuild(raw, unknown: object["unknown"] ?? .bool(false), sensitive: object["sensitive"] ?? .bool(false))
+    }
+
+    static func rebuild(_ raw: JSONValue, unknown: JSONValue, sensitive: JSONValue) -> Value {
+        if unknown == .bool(true) { return sensitive == .bool(true) ? .sensitive(.unknown) : .unknown }
+        var value: Value
+        switch raw {
+        case .array(let items):
+            value = .list(items.enumerated().map { i, item in
+                rebuild(item, unknown: unknown.arrayValue.flatMap { i < $0.count ? $0[i] : nil } ?? .bool(false),
+                        sensitive: sensitive.arrayValue.flatMap { i < $0.count ? $0[i] : nil } ?? .bool(false))
+            })
+        case .object(let entries):
+            var result: [String: Value] = [:]
+            for (key, item) in entries {
+                result[key] = rebuild(item, unknown: unknown[key] ?? .bool(false), sensitive: sensitive[key] ?? .bool(false))
+            }
+            // Unknown members are null in `value`; the mirror names them.
+            for (key, flag) in unknown.objectValue ?? [:] where result[key] == nil && flag == .bool(true) {
+                result[key] = .unknown
+            }
+            value = .map(result)
+        default:
+            value = Value(json: raw)
+        }
+        if sensitive == .bool(true) { value = .sensitive(value) }
+        return value
+    }
+
+    static func encodeDiagnostic(_ d: Diagnostic) -> JSONValue {
+        var object: [String: JSONValue] = ["severity": .string(d.severity.rawValue), "summary": .string(d.summary), "detail": .string(d.detail)]
+        if let address = d.address { object["address"] = .string(address) }
+        return .object(object)
+    }
+
+    public var document: JSONValue {
+        .object([
+            "format_version": .int(formatVersion),
+            "tool_version": .string(toolVersion),
+            "stack": .string(stack),
+            "prior": prior.map { .object(["lineage": .string($0.lineage), "serial": .int($0.serial)]) } ?? .null,
+            "config_hash": .string(configHash),
+            "variables": .object(variables.mapValues { .object(["value": Plan.encodeValue($0.value), "sensitive": .bool($0.sensitive)]) }),
+            "options": .object([
+                "destroy": .bool(options.destroy),
+                "refresh": .bool(options.refresh),
+                "targets": .array(options.targets.map { .string($0) }),
+                "replace": .array(options.replace.map { .string($0) }),
+            ]),
+            "changes": .array(changes.map(Plan.encodeChange)),
+            "drift": .array(drift.map(Plan.encodeChange)),
+            "outputs": .array(outputs.map { output in
+                .object([
+                    "name": .string(output.name),
+                    "actions": .array(output.actions.map { .string($0.rawValue) }),
+                    "before": Plan.encodeValue(output.before),
+                    "after": Plan.encodeValue(output.after),
+                    "sensitive": .bool(output.sensitive),
+                ])
+            }),
+            "warnings": .array(warnings.map(Plan.encodeDiagnostic)),
+            "prior_state": priorState?.json ?? .null,
+            "configuration": configuration,
+            "relevant_attributes": .array(relevantAttributes.map {
+                .object(["resource": .string($0.resource), "attribute": .array($0.attribute.map { .string($0) })])
+            }),
+        ])
+    }
+
+    static func encodeChange(_ change: PlannedChange) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "address": .string(change.address.description),
+            "type": .string(change.address.type),
+            "name": .string(change.address.name),
+            "index": change.address.index.map { .int($0) } ?? .null,
+            "actions": .array(change.actions.map { .string($0.rawValue) }),
+            "before": encodeValue(change.before),
+            "after": encodeValue(change.after),
+            "replace_paths": .array(change.replacePaths.map { .array($0.map { .string($0) }) }),
+            "dependencies": .array(change.dependencies.map { .string($0) }),
+        ]
+        if let reason = change.reason { object["reason"] = .string(reason.rawValue) }
+        return .object(object)
+    }
+
+    static func decodeChange(_ json: JSONValue) throws(DocumentError) -> PlannedChange {
+        guard let type = json["type"]?.stringValue, let name = json["name"]?.stringValue,
+              let rawActions = json["actions"]?.arrayValue else { throw .shape("a change lacks type, name or actions") }
+        var actions: [Action] = []
+        for raw in rawActions {
+            guard let action = raw.stringValue.flatMap(Action.init(rawValue:)) else { throw .shape("unknown action \(raw.compact())") }
+            actions.append(action)
+        }
+        var reason: ActionReason?
+        if let raw = json["reason"]?.stringValue {
+            guard let known = ActionReason(rawValue: raw) else { throw .shape("unknown reason \"\(raw)\"") }
+            reason = known
+        }
+        return PlannedChange(
+            address: ResourceAddress(type: type, name: name, index: json["index"]?.intValue),
+            actions: actions, reason: reason, before: decodeValue(json["before"]), after: decodeValue(json["after"]),
+            replacePaths: (json["replace_paths"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) },
+            dependencies: (json["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue))
+    }
+
+    public static func decode(_ bytes: [UInt8]) -> Result<Plan, DocumentError> {
+        switch JSONValue.parse(bytes) {
+        case .failure(let error): return .failure(.syntax(error))
+        case .success(let json):
+            do { return .success(try decode(json)) } catch let error as DocumentError { return .failure(error) } catch {
+                return .failure(.shape("\(error)"))
+            }
+        }
+    }
+
+    public static func decode(_ json: JSONValue) throws(DocumentError) -> Plan {
+        guard let version = json["format_version"]?.intValue else { throw .shape("\"format_version\" is missing") }
+        guard version <= Plan.formatVersion else { throw .newerFormat(version) }
+        guard let stack = json["stack"]?.stringValue, let hash = json["config_hash"]?.stringValue,
+              let tool = json["tool_version"]?.stringValue else { throw .shape("\"stack\", \"config_hash\" or \"tool_version\" is missing") }
+        var prior: PriorStateReference?
+        if let p = json["prior"], p != .null {
+            guard let lineage = p["lineage"]?.stringValue, let serial = p["serial"]?.intValue else { throw .shape("\"prior\" is incomplete") }
+            prior = PriorStateReference(lineage: lineage, serial: serial)
+        }
+        var variables: [String: PlanVariable] = [:]
+        for (name, v) in json["variables"]?.objectValue ?? [:] {
+            variables[name] = PlanVariable(value: decodeValue(v["value"]) ?? .null, sensitive: v["sensitive"]?.boolValue ?? false)
+        }
+        var options = PlanOptions()
+        options.destroy = json["options"]?["destroy"]?.boolValue ?? false
+        options.refresh = json["options"]?["refresh"]?.boolValue ?? true
+        options.targets = (json["options"]?["targets"]?.arrayValue ?? []).compactMap(\.stringValue)
+        options.replace = (json["options"]?["replace"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var changes: [PlannedChange] = []
+        for item in json["changes"]?.arrayValue ?? [] { changes.append(try decodeChange(item)) }
+        var drift: [PlannedChange] = []
+        for item in json["drift"]?.arrayValue ?? [] { drift.append(try decodeChange(item)) }
+        var outputs: [PlannedOutput] = []
+        for item in json["outputs"]?.arrayValue ?? [] {
+            guard let name = item["name"]?.stringValue else { throw .shape("an output has no name") }
+            let actions = (item["actions"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Action.init(rawValue:)) }
+            outputs.append(PlannedOutput(name: name, actions: actions, before: decodeValue(item["before"]), after: decodeValue(item["after"]),
+                                         sensitive: item["sensitive"]?.boolValue ?? false))
+        }
+        var plan = Plan(stack: stack, prior: prior, configHash: hash, variables: variables, options: options, changes: changes, outputs: outputs)
+        plan.toolVersion = tool
+        plan.formatVersion = version
+        plan.drift = drift
+        plan.warnings = (json["warnings"]?.arrayValue ?? []).map {
+            Diagnostic($0["severity"]?.stringValue == "error" ? .error : .warning, $0["summary"]?.stringValue ?? "",
+                       detail: $0["detail"]?.stringValue ?? "", address: $0["address"]?.stringValue)
+        }
+        if let state = json["prior_state"], state != .null {
+            switch State.decode(Array(state.compact().utf8)) {
+            case .success(let s): plan.priorState = s
+            case .failure(let e): throw .shape("prior_state: \(e)")
+            }
+        }
+        plan.configuration = json["configuration"] ?? .object([:])
+        plan.relevantAttributes = (json["relevant_attributes"]?.arrayValue ?? []).compactMap {
+            guard let r = $0["resource"]?.stringValue else { return nil }
+            return RelevantAttribute(resource: r, attribute: ($0["attribute"]?.arrayValue ?? []).compactMap(\.stringValue))
+        }
+        return plan
+    }
+
+    /// The saved plan file's bytes: deterministic, so the same inputs give the same file.
+    public func encoded() -> [UInt8] { Array(document.pretty().utf8) }
+}

@@ -1,0 +1,149 @@
+/// The plan: what apply will do, as data. Every renderer — human text, Markdown, Terraform's
+/// JSON — reads this one document, so what `plan` prints and what `show` prints from a saved
+/// plan cannot drift apart. Sensitive values in it are digests, never the secrets.
+public struct Plan: Sendable, Hashable {
+    /// The plan document's format; `tfy show` refuses a newer one.
+    public static let formatVersion = 1
+
+    public var formatVersion = Plan.formatVersion
+    public var toolVersion = TFYVersion.current
+    public var stack: String
+    /// The state the plan was made against; nil when there was none yet.
+    public var prior: PriorStateReference?
+    /// SHA-256 over the configuration files' names and contents.
+    public var configHash: String
+    public var variables: [String: PlanVariable]
+    public var options: PlanOptions
+    /// Sorted by address.
+    public var changes: [PlannedChange]
+    public var outputs: [PlannedOutput]
+    /// Changes made outside tfy, found by refresh.
+    public var drift: [PlannedChange] = []
+    public var warnings: [Diagnostic] = []
+    /// The state the plan was made against, redacted as state files are.
+    public var priorState: State?
+    /// The configuration as Terraform's plan JSON describes it (`configuration.root_module`).
+    public var configuration: JSONValue = .object([:])
+    /// Resource attributes other resources' configuration refers to.
+    public var relevantAttributes: [RelevantAttribute] = []
+
+    public init(stack: String, prior: PriorStateReference?, configHash: String, variables: [String: PlanVariable],
+                options: PlanOptions, changes: [PlannedChange], outputs: [PlannedOutput]) {
+        self.stack = stack
+        self.prior = prior
+        self.configHash = configHash
+        self.variables = variables
+        self.options = options
+        self.changes = changes
+        self.outputs = outputs
+    }
+
+    /// True when applying would change anything (resources or outputs).
+    public var hasChanges: Bool {
+        changes.contains { $0.actions != [.noOp] } || outputs.contains { $0.actions != [.noOp] }
+    }
+
+    public var resourceChangeCount: (add: Int, change: Int, destroy: Int) {
+        var counts = (add: 0, change: 0, destroy: 0)
+        for change in changes {
+            if change.actions.contains(.create) { counts.add += 1 }
+            if change.actions == [.update] { counts.change += 1 }
+            if change.actions.contains(.delete) { counts.destroy += 1 }
+        }
+        return counts
+    }
+}
+
+public struct PriorStateReference: Sendable, Hashable {
+    public var lineage: String
+    public var serial: Int
+    public init(lineage: String, serial: Int) {
+        self.lineage = lineage
+        self.serial = serial
+    }
+}
+
+public struct PlanVariable: Sendable, Hashable {
+    /// The value; for a sensitive variable, a salted digest marked sensitive.
+    public var value: Value
+    public var sensitive: Bool
+    public init(value: Value, sensitive: Bool) {
+        self.value = value
+        self.sensitive = sensitive
+    }
+}
+
+public struct PlanOptions: Sendable, Hashable {
+    public var destroy = false
+    public var refresh = true
+    public var targets: [String] = []
+    public var replace: [String] = []
+    public init() {}
+}
+
+/// What apply will do to one resource instance.
+public enum Action: String, Sendable, Hashable, CaseIterable {
+    case noOp = "no-op", create, read, update, delete
+}
+
+/// Why an instance is replaced or deleted; shown to people, never used by apply.
+public enum ActionReason: String, Sendable, Hashable {
+    case replaceBecauseTainted = "replace_because_tainted"
+    case replaceBecauseCannotUpdate = "replace_because_cannot_update"
+    case replaceByRequest = "replace_by_request"
+    case deleteBecauseNoResourceConfig = "delete_because_no_resource_config"
+    case deleteBecauseCountIndex = "delete_because_count_index"
+    case deleteBecauseWrongRepetition = "delete_because_wrong_repetition"
+}
+
+public struct PlannedChange: Sendable, Hashable {
+    public var address: ResourceAddress
+    /// `[no-op]`, `[create]`, `[update]`, `[delete]`, `[delete, create]` or `[create, delete]`.
+    public var actions: [Action]
+    public var reason: ActionReason?
+    /// The object before (from state); nil when created.
+    public var before: Value?
+    /// The object after; nil when deleted. Unknown parts are `.unknown`.
+    public var after: Value?
+    /// Attribute paths whose change forces the replacement.
+    public var replacePaths: [[String]]
+    /// `type.name` of the resources this one depends on.
+    public var dependencies: [String]
+
+    public init(address: ResourceAddress, actions: [Action], reason: ActionReason? = nil, before: Value?, after: Value?,
+                replacePaths: [[String]] = [], dependencies: [String] = []) {
+        self.address = address
+        self.actions = actions
+        self.reason = reason
+        self.before = before
+        self.after = after
+        self.replacePaths = replacePaths
+        self.dependencies = dependencies
+    }
+
+    public var isReplace: Bool { actions.count == 2 }
+}
+
+public struct PlannedOutput: Sendable, Hashable {
+    public var name: String
+    public var actions: [Action]
+    public var before: Value?
+    public var after: Value?
+    public var sensitive: Bool
+    public init(name: String, actions: [Action], before: Value?, after: Value?, sensitive: Bool) {
+        self.name = name
+        self.actions = actions
+        self.before = before
+        self.after = after
+        self.sensitive = sensitive
+    }
+}
+
+public struct RelevantAttribute: Sendable, Hashable {
+    public var resource: String
+    public var attribute: [String]
+    public init(resource: String, attribute: [String]) {
+        self.resource = resource
+        self.attribute = attribute
+    }
+}

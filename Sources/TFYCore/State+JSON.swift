@@ -1,0 +1,106 @@
+/// The state file format: JSON with sorted keys, two-space indent, final newline.
+extension State {
+    public enum DecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+        case syntax(JSONValue.ParseError)
+        case shape(String)
+        case newerVersion(Int, String)
+
+        public var description: String {
+            switch self {
+            case .syntax(let e): return "the file is not valid JSON (\(e)); it may be truncated or corrupted"
+            case .shape(let what): return "the file is not a tfy state file: \(what)"
+            case .newerVersion(let v, let tool): return "the file is in state format version \(v), written by tfy \(tool); this tfy (\(TFYVersion.current)) reads version \(State.formatVersion) and older. Upgrade tfy"
+            }
+        }
+    }
+
+    public var json: JSONValue {
+        .object([
+            "version": .int(version),
+            "tfy_version": .string(tfyVersion),
+            "serial": .int(serial),
+            "lineage": .string(lineage),
+            "outputs": .object(outputs.mapValues { output in
+                let (redacted, _) = SensitiveDigest.redact(output.value.marked(output.sensitive), salt: lineage)
+                return .object(["value": redacted.json, "sensitive": .bool(output.sensitive)])
+            }),
+            "resources": .array(resources.sorted { $0.address < $1.address }.map { resource in
+                .object([
+                    "mode": .string(resource.mode),
+                    "type": .string(resource.type),
+                    "name": .string(resource.name),
+                    "provider": .string(resource.provider),
+                    "instances": .array(resource.instances.sorted { ($0.indexKey ?? -1) < ($1.indexKey ?? -1) }.map { instance in
+                        let (attributes, paths) = SensitiveDigest.redact(.map(instance.attributes), salt: lineage)
+                        var object: [String: JSONValue] = [
+                            "attributes": attributes.json,
+                            "sensitive_attributes": .array(paths.map { .array($0) }),
+                            "dependencies": .array(instance.dependencies.sorted().map { .string($0) }),
+                            "create_before_destroy": .bool(instance.createBeforeDestroy),
+                        ]
+                        if let index = instance.indexKey { object["index_key"] = .int(index) }
+                        if let status = instance.status { object["status"] = .string(status.rawValue) }
+                        if let privateData = instance.privateData { object["private"] = .string(privateData) }
+                        return .object(object)
+                    }),
+                ])
+            }),
+        ])
+    }
+
+    public func encoded() -> [UInt8] { Array(json.pretty().utf8) }
+
+    public static func decode(_ bytes: [UInt8]) -> Result<State, DecodingError> {
+        let root: JSONValue
+        switch JSONValue.parse(bytes) {
+        case .success(let value): root = value
+        case .failure(let error): return .failure(.syntax(error))
+        }
+        guard let object = root.objectValue else { return .failure(.shape("the top level is not an object")) }
+        guard let version = object["version"]?.intValue else { return .failure(.shape("\"version\" is missing")) }
+        let tool = object["tfy_version"]?.stringValue ?? "unknown"
+        guard version <= State.formatVersion else { return .failure(.newerVersion(version, tool)) }
+        guard let lineage = object["lineage"]?.stringValue, !lineage.isEmpty else { return .failure(.shape("\"lineage\" is missing")) }
+        guard let serial = object["serial"]?.intValue, serial >= 0 else { return .failure(.shape("\"serial\" is missing or negative")) }
+        var state = State(lineage: lineage)
+        state.version = version
+        state.tfyVersion = tool
+        state.serial = serial
+        for (name, output) in object["outputs"]?.objectValue ?? [:] {
+            guard let value = output["value"] else { return .failure(.shape("output \"\(name)\" has no value")) }
+            let sensitive = output["sensitive"]?.boolValue ?? false
+            state.outputs[name] = StateOutput(value: Value(json: value).marked(sensitive), sensitive: sensitive)
+        }
+        for (i, item) in (object["resources"]?.arrayValue ?? []).enumerated() {
+            guard let type = item["type"]?.stringValue, let name = item["name"]?.stringValue,
+                  let instances = item["instances"]?.arrayValue else {
+                return .failure(.shape("resources[\(i)] lacks \"type\", \"name\" or \"instances\""))
+            }
+            var resource = StateResource(type: type, name: name, instances: [])
+            resource.mode = item["mode"]?.stringValue ?? "managed"
+            resource.provider = item["provider"]?.stringValue ?? resource.provider
+            for (j, entry) in instances.enumerated() {
+                guard let attributes = entry["attributes"]?.objectValue else {
+                    return .failure(.shape("resources[\(i)].instances[\(j)] has no \"attributes\""))
+                }
+                let paths = (entry["sensitive_attributes"]?.arrayValue ?? []).compactMap(\.arrayValue)
+                let marked = Value.map(attributes.mapValues(Value.init(json:))).marking(paths: paths)
+                var status: StateInstance.Status?
+                if let raw = entry["status"]?.stringValue {
+                    guard let known = StateInstance.Status(rawValue: raw) else {
+                        return .failure(.shape("resources[\(i)].instances[\(j)] has unknown status \"\(raw)\""))
+                    }
+                    status = known
+                }
+                resource.instances.append(StateInstance(
+                    indexKey: entry["index_key"]?.intValue, status: status, attributes: marked.mapValue ?? [:],
+                    dependencies: (entry["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue),
+                    createBeforeDestroy: entry["create_before_destroy"]?.boolValue ?? false,
+                    privateData: entry["private"]?.stringValue))
+            }
+            state.resources.append(resource)
+        }
+        state.resources.sort { $0.address < $1.address }
+        return .success(state)
+    }
+}

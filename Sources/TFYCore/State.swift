@@ -1,0 +1,141 @@
+/// What tfy knows exists: the state file's model (DESIGN §6).
+///
+/// Sensitive values are never stored: each is replaced by a digest (`SensitiveDigest`) and its
+/// path is listed in `sensitiveAttributes`, so a change is still detected without the secret
+/// touching the disk.
+public struct State: Sendable, Hashable {
+    /// The state format this tfy writes; a newer one is refused.
+    public static let formatVersion = 1
+
+    public var version = State.formatVersion
+    public var tfyVersion = TFYVersion.current
+    public var serial = 0
+    /// Identifies one state's history; a plan or a push from another lineage is refused.
+    public var lineage: String
+    public var outputs: [String: StateOutput] = [:]
+    /// Sorted by `type.name`.
+    public var resources: [StateResource] = []
+
+    public init(lineage: String) { self.lineage = lineage }
+
+    /// Every instance, sorted by address.
+    public var instances: [(address: ResourceAddress, instance: StateInstance)] {
+        resources.flatMap { resource in
+            resource.instances.map { (ResourceAddress(type: resource.type, name: resource.name, index: $0.indexKey), $0) }
+        }
+    }
+
+    public func instance(_ address: ResourceAddress) -> StateInstance? {
+        resources.first { $0.type == address.type && $0.name == address.name }?
+            .instances.first { $0.indexKey == address.index }
+    }
+
+    public var isEmpty: Bool { resources.allSatisfy { $0.instances.isEmpty } && outputs.isEmpty }
+}
+
+public struct StateOutput: Sendable, Hashable {
+    public var value: Value
+    public var sensitive: Bool
+    public init(value: Value, sensitive: Bool) {
+        self.value = value
+        self.sensitive = sensitive
+    }
+}
+
+public struct StateResource: Sendable, Hashable {
+    public var mode = "managed"
+    public var type: String
+    public var name: String
+    public var provider: String
+    public var instances: [StateInstance]
+
+    public init(type: String, name: String, instances: [StateInstance]) {
+        self.type = type
+        self.name = name
+        self.provider = Providers.address(forResourceType: type)
+        self.instances = instances
+    }
+
+    public var address: String { "\(type).\(name)" }
+}
+
+public struct StateInstance: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable { case tainted }
+
+    public var indexKey: Int?
+    public var status: Status?
+    /// The object's attributes; sensitive parts are `.sensitive(.string(digest))`.
+    public var attributes: [String: Value]
+    /// `type.name` of every resource this one depended on when it was last written, so destroy
+    /// can order it without configuration.
+    public var dependencies: [String]
+    public var createBeforeDestroy: Bool
+    /// Provider-private data (e.g. the RunInstances client token); never shown.
+    public var privateData: String?
+
+    public init(indexKey: Int?, status: Status? = nil, attributes: [String: Value], dependencies: [String] = [],
+                createBeforeDestroy: Bool = false, privateData: String? = nil) {
+        self.indexKey = indexKey
+        self.status = status
+        self.attributes = attributes
+        self.dependencies = dependencies
+        self.createBeforeDestroy = createBeforeDestroy
+        self.privateData = privateData
+    }
+}
+
+/// Provider addresses as Terraform writes them, so tools reading state or plan JSON recognise them.
+public enum Providers {
+    public static func address(forResourceType type: String) -> String {
+        type.hasPrefix("aws_") ? "provider[\"registry.terraform.io/hashicorp/aws\"]" : "provider[\"tfy.dev/builtin/tfy\"]"
+    }
+
+    public static func name(forResourceType type: String) -> String {
+        type.hasPrefix("aws_") ? "registry.terraform.io/hashicorp/aws" : "tfy.dev/builtin/tfy"
+    }
+
+    public static func configKey(forResourceType type: String) -> String {
+        type.hasPrefix("aws_") ? "aws" : "tfy"
+    }
+}
+
+/// The stand-in for a sensitive value in state and plan files: a digest salted with the state's
+/// lineage, so a change is detected without storing the secret, and equal secrets in two
+/// stacks do not show as equal digests.
+public enum SensitiveDigest {
+    public static let prefix = "sha256:"
+
+    public static func of(_ value: Value, salt: String) -> String {
+        prefix + SHA256.hex(Array((salt + "\u{0}" + JSONText.encode(value.deepUnmarked)).utf8))
+    }
+
+    /// The value with every sensitive part replaced by its digest (still marked sensitive),
+    /// and the paths of those parts.
+    public static func redact(_ value: Value, salt: String, path: [JSONValue] = []) -> (Value, [[JSONValue]]) {
+        switch value {
+        case .sensitive(let inner):
+            if case .string(let s) = inner, s.hasPrefix(prefix) { return (value, [path]) }
+            if case .unknown = inner { return (value, [path]) }
+            return (.sensitive(.string(of(inner, salt: salt))), [path])
+        case .list(let items):
+            var paths: [[JSONValue]] = []
+            let redacted = items.enumerated().map { i, item -> Value in
+                let (v, p) = redact(item, salt: salt, path: path + [.int(i)])
+                paths += p
+                return v
+            }
+            return (.list(redacted), paths)
+        case .map(let entries):
+            var paths: [[JSONValue]] = []
+            var redacted: [String: Value] = [:]
+            for key in entries.keys.sorted() {
+                let (v, p) = redact(entries[key]!, salt: salt, path: path + [.string(key)])
+                paths += p
+                redacted[key] = v
+            }
+            return (.map(redacted), paths)
+        default:
+            return (value, [])
+        }
+    }
+}

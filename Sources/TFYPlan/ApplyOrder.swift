@@ -1,0 +1,55 @@
+import TFYCore
+
+/// The order in which a plan's changes may run: creations and updates after what they depend on,
+/// deletions in exactly the reverse order (state records each object's dependencies, so this
+/// works when the configuration is gone).
+public enum ApplyOrder {
+    /// The instance-level dependency graph of the plan's changes.
+    public static func graph(_ changes: [PlannedChange]) -> DependencyGraph {
+        var byResource: [String: [String]] = [:]
+        for change in changes { byResource[change.address.resource, default: []].append(change.address.description) }
+        var graph = DependencyGraph()
+        for change in changes {
+            let node = change.address.description
+            graph.add(node)
+            for dependency in change.dependencies {
+                for target in byResource[dependency] ?? [] where target != node { graph.add(node, dependsOn: target) }
+            }
+        }
+        return graph
+    }
+
+    /// Deletions first, dependents before their dependencies; then everything else,
+    /// dependencies before their dependents. No-ops are left out.
+    public static func order(_ plan: Plan) -> Result<[String], CycleError> {
+        let active = plan.changes.filter { $0.actions != [.noOp] }
+        let deletes = active.filter { $0.actions == [.delete] }
+        let others = active.filter { $0.actions != [.delete] }
+        switch (graph(deletes).topologicalOrder(), graph(others).topologicalOrder()) {
+        case let (.success(d), .success(o)): return .success(d.reversed() + o)
+        case let (.failure(e), _), let (_, .failure(e)): return .failure(e)
+        }
+    }
+}
+
+/// The check `apply` makes before applying a saved plan: the plan must have been made against
+/// the state as it is now, from the configuration as it is now, by this tfy.
+public enum SavedPlanCheck {
+    public static func staleness(of plan: Plan, currentState: State?, configHash: String, toolVersion: String = TFYVersion.current) -> Diagnostic? {
+        var moved: [String] = []
+        let current = currentState.map { PriorStateReference(lineage: $0.lineage, serial: $0.serial) }
+        if plan.prior?.lineage != current?.lineage {
+            moved.append("the state's lineage is \(current.map { Value.quoted($0.lineage) } ?? "none (no state)"), the plan was made against \(plan.prior.map { Value.quoted($0.lineage) } ?? "no state")")
+        } else if plan.prior?.serial != current?.serial {
+            moved.append("the state's serial is \(current?.serial ?? 0), the plan was made against serial \(plan.prior?.serial ?? 0)")
+        }
+        if plan.configHash != configHash {
+            moved.append("the configuration files changed since the plan was made")
+        }
+        if plan.toolVersion != toolVersion {
+            moved.append("the plan was made by tfy \(plan.toolVersion), this is tfy \(toolVersion)")
+        }
+        guard !moved.isEmpty else { return nil }
+        return .error("Saved plan is stale", detail: "The given plan file can no longer be applied because " + moved.joined(separator: "; ") + ". Run \"tfy plan\" again to make a new plan, review it, and apply that one.")
+    }
+}

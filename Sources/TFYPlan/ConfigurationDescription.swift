@@ -1,0 +1,122 @@
+import TFYConfig
+import TFYCore
+
+/// The configuration as Terraform's plan JSON describes it: for each attribute, a constant
+/// value or the references it makes. Sensitive attributes and variables never carry their value.
+enum ConfigurationDescription {
+    static func describe(_ configuration: Configuration) -> JSONValue {
+        var providers: [String: JSONValue] = [:]
+        for (name, body) in configuration.providers {
+            providers[name] = .object([
+                "name": .string(name),
+                "full_name": .string(Providers.name(forResourceType: name + "_")),
+                "expressions": .object(body.attributes.mapValues { expression($0.expression, sensitive: false) }),
+            ])
+        }
+        let resources: [JSONValue] = configuration.resources.map { block in
+            var object: [String: JSONValue] = [
+                "address": .string(block.address),
+                "mode": .string("managed"),
+                "type": .string(block.type),
+                "name": .string(block.name),
+                "provider_config_key": .string(Providers.configKey(forResourceType: block.type)),
+                "schema_version": .int(0),
+                "expressions": .object(block.attributes.reduce(into: [:]) { result, entry in
+                    let sensitive = block.schema?.body.attributes[entry.key]?.sensitive == true
+                    result[entry.key] = expression(entry.value.expression, sensitive: sensitive)
+                }),
+            ]
+            if let count = block.count { object["count_expression"] = expression(count, sensitive: false) }
+            if !block.dependsOn.isEmpty { object["depends_on"] = .array(block.dependsOn.map { .string($0.address) }) }
+            return .object(object)
+        }
+        var outputs: [String: JSONValue] = [:]
+        for (name, output) in configuration.outputs {
+            var object: [String: JSONValue] = ["expression": expression(output.value, sensitive: output.sensitive)]
+            if output.sensitive { object["sensitive"] = .bool(true) }
+            if let description = output.description { object["description"] = .string(description) }
+            outputs[name] = .object(object)
+        }
+        var variables: [String: JSONValue] = [:]
+        for (name, variable) in configuration.variables {
+            var object: [String: JSONValue] = [:]
+            if let value = variable.defaultValue, !variable.sensitive { object["default"] = value.json }
+            if let description = variable.description { object["description"] = .string(description) }
+            if variable.sensitive { object["sensitive"] = .bool(true) }
+            variables[name] = .object(object)
+        }
+        return .object([
+            "provider_config": .object(providers),
+            "root_module": .object(["resources": .array(resources), "outputs": .object(outputs), "variables": .object(variables)]),
+        ])
+    }
+
+    static func expression(_ expression: Expression, sensitive: Bool) -> JSONValue {
+        let references = self.references(expression)
+        if references.isEmpty {
+            if sensitive { return .object([:]) }
+            if let constant = constant(expression) { return .object(["constant_value": constant.json]) }
+            return .object([:])
+        }
+        return .object(["references": .array(references.map { .string($0) })])
+    }
+
+    static func constant(_ expression: Expression) -> Value? {
+        switch expression {
+        case .literal(let value, _): return value
+        case .tuple(let items, _):
+            let values = items.compactMap(constant)
+            return values.count == items.count ? .list(values) : nil
+        case .object(let entries, _):
+            var result: [String: Value] = [:]
+            for entry in entries {
+                guard let key = entry.key.literalString, let value = constant(entry.value) else { return nil }
+                result[key] = value
+            }
+            return .map(result)
+        default: return nil
+        }
+    }
+
+    /// Terraform's reference strings: `var.x`, `local.x`, `count.index`, `type.name.attr` and `type.name`.
+    static func references(_ expression: Expression) -> [String] {
+        var result: [String] = []
+        for reference in expression.references {
+            let names: [String]
+            switch reference.subject {
+            case .variable(let n): names = ["var.\(n)"]
+            case .local(let n): names = ["local.\(n)"]
+            case .countIndex: names = ["count.index"]
+            case .selfObject, .path: names = []
+            case .resource(let type, let name):
+                let base = "\(type).\(name)"
+                if let attribute = firstAttribute(reference.remainingSteps) { names = ["\(base).\(attribute)", base] } else { names = [base] }
+            }
+            for name in names where !result.contains(name) { result.append(name) }
+        }
+        return result
+    }
+
+    static func firstAttribute(_ steps: [TraversalStep]) -> String? {
+        for step in steps {
+            switch step {
+            case .attribute(let name, _): return name
+            case .index, .splat: continue
+            }
+        }
+        return nil
+    }
+
+    static func relevantAttributes(_ configuration: Configuration) -> [RelevantAttribute] {
+        var found = Set<RelevantAttribute>()
+        let expressions = configuration.resources.flatMap { block in block.attributes.values.map(\.expression) + [block.count].compactMap { $0 } }
+            + configuration.outputs.values.map(\.value) + configuration.locals.values.map(\.expression)
+        for expression in expressions {
+            for reference in expression.references {
+                guard case .resource(let type, let name) = reference.subject, let attribute = firstAttribute(reference.remainingSteps) else { continue }
+                found.insert(RelevantAttribute(resource: "\(type).\(name)", attribute: [attribute]))
+            }
+        }
+        return found.sorted { ($0.resource, $0.attribute.joined(separator: ".")) < ($1.resource, $1.attribute.joined(separator: ".")) }
+    }
+}

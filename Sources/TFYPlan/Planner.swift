@@ -1,0 +1,255 @@
+/// The planner: configuration + prior state → plan. Pure: no I/O beyond what expression
+/// functions read, no clock, no randomness; the same inputs give the same plan.
+import TFYConfig
+import TFYCore
+
+public struct PlanRequest: Sendable {
+    public var configuration: Configuration
+    /// Resolved input variables (sensitive ones marked).
+    public var variables: [String: Value]
+    public var variableLocations: [String: SourceLocation] = [:]
+    /// The refreshed prior state; nil when there is none yet.
+    public var prior: State?
+    public var options: PlanOptions
+    public var files: FileReader
+
+    public init(configuration: Configuration, variables: [String: Value], prior: State?, options: PlanOptions, files: FileReader = FileReader()) {
+        self.configuration = configuration
+        self.variables = variables
+        self.prior = prior
+        self.options = options
+        self.files = files
+    }
+}
+
+public enum Planner {
+    /// Plans `request`; nil with the errors when it cannot.
+    public static func plan(_ request: PlanRequest) -> (Plan?, Diagnostics) {
+        let salt = request.prior?.lineage ?? ""
+        let session = PlanningSession(prior: request.prior, options: request.options, salt: salt)
+        var diagnostics = Diagnostics()
+        session.checkReplaceAddresses(request.configuration, into: &diagnostics)
+
+        let evaluator = ConfigurationEvaluator(files: request.files, instancePlanner: session)
+        let (evaluated, evaluationDiagnostics) = evaluator.evaluate(request.configuration, variables: request.variables, variableLocations: request.variableLocations)
+        diagnostics.append(contentsOf: evaluationDiagnostics)
+        for resource in evaluated.resources where !resource.countIsKnown && !evaluationDiagnostics.hasErrors {
+            diagnostics.append(.error(
+                "Invalid count argument",
+                detail: "The \"count\" value depends on values that cannot be determined until apply, so tfy cannot predict how many instances will be created. Use -target to first apply only the resources that the count depends on.",
+                at: resource.block.count?.location, address: resource.block.address))
+        }
+        guard !diagnostics.hasErrors else { return (nil, diagnostics.unique) }
+
+        var changes = session.changes
+        session.addOrphans(request.configuration, to: &changes)
+        var outputs = plannedOutputs(evaluated, prior: request.prior, salt: salt, destroy: request.options.destroy)
+        if request.options.destroy {
+            changes = destroyChanges(request.prior)
+        }
+        var warnings: [Diagnostic] = []
+        if !request.options.targets.isEmpty {
+            changes = Targeting.filter(changes, targets: request.options.targets, destroy: request.options.destroy, configuration: evaluated, diagnostics: &diagnostics)
+            outputs = []
+            warnings.append(Targeting.warning)
+        }
+        diagnostics.append(contentsOf: preventDestroyViolations(changes, configuration: request.configuration))
+        guard !diagnostics.hasErrors else { return (nil, diagnostics.unique) }
+
+        var plan = Plan(
+            stack: request.configuration.stack,
+            prior: request.prior.map { PriorStateReference(lineage: $0.lineage, serial: $0.serial) },
+            configHash: configurationHash(request.configuration),
+            variables: planVariables(request, salt: salt),
+            options: request.options,
+            changes: changes.sorted { $0.address < $1.address },
+            outputs: outputs.sorted { $0.name < $1.name })
+        plan.warnings = warnings
+        diagnostics.append(contentsOf: warnings)
+        plan.priorState = request.prior
+        plan.configuration = ConfigurationDescription.describe(request.configuration)
+        plan.relevantAttributes = ConfigurationDescription.relevantAttributes(request.configuration)
+        return (plan, diagnostics.unique)
+    }
+
+    /// SHA-256 over the configuration files' base names and bytes, in name order, so a plan made
+    /// from another working directory still matches.
+    public static func configurationHash(_ configuration: Configuration) -> String {
+        var bytes: [UInt8] = []
+        let files = configuration.sources.values.map { (($0.name as String).split(separator: "/").last.map(String.init) ?? $0.name, $0.bytes) }
+        for (name, content) in files.sorted(by: { $0.0 < $1.0 }) {
+            bytes += Array(name.utf8) + [0] + content + [0]
+        }
+        return "sha256:" + SHA256.hex(bytes)
+    }
+
+    static func planVariables(_ request: PlanRequest, salt: String) -> [String: PlanVariable] {
+        var result: [String: PlanVariable] = [:]
+        for (name, value) in request.variables {
+            let sensitive = request.configuration.variables[name]?.sensitive == true || value.isSensitive
+            let (redacted, _) = SensitiveDigest.redact(value.marked(sensitive), salt: salt)
+            result[name] = PlanVariable(value: redacted, sensitive: sensitive)
+        }
+        return result
+    }
+
+    static func destroyChanges(_ prior: State?) -> [PlannedChange] {
+        (prior?.instances ?? []).map { address, instance in
+            PlannedChange(address: address, actions: [.delete], before: .map(instance.attributes), after: nil, dependencies: instance.dependencies)
+        }
+    }
+
+    static func plannedOutputs(_ evaluated: EvaluatedConfiguration, prior: State?, salt: String, destroy: Bool) -> [PlannedOutput] {
+        var result: [PlannedOutput] = []
+        let declared = evaluated.configuration.outputs
+        for name in Set(declared.keys).union(prior?.outputs.keys ?? [:].keys).sorted() {
+            let before = prior?.outputs[name]
+            guard !destroy, let declaration = declared[name] else {
+                if let before {
+                    result.append(PlannedOutput(name: name, actions: [.delete], before: before.value, after: nil, sensitive: before.sensitive))
+                }
+                continue
+            }
+            let (after, _) = SensitiveDigest.redact((evaluated.outputs[name] ?? .unknown).marked(declaration.sensitive), salt: salt)
+            let action: Action
+            if let before { action = before.value == after && after.isWhollyKnown ? .noOp : .update } else { action = .create }
+            result.append(PlannedOutput(name: name, actions: [action], before: before?.value, after: after, sensitive: declaration.sensitive))
+        }
+        return result
+    }
+
+    static func preventDestroyViolations(_ changes: [PlannedChange], configuration: Configuration) -> [Diagnostic] {
+        changes.compactMap { change in
+            guard change.actions.contains(.delete), let block = configuration.resource(change.address.resource),
+                  block.lifecycle.preventDestroy else { return nil }
+            return .error(
+                "Instance cannot be destroyed",
+                detail: "Resource \(change.address) has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target option.",
+                at: block.location, address: change.address.description)
+        }
+    }
+}
+
+/// The planner's state while the configuration is evaluated: the prior state and each change.
+final class PlanningSession: InstancePlanner, @unchecked Sendable {
+    let prior: State?
+    let options: PlanOptions
+    let salt: String
+    private(set) var changes: [PlannedChange] = []
+    private var visited = Set<ResourceAddress>()
+
+    init(prior: State?, options: PlanOptions, salt: String) {
+        self.prior = prior
+        self.options = options
+        self.salt = salt
+    }
+
+    func checkReplaceAddresses(_ configuration: Configuration, into diagnostics: inout Diagnostics) {
+        let known = Set((prior?.instances ?? []).map(\.address.description))
+        for address in options.replace where !known.contains(address) {
+            diagnostics.append(.error("Invalid -replace address", detail: "There is no resource instance \(Value.quoted(address)) in the state to replace.\(Suggestion.didYouMean(address, among: known))"))
+        }
+    }
+
+    func plan(_ block: ResourceBlock, desired: [ResourceInstance], dependencies: [String]) -> [ResourceInstance] {
+        guard let schema = block.schema else { return desired }
+        return desired.map { instance in
+            visited.insert(instance.address)
+            let (change, planned) = planInstance(instance, block: block, schema: schema, dependencies: dependencies)
+            changes.append(change)
+            return ResourceInstance(address: instance.address, attributes: planned)
+        }
+    }
+
+    func redacted(_ value: Value) -> Value { SensitiveDigest.redact(value, salt: salt).0 }
+
+    func planInstance(_ instance: ResourceInstance, block: ResourceBlock, schema: ResourceSchema, dependencies: [String]) -> (PlannedChange, [String: Value]) {
+        let address = instance.address
+        guard let prior = prior?.instance(address) else {
+            return (PlannedChange(address: address, actions: [.create], before: nil, after: redacted(.map(instance.attributes)), dependencies: dependencies),
+                    instance.attributes)
+        }
+        var planned = instance.attributes
+        for (name, attribute) in schema.body.attributes {
+            let configured = block.attributes[name] != nil
+            if attribute.presence == .computed || (attribute.presence == .optionalComputed && !configured) {
+                planned[name] = prior.attributes[name] ?? .unknown
+            } else if let priorValue = prior.attributes[name], let value = planned[name] {
+                planned[name] = Self.keepingProviderDefaults(value, prior: priorValue, type: attribute.type)
+            }
+            if block.lifecycle.ignoreAllChanges || block.lifecycle.ignoreChanges.contains(where: { $0 == name || $0.hasPrefix(name + ".") }),
+               attribute.isSettable, let priorValue = prior.attributes[name] {
+                planned[name] = priorValue
+            }
+        }
+        var changed: [String] = []
+        for name in schema.body.attributes.keys.sorted() {
+            let after = redacted(planned[name] ?? .null)
+            let before = prior.attributes[name] ?? .null
+            if !after.isWhollyKnown || after.deepUnmarked != before.deepUnmarked { changed.append(name) }
+        }
+        let replaceOnUserData = planned["user_data_replace_on_change"]?.boolValue == true
+        let forcing = changed.filter { schema.body.attributes[$0]?.forcesReplacement == true || ($0 == "user_data" && replaceOnUserData) }
+
+        var reason: ActionReason?
+        if prior.status == .tainted {
+            reason = .replaceBecauseTainted
+        } else if options.replace.contains(address.description) {
+            reason = .replaceByRequest
+        } else if !forcing.isEmpty {
+            reason = .replaceBecauseCannotUpdate
+        }
+        let actions: [Action]
+        if reason != nil {
+            actions = block.lifecycle.createBeforeDestroy ? [.create, .delete] : [.delete, .create]
+            for (name, attribute) in schema.body.attributes where attribute.presence == .computed || (attribute.presence == .optionalComputed && block.attributes[name] == nil) {
+                planned[name] = .unknown
+            }
+        } else {
+            actions = changed.isEmpty ? [.noOp] : [.update]
+        }
+        let change = PlannedChange(
+            address: address, actions: actions, reason: reason, before: .map(prior.attributes), after: redacted(.map(planned)),
+            replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies)
+        return (change, planned)
+    }
+
+    /// Nested attributes the user left to the provider (a volume's type, say) are unknown in the
+    /// configuration; where the prior object has them, they keep their value instead of showing
+    /// as a change.
+    static func keepingProviderDefaults(_ value: Value, prior: Value, type: AttributeType) -> Value {
+        switch type {
+        case .value:
+            return value
+        case .object(let schema):
+            return keepingDefaults(value, prior: prior, schema: schema)
+        case .objectList(let schema):
+            guard let items = value.listValue, let priorItems = prior.listValue else { return value }
+            return .list(items.enumerated().map { i, item in
+                i < priorItems.count ? keepingDefaults(item, prior: priorItems[i], schema: schema) : item
+            })
+        }
+    }
+
+    static func keepingDefaults(_ value: Value, prior: Value, schema: ObjectSchema) -> Value {
+        guard var entries = value.mapValue, let priorEntries = prior.mapValue else { return value }
+        for (key, attribute) in schema.attributes where attribute.presence == .optionalComputed {
+            if case .unknown? = entries[key], let known = priorEntries[key] { entries[key] = known }
+        }
+        return .map(entries)
+    }
+
+    /// Instances in state that the configuration no longer has: deleted, with the reason.
+    func addOrphans(_ configuration: Configuration, to changes: inout [PlannedChange]) {
+        for (address, instance) in prior?.instances ?? [] where !visited.contains(address) {
+            let reason: ActionReason
+            if let block = configuration.resource(address.resource) {
+                reason = (block.count == nil) == (address.index == nil) ? .deleteBecauseCountIndex : .deleteBecauseWrongRepetition
+            } else {
+                reason = .deleteBecauseNoResourceConfig
+            }
+            changes.append(PlannedChange(address: address, actions: [.delete], reason: reason, before: .map(instance.attributes), after: nil,
+                                         dependencies: instance.dependencies))
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import TFYConfig
+import TFYCore
+
+/// `-target`: keep only the changes to the targeted resources and what they depend on (or, when
+/// destroying, what depends on them).
+enum Targeting {
+    static let warning = Diagnostic.warning(
+        "Resource targeting is in effect",
+        detail: "You are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration.\n\nThe -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when tfy specifically suggests to use it as part of an error message.")
+
+    static func filter(_ changes: [PlannedChange], targets: [String], destroy: Bool, configuration: EvaluatedConfiguration, diagnostics: inout Diagnostics) -> [PlannedChange] {
+        var graph = DependencyGraph()
+        for resource in configuration.resources {
+            graph.add(resource.block.address)
+            for dependency in resource.dependencies { graph.add(resource.block.address, dependsOn: dependency) }
+        }
+        for change in changes {
+            graph.add(change.address.resource)
+            for dependency in change.dependencies { graph.add(change.address.resource, dependsOn: dependency) }
+        }
+        let instances = Set(changes.map(\.address.description))
+        let walk = destroy ? graph.reversed : graph
+        var resources = Set<String>()
+        var exactInstances = Set<String>()
+        for target in targets {
+            if graph.nodes.contains(target) {
+                resources.insert(target)
+                resources.formUnion(walk.transitiveDependencies(of: target))
+            } else if instances.contains(target) {
+                exactInstances.insert(target)
+                let resource = String(target.prefix { $0 != "[" })
+                resources.formUnion(walk.transitiveDependencies(of: resource))
+            } else {
+                diagnostics.append(.error("Invalid -target address", detail: "There is no resource or resource instance \(Value.quoted(target)) in the configuration or the state.\(Suggestion.didYouMean(target, among: graph.nodes.union(instances)))"))
+            }
+        }
+        return changes.filter { resources.contains($0.address.resource) || exactInstances.contains($0.address.description) }
+    }
+}

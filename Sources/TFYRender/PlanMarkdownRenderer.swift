@@ -1,0 +1,67 @@
+import TFYCore
+
+/// The plan as Markdown for a pull-request comment: a summary table of every change, and the
+/// full text plan in a collapsible section.
+public enum PlanMarkdownRenderer {
+    public static func render(_ plan: Plan) -> String {
+        let changes = plan.changes.filter { $0.actions != [.noOp] }
+        let outputChanges = plan.outputs.filter { $0.actions != [.noOp] }
+        var out = "### tfy plan: `\(plan.stack)`\n\n"
+        if changes.isEmpty && outputChanges.isEmpty {
+            return out + "**No changes.** Your infrastructure matches the configuration.\n"
+        }
+        let counts = plan.resourceChangeCount
+        out += "**Plan:** \(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy.\n\n"
+        if !changes.isEmpty {
+            out += "| Action | Resource | Reason |\n|---|---|---|\n"
+            for change in changes {
+                out += "| \(label(change.actions)) | `\(change.address)` | \(reason(change)) |\n"
+            }
+            out += "\n"
+        }
+        if !outputChanges.isEmpty {
+            out += "Outputs changing: " + outputChanges.map { "`\($0.name)`" }.joined(separator: ", ") + "\n\n"
+        }
+        for warning in plan.warnings { out += "> **Warning: \(warning.summary)**\n\n" }
+        out += "<details><summary>Show the full plan</summary>\n\n```diff\n"
+        out += PlanTextRenderer(color: false).render(plan).trimmingTrailingNewlines().replacingFence()
+        out += "\n```\n\n</details>\n"
+        return out
+    }
+
+    static func label(_ actions: [Action]) -> String {
+        switch actions {
+        case [.create]: return "➕ create"
+        case [.update]: return "🔧 update"
+        case [.delete]: return "❌ destroy"
+        case [.delete, .create]: return "♻️ replace (destroy first)"
+        case [.create, .delete]: return "♻️ replace (create first)"
+        default: return actions.map(\.rawValue).joined(separator: ", ")
+        }
+    }
+
+    static func reason(_ change: PlannedChange) -> String {
+        switch change.reason {
+        case .replaceBecauseTainted?: return "tainted"
+        case .replaceByRequest?: return "requested with -replace"
+        case .replaceBecauseCannotUpdate?: return "forced by " + change.replacePaths.map { "`\($0.joined(separator: "."))`" }.joined(separator: ", ")
+        case .deleteBecauseNoResourceConfig?: return "not in configuration"
+        case .deleteBecauseCountIndex?: return "index out of range for count"
+        case .deleteBecauseWrongRepetition?: return "count added or removed"
+        case nil: return ""
+        }
+    }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var s = self
+        while s.hasSuffix("\n") { s.removeLast() }
+        return s
+    }
+
+    /// A plan line holding ``` would end the code block early; break the fence.
+    func replacingFence() -> String {
+        split(separator: "\n", omittingEmptySubsequences: false).map { $0.contains("```") ? $0.split(separator: "`", omittingEmptySubsequences: false).joined(separator: "`\u{200B}") : String($0) }.joined(separator: "\n")
+    }
+}

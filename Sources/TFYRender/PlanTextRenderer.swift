@@ -1,0 +1,354 @@
+import TFYCore
+
+/// The plan for people, in Terraform's form: a legend of the symbols used, one block per changed
+/// resource instance with its attribute diff, and the `Plan: X to add, …` line.
+public struct PlanTextRenderer: Sendable {
+    public var color: Bool
+
+    public init(color: Bool) { self.color = color }
+
+    enum Symbol: String {
+        case create = "+", update = "~", delete = "-", replace = "-/+", replaceCreateFirst = "+/-", none = " "
+
+        var legend: String {
+            switch self {
+            case .create: return "create"
+            case .update: return "update in-place"
+            case .delete: return "destroy"
+            case .replace: return "destroy and then create replacement"
+            case .replaceCreateFirst: return "create replacement and then destroy"
+            case .none: return ""
+            }
+        }
+
+        var colorCode: String {
+            switch self {
+            case .create: return "32"
+            case .delete: return "31"
+            case .update: return "33"
+            case .replace, .replaceCreateFirst: return "33"
+            case .none: return "0"
+            }
+        }
+    }
+
+    func paint(_ symbol: Symbol) -> String {
+        color && symbol != .none ? "\u{1B}[\(symbol.colorCode)m\(symbol.rawValue)\u{1B}[0m" : symbol.rawValue
+    }
+
+    func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+
+    static func symbol(for actions: [Action]) -> Symbol {
+        switch actions {
+        case [.create]: return .create
+        case [.update]: return .update
+        case [.delete]: return .delete
+        case [.delete, .create]: return .replace
+        case [.create, .delete]: return .replaceCreateFirst
+        default: return .none
+        }
+    }
+
+    public func render(_ plan: Plan) -> String {
+        var out = ""
+        let visible = plan.changes.filter { $0.actions != [.noOp] }
+        let outputChanges = plan.outputs.filter { $0.actions != [.noOp] }
+        if visible.isEmpty && outputChanges.isEmpty {
+            out += "\n" + bold("No changes.") + " Your infrastructure matches the configuration.\n\n"
+            out += "tfy has compared your real infrastructure against your configuration and found no differences, so no changes are needed.\n"
+            return out + renderWarnings(plan)
+        }
+        if !visible.isEmpty {
+            let used = Set(visible.map { Self.symbol(for: $0.actions) })
+            out += "\ntfy used the selected providers to generate the following execution plan. Resource actions are indicated with the following symbols:\n"
+            for symbol in [Symbol.create, .update, .delete, .replace, .replaceCreateFirst] where used.contains(symbol) {
+                out += String(repeating: " ", count: 3 - symbol.rawValue.count) + paint(symbol) + " " + symbol.legend + "\n"
+            }
+            out += "\ntfy will perform the following actions:\n"
+            for change in visible { out += "\n" + renderChange(change) }
+            let counts = plan.resourceChangeCount
+            out += "\n" + bold("Plan:") + " \(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy.\n"
+        }
+        if !outputChanges.isEmpty {
+            out += "\nChanges to Outputs:\n"
+            let width = outputChanges.map(\.name.count).max() ?? 0
+            for output in outputChanges {
+                let symbol = Self.symbol(for: output.actions)
+                let name = output.name.padded(to: width)
+                var lines = ValueDiff(printer: self).lines(before: output.before, after: output.after, indent: 4, forcesReplacement: false)
+                if lines.isEmpty { lines = ["(known after apply)"] }
+                out += "  \(paint(symbol)) \(name) = \(lines[0])\n"
+                for line in lines.dropFirst() { out += line + "\n" }
+            }
+            if visible.isEmpty {
+                out += "\nYou can apply this plan to save these new output values to the tfy state, without changing any real infrastructure.\n"
+            }
+        }
+        return out + renderWarnings(plan)
+    }
+
+    func renderWarnings(_ plan: Plan) -> String {
+        guard !plan.warnings.isEmpty else { return "" }
+        let renderer = DiagnosticRenderer(color: color) { _, _ in nil }
+        return "\n" + renderer.text(Diagnostics(plan.warnings))
+    }
+
+    func header(_ change: PlannedChange) -> String {
+        let address = bold(change.address.description)
+        switch (change.actions, change.reason) {
+        case ([.create], _): return "  # \(address) will be created"
+        case ([.update], _): return "  # \(address) will be updated in-place"
+        case ([.delete], _): return "  # \(address) will be destroyed"
+        case (_, .replaceBecauseTainted?): return "  # \(address) is tainted, so must be replaced"
+        case (_, .replaceByRequest?): return "  # \(address) will be replaced, as requested"
+        default: return "  # \(address) must be replaced"
+        }
+    }
+
+    func reasonLine(_ change: PlannedChange) -> String? {
+        switch change.reason {
+        case .deleteBecauseNoResourceConfig?:
+            return "  # (because \(change.address.resource) is not in configuration)"
+        case .deleteBecauseCountIndex?:
+            return "  # (because index [\(change.address.index.map(String.init) ?? "")] is out of range for count)"
+        case .deleteBecauseWrongRepetition?:
+            return change.address.index == nil ? "  # (because resource uses count)" : "  # (because resource does not use count)"
+        default:
+            return nil
+        }
+    }
+
+    /// Attributes shown for context when unchanged in an update or replacement.
+    static let identifyingAttributes: Set<String> = ["id", "name", "tags"]
+
+    func renderChange(_ change: PlannedChange) -> String {
+        let symbol = Self.symbol(for: change.actions)
+        var out = header(change) + "\n"
+        if let reason = reasonLine(change) { out += reason + "\n" }
+        let pad = symbol.rawValue.count == 1 ? "  " : ""
+        out += "\(pad)\(paint(symbol)) resource \"\(change.address.type)\" \"\(change.address.name)\" {\n"
+        let before = change.before?.mapValue ?? [:]
+        let after = change.after?.mapValue ?? [:]
+        let forcing = Set(change.replacePaths.compactMap(\.first))
+        var shown: [(String, [String], Symbol)] = []
+        var hidden = 0
+        let schema = Schemas.resources[change.address.type]?.body
+        for name in Set(before.keys).union(after.keys).sorted() {
+            let diff = ValueDiff(printer: self, type: schema?.attributes[name]?.type)
+            let old = change.before == nil ? nil : (before[name] ?? .null)
+            let new = change.after == nil ? nil : (after[name] ?? .null)
+            let attributeSymbol = diff.symbol(before: old, after: new)
+            if attributeSymbol == .none {
+                if (old ?? .null).isNull { continue }
+                if Self.identifyingAttributes.contains(name) && change.actions != [.delete] {
+                    shown.append((name, diff.lines(before: old, after: new, indent: 8, forcesReplacement: false), .none))
+                } else {
+                    hidden += 1
+                }
+                continue
+            }
+            if change.actions == [.create], (new ?? .null).isNull { continue }
+            shown.append((name, diff.lines(before: old, after: new, indent: 8, forcesReplacement: forcing.contains(name)), attributeSymbol))
+        }
+        let width = shown.map(\.0.count).max() ?? 0
+        for (name, lines, attributeSymbol) in shown {
+            out += "      \(paint(attributeSymbol)) \(name.padded(to: width)) = \(lines[0])\n"
+            for line in lines.dropFirst() { out += line + "\n" }
+        }
+        if hidden > 0 {
+            out += "        # (\(hidden) unchanged attribute\(hidden == 1 ? "" : "s") hidden)\n"
+        }
+        out += "    }\n"
+        return out
+    }
+}
+
+/// Renders the difference between two values as Terraform does, line by line.
+struct ValueDiff {
+    let printer: PlanTextRenderer
+    /// The schema type of the value, when known: object attributes print bare, map keys quoted.
+    var type: AttributeType?
+    typealias Symbol = PlanTextRenderer.Symbol
+
+    /// The diff for an element or member of this value.
+    func nested(_ key: String?) -> ValueDiff {
+        switch type {
+        case .objectList(let schema)?: return ValueDiff(printer: printer, type: key == nil ? .object(schema) : nil)
+        case .object(let schema)?: return ValueDiff(printer: printer, type: key.flatMap { schema.attributes[$0]?.type })
+        default: return ValueDiff(printer: printer, type: nil)
+        }
+    }
+
+    func keyText(_ key: String) -> String {
+        if case .object? = type, key.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0) }) {
+            return key
+        }
+        return Value.quoted(key)
+    }
+
+    func symbol(before: Value?, after: Value?) -> Symbol {
+        switch (before, after) {
+        case (nil, nil): return .none
+        case (nil, _?): return .create
+        case (_?, nil): return .delete
+        case let (b?, a?):
+            if b.isNull && !a.isNull { return .create }
+            if !b.isNull && a.isNull { return .delete }
+            return a.isWhollyKnown && a == b ? .none : .update
+        }
+    }
+
+    /// The rendering of one attribute's value or change: the first line goes after `name = `,
+    /// later lines are complete (indented by `indent`).
+    func lines(before: Value?, after: Value?, indent: Int, forcesReplacement: Bool) -> [String] {
+        var result: [String]
+        let suffix = forcesReplacement ? " # forces replacement" : ""
+        switch (before, after) {
+        case (nil, let a?), (.null?, let a?):
+            result = render(a, symbol: .create, indent: indent)
+        case (let b?, nil), (let b?, .null?):
+            result = render(b, symbol: .delete, indent: indent)
+            result[result.count - 1] += " -> null"
+        case let (b?, a?):
+            result = change(b, a, indent: indent)
+        case (nil, nil):
+            result = ["null"]
+        }
+        result[0] += suffix
+        return result
+    }
+
+    func scalar(_ value: Value) -> String? {
+        switch value {
+        case .unknown: return "(known after apply)"
+        case .sensitive: return "(sensitive value)"
+        case .null: return "null"
+        case .bool, .number, .string: return value.description
+        case .list(let items) where items.isEmpty: return "[]"
+        case .map(let entries) where entries.isEmpty: return "{}"
+        default: return nil
+        }
+    }
+
+    /// A whole value, every line marked with `symbol`.
+    func render(_ value: Value, symbol: Symbol, indent: Int) -> [String] {
+        if let s = scalar(value) { return [s] }
+        let pad = String(repeating: " ", count: indent)
+        let mark = printer.paint(symbol)
+        switch value {
+        case .list(let items):
+            var lines = ["["]
+            for item in items {
+                let inner = nested(nil).render(item, symbol: symbol, indent: indent + 4)
+                lines.append("\(pad)  \(mark) \(inner[0])" + (inner.count == 1 ? "," : ""))
+                if inner.count > 1 {
+                    lines.append(contentsOf: inner.dropFirst().dropLast())
+                    lines.append(inner[inner.count - 1] + ",")
+                }
+            }
+            lines.append("\(pad)]")
+            return lines
+        case .map(let entries):
+            var lines = ["{"]
+            let keys = entries.keys.sorted()
+            let shownKeys = keys.filter { !(symbol == .create && entries[$0]!.isNull) }
+            let width = shownKeys.map { keyText($0).count }.max() ?? 0
+            for key in shownKeys {
+                let inner = nested(key).render(entries[key]!, symbol: symbol, indent: indent + 4)
+                lines.append("\(pad)  \(mark) \(keyText(key).padded(to: width)) = \(inner[0])")
+                lines.append(contentsOf: inner.dropFirst())
+            }
+            lines.append("\(pad)}")
+            return lines
+        default:
+            return [value.description]
+        }
+    }
+
+    func change(_ before: Value, _ after: Value, indent: Int) -> [String] {
+        if before == after && after.isWhollyKnown { return render(after, symbol: .none, indent: indent) }
+        let pad = String(repeating: " ", count: indent)
+        switch (before, after) {
+        case (.list(let old), .list(let new)) where !old.isEmpty && !new.isEmpty:
+            var lines = ["["]
+            var unchanged = 0
+            for step in Self.alignment(old, new) {
+                switch step {
+                case .same: unchanged += 1
+                case .removed(let v):
+                    let inner = nested(nil).render(v, symbol: .delete, indent: indent + 4)
+                    lines.append("\(pad)  \(printer.paint(.delete)) \(inner[0])" + (inner.count == 1 ? "," : ""))
+                    if inner.count > 1 { lines += inner.dropFirst().dropLast() + [inner.last! + ","] }
+                case .added(let v):
+                    let inner = nested(nil).render(v, symbol: .create, indent: indent + 4)
+                    lines.append("\(pad)  \(printer.paint(.create)) \(inner[0])" + (inner.count == 1 ? "," : ""))
+                    if inner.count > 1 { lines += inner.dropFirst().dropLast() + [inner.last! + ","] }
+                }
+            }
+            if unchanged > 0 { lines.append("\(pad)    # (\(unchanged) unchanged element\(unchanged == 1 ? "" : "s") hidden)") }
+            lines.append("\(pad)]")
+            return lines
+        case (.map(let old), .map(let new)):
+            var result = ["{"]
+            var unchanged = 0
+            let keys = Set(old.keys).union(new.keys).sorted()
+            var rows: [(String, [String], Symbol)] = []
+            for key in keys {
+                let symbol = symbol(before: old[key], after: new[key])
+                if symbol == .none {
+                    if !(old[key] ?? .null).isNull { unchanged += 1 }
+                    continue
+                }
+                rows.append((keyText(key), nested(key).lines(before: old[key], after: new[key], indent: indent + 4, forcesReplacement: false), symbol))
+            }
+            let width = rows.map(\.0.count).max() ?? 0
+            for (key, inner, symbol) in rows {
+                result.append("\(pad)  \(printer.paint(symbol)) \(key.padded(to: width)) = \(inner[0])")
+                result.append(contentsOf: inner.dropFirst())
+            }
+            if unchanged > 0 { result.append("\(pad)    # (\(unchanged) unchanged element\(unchanged == 1 ? "" : "s") hidden)") }
+            result.append("\(pad)}")
+            return result
+        default:
+            let old = render(before, symbol: .delete, indent: indent)
+            let new = render(after, symbol: .create, indent: indent)
+            if old.count == 1 && new.count == 1 { return ["\(old[0]) -> \(new[0])"] }
+            var lines = old
+            lines[lines.count - 1] += " -> " + new[0]
+            return lines + new.dropFirst()
+        }
+    }
+
+    enum Step { case same(Value), removed(Value), added(Value) }
+
+    /// The longest-common-subsequence alignment of two lists, removals before additions.
+    static func alignment(_ old: [Value], _ new: [Value]) -> [Step] {
+        let n = old.count, m = new.count
+        guard n * m <= 4_000_000 else { return old.map { .removed($0) } + new.map { .added($0) } }
+        var table = [[Int]](repeating: [Int](repeating: 0, count: m + 1), count: n + 1)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            for j in stride(from: m - 1, through: 0, by: -1) {
+                table[i][j] = old[i] == new[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+            }
+        }
+        var steps: [Step] = []
+        var i = 0, j = 0
+        while i < n || j < m {
+            if i < n, j < m, old[i] == new[j], new[j].isWhollyKnown {
+                steps.append(.same(old[i])); i += 1; j += 1
+            } else if i < n, j == m || table[i + 1][j] >= table[i][j + 1] {
+                steps.append(.removed(old[i])); i += 1
+            } else {
+                steps.append(.added(new[j])); j += 1
+            }
+        }
+        return steps
+    }
+}
+
+extension String {
+    /// The string followed by spaces up to `width` characters.
+    func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
