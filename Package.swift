@@ -44,11 +44,7 @@ let package = Package(
             exclude: ["Fixtures"]  // read in place, through #filePath
         ),
         .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
-        .testTarget(
-            name: "TFYPlanTests",
-            dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYRender", "TFYState"],
-            exclude: ["Fixtures"]
-        ),
+        .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState"]),
         .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore"], exclude: ["Fixtures", "Snapshots"]),
     ]
 )

@@ -183,9 +183,13 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             }
         }
         var changed: [String] = []
-        for name in schema.body.attributes.keys.sorted() {
+        for (name, attribute) in schema.body.attributes.sorted(by: { $0.key < $1.key }) {
             let after = redacted(planned[name] ?? .null)
             let before = prior.attributes[name] ?? .null
+            // What the provider decides (computed, or optional and unset) is unknown only because
+            // the prior object lacks it; that is no reason to change anything.
+            let providerDecided = attribute.presence == .computed || (attribute.presence == .optionalComputed && block.attributes[name] == nil)
+            if providerDecided, after.isUnknown { continue }
             if !after.isWhollyKnown || after.deepUnmarked != before.deepUnmarked { changed.append(name) }
         }
         let replaceOnUserData = planned["user_data_replace_on_change"]?.boolValue == true

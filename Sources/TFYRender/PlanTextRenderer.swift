@@ -137,6 +137,7 @@ public struct PlanTextRenderer: Sendable {
             let diff = ValueDiff(printer: self, type: schema?.attributes[name]?.type)
             let old = change.before == nil ? nil : (before[name] ?? .null)
             let new = change.after == nil ? nil : (after[name] ?? .null)
+            if (old ?? .null).isNull && (new ?? .null).isNull { continue }
             let attributeSymbol = diff.symbol(before: old, after: new)
             if attributeSymbol == .none {
                 if (old ?? .null).isNull { continue }
@@ -251,7 +252,7 @@ struct ValueDiff {
         case .map(let entries):
             var lines = ["{"]
             let keys = entries.keys.sorted()
-            let shownKeys = keys.filter { !(symbol == .create && entries[$0]!.isNull) }
+            let shownKeys = keys.filter { !((symbol == .create || symbol == .delete) && entries[$0]!.isNull) }
             let width = shownKeys.map { keyText($0).count }.max() ?? 0
             for key in shownKeys {
                 let inner = nested(key).render(entries[key]!, symbol: symbol, indent: indent + 4)

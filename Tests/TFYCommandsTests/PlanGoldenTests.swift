@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import TFYCommands
+import TFYCore
+
+/// One fixture directory per case under Fixtures/plan-cases: `case.args` (the configuration's
+/// name, then one plan option per line), optionally `prior.args` (how the prior state was made)
+/// and `prior.tfstate`; the expected `plan.txt`, `plan.json`, `plan.md` (or `plan.err` when the
+/// plan fails) and `exit-code` (with -detailed-exitcode). `RECORD_SNAPSHOTS=1` re-records.
+struct PlanGoldenTests {
+    static let fixtures = CommandTests.testsDirectory + "/Fixtures"
+    static let cases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: fixtures + "/plan-cases")) ?? []).sorted()
+    static var recording: Bool { ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" }
+
+    static func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+
+    static func arguments(_ path: String) -> (config: String, options: [String])? {
+        guard let text = read(path) else { return nil }
+        let lines = text.split(separator: "\n").map(String.init)
+        guard let config = lines.first else { return nil }
+        return (config, Array(lines.dropFirst()))
+    }
+
+    func tfy(_ arguments: [String]) -> CommandTests.Run {
+        CommandTests().tfy(arguments, in: Self.fixtures + "/plan-configs")
+    }
+
+    /// Makes prior.tfstate from prior.args: plan, fake-apply, then plan again to record outputs.
+    func recordPriorState(_ directory: String) throws {
+        guard let (config, options) = Self.arguments(directory + "/prior.args") else { return }
+        let statePath = directory + "/prior.tfstate"
+        try? FileManager.default.removeItem(atPath: statePath)
+        let planFile = NSTemporaryDirectory() + "tfy-prior-\(UUID().uuidString).tfplan"
+        defer { try? FileManager.default.removeItem(atPath: planFile) }
+        let planned = tfy(["plan", config, "-refresh=false", "-state", statePath, "-out", planFile] + options)
+        try #require(planned.status == 0, "\(planned.err)")
+        let plan = try Plan.decode([UInt8](FileManager.default.contents(atPath: planFile) ?? Data())).get()
+        var state = FakeApply.apply(plan, to: nil, lineage: "5f3c2b1a-fixture-lineage")
+        for address in (Self.read(directory + "/prior.taint") ?? "").split(separator: "\n") {
+            for r in state.resources.indices {
+                for i in state.resources[r].instances.indices
+                where ResourceAddress(type: state.resources[r].type, name: state.resources[r].name, index: state.resources[r].instances[i].indexKey).description == address {
+                    state.resources[r].instances[i].status = .tainted
+                }
+            }
+        }
+        _ = FileManager.default.createFile(atPath: statePath, contents: Data(state.encoded()))
+        let again = tfy(["plan", config, "-refresh=false", "-state", statePath, "-out", planFile] + options)
+        try #require(again.status == 0, "\(again.err)")
+        let second = try Plan.decode([UInt8](FileManager.default.contents(atPath: planFile) ?? Data())).get()
+        for output in second.outputs where output.after != nil {
+            state.outputs[output.name] = StateOutput(value: output.after!, sensitive: output.sensitive)
+        }
+        _ = FileManager.default.createFile(atPath: statePath, contents: Data(state.encoded()))
+    }
+
+    @Test func thereIsACaseForEveryScenarioTheIssueNames() {
+        #expect(Set(Self.cases).isSuperset(of: [
+            "first-create", "scale-up", "scale-down", "change-ami", "change-instance-type", "change-ingress-rule", "tainted",
+            "create-before-destroy-group", "removed-resource", "prevent-destroy", "sensitive-user-data", "target", "destroy", "no-changes",
+        ]))
+    }
+
+    @Test(arguments: cases)
+    func planMatchesItsGoldenFiles(_ name: String) throws {
+        let directory = "\(Self.fixtures)/plan-cases/\(name)"
+        if Self.recording { try recordPriorState(directory) }
+        let (config, options) = try #require(Self.arguments(directory + "/case.args"))
+        let statePath = FileManager.default.fileExists(atPath: directory + "/prior.tfstate") ? directory + "/prior.tfstate" : directory + "/none.tfstate"
+        let base = ["plan", config, "-refresh=false", "-state", statePath, "-no-color", "-detailed-exitcode"] + options
+        let text = tfy(base)
+        var outputs: [(String, String)] = [("exit-code", "\(text.status)\n")]
+        if text.status == 1 {
+            outputs.append(("plan.err", text.err))
+        } else {
+            outputs.append(("plan.txt", text.out))
+            outputs.append(("plan.json", tfy(base + ["-json"]).out))
+            outputs.append(("plan.md", tfy(base + ["-format", "markdown"]).out))
+        }
+        for (file, actual) in outputs {
+            let path = "\(directory)/\(file)"
+            if Self.recording {
+                _ = FileManager.default.createFile(atPath: path, contents: Data(actual.utf8))
+            } else {
+                #expect(actual == Self.read(path), "\(name)/\(file) differs; RECORD_SNAPSHOTS=1 re-records")
+            }
+        }
+        if Self.recording { Issue.record("recorded \(name); run again without RECORD_SNAPSHOTS") }
+    }
+
+    @Test func savedPlanShowsExactlyAsPlanPrinted() throws {
+        let planFile = NSTemporaryDirectory() + "tfy-show-\(UUID().uuidString).tfplan"
+        defer { try? FileManager.default.removeItem(atPath: planFile) }
+        let state = "\(Self.fixtures)/plan-cases/scale-up/prior.tfstate"
+        let planned = tfy(["plan", "cluster", "-refresh=false", "-state", state, "-no-color", "-var", "machines=5", "-out", planFile])
+        #expect(planned.status == 0)
+        let shown = tfy(["show", planFile, "-no-color"])
+        #expect(shown.status == 0)
+        #expect(planned.out.hasPrefix(shown.out))
+        #expect(planned.out.dropFirst(shown.out.count) == "\nSaved the plan to: \(planFile)\n\nTo perform exactly these actions, run the following command to apply:\n    tfy apply \(planFile)\n")
+        #expect(tfy(["show", "-json", planFile]).out == tfy(["plan", "cluster", "-refresh=false", "-state", state, "-var", "machines=5", "-json"]).out)
+    }
+
+    @Test func savedPlansAreDeterministic() throws {
+        let a = NSTemporaryDirectory() + "tfy-a-\(UUID().uuidString).tfplan"
+        let b = NSTemporaryDirectory() + "tfy-b-\(UUID().uuidString).tfplan"
+        defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
+        let state = "\(Self.fixtures)/plan-cases/scale-up/prior.tfstate"
+        _ = tfy(["plan", "cluster", "-refresh=false", "-state", state, "-var", "machines=5", "-out", a])
+        _ = tfy(["plan", "cluster", "-refresh=false", "-state", state, "-var", "machines=5", "-out", b])
+        let first = try #require(FileManager.default.contents(atPath: a))
+        #expect(first == FileManager.default.contents(atPath: b))
+        #expect(first.count > 1000)
+    }
+
+    @Test func sensitiveValuesNeverReachThePlanFile() throws {
+        let planFile = NSTemporaryDirectory() + "tfy-secret-\(UUID().uuidString).tfplan"
+        defer { try? FileManager.default.removeItem(atPath: planFile) }
+        let run = tfy(["plan", "cluster-secrets", "-refresh=false", "-state", "/nonexistent/none.tfstate", "-out", planFile, "-no-color"])
+        #expect(run.status == 0)
+        let saved = String(decoding: FileManager.default.contents(atPath: planFile) ?? Data(), as: UTF8.self)
+        for text in [saved, run.out, tfy(["show", "-json", planFile]).out, tfy(["show", "-format", "markdown", planFile]).out] {
+            #expect(!text.contains("correct horse"))
+            #expect(!text.contains("zk.secret"))
+        }
+        #expect(saved.contains("sha256:"))
+    }
+}

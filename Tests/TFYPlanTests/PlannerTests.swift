@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import TFYConfig
+import TFYCore
+import TFYPlan
+import TFYState
+
+let planFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("TFYCommandsTests/Fixtures").path
+
+func load(_ files: [String: String]) -> Configuration {
+    let sources = files.keys.sorted().map { SourceFile(name: $0, bytes: Array(files[$0]!.utf8)) }
+    return ConfigurationLoader().load(files: sources, directory: "/nonexistent", defaultStack: "test").0
+}
+
+func plan(_ configuration: Configuration, prior: State? = nil, options: PlanOptions = PlanOptions(), variables: [String: Value]? = nil) -> (Plan?, Diagnostics) {
+    let values = variables ?? VariableResolver(missingRequired: .error).resolve(configuration, inputs: []).0
+    return Planner.plan(PlanRequest(configuration: configuration, variables: values, prior: prior, options: options))
+}
+
+struct GraphTests {
+    @Test func cyclesNameEveryMember() {
+        var graph = DependencyGraph()
+        graph.add("a", dependsOn: "b")
+        graph.add("b", dependsOn: "c")
+        graph.add("c", dependsOn: "a")
+        graph.add("d", dependsOn: "a")
+        guard case .failure(let cycle) = graph.topologicalOrder() else { Issue.record("no cycle found"); return }
+        #expect(cycle.members == ["a", "b", "c"])
+        #expect(cycle.description == "a → b → c → a")
+    }
+
+    @Test func orderIsDeterministicDependenciesFirst() throws {
+        var graph = DependencyGraph()
+        graph.add("web[1]", dependsOn: "sg")
+        graph.add("web[0]", dependsOn: "sg")
+        graph.add("boot", dependsOn: "web[0]")
+        graph.add("boot", dependsOn: "web[1]")
+        graph.add("alone")
+        #expect(try graph.topologicalOrder().get() == ["alone", "sg", "web[0]", "web[1]", "boot"])
+        #expect(try graph.reversed.topologicalOrder().get() == ["alone", "boot", "web[0]", "web[1]", "sg"])
+    }
+
+    @Test func destroyOrderIsExactlyTheReverseOfCreateOrder() throws {
+        let configuration = try #require(ConfigurationLoader().load(directory: planFixtures + "/plan-configs/cluster").0)
+        let (create, d1) = plan(configuration)
+        #expect(!d1.hasErrors)
+        let createOrder = try ApplyOrder.order(try #require(create)).get()
+        #expect(createOrder == [
+            "aws_security_group.cluster", "aws_instance.master[0]", "aws_instance.master[1]", "aws_instance.worker[0]",
+        ])
+        let prior = try #require(try LocalStateStore(path: planFixtures + "/plan-cases/no-changes/prior.tfstate").read())
+        var options = PlanOptions()
+        options.destroy = true
+        let (destroy, d2) = plan(configuration, prior: prior, options: options)
+        #expect(!d2.hasErrors)
+        #expect(try ApplyOrder.order(try #require(destroy)).get() == createOrder.reversed())
+    }
+
+    @Test func orphansAreDeletedInReverseDependencyOrderFromState() throws {
+        var prior = State(lineage: "l")
+        prior.resources = [
+            StateResource(type: "aws_instance", name: "app", instances: [StateInstance(indexKey: nil, attributes: ["id": .string("i-1")], dependencies: ["aws_security_group.db"])]),
+            StateResource(type: "aws_security_group", name: "db", instances: [StateInstance(indexKey: nil, attributes: ["id": .string("sg-1")], dependencies: ["aws_security_group.zz"])]),
+            StateResource(type: "aws_security_group", name: "zz", instances: [StateInstance(indexKey: nil, attributes: ["id": .string("sg-2")])]),
+        ]
+        let (result, diagnostics) = plan(load(["main.yml": "locals:\n  x: 1\n"]), prior: prior)
+        #expect(!diagnostics.hasErrors)
+        let p = try #require(result)
+        #expect(p.changes.map(\.reason) == Array(repeating: .deleteBecauseNoResourceConfig, count: 3))
+        #expect(try ApplyOrder.order(p).get() == ["aws_instance.app", "aws_security_group.db", "aws_security_group.zz"])
+    }
+}
+
+struct PlannerTests {
+    @Test func countThatDependsOnApplyIsAnError() {
+        let configuration = load(["main.yml": """
+            resource:
+              aws_security_group:
+                g: {name: g}
+              aws_instance:
+                m: {count: "${length(aws_security_group.g.id)}", ami: a, instance_type: t}
+            """])
+        let (result, diagnostics) = plan(configuration)
+        #expect(result == nil)
+        #expect(diagnostics.errors.map(\.summary) == ["Invalid count argument"])
+        #expect(diagnostics.errors.first?.location == SourceLocation(file: "main.yml", line: 5, column: 19))
+    }
+
+    @Test func ignoreChangesKeepsThePriorValue() throws {
+        let configuration = load(["main.yml": """
+            resource:
+              aws_instance:
+                m: {ami: new, instance_type: t, lifecycle: {ignore_changes: [ami]}}
+            """])
+        var prior = State(lineage: "l")
+        prior.resources = [StateResource(type: "aws_instance", name: "m", instances: [StateInstance(indexKey: nil, attributes: [
+            "id": .string("i-1"), "ami": .string("old"), "instance_type": .string("t"),
+        ])])]
+        let (result, _) = plan(configuration, prior: prior)
+        let change = try #require(result?.changes.first)
+        #expect(change.actions == [.update])
+        #expect(change.after?.mapValue?["ami"] == .string("old"))
+    }
+
+    @Test func unknownReplaceAddressIsAnError() {
+        var options = PlanOptions()
+        options.replace = ["aws_instance.nope"]
+        let (_, diagnostics) = plan(load(["main.yml": "locals:\n  x: 1\n"]), options: options)
+        #expect(diagnostics.errors.map(\.summary) == ["Invalid -replace address"])
+    }
+
+    @Test func sensitiveValuesAreComparedByDigest() throws {
+        let text = """
+            variable:
+              secret: {type: string, sensitive: true}
+            resource:
+              aws_instance:
+                m: {ami: a, instance_type: t, user_data: "${var.secret}"}
+            """
+        let configuration = load(["main.yml": text])
+        var prior = State(lineage: "lin")
+        prior.resources = [StateResource(type: "aws_instance", name: "m", instances: [StateInstance(indexKey: nil, attributes: [
+            "id": .string("i-1"), "ami": .string("a"), "instance_type": .string("t"),
+            "user_data": .sensitive(.string(SensitiveDigest.of(.string("one"), salt: "lin"))),
+            "user_data_replace_on_change": .bool(false),
+        ])])]
+        let same = plan(configuration, prior: prior, variables: ["secret": .sensitive(.string("one"))]).0
+        #expect(same?.changes.first?.actions == [.noOp])
+        let changed = plan(configuration, prior: prior, variables: ["secret": .sensitive(.string("two"))]).0
+        let change = try #require(changed?.changes.first)
+        #expect(change.actions == [.update])
+        #expect(change.after?.mapValue?["user_data"]?.isSensitive == true)
+    }
+}
+
+struct SavedPlanCheckTests {
+    func samplePlan() -> Plan {
+        Plan(stack: "s", prior: PriorStateReference(lineage: "lin", serial: 7), configHash: "sha256:abc", variables: [:],
+             options: PlanOptions(), changes: [], outputs: [])
+    }
+
+    @Test func freshPlanPasses() {
+        var state = State(lineage: "lin")
+        state.serial = 7
+        #expect(SavedPlanCheck.staleness(of: samplePlan(), currentState: state, configHash: "sha256:abc") == nil)
+    }
+
+    @Test func movedSerialConfigAndVersionAreNamed() {
+        var state = State(lineage: "lin")
+        state.serial = 8
+        let diagnostic = SavedPlanCheck.staleness(of: samplePlan(), currentState: state, configHash: "sha256:def", toolVersion: "9.9.9")
+        #expect(diagnostic?.summary == "Saved plan is stale")
+        #expect(diagnostic?.detail == "The given plan file can no longer be applied because the state's serial is 8, the plan was made against serial 7; the configuration files changed since the plan was made; the plan was made by tfy \(TFYVersion.current), this is tfy 9.9.9. Run \"tfy plan\" again to make a new plan, review it, and apply that one.")
+    }
+
+    @Test func otherLineageIsNamed() {
+        let diagnostic = SavedPlanCheck.staleness(of: samplePlan(), currentState: State(lineage: "other"), configHash: "sha256:abc")
+        #expect(diagnostic?.detail.hasPrefix("The given plan file can no longer be applied because the state's lineage is \"other\", the plan was made against \"lin\".") == true)
+    }
+
+    @Test func planDocumentRoundTrips() throws {
+        var p = samplePlan()
+        p.changes = [PlannedChange(address: ResourceAddress(type: "aws_instance", name: "m", index: 2), actions: [.delete, .create], reason: .replaceBecauseCannotUpdate,
+                                   before: .map(["ami": .string("a"), "user_data": .sensitive(.string("sha256:00"))]),
+                                   after: .map(["ami": .string("b"), "id": .unknown, "tags": .map(["x": .unknown]), "ips": .list([.string("1"), .unknown])]),
+                                   replacePaths: [["ami"]], dependencies: ["aws_security_group.g"])]
+        p.outputs = [PlannedOutput(name: "o", actions: [.create], before: nil, after: .unknown, sensitive: false)]
+        let decoded = try Plan.decode(p.encoded()).get()
+        #expect(decoded == p)
+    }
+}
