@@ -36,7 +36,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "tfy", dependencies: ["TFYCommands"]),
-        .executableTarget(name: "tfy-bench", dependencies: ["TFYConfig", "TFYCore"], path: "benchmarks/tfy-bench"),
+        .executableTarget(name: "tfy-bench", dependencies: ["TFYConfig", "TFYCore", "TFYPlan", "TFYRender"], path: "benchmarks/tfy-bench"),
         .testTarget(name: "TFYCoreTests", dependencies: ["TFYCore"]),
         .testTarget(
             name: "TFYConfigTests",

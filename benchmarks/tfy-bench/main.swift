@@ -3,6 +3,8 @@
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYPlan
+import TFYRender
 
 func peakResidentMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
@@ -91,3 +93,42 @@ let cluster = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deleti
 let small = run(directory: cluster)
 guard !small.diagnostics.hasErrors else { print("cluster fixture invalid: \(small.diagnostics)"); exit(1) }
 measure("load+validate+evaluate the 4-file cluster fixture", runs: 51) { _ = run(directory: cluster) }
+
+// Planning: 10k instances against a 10k-instance state (no I/O), then rendering that plan.
+func filled(_ value: Value, _ seed: String) -> Value {
+    switch value {
+    case .unknown: return .string("x-" + seed)
+    case .list(let items): return .list(items.enumerated().map { filled($1, seed + "-\($0)") })
+    case .map(let entries): return .map(entries.reduce(into: [:]) { $0[$1.key] = filled($1.value, seed + "-" + $1.key) })
+    case .sensitive(let inner): return .sensitive(filled(inner, seed))
+    default: return value
+    }
+}
+
+let largeConfiguration = ConfigurationLoader().load(directory: root + "/large").0!
+let largeVariables = VariableResolver(missingRequired: .error).resolve(largeConfiguration, inputs: []).0
+let firstPlan = Planner.plan(PlanRequest(configuration: largeConfiguration, variables: largeVariables, prior: nil, options: PlanOptions())).0!
+var priorState = State(lineage: "bench")
+for change in firstPlan.changes {
+    let instance = StateInstance(indexKey: change.address.index, attributes: filled(change.after!, change.address.description).mapValue!, dependencies: change.dependencies)
+    if let i = priorState.resources.firstIndex(where: { $0.address == change.address.resource }) {
+        priorState.resources[i].instances.append(instance)
+    } else {
+        priorState.resources.append(StateResource(type: change.address.type, name: change.address.name, instances: [instance]))
+    }
+}
+// Half the workers get a new instance type, so the plan has updates to render as well as no-ops.
+var options = PlanOptions()
+options.refresh = false
+let changedVariables = largeVariables.merging(["Tag": .string("bench2")]) { _, new in new }
+var plannedPlan: Plan?
+measure("plan 10k instances against a 10k-instance state", runs: 5) {
+    plannedPlan = Planner.plan(PlanRequest(configuration: largeConfiguration, variables: changedVariables, prior: priorState, options: options)).0
+}
+let benchPlan = plannedPlan!
+let counts = benchPlan.resourceChangeCount
+print("  plan: \(benchPlan.changes.count) instances, \(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy")
+var textLength = 0, jsonLength = 0
+measure("render that plan as text", runs: 5) { textLength = PlanTextRenderer(color: false).render(benchPlan).utf8.count }
+measure("render that plan as Terraform JSON", runs: 5) { jsonLength = PlanJSONRenderer.render(benchPlan).utf8.count }
+print("  text \(textLength / 1024) KiB, JSON \(jsonLength / 1024) KiB")

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import TFYCommands
+
+/// `plans/` holds the rendered first-create plan of every configuration under `examples/`, so a
+/// change to plan output shows up in review as a diff of those files. `RECORD_SNAPSHOTS=1`
+/// re-renders them.
+struct ExamplePlansTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let examples: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: root + "/examples")) ?? [])
+        .filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: root + "/examples/" + $0, isDirectory: &d) && d.boolValue }
+        .sorted()
+
+    @Test func everyExampleHasRenderedPlans() {
+        #expect(!Self.examples.isEmpty)
+    }
+
+    @Test(arguments: examples)
+    func renderedPlansAreUpToDate(_ name: String) {
+        let tests = CommandTests()
+        let base = ["plan", "examples/\(name)", "-refresh=false", "-state", "/nonexistent/none.tfstate"]
+        let text = tests.tfy(base + ["-no-color"], in: Self.root)
+        let json = tests.tfy(base + ["-json"], in: Self.root)
+        #expect(text.status == 0, "\(text.err)")
+        for (file, actual) in [("\(name).txt", text.out), ("\(name).json", json.out)] {
+            let path = "\(Self.root)/plans/\(file)"
+            if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+                _ = FileManager.default.createFile(atPath: path, contents: Data(actual.utf8))
+                Issue.record("rendered plans/\(file); run again without RECORD_SNAPSHOTS")
+            } else {
+                #expect(actual == (try? String(contentsOfFile: path, encoding: .utf8)), "plans/\(file) is out of date: RECORD_SNAPSHOTS=1 swift test re-renders it")
+            }
+        }
+    }
+}
