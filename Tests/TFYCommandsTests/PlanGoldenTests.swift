@@ -126,3 +126,53 @@ struct PlanGoldenTests {
         #expect(saved.contains("sha256:"))
     }
 }
+
+struct GraphAndColourTests {
+    func tfy(_ arguments: [String], terminal: Bool = false) -> CommandTests.Run {
+        let out = CommandTests.Box(), err = CommandTests.Box()
+        let context = CommandContext(environment: [:], workingDirectory: PlanGoldenTests.fixtures + "/plan-configs", isTerminal: terminal,
+                                     out: { out.text += $0 }, err: { err.text += $0 })
+        let status = TFYCommandLine.run(arguments, context: context)
+        return CommandTests.Run(status: status, out: out.text, err: err.text)
+    }
+
+    @Test func graphPrintsDOTWithDependencyEdges() {
+        let run = tfy(["graph", "cluster", "-state", "/nonexistent/none.tfstate"])
+        #expect(run.status == 0)
+        #expect(run.out == """
+            digraph {
+              rankdir = "RL";
+              node [shape = "box"];
+              "aws_instance.master[0]";
+              "aws_instance.master[1]";
+              "aws_instance.worker[0]";
+              "aws_security_group.cluster";
+              "aws_instance.master[0]" -> "aws_security_group.cluster";
+              "aws_instance.master[1]" -> "aws_security_group.cluster";
+              "aws_instance.worker[0]" -> "aws_security_group.cluster";
+            }
+
+            """)
+        let destroy = tfy(["graph", "cluster", "-type", "plan-destroy", "-state", PlanGoldenTests.fixtures + "/plan-cases/no-changes/prior.tfstate"])
+        #expect(destroy.status == 0)
+        #expect(destroy.out.contains("\"aws_security_group.cluster\" -> \"aws_instance.master[0]\";"))
+        #expect(!destroy.out.contains("\"aws_instance.master[0]\" -> \"aws_security_group.cluster\";"))
+    }
+
+    @Test func colourOnATerminalOnlyAndNeverWithNoColor() {
+        let base = ["plan", "cluster", "-refresh=false", "-state", "/nonexistent/none.tfstate"]
+        #expect(tfy(base, terminal: true).out.contains("\u{1B}[32m+\u{1B}[0m resource \"aws_instance\" \"master\""))
+        #expect(!tfy(base + ["-no-color"], terminal: true).out.contains("\u{1B}["))
+        #expect(!tfy(base, terminal: false).out.contains("\u{1B}["))
+    }
+
+    @Test func corruptStateStopsThePlanAndIsLeftAlone() throws {
+        let path = NSTemporaryDirectory() + "tfy-corrupt-\(UUID().uuidString).tfstate"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = FileManager.default.createFile(atPath: path, contents: Data("{\"version\": 1, \"lineage\": \"x\", \"serial\": 3, \"resources\": [".utf8))
+        let run = tfy(["plan", "cluster", "-refresh=false", "-state", path, "-no-color"])
+        #expect(run.status == 1)
+        #expect(run.err == "Error: Failed to load state\n\nError reading the state file \"\(path)\": the file is not valid JSON (line 1, column 59: unexpected end of data); it may be truncated or corrupted. The file was not modified.\n\n")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"version\": 1, \"lineage\": \"x\", \"serial\": 3, \"resources\": [")
+    }
+}
