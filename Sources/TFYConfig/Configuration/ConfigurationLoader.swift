@@ -91,16 +91,7 @@ enum YAMLExpressions {
     }
 
     /// The plain value of a node, with no expressions (variable files, defaults).
-    static func literal(_ node: YAMLNode) -> Value {
-        switch node.content {
-        case .scalar(let scalar): return YAMLNode.resolve(scalar)
-        case .sequence(let items): return .list(items.map(literal))
-        case .mapping(let pairs):
-            var entries: [String: Value] = [:]
-            for pair in pairs { entries[pair.key.scalar?.text ?? ""] = literal(pair.value) }
-            return .map(entries)
-        }
-    }
+    static func literal(_ node: YAMLNode) -> Value { node.literalValue }
 }
 
 private struct ConfigurationDecoder {

@@ -45,6 +45,18 @@ public struct YAMLNode: Sendable {
         return nil
     }
 
+    /// The node as a plain value: scalars resolved by the core schema, no expressions parsed.
+    public var literalValue: Value {
+        switch content {
+        case .scalar(let scalar): return YAMLNode.resolve(scalar)
+        case .sequence(let items): return .list(items.map(\.literalValue))
+        case .mapping(let pairs):
+            var entries: [String: Value] = [:]
+            for pair in pairs { entries[pair.key.scalar?.text ?? ""] = pair.value.literalValue }
+            return .map(entries)
+        }
+    }
+
     /// A word for the node's kind in error messages.
     public var kindDescription: String {
         switch content {
