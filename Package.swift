@@ -17,10 +17,16 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // libcurl, from Debian's libcurl4-openssl-dev.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // OpenSSL's libcrypto, from Debian's libssl-dev.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Pure model: values, diagnostics, schemas. No I/O.
         .target(name: "TFYCore"),
         // YAML → configuration → evaluated values.
         .target(name: "TFYConfig", dependencies: ["CYAML", "TFYCore"]),
+        // AWS access: HTTP over libcurl, SigV4 over OpenSSL, credentials, the EC2 Query API.
+        .target(name: "TFYAWS", dependencies: ["CCurl", "COpenSSL"]),
         // State files: read strictly, written atomically.
         .target(name: "TFYState", dependencies: ["TFYCore"]),
         // The planner: configuration + prior state → plan. Pure.
@@ -31,7 +37,7 @@ let package = Package(
         .target(
             name: "TFYCommands",
             dependencies: [
-                "TFYCore", "TFYConfig", "TFYState", "TFYPlan", "TFYRender",
+                "TFYCore", "TFYConfig", "TFYState", "TFYPlan", "TFYRender", "TFYAWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +49,7 @@ let package = Package(
             dependencies: ["TFYConfig", "TFYCore"],
             exclude: ["Fixtures"]  // read in place, through #filePath
         ),
+        .testTarget(name: "TFYAWSTests", dependencies: ["TFYAWS"], exclude: ["Fixtures"]),
         .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
         .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState"]),
         .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore"], exclude: ["Fixtures", "Snapshots"]),
