@@ -1,0 +1,242 @@
+import Foundation
+
+/// Typed EC2 operations, each one Query API action.
+extension EC2Client {
+    static func list(_ name: String, _ values: [String]) -> Parameters {
+        values.enumerated().map { ("\(name).\($0.offset + 1)", $0.element) }
+    }
+
+    static func filters(_ filters: [EC2Filter]) -> Parameters {
+        filters.enumerated().flatMap { i, filter in
+            [("Filter.\(i + 1).Name", filter.name)] + filter.values.enumerated().map { ("Filter.\(i + 1).Value.\($0.offset + 1)", $0.element) }
+        }
+    }
+
+    static func tagSpecifications(_ resourceType: String, _ tags: [String: String], index: Int = 1) -> Parameters {
+        guard !tags.isEmpty else { return [] }
+        var p: Parameters = [("TagSpecification.\(index).ResourceType", resourceType)]
+        for (i, key) in tags.keys.sorted().enumerated() {
+            p.append(("TagSpecification.\(index).Tag.\(i + 1).Key", key))
+            p.append(("TagSpecification.\(index).Tag.\(i + 1).Value", tags[key]!))
+        }
+        return p
+    }
+
+    /// Follows `NextToken` until the last page; `page` extracts one page's items.
+    public func paginate<T>(_ action: String, _ parameters: Parameters, page: (XMLNode) -> [T]) async throws(AWSError) -> [T] {
+        var results: [T] = []
+        var token: String?
+        repeat {
+            let root = try await call(action, parameters + (token.map { [("NextToken", $0)] } ?? []))
+            results += page(root)
+            token = root.string("nextToken").nonEmpty
+        } while token != nil
+        return results
+    }
+
+    // MARK: Network and images
+
+    public func describeVpcs(ids: [String] = [], filters: [EC2Filter] = []) async throws(AWSError) -> [EC2Vpc] {
+        try await paginate("DescribeVpcs", Self.list("VpcId", ids) + Self.filters(filters)) { root in
+            root.items("vpcSet").map { EC2Vpc(vpcId: $0.string("vpcId") ?? "", cidrBlock: $0.string("cidrBlock"), isDefault: $0.string("isDefault") == "true") }
+        }
+    }
+
+    public func describeSubnets(ids: [String] = [], filters: [EC2Filter] = []) async throws(AWSError) -> [EC2Subnet] {
+        try await paginate("DescribeSubnets", Self.list("SubnetId", ids) + Self.filters(filters)) { root in
+            root.items("subnetSet").map {
+                EC2Subnet(subnetId: $0.string("subnetId") ?? "", vpcId: $0.string("vpcId") ?? "", availabilityZone: $0.string("availabilityZone") ?? "", cidrBlock: $0.string("cidrBlock"))
+            }
+        }
+    }
+
+    public func describeAvailabilityZones(names: [String] = []) async throws(AWSError) -> [EC2AvailabilityZone] {
+        let root = try await call("DescribeAvailabilityZones", Self.list("ZoneName", names))
+        return root.items("availabilityZoneInfo").map { EC2AvailabilityZone(zoneName: $0.string("zoneName") ?? "", state: $0.string("zoneState") ?? "") }
+    }
+
+    public func describeImages(ids: [String] = [], owners: [String] = []) async throws(AWSError) -> [EC2Image] {
+        try await paginate("DescribeImages", Self.list("ImageId", ids) + Self.list("Owner", owners)) { root in
+            root.items("imagesSet").map { EC2Image(imageId: $0.string("imageId") ?? "", name: $0.string("name"), state: $0.string("imageState")) }
+        }
+    }
+
+    // MARK: Security groups
+
+    public func describeSecurityGroups(ids: [String] = [], names: [String] = [], filters: [EC2Filter] = []) async throws(AWSError) -> [EC2SecurityGroup] {
+        try await paginate("DescribeSecurityGroups", Self.list("GroupId", ids) + Self.list("GroupName", names) + Self.filters(filters)) { root in
+            root.items("securityGroupInfo").map(EC2SecurityGroup.init)
+        }
+    }
+
+    /// Creates a group; returns its ID.
+    public func createSecurityGroup(name: String, description: String, vpcId: String? = nil, tags: [String: String] = [:]) async throws(AWSError) -> String {
+        var p: Parameters = [("GroupName", name), ("GroupDescription", description)]
+        if let vpcId { p.append(("VpcId", vpcId)) }
+        let root = try await call("CreateSecurityGroup", p + Self.tagSpecifications("security-group", tags))
+        return root.string("groupId") ?? ""
+    }
+
+    public func deleteSecurityGroup(id: String) async throws(AWSError) {
+        _ = try await call("DeleteSecurityGroup", [("GroupId", id)])
+    }
+
+    public func authorizeSecurityGroupIngress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
+        _ = try await call("AuthorizeSecurityGroupIngress", [("GroupId", groupId)] + permissions.enumerated().flatMap { $1.parameters("IpPermissions.\($0 + 1)") })
+    }
+
+    public func revokeSecurityGroupIngress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
+        _ = try await call("RevokeSecurityGroupIngress", [("GroupId", groupId)] + permissions.enumerated().flatMap { $1.parameters("IpPermissions.\($0 + 1)") })
+    }
+
+    public func authorizeSecurityGroupEgress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
+        _ = try await call("AuthorizeSecurityGroupEgress", [("GroupId", groupId)] + permissions.enumerated().flatMap { $1.parameters("IpPermissions.\($0 + 1)") })
+    }
+
+    public func revokeSecurityGroupEgress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
+        _ = try await call("RevokeSecurityGroupEgress", [("GroupId", groupId)] + permissions.enumerated().flatMap { $1.parameters("IpPermissions.\($0 + 1)") })
+    }
+
+    // MARK: Instances
+
+    public func runInstances(_ request: RunInstancesRequest) async throws(AWSError) -> [EC2Instance] {
+        var p: Parameters = [("ImageId", request.imageId), ("InstanceType", request.instanceType),
+                             ("MinCount", String(request.count)), ("MaxCount", String(request.count))]
+        if let token = request.clientToken { p.append(("ClientToken", token)) }
+        if let key = request.keyName { p.append(("KeyName", key)) }
+        p += Self.list("SecurityGroupId", request.securityGroupIds)
+        if let subnet = request.subnetId { p.append(("SubnetId", subnet)) }
+        if let ip = request.privateIpAddress { p.append(("PrivateIpAddress", ip)) }
+        if let zone = request.availabilityZone { p.append(("Placement.AvailabilityZone", zone)) }
+        if let userData = request.userData { p.append(("UserData", Data(userData.utf8).base64EncodedString())) }
+        for (i, device) in request.blockDevices.enumerated() {
+            let prefix = "BlockDeviceMapping.\(i + 1)"
+            p.append(("\(prefix).DeviceName", device.deviceName))
+            if let virtual = device.virtualName { p.append(("\(prefix).VirtualName", virtual)) }
+            if let size = device.volumeSize { p.append(("\(prefix).Ebs.VolumeSize", String(size))) }
+            if let type = device.volumeType { p.append(("\(prefix).Ebs.VolumeType", type)) }
+            if let delete = device.deleteOnTermination { p.append(("\(prefix).Ebs.DeleteOnTermination", delete ? "true" : "false")) }
+            if let encrypted = device.encrypted { p.append(("\(prefix).Ebs.Encrypted", encrypted ? "true" : "false")) }
+        }
+        if let price = request.spotMaxPrice {
+            p += [("InstanceMarketOptions.MarketType", "spot"), ("InstanceMarketOptions.SpotOptions.MaxPrice", price)]
+        }
+        p += Self.tagSpecifications("instance", request.tags)
+        let root = try await call("RunInstances", p)
+        return root.items("instancesSet").map(EC2Instance.init)
+    }
+
+    /// One page of DescribeInstances.
+    public func describeInstancesPage(ids: [String] = [], filters: [EC2Filter] = [], maxResults: Int? = nil, nextToken: String? = nil) async throws(AWSError) -> (instances: [EC2Instance], nextToken: String?) {
+        var p = Self.list("InstanceId", ids) + Self.filters(filters)
+        if let maxResults { p.append(("MaxResults", String(maxResults))) }
+        if let nextToken { p.append(("NextToken", nextToken)) }
+        let root = try await call("DescribeInstances", p)
+        let instances = root.items("reservationSet").flatMap { $0.items("instancesSet").map(EC2Instance.init) }
+        return (instances, root.string("nextToken").nonEmpty)
+    }
+
+    /// Every instance matching `filters`, following NextToken.
+    public func describeInstances(filters: [EC2Filter] = [], pageSize: Int? = nil) async throws(AWSError) -> [EC2Instance] {
+        var all: [EC2Instance] = []
+        var token: String?
+        repeat {
+            let page = try await describeInstancesPage(filters: filters, maxResults: pageSize, nextToken: token)
+            all += page.instances
+            token = page.nextToken
+        } while token != nil
+        return all
+    }
+
+    /// The instances with these IDs, in batches of `batchSize` (EC2 accepts 1,000 IDs a call).
+    /// IDs EC2 does not know are left out rather than failing the whole batch.
+    public func describeInstances(ids: [String], batchSize: Int = 1000) async throws(AWSError) -> [EC2Instance] {
+        var all: [EC2Instance] = []
+        var start = 0
+        while start < ids.count {
+            let batch = Array(ids[start..<min(start + batchSize, ids.count)])
+            // A filter, unlike InstanceId.N, does not fail the batch on one unknown ID.
+            var token: String?
+            repeat {
+                let page = try await describeInstancesPage(filters: [EC2Filter("instance-id", batch)], nextToken: token)
+                all += page.instances
+                token = page.nextToken
+            } while token != nil
+            start += batchSize
+        }
+        return all
+    }
+
+    public func terminateInstances(ids: [String]) async throws(AWSError) -> [EC2InstanceStateChange] {
+        try await stateChange("TerminateInstances", ids)
+    }
+
+    public func stopInstances(ids: [String]) async throws(AWSError) -> [EC2InstanceStateChange] {
+        try await stateChange("StopInstances", ids)
+    }
+
+    public func startInstances(ids: [String]) async throws(AWSError) -> [EC2InstanceStateChange] {
+        try await stateChange("StartInstances", ids)
+    }
+
+    private func stateChange(_ action: String, _ ids: [String]) async throws(AWSError) -> [EC2InstanceStateChange] {
+        let root = try await call(action, Self.list("InstanceId", ids))
+        return root.items("instancesSet").map {
+            EC2InstanceStateChange(instanceId: $0.string("instanceId") ?? "", previousState: $0.child("previousState")?.string("name") ?? "",
+                                   currentState: $0.child("currentState")?.string("name") ?? "")
+        }
+    }
+
+    /// What ModifyInstanceAttribute changes.
+    public enum InstanceAttributeChange: Sendable, Hashable {
+        case instanceType(String)
+        case userData(String)
+        case securityGroups([String])
+    }
+
+    public func modifyInstanceAttribute(id: String, _ change: InstanceAttributeChange) async throws(AWSError) {
+        var p: Parameters = [("InstanceId", id)]
+        switch change {
+        case .instanceType(let type): p.append(("InstanceType.Value", type))
+        case .userData(let text): p.append(("UserData.Value", Data(text.utf8).base64EncodedString()))
+        case .securityGroups(let groups): p += Self.list("GroupId", groups)
+        }
+        _ = try await call("ModifyInstanceAttribute", p)
+    }
+
+    /// One attribute (`instanceType`, `userData`, …) as text; user data comes back decoded.
+    public func describeInstanceAttribute(id: String, attribute: String) async throws(AWSError) -> String? {
+        let root = try await call("DescribeInstanceAttribute", [("InstanceId", id), ("Attribute", attribute)])
+        guard let value = root.child(attribute)?.string("value") else { return nil }
+        if attribute == "userData" { return Data(base64Encoded: value).flatMap { String(data: $0, encoding: .utf8) } ?? value }
+        return value
+    }
+
+    // MARK: Tags and key pairs
+
+    public func createTags(resources: [String], tags: [String: String]) async throws(AWSError) {
+        var p = Self.list("ResourceId", resources)
+        for (i, key) in tags.keys.sorted().enumerated() { p += [("Tag.\(i + 1).Key", key), ("Tag.\(i + 1).Value", tags[key]!)] }
+        _ = try await call("CreateTags", p)
+    }
+
+    public func deleteTags(resources: [String], keys: [String]) async throws(AWSError) {
+        var p = Self.list("ResourceId", resources)
+        for (i, key) in keys.enumerated() { p.append(("Tag.\(i + 1).Key", key)) }
+        _ = try await call("DeleteTags", p)
+    }
+
+    public func importKeyPair(name: String, publicKey: String, tags: [String: String] = [:]) async throws(AWSError) -> EC2KeyPair {
+        let root = try await call("ImportKeyPair", [("KeyName", name), ("PublicKeyMaterial", Data(publicKey.utf8).base64EncodedString())] + Self.tagSpecifications("key-pair", tags))
+        return EC2KeyPair(keyName: root.string("keyName") ?? name, keyPairId: root.string("keyPairId"), fingerprint: root.string("keyFingerprint"))
+    }
+
+    public func describeKeyPairs(names: [String] = []) async throws(AWSError) -> [EC2KeyPair] {
+        let root = try await call("DescribeKeyPairs", Self.list("KeyName", names))
+        return root.items("keySet").map { EC2KeyPair(keyName: $0.string("keyName") ?? "", keyPairId: $0.string("keyPairId"), fingerprint: $0.string("keyFingerprint")) }
+    }
+
+    public func deleteKeyPair(name: String) async throws(AWSError) {
+        _ = try await call("DeleteKeyPair", [("KeyName", name)])
+    }
+}

@@ -1,0 +1,217 @@
+/// EC2's shapes, as tfy uses them. Decoded from the Query API's XML.
+public struct EC2Filter: Sendable, Hashable {
+    public var name: String
+    public var values: [String]
+    public init(_ name: String, _ values: [String]) {
+        self.name = name
+        self.values = values
+    }
+}
+
+public struct EC2Tag: Sendable, Hashable {
+    public var key: String
+    public var value: String
+    public init(_ key: String, _ value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+public struct EC2Instance: Sendable, Hashable {
+    public var instanceId: String
+    public var imageId: String
+    public var instanceType: String
+    public var state: String
+    public var keyName: String?
+    public var availabilityZone: String?
+    public var subnetId: String?
+    public var vpcId: String?
+    public var privateIpAddress: String?
+    public var publicIpAddress: String?
+    public var privateDnsName: String?
+    public var publicDnsName: String?
+    public var clientToken: String?
+    public var securityGroupIds: [String]
+    public var tags: [String: String]
+    public var instanceLifecycle: String?
+    public var blockDevices: [String: String]
+
+    init(_ node: XMLNode) {
+        instanceId = node.string("instanceId") ?? ""
+        imageId = node.string("imageId") ?? ""
+        instanceType = node.string("instanceType") ?? ""
+        state = node.child("instanceState")?.string("name") ?? ""
+        keyName = node.string("keyName").nonEmpty
+        availabilityZone = node.child("placement")?.string("availabilityZone").nonEmpty
+        subnetId = node.string("subnetId").nonEmpty
+        vpcId = node.string("vpcId").nonEmpty
+        privateIpAddress = node.string("privateIpAddress").nonEmpty
+        publicIpAddress = node.string("ipAddress").nonEmpty
+        privateDnsName = node.string("privateDnsName").nonEmpty
+        publicDnsName = node.string("dnsName").nonEmpty
+        clientToken = node.string("clientToken").nonEmpty
+        securityGroupIds = node.items("groupSet").compactMap { $0.string("groupId") }
+        tags = EC2Instance.tags(node)
+        instanceLifecycle = node.string("instanceLifecycle").nonEmpty
+        blockDevices = Dictionary(node.items("blockDeviceMapping").compactMap { item in
+            guard let name = item.string("deviceName"), let volume = item.child("ebs")?.string("volumeId") else { return nil }
+            return (name, volume)
+        }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func tags(_ node: XMLNode) -> [String: String] {
+        Dictionary(node.items("tagSet").compactMap { item in item.string("key").map { ($0, item.string("value") ?? "") } }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+public struct EC2IpPermission: Sendable, Hashable {
+    public var ipProtocol: String
+    public var fromPort: Int?
+    public var toPort: Int?
+    public var cidrBlocks: [String]
+    public var ipv6CidrBlocks: [String]
+    public var groupIds: [String]
+    public var description: String?
+
+    public init(ipProtocol: String, fromPort: Int?, toPort: Int?, cidrBlocks: [String] = [], ipv6CidrBlocks: [String] = [],
+                groupIds: [String] = [], description: String? = nil) {
+        self.ipProtocol = ipProtocol
+        self.fromPort = fromPort
+        self.toPort = toPort
+        self.cidrBlocks = cidrBlocks
+        self.ipv6CidrBlocks = ipv6CidrBlocks
+        self.groupIds = groupIds
+        self.description = description
+    }
+
+    init(_ node: XMLNode) {
+        ipProtocol = node.string("ipProtocol") ?? "-1"
+        fromPort = node.string("fromPort").flatMap { Int($0) }
+        toPort = node.string("toPort").flatMap { Int($0) }
+        let ranges = node.items("ipRanges")
+        cidrBlocks = ranges.compactMap { $0.string("cidrIp") }
+        ipv6CidrBlocks = node.items("ipv6Ranges").compactMap { $0.string("cidrIpv6") }
+        groupIds = node.items("groups").compactMap { $0.string("groupId") }
+        description = ranges.first?.string("description").nonEmpty
+    }
+
+    func parameters(_ prefix: String) -> EC2Client.Parameters {
+        var p: EC2Client.Parameters = [("\(prefix).IpProtocol", ipProtocol)]
+        if let fromPort { p.append(("\(prefix).FromPort", String(fromPort))) }
+        if let toPort { p.append(("\(prefix).ToPort", String(toPort))) }
+        for (i, cidr) in cidrBlocks.enumerated() {
+            p.append(("\(prefix).IpRanges.\(i + 1).CidrIp", cidr))
+            if let description { p.append(("\(prefix).IpRanges.\(i + 1).Description", description)) }
+        }
+        for (i, cidr) in ipv6CidrBlocks.enumerated() { p.append(("\(prefix).Ipv6Ranges.\(i + 1).CidrIpv6", cidr)) }
+        for (i, group) in groupIds.enumerated() { p.append(("\(prefix).Groups.\(i + 1).GroupId", group)) }
+        return p
+    }
+}
+
+public struct EC2SecurityGroup: Sendable, Hashable {
+    public var groupId: String
+    public var groupName: String
+    public var description: String
+    public var vpcId: String?
+    public var ownerId: String?
+    public var ingress: [EC2IpPermission]
+    public var egress: [EC2IpPermission]
+    public var tags: [String: String]
+
+    init(_ node: XMLNode) {
+        groupId = node.string("groupId") ?? ""
+        groupName = node.string("groupName") ?? ""
+        description = node.string("groupDescription") ?? ""
+        vpcId = node.string("vpcId").nonEmpty
+        ownerId = node.string("ownerId").nonEmpty
+        ingress = node.items("ipPermissions").map(EC2IpPermission.init)
+        egress = node.items("ipPermissionsEgress").map(EC2IpPermission.init)
+        tags = EC2Instance.tags(node)
+    }
+}
+
+public struct EC2Vpc: Sendable, Hashable {
+    public var vpcId: String
+    public var cidrBlock: String?
+    public var isDefault: Bool
+}
+
+public struct EC2Subnet: Sendable, Hashable {
+    public var subnetId: String
+    public var vpcId: String
+    public var availabilityZone: String
+    public var cidrBlock: String?
+}
+
+public struct EC2AvailabilityZone: Sendable, Hashable {
+    public var zoneName: String
+    public var state: String
+}
+
+public struct EC2Image: Sendable, Hashable {
+    public var imageId: String
+    public var name: String?
+    public var state: String?
+}
+
+public struct EC2KeyPair: Sendable, Hashable {
+    public var keyName: String
+    public var keyPairId: String?
+    public var fingerprint: String?
+}
+
+public struct EC2InstanceStateChange: Sendable, Hashable {
+    public var instanceId: String
+    public var previousState: String
+    public var currentState: String
+}
+
+/// What RunInstances launches.
+public struct RunInstancesRequest: Sendable, Hashable {
+    public struct BlockDevice: Sendable, Hashable {
+        public var deviceName: String
+        public var virtualName: String?
+        public var volumeSize: Int?
+        public var volumeType: String?
+        public var deleteOnTermination: Bool?
+        public var encrypted: Bool?
+        public init(deviceName: String, virtualName: String? = nil, volumeSize: Int? = nil, volumeType: String? = nil,
+                    deleteOnTermination: Bool? = nil, encrypted: Bool? = nil) {
+            self.deviceName = deviceName
+            self.virtualName = virtualName
+            self.volumeSize = volumeSize
+            self.volumeType = volumeType
+            self.deleteOnTermination = deleteOnTermination
+            self.encrypted = encrypted
+        }
+    }
+
+    public var imageId: String
+    public var instanceType: String
+    public var count = 1
+    public var clientToken: String?
+    public var keyName: String?
+    public var securityGroupIds: [String] = []
+    public var subnetId: String?
+    public var privateIpAddress: String?
+    public var availabilityZone: String?
+    /// The user data as text; base64-encoded on the wire.
+    public var userData: String?
+    public var tags: [String: String] = [:]
+    public var blockDevices: [BlockDevice] = []
+    /// Launch as spot instances at this maximum price.
+    public var spotMaxPrice: String?
+
+    public init(imageId: String, instanceType: String) {
+        self.imageId = imageId
+        self.instanceType = instanceType
+    }
+}
+
+extension Optional where Wrapped == String {
+    var nonEmpty: String? {
+        guard let self, !self.isEmpty else { return nil }
+        return self
+    }
+}

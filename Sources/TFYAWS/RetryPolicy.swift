@@ -1,0 +1,51 @@
+import Foundation
+
+/// When and how long to wait before trying a failed call again: the AWS SDKs' standard mode —
+/// capped exponential backoff with full jitter — with the Terraform AWS provider's budget of
+/// 25 attempts. The sleep and the random source are injected, so tests check exact delays
+/// without sleeping.
+public struct RetryPolicy: Sendable {
+    public var maxAttempts: Int
+    /// The backoff before jitter is `base × 2^(attempt-1)`, capped at `maxBackoff` (seconds).
+    public var base: Double = 1
+    public var maxBackoff: Double = 20
+    public var random: @Sendable () -> Double
+    public var sleep: @Sendable (Double) async -> Void
+
+    public init(maxAttempts: Int = 25,
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+                sleep: @escaping @Sendable (Double) async -> Void = { seconds in try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.random = random
+        self.sleep = sleep
+    }
+
+    /// The delay before attempt `attempt + 1`, after `attempt` failures (1-based).
+    public func delay(afterFailedAttempt attempt: Int) -> Double {
+        let exponential = base * pow(2, Double(min(attempt - 1, 30)))
+        return random() * min(maxBackoff, exponential)
+    }
+
+    /// Error codes that mean "slow down": retried.
+    public static let throttlingCodes: Set<String> = [
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
+        "ProvisionedThroughputExceededException", "TransactionInProgressException", "RequestLimitExceeded",
+        "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    ]
+
+    /// Error codes of passing server trouble: retried.
+    public static let transientCodes: Set<String> = [
+        "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable",
+    ]
+
+    public static let retryableStatuses: Set<Int> = [500, 502, 503, 504]
+
+    public static func isRetryable(_ error: AWSError.Cause) -> Bool {
+        switch error {
+        case .transport(let e): return e.isRetryable
+        case .service(let code, _, let status): return throttlingCodes.contains(code) || transientCodes.contains(code) || retryableStatuses.contains(status)
+        case .malformedResponse(let status, _): return retryableStatuses.contains(status)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+/// A small, strict XML reader for AWS Query API responses: elements, text, entities, CDATA.
+/// Attributes, comments, processing instructions and DOCTYPEs are skipped. A malformed
+/// document is an error, never a crash.
+public struct XMLNode: Sendable, Hashable {
+    public var name: String
+    public var children: [XMLNode]
+    public var text: String
+
+    /// The first child named `name`.
+    public func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
+
+    /// The text of the first child named `name`.
+    public func string(_ name: String) -> String? { child(name)?.text }
+
+    /// Children named `item` of the child `name` (EC2's list shape).
+    public func items(_ name: String) -> [XMLNode] { child(name)?.children.filter { $0.name == "item" } ?? [] }
+
+    /// The first descendant named `name`, depth first.
+    public func find(_ name: String) -> XMLNode? {
+        for child in children {
+            if child.name == name { return child }
+            if let found = child.find(name) { return found }
+        }
+        return nil
+    }
+
+    public struct ParseError: Error, Sendable, Hashable {
+        public var message: String
+        public var offset: Int
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> XMLNode {
+        var parser = XMLReader(bytes: bytes)
+        return try parser.document()
+    }
+}
+
+private struct XMLReader {
+    let bytes: [UInt8]
+    var position = 0
+
+    func error(_ message: String) -> XMLNode.ParseError { XMLNode.ParseError(message: message, offset: position) }
+
+    func peek(_ literal: String) -> Bool {
+        let l = Array(literal.utf8)
+        return position + l.count <= bytes.count && Array(bytes[position..<position + l.count]) == l
+    }
+
+    mutating func skip(past literal: String) throws(XMLNode.ParseError) {
+        let l = Array(literal.utf8)
+        while position + l.count <= bytes.count {
+            if Array(bytes[position..<position + l.count]) == l { position += l.count; return }
+            position += 1
+        }
+        throw error("unterminated \(literal)")
+    }
+
+    mutating func skipSpace() {
+        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+    }
+
+    mutating func skipMisc() throws(XMLNode.ParseError) {
+        while true {
+            skipSpace()
+            if peek("<?") { try skip(past: "?>") } else if peek("<!--") { try skip(past: "-->") } else if peek("<!DOCTYPE") { try skip(past: ">") } else { return }
+        }
+    }
+
+    mutating func document() throws(XMLNode.ParseError) -> XMLNode {
+        try skipMisc()
+        guard peek("<") else { throw error("the response is not XML") }
+        let root = try element(depth: 0)
+        try skipMisc()
+        guard position == bytes.count else { throw error("unexpected content after the root element") }
+        return root
+    }
+
+    mutating func name() throws(XMLNode.ParseError) -> String {
+        let start = position
+        while position < bytes.count, !([0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: "=")].contains(bytes[position])) {
+            position += 1
+        }
+        guard position > start else { throw error("expected a name") }
+        return String(decoding: bytes[start..<position], as: UTF8.self)
+    }
+
+    mutating func element(depth: Int) throws(XMLNode.ParseError) -> XMLNode {
+        guard depth < 256 else { throw error("nested too deeply") }
+        position += 1  // "<"
+        let tag = try name()
+        // Attributes: skipped, but their quoted values may hold ">".
+        while true {
+            skipSpace()
+            guard position < bytes.count else { throw error("unterminated start tag <\(tag)>") }
+            if peek("/>") { position += 2; return XMLNode(name: tag, children: [], text: "") }
+            if bytes[position] == UInt8(ascii: ">") { position += 1; break }
+            _ = try name()
+            skipSpace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "=") else { throw error("expected = in an attribute") }
+            position += 1
+            skipSpace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") || bytes[position] == UInt8(ascii: "'") else { throw error("expected a quoted attribute value") }
+            let quote = bytes[position]
+            position += 1
+            while position < bytes.count, bytes[position] != quote { position += 1 }
+            guard position < bytes.count else { throw error("unterminated attribute value") }
+            position += 1
+        }
+        var children: [XMLNode] = []
+        var text: [UInt8] = []
+        while true {
+            guard position < bytes.count else { throw error("unterminated element <\(tag)>") }
+            if peek("</") {
+                position += 2
+                let closing = try name()
+                guard closing == tag else { throw error("</\(closing)> closes <\(tag)>") }
+                skipSpace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ">") else { throw error("expected > after </\(closing)") }
+                position += 1
+                return XMLNode(name: tag, children: children, text: String(decoding: text, as: UTF8.self))
+            }
+            if peek("<![CDATA[") {
+                position += 9
+                let start = position
+                try skip(past: "]]>")
+                text += bytes[start..<(position - 3)]
+            } else if peek("<!--") {
+                try skip(past: "-->")
+            } else if peek("<?") {
+                try skip(past: "?>")
+            } else if bytes[position] == UInt8(ascii: "<") {
+                children.append(try element(depth: depth + 1))
+            } else if bytes[position] == UInt8(ascii: "&") {
+                text += try entity()
+            } else {
+                text.append(bytes[position])
+                position += 1
+            }
+        }
+    }
+
+    mutating func entity() throws(XMLNode.ParseError) -> [UInt8] {
+        let start = position
+        while position < bytes.count, bytes[position] != UInt8(ascii: ";"), position - start < 12 { position += 1 }
+        guard position < bytes.count, bytes[position] == UInt8(ascii: ";") else { throw error("unterminated entity") }
+        let body = String(decoding: bytes[(start + 1)..<position], as: UTF8.self)
+        position += 1
+        switch body {
+        case "lt": return Array("<".utf8)
+        case "gt": return Array(">".utf8)
+        case "amp": return Array("&".utf8)
+        case "quot": return Array("\"".utf8)
+        case "apos": return Array("'".utf8)
+        default:
+            var code: UInt32?
+            if body.hasPrefix("#x") { code = UInt32(body.dropFirst(2), radix: 16) } else if body.hasPrefix("#") { code = UInt32(body.dropFirst(1)) }
+            guard let code, let scalar = Unicode.Scalar(code) else { throw error("unknown entity &\(body);") }
+            return Array(String(Character(scalar)).utf8)
+        }
+    }
+}

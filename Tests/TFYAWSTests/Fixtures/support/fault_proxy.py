@@ -1,0 +1,129 @@
+"""A fault-injecting HTTP proxy for tests, on 127.0.0.1, in front of one target (moto).
+
+For a chosen fraction of requests it answers with EC2's throttling error (HTTP 503,
+RequestLimitExceeded), with a server error (HTTP 500, an HTML page as moto sometimes sends), or
+drops the connection without answering; it can add latency to every request. Everything else is
+forwarded, over kept-alive connections. Faults are set with command-line options or at run time
+by POST /__faults__ with a JSON body; GET /__stats__ reports what happened. Prints its port, and
+exits when its standard input closes (that is, when the test process exits).
+
+  fault_proxy.py TARGET_PORT [--throttle F] [--error5xx F] [--drop F] [--latency-ms N] [--seed N]
+"""
+import argparse
+import http.client
+import json
+import random
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+parser = argparse.ArgumentParser()
+parser.add_argument("target_port", type=int)
+parser.add_argument("--throttle", type=float, default=0.0)
+parser.add_argument("--error5xx", type=float, default=0.0)
+parser.add_argument("--drop", type=float, default=0.0)
+parser.add_argument("--latency-ms", type=float, default=0.0)
+parser.add_argument("--seed", type=int, default=1)
+options = parser.parse_args()
+
+lock = threading.Lock()
+faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms}
+stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0}
+rng = random.Random(options.seed)
+local = threading.local()
+
+THROTTLE = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
+            b'<Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
+SERVER_ERROR = b"<!doctype html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>"
+
+
+def upstream():
+    if getattr(local, "connection", None) is None:
+        local.connection = http.client.HTTPConnection("127.0.0.1", options.target_port, timeout=60)
+    return local.connection
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, content_type="text/xml"):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/__stats__":
+            with lock:
+                body = json.dumps(stats).encode()
+            return self.reply(200, body, "application/json")
+        self.forward(b"")
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        if self.path == "/__faults__":
+            with lock:
+                faults.update(json.loads(body or b"{}"))
+                for key in stats:
+                    stats[key] = 0
+            return self.reply(200, b"{}", "application/json")
+        with lock:
+            stats["requests"] += 1
+            roll = rng.random()
+            current = dict(faults)
+        if current["latency_ms"]:
+            time.sleep(current["latency_ms"] / 1000.0)
+        if roll < current["drop"]:
+            with lock:
+                stats["dropped"] += 1
+            self.close_connection = True
+            self.connection.close()
+            return
+        roll -= current["drop"]
+        if roll < current["throttle"]:
+            with lock:
+                stats["throttled"] += 1
+            return self.reply(503, THROTTLE)
+        roll -= current["throttle"]
+        if roll < current["error5xx"]:
+            with lock:
+                stats["errors"] += 1
+            return self.reply(500, SERVER_ERROR, "text/html")
+        self.forward(body)
+
+    def forward(self, body):
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+        for attempt in range(2):
+            try:
+                connection = upstream()
+                connection.request(self.command, self.path, body=body, headers=headers)
+                response = connection.getresponse()
+                data = response.read()
+                break
+            except (http.client.HTTPException, OSError):
+                local.connection = None
+                if attempt == 1:
+                    raise
+        with lock:
+            stats["forwarded"] += 1
+        self.send_response(response.status)
+        for key, value in response.getheaders():
+            if key.lower() not in ("content-length", "connection", "transfer-encoding", "keep-alive", "server", "date"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+threading.Thread(target=server.serve_forever, daemon=True).start()
+print(server.server_address[1], flush=True)
+sys.stdin.read()
+server.shutdown()
