@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import TFYAWS
+
+let supportDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/support").path
+
+struct HelperError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A helper process (moto, the fault proxy) that prints its port and lives until its standard
+/// input closes: when the test process exits, however it exits, the helper exits too.
+final class HelperProcess: @unchecked Sendable {
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+    let port: Int
+
+    init(script: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "\(supportDirectory)/\(script)"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw HelperError(description: "\(script) exited before printing its port (is moto[server] installed?)") }
+            line += chunk
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw HelperError(description: "\(script) printed no port")
+        }
+        self.port = port
+    }
+
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+/// moto's EC2 emulator on 127.0.0.1.
+final class MotoServer: @unchecked Sendable {
+    let helper: HelperProcess
+    var endpoint: String { "http://127.0.0.1:\(helper.port)" }
+
+    init(environment: [String: String] = [:]) throws {
+        helper = try HelperProcess(script: "moto_helper.py", environment: environment)
+    }
+
+    /// Forgets everything moto holds: each test starts from the same empty region.
+    func reset() async throws {
+        let response = try await CurlTransport().send(HTTPRequest(method: "POST", url: endpoint + "/moto-api/reset"))
+        guard response.status == 200 else { throw HelperError(description: "moto reset answered \(response.status)") }
+    }
+
+    /// One server for a whole suite; nil (with the reason) when moto cannot start.
+    static let shared: Result<MotoServer, HelperError> = {
+        do { return .success(try MotoServer()) } catch { return .failure(HelperError(description: "\(error)")) }
+    }()
+}
+
+/// The fault-injecting proxy in front of a server.
+final class FaultProxy: @unchecked Sendable {
+    let helper: HelperProcess
+    var endpoint: String { "http://127.0.0.1:\(helper.port)" }
+
+    init(targetPort: Int, throttle: Double = 0, error5xx: Double = 0, drop: Double = 0, latencyMilliseconds: Double = 0, seed: Int = 1) throws {
+        helper = try HelperProcess(script: "fault_proxy.py", arguments: [
+            String(targetPort), "--throttle", String(throttle), "--error5xx", String(error5xx), "--drop", String(drop),
+            "--latency-ms", String(latencyMilliseconds), "--seed", String(seed),
+        ])
+    }
+
+    func stats() async throws -> [String: Int] {
+        let response = try await CurlTransport().send(HTTPRequest(method: "GET", url: endpoint + "/__stats__"))
+        return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Int]) ?? [:]
+    }
+}
+
+let testCredentials = AWSCredentials(accessKeyId: "AKIDTESTING", secretAccessKey: "testing-secret", source: "test")
+
+func client(endpoint: String, maxAttempts: Int = 5, transport: (any HTTPTransport)? = nil, statistics: CallStatistics = CallStatistics()) -> EC2Client {
+    EC2Client(configuration: AWSConfiguration(credentials: testCredentials, region: "us-east-1", endpoint: endpoint, maxAttempts: maxAttempts),
+              transport: transport, retry: RetryPolicy(maxAttempts: maxAttempts, random: { 0 }, sleep: { _ in }), statistics: statistics)
+}
+
+/// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
+func awsCLI(_ endpoint: String, _ arguments: [String]) throws -> [String: Any] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["aws", "--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments
+    process.environment = ProcessInfo.processInfo.environment.merging([
+        "AWS_ACCESS_KEY_ID": "AKIDTESTING", "AWS_SECRET_ACCESS_KEY": "testing-secret", "AWS_PAGER": "",
+    ]) { _, new in new }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw HelperError(description: "aws \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
+    if data.isEmpty { return [:] }
+    return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+}
+
+/// A transport that answers from a script, for unit tests of decoding and retries.
+final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var responses: [Result<HTTPResponse, HTTPTransportError>]
+    private(set) var requests: [HTTPRequest] = []
+
+    init(_ responses: [Result<HTTPResponse, HTTPTransportError>]) { self.responses = responses }
+
+    func send(_ request: HTTPRequest) async throws(HTTPTransportError) -> HTTPResponse {
+        let next: Result<HTTPResponse, HTTPTransportError> = lock.withLock {
+            requests.append(request)
+            return responses.count > 1 ? responses.removeFirst() : responses[0]
+        }
+        return try next.get()
+    }
+
+    var count: Int { lock.withLock { requests.count } }
+}
+
+func xmlResponse(_ status: Int, _ body: String) -> Result<HTTPResponse, HTTPTransportError> {
+    .success(HTTPResponse(status: status, headers: [("Content-Type", "text/xml")], body: Array(body.utf8)))
+}
+
+let throttled = xmlResponse(503, "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r-1</RequestID></Response>")
+let describeOK = xmlResponse(200, "<DescribeInstancesResponse><requestId>ok</requestId><reservationSet/></DescribeInstancesResponse>")
