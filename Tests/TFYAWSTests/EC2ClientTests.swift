@@ -5,11 +5,12 @@ import Testing
 /// Every EC2 operation tfy uses, against moto on 127.0.0.1, cross-checked with the AWS CLI.
 @Suite(.serialized)
 struct EC2ClientTests {
+    static let server = MotoServer.start()
     let moto: MotoServer
     let ec2: EC2Client
 
     init() async throws {
-        moto = try MotoServer.shared.get()
+        moto = try Self.server.get()
         try await moto.reset()
         ec2 = client(endpoint: moto.endpoint)
     }

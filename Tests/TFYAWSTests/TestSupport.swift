@@ -59,10 +59,11 @@ final class MotoServer: @unchecked Sendable {
         guard response.status == 200 else { throw HelperError(description: "moto reset answered \(response.status)") }
     }
 
-    /// One server for a whole suite; nil (with the reason) when moto cannot start.
-    static let shared: Result<MotoServer, HelperError> = {
+    /// A server that lives as long as the test process: one per suite (suites run in parallel,
+    /// and each resets its own server between its tests).
+    static func start() -> Result<MotoServer, HelperError> {
         do { return .success(try MotoServer()) } catch { return .failure(HelperError(description: "\(error)")) }
-    }()
+    }
 }
 
 /// The fault-injecting proxy in front of a server.

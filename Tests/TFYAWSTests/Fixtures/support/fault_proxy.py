@@ -105,11 +105,15 @@ class Handler(BaseHTTPRequestHandler):
         self.forward(body)
 
     def forward(self, body):
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive", "proxy-connection")}
+        # As a forward proxy (the client's HTTP_PROXY) it receives absolute URIs.
+        path = self.path
+        if path.startswith("http://"):
+            path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
         for attempt in range(2):
             try:
                 connection = upstream()
-                connection.request(self.command, self.path, body=body, headers=headers)
+                connection.request(self.command, path, body=body, headers=headers)
                 response = connection.getresponse()
                 data = response.read()
                 break

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import TFYAWS
+
+/// Faults injected by a loopback proxy in front of moto: throttling, server errors, dropped
+/// connections, latency.
+@Suite(.serialized)
+struct FaultTests {
+    static let server = MotoServer.start()
+    let moto: MotoServer
+
+    init() async throws {
+        moto = try Self.server.get()
+        try await moto.reset()
+    }
+
+    @Test func thirtyPercentThrottlingStillCompletesTwoHundredCalls() async throws {
+        let proxy = try FaultProxy(targetPort: moto.helper.port, throttle: 0.3, seed: 7)
+        let statistics = CallStatistics()
+        let ec2 = client(endpoint: proxy.endpoint, maxAttempts: 25, statistics: statistics)
+        for _ in 0..<200 { _ = try await ec2.describeAvailabilityZones() }
+        let stats = try await proxy.stats()
+        #expect(statistics.snapshot["DescribeAvailabilityZones"]?.calls == 200)
+        #expect(stats["forwarded"] == 200)
+        #expect((stats["throttled"] ?? 0) > 30)
+        #expect(statistics.snapshot["DescribeAvailabilityZones"]?.attempts == 200 + (stats["throttled"] ?? 0))
+    }
+
+    @Test func permanentServerErrorsGiveUpAfterTheConfiguredAttempts() async throws {
+        let proxy = try FaultProxy(targetPort: moto.helper.port, error5xx: 1.0)
+        do {
+            _ = try await client(endpoint: proxy.endpoint, maxAttempts: 6).describeInstancesPage()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.attempts == 6)
+            #expect(error.description == "EC2 DescribeInstances failed: unexpected response \"500 Internal Server Error Internal Server Error\" (HTTP 500, gave up after 6 attempts)")
+        }
+        #expect(try await proxy.stats()["errors"] == 6)
+    }
+
+    @Test func droppedConnectionsAreRetried() async throws {
+        let proxy = try FaultProxy(targetPort: moto.helper.port, drop: 0.3, seed: 3)
+        let ec2 = client(endpoint: proxy.endpoint, maxAttempts: 25)
+        for _ in 0..<40 { _ = try await ec2.describeInstancesPage() }
+        let stats = try await proxy.stats()
+        #expect(stats["forwarded"] == 40)
+        #expect((stats["dropped"] ?? 0) > 0)
+    }
+
+    @Test func nonRetryableErrorIsAttemptedOnceEvenThroughTheProxy() async throws {
+        let proxy = try FaultProxy(targetPort: moto.helper.port)
+        await #expect(throws: AWSError.self) { _ = try await client(endpoint: proxy.endpoint, maxAttempts: 25).call("DescribeInstances", [("InstanceId.1", "bogus")]) }
+        #expect(try await proxy.stats()["requests"] == 1)
+    }
+
+    @Test func requestsGoThroughTheProxyFromTheEnvironment() async throws {
+        let proxy = try FaultProxy(targetPort: moto.helper.port)
+        var settings = CurlTransport.Settings()
+        settings.proxy = ProxySettings.from(environment: ["http_proxy": proxy.endpoint])
+        // Nothing listens on port 9: only the proxy makes this call succeed.
+        let ec2 = client(endpoint: "http://127.0.0.1:9", maxAttempts: 1, transport: CurlTransport(settings: settings))
+        _ = try await ec2.describeAvailabilityZones()
+        #expect(try await proxy.stats()["forwarded"] == 1)
+    }
+
+    @Test func connectionRefusedIsAClearError() async throws {
+        do {
+            _ = try await client(endpoint: "http://127.0.0.1:9", maxAttempts: 2).describeInstancesPage()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.attempts == 2)
+            #expect(error.description.hasPrefix("EC2 DescribeInstances failed: Couldn't connect to server (http://127.0.0.1:9) (gave up after 2 attempts)"))
+        }
+    }
+}
+
+/// Signatures checked for real: moto started with INITIAL_NO_AUTH_ACTION_COUNT lets the set-up
+/// calls (an IAM user, its key, an allow-all policy) through, then verifies every request.
+@Suite(.serialized)
+struct SignatureTests {
+    @Test func signedRequestsAreAcceptedAndAWrongSecretIsRejected() async throws {
+        let moto = try MotoServer(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])
+        let setup = Process()
+        setup.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        setup.arguments = ["python3", "-c", """
+            import boto3, json
+            iam = boto3.client("iam", endpoint_url="\(moto.endpoint)", region_name="us-east-1",
+                               aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+            iam.create_user(UserName="tfy")
+            key = iam.create_access_key(UserName="tfy")["AccessKey"]
+            policy = iam.create_policy(PolicyName="all", PolicyDocument=json.dumps({"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+            iam.attach_user_policy(UserName="tfy", PolicyArn=policy["Policy"]["Arn"])
+            print(key["AccessKeyId"], key["SecretAccessKey"])
+            """]
+        let output = Pipe()
+        setup.standardOutput = output
+        try setup.run()
+        let keys = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        setup.waitUntilExit()
+        try #require(setup.terminationStatus == 0 && keys.count == 2)
+
+        func ec2(secret: String) -> EC2Client {
+            EC2Client(configuration: AWSConfiguration(credentials: AWSCredentials(accessKeyId: keys[0], secretAccessKey: secret), region: "us-east-1",
+                                                      endpoint: moto.endpoint, maxAttempts: 3),
+                      retry: RetryPolicy(maxAttempts: 3, random: { 0 }, sleep: { _ in }))
+        }
+        let zones = try await ec2(secret: keys[1]).describeAvailabilityZones()
+        #expect(zones.map(\.zoneName).contains("us-east-1a"))
+        do {
+            _ = try await ec2(secret: keys[1] + "x").describeAvailabilityZones()
+            Issue.record("a wrong secret was accepted")
+        } catch {
+            #expect(error.code == "AuthFailure")
+            #expect(error.attempts == 1)
+            #expect(error.description.hasPrefix("EC2 DescribeAvailabilityZones failed: AuthFailure: "))
+            #expect(!error.description.contains(keys[1]))
+        }
+    }
+}
