@@ -4,7 +4,8 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config
+APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config openssh-client python3 python3-pip
+PYTHON ?= python3
 
 .PHONY: deps build test bench clean
 
@@ -16,6 +17,11 @@ deps:
 		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@# The EC2 emulator and an independent AWS client, for the tests (PyPI).
+	@if ! $(PYTHON) -c "import moto.server, werkzeug, boto3" >/dev/null 2>&1 || ! command -v aws >/dev/null; then \
+		echo "installing: moto[server] boto3 awscli"; \
+		$(PYTHON) -m pip install -q 'moto[server]' boto3 awscli || $(PYTHON) -m pip install -q --break-system-packages 'moto[server]' boto3 awscli; \
+	fi
 
 build: deps
 	$(SWIFT) build
@@ -26,7 +32,9 @@ test: build
 
 bench: deps
 	$(SWIFT) build -c release --product tfy-bench
+	$(SWIFT) build -c release --product tfy-aws-bench
 	.build/release/tfy-bench
+	.build/release/tfy-aws-bench
 
 clean:
 	rm -rf .build
