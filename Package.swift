@@ -31,13 +31,15 @@ let package = Package(
         .target(name: "TFYState", dependencies: ["TFYCore"]),
         // The planner: configuration + prior state → plan. Pure.
         .target(name: "TFYPlan", dependencies: ["TFYCore", "TFYConfig"]),
+        // What tfy does to real objects: refresh, providers, waiters, the parallel executor.
+        .target(name: "TFYEngine", dependencies: ["TFYCore", "TFYConfig", "TFYPlan", "TFYState", "TFYAWS"]),
         // Text and JSON renderings of diagnostics (and, later, plans).
         .target(name: "TFYRender", dependencies: ["TFYCore"]),
         // The command-line interface as a library, so tests can drive it.
         .target(
             name: "TFYCommands",
             dependencies: [
-                "TFYCore", "TFYConfig", "TFYState", "TFYPlan", "TFYRender", "TFYAWS",
+                "TFYCore", "TFYConfig", "TFYState", "TFYPlan", "TFYRender", "TFYAWS", "TFYEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -123,7 +123,7 @@ extension EC2Client {
         }
         p += Self.tagSpecifications("instance", request.tags)
         let root = try await call("RunInstances", p)
-        return root.items("instancesSet").map(EC2Instance.init)
+        return root.items("instancesSet").map { EC2Instance($0, ownerId: root.string("ownerId")) }
     }
 
     /// One page of DescribeInstances.
@@ -132,7 +132,9 @@ extension EC2Client {
         if let maxResults { p.append(("MaxResults", String(maxResults))) }
         if let nextToken { p.append(("NextToken", nextToken)) }
         let root = try await call("DescribeInstances", p)
-        let instances = root.items("reservationSet").flatMap { $0.items("instancesSet").map(EC2Instance.init) }
+        let instances = root.items("reservationSet").flatMap { reservation in
+            reservation.items("instancesSet").map { EC2Instance($0, ownerId: reservation.string("ownerId")) }
+        }
         return (instances, root.string("nextToken").nonEmpty)
     }
 

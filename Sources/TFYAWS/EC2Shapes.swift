@@ -35,8 +35,11 @@ public struct EC2Instance: Sendable, Hashable {
     public var tags: [String: String]
     public var instanceLifecycle: String?
     public var blockDevices: [String: String]
+    /// The owning account (from the reservation).
+    public var ownerId: String?
 
-    init(_ node: XMLNode) {
+    init(_ node: XMLNode, ownerId: String? = nil) {
+        self.ownerId = ownerId
         instanceId = node.string("instanceId") ?? ""
         imageId = node.string("imageId") ?? ""
         instanceType = node.string("instanceType") ?? ""

@@ -41,6 +41,9 @@ extension State {
                         if let index = instance.indexKey { object["index_key"] = .int(index) }
                         if let status = instance.status { object["status"] = .string(status.rawValue) }
                         if let privateData = instance.privateData { object["private"] = .string(privateData) }
+                        if !instance.deposed.isEmpty {
+                            object["deposed"] = .array(instance.deposed.map { SensitiveDigest.redact(.map($0), salt: lineage).0.json })
+                        }
                         return .object(object)
                     }),
                 ])
@@ -92,11 +95,13 @@ extension State {
                     }
                     status = known
                 }
-                resource.instances.append(StateInstance(
+                var instance = StateInstance(
                     indexKey: entry["index_key"]?.intValue, status: status, attributes: marked.mapValue ?? [:],
                     dependencies: (entry["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue),
                     createBeforeDestroy: entry["create_before_destroy"]?.boolValue ?? false,
-                    privateData: entry["private"]?.stringValue))
+                    privateData: entry["private"]?.stringValue)
+                instance.deposed = (entry["deposed"]?.arrayValue ?? []).compactMap { Value(json: $0).mapValue }
+                resource.instances.append(instance)
             }
             state.resources.append(resource)
         }

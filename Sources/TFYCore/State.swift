@@ -72,6 +72,8 @@ public struct StateInstance: Sendable, Hashable {
     public var createBeforeDestroy: Bool
     /// Provider-private data (e.g. the RunInstances client token); never shown.
     public var privateData: String?
+    /// Objects replaced with create-before-destroy whose deletion is still pending.
+    public var deposed: [[String: Value]] = []
 
     public init(indexKey: Int?, status: Status? = nil, attributes: [String: Value], dependencies: [String] = [],
                 createBeforeDestroy: Bool = false, privateData: String? = nil) {

@@ -12,6 +12,8 @@ public struct PlanRequest: Sendable {
     public var prior: State?
     public var options: PlanOptions
     public var files: FileReader
+    /// Changes made outside tfy, found by refresh; shown in the plan.
+    public var drift: [PlannedChange] = []
 
     public init(configuration: Configuration, variables: [String: Value], prior: State?, options: PlanOptions, files: FileReader = FileReader()) {
         self.configuration = configuration
@@ -22,9 +24,22 @@ public struct PlanRequest: Sendable {
     }
 }
 
+/// A plan and what apply needs beside it: each instance's planned attributes with their real
+/// values (secrets included — these never leave memory), and the evaluated configuration.
+public struct PlanOutcome: Sendable {
+    public var plan: Plan
+    public var plannedValues: [ResourceAddress: [String: Value]]
+    public var evaluated: EvaluatedConfiguration
+}
+
 public enum Planner {
     /// Plans `request`; nil with the errors when it cannot.
     public static func plan(_ request: PlanRequest) -> (Plan?, Diagnostics) {
+        let (outcome, diagnostics) = planWithValues(request)
+        return (outcome?.plan, diagnostics)
+    }
+
+    public static func planWithValues(_ request: PlanRequest) -> (PlanOutcome?, Diagnostics) {
         let salt = request.prior?.lineage ?? ""
         let session = PlanningSession(prior: request.prior, options: request.options, salt: salt)
         var diagnostics = Diagnostics()
@@ -69,7 +84,20 @@ public enum Planner {
         plan.priorState = request.prior
         plan.configuration = ConfigurationDescription.describe(request.configuration)
         plan.relevantAttributes = ConfigurationDescription.relevantAttributes(request.configuration)
-        return (plan, diagnostics.unique)
+        plan.drift = relevantDrift(request.drift, changes: plan.changes, relevant: plan.relevantAttributes)
+        return (PlanOutcome(plan: plan, plannedValues: session.plannedValues, evaluated: evaluated), diagnostics.unique)
+    }
+
+    /// Drift worth showing: objects that disappeared, or whose changed attributes matter to a
+    /// planned change or are referenced by other configuration.
+    static func relevantDrift(_ drift: [PlannedChange], changes: [PlannedChange], relevant: [RelevantAttribute]) -> [PlannedChange] {
+        drift.filter { item in
+            guard let after = item.after?.mapValue, let before = item.before?.mapValue else { return true }
+            let changed = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }
+            if changed.isEmpty { return false }
+            if changes.contains(where: { $0.address == item.address && $0.actions != [.noOp] }) { return true }
+            return relevant.contains { $0.resource == item.address.resource && changed.contains($0.attribute.first ?? "") }
+        }
     }
 
     /// SHA-256 over the configuration files' base names and bytes, in name order, so a plan made
@@ -136,6 +164,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
     let options: PlanOptions
     let salt: String
     private(set) var changes: [PlannedChange] = []
+    private(set) var plannedValues: [ResourceAddress: [String: Value]] = [:]
     private var visited = Set<ResourceAddress>()
 
     init(prior: State?, options: PlanOptions, salt: String) {
@@ -157,6 +186,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             visited.insert(instance.address)
             let (change, planned) = planInstance(instance, block: block, schema: schema, dependencies: dependencies)
             changes.append(change)
+            plannedValues[instance.address] = planned
             return ResourceInstance(address: instance.address, attributes: planned)
         }
     }

@@ -1,0 +1,38 @@
+import Foundation
+import TFYAWS
+import TFYCore
+
+/// What every operation needs: the EC2 client, the stack, the waiter, timeouts.
+public struct EngineContext: Sendable {
+    public var ec2: EC2Client
+    public var region: String
+    public var stack: String
+    public var waiter: InstanceWaiter
+    public var timeouts = Timeouts()
+
+    /// Terraform's defaults for aws_instance: 10 min create, 10 min update, 20 min delete.
+    public struct Timeouts: Sendable {
+        public var create: Double = 600
+        public var update: Double = 600
+        public var delete: Double = 1200
+        public init() {}
+    }
+
+    public init(ec2: EC2Client, region: String, stack: String, pollInterval: Double = 2) {
+        self.ec2 = ec2
+        self.region = region
+        self.stack = stack
+        self.waiter = InstanceWaiter(ec2: ec2, pollInterval: pollInterval)
+    }
+
+    /// The tags every object tfy creates carries.
+    func ownershipTags(_ address: ResourceAddress) -> [String: String] {
+        ["tfy:stack": stack, "tfy:address": address.description]
+    }
+
+    /// A ClientToken that is the same for every retry of one create, and new for the next create
+    /// of the same address (a replacement).
+    static func clientToken(stack: String, address: ResourceAddress, lineage: String, serial: Int) -> String {
+        String(SHA256.hex(Array("\(stack)\u{0}\(address)\u{0}\(lineage)\u{0}\(serial)".utf8)).prefix(48))
+    }
+}

@@ -1,0 +1,272 @@
+import Foundation
+import TFYAWS
+import TFYCore
+import TFYPlan
+import TFYState
+
+/// What apply reports as it goes, for the progress lines (`aws_instance.m[0]: Creating...`).
+public enum ApplyEvent: Sendable {
+    public enum Operation: String, Sendable { case create = "Creating", update = "Modifying", delete = "Destroying" }
+    case started(ResourceAddress, Operation)
+    case stillRunning(ResourceAddress, Operation, seconds: Int)
+    case completed(ResourceAddress, Operation, seconds: Int, id: String?)
+    case failed(ResourceAddress, Operation, message: String)
+    case skipped(ResourceAddress, because: ResourceAddress)
+}
+
+public struct ApplyResult: Sendable {
+    public var added = 0
+    public var changed = 0
+    public var destroyed = 0
+    public var errors: [Diagnostic] = []
+    public var interrupted = false
+}
+
+/// Walks a plan's changes: creations and updates after what they depend on, deletions in the
+/// exact reverse, at most `parallelism` at once. State is persisted after every operation; a
+/// failure skips only what depends on it.
+public final class Executor: @unchecked Sendable {
+    let context: EngineContext
+    let recorder: StateRecorder
+    /// The planning request whose `prior` is replaced by the current state to get each
+    /// operation's values (secrets included) at the moment it runs.
+    let planning: PlanRequest
+    let parallelism: Int
+    let events: @Sendable (ApplyEvent) -> Void
+    let interrupted: @Sendable () -> Bool
+    let stillRunningInterval: Double
+
+    public init(context: EngineContext, recorder: StateRecorder, planning: PlanRequest, parallelism: Int = 10,
+                stillRunningInterval: Double = 10, events: @escaping @Sendable (ApplyEvent) -> Void, interrupted: @escaping @Sendable () -> Bool = { false }) {
+        self.context = context
+        self.recorder = recorder
+        self.planning = planning
+        self.parallelism = max(1, parallelism)
+        self.stillRunningInterval = stillRunningInterval
+        self.events = events
+        self.interrupted = interrupted
+    }
+
+    struct Node: Hashable, Comparable {
+        enum Kind: Int { case delete = 0, apply = 1 }
+        var address: ResourceAddress
+        var kind: Kind
+        static func < (a: Node, b: Node) -> Bool { a.kind != b.kind ? a.kind.rawValue < b.kind.rawValue : a.address < b.address }
+    }
+
+    func provider(_ type: String) -> (any ResourceProvider)? {
+        switch type {
+        case "aws_security_group": return SecurityGroupProvider(context: context)
+        case "aws_instance": return InstanceProvider(context: context)
+        case "aws_key_pair": return KeyPairProvider(context: context)
+        default: return nil
+        }
+    }
+
+    /// The nodes and their dependencies (node → nodes that must finish first).
+    static func graph(_ changes: [PlannedChange]) -> [Node: Set<Node>] {
+        var deps: [Node: Set<Node>] = [:]
+        var byResource: [String: [PlannedChange]] = [:]
+        for change in changes where change.actions != [.noOp] { byResource[change.address.resource, default: []].append(change) }
+        let active = changes.filter { $0.actions != [.noOp] }
+        for change in active {
+            if change.actions.contains(where: { $0 == .create || $0 == .update }) { deps[Node(address: change.address, kind: .apply)] = [] }
+            if change.actions.contains(.delete) { deps[Node(address: change.address, kind: .delete)] = [] }
+        }
+        for change in active {
+            let apply = Node(address: change.address, kind: .apply), delete = Node(address: change.address, kind: .delete)
+            for dependency in change.dependencies {
+                for other in byResource[dependency] ?? [] where other.address != change.address {
+                    let otherApply = Node(address: other.address, kind: .apply), otherDelete = Node(address: other.address, kind: .delete)
+                    if deps[apply] != nil, deps[otherApply] != nil { deps[apply]!.insert(otherApply) }
+                    // Dependents go before what they depend on when destroying.
+                    if deps[delete] != nil, deps[otherDelete] != nil { deps[otherDelete]!.insert(delete) }
+                    // A create-before-destroy replacement's old object goes only after its
+                    // dependents have moved to the new one.
+                    if other.actions == [.create, .delete], deps[apply] != nil, deps[otherDelete] != nil { deps[otherDelete]!.insert(apply) }
+                }
+            }
+            if change.actions == [.delete, .create] { deps[apply]!.insert(delete) }
+            if change.actions == [.create, .delete] { deps[delete]!.insert(apply) }
+        }
+        return deps
+    }
+
+    public func run(_ plan: Plan) async -> ApplyResult {
+        var result = ApplyResult()
+        let changes = Dictionary(plan.changes.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        var remaining = Self.graph(plan.changes)
+        var dependents: [Node: [Node]] = [:]
+        for (node, deps) in remaining { for dep in deps { dependents[dep, default: []].append(node) } }
+        var ready = remaining.filter { $0.value.isEmpty }.map(\.key).sorted()
+        var failedNodes = Set<Node>()
+        var running = 0
+
+        await withTaskGroup(of: (Node, Diagnostic?).self) { group in
+            func launch() {
+                while running < parallelism, !ready.isEmpty, !interrupted() {
+                    let node = ready.removeFirst()
+                    guard let change = changes[node.address] else { continue }
+                    running += 1
+                    group.addTask { (node, await self.execute(node, change)) }
+                }
+            }
+            launch()
+            while let (node, error) = await group.next() {
+                running -= 1
+                remaining[node] = nil
+                if let error {
+                    failedNodes.insert(node)
+                    result.errors.append(error)
+                    // Skip everything downstream of the failure, once each.
+                    var queue = dependents[node] ?? []
+                    while let next = queue.popLast() {
+                        guard remaining[next] != nil else { continue }
+                        remaining[next] = nil
+                        events(.skipped(next.address, because: node.address))
+                        queue.append(contentsOf: dependents[next] ?? [])
+                    }
+                } else {
+                    let change = changes[node.address]!
+                    switch node.kind {
+                    case .delete: result.destroyed += 1
+                    case .apply: if change.actions.contains(.create) { result.added += 1 } else { result.changed += 1 }
+                    }
+                    for next in dependents[node] ?? [] where remaining[next] != nil {
+                        remaining[next]!.remove(node)
+                        if remaining[next]!.isEmpty { ready.append(next); ready.sort() }
+                    }
+                }
+                launch()
+            }
+        }
+        result.interrupted = interrupted() && !remaining.isEmpty
+        await recordOutputs()
+        return result
+    }
+
+    /// Runs one node; nil on success, the error otherwise.
+    func execute(_ node: Node, _ change: PlannedChange) async -> Diagnostic? {
+        let address = node.address
+        let operation: ApplyEvent.Operation = node.kind == .delete ? .delete : (change.actions.contains(.create) ? .create : .update)
+        events(.started(address, operation))
+        let started = Date()
+        let ticker = Task {
+            var seconds = 0
+            while !Task.isCancelled {
+                try await Task.sleep(nanoseconds: UInt64(stillRunningInterval * 1e9))
+                seconds += Int(stillRunningInterval)
+                events(.stillRunning(address, operation, seconds: seconds))
+            }
+        }
+        defer { ticker.cancel() }
+        do {
+            let id = try await perform(node, change)
+            events(.completed(address, operation, seconds: Int(Date().timeIntervalSince(started)), id: id))
+            return nil
+        } catch {
+            let message = "\(error)"
+            events(.failed(address, operation, message: message))
+            return .error("Error \(operation == .delete ? "destroying" : operation == .create ? "creating" : "updating") \(address)", detail: message, address: address.description)
+        }
+    }
+
+    func perform(_ node: Node, _ change: PlannedChange) async throws -> String? {
+        let address = node.address
+        let provider = self.provider(address.type)
+        let current = await recorder.instance(address)
+        switch node.kind {
+        case .delete:
+            if change.actions == [.create, .delete] {
+                for old in current?.deposed ?? [] { try await provider?.delete(address, prior: old) }
+                try await recorder.update { state in
+                    guard var instance = state.instance(address) else { return }
+                    instance.deposed = []
+                    state.setInstance(address, instance)
+                }
+                return nil
+            }
+            if let current { try await provider?.delete(address, prior: current.attributes) }
+            try await recorder.set(address, nil)
+            return nil
+        case .apply:
+            guard let provider else {
+                throw EngineError(description: "\(address.type) resources cannot be applied by this version of tfy yet")
+            }
+            let desired = try await values(for: address)
+            let dependencies = change.dependencies
+            let createBeforeDestroy = change.actions == [.create, .delete]
+            if change.actions.contains(.create) {
+                let state = await recorder.state
+                let token = EngineContext.clientToken(stack: context.stack, address: address, lineage: state.lineage, serial: state.serial)
+                if createBeforeDestroy, let old = current {
+                    try await recorder.update { state in
+                        var moved = old
+                        moved.deposed.append(old.attributes)
+                        moved.attributes = [:]
+                        state.setInstance(address, moved)
+                    }
+                }
+                let deposed = createBeforeDestroy ? (current.map { $0.deposed + [$0.attributes] } ?? []) : []
+                let recorder = self.recorder
+                let record = Recorder(
+                    pending: { token in
+                        var instance = StateInstance(indexKey: address.index, attributes: [:], dependencies: dependencies, createBeforeDestroy: createBeforeDestroy, privateData: "client_token=\(token)")
+                        instance.deposed = deposed
+                        try await recorder.set(address, instance)
+                    },
+                    created: { attributes in
+                        var instance = StateInstance(indexKey: address.index, status: .tainted, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy)
+                        instance.deposed = deposed
+                        try await recorder.set(address, instance)
+                    },
+                    token: token)
+                let attributes = try await provider.create(address, desired: desired, record: record)
+                var instance = StateInstance(indexKey: address.index, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy)
+                instance.deposed = deposed
+                try await recorder.set(address, instance)
+                return attributes["id"]?.stringValue
+            }
+            guard var instance = current else { throw EngineError(description: "\(address) is not in the state") }
+            instance.attributes = try await provider.update(address, prior: instance.attributes, desired: desired)
+            instance.dependencies = dependencies
+            try await recorder.set(address, instance)
+            return instance.attributes["id"]?.stringValue
+        }
+    }
+
+    /// The instance's configured values, evaluated against the state as it is now: everything it
+    /// depends on has been applied, so its references are known.
+    func values(for address: ResourceAddress) async throws -> [String: Value] {
+        var request = planning
+        request.prior = await recorder.state
+        request.options.targets = []
+        request.options.replace = []
+        let (outcome, diagnostics) = Planner.planWithValues(request)
+        guard let outcome, let values = outcome.plannedValues[address] else {
+            throw EngineError(description: diagnostics.errors.first.map { "\($0.summary): \($0.detail)" } ?? "\(address) is no longer in the configuration")
+        }
+        guard let schema = Schemas.resources[address.type] else { return values }
+        for (name, attribute) in schema.body.attributes where attribute.isSettable && !attribute.isComputed {
+            if let value = values[name], !value.isWhollyKnown {
+                throw EngineError(description: "the value of \(name) is still unknown: something it depends on was not applied")
+            }
+        }
+        return values
+    }
+
+    /// Outputs evaluated against the final state.
+    func recordOutputs() async {
+        var request = planning
+        request.prior = await recorder.state
+        request.options = PlanOptions()
+        guard let outcome = Planner.planWithValues(request).0 else { return }
+        try? await recorder.update { state in
+            state.outputs = [:]
+            for output in outcome.plan.outputs where !planning.options.destroy {
+                guard let after = output.after, after.isWhollyKnown else { continue }
+                state.outputs[output.name] = StateOutput(value: after, sensitive: output.sensitive)
+            }
+        }
+    }
+}
