@@ -11,14 +11,17 @@ public final class CommandContext: @unchecked Sendable {
     public var arguments: [String] = []
     private let writeOut: (String) -> Void
     private let writeErr: (String) -> Void
+    /// Reads one line of the user's answer (the apply confirmation); nil at end of input.
+    public var readLine: () -> String?
 
     public init(environment: [String: String], workingDirectory: String, isTerminal: Bool,
-                out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+                out: @escaping (String) -> Void, err: @escaping (String) -> Void, readLine: @escaping () -> String? = { nil }) {
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.isTerminal = isTerminal
         self.writeOut = out
         self.writeErr = err
+        self.readLine = readLine
     }
 
     public func out(_ text: String) { writeOut(text) }
@@ -31,7 +34,8 @@ public final class CommandContext: @unchecked Sendable {
             workingDirectory: FileManager.default.currentDirectoryPath,
             isTerminal: isatty(STDOUT_FILENO) == 1,
             out: { FileHandle.standardOutput.write(Data($0.utf8)) },
-            err: { FileHandle.standardError.write(Data($0.utf8)) })
+            err: { FileHandle.standardError.write(Data($0.utf8)) },
+            readLine: { Swift.readLine() })
     }
 
     /// Resolves a path the user gave against the working directory.

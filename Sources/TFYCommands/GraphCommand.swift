@@ -28,7 +28,7 @@ struct GraphCommand: ParsableCommand, ContextCommand {
         var options = PlanOptions()
         options.refresh = false
         options.destroy = type == .planDestroy
-        let outcome = PlanOperation(directory: directory, inputs: inputs, statePath: state, options: options).run(context: context)
+        let outcome = PlanRun.plan(Deployment(directory: directory, inputs: inputs, statePath: state, options: options, lockOperation: "OperationTypeGraph", useLock: false), context: context)
         var diagnostics = inputDiagnostics
         diagnostics.append(contentsOf: outcome.diagnostics)
         let renderer = DiagnosticRenderer(color: false) { [sources = outcome.sources] file, line in sources[file]?.line(line) }

@@ -48,6 +48,15 @@ struct PlanCommand: ParsableCommand, ContextCommand {
     @Option(name: .customLong("input", withSingleDash: true), help: ArgumentHelp("Ask for missing variables (tfy never asks yet).", valueName: "bool"))
     var input: Bool = true
 
+    @Flag(name: .customLong("refresh-only", withSingleDash: true), help: "Plan only to record what changed outside tfy.")
+    var refreshOnly = false
+
+    @Option(name: .customLong("lock-timeout", withSingleDash: true), help: ArgumentHelp("How long to wait for the state lock (e.g. 30s).", valueName: "duration"))
+    var lockTimeout: String = "0s"
+
+    @Option(name: .customLong("lock", withSingleDash: true), help: ArgumentHelp("Lock the state (default true).", valueName: "bool"))
+    var lock: Bool = true
+
     @OptionGroup var variables: VariableOptions
 
     func execute(in context: CommandContext) -> Int32 {
@@ -61,7 +70,9 @@ struct PlanCommand: ParsableCommand, ContextCommand {
         var sources = varSources
         var plan: Plan?
         if !inputDiagnostics.hasErrors {
-            let outcome = PlanOperation(directory: directory, inputs: inputs, statePath: state, options: options).run(context: context)
+            let deployment = Deployment(directory: directory, inputs: inputs, statePath: state, options: options, refreshOnly: refreshOnly,
+                                        lockOperation: "OperationTypePlan", lockTimeout: Duration.seconds(lockTimeout) ?? 0, useLock: lock)
+            let outcome = PlanRun.plan(deployment, context: context)
             diagnostics.append(contentsOf: outcome.diagnostics)
             sources.merge(outcome.sources) { a, _ in a }
             plan = outcome.plan
@@ -93,6 +104,60 @@ struct PlanCommand: ParsableCommand, ContextCommand {
             context.out("\nSaved the plan to: \(out)\n\nTo perform exactly these actions, run the following command to apply:\n    tfy apply \(out)\n")
         }
         return detailedExitCode && reviewed.hasChanges ? 2 : 0
+    }
+}
+
+/// Plan with refresh: shared by `plan` and `apply`.
+enum PlanRun {
+    struct Outcome {
+        var plan: Plan?
+        var outcome: PlanOutcome?
+        var diagnostics: Diagnostics
+        var sources: SourceFiles
+        var session: Deployment.Session?
+    }
+
+    /// Plans and releases the lock (unless `keepSession`, for apply).
+    static func plan(_ deployment: Deployment, context: CommandContext, keepSession: Bool = false) -> Outcome {
+        let (prepared, prepareDiagnostics) = deployment.prepare(context: context)
+        var diagnostics = prepareDiagnostics
+        guard let session = prepared else { return Outcome(diagnostics: diagnostics, sources: [:]) }
+        if deployment.options.refresh || deployment.refreshOnly {
+            let refreshDiagnostics = runBlocking { await Deployment.refresh(session, context: context) }
+            diagnostics.append(contentsOf: refreshDiagnostics)
+        }
+        guard !diagnostics.hasErrors else {
+            session.release()
+            return Outcome(diagnostics: diagnostics, sources: session.sources)
+        }
+        var options = deployment.options
+        if deployment.refreshOnly { options.targets = [] }
+        let (outcome, planDiagnostics) = Planner.planWithValues(session.planRequest(files: FileReader(currentDirectory: context.workingDirectory), options: options))
+        diagnostics.append(contentsOf: planDiagnostics)
+        var plan = outcome?.plan
+        plan?.directory = deployment.directory
+        if deployment.refreshOnly, var refreshOnly = plan {
+            // A refresh-only plan changes nothing; it records what changed outside tfy.
+            refreshOnly.refreshOnly = true
+            refreshOnly.changes = refreshOnly.changes.map { var c = $0; c.actions = [.noOp]; c.reason = nil; c.replacePaths = []; return c }
+            refreshOnly.outputs = refreshOnly.outputs.map { var o = $0; o.actions = [.noOp]; return o }
+            refreshOnly.drift = session.drift
+            plan = refreshOnly
+        }
+        if !keepSession { session.release() }
+        return Outcome(plan: plan, outcome: outcome, diagnostics: diagnostics.unique, sources: session.sources, session: keepSession ? session : nil)
+    }
+}
+
+extension Duration {
+    /// `30s`, `5m`, `1h` or plain seconds.
+    static func seconds(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
+            if let n = Double(trimmed.dropLast(suffix.count)), n >= 0 { return n * factor }
+        }
+        return Double(trimmed).flatMap { $0 >= 0 ? $0 : nil }
     }
 }
 

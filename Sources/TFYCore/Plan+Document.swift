@@ -67,6 +67,8 @@ extension Plan {
             "format_version": .int(formatVersion),
             "tool_version": .string(toolVersion),
             "stack": .string(stack),
+            "directory": .string(directory),
+            "refresh_only": .bool(refreshOnly),
             "prior": prior.map { .object(["lineage": .string($0.lineage), "serial": .int($0.serial)]) } ?? .null,
             "config_hash": .string(configHash),
             "variables": .object(variables.mapValues { .object(["value": Plan.encodeValue($0.value), "sensitive": .bool($0.sensitive)]) }),
@@ -175,6 +177,8 @@ extension Plan {
         var plan = Plan(stack: stack, prior: prior, configHash: hash, variables: variables, options: options, changes: changes, outputs: outputs)
         plan.toolVersion = tool
         plan.formatVersion = version
+        plan.directory = json["directory"]?.stringValue ?? "."
+        plan.refreshOnly = json["refresh_only"]?.boolValue ?? false
         plan.drift = drift
         plan.warnings = (json["warnings"]?.arrayValue ?? []).map {
             Diagnostic($0["severity"]?.stringValue == "error" ? .error : .warning, $0["summary"]?.stringValue ?? "",

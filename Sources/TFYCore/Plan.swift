@@ -8,6 +8,11 @@ public struct Plan: Sendable, Hashable {
     public var formatVersion = Plan.formatVersion
     public var toolVersion = TFYVersion.current
     public var stack: String
+    /// The configuration directory as given to `tfy plan` (relative to where it ran), so
+    /// `tfy apply PLANFILE` finds the configuration again.
+    public var directory = "."
+    /// True for a `-refresh-only` plan: applying it only records the refreshed state.
+    public var refreshOnly = false
     /// The state the plan was made against; nil when there was none yet.
     public var prior: PriorStateReference?
     /// SHA-256 over the configuration files' names and contents.

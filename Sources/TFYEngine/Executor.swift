@@ -20,6 +20,7 @@ public struct ApplyResult: Sendable {
     public var destroyed = 0
     public var errors: [Diagnostic] = []
     public var interrupted = false
+    public init() {}
 }
 
 /// Walks a plan's changes: creations and updates after what they depend on, deletions in the

@@ -65,7 +65,7 @@ public struct Refresher: Sendable {
         for (address, instance) in state.instances where instance.attributes["id"] == nil && instance.privateData != nil {
             state.setInstance(address, nil)
         }
-        return Result(state: state, drift: drift, adopted: adopted)
+        return Result(state: state, drift: drift.sorted { $0.address < $1.address }, adopted: adopted)
     }
 
     func record(_ address: ResourceAddress, _ instance: StateInstance, _ updated: [String: Value]?, into state: inout State, drift: inout [PlannedChange]) {

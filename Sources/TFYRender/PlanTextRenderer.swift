@@ -49,8 +49,35 @@ public struct PlanTextRenderer: Sendable {
         }
     }
 
+    /// "Objects have changed outside of tfy": what refresh found, before the plan proper.
+    func renderDrift(_ plan: Plan) -> String {
+        guard !plan.drift.isEmpty else { return "" }
+        var out = "\n" + bold("Note: Objects have changed outside of tfy") + "\n\n"
+        out += "tfy detected the following changes made outside of tfy since the last \"tfy apply\" which may have affected this plan:\n"
+        for change in plan.drift {
+            var body = renderChange(change)
+            let header = change.actions == [.delete] ? "  # \(bold(change.address.description)) has been deleted" : "  # \(bold(change.address.description)) has changed"
+            body = header + body.drop { $0 != "\n" }
+            out += "\n" + body
+        }
+        if plan.refreshOnly {
+            out += "\nThis is a refresh-only plan, so tfy will not take any actions to undo these. If you were expecting these changes then you can apply this plan to record the updated values in the tfy state without changing any remote objects.\n"
+        } else {
+            out += "\nUnless you have made equivalent changes to your configuration, or ignored the relevant attributes using ignore_changes, the following plan may include actions to undo or respond to these changes.\n"
+            out += "\n" + String(repeating: "─", count: 77) + "\n"
+        }
+        return out
+    }
+
     public func render(_ plan: Plan) -> String {
-        var out = ""
+        var out = renderDrift(plan)
+        if plan.refreshOnly {
+            if plan.drift.isEmpty {
+                out += "\n" + bold("No changes.") + " Your infrastructure still matches the configuration.\n\n"
+                out += "tfy has checked that the real remote objects still match the result of your most recent changes, and found no differences.\n"
+            }
+            return out + renderWarnings(plan)
+        }
         let visible = plan.changes.filter { $0.actions != [.noOp] }
         let outputChanges = plan.outputs.filter { $0.actions != [.noOp] }
         if visible.isEmpty && outputChanges.isEmpty {

@@ -1,0 +1,150 @@
+import Foundation
+import TFYAWS
+import TFYConfig
+import TFYCore
+import TFYEngine
+import TFYPlan
+import TFYState
+
+/// The steps plan, apply, destroy and refresh share: configuration, variables, the locked state,
+/// the EC2 client when one is needed, refresh, and the plan.
+struct Deployment {
+    var directory: String
+    var inputs: [VariableInput]
+    var statePath: String?
+    var options: PlanOptions
+    var refreshOnly = false
+    var lockOperation: String
+    var lockTimeout: Double = 0
+    var useLock = true
+
+    /// Everything prepared for a run; holds the state lock until released.
+    final class Session: @unchecked Sendable {
+        var configuration: Configuration
+        var variables: [String: Value]
+        var locations: [String: SourceLocation]
+        var statePath: String
+        var store: LocalStateStore
+        var lock: StateLock?
+        /// The state as read (nil: none yet), and as refreshed.
+        var prior: State?
+        var refreshed: State?
+        var drift: [PlannedChange] = []
+        var engine: EngineContext?
+        var statistics = CallStatistics()
+        var sources: SourceFiles
+
+        init(configuration: Configuration, variables: [String: Value], locations: [String: SourceLocation], statePath: String, sources: SourceFiles) {
+            self.configuration = configuration
+            self.variables = variables
+            self.locations = locations
+            self.statePath = statePath
+            self.store = LocalStateStore(path: statePath)
+            self.sources = sources
+        }
+
+        func release() { lock?.release() }
+
+        func planRequest(files: FileReader, options: PlanOptions) -> PlanRequest {
+            var request = PlanRequest(configuration: configuration, variables: variables, prior: refreshed ?? prior, options: options, files: files)
+            request.variableLocations = locations
+            request.drift = drift
+            return request
+        }
+    }
+
+    /// Loads, resolves and locks; nil with the errors when it cannot.
+    func prepare(context: CommandContext) -> (Session?, Diagnostics) {
+        let path = context.path(directory)
+        let (loaded, loadDiagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
+        var diagnostics = loadDiagnostics
+        guard let configuration = loaded, !loadDiagnostics.hasErrors else { return (nil, diagnostics) }
+        let (variables, locations, variableDiagnostics) = VariableResolver(missingRequired: .error).resolve(configuration, inputs: inputs)
+        diagnostics.append(contentsOf: variableDiagnostics)
+        guard !diagnostics.hasErrors else { return (nil, diagnostics) }
+        let state = statePath.map(context.path) ?? LocalStateStore.defaultPath(stack: configuration.stack, workingDirectory: context.workingDirectory)
+        let session = Session(configuration: configuration, variables: variables, locations: locations, statePath: state, sources: configuration.sources)
+        if useLock {
+            do {
+                session.lock = try StateLock.acquire(statePath: state, operation: lockOperation, timeout: lockTimeout)
+            } catch {
+                diagnostics.append(error.diagnostic)
+                return (nil, diagnostics)
+            }
+        }
+        do {
+            session.prior = try session.store.read()
+        } catch {
+            session.release()
+            diagnostics.append(error.diagnostic)
+            return (nil, diagnostics)
+        }
+        return (session, diagnostics)
+    }
+
+    /// The EC2 client, configured from the provider block and the environment.
+    static func engine(for session: Session, context: CommandContext, log: @escaping @Sendable (String) -> Void) -> Result<EngineContext, Diagnostic> {
+        let evaluated = ConfigurationEvaluator().evaluate(session.configuration, variables: session.variables).0
+        var scope = EvaluationScope()
+        scope.variables = session.variables
+        scope.locals = evaluated.locals
+        let evaluator = Evaluator(scope: scope)
+        func setting(_ name: String) -> Value? {
+            guard let expression = session.configuration.providers["aws"]?.attributes[name]?.expression else { return nil }
+            return try? evaluator.evaluate(expression).deepUnmarked
+        }
+        let provider = ProviderSettings(region: setting("region")?.stringValue, endpoint: setting("endpoint")?.stringValue,
+                                        profile: setting("profile")?.stringValue, maxRetries: setting("max_retries")?.numberValue.map { Int($0) })
+        do {
+            let configuration = try AWSConfigurationResolver(environment: context.environment).resolve(provider)
+            let ec2 = EC2Client(configuration: configuration, statistics: session.statistics, log: log)
+            let poll = Double(context.environment["TFY_POLL_INTERVAL"] ?? "") ?? 2
+            var engine = EngineContext(ec2: ec2, region: configuration.region, stack: session.configuration.stack, pollInterval: poll)
+            if let timeout = Double(context.environment["TFY_TIMEOUT"] ?? "") {
+                engine.timeouts.create = timeout
+                engine.timeouts.update = timeout
+                engine.timeouts.delete = timeout
+            }
+            return .success(engine)
+        } catch {
+            return .failure(.error(error.summary, detail: error.detail))
+        }
+    }
+
+    /// Reads every tracked object live (when there is anything to read).
+    static func refresh(_ session: Session, context: CommandContext) async -> Diagnostics {
+        guard let prior = session.prior, !prior.isEmpty else { return Diagnostics() }
+        if session.engine == nil {
+            switch engine(for: session, context: context, log: { context.err($0 + "\n") }) {
+            case .success(let engine): session.engine = engine
+            case .failure(let diagnostic): return Diagnostics([diagnostic])
+            }
+        }
+        do {
+            let result = try await Refresher(context: session.engine!).refresh(prior)
+            session.refreshed = result.state
+            session.drift = result.drift
+            return Diagnostics()
+        } catch {
+            return Diagnostics([.error("Failed to refresh", detail: "\(error)")])
+        }
+    }
+}
+
+/// Holds a result across threads for `runBlocking`.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+/// Runs async work from the synchronous command entry point.
+func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        box.value = await body()
+        done.signal()
+    }
+    done.wait()
+    guard let value = box.value else { preconditionFailure("the task signalled without a value") }
+    return value
+}
