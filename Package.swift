@@ -53,6 +53,7 @@ let package = Package(
             exclude: ["Fixtures"]  // read in place, through #filePath
         ),
         .testTarget(name: "TFYAWSTests", dependencies: ["TFYAWS"], exclude: ["Fixtures"]),
+        .testTarget(name: "TFYEngineTests", dependencies: ["TFYCommands", "TFYCore", "TFYState"], exclude: ["Fixtures"]),
         .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
         .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState"]),
         .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore"], exclude: ["Fixtures", "Snapshots"]),

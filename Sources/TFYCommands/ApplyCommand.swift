@@ -56,17 +56,17 @@ struct ApplyCommand: ParsableCommand, ContextCommand {
     @OptionGroup var apply: ApplyOptions
     @OptionGroup var variables: VariableOptions
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: context.path(target), isDirectory: &isDirectory)
         if exists, !isDirectory.boolValue {
-            return ApplyRun(context: context, options: apply).applySavedPlan(path: target, variables: variables)
+            return await ApplyRun(context: context, options: apply).applySavedPlan(path: target, variables: variables)
         }
         var options = PlanOptions()
         options.refresh = apply.refresh
         options.targets = apply.targets
         options.replace = apply.replace
-        return ApplyRun(context: context, options: apply).planAndApply(directory: target, planOptions: options, refreshOnly: refreshOnly, variables: variables, operation: "OperationTypeApply")
+        return await ApplyRun(context: context, options: apply).planAndApply(directory: target, planOptions: options, refreshOnly: refreshOnly, variables: variables, operation: "OperationTypeApply")
     }
 }
 
@@ -79,12 +79,12 @@ struct DestroyCommand: ParsableCommand, ContextCommand {
     @OptionGroup var apply: ApplyOptions
     @OptionGroup var variables: VariableOptions
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         var options = PlanOptions()
         options.destroy = true
         options.refresh = apply.refresh
         options.targets = apply.targets
-        return ApplyRun(context: context, options: apply).planAndApply(directory: directory, planOptions: options, refreshOnly: false, variables: variables, operation: "OperationTypeDestroy")
+        return await ApplyRun(context: context, options: apply).planAndApply(directory: directory, planOptions: options, refreshOnly: false, variables: variables, operation: "OperationTypeDestroy")
     }
 }
 
@@ -97,10 +97,10 @@ struct RefreshCommand: ParsableCommand, ContextCommand {
     @OptionGroup var apply: ApplyOptions
     @OptionGroup var variables: VariableOptions
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         var options = apply
         options.autoApprove = true
-        return ApplyRun(context: context, options: options).planAndApply(directory: directory, planOptions: PlanOptions(), refreshOnly: true, variables: variables, operation: "OperationTypeRefresh")
+        return await ApplyRun(context: context, options: options).planAndApply(directory: directory, planOptions: PlanOptions(), refreshOnly: true, variables: variables, operation: "OperationTypeRefresh")
     }
 }
 
@@ -120,12 +120,12 @@ struct ApplyRun {
         return 1
     }
 
-    func planAndApply(directory: String, planOptions: PlanOptions, refreshOnly: Bool, variables: VariableOptions, operation: String) -> Int32 {
+    func planAndApply(directory: String, planOptions: PlanOptions, refreshOnly: Bool, variables: VariableOptions, operation: String) async -> Int32 {
         let (inputs, inputDiagnostics, _) = variables.inputs(context: context, arguments: context.arguments)
         guard !inputDiagnostics.hasErrors else { return fail(inputDiagnostics) }
         let deployment = Deployment(directory: directory, inputs: inputs, statePath: options.state, options: planOptions, refreshOnly: refreshOnly,
                                     lockOperation: operation, lockTimeout: Duration.seconds(options.lockTimeout) ?? 0)
-        let outcome = PlanRun.plan(deployment, context: context, keepSession: true)
+        let outcome = await PlanRun.plan(deployment, context: context, keepSession: true)
         guard let plan = outcome.plan, let session = outcome.session, !outcome.diagnostics.hasErrors else {
             outcome.session?.release()
             return fail(outcome.diagnostics, sources: outcome.sources)
@@ -139,7 +139,7 @@ struct ApplyRun {
                 return 1
             }
         }
-        return execute(plan, session: session, request: session.planRequest(files: FileReader(currentDirectory: context.workingDirectory), options: planOptions),
+        return await execute(plan, session: session, request: session.planRequest(files: FileReader(currentDirectory: context.workingDirectory), options: planOptions),
                        refreshOnly: refreshOnly, destroy: planOptions.destroy)
     }
 
@@ -154,7 +154,7 @@ struct ApplyRun {
         return context.readLine()?.trimmingCharacters(in: .whitespaces) == "yes"
     }
 
-    func applySavedPlan(path: String, variables: VariableOptions) -> Int32 {
+    func applySavedPlan(path: String, variables: VariableOptions) async -> Int32 {
         guard let data = FileManager.default.contents(atPath: context.path(path)) else {
             return fail(Diagnostics([.error("Failed to read plan file", detail: "The plan file \(Value.quoted(path)) does not exist or cannot be read.")]))
         }
@@ -163,8 +163,14 @@ struct ApplyRun {
         case .success(let plan): saved = plan
         case .failure(let error): return fail(Diagnostics([.error("Failed to read plan file", detail: "\(Value.quoted(path)): \(error).")]))
         }
-        let (inputs, inputDiagnostics, _) = variables.inputs(context: context, arguments: context.arguments)
+        var (inputs, inputDiagnostics, _) = variables.inputs(context: context, arguments: context.arguments)
         guard !inputDiagnostics.hasErrors else { return fail(inputDiagnostics) }
+        // The plan's own variable values win; sensitive ones it holds only as digests, so those
+        // come from the environment or options again and must match.
+        let origin = SourceLocation(file: path, line: 1, column: 1)
+        for name in saved.variables.keys.sorted() where !saved.variables[name]!.sensitive {
+            inputs.append(VariableInput(name: name, raw: .value(saved.variables[name]!.value, origin), origin: .file(path)))
+        }
         let deployment = Deployment(directory: saved.directory, inputs: inputs, statePath: options.state, options: saved.options,
                                     lockOperation: "OperationTypeApply", lockTimeout: Duration.seconds(options.lockTimeout) ?? 0)
         let (prepared, diagnostics) = deployment.prepare(context: context)
@@ -192,10 +198,10 @@ struct ApplyRun {
             return fail(Diagnostics([.error("Saved plan is stale", detail: "Evaluating the configuration now gives a different plan than the saved one (a variable value differs, or a file the configuration reads changed). Run \"tfy plan\" again to make a new plan, review it, and apply that one.")]))
         }
         if !options.json { context.out(PlanTextRenderer(color: color).render(saved)) }
-        return execute(saved, session: session, request: request, refreshOnly: saved.refreshOnly, destroy: saved.options.destroy)
+        return await execute(saved, session: session, request: request, refreshOnly: saved.refreshOnly, destroy: saved.options.destroy)
     }
 
-    func execute(_ plan: Plan, session: Deployment.Session, request: PlanRequest, refreshOnly: Bool, destroy: Bool) -> Int32 {
+    func execute(_ plan: Plan, session: Deployment.Session, request: PlanRequest, refreshOnly: Bool, destroy: Bool) async -> Int32 {
         let start = session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
         if let prior = session.prior { try? session.store.writeBackup(prior) }
         let recorder = StateRecorder(state: start, store: session.store)
@@ -227,12 +233,12 @@ struct ApplyRun {
             let executor = Executor(context: engine, recorder: recorder, planning: request, parallelism: options.parallelism,
                                     stillRunningInterval: Double(context.environment["TFY_PROGRESS_INTERVAL"] ?? "") ?? 10,
                                     events: { reporter.report($0) }, interrupted: { interrupt.isInterrupted })
-            result = runBlocking { await executor.run(plan) }
+            result = await executor.run(plan)
         } else {
             // Nothing to change in EC2: record the state (new outputs, refreshed attributes).
             let executor = Executor(context: EngineContext(ec2: EC2Client(configuration: AWSConfiguration(credentials: AWSCredentials(accessKeyId: "", secretAccessKey: ""), region: "", endpoint: "")), region: "", stack: session.configuration.stack),
                                     recorder: recorder, planning: request, events: { _ in })
-            result = runBlocking { await executor.run(plan) }
+            result = await executor.run(plan)
         }
         interrupt.uninstall()
         var diagnostics = Diagnostics(result.errors)
@@ -240,7 +246,7 @@ struct ApplyRun {
             diagnostics.append(Diagnostic.error("Apply interrupted", detail: "tfy stopped starting new operations after the interrupt; the ones already running finished and the state records everything that exists. Run the same command again to finish."))
         }
         if !diagnostics.isEmpty { _ = fail(diagnostics) }
-        let state = runBlocking { await recorder.state }
+        let state = await recorder.state
         if options.json {
             context.out(JSONValue.object(["type": .string("change_summary"), "@level": .string("info"),
                                           "changes": .object(["add": .int(result.added), "change": .int(result.changed), "remove": .int(result.destroyed), "operation": .string(destroy ? "destroy" : "apply")]),

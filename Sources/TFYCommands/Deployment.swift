@@ -131,20 +131,3 @@ struct Deployment {
     }
 }
 
-/// Holds a result across threads for `runBlocking`.
-private final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
-}
-
-/// Runs async work from the synchronous command entry point.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task.detached {
-        box.value = await body()
-        done.signal()
-    }
-    done.wait()
-    guard let value = box.value else { preconditionFailure("the task signalled without a value") }
-    return value
-}

@@ -59,7 +59,7 @@ struct PlanCommand: ParsableCommand, ContextCommand {
 
     @OptionGroup var variables: VariableOptions
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments)
         var options = PlanOptions()
         options.destroy = destroy
@@ -72,7 +72,7 @@ struct PlanCommand: ParsableCommand, ContextCommand {
         if !inputDiagnostics.hasErrors {
             let deployment = Deployment(directory: directory, inputs: inputs, statePath: state, options: options, refreshOnly: refreshOnly,
                                         lockOperation: "OperationTypePlan", lockTimeout: Duration.seconds(lockTimeout) ?? 0, useLock: lock)
-            let outcome = PlanRun.plan(deployment, context: context)
+            let outcome = await PlanRun.plan(deployment, context: context)
             diagnostics.append(contentsOf: outcome.diagnostics)
             sources.merge(outcome.sources) { a, _ in a }
             plan = outcome.plan
@@ -118,12 +118,12 @@ enum PlanRun {
     }
 
     /// Plans and releases the lock (unless `keepSession`, for apply).
-    static func plan(_ deployment: Deployment, context: CommandContext, keepSession: Bool = false) -> Outcome {
+    static func plan(_ deployment: Deployment, context: CommandContext, keepSession: Bool = false) async -> Outcome {
         let (prepared, prepareDiagnostics) = deployment.prepare(context: context)
         var diagnostics = prepareDiagnostics
         guard let session = prepared else { return Outcome(diagnostics: diagnostics, sources: [:]) }
         if deployment.options.refresh || deployment.refreshOnly {
-            let refreshDiagnostics = runBlocking { await Deployment.refresh(session, context: context) }
+            let refreshDiagnostics = await Deployment.refresh(session, context: context)
             diagnostics.append(contentsOf: refreshDiagnostics)
         }
         guard !diagnostics.hasErrors else {

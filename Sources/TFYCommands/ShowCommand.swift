@@ -20,7 +20,7 @@ struct ShowCommand: ParsableCommand, ContextCommand {
     @Flag(name: .customLong("no-color", withSingleDash: true), help: "Do not colour the output.")
     var noColor = false
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         let renderer = DiagnosticRenderer(color: false) { _, _ in nil }
         guard let data = FileManager.default.contents(atPath: context.path(planFile)) else {
             context.err(renderer.text(Diagnostics([.error("Failed to read plan file", detail: "The plan file \(Value.quoted(planFile)) does not exist or cannot be read.")])))

@@ -69,7 +69,7 @@ struct OutputCommand: ParsableCommand, ContextCommand {
         }
     }
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         let state: State
         switch location.read(context) {
         case .success(let s): state = s
@@ -112,7 +112,7 @@ struct StateListCommand: ParsableCommand, ContextCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List every resource instance in the state.")
     @OptionGroup var location: StateLocation
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         switch location.read(context) {
         case .success(let state):
             for (address, _) in state.instances { context.out("\(address)\n") }
@@ -127,7 +127,7 @@ struct StateShowCommand: ParsableCommand, ContextCommand {
     @Argument(help: "The instance address, e.g. aws_instance.master[0].") var address: String
     @OptionGroup var location: StateLocation
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         switch location.read(context) {
         case .success(let state):
             guard let entry = state.instances.first(where: { $0.address.description == address }) else {
@@ -169,7 +169,7 @@ struct StateRemoveCommand: ParsableCommand, ContextCommand {
     @Argument(help: "The instance address.") var address: String
     @OptionGroup var location: StateLocation
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         let path = location.path(context)
         let lock: StateLock
         do { lock = try StateLock.acquire(statePath: path, operation: "OperationTypeStateRm") } catch { return printError(context, error.diagnostic) }
@@ -202,7 +202,7 @@ struct ForceUnlockCommand: ParsableCommand, ContextCommand {
     @Argument(help: "The lock ID, as the lock error printed it.") var id: String
     @OptionGroup var location: StateLocation
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         let path = location.path(context)
         do {
             try StateLock.forceUnlock(statePath: path, id: id)

@@ -16,11 +16,11 @@ public struct TFY: ParsableCommand {
 
 /// A subcommand that runs against a `CommandContext` and returns its exit status.
 protocol ContextCommand {
-    func execute(in context: CommandContext) -> Int32
+    func execute(in context: CommandContext) async -> Int32
 }
 
 extension TFY: ContextCommand {
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         if version {
             context.out(VersionCommand.text)
             return 0
@@ -33,7 +33,7 @@ extension TFY: ContextCommand {
 /// Runs tfy with `arguments` (without the program name). Every failure, usage errors included,
 /// exits 1, as Terraform's do; help exits 0.
 public enum TFYCommandLine {
-    public static func run(_ arguments: [String], context: CommandContext) -> Int32 {
+    public static func run(_ arguments: [String], context: CommandContext) async -> Int32 {
         context.arguments = arguments
         do {
             let command = try TFY.parseAsRoot(arguments)
@@ -41,7 +41,7 @@ public enum TFYCommandLine {
                 context.out(TFY.helpMessage(for: type(of: command)) + "\n")
                 return 0
             }
-            return runnable.execute(in: context)
+            return await runnable.execute(in: context)
         } catch {
             let message = TFY.fullMessage(for: error)
             if TFY.exitCode(for: error) == .success {

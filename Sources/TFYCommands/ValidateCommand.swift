@@ -21,7 +21,7 @@ struct ValidateCommand: ParsableCommand, ContextCommand {
 
     @OptionGroup var variables: VariableOptions
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments)
         var diagnostics = inputDiagnostics
         var sources = varSources

@@ -6,7 +6,7 @@ struct VersionCommand: ParsableCommand, ContextCommand {
 
     static var text: String { "tfy v\(TFYVersion.current)\n" }
 
-    func execute(in context: CommandContext) -> Int32 {
+    func execute(in context: CommandContext) async -> Int32 {
         context.out(Self.text)
         return 0
     }

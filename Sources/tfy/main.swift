@@ -1,4 +1,4 @@
 import Foundation
 import TFYCommands
 
-exit(TFYCommandLine.run(Array(CommandLine.arguments.dropFirst()), context: .standard()))
+exit(await TFYCommandLine.run(Array(CommandLine.arguments.dropFirst()), context: .standard()))

@@ -17,11 +17,11 @@ struct CommandTests {
         var err: String
     }
 
-    func tfy(_ arguments: [String], in directory: String = testsDirectory + "/Fixtures", environment: [String: String] = [:]) -> Run {
+    func tfy(_ arguments: [String], in directory: String = testsDirectory + "/Fixtures", environment: [String: String] = [:]) async -> Run {
         let out = Box(), err = Box()
         let context = CommandContext(environment: environment, workingDirectory: directory, isTerminal: false,
                                      out: { out.text += $0 }, err: { err.text += $0 })
-        let status = TFYCommandLine.run(arguments, context: context)
+        let status = await TFYCommandLine.run(arguments, context: context)
         return Run(status: status, out: out.text, err: err.text)
     }
 
@@ -38,29 +38,29 @@ struct CommandTests {
         #expect(text == expected, sourceLocation: sourceLocation)
     }
 
-    @Test func validateReportsEveryErrorWithSourceAndCaret() {
-        let run = tfy(["validate", "broken", "-no-color"])
+    @Test func validateReportsEveryErrorWithSourceAndCaret() async {
+        let run = await tfy(["validate", "broken", "-no-color"])
         #expect(run.status == 1)
         assertSnapshot(run.err, named: "validate-broken.txt")
         assertSnapshot(run.out, named: "validate-broken.stdout.txt")
     }
 
-    @Test func validateJSONHasTerraformsShape() {
-        let run = tfy(["validate", "broken", "-json"])
+    @Test func validateJSONHasTerraformsShape() async {
+        let run = await tfy(["validate", "broken", "-json"])
         #expect(run.status == 1)
         #expect(run.err == "")
         assertSnapshot(run.out, named: "validate-broken.json")
     }
 
-    @Test func validConfigurationSucceeds() {
-        let run = tfy(["validate", Self.clusterFixture])
+    @Test func validConfigurationSucceeds() async {
+        let run = await tfy(["validate", Self.clusterFixture])
         #expect(run.status == 0)
         #expect(run.out == "Success! The configuration is valid.\n")
         #expect(run.err == "")
     }
 
-    @Test func validJSON() {
-        let run = tfy(["validate", Self.clusterFixture, "-json"])
+    @Test func validJSON() async {
+        let run = await tfy(["validate", Self.clusterFixture, "-json"])
         #expect(run.status == 0)
         #expect(run.out == """
             {
@@ -74,18 +74,18 @@ struct CommandTests {
             """)
     }
 
-    @Test func variableValuesAreCheckedWhenGiven() {
-        let run = tfy(["validate", Self.clusterFixture, "-var", "machines=1", "-no-color"])
+    @Test func variableValuesAreCheckedWhenGiven() async {
+        let run = await tfy(["validate", Self.clusterFixture, "-var", "machines=1", "-no-color"])
         #expect(run.status == 1)
         #expect(run.err.contains("Error: Invalid value for variable"))
         #expect(run.err.contains("A cluster needs at least 2 machines."))
-        let environment = tfy(["validate", Self.clusterFixture], environment: ["TFY_VAR_machines": "x"])
+        let environment = await tfy(["validate", Self.clusterFixture], environment: ["TFY_VAR_machines": "x"])
         #expect(environment.status == 1)
         #expect(environment.err.contains("The value given by the environment variable TFY_VAR_machines is not suitable for var.machines"))
     }
 
-    @Test func laterVarFileAndVarWinInCommandLineOrder() {
-        withTemporary { directory in
+    @Test func laterVarFileAndVarWinInCommandLineOrder() async {
+        await withTemporary { directory in
             _ = FileManager.default.createFile(atPath: directory + "/main.yml", contents: Data("""
                 variable:
                   n: {type: number}
@@ -95,14 +95,14 @@ struct CommandTests {
                 """.utf8))
             _ = FileManager.default.createFile(atPath: directory + "/low.vars", contents: Data("n: 1\n".utf8))
             _ = FileManager.default.createFile(atPath: directory + "/high.vars", contents: Data("n: 9\n".utf8))
-            #expect(tfy(["validate", "-var-file", "high.vars", "-var", "n=2"], in: directory).status == 0)
-            #expect(tfy(["validate", "-var", "n=2", "-var-file", "high.vars"], in: directory).status == 1)
-            #expect(tfy(["validate", "-var-file", "high.vars", "-var-file", "low.vars"], in: directory).status == 0)
+            #expect(await tfy(["validate", "-var-file", "high.vars", "-var", "n=2"], in: directory).status == 0)
+            #expect(await tfy(["validate", "-var", "n=2", "-var-file", "high.vars"], in: directory).status == 1)
+            #expect(await tfy(["validate", "-var-file", "high.vars", "-var-file", "low.vars"], in: directory).status == 0)
         }
     }
 
-    @Test func malformedVarOptionIsAnError() {
-        let run = tfy(["validate", Self.clusterFixture, "-var", "novalue", "-no-color"])
+    @Test func malformedVarOptionIsAnError() async {
+        let run = await tfy(["validate", Self.clusterFixture, "-var", "novalue", "-no-color"])
         #expect(run.status == 1)
         #expect(run.err == """
             Error: Invalid -var option
@@ -113,27 +113,27 @@ struct CommandTests {
             """)
     }
 
-    @Test func missingDirectoryIsAnError() {
-        let run = tfy(["validate", "nowhere", "-no-color"])
+    @Test func missingDirectoryIsAnError() async {
+        let run = await tfy(["validate", "nowhere", "-no-color"])
         #expect(run.status == 1)
         #expect(run.err == "Error: Configuration directory not found\n\nThere is no directory at \"nowhere\".\n\n")
     }
 
-    @Test func versionAndUsage() {
-        #expect(tfy(["version"]).out == "tfy v\(TFYVersion.current)\n")
-        #expect(tfy(["--version"]).out == "tfy v\(TFYVersion.current)\n")
-        #expect(tfy(["-version"]).status == 0)
-        let unknown = tfy(["validat"])
+    @Test func versionAndUsage() async {
+        #expect(await tfy(["version"]).out == "tfy v\(TFYVersion.current)\n")
+        #expect(await tfy(["--version"]).out == "tfy v\(TFYVersion.current)\n")
+        #expect(await tfy(["-version"]).status == 0)
+        let unknown = await tfy(["validat"])
         #expect(unknown.status == 1)
         #expect(unknown.err.contains("validat"))
-        #expect(tfy(["validate", "--frobnicate"]).status == 1)
-        #expect(tfy(["--help"]).status == 0)
+        #expect(await tfy(["validate", "--frobnicate"]).status == 1)
+        #expect(await tfy(["--help"]).status == 0)
     }
 
-    func withTemporary(_ body: (String) -> Void) {
+    func withTemporary(_ body: (String) async -> Void) async {
         let path = NSTemporaryDirectory() + "tfy-cmd-" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        body(path)
+        await body(path)
     }
 }

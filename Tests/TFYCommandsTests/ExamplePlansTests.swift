@@ -11,16 +11,16 @@ struct ExamplePlansTests {
         .filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: root + "/examples/" + $0, isDirectory: &d) && d.boolValue }
         .sorted()
 
-    @Test func everyExampleHasRenderedPlans() {
+    @Test func everyExampleHasRenderedPlans() async {
         #expect(!Self.examples.isEmpty)
     }
 
     @Test(arguments: examples)
-    func renderedPlansAreUpToDate(_ name: String) {
+    func renderedPlansAreUpToDate(_ name: String) async {
         let tests = CommandTests()
-        let base = ["plan", "examples/\(name)", "-refresh=false", "-state", "/nonexistent/none.tfstate"]
-        let text = tests.tfy(base + ["-no-color"], in: Self.root)
-        let json = tests.tfy(base + ["-json"], in: Self.root)
+        let base = ["plan", "examples/\(name)", "-refresh=false", "-lock=false", "-state", "/nonexistent/none.tfstate"]
+        let text = await tests.tfy(base + ["-no-color"], in: Self.root)
+        let json = await tests.tfy(base + ["-json"], in: Self.root)
         #expect(text.status == 0, "\(text.err)")
         for (file, actual) in [("\(name).txt", text.out), ("\(name).json", json.out)] {
             let path = "\(Self.root)/plans/\(file)"

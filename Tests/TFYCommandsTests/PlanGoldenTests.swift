@@ -21,18 +21,18 @@ struct PlanGoldenTests {
         return (config, Array(lines.dropFirst()))
     }
 
-    func tfy(_ arguments: [String]) -> CommandTests.Run {
-        CommandTests().tfy(arguments, in: Self.fixtures + "/plan-configs")
+    func tfy(_ arguments: [String]) async -> CommandTests.Run {
+        await CommandTests().tfy(arguments, in: Self.fixtures + "/plan-configs")
     }
 
     /// Makes prior.tfstate from prior.args: plan, fake-apply, then plan again to record outputs.
-    func recordPriorState(_ directory: String) throws {
+    func recordPriorState(_ directory: String) async throws {
         guard let (config, options) = Self.arguments(directory + "/prior.args") else { return }
         let statePath = directory + "/prior.tfstate"
         try? FileManager.default.removeItem(atPath: statePath)
         let planFile = NSTemporaryDirectory() + "tfy-prior-\(UUID().uuidString).tfplan"
         defer { try? FileManager.default.removeItem(atPath: planFile) }
-        let planned = tfy(["plan", config, "-refresh=false", "-state", statePath, "-out", planFile] + options)
+        let planned = await tfy(["plan", config, "-refresh=false", "-lock=false", "-state", statePath, "-out", planFile] + options)
         try #require(planned.status == 0, "\(planned.err)")
         let plan = try Plan.decode([UInt8](FileManager.default.contents(atPath: planFile) ?? Data())).get()
         var state = FakeApply.apply(plan, to: nil, lineage: "5f3c2b1a-fixture-lineage")
@@ -45,7 +45,7 @@ struct PlanGoldenTests {
             }
         }
         _ = FileManager.default.createFile(atPath: statePath, contents: Data(state.encoded()))
-        let again = tfy(["plan", config, "-refresh=false", "-state", statePath, "-out", planFile] + options)
+        let again = await tfy(["plan", config, "-refresh=false", "-lock=false", "-state", statePath, "-out", planFile] + options)
         try #require(again.status == 0, "\(again.err)")
         let second = try Plan.decode([UInt8](FileManager.default.contents(atPath: planFile) ?? Data())).get()
         for output in second.outputs where output.after != nil {
@@ -54,7 +54,7 @@ struct PlanGoldenTests {
         _ = FileManager.default.createFile(atPath: statePath, contents: Data(state.encoded()))
     }
 
-    @Test func thereIsACaseForEveryScenarioTheIssueNames() {
+    @Test func thereIsACaseForEveryScenarioTheIssueNames() async {
         #expect(Set(Self.cases).isSuperset(of: [
             "first-create", "scale-up", "scale-down", "change-ami", "change-instance-type", "change-ingress-rule", "tainted",
             "create-before-destroy-group", "removed-resource", "prevent-destroy", "sensitive-user-data", "target", "destroy", "no-changes",
@@ -62,20 +62,20 @@ struct PlanGoldenTests {
     }
 
     @Test(arguments: cases)
-    func planMatchesItsGoldenFiles(_ name: String) throws {
+    func planMatchesItsGoldenFiles(_ name: String) async throws {
         let directory = "\(Self.fixtures)/plan-cases/\(name)"
-        if Self.recording { try recordPriorState(directory) }
+        if Self.recording { try await recordPriorState(directory) }
         let (config, options) = try #require(Self.arguments(directory + "/case.args"))
         let statePath = FileManager.default.fileExists(atPath: directory + "/prior.tfstate") ? directory + "/prior.tfstate" : directory + "/none.tfstate"
-        let base = ["plan", config, "-refresh=false", "-state", statePath, "-no-color", "-detailed-exitcode"] + options
-        let text = tfy(base)
+        let base = ["plan", config, "-refresh=false", "-lock=false", "-state", statePath, "-no-color", "-detailed-exitcode"] + options
+        let text = await tfy(base)
         var outputs: [(String, String)] = [("exit-code", "\(text.status)\n")]
         if text.status == 1 {
             outputs.append(("plan.err", text.err))
         } else {
             outputs.append(("plan.txt", text.out))
-            outputs.append(("plan.json", tfy(base + ["-json"]).out))
-            outputs.append(("plan.md", tfy(base + ["-format", "markdown"]).out))
+            outputs.append(("plan.json", await tfy(base + ["-json"]).out))
+            outputs.append(("plan.md", await tfy(base + ["-format", "markdown"]).out))
         }
         for (file, actual) in outputs {
             let path = "\(directory)/\(file)"
@@ -88,38 +88,42 @@ struct PlanGoldenTests {
         if Self.recording { Issue.record("recorded \(name); run again without RECORD_SNAPSHOTS") }
     }
 
-    @Test func savedPlanShowsExactlyAsPlanPrinted() throws {
+    @Test func savedPlanShowsExactlyAsPlanPrinted() async throws {
         let planFile = NSTemporaryDirectory() + "tfy-show-\(UUID().uuidString).tfplan"
         defer { try? FileManager.default.removeItem(atPath: planFile) }
         let state = "\(Self.fixtures)/plan-cases/scale-up/prior.tfstate"
-        let planned = tfy(["plan", "cluster", "-refresh=false", "-state", state, "-no-color", "-var", "machines=5", "-out", planFile])
+        let planned = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-no-color", "-var", "machines=5", "-out", planFile])
         #expect(planned.status == 0)
-        let shown = tfy(["show", planFile, "-no-color"])
+        let shown = await tfy(["show", planFile, "-no-color"])
         #expect(shown.status == 0)
         #expect(planned.out.hasPrefix(shown.out))
         #expect(planned.out.dropFirst(shown.out.count) == "\nSaved the plan to: \(planFile)\n\nTo perform exactly these actions, run the following command to apply:\n    tfy apply \(planFile)\n")
-        #expect(tfy(["show", "-json", planFile]).out == tfy(["plan", "cluster", "-refresh=false", "-state", state, "-var", "machines=5", "-json"]).out)
+        let shownJSON = await tfy(["show", "-json", planFile]).out
+        let plannedJSON = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-json"]).out
+        #expect(shownJSON == plannedJSON)
     }
 
-    @Test func savedPlansAreDeterministic() throws {
+    @Test func savedPlansAreDeterministic() async throws {
         let a = NSTemporaryDirectory() + "tfy-a-\(UUID().uuidString).tfplan"
         let b = NSTemporaryDirectory() + "tfy-b-\(UUID().uuidString).tfplan"
         defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
         let state = "\(Self.fixtures)/plan-cases/scale-up/prior.tfstate"
-        _ = tfy(["plan", "cluster", "-refresh=false", "-state", state, "-var", "machines=5", "-out", a])
-        _ = tfy(["plan", "cluster", "-refresh=false", "-state", state, "-var", "machines=5", "-out", b])
+        _ = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-out", a])
+        _ = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-out", b])
         let first = try #require(FileManager.default.contents(atPath: a))
         #expect(first == FileManager.default.contents(atPath: b))
         #expect(first.count > 1000)
     }
 
-    @Test func sensitiveValuesNeverReachThePlanFile() throws {
+    @Test func sensitiveValuesNeverReachThePlanFile() async throws {
         let planFile = NSTemporaryDirectory() + "tfy-secret-\(UUID().uuidString).tfplan"
         defer { try? FileManager.default.removeItem(atPath: planFile) }
-        let run = tfy(["plan", "cluster-secrets", "-refresh=false", "-state", "/nonexistent/none.tfstate", "-out", planFile, "-no-color"])
+        let run = await tfy(["plan", "cluster-secrets", "-refresh=false", "-lock=false", "-state", "/nonexistent/none.tfstate", "-out", planFile, "-no-color"])
         #expect(run.status == 0)
         let saved = String(decoding: FileManager.default.contents(atPath: planFile) ?? Data(), as: UTF8.self)
-        for text in [saved, run.out, tfy(["show", "-json", planFile]).out, tfy(["show", "-format", "markdown", planFile]).out] {
+        let shownJSON = await tfy(["show", "-json", planFile]).out
+        let shownMarkdown = await tfy(["show", "-format", "markdown", planFile]).out
+        for text in [saved, run.out, shownJSON, shownMarkdown] {
             #expect(!text.contains("correct horse"))
             #expect(!text.contains("zk.secret"))
         }
@@ -128,16 +132,16 @@ struct PlanGoldenTests {
 }
 
 struct GraphAndColourTests {
-    func tfy(_ arguments: [String], terminal: Bool = false) -> CommandTests.Run {
+    func tfy(_ arguments: [String], terminal: Bool = false) async -> CommandTests.Run {
         let out = CommandTests.Box(), err = CommandTests.Box()
         let context = CommandContext(environment: [:], workingDirectory: PlanGoldenTests.fixtures + "/plan-configs", isTerminal: terminal,
                                      out: { out.text += $0 }, err: { err.text += $0 })
-        let status = TFYCommandLine.run(arguments, context: context)
+        let status = await TFYCommandLine.run(arguments, context: context)
         return CommandTests.Run(status: status, out: out.text, err: err.text)
     }
 
-    @Test func graphPrintsDOTWithDependencyEdges() {
-        let run = tfy(["graph", "cluster", "-state", "/nonexistent/none.tfstate"])
+    @Test func graphPrintsDOTWithDependencyEdges() async {
+        let run = await tfy(["graph", "cluster", "-state", "/nonexistent/none.tfstate"])
         #expect(run.status == 0)
         #expect(run.out == """
             digraph {
@@ -153,24 +157,27 @@ struct GraphAndColourTests {
             }
 
             """)
-        let destroy = tfy(["graph", "cluster", "-type", "plan-destroy", "-state", PlanGoldenTests.fixtures + "/plan-cases/no-changes/prior.tfstate"])
+        let destroy = await tfy(["graph", "cluster", "-type", "plan-destroy", "-state", PlanGoldenTests.fixtures + "/plan-cases/no-changes/prior.tfstate"])
         #expect(destroy.status == 0)
         #expect(destroy.out.contains("\"aws_security_group.cluster\" -> \"aws_instance.master[0]\";"))
         #expect(!destroy.out.contains("\"aws_instance.master[0]\" -> \"aws_security_group.cluster\";"))
     }
 
-    @Test func colourOnATerminalOnlyAndNeverWithNoColor() {
-        let base = ["plan", "cluster", "-refresh=false", "-state", "/nonexistent/none.tfstate"]
-        #expect(tfy(base, terminal: true).out.contains("\u{1B}[32m+\u{1B}[0m resource \"aws_instance\" \"master\""))
-        #expect(!tfy(base + ["-no-color"], terminal: true).out.contains("\u{1B}["))
-        #expect(!tfy(base, terminal: false).out.contains("\u{1B}["))
+    @Test func colourOnATerminalOnlyAndNeverWithNoColor() async {
+        let base = ["plan", "cluster", "-refresh=false", "-lock=false", "-state", "/nonexistent/none.tfstate"]
+        let colored = await tfy(base, terminal: true).out
+        let plain = await tfy(base + ["-no-color"], terminal: true).out
+        let piped = await tfy(base, terminal: false).out
+        #expect(colored.contains("\u{1B}[32m+\u{1B}[0m resource \"aws_instance\" \"master\""))
+        #expect(!plain.contains("\u{1B}["))
+        #expect(!piped.contains("\u{1B}["))
     }
 
-    @Test func corruptStateStopsThePlanAndIsLeftAlone() throws {
+    @Test func corruptStateStopsThePlanAndIsLeftAlone() async throws {
         let path = NSTemporaryDirectory() + "tfy-corrupt-\(UUID().uuidString).tfstate"
         defer { try? FileManager.default.removeItem(atPath: path) }
         _ = FileManager.default.createFile(atPath: path, contents: Data("{\"version\": 1, \"lineage\": \"x\", \"serial\": 3, \"resources\": [".utf8))
-        let run = tfy(["plan", "cluster", "-refresh=false", "-state", path, "-no-color"])
+        let run = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", path, "-no-color"])
         #expect(run.status == 1)
         #expect(run.err == "Error: Failed to load state\n\nError reading the state file \"\(path)\": the file is not valid JSON (line 1, column 59: unexpected end of data); it may be truncated or corrupted. The file was not modified.\n\n")
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"version\": 1, \"lineage\": \"x\", \"serial\": 3, \"resources\": [")

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import TFYCommands
+import TFYCore
+import TFYState
+
+let engineFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+let awsSupport = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("TFYAWSTests/Fixtures/support").path
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+struct SupportError: Error, CustomStringConvertible { var description: String }
+
+/// A python helper (moto, the fault proxy) that prints its port and exits when our stdin pipe closes.
+final class Helper: @unchecked Sendable {
+    let process = Process()
+    let input = Pipe()
+    let port: Int
+
+    init(_ script: String, _ arguments: [String] = []) throws {
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "\(awsSupport)/\(script)"] + arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw SupportError(description: "\(script) did not start") }
+            line += chunk
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else { throw SupportError(description: "no port") }
+        self.port = port
+    }
+
+    deinit {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+/// One test's world: a fresh moto, a working directory with the cluster configuration, a stack.
+final class World: @unchecked Sendable {
+    let moto: Helper
+    let directory: String
+    let stack: String
+    var endpoint: String
+
+    init() throws {
+        moto = try Helper("moto_helper.py")
+        endpoint = "http://127.0.0.1:\(moto.port)"
+        stack = "t" + UUID().uuidString.prefix(8).lowercased()
+        directory = NSTemporaryDirectory() + "tfy-engine-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory + "/cluster", withIntermediateDirectories: true)
+        let config = try String(contentsOfFile: engineFixtures + "/cluster/main.yml", encoding: .utf8)
+        try ("stack: \(stack)\n" + config).write(toFile: directory + "/cluster/main.yml", atomically: true, encoding: .utf8)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    var statePath: String { directory + "/state/\(stack).tfstate" }
+
+    var environment: [String: String] {
+        ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test-secret", "AWS_ENDPOINT_URL_EC2": endpoint,
+         "TFY_POLL_INTERVAL": "0.1", "AWS_MAX_ATTEMPTS": "25", "TFY_VAR_stack_tag": stack]
+    }
+
+    struct Run {
+        var status: Int32
+        var out: String
+        var err: String
+    }
+
+    final class Box: @unchecked Sendable { var text = "" }
+
+    /// Runs tfy in this process, in the world's directory.
+    func tfy(_ arguments: [String], input: String? = nil) async -> Run {
+        let out = Box(), err = Box()
+        var lines = (input ?? "").split(separator: "\n").map(String.init)
+        let context = CommandContext(environment: environment, workingDirectory: directory, isTerminal: false,
+                                     out: { out.text += $0 }, err: { err.text += $0 },
+                                     readLine: { lines.isEmpty ? nil : lines.removeFirst() })
+        let status = await TFYCommandLine.run(arguments, context: context)
+        return Run(status: status, out: out.text, err: err.text)
+    }
+
+    /// The built tfy executable, for tests that kill it.
+    static var executable: String { repositoryRoot + "/.build/debug/tfy" }
+
+    func spawn(_ arguments: [String], endpoint: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: World.executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        if let endpoint { env["AWS_ENDPOINT_URL_EC2"] = endpoint }
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// What the AWS CLI sees: the stack's live instances (not terminated), by Name tag and ID.
+    func liveInstances() throws -> [(id: String, name: String, ami: String)] {
+        let json = try cli(["ec2", "describe-instances", "--filters", "Name=tag:tfy:stack,Values=\(stack)",
+                            "Name=instance-state-name,Values=pending,running,stopping,stopped"])
+        return ((json["Reservations"] as? [[String: Any]]) ?? []).flatMap { ($0["Instances"] as? [[String: Any]]) ?? [] }.map { instance in
+            let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
+            return (instance["InstanceId"] as? String ?? "", tags["Name"] ?? "", instance["ImageId"] as? String ?? "")
+        }.sorted { $0.name < $1.name }
+    }
+
+    func securityGroups() throws -> [[String: Any]] {
+        let json = try cli(["ec2", "describe-security-groups", "--filters", "Name=tag:tfy:stack,Values=\(stack)"])
+        return (json["SecurityGroups"] as? [[String: Any]]) ?? []
+    }
+
+    func cli(_ arguments: [String]) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["aws", "--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "x", "AWS_PAGER": ""]) { _, new in new }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw SupportError(description: "aws \(arguments.joined(separator: " ")) failed") }
+        return data.isEmpty ? [:] : ((try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+    }
+
+    func state() throws -> State {
+        guard let state = try LocalStateStore(path: statePath).read() else { throw SupportError(description: "no state") }
+        return state
+    }
+
+    /// Instance IDs in state, by address.
+    func stateInstances() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for (address, instance) in try state().instances where address.type == "aws_instance" {
+            result[address.description] = instance.attributes["id"]?.stringValue ?? "(none)"
+        }
+        return result
+    }
+}
