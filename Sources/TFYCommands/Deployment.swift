@@ -97,7 +97,8 @@ struct Deployment {
                                         profile: setting("profile")?.stringValue, maxRetries: setting("max_retries")?.numberValue.map { Int($0) })
         do {
             let configuration = try AWSConfigurationResolver(environment: context.environment).resolve(provider)
-            let ec2 = EC2Client(configuration: configuration, statistics: session.statistics, log: log)
+            var ec2 = EC2Client(configuration: configuration, statistics: session.statistics, log: log)
+            if let base = Double(context.environment["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
             let poll = Double(context.environment["TFY_POLL_INTERVAL"] ?? "") ?? 2
             var engine = EngineContext(ec2: ec2, region: configuration.region, stack: session.configuration.stack, pollInterval: poll)
             if let timeout = Double(context.environment["TFY_TIMEOUT"] ?? "") {

@@ -45,7 +45,11 @@ final class World: @unchecked Sendable {
     let moto: Helper
     let directory: String
     let stack: String
+    /// Where tfy sends its calls: moto itself, or a fault proxy in front of it.
     var endpoint: String
+    /// moto itself, for the AWS CLI's independent view.
+    var motoEndpoint: String { "http://127.0.0.1:\(moto.port)" }
+    var extraEnvironment: [String: String] = [:]
 
     init() throws {
         moto = try Helper("moto_helper.py")
@@ -63,7 +67,7 @@ final class World: @unchecked Sendable {
 
     var environment: [String: String] {
         ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test-secret", "AWS_ENDPOINT_URL_EC2": endpoint,
-         "TFY_POLL_INTERVAL": "0.1", "AWS_MAX_ATTEMPTS": "25", "TFY_VAR_stack_tag": stack]
+         "TFY_POLL_INTERVAL": "0.1", "AWS_MAX_ATTEMPTS": "25", "TFY_VAR_stack_tag": stack].merging(extraEnvironment) { _, new in new }
     }
 
     struct Run {
@@ -120,7 +124,7 @@ final class World: @unchecked Sendable {
     func cli(_ arguments: [String]) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["aws", "--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments
+        process.arguments = ["aws", "--endpoint-url", motoEndpoint, "--region", "us-east-1", "--output", "json"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "x", "AWS_PAGER": ""]) { _, new in new }
         let output = Pipe()
         process.standardOutput = output

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import TFYCore
+import TFYState
+
+/// Killed runs, interrupts and injected faults: whatever happens, the state tells the truth and
+/// the next apply finishes the job with no orphan and no duplicate.
+struct CrashAndFaultTests {
+    func requireExecutable() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: World.executable), "build tfy first (make test does): \(World.executable)")
+    }
+
+    /// Every live instance of the stack is in state under its own address, and nothing else is.
+    func expectConsistent(_ world: World, count: Int? = nil, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let live = try world.liveInstances()
+        let recorded = try world.stateInstances()
+        #expect(Set(live.map(\.id)) == Set(recorded.values.filter { $0 != "(none)" }), sourceLocation: sourceLocation)
+        #expect(Set(live.map(\.name)).count == live.count, "no duplicated names", sourceLocation: sourceLocation)
+        if let count {
+            #expect(live.count == count, sourceLocation: sourceLocation)
+            #expect(recorded.count == count, sourceLocation: sourceLocation)
+        }
+    }
+
+    func unlockIfHeldByDeadProcess(_ world: World) {
+        if let holder = StateLock.holder(statePath: world.statePath) {
+            #expect(holder.holderIsDead)
+            try? StateLock.forceUnlock(statePath: world.statePath, id: holder.id)
+        }
+    }
+
+    @Test func killedMidApplyTheNextApplyAdoptsWhatExists() async throws {
+        try requireExecutable()
+        let world = try World()
+        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
+        var countsAfterKills: [Int] = []
+        for delay in [0.8, 1.6, 2.4] {
+            let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20"], endpoint: "http://127.0.0.1:\(proxy.port)")
+            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            unlockIfHeldByDeadProcess(world)
+            countsAfterKills.append(try world.liveInstances().count)
+        }
+        // The kills landed mid-apply: some instances existed, not yet all.
+        #expect(countsAfterKills.contains { $0 > 0 && $0 < 20 }, "\(countsAfterKills)")
+        let finished = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-no-color"])
+        #expect(finished.status == 0, "\(finished.err)")
+        try expectConsistent(world, count: 20)
+        #expect(await world.tfy(["plan", "cluster", "-var", "machines=20", "-detailed-exitcode"]).status == 0)
+    }
+
+    @Test func interruptStopsSchedulingAndTheNextApplyFinishes() async throws {
+        try requireExecutable()
+        let world = try World()
+        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
+        let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-parallelism", "4"], endpoint: "http://127.0.0.1:\(proxy.port)")
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(StateLock.holder(statePath: world.statePath) == nil, "a graceful stop releases the lock")
+        try expectConsistent(world)
+        #expect(try world.liveInstances().count < 20)
+        let finished = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=20"])
+        #expect(finished.status == 0, "\(finished.err)")
+        try expectConsistent(world, count: 20)
+    }
+
+    @Test func throttlingAndLatencyStillApplyCorrectly() async throws {
+        let world = try World()
+        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--throttle", "0.3", "--latency-ms", "200", "--seed", "5"])
+        world.endpoint = "http://127.0.0.1:\(proxy.port)"
+        world.extraEnvironment = ["TFY_RETRY_BASE": "0.05"]
+        let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-no-color"])
+        #expect(applied.status == 0, "\(applied.err)")
+        #expect(applied.out.contains("Apply complete! Resources: 21 added, 0 changed, 0 destroyed."))
+        #expect(applied.out.contains("retr"), "throttled calls were retried: \(applied.out.suffix(300))")
+        try expectConsistent(world, count: 20)
+    }
+
+    @Test func permanentServerErrorsFailCleanly() async throws {
+        let world = try World()
+        #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)
+        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--error5xx", "1.0"])
+        world.endpoint = "http://127.0.0.1:\(proxy.port)"
+        world.extraEnvironment = ["AWS_MAX_ATTEMPTS": "3", "TFY_RETRY_BASE": "0.01"]
+        let failed = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=5", "-refresh=false", "-no-color"])
+        #expect(failed.status == 1)
+        #expect(failed.err.contains("gave up after 3 attempts"))
+        try expectConsistent(world, count: 3)
+        #expect(StateLock.holder(statePath: world.statePath) == nil)
+    }
+}
