@@ -137,6 +137,10 @@ enum AWSAttributes {
                                            "encrypted": .bool(false), "iops": .number(100)])
         }
         for key in a.keys where a[key]!.isUnknown { a[key] = .null }
+        // An adopted instance has no configuration behind it: settable attributes take their defaults.
+        for (name, attribute) in Schemas.instance.body.attributes where a[name] == nil {
+            a[name] = attribute.defaultValue ?? .null
+        }
         return a
     }
 
