@@ -33,8 +33,10 @@ test: build
 bench: deps
 	$(SWIFT) build -c release --product tfy-bench
 	$(SWIFT) build -c release --product tfy-aws-bench
+	$(SWIFT) build -c release --product tfy-apply-bench
 	.build/release/tfy-bench
 	.build/release/tfy-aws-bench
+	.build/release/tfy-apply-bench
 
 clean:
 	rm -rf .build

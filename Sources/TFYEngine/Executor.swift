@@ -36,6 +36,7 @@ public final class Executor: @unchecked Sendable {
     let events: @Sendable (ApplyEvent) -> Void
     let interrupted: @Sendable () -> Bool
     let stillRunningInterval: Double
+    private let cache = ValueCache()
 
     public init(context: EngineContext, recorder: StateRecorder, planning: PlanRequest, parallelism: Int = 10,
                 stillRunningInterval: Double = 10, events: @escaping @Sendable (ApplyEvent) -> Void, interrupted: @escaping @Sendable () -> Bool = { false }) {
@@ -97,6 +98,7 @@ public final class Executor: @unchecked Sendable {
         var result = ApplyResult()
         let changes = Dictionary(plan.changes.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
         var remaining = Self.graph(plan.changes)
+        let requirements = remaining
         var dependents: [Node: [Node]] = [:]
         for (node, deps) in remaining { for dep in deps { dependents[dep, default: []].append(node) } }
         var ready = remaining.filter { $0.value.isEmpty }.map(\.key).sorted()
@@ -109,7 +111,8 @@ public final class Executor: @unchecked Sendable {
                     let node = ready.removeFirst()
                     guard let change = changes[node.address] else { continue }
                     running += 1
-                    group.addTask { (node, await self.execute(node, change)) }
+                    let needs = Set((requirements[node] ?? []).map(\.address))
+                    group.addTask { (node, await self.execute(node, change, needs: needs)) }
                 }
             }
             launch()
@@ -128,6 +131,7 @@ public final class Executor: @unchecked Sendable {
                         queue.append(contentsOf: dependents[next] ?? [])
                     }
                 } else {
+                    await cache.completed(node.address)
                     let change = changes[node.address]!
                     switch node.kind {
                     case .delete: result.destroyed += 1
@@ -147,7 +151,7 @@ public final class Executor: @unchecked Sendable {
     }
 
     /// Runs one node; nil on success, the error otherwise.
-    func execute(_ node: Node, _ change: PlannedChange) async -> Diagnostic? {
+    func execute(_ node: Node, _ change: PlannedChange, needs: Set<ResourceAddress>) async -> Diagnostic? {
         let address = node.address
         let operation: ApplyEvent.Operation = node.kind == .delete ? .delete : (change.actions.contains(.create) ? .create : .update)
         events(.started(address, operation))
@@ -162,7 +166,7 @@ public final class Executor: @unchecked Sendable {
         }
         defer { ticker.cancel() }
         do {
-            let id = try await perform(node, change)
+            let id = try await perform(node, change, needs: needs)
             events(.completed(address, operation, seconds: Int(Date().timeIntervalSince(started)), id: id))
             return nil
         } catch {
@@ -172,7 +176,7 @@ public final class Executor: @unchecked Sendable {
         }
     }
 
-    func perform(_ node: Node, _ change: PlannedChange) async throws -> String? {
+    func perform(_ node: Node, _ change: PlannedChange, needs: Set<ResourceAddress>) async throws -> String? {
         let address = node.address
         let provider = self.provider(address.type)
         let current = await recorder.instance(address)
@@ -194,7 +198,7 @@ public final class Executor: @unchecked Sendable {
             guard let provider else {
                 throw EngineError(description: "\(address.type) resources cannot be applied by this version of tfy yet")
             }
-            let desired = try await values(for: address)
+            let desired = try await values(for: address, needs: needs)
             let dependencies = change.dependencies
             let createBeforeDestroy = change.actions == [.create, .delete]
             if change.actions.contains(.create) {
@@ -238,12 +242,20 @@ public final class Executor: @unchecked Sendable {
 
     /// The instance's configured values, evaluated against the state as it is now: everything it
     /// depends on has been applied, so its references are known.
-    func values(for address: ResourceAddress) async throws -> [String: Value] {
-        var request = planning
-        request.prior = await recorder.state
-        request.options.targets = []
-        request.options.replace = []
-        let (outcome, diagnostics) = Planner.planWithValues(request)
+    func values(for address: ResourceAddress, needs: Set<ResourceAddress>) async throws -> [String: Value] {
+        // One evaluation serves every operation whose prerequisites were done when it was made:
+        // a thousand instances that wait for one security group share one evaluation.
+        var outcome = await cache.outcome(covering: needs)
+        var diagnostics = Diagnostics()
+        if outcome == nil {
+            let completed = await cache.completedSnapshot
+            var request = planning
+            request.prior = await recorder.state
+            request.options.targets = []
+            request.options.replace = []
+            (outcome, diagnostics) = Planner.planWithValues(request)
+            if let outcome { await cache.store(outcome, completed: completed) }
+        }
         guard let outcome, let values = outcome.plannedValues[address] else {
             throw EngineError(description: diagnostics.errors.first.map { "\($0.summary): \($0.detail)" } ?? "\(address) is no longer in the configuration")
         }
@@ -269,5 +281,25 @@ public final class Executor: @unchecked Sendable {
                 state.outputs[output.name] = StateOutput(value: after, sensitive: output.sensitive)
             }
         }
+    }
+}
+
+/// The latest evaluation of the configuration during an apply, and which operations had finished
+/// when it was made.
+actor ValueCache {
+    private var latest: (outcome: PlanOutcome, completed: Set<ResourceAddress>)?
+    private var done = Set<ResourceAddress>()
+
+    func completed(_ address: ResourceAddress) { done.insert(address) }
+
+    var completedSnapshot: Set<ResourceAddress> { done }
+
+    func outcome(covering needs: Set<ResourceAddress>) -> PlanOutcome? {
+        guard let latest, needs.isSubset(of: latest.completed) else { return nil }
+        return latest.outcome
+    }
+
+    func store(_ outcome: PlanOutcome, completed: Set<ResourceAddress>) {
+        if latest == nil || completed.count >= latest!.completed.count { latest = (outcome, completed) }
     }
 }

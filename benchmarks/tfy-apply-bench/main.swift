@@ -1,0 +1,127 @@
+// Speed of refresh and apply against moto on 127.0.0.1 (with the tests' helpers).
+// Run with `make bench`. Starts its own moto and fault proxy and stops them at the end.
+import Foundation
+import TFYCommands
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let support = root + "/Tests/TFYAWSTests/Fixtures/support"
+
+final class Helper: @unchecked Sendable {
+    let process = Process()
+    let input = Pipe()
+    let port: Int
+    init(_ script: String, _ arguments: [String] = []) {
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "\(support)/\(script)"] + arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { print("\(script) did not start (pip install 'moto[server]')"); exit(1) }
+            line += chunk
+        }
+        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+final class Box: @unchecked Sendable { var out = ""; var err = "" }
+
+func tfy(_ arguments: [String], directory: String, environment: [String: String]) async -> (Int32, Box) {
+    let box = Box()
+    let context = CommandContext(environment: environment, workingDirectory: directory, isTerminal: false,
+                                 out: { box.out += $0 }, err: { box.err += $0 })
+    return (await TFYCommandLine.run(arguments, context: context), box)
+}
+
+func configuration(stack: String, instances: Int) -> String {
+    """
+    stack: \(stack)
+    provider:
+      aws: {region: us-east-1}
+    resource:
+      aws_security_group:
+        cluster:
+          name: \(stack)-cluster
+          ingress:
+            - {protocol: tcp, from_port: 0, to_port: 65535, cidr_blocks: ["0.0.0.0/0"]}
+      aws_instance:
+        node:
+          count: \(instances)
+          ami: ami-1ecae776
+          instance_type: t2.micro
+          vpc_security_group_ids: ["${aws_security_group.cluster.id}"]
+          tags: {Name: "node-${count.index}"}
+    """
+}
+
+/// `[DEBUG] ec2 Action ok in 12.3ms, 1 attempt` lines: (action, milliseconds).
+func calls(_ log: String) -> [(String, Double)] {
+    log.split(separator: "\n").compactMap { line in
+        let parts = line.split(separator: " ")
+        guard parts.count >= 6, parts[0] == "[DEBUG]", parts[3] == "ok", parts[4] == "in", parts[5].hasSuffix("ms,") else { return nil }
+        return (String(parts[2]), Double(parts[5].dropLast(3)) ?? 0)
+    }
+}
+
+let moto = Helper("moto_helper.py")
+let motoPort = moto.port
+defer { moto.stop() }
+let base = NSTemporaryDirectory() + "tfy-apply-bench-\(getpid())"
+defer { try? FileManager.default.removeItem(atPath: base) }
+let environment = ["AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_ENDPOINT_URL_EC2": "http://127.0.0.1:\(moto.port)",
+                   "TFY_POLL_INTERVAL": "0.05"]
+
+let done = DispatchSemaphore(value: 0)
+Task.detached {
+    // 1. A no-change plan of a 1,000-instance cluster.
+    let large = base + "/large"
+    try? FileManager.default.createDirectory(atPath: large + "/cluster", withIntermediateDirectories: true)
+    try? configuration(stack: "bench-large", instances: 1000).write(toFile: large + "/cluster/main.yml", atomically: true, encoding: .utf8)
+    var start = Date()
+    let (applied, applyBox) = await tfy(["apply", "cluster", "-auto-approve", "-parallelism", "10"], directory: large, environment: environment)
+    print(String(format: "apply 1,000 instances (setup): exit %d, %.1f s; %@", applied, Date().timeIntervalSince(start),
+                 applyBox.out.split(separator: "\n").last { $0.hasPrefix("API calls") }.map(String.init) ?? ""))
+    var ratios: [Double] = []
+    for _ in 0..<5 {
+        start = Date()
+        let (status, box) = await tfy(["plan", "cluster", "-detailed-exitcode"], directory: large, environment: environment.merging(["TFY_LOG": "debug"]) { $1 })
+        let wall = Date().timeIntervalSince(start) * 1000
+        let made = calls(box.err)
+        let motoTime = made.reduce(0) { $0 + $1.1 }
+        ratios.append(wall / max(motoTime, 0.001))
+        print(String(format: "no-change plan of 1,000 instances: exit %d, %.0f ms wall; %d EC2 calls (%@) taking %.0f ms; wall / call time = %.2f",
+                     status, wall, made.count, made.map(\.0).joined(separator: ", "), motoTime, wall / max(motoTime, 0.001)))
+    }
+    print(String(format: "  median ratio %.2f", ratios.sorted()[ratios.count / 2]))
+
+    // 2. Creating 100 instances with 50 ms of latency on every call, at parallelism 10.
+    let proxy = Helper("fault_proxy.py", [String(motoPort), "--latency-ms", "50"])
+    let slow = base + "/slow"
+    try? FileManager.default.createDirectory(atPath: slow + "/cluster", withIntermediateDirectories: true)
+    try? configuration(stack: "bench-slow", instances: 100).write(toFile: slow + "/cluster/main.yml", atomically: true, encoding: .utf8)
+    start = Date()
+    let (status, box) = await tfy(["apply", "cluster", "-auto-approve", "-parallelism", "10"], directory: slow,
+                                  environment: environment.merging(["AWS_ENDPOINT_URL_EC2": "http://127.0.0.1:\(proxy.port)", "TFY_LOG": "debug"]) { $1 })
+    let wall = Date().timeIntervalSince(start)
+    let made = calls(box.err)
+    var perAction: [String: Int] = [:]
+    for (action, _) in made { perAction[action, default: 0] += 1 }
+    // The critical path: the group's calls (tag lookup, default VPC, create, read, authorize,
+    // read), then ten waves of ten instances, each wave an address-tag lookup, RunInstances and
+    // at least one waiter poll.
+    let critical = 6 + 10 * 3
+    print(String(format: "create 100 instances at 50 ms latency, parallelism 10: exit %d, %.2f s; critical path %d calls × 50 ms = %.2f s; ratio %.2f",
+                 status, wall, critical, Double(critical) * 0.05, wall / (Double(critical) * 0.05)))
+    print("  calls by action: " + perAction.keys.sorted().map { "\($0) \(perAction[$0]!)" }.joined(separator: ", "))
+    proxy.stop()
+    done.signal()
+}
+done.wait()
