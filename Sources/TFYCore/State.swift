@@ -75,6 +75,15 @@ public struct StateInstance: Sendable, Hashable {
     /// Objects replaced with create-before-destroy whose deletion is still pending.
     public var deposed: [[String: Value]] = []
 
+    /// A create recorded before its call (the client token) whose object is not known yet.
+    public var isPendingCreate: Bool { attributes["id"] == nil && pendingClientToken != nil }
+
+    /// The client token of a pending create.
+    public var pendingClientToken: String? {
+        guard let text = privateData, text.hasPrefix("client_token=") else { return nil }
+        return String(text.dropFirst("client_token=".count))
+    }
+
     public init(indexKey: Int?, status: Status? = nil, attributes: [String: Value], dependencies: [String] = [],
                 createBeforeDestroy: Bool = false, privateData: String? = nil) {
         self.indexKey = indexKey

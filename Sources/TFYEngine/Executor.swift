@@ -203,8 +203,10 @@ public final class Executor: @unchecked Sendable {
             let createBeforeDestroy = change.actions == [.create, .delete]
             if change.actions.contains(.create) {
                 let state = await recorder.state
-                let token = EngineContext.clientToken(stack: context.stack, address: address, lineage: state.lineage, serial: state.serial)
-                if createBeforeDestroy, let old = current {
+                // A create an earlier run started (and maybe launched) keeps its token.
+                let pendingToken = current?.pendingClientToken
+                let token = pendingToken ?? EngineContext.clientToken(stack: context.stack, address: address, lineage: state.lineage, serial: state.serial)
+                if createBeforeDestroy, let old = current, !old.isPendingCreate {
                     try await recorder.update { state in
                         var moved = old
                         moved.deposed.append(old.attributes)
@@ -225,7 +227,7 @@ public final class Executor: @unchecked Sendable {
                         instance.deposed = deposed
                         try await recorder.set(address, instance)
                     },
-                    token: token)
+                    token: token, resumed: pendingToken != nil)
                 let attributes = try await provider.create(address, desired: desired, record: record)
                 var instance = StateInstance(indexKey: address.index, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy)
                 instance.deposed = deposed

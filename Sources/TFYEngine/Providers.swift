@@ -16,6 +16,8 @@ struct Recorder: Sendable {
     var pending: @Sendable (_ token: String) async throws -> Void
     var created: @Sendable (_ attributes: [String: Value]) async throws -> Void
     var token: String
+    /// True when an earlier run began this create: the object may exist already.
+    var resumed: Bool
 }
 
 struct EngineError: Error, CustomStringConvertible {
@@ -149,7 +151,9 @@ struct InstanceProvider: ResourceProvider {
     }
 
     func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value] {
-        var instance = try await tagged(address)
+        // Refresh already adopted what earlier runs launched; only a create that an earlier run
+        // began and that is still unresolved needs another look (EC2 may have been slow to show it).
+        var instance = record.resumed ? try await tagged(address) : nil
         if instance == nil {
             var request = RunInstancesRequest(imageId: desired["ami"]?.stringValue ?? "", instanceType: desired["instance_type"]?.stringValue ?? "")
             request.clientToken = record.token

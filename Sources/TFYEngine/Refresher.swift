@@ -61,10 +61,9 @@ public struct Refresher: Sendable {
                 adopted.append(address)
             }
         }
-        // A create that recorded its token but whose instance never appeared is forgotten.
-        for (address, instance) in state.instances where instance.attributes["id"] == nil && instance.privateData != nil {
-            state.setInstance(address, nil)
-        }
+        // A create that recorded its token but whose instance is not (yet) visible keeps its
+        // entry: the next create of that address reuses the token, so EC2's ClientToken
+        // idempotency returns the instance if the lost call did launch it.
         return Result(state: state, drift: drift.sorted { $0.address < $1.address }, adopted: adopted)
     }
 

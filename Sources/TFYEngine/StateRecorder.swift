@@ -1,19 +1,27 @@
 import TFYCore
 import TFYState
 
-/// The state during an apply: every change is written to disk (atomically) before the next
-/// operation relies on it, so a crash at any moment leaves a state file that tells the truth.
+/// The state during an apply: every change is on disk (written atomically) before the operation
+/// that made it goes on, so a crash at any moment leaves a state file that tells the truth.
+///
+/// Writes are group-committed: while one write is in flight, further changes from parallel
+/// operations are applied in memory and go out together in the next write; each caller returns
+/// once a write that includes its change has completed.
 public actor StateRecorder {
     public private(set) var state: State
     let store: LocalStateStore
+    private var version = 0
+    private var writtenVersion = 0
+    /// The write in flight and the version of the state it holds.
+    private var writing: (task: Task<Void, any Error>, version: Int)?
 
     public init(state: State, store: LocalStateStore) {
         self.state = state
         self.store = store
     }
 
-    /// Applies `change` and persists the result; `serial` moves only when content changed.
-    public func update(_ change: (inout State) -> Void) throws(StateError) {
+    /// Applies `change` and returns once it is persisted; `serial` moves only when content changed.
+    public func update(_ change: (inout State) -> Void) async throws {
         var next = state
         change(&next)
         next.resources.removeAll { $0.instances.isEmpty }
@@ -21,15 +29,30 @@ public actor StateRecorder {
         guard next != state else { return }
         next.serial = state.serial + 1
         next.tfyVersion = TFYVersion.current
-        try store.write(next)
         state = next
+        version += 1
+        try await persist(upTo: version)
+    }
+
+    private func persist(upTo target: Int) async throws {
+        while writtenVersion < target {
+            if let current = writing {
+                try await current.task.value
+                // Whoever sees a write finish records it, so no one waits on a finished write again.
+                writtenVersion = max(writtenVersion, current.version)
+                if writing?.version == current.version { writing = nil }
+                continue
+            }
+            let snapshot = state, store = self.store
+            writing = (Task.detached { try store.write(snapshot) }, version)
+        }
     }
 
     public func instance(_ address: ResourceAddress) -> StateInstance? { state.instance(address) }
 
     /// Sets (or, with nil, removes) the instance at `address`.
-    public func set(_ address: ResourceAddress, _ instance: StateInstance?) throws(StateError) {
-        try update { state in state.setInstance(address, instance) }
+    public func set(_ address: ResourceAddress, _ instance: StateInstance?) async throws {
+        try await update { state in state.setInstance(address, instance) }
     }
 }
 

@@ -122,7 +122,7 @@ public enum Planner {
     }
 
     static func destroyChanges(_ prior: State?) -> [PlannedChange] {
-        (prior?.instances ?? []).map { address, instance in
+        (prior?.instances ?? []).filter { !$0.instance.isPendingCreate }.map { address, instance in
             PlannedChange(address: address, actions: [.delete], before: .map(instance.attributes), after: nil, dependencies: instance.dependencies)
         }
     }
@@ -195,7 +195,8 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
 
     func planInstance(_ instance: ResourceInstance, block: ResourceBlock, schema: ResourceSchema, dependencies: [String]) -> (PlannedChange, [String: Value]) {
         let address = instance.address
-        guard let prior = prior?.instance(address) else {
+        // An entry with no object yet (a create whose call may or may not have launched) is a create.
+        guard let prior = prior?.instance(address), !prior.isPendingCreate else {
             return (PlannedChange(address: address, actions: [.create], before: nil, after: redacted(.map(instance.attributes)), dependencies: dependencies),
                     instance.attributes)
         }
@@ -275,7 +276,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
 
     /// Instances in state that the configuration no longer has: deleted, with the reason.
     func addOrphans(_ configuration: Configuration, to changes: inout [PlannedChange]) {
-        for (address, instance) in prior?.instances ?? [] where !visited.contains(address) {
+        for (address, instance) in prior?.instances ?? [] where !visited.contains(address) && !instance.isPendingCreate {
             let reason: ActionReason
             if let block = configuration.resource(address.resource) {
                 reason = (block.count == nil) == (address.index == nil) ? .deleteBecauseCountIndex : .deleteBecauseWrongRepetition
