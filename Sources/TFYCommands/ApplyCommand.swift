@@ -108,6 +108,14 @@ struct RefreshCommand: ParsableCommand, ContextCommand {
 struct ApplyRun {
     let context: CommandContext
     let options: ApplyOptions
+    /// Installed before anything else, so an interrupt during planning is handled too.
+    let interrupt: InterruptHandler
+
+    init(context: CommandContext, options: ApplyOptions) {
+        self.context = context
+        self.options = options
+        self.interrupt = InterruptHandler(context: context)
+    }
 
     var color: Bool { context.isTerminal && !options.noColor }
 
@@ -227,7 +235,10 @@ struct ApplyRun {
             }
         }
         let reporter = ProgressReporter(context: context, json: options.json)
-        let interrupt = InterruptHandler(context: context)
+        defer { interrupt.uninstall() }
+        if interrupt.isInterrupted {
+            return fail(Diagnostics([.error("Apply interrupted", detail: "tfy was interrupted before applying anything; nothing was changed.")]))
+        }
         var result = ApplyResult()
         if let engine {
             let executor = Executor(context: engine, recorder: recorder, planning: request, parallelism: options.parallelism,
@@ -240,7 +251,6 @@ struct ApplyRun {
                                     recorder: recorder, planning: request, events: { _ in })
             result = await executor.run(plan)
         }
-        interrupt.uninstall()
         var diagnostics = Diagnostics(result.errors)
         if result.interrupted {
             diagnostics.append(Diagnostic.error("Apply interrupted", detail: "tfy stopped starting new operations after the interrupt; the ones already running finished and the state records everything that exists. Run the same command again to finish."))
@@ -332,8 +342,11 @@ final class InterruptHandler: @unchecked Sendable {
 
     var isInterrupted: Bool { lock.withLock { count > 0 } }
 
+    deinit { uninstall() }
+
     func uninstall() {
         for source in sources { source.cancel() }
+        sources = []
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
     }

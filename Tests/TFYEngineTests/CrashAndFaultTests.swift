@@ -23,6 +23,18 @@ struct CrashAndFaultTests {
         }
     }
 
+    /// Sends `signal` to `process` after `delay` seconds and waits for it to exit, timed on a
+    /// dispatch queue: the Swift concurrency pool may be busy with other tests and late.
+    func signal(_ process: Process, _ signal: Int32, after delay: Double) async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) {
+                kill(process.processIdentifier, signal)
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+
     func unlockIfHeldByDeadProcess(_ world: World) {
         if let holder = StateLock.holder(statePath: world.statePath) {
             #expect(holder.holderIsDead)
@@ -37,9 +49,7 @@ struct CrashAndFaultTests {
         var countsAfterKills: [Int] = []
         for delay in [0.8, 1.6, 2.4] {
             let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20"], endpoint: "http://127.0.0.1:\(proxy.port)")
-            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            await signal(process, SIGKILL, after: delay)
             unlockIfHeldByDeadProcess(world)
             countsAfterKills.append(try world.liveInstances().count)
         }
@@ -56,9 +66,7 @@ struct CrashAndFaultTests {
         let world = try World()
         let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
         let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-parallelism", "4"], endpoint: "http://127.0.0.1:\(proxy.port)")
-        try await Task.sleep(nanoseconds: 1_500_000_000)
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        await signal(process, SIGINT, after: 1.5)
         #expect(process.terminationStatus == 1)
         #expect(StateLock.holder(statePath: world.statePath) == nil, "a graceful stop releases the lock")
         try expectConsistent(world)
