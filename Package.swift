@@ -53,8 +53,10 @@ let package = Package(
             dependencies: ["TFYConfig", "TFYCore"],
             exclude: ["Fixtures"]  // read in place, through #filePath
         ),
-        .testTarget(name: "TFYAWSTests", dependencies: ["TFYAWS"], exclude: ["Fixtures"]),
-        .testTarget(name: "TFYEngineTests", dependencies: ["TFYCommands", "TFYCore", "TFYState"], exclude: ["Fixtures"]),
+        // Helper processes and the AWS CLI runner, shared by the test targets that use moto.
+        .target(name: "TFYTestSupport", path: "Tests/TFYTestSupport"),
+        .testTarget(name: "TFYAWSTests", dependencies: ["TFYAWS", "TFYTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TFYEngineTests", dependencies: ["TFYCommands", "TFYCore", "TFYState", "TFYTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
         .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState"]),
         .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore"], exclude: ["Fixtures", "Snapshots"]),

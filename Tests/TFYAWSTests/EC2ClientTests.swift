@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TFYAWS
+import TFYTestSupport
 
 /// Every EC2 operation tfy uses, against moto on 127.0.0.1, cross-checked with the AWS CLI.
 @Suite(.serialized)

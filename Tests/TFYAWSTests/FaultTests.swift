@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TFYAWS
+import TFYTestSupport
 
 /// Faults injected by a loopback proxy in front of moto: throttling, server errors, dropped
 /// connections, latency.

@@ -1,48 +1,7 @@
 import Foundation
 import Testing
+import TFYTestSupport
 @testable import TFYAWS
-
-let supportDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/support").path
-
-struct HelperError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// A helper process (moto, the fault proxy) that prints its port and lives until its standard
-/// input closes: when the test process exits, however it exits, the helper exits too.
-final class HelperProcess: @unchecked Sendable {
-    let process = Process()
-    let input = Pipe()
-    let output = Pipe()
-    let port: Int
-
-    init(script: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(supportDirectory)/\(script)"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw HelperError(description: "\(script) exited before printing its port (is moto[server] installed?)") }
-            line += chunk
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw HelperError(description: "\(script) printed no port")
-        }
-        self.port = port
-    }
-
-    func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-
-    deinit { stop() }
-}
 
 /// moto's EC2 emulator on 127.0.0.1.
 final class MotoServer: @unchecked Sendable {
@@ -89,25 +48,6 @@ let testCredentials = AWSCredentials(accessKeyId: "AKIDTESTING", secretAccessKey
 func client(endpoint: String, maxAttempts: Int = 5, transport: (any HTTPTransport)? = nil, statistics: CallStatistics = CallStatistics()) -> EC2Client {
     EC2Client(configuration: AWSConfiguration(credentials: testCredentials, region: "us-east-1", endpoint: endpoint, maxAttempts: maxAttempts),
               transport: transport, retry: RetryPolicy(maxAttempts: maxAttempts, random: { 0 }, sleep: { _ in }), statistics: statistics)
-}
-
-/// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
-func awsCLI(_ endpoint: String, _ arguments: [String]) throws -> [String: Any] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["aws", "--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments
-    process.environment = ProcessInfo.processInfo.environment.merging([
-        "AWS_ACCESS_KEY_ID": "AKIDTESTING", "AWS_SECRET_ACCESS_KEY": "testing-secret", "AWS_PAGER": "",
-    ]) { _, new in new }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw HelperError(description: "aws \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
-    if data.isEmpty { return [:] }
-    return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
 }
 
 /// A transport that answers from a script, for unit tests of decoding and retries.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TFYCore
 import TFYState
+import TFYTestSupport
 
 /// Apply and destroy against moto, each test with its own moto and stack, checked with the AWS CLI.
 struct ApplyLifecycleTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TFYCore
 import TFYState
+import TFYTestSupport
 
 /// The commands around apply: outputs, state inspection, refresh-only, JSON progress, timeouts.
 struct CommandsAgainstMotoTests {

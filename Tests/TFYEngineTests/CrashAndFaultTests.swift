@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TFYCore
 import TFYState
+import TFYTestSupport
 
 /// Killed runs, interrupts and injected faults: whatever happens, the state tells the truth and
 /// the next apply finishes the job with no orphan and no duplicate.

@@ -3,42 +3,12 @@ import Testing
 import TFYCommands
 import TFYCore
 import TFYState
+import TFYTestSupport
 
 let engineFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
-let awsSupport = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("TFYAWSTests/Fixtures/support").path
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-struct SupportError: Error, CustomStringConvertible { var description: String }
-
-/// A python helper (moto, the fault proxy) that prints its port and exits when our stdin pipe closes.
-final class Helper: @unchecked Sendable {
-    let process = Process()
-    let input = Pipe()
-    let port: Int
-
-    init(_ script: String, _ arguments: [String] = []) throws {
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(awsSupport)/\(script)"] + arguments
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw SupportError(description: "\(script) did not start") }
-            line += chunk
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else { throw SupportError(description: "no port") }
-        self.port = port
-    }
-
-    deinit {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-}
+typealias Helper = HelperProcess
 
 /// One test's world: a fresh moto, a working directory with the cluster configuration, a stack.
 final class World: @unchecked Sendable {
@@ -122,22 +92,11 @@ final class World: @unchecked Sendable {
     }
 
     func cli(_ arguments: [String]) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["aws", "--endpoint-url", motoEndpoint, "--region", "us-east-1", "--output", "json"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "x", "AWS_PAGER": ""]) { _, new in new }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SupportError(description: "aws \(arguments.joined(separator: " ")) failed") }
-        return data.isEmpty ? [:] : ((try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+        try awsCLI(motoEndpoint, arguments, accessKey: "AKIDTEST", secret: "x")
     }
 
     func state() throws -> State {
-        guard let state = try LocalStateStore(path: statePath).read() else { throw SupportError(description: "no state") }
+        guard let state = try LocalStateStore(path: statePath).read() else { throw HelperError(description: "no state") }
         return state
     }
 

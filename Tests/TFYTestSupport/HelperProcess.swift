@@ -1,0 +1,71 @@
+/// What several test targets share: the helper processes (moto, the fault proxy) and the AWS CLI
+/// as an independent client.
+import Foundation
+
+/// The python helpers' folder.
+public let helperScripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("TFYAWSTests/Fixtures/support").path
+
+public struct HelperError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
+/// A helper process that prints its port and lives until its standard input closes: when the test
+/// process exits, however it exits, the helper exits too.
+public final class HelperProcess: @unchecked Sendable {
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+    public let port: Int
+
+    public init(script: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "\(helperScripts)/\(script)"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw HelperError(description: "\(script) exited before printing its port (is moto[server] installed?)") }
+            line += chunk
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw HelperError(description: "\(script) printed no port")
+        }
+        self.port = port
+    }
+
+    public convenience init(_ script: String, _ arguments: [String] = []) throws {
+        try self.init(script: script, arguments: arguments)
+    }
+
+    public func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+/// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
+public func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> [String: Any] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["aws", "--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments
+    process.environment = ProcessInfo.processInfo.environment.merging([
+        "AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PAGER": "",
+    ]) { _, new in new }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw HelperError(description: "aws \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
+    if data.isEmpty { return [:] }
+    return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+}
