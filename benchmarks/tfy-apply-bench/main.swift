@@ -3,33 +3,18 @@
 import Foundation
 import TFYAWS
 import TFYCommands
+import TFYTestSupport
 
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-let support = root + "/Tests/TFYAWSTests/Fixtures/support"
 
-final class Helper: @unchecked Sendable {
-    let process = Process()
-    let input = Pipe()
-    let port: Int
-    init(_ script: String, _ arguments: [String] = []) {
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(support)/\(script)"] + arguments
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { print("\(script) did not start (pip install 'moto[server]')"); exit(1) }
-            line += chunk
+typealias Helper = HelperProcess
+
+extension HelperProcess {
+    /// Starts a helper or ends the benchmark with the reason.
+    static func start(_ script: String, _ arguments: [String] = []) -> HelperProcess {
+        do { return try HelperProcess(script, arguments) } catch {
+            print("\(error)")
+            exit(1)
         }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
-    func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
     }
 }
 
@@ -72,7 +57,7 @@ func calls(_ log: String) -> [(String, Double)] {
     }
 }
 
-let moto = Helper("moto_helper.py")
+let moto = Helper.start("moto_helper.py")
 let motoPort = moto.port
 defer { moto.stop() }
 let base = NSTemporaryDirectory() + "tfy-apply-bench-\(getpid())"
@@ -119,7 +104,7 @@ Task.detached {
     }
 
     // 2. Creating 100 instances with 50 ms of latency on every call, at parallelism 10.
-    let proxy = Helper("fault_proxy.py", [String(motoPort), "--latency-ms", "50"])
+    let proxy = Helper.start("fault_proxy.py", [String(motoPort), "--latency-ms", "50"])
     let slow = base + "/slow"
     try? FileManager.default.createDirectory(atPath: slow + "/cluster", withIntermediateDirectories: true)
     try? configuration(stack: "bench-slow", instances: 100).write(toFile: slow + "/cluster/main.yml", atomically: true, encoding: .utf8)
@@ -133,9 +118,8 @@ Task.detached {
     var milliseconds: [String: Double] = [:]
     for (action, ms) in made { perAction[action, default: 0] += 1; milliseconds[action, default: 0] += ms }
     // The critical path: the group's calls (tag lookup, default VPC, create, read, authorize,
-    // read), then ten waves of ten instances, each wave an address-tag lookup, RunInstances and
-    // at least one waiter poll.
-    let critical = 6 + 10 * 3
+    // read), then ten waves of ten instances, each wave a RunInstances and at least one waiter poll.
+    let critical = 6 + 10 * 2
     print(String(format: "create 100 instances at 50 ms latency, parallelism 10: exit %d, %.2f s; critical path %d calls × 50 ms = %.2f s; ratio %.2f",
                  status, wall, critical, Double(critical) * 0.05, wall / (Double(critical) * 0.05)))
     print("  calls by action (mean duration as tfy saw it): " + perAction.keys.sorted().map { String(format: "%@ %d (%.0f ms)", $0, perAction[$0]!, milliseconds[$0]! / Double(perAction[$0]!)) }.joined(separator: ", "))
