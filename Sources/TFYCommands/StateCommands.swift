@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TFYConfig
 import TFYCore
 import TFYRender
 import TFYState
@@ -14,7 +15,7 @@ struct StateLocation: ParsableArguments {
 
     func path(_ context: CommandContext) -> String {
         if let state { return context.path(state) }
-        let (configuration, _) = TFYConfigLoader.load(context.path(directory), display: directory)
+        let (configuration, _) = ConfigurationLoader().load(directory: context.path(directory), displayDirectory: directory)
         let stack = configuration?.stack ?? URL(fileURLWithPath: context.path(directory)).standardizedFileURL.lastPathComponent
         return LocalStateStore.defaultPath(stack: stack, workingDirectory: context.workingDirectory)
     }
@@ -29,13 +30,6 @@ struct StateLocation: ParsableArguments {
         } catch {
             return .failure(error.diagnostic)
         }
-    }
-}
-
-import TFYConfig
-enum TFYConfigLoader {
-    static func load(_ path: String, display: String) -> (Configuration?, Diagnostics) {
-        ConfigurationLoader().load(directory: path, displayDirectory: display)
     }
 }
 
@@ -133,7 +127,6 @@ struct StateShowCommand: ParsableCommand, ContextCommand {
             guard let entry = state.instances.first(where: { $0.address.description == address }) else {
                 return printError(context, .error("No instance found for the given address", detail: "The state has no instance \(Value.quoted(address)).\(Suggestion.didYouMean(address, among: state.instances.map(\.address.description)))"))
             }
-            let change = PlannedChange(address: entry.address, actions: [.noOp], before: .map(entry.instance.attributes), after: .map(entry.instance.attributes))
             var text = "# \(address):" + (entry.instance.status == .tainted ? " (tainted)" : "") + "\n"
             text += "resource \"\(entry.address.type)\" \"\(entry.address.name)\" {\n"
             let attributes = entry.instance.attributes
@@ -142,7 +135,6 @@ struct StateShowCommand: ParsableCommand, ContextCommand {
                 let rendered = ValueText.render(attributes[key]!)
                 text += "    \(key)\(String(repeating: " ", count: width - key.count)) = \(rendered)\n"
             }
-            _ = change
             context.out(text + "}\n")
             return 0
         case .failure(let d): return printError(context, d)
@@ -181,12 +173,7 @@ struct StateRemoveCommand: ParsableCommand, ContextCommand {
                 return printError(context, .error("No instance found for the given address", detail: "The state has no instance \(Value.quoted(address))."))
             }
             try store.writeBackup(state)
-            let resources = state.resources
-            state.resources = resources.map { r in
-                var r = r
-                if r.type == entry.address.type && r.name == entry.address.name { r.instances.removeAll { $0.indexKey == entry.address.index } }
-                return r
-            }.filter { !$0.instances.isEmpty }
+            state.setInstance(entry.address, nil)
             state.serial += 1
             try store.write(state)
             context.out("Removed \(address)\nSuccessfully removed 1 resource instance(s).\n")

@@ -150,3 +150,18 @@ public enum SensitiveDigest {
         }
     }
 }
+
+extension State {
+    /// Sets (or, with nil, removes) the instance at `address`, keeping resources sorted.
+    public mutating func setInstance(_ address: ResourceAddress, _ instance: StateInstance?) {
+        if let r = resources.firstIndex(where: { $0.type == address.type && $0.name == address.name }) {
+            resources[r].instances.removeAll { $0.indexKey == address.index }
+            if let instance { resources[r].instances.append(instance) }
+            resources[r].instances.sort { ($0.indexKey ?? -1) < ($1.indexKey ?? -1) }
+        } else if let instance {
+            resources.append(StateResource(type: address.type, name: address.name, instances: [instance]))
+        }
+        resources.removeAll { $0.instances.isEmpty }
+        resources.sort { $0.address < $1.address }
+    }
+}

@@ -13,30 +13,13 @@ enum FakeApply {
         let byAddress = Dictionary(uniqueKeysWithValues: plan.changes.map { ($0.address.description, $0) })
         for key in order {
             guard let change = byAddress[key] else { continue }
-            remove(change.address, from: &state)
+            state.setInstance(change.address, nil)
             guard let after = change.after?.mapValue else { continue }
             var attributes: [String: Value] = [:]
             for (name, value) in after { attributes[name] = fill(value, attribute: name, address: change.address, state: state) }
-            insert(StateInstance(indexKey: change.address.index, attributes: attributes, dependencies: change.dependencies), at: change.address, into: &state)
+            state.setInstance(change.address, StateInstance(indexKey: change.address.index, attributes: attributes, dependencies: change.dependencies))
         }
         return state
-    }
-
-    static func remove(_ address: ResourceAddress, from state: inout State) {
-        for i in state.resources.indices where state.resources[i].address == address.resource {
-            state.resources[i].instances.removeAll { $0.indexKey == address.index }
-        }
-        state.resources.removeAll { $0.instances.isEmpty }
-    }
-
-    static func insert(_ instance: StateInstance, at address: ResourceAddress, into state: inout State) {
-        if let i = state.resources.firstIndex(where: { $0.address == address.resource }) {
-            state.resources[i].instances.append(instance)
-            state.resources[i].instances.sort { ($0.indexKey ?? -1) < ($1.indexKey ?? -1) }
-        } else {
-            state.resources.append(StateResource(type: address.type, name: address.name, instances: [instance]))
-            state.resources.sort { $0.address < $1.address }
-        }
     }
 
     static func hex(_ text: String, _ count: Int) -> String { String(SHA256.hex(Array(text.utf8)).prefix(count)) }
