@@ -35,10 +35,15 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         let handle = await pool.checkout()
         let settings = self.settings
         let counters = self.counters
+        // curl_easy_perform blocks its thread for the whole exchange. Dispatch's global queue
+        // runs only as many blocking items at once as there are cores (two here), which capped
+        // ten parallel operations at two requests in flight; a thread per request does not.
         let result: Result<HTTPResponse, HTTPTransportError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(returning: handle.perform(request, settings: settings, counters: counters))
             }
+            thread.stackSize = 1 << 20
+            thread.start()
         }
         await pool.checkin(handle)
         return try result.get()

@@ -103,21 +103,34 @@ public final class Executor: @unchecked Sendable {
         for (node, deps) in remaining { for dep in deps { dependents[dep, default: []].append(node) } }
         var ready = remaining.filter { $0.value.isEmpty }.map(\.key).sorted()
         var failedNodes = Set<Node>()
-        var running = 0
+        let slots = OperationSlots(limit: parallelism)
 
         await withTaskGroup(of: (Node, Diagnostic?).self) { group in
-            func launch() {
-                while running < parallelism, !ready.isEmpty, !interrupted() {
+            // Nodes start in order as slots free up; an operation waiting for instances gives its
+            // slot back meanwhile (see OperationSlots).
+            func launch() async {
+                while !ready.isEmpty, !interrupted() {
+                    await slots.acquire()
+                    guard !interrupted() else {
+                        await slots.release()
+                        return
+                    }
                     let node = ready.removeFirst()
-                    guard let change = changes[node.address] else { continue }
-                    running += 1
+                    guard let change = changes[node.address] else {
+                        await slots.release()
+                        continue
+                    }
                     let needs = Set((requirements[node] ?? []).map(\.address))
-                    group.addTask { (node, await self.execute(node, change, needs: needs)) }
+                    group.addTask {
+                        let holder = OperationSlots.Holder(slots)
+                        let error = await OperationSlots.$current.withValue(holder) { await self.execute(node, change, needs: needs) }
+                        await holder.finish()
+                        return (node, error)
+                    }
                 }
             }
-            launch()
+            await launch()
             while let (node, error) = await group.next() {
-                running -= 1
                 remaining[node] = nil
                 if let error {
                     failedNodes.insert(node)
@@ -142,7 +155,7 @@ public final class Executor: @unchecked Sendable {
                         if remaining[next]!.isEmpty { ready.append(next); ready.sort() }
                     }
                 }
-                launch()
+                await launch()
             }
         }
         result.interrupted = interrupted() && !remaining.isEmpty

@@ -32,8 +32,13 @@ public actor InstanceWaiter {
     }
 
     /// Returns the instance once its state is one of `targets`; nil when waiting for
-    /// `terminated` and the instance is gone altogether.
-    public func wait(for id: String, until targets: Set<String>, timeout: Double) async throws -> EC2Instance? {
+    /// `terminated` and the instance is gone altogether. The waiting operation's parallelism slot
+    /// is free meanwhile; with `last`, the operation makes no more calls and does not take it back.
+    public nonisolated func wait(for id: String, until targets: Set<String>, timeout: Double, last: Bool = false) async throws -> EC2Instance? {
+        try await OperationSlots.released(reacquire: !last) { try await self.enqueue(id, until: targets, timeout: timeout) }
+    }
+
+    func enqueue(_ id: String, until targets: Set<String>, timeout: Double) async throws -> EC2Instance? {
         try await withCheckedThrowingContinuation { continuation in
             waiting[id, default: []].append(Waiting(targets: targets, deadline: Date().addingTimeInterval(timeout), started: Date(), continuation: continuation))
             if !polling {

@@ -181,7 +181,7 @@ struct InstanceProvider: ResourceProvider {
         }
         guard let launched = instance else { throw EngineError(description: "RunInstances returned no instance") }
         try await record.created(AWSAttributes.instanceAttributes(launched, region: context.region, base: desired))
-        guard let running = try await context.waiter.wait(for: launched.instanceId, until: ["running"], timeout: context.timeouts.create) else {
+        guard let running = try await context.waiter.wait(for: launched.instanceId, until: ["running"], timeout: context.timeouts.create, last: true) else {
             throw EngineError(description: "instance \(launched.instanceId) vanished while starting")
         }
         return AWSAttributes.instanceAttributes(running, region: context.region, base: desired)
@@ -220,7 +220,7 @@ struct InstanceProvider: ResourceProvider {
             if error.code == "InvalidInstanceID.NotFound" { return }
             throw error
         }
-        _ = try await context.waiter.wait(for: id, until: ["terminated"], timeout: context.timeouts.delete)
+        _ = try await context.waiter.wait(for: id, until: ["terminated"], timeout: context.timeouts.delete, last: true)
     }
 }
 

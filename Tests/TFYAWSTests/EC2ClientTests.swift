@@ -201,4 +201,18 @@ struct EC2ClientTests {
         #expect(Set(counts).count == 1)
         #expect(transport.connectionsOpened <= 8)
     }
+
+    /// Parallel operations really are parallel on the wire: every request in flight at once,
+    /// however few cores the machine has.
+    @Test func concurrentCallsAreInFlightTogether() async throws {
+        let proxy = try FaultProxy(targetPort: moto.helper.port, latencyMilliseconds: 300)
+        let c = client(endpoint: proxy.endpoint, transport: CurlTransport())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<12 { group.addTask { _ = try await c.describeAvailabilityZones() } }
+            try await group.waitForAll()
+        }
+        let stats = try await proxy.stats()
+        #expect(stats["requests"] == 12)
+        #expect(stats["max_in_flight"] == 12)
+    }
 }

@@ -30,7 +30,8 @@ options = parser.parse_args()
 
 lock = threading.Lock()
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms}
-stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0}
+stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "max_in_flight": 0}
+in_flight = 0
 rng = random.Random(options.seed)
 local = threading.local()
 
@@ -80,10 +81,20 @@ class Handler(BaseHTTPRequestHandler):
                 for key in stats:
                     stats[key] = 0
             return self.reply(200, b"{}", "application/json")
+        global in_flight
         with lock:
             stats["requests"] += 1
             roll = rng.random()
             current = dict(faults)
+            in_flight += 1
+            stats["max_in_flight"] = max(stats["max_in_flight"], in_flight)
+        try:
+            self.handle_request(body, roll, current)
+        finally:
+            with lock:
+                in_flight -= 1
+
+    def handle_request(self, body, roll, current):
         if current["latency_ms"]:
             time.sleep(current["latency_ms"] / 1000.0)
         if roll < current["drop"]:
