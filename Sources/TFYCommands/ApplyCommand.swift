@@ -245,6 +245,7 @@ struct ApplyRun {
                                     stillRunningInterval: Double(context.environment["TFY_PROGRESS_INTERVAL"] ?? "") ?? 10,
                                     events: { reporter.report($0) }, interrupted: { interrupt.isInterrupted })
             result = await executor.run(plan)
+            await engine.ssh?.closeAll()
         } else {
             // Nothing to change in EC2: record the state (new outputs, refreshed attributes).
             let executor = Executor(context: EngineContext(ec2: EC2Client(configuration: AWSConfiguration(credentials: AWSCredentials(accessKeyId: "", secretAccessKey: ""), region: "", endpoint: "")), region: "", stack: session.configuration.stack),
@@ -301,6 +302,7 @@ final class ProgressReporter: @unchecked Sendable {
                 return ("\(a): \(noun) complete after \(s)s" + (id.map { " [id=\($0)]" } ?? ""), "apply_complete")
             case .failed(let a, let op, _): return ("\(a): \(op == .create ? "Creation" : op == .update ? "Modification" : "Destruction") errored", "apply_errored")
             case .skipped: return (nil, "apply_skipped")
+            case .output(let a, let line): return ("\(a) (remote-exec): \(line)", "provision_progress")
             }
         }()
         guard let message else { return }

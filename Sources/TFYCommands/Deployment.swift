@@ -101,6 +101,7 @@ struct Deployment {
             if let base = Double(context.environment["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
             let poll = Double(context.environment["TFY_POLL_INTERVAL"] ?? "") ?? 2
             var engine = EngineContext(ec2: ec2, region: configuration.region, stack: session.configuration.stack, pollInterval: poll)
+            engine.ssh = SSHClient(knownHostsFile: knownHostsPath(statePath: session.statePath))
             if let timeout = Double(context.environment["TFY_TIMEOUT"] ?? "") {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout
@@ -110,6 +111,11 @@ struct Deployment {
         } catch {
             return .failure(.error(error.summary, detail: error.detail))
         }
+    }
+
+    /// Host keys are pinned per stack in a file beside its state: `state/NAME.known_hosts`.
+    static func knownHostsPath(statePath: String) -> String {
+        (statePath.hasSuffix(".tfstate") ? String(statePath.dropLast(".tfstate".count)) : statePath) + ".known_hosts"
     }
 
     /// Reads every tracked object live (when there is anything to read).

@@ -6,7 +6,7 @@ public struct TFY: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tfy",
         abstract: "Plan and apply EC2 clusters from YAML configuration.",
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self, RefreshCommand.self, ShowCommand.self, OutputCommand.self, StateCommand.self, ForceUnlockCommand.self, GraphCommand.self, VersionCommand.self])
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self, RefreshCommand.self, ShowCommand.self, OutputCommand.self, StateCommand.self, ForceUnlockCommand.self, GraphCommand.self, SSHCommand.self, VersionCommand.self])
 
     @Flag(name: [.customLong("version"), .customLong("version", withSingleDash: true)], help: "Print the tfy version.")
     var version = false

@@ -153,6 +153,7 @@ public enum Schemas {
         "environment": Attribute(.stringMap, .optional),
         "scripts": Attribute(.stringList, .required),
         "destroy_scripts": Attribute(.stringList, .optional),
+        "instance_id": Attribute(.string, .optional),
         "triggers": Attribute(.stringMap, .optionalComputed, forcesReplacement: true),
         "id": Attribute(.string, .computed),
     ]))

@@ -9,6 +9,8 @@ public struct EngineContext: Sendable {
     public var stack: String
     public var waiter: InstanceWaiter
     public var timeouts = Timeouts()
+    /// How `tfy_bootstrap` reaches hosts; nil where no host is contacted.
+    public var ssh: SSHClient?
 
     /// Terraform's defaults for aws_instance: 10 min create, 10 min update, 20 min delete.
     public struct Timeouts: Sendable {

@@ -12,6 +12,8 @@ public enum ApplyEvent: Sendable {
     case completed(ResourceAddress, Operation, seconds: Int, id: String?)
     case failed(ResourceAddress, Operation, message: String)
     case skipped(ResourceAddress, because: ResourceAddress)
+    /// A line a bootstrap's remote commands printed.
+    case output(ResourceAddress, String)
 }
 
 public struct ApplyResult: Sendable {
@@ -61,6 +63,7 @@ public final class Executor: @unchecked Sendable {
         case "aws_security_group": return SecurityGroupProvider(context: context)
         case "aws_instance": return InstanceProvider(context: context)
         case "aws_key_pair": return KeyPairProvider(context: context)
+        case "tfy_bootstrap": return BootstrapProvider(context: context, output: { [events] in events(.output($0, $1)) })
         default: return nil
         }
     }
@@ -204,7 +207,12 @@ public final class Executor: @unchecked Sendable {
                 }
                 return nil
             }
-            if let current { try await provider?.delete(address, prior: current.attributes) }
+            // A bootstrap that failed part-way is not cleaned up by its destroy scripts: they
+            // undo a bootstrap that ran, and this one did not (Terraform skips destroy-time
+            // provisioners of tainted resources the same way).
+            if let current, !(address.type == "tfy_bootstrap" && current.status == .tainted) {
+                try await provider?.delete(address, prior: current.attributes)
+            }
             try await recorder.set(address, nil)
             return nil
         case .apply:

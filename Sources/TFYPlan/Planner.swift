@@ -182,7 +182,11 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
 
     func plan(_ block: ResourceBlock, desired: [ResourceInstance], dependencies: [String]) -> [ResourceInstance] {
         guard let schema = block.schema else { return desired }
-        return desired.map { instance in
+        return desired.map { configured in
+            var instance = configured
+            if schema.type == "tfy_bootstrap", block.attributes["triggers"] == nil {
+                instance.attributes["triggers"] = Self.defaultTriggers(instance.attributes)
+            }
             visited.insert(instance.address)
             let (change, planned) = planInstance(instance, block: block, schema: schema, dependencies: dependencies)
             changes.append(change)
@@ -202,7 +206,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         }
         var planned = instance.attributes
         for (name, attribute) in schema.body.attributes {
-            let configured = block.attributes[name] != nil
+            let configured = block.attributes[name] != nil || Self.derivedByTfy(name, schema: schema)
             if attribute.presence == .computed || (attribute.presence == .optionalComputed && !configured) {
                 planned[name] = prior.attributes[name] ?? .unknown
             } else if let priorValue = prior.attributes[name], let value = planned[name] {
@@ -219,7 +223,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             let before = prior.attributes[name] ?? .null
             // What the provider decides (computed, or optional and unset) is unknown only because
             // the prior object lacks it; that is no reason to change anything.
-            let providerDecided = attribute.presence == .computed || (attribute.presence == .optionalComputed && block.attributes[name] == nil)
+            let providerDecided = attribute.presence == .computed || (attribute.presence == .optionalComputed && block.attributes[name] == nil && !Self.derivedByTfy(name, schema: schema))
             if providerDecided, after.isUnknown { continue }
             if !after.isWhollyKnown || after.deepUnmarked != before.deepUnmarked { changed.append(name) }
         }
@@ -237,7 +241,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         let actions: [Action]
         if reason != nil {
             actions = block.lifecycle.createBeforeDestroy ? [.create, .delete] : [.delete, .create]
-            for (name, attribute) in schema.body.attributes where attribute.presence == .computed || (attribute.presence == .optionalComputed && block.attributes[name] == nil) {
+            for (name, attribute) in schema.body.attributes where attribute.presence == .computed || (attribute.presence == .optionalComputed && block.attributes[name] == nil && !Self.derivedByTfy(name, schema: schema)) {
                 planned[name] = .unknown
             }
         } else {
@@ -247,6 +251,26 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             address: address, actions: actions, reason: reason, before: .map(prior.attributes), after: redacted(.map(planned)),
             replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies)
         return (change, planned)
+    }
+
+    /// Attributes tfy fills in at plan time when the configuration leaves them out: a bootstrap's
+    /// default triggers. They are compared like configured values.
+    static func derivedByTfy(_ name: String, schema: ResourceSchema) -> Bool {
+        schema.type == "tfy_bootstrap" && name == "triggers"
+    }
+
+    /// A bootstrap re-runs when what it does changes: by default its triggers are digests of its
+    /// scripts, its files (their contents included), its environment and the instance it runs
+    /// on. A digest whose input is not known yet (an instance still to be created) is unknown, so
+    /// the plan shows the bootstrap will run again.
+    static func defaultTriggers(_ attributes: [String: Value]) -> Value {
+        var triggers: [String: Value] = [:]
+        for name in ["scripts", "files", "environment", "instance_id"] {
+            let value = attributes[name] ?? .null
+            if name == "instance_id", value.isNull { continue }
+            triggers[name] = value.isWhollyKnown ? .string("sha256:" + SHA256.hex(Array(JSONText.encode(value.deepUnmarked).utf8))) : .unknown
+        }
+        return .map(triggers)
     }
 
     /// Nested attributes the user left to the provider (a volume's type, say) are unknown in the

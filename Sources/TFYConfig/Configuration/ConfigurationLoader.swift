@@ -417,7 +417,8 @@ private struct ConfigurationDecoder {
                     diagnostics.append(SchemaConformance.unsupportedArgument(key, in: schema.body, at: pair.key.start, address: address))
                     continue
                 }
-                let value = expression(pair.value)
+                var value = expression(pair.value)
+                if schema.type == "tfy_bootstrap", key == "files" { value = readUploadedFiles(value, address: address) }
                 SchemaConformance.checkShape(value, attribute.type, address: address, into: &diagnostics)
                 block.attributes[key] = AttributeExpression(expression: value, keyLocation: pair.key.start)
             }
@@ -425,6 +426,59 @@ private struct ConfigurationDecoder {
         for name in schema.body.attributes.keys.sorted() where schema.body.attributes[name]!.presence == .required && block.attributes[name] == nil {
             diagnostics.append(SchemaConformance.missingArgument(name, at: block.location, address: address))
         }
+    }
+
+    /// A bootstrap's files given by `source` are read when the configuration loads, so the plan
+    /// knows (and the default triggers cover) what will be uploaded. With `template: true` the
+    /// file is an expression like a string in the configuration: `${...}` is evaluated in the
+    /// resource's scope, its references are dependencies like any other, and errors point into
+    /// the template file itself.
+    mutating func readUploadedFiles(_ files: Expression, address: String) -> Expression {
+        guard case .tuple(let items, let location) = files else { return files }
+        return .tuple(items.map { item in
+            guard case .object(var entries, let itemLocation) = item,
+                  let sourceIndex = entries.firstIndex(where: { $0.key.literalString == "source" }) else { return item }
+            let sourceEntry = entries[sourceIndex]
+            guard case .literal(.string(let source), let sourceLocation) = sourceEntry.value else {
+                error("Invalid file source", "\"source\" must be a literal path, relative to the configuration directory; to compute the contents, use \"content\".", at: sourceEntry.value.location, address: address)
+                return item
+            }
+            if entries.contains(where: { $0.key.literalString == "content" }) {
+                error("Conflicting file arguments", "A file takes \"source\" or \"content\", not both.", at: sourceEntry.key.location, address: address)
+                return item
+            }
+            let templated = entries.contains { entry in
+                entry.key.literalString == "template" && { if case .literal(.bool(true), _) = entry.value { return true } else { return false } }()
+            }
+            let display = ((sourceLocation.file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(source)
+            let bytes: [UInt8]
+            switch FileReader().read(source, relativeTo: configuration.directory) {
+            case .success(let read): bytes = read
+            case .failure(.missing):
+                error("File not found", "There is no file \(Value.quoted(source)) (looked for \(Value.quoted(display))).", at: sourceLocation, address: address)
+                return item
+            case .failure(.tooLarge):
+                error("File too large", "\(Value.quoted(source)) is larger than 16 MiB; upload it another way, for example with a script that downloads it.", at: sourceLocation, address: address)
+                return item
+            case .failure(.unreadable(let reason)):
+                error("Cannot read file", "\(Value.quoted(source)) could not be read: \(reason).", at: sourceLocation, address: address)
+                return item
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                error("File is not text", "\(Value.quoted(source)) is not valid UTF-8; bootstrap files are text (scripts, configuration). Fetch binaries from a script instead.", at: sourceLocation, address: address)
+                return item
+            }
+            var content = Expression.literal(.string(text), sourceLocation)
+            if templated {
+                configuration.sources[display] = SourceFile(name: display, bytes: bytes)
+                switch ExpressionParser.parseString(text, sourceMap: .wholeFile(display)) {
+                case .success(let parsed): content = parsed
+                case .failure(let failure): diagnostics.append(failure.diagnostic)
+                }
+            }
+            entries[sourceIndex] = Expression.ObjectEntry(key: .literal(.string("content"), sourceEntry.key.location), value: content)
+            return .object(entries, itemLocation)
+        }, location)
     }
 
     mutating func decodeDependsOn(_ node: YAMLNode) -> [DependsOnEntry] {

@@ -25,6 +25,7 @@ enum Functions {
         "flatten": Signature(parameters: ["list"]),
         "floor": Signature(parameters: ["num"]),
         "format": Signature(parameters: ["format"], variadic: "args"),
+        "formatlist": Signature(parameters: ["format"], variadic: "args"),
         "join": Signature(parameters: ["separator", "list"]),
         "jsonencode": Signature(parameters: ["val"]),
         "keys": Signature(parameters: ["inputMap"]),
@@ -291,6 +292,8 @@ extension Evaluator {
             return try range(call)
         case "format":
             return .string(try format(call))
+        case "formatlist":
+            return try formatlist(call)
         case "jsonencode":
             let value = try call.known(0)
             guard value.isWhollyKnown else { throw Call.Unknown() }
@@ -354,6 +357,24 @@ extension Evaluator {
             throw call.failure("more than \(Functions.rangeLimit) numbers would be produced")
         }
         return .list((0..<Int(count)).map { .number(start + Double($0) * step) })
+    }
+
+    /// format applied element by element: list arguments (all of one length) give one result
+    /// each, other arguments are repeated.
+    private func formatlist(_ call: Call) throws -> Value {
+        var length: Int?
+        for i in 1..<max(1, call.arguments.count) {
+            guard let items = try call.known(i).listValue else { continue }
+            if let length, length != items.count {
+                throw call.fail(i, "all list arguments must have the same length: \(length) and \(items.count)")
+            }
+            length = items.count
+        }
+        let count = length ?? 1
+        return .list(try (0..<count).map { index in
+            let arguments = call.arguments.enumerated().map { i, value in i > 0 ? (value.listValue?[index] ?? value) : value }
+            return .string(try format(Call(name: call.name, signature: call.signature, arguments: arguments, locations: call.locations, callLocation: call.callLocation)))
+        })
     }
 
     private func format(_ call: Call) throws -> String {

@@ -138,6 +138,11 @@ public struct ScalarSourceMap: Sendable, Hashable {
         ScalarSourceMap(start: start, kind: .startOnly)
     }
 
+    /// A whole file's text: offset 0 is line 1, column 1.
+    public static func wholeFile(_ file: String) -> ScalarSourceMap {
+        ScalarSourceMap(start: SourceLocation(file: file, line: 1, column: 1), kind: .lines(firstLine: 1, column: 1))
+    }
+
     /// Text written verbatim on one line, its first character at `start`.
     public static func verbatim(startingAt start: SourceLocation) -> ScalarSourceMap {
         ScalarSourceMap(start: start, kind: .sameLine(column: start.column))

@@ -1,0 +1,83 @@
+import Foundation
+import TFYCore
+
+/// `tfy_bootstrap`: files uploaded and scripts run over SSH once the host answers.
+///
+/// Creating the resource is running the bootstrap. Once the host answers, the resource is
+/// recorded (tainted until the last script succeeds), so a failed run is re-run by the next
+/// apply and what depends on it is skipped. Updating changes nothing remote: what re-runs a
+/// bootstrap is a change of its `triggers`, which forces a replacement.
+struct BootstrapProvider: ResourceProvider {
+    let context: EngineContext
+    /// Receives every line of remote output, for the progress display.
+    let output: @Sendable (ResourceAddress, String) -> Void
+
+    var ssh: SSHClient {
+        get throws {
+            guard let ssh = context.ssh else { throw EngineError(description: "SSH is not configured for this run") }
+            return ssh
+        }
+    }
+
+    func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value] {
+        let target = try SSHTarget(connection: desired["connection"])
+        if let key = target.privateKeyFile { try SSHClient.checkKey(key) }
+        let environment = try Self.environment(desired["environment"])
+        let ssh = try self.ssh
+        try await ssh.waitUntilReachable(target)
+        var attributes = desired
+        attributes["id"] = .string(String(SHA256.hex(Array("\(record.token)\u{0}bootstrap".utf8)).prefix(16)))
+        try await record.created(attributes)
+        for file in desired["files"]?.deepUnmarked.listValue ?? [] {
+            let entry = file.mapValue ?? [:]
+            guard let destination = entry["destination"]?.stringValue else { continue }
+            let content = entry["content"]?.stringValue ?? ""
+            try await ssh.upload(target, content: Array(content.utf8), destination: destination, mode: entry["mode"]?.stringValue)
+        }
+        try await run(desired["scripts"], on: target, environment: environment, address: address, what: "script")
+        return attributes
+    }
+
+    func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value] {
+        var attributes = desired
+        attributes["id"] = prior["id"]
+        return attributes
+    }
+
+    func delete(_ address: ResourceAddress, prior: [String: Value]) async throws {
+        let scripts = prior["destroy_scripts"]?.deepUnmarked.listValue ?? []
+        guard !scripts.isEmpty else { return }
+        let target = try SSHTarget(connection: prior["connection"])
+        if let key = target.privateKeyFile { try SSHClient.checkKey(key) }
+        let ssh = try self.ssh
+        try await ssh.waitUntilReachable(target)
+        try await run(prior["destroy_scripts"], on: target, environment: try Self.environment(prior["environment"]), address: address, what: "destroy script")
+    }
+
+    /// Runs each script in a session of its own, in order; the first failure stops the run.
+    func run(_ scripts: Value?, on target: SSHTarget, environment: [String: String], address: ResourceAddress, what: String) async throws {
+        let list = (scripts?.deepUnmarked.listValue ?? []).compactMap(\.stringValue)
+        let ssh = try self.ssh
+        for (index, script) in list.enumerated() {
+            let result = try await ssh.runScript(target, script: script, environment: environment) { line in output(address, line) }
+            guard result.status != 0 else { continue }
+            try ssh.checkHostKey(target, output: result.tail)
+            let which = list.count == 1 ? what : "\(what) \(index + 1) of \(list.count)"
+            let status = result.status == 255 ? "ssh failed (exit status 255)" : "exited with status \(result.status)"
+            throw EngineError(description: "\(which) on \(target.host) \(status). Last \(result.tail.count) lines of output:\n" + result.tail.map { "  " + $0 }.joined(separator: "\n"))
+        }
+    }
+
+    /// The environment to export, every name checked: a name is never quoted, so it must be one
+    /// the shell accepts as is.
+    static func environment(_ value: Value?) throws -> [String: String] {
+        var environment: [String: String] = [:]
+        for (name, value) in value?.deepUnmarked.mapValue ?? [:] {
+            guard Shell.isValidName(name) else {
+                throw EngineError(description: "environment variable name \(Value.quoted(name)) is not valid: use letters, digits and underscores, not starting with a digit")
+            }
+            environment[name] = value.stringValue ?? ""
+        }
+        return environment
+    }
+}

@@ -1,0 +1,271 @@
+import Foundation
+import TFYCore
+
+/// Where and how to reach one host: a `tfy_bootstrap`'s `connection` block.
+public struct SSHTarget: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var privateKeyFile: String?
+    /// How long to keep trying to reach the host, in seconds.
+    public var timeout: Double
+    public var bastion: Bastion?
+
+    public struct Bastion: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+        public var user: String
+    }
+
+    public init(host: String, port: Int = 22, user: String = "ec2-user", privateKeyFile: String? = nil, timeout: Double = 300, bastion: Bastion? = nil) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.privateKeyFile = privateKeyFile
+        self.timeout = timeout
+        self.bastion = bastion
+    }
+
+    /// The target a `connection` value describes.
+    public init(connection: Value?) throws {
+        let c = connection?.deepUnmarked.mapValue ?? [:]
+        guard let host = c["host"]?.stringValue, !host.isEmpty else { throw SSHError(description: "connection.host is empty") }
+        let timeoutText = c["timeout"]?.stringValue ?? "5m"
+        guard let timeout = Duration.seconds(timeoutText) else {
+            throw SSHError(description: "connection.timeout \(Value.quoted(timeoutText)) is not a duration such as \"30s\", \"5m\" or \"1h30m\"")
+        }
+        self.init(host: host, port: Int(c["port"]?.numberValue ?? 22), user: c["user"]?.stringValue ?? "ec2-user",
+                  privateKeyFile: c["private_key_file"]?.stringValue, timeout: timeout)
+        if let bastion = c["bastion_host"]?.stringValue, !bastion.isEmpty {
+            self.bastion = Bastion(host: bastion, port: Int(c["bastion_port"]?.numberValue ?? 22), user: c["bastion_user"]?.stringValue ?? user)
+        }
+    }
+
+    /// `host:port` as ssh names it in known-hosts files.
+    var knownHostsName: String { port == 22 ? host : "[\(host)]:\(port)" }
+}
+
+public struct SSHError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Go-style durations, as Terraform writes timeouts: "30s", "5m", "1h30m", "1.5m".
+public enum Duration {
+    public static func seconds(_ text: String) -> Double? {
+        var total = 0.0, number = ""
+        var sawUnit = false
+        for character in text {
+            if character.isNumber || character == "." {
+                number.append(character)
+                continue
+            }
+            guard let value = Double(number) else { return nil }
+            switch character {
+            case "h": total += value * 3600
+            case "m": total += value * 60
+            case "s": total += value
+            default: return nil
+            }
+            number = ""
+            sawUnit = true
+        }
+        guard number.isEmpty, sawUnit else { return nil }
+        return total
+    }
+}
+
+/// OpenSSH's `ssh` as a child process, with the settings tfy always uses: batch mode (never a
+/// prompt), a connect timeout, keep-alives, host keys pinned per stack in `knownHostsFile`
+/// (recorded on first contact, verified on every later one — never `StrictHostKeyChecking=no`),
+/// and one ControlMaster connection per host for the run, its socket in a short directory
+/// (socket paths are limited to 107 bytes; long EC2 host names overflowed them in the old tool).
+public final class SSHClient: @unchecked Sendable {
+    public let knownHostsFile: String
+    let controlDirectory: String
+    let ssh: String
+    private let lock = NSLock()
+    private var masters: Set<SSHTarget> = []
+
+    public init(knownHostsFile: String, ssh: String? = nil) {
+        self.knownHostsFile = knownHostsFile
+        self.ssh = ssh ?? SSHClient.find("ssh") ?? "/usr/bin/ssh"
+        // %C is a 40-character hash: "/tmp/tfy-XXXXXXXX/" + 40 stays far below the limit.
+        controlDirectory = "/tmp/tfy-" + String(UUID().uuidString.lowercased().prefix(8))
+    }
+
+    static func find(_ program: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// The options every connection to `target` uses.
+    func options(_ target: SSHTarget, connectTimeout: Int = 10, multiplex: Bool = true) -> [String] {
+        var options = ["-F", "none",
+                       "-o", "BatchMode=yes",
+                       "-o", "ConnectTimeout=\(max(1, connectTimeout))",
+                       "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
+                       "-o", "StrictHostKeyChecking=accept-new",
+                       "-o", "UserKnownHostsFile=\(knownHostsFile)",
+                       "-o", "GlobalKnownHostsFile=/dev/null",
+                       "-o", "LogLevel=ERROR",
+                       "-p", String(target.port), "-l", target.user]
+        if let key = target.privateKeyFile { options += ["-o", "IdentitiesOnly=yes", "-i", key] }
+        if multiplex {
+            options += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(controlDirectory)/%C", "-o", "ControlPersist=300"]
+        } else {
+            options += ["-o", "ControlMaster=no", "-o", "ControlPath=none"]
+        }
+        if let bastion = target.bastion {
+            // ProxyJump would not pass these options on to the bastion connection; ProxyCommand does.
+            var hop = SSHTarget(host: bastion.host, port: bastion.port, user: bastion.user, privateKeyFile: target.privateKeyFile)
+            hop.bastion = nil
+            let command = [ssh] + self.options(hop, connectTimeout: connectTimeout, multiplex: false) + ["-W", "%h:%p", bastion.host]
+            options += ["-o", "ProxyCommand=" + command.map(Shell.quote).joined(separator: " ")]
+        }
+        return options
+    }
+
+    /// Refuses a private key that others can read, as ssh itself does — with the fix.
+    public static func checkKey(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw SSHError(description: "the private key file \(Value.quoted(path)) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw SSHError(description: "the private key file \(Value.quoted(path)) has mode \(String(format: "%04o", mode)): it is readable by other users, and ssh refuses such keys. Run: chmod 400 \(Shell.quote(path))")
+        }
+    }
+
+    /// Runs `command` on the host; output lines go to `onLine`.
+    func run(_ target: SSHTarget, _ command: String, input: [UInt8] = [], connectTimeout: Int = 10,
+             onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ChildProcess.Result {
+        try FileManager.default.createDirectory(atPath: controlDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let result = try await ChildProcess.run(ssh, options(target, connectTimeout: connectTimeout) + ["--", target.host, command], input: input, onLine: onLine)
+        lock.withLock { _ = masters.insert(target) }
+        return result
+    }
+
+    /// Waits until the host answers SSH: retries every failure to connect or log in, backing off
+    /// from 1 s to 20 s, for at most the target's timeout. A host key that differs from the one
+    /// recorded is not retried: it is an error naming both fingerprints.
+    public func waitUntilReachable(_ target: SSHTarget, sleep: @Sendable (Double) async -> Void = { try? await Task.sleep(nanoseconds: UInt64($0 * 1e9)) }) async throws {
+        let deadline = Date().addingTimeInterval(target.timeout)
+        var delay = 1.0
+        var lastError = ""
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            let result = try await run(target, "true", connectTimeout: Int(min(10, max(1, remaining.rounded(.up)))))
+            if result.status == 0 { return }
+            try checkHostKey(target, output: result.tail)
+            lastError = result.tail.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "ssh exited with status \(result.status)"
+            if Date().addingTimeInterval(delay) >= deadline {
+                throw SSHError(description: "timed out after \(Self.format(target.timeout)) waiting for SSH on \(target.user)@\(target.host) port \(target.port)\(target.bastion.map { " via \($0.host)" } ?? ""): \(lastError)")
+            }
+            await sleep(delay)
+            delay = min(delay * 2, 20)
+        }
+    }
+
+    /// Throws the host-key error when ssh's output says the recorded key does not match.
+    func checkHostKey(_ target: SSHTarget, output: [String]) throws {
+        guard output.contains(where: { $0.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || $0.contains("Host key verification failed") }) else { return }
+        let offered = output.first { $0.hasPrefix("SHA256:") }.map { String($0.dropLast($0.hasSuffix(".") ? 1 : 0)) } ?? "unknown"
+        let recorded = recordedFingerprint(target) ?? "unknown"
+        throw SSHError(description: "the host key of \(target.knownHostsName) has changed: recorded \(recorded), offered now \(offered). Someone may be intercepting the connection, or the host was rebuilt. If you know it was rebuilt, forget the old key with: ssh-keygen -f \(Shell.quote(knownHostsFile)) -R \(Shell.quote(target.knownHostsName))")
+    }
+
+    /// The fingerprint pinned for the target, read with ssh-keygen.
+    func recordedFingerprint(_ target: SSHTarget) -> String? {
+        guard let keygen = Self.find("ssh-keygen") else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: keygen)
+        process.arguments = ["-l", "-F", target.knownHostsName, "-f", knownHostsFile]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("SHA256:") }.map(String.init)
+    }
+
+    /// Uploads `content` to `destination` atomically (a temporary file renamed into place),
+    /// creating its directory.
+    func upload(_ target: SSHTarget, content: [UInt8], destination: String, mode: String?) async throws {
+        let path = Shell.remotePath(destination)
+        let temporary = Shell.remotePath(destination + ".tfy-upload")
+        let fileMode = mode ?? "0644"
+        guard fileMode.allSatisfy({ ("0"..."7").contains($0) }), (3...4).contains(fileMode.count) else {
+            throw SSHError(description: "file mode \(Value.quoted(fileMode)) for \(destination) is not an octal mode such as \"0644\"")
+        }
+        let command = "set -e; umask 077; mkdir -p -- \"$(dirname -- \(path))\"; cat > \(temporary); chmod \(fileMode) \(temporary); mv -f -- \(temporary) \(path)"
+        let result = try await run(target, command, input: content)
+        guard result.status == 0 else {
+            try checkHostKey(target, output: result.tail)
+            throw SSHError(description: "uploading \(destination) failed (exit status \(result.status)): \(result.tail.suffix(5).joined(separator: "\n"))")
+        }
+    }
+
+    /// Runs one script in a session of its own: `set -eu`, then the environment exported with
+    /// every value single-quoted, then the script. The script travels on standard input, so no
+    /// part of it passes through the remote shell's command line; it runs with standard input
+    /// at its end, so a command reading input cannot swallow the rest of the script.
+    func runScript(_ target: SSHTarget, script: String, environment: [String: String], onLine: @escaping @Sendable (String) -> Void) async throws -> ChildProcess.Result {
+        try await run(target, "s=$(cat) && exec bash -c \"$s\" tfy-bootstrap", input: Array(Shell.script(script, environment: environment).utf8), onLine: onLine)
+    }
+
+    public var executable: String { ssh }
+
+    /// The arguments of an ssh session of its own (no multiplexing): `tfy ssh`.
+    public func sessionArguments(_ target: SSHTarget, command: String, terminal: Bool) -> [String] {
+        options(target, multiplex: false) + (terminal ? ["-t"] : []) + ["--", target.host] + (command.isEmpty ? [] : [command])
+    }
+
+    /// Runs ssh with `arguments`, passing each output line on; returns its exit status.
+    public func runCapturing(_ arguments: [String], onLine: @escaping @Sendable (String) -> Void) async throws -> Int32 {
+        try await ChildProcess.run(ssh, arguments, onLine: onLine).status
+    }
+
+    /// Ends the connections this client opened.
+    public func closeAll() async {
+        let targets = lock.withLock { masters }
+        for target in targets {
+            _ = try? await ChildProcess.run(ssh, options(target) + ["-O", "exit", target.host])
+        }
+        try? FileManager.default.removeItem(atPath: controlDirectory)
+    }
+
+    static func format(_ seconds: Double) -> String {
+        let whole = Int(seconds)
+        if whole >= 60, whole % 60 == 0 { return "\(whole / 60)m" }
+        if whole >= 60 { return "\(whole / 60)m\(whole % 60)s" }
+        return "\(whole)s"
+    }
+}
+
+/// Shell quoting for the remote side.
+public enum Shell {
+    /// `text` as one word for a POSIX shell: single-quoted, with each `'` spelled `'\''`.
+    /// Nothing inside single quotes is special — not `$`, backticks, `\` or newlines.
+    public static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// A remote path as a shell word; a leading `~/` stays the remote user's home.
+    static func remotePath(_ path: String) -> String {
+        path.hasPrefix("~/") ? "\"$HOME\"/" + quote(String(path.dropFirst(2))) : quote(path)
+    }
+
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+
+    /// The text a script session runs.
+    public static func script(_ body: String, environment: [String: String]) -> String {
+        var text = "set -eu\n"
+        for name in environment.keys.sorted() { text += "export \(name)=\(quote(environment[name]!))\n" }
+        return text + body + "\n"
+    }
+}
