@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config openssh-client python3 python3-pip
+APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config openssh-client openssh-server shellcheck python3 python3-pip
 PYTHON ?= python3
 
 .PHONY: deps build test bench clean

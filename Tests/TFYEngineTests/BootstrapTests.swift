@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+import TFYCore
+import TFYTestSupport
+
+/// Hosts for bootstraps: a real sshd per host on 127.0.0.1, with host keys and the test's
+/// authorized key generated for this run. Instances come from moto; the configuration points each
+/// bootstrap's connection at "its" sshd through variables, as a user would with a bastion.
+final class Hosts: @unchecked Sendable {
+    let world: World
+    var servers: [Helper] = []
+    let keyFile: String
+    var ports: [Int] { servers.map(\.port) }
+
+    init(_ world: World, count: Int) throws {
+        self.world = world
+        keyFile = world.directory + "/id_test"
+        try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile])
+        try FileManager.default.copyItem(atPath: keyFile + ".pub", toPath: world.directory + "/authorized_keys")
+        for i in 0..<count { servers.append(try start(i)) }
+    }
+
+    func start(_ i: Int, port: Int = 0) throws -> Helper {
+        try Helper(script: "sshd_helper.py", arguments: [world.directory + "/hosts/h\(i)", world.directory + "/authorized_keys"] + (port == 0 ? [] : ["--port", String(port)]))
+    }
+
+    /// The host restarted at the same address with a new host key, as a rebuilt machine.
+    func rebuild(_ i: Int) throws {
+        let port = servers[i].port
+        servers[i].stop()
+        try FileManager.default.removeItem(atPath: world.directory + "/hosts/h\(i)/ssh_host_ed25519_key")
+        try FileManager.default.removeItem(atPath: world.directory + "/hosts/h\(i)/ssh_host_ed25519_key.pub")
+        servers[i] = try start(i, port: port)
+    }
+
+    func fingerprint(_ i: Int) throws -> String {
+        let line = try run("/usr/bin/ssh-keygen", ["-l", "-f", world.directory + "/hosts/h\(i)/ssh_host_ed25519_key.pub"])
+        return String(line.split(separator: " ")[1])
+    }
+
+    @discardableResult
+    func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw HelperError(description: "\(executable) exited \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Variables for the bootstrap fixture.
+    var arguments: [String] {
+        ["-var", "ports=[\(ports.map(String.init).joined(separator: ","))]", "-var", "key_file=\(keyFile)",
+         "-var", "root=\(world.directory)/roots", "-var", "user=\(NSUserName())"]
+    }
+
+    func file(_ host: Int, _ name: String) -> String? {
+        try? String(contentsOfFile: world.directory + "/roots/h\(host)/\(name)", encoding: .utf8)
+    }
+}
+
+extension World {
+    /// A world whose configuration is `Fixtures/bootstrap` (with its template).
+    static func bootstrap(machines: Int) throws -> World {
+        let world = try World()
+        try FileManager.default.createDirectory(atPath: world.directory + "/bootstrap", withIntermediateDirectories: true)
+        for name in ["main.yml", "hosts.tpl"] {
+            var text = try String(contentsOfFile: engineFixtures + "/bootstrap/" + name, encoding: .utf8)
+            if name == "main.yml" { text = "stack: \(world.stack)\n" + text.replacingOccurrences(of: "MACHINES", with: String(machines)) }
+            try text.write(toFile: world.directory + "/bootstrap/" + name, atomically: true, encoding: .utf8)
+        }
+        return world
+    }
+}
+
+@Suite(.serialized) struct BootstrapTests {
+    /// Times a phase's scripts recorded on each host ("phase seconds.nanoseconds" lines).
+    func times(_ hosts: Hosts, _ host: Int, _ phase: String) -> [Double] {
+        (hosts.file(host, "phases") ?? "").split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ")
+            return parts.count == 2 && parts[0] == phase ? Double(parts[1]) : nil
+        }
+    }
+
+    @Test func threePhasesAcrossFiveHostsRunInDependencyOrder() async throws {
+        let world = try World.bootstrap(machines: 5)
+        let hosts = try Hosts(world, count: 5)
+        let apply = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
+        try #require(apply.status == 0, "\(apply.out)\(apply.err)")
+        #expect(apply.out.contains("Apply complete! Resources: 15 added, 0 changed, 0 destroyed."))
+        // Output streams with the address in front.
+        #expect(apply.out.contains("tfy_bootstrap.common[3] (remote-exec): common phase on node 3"))
+
+        // Every master started after every node's common phase; every worker after every master.
+        let common = (0..<5).flatMap { times(hosts, $0, "common") }
+        let masters = (0..<2).flatMap { times(hosts, $0, "master") }
+        let workers = (2..<5).flatMap { times(hosts, $0, "worker") }
+        try #require(common.count == 5 && masters.count == 2 && workers.count == 3)
+        #expect(common.max()! <= masters.min()!)
+        #expect(masters.max()! <= workers.min()!)
+
+        // Cross-node data: each host's hosts file, templated from every instance's private IP,
+        // matches what EC2 (moto, read with the AWS CLI) says.
+        let live = try world.cli(["ec2", "describe-instances", "--filters", "Name=tag:tfy:stack,Values=\(world.stack)"])
+        let ips = ((live["Reservations"] as? [[String: Any]]) ?? []).flatMap { ($0["Instances"] as? [[String: Any]]) ?? [] }
+            .map { instance -> (String, String) in
+                let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
+                return (tags["Name"]!, instance["PrivateIpAddress"] as! String)
+            }.sorted { $0.0 < $1.0 }
+        #expect(ips.count == 5)
+        let expectedHosts = "# written by tfy\n" + ips.map { "\($0.1) \($0.0)" }.joined(separator: "\n") + "\n"
+        for host in 0..<5 { #expect(hosts.file(host, "etc/hosts") == expectedHosts) }
+        #expect(hosts.file(4, "all-ips") == ips.map(\.1).joined(separator: " "))
+
+        // Nothing to do afterwards.
+        let plan = await world.tfy(["plan", "bootstrap", "-detailed-exitcode"] + hosts.arguments)
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+
+        // A changed script re-runs that phase: a replacement, with the trigger that changed.
+        let changed = await world.tfy(["plan", "bootstrap", "-var", "worker_note=again"] + hosts.arguments)
+        #expect(changed.out.contains("# tfy_bootstrap.worker[0] must be replaced"))
+        #expect(changed.out.contains("~ \"environment\" = \"sha256:"))
+        #expect(changed.out.contains("Plan: 3 to add, 0 to change, 3 to destroy."))
+
+        // tfy ssh finds a node by Name suffix and runs a command there with the pinned key.
+        let ssh = await world.tfy(["ssh", "node3", "-chdir", "bootstrap", "--", "cat", world.directory + "/roots/h3/node"])
+        #expect(ssh.status == 0, "\(ssh.err)")
+        #expect(ssh.out == "3\n")
+        let none = await world.tfy(["ssh", "nosuch", "-chdir", "bootstrap"])
+        #expect(none.status == 1)
+        #expect(none.err.contains("No instance named \"nosuch\""))
+        #expect(none.err.contains("  \(world.stack)-node0 (aws_instance.node[0])"))
+        let several = await world.tfy(["ssh", "aws_instance.node[1]", "-chdir", "bootstrap", "--", "true"])
+        #expect(several.status == 0)
+
+        // Destroy scripts run before their bootstrap goes; then everything is gone.
+        let destroy = await world.tfy(["destroy", "bootstrap", "-auto-approve"] + hosts.arguments)
+        #expect(destroy.status == 0, "\(destroy.err)")
+        for host in 2..<5 { #expect(hosts.file(host, "worker-destroyed") == "bye\n") }
+        #expect(try world.liveInstances().isEmpty)
+    }
+
+    @Test func environmentValuesArriveByteExact() async throws {
+        let world = try World.bootstrap(machines: 2)
+        let hosts = try Hosts(world, count: 2)
+        let tricky = "it's \"quoted\" $(touch /tmp/tfy-injected) `id` $HOME \\ back\nnew line\tand tab — ünïcödé 🚀 ;rm -rf x"
+        let apply = await world.tfy(["apply", "bootstrap", "-auto-approve", "-var", "note=\(tricky)"] + hosts.arguments)
+        #expect(apply.status == 0, "\(apply.err)")
+        #expect(hosts.file(0, "note") == tricky)
+        #expect(hosts.file(1, "note") == tricky)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/tfy-injected"))
+    }
+
+    @Test func aFailingScriptTaintsItsBootstrapSkipsDependentsAndIsRerunAlone() async throws {
+        let world = try World.bootstrap(machines: 3)
+        let hosts = try Hosts(world, count: 3)
+        // Host 1 refuses while this file exists (a fault outside the configuration).
+        let refuse = world.directory + "/roots/h1/refuse"
+        try FileManager.default.createDirectory(atPath: world.directory + "/roots/h1", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: refuse, contents: Data())
+        let failed = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
+        #expect(failed.status == 1)
+        #expect(failed.err.contains("Error creating tfy_bootstrap.common[1]"))
+        #expect(failed.err.contains("script on 127.0.0.1 exited with status 3. Last 2 lines of output:\n  common phase on node 1\n  node 1 refuses"))
+        let state = try world.state()
+        #expect(state.instance(ResourceAddress(type: "tfy_bootstrap", name: "common", index: 1))?.status == .tainted)
+        #expect(state.instance(ResourceAddress(type: "tfy_bootstrap", name: "common", index: 0))?.status == nil)
+        // The masters need every common phase: none ran. Nor did the workers.
+        #expect(times(hosts, 0, "master").isEmpty)
+        #expect(times(hosts, 2, "worker").isEmpty)
+
+        try FileManager.default.removeItem(atPath: refuse)
+        let plan = await world.tfy(["plan", "bootstrap"] + hosts.arguments)
+        #expect(plan.out.contains("# tfy_bootstrap.common[1] is tainted, so must be replaced"))
+        #expect(plan.out.contains("Plan: 4 to add, 0 to change, 1 to destroy."))
+        let fixed = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
+        #expect(fixed.status == 0, "\(fixed.err)")
+        // Only the failed bootstrap ran again (and what had waited for it, for the first time).
+        #expect(times(hosts, 0, "common").count == 1)
+        #expect(times(hosts, 1, "common").count == 2)
+        #expect(times(hosts, 2, "common").count == 1)
+        #expect(times(hosts, 0, "master").count == 1)
+        #expect(times(hosts, 2, "worker").count == 1)
+    }
+
+    @Test func aHostThatNeverAnswersTimesOut() async throws {
+        let world = try World.bootstrap(machines: 2)
+        let hosts = try Hosts(world, count: 1)
+        // A port nothing listens on: the sshd just stopped.
+        let closed = hosts.ports[0]
+        hosts.servers[0].stop()
+        let apply = await world.tfy(["apply", "bootstrap", "-auto-approve", "-var", "ports=[\(closed),\(closed)]", "-var", "ssh_timeout=3s",
+                                     "-var", "key_file=\(hosts.keyFile)", "-var", "root=\(world.directory)/roots", "-var", "user=\(NSUserName())"])
+        #expect(apply.status == 1)
+        #expect(apply.err.contains("timed out after 3s waiting for SSH on \(NSUserName())@127.0.0.1 port \(closed): "))
+        #expect(apply.err.contains("Connection refused"))
+    }
+
+    @Test func aChangedHostKeyIsRefusedWithBothFingerprints() async throws {
+        let world = try World.bootstrap(machines: 2)
+        let hosts = try Hosts(world, count: 2)
+        let first = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
+        #expect(first.status == 0, "\(first.err)")
+        let old = try hosts.fingerprint(0)
+        try hosts.rebuild(0)
+        let new = try hosts.fingerprint(0)
+        #expect(old != new)
+        let again = await world.tfy(["apply", "bootstrap", "-auto-approve", "-replace", "tfy_bootstrap.common[0]"] + hosts.arguments)
+        #expect(again.status == 1)
+        #expect(again.err.contains("the host key of [127.0.0.1]:\(hosts.ports[0]) has changed: recorded \(old), offered now \(new)."))
+        // The pinned key is still the old one: nothing was accepted.
+        let pinned = try String(contentsOfFile: world.directory + "/state/\(world.stack).known_hosts", encoding: .utf8)
+        #expect(pinned.split(separator: "\n").count == 2)
+    }
+
+    @Test func aKeyReadableByOthersIsRefusedWithTheFix() async throws {
+        let world = try World.bootstrap(machines: 2)
+        let hosts = try Hosts(world, count: 2)
+        chmod(hosts.keyFile, 0o644)
+        let apply = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
+        #expect(apply.status == 1)
+        #expect(apply.err.contains("the private key file \"\(hosts.keyFile)\" has mode 0644: it is readable by other users, and ssh refuses such keys. Run: chmod 400 '\(hosts.keyFile)'"))
+        #expect(hosts.file(0, "phases") == nil)
+    }
+}
