@@ -268,7 +268,8 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         for name in ["scripts", "files", "environment", "instance_id"] {
             let value = attributes[name] ?? .null
             if name == "instance_id", value.isNull { continue }
-            triggers[name] = value.isWhollyKnown ? .string("sha256:" + SHA256.hex(Array(JSONText.encode(value.deepUnmarked).utf8))) : .unknown
+            // A digest of a secret is kept as secret as the secret (a weak one could be guessed).
+            triggers[name] = value.isWhollyKnown ? Value.string("sha256:" + SHA256.hex(Array(JSONText.encode(value.deepUnmarked).utf8))).marked(value.containsSensitive) : .unknown
         }
         return .map(triggers)
     }

@@ -205,7 +205,7 @@ struct EC2ClientTests {
     /// Parallel operations really are parallel on the wire: every request in flight at once,
     /// however few cores the machine has.
     @Test func concurrentCallsAreInFlightTogether() async throws {
-        let proxy = try FaultProxy(targetPort: moto.helper.port, latencyMilliseconds: 300)
+        let proxy = try FaultProxy(targetPort: moto.helper.port, latencyMilliseconds: 1500)
         let c = client(endpoint: proxy.endpoint, transport: CurlTransport())
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<12 { group.addTask { _ = try await c.describeAvailabilityZones() } }
