@@ -227,4 +227,46 @@ extension World {
         #expect(apply.err.contains("the private key file \"\(hosts.keyFile)\" has mode 0644: it is readable by other users, and ssh refuses such keys. Run: chmod 400 '\(hosts.keyFile)'"))
         #expect(hosts.file(0, "phases") == nil)
     }
+
+    @Test func aFailingDestroyScriptKeepsItsResourceAndWhatItNeedsUntilTheNextDestroy() async throws {
+        let world = try World.bootstrap(machines: 3)
+        let hosts = try Hosts(world, count: 3)
+        let apply = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
+        try #require(apply.status == 0, "\(apply.err)")
+        FileManager.default.createFile(atPath: world.directory + "/roots/h2/keep", contents: Data())
+        let refused = await world.tfy(["destroy", "bootstrap", "-auto-approve"] + hosts.arguments)
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("Error destroying tfy_bootstrap.worker[0]"))
+        #expect(refused.err.contains("destroy script on 127.0.0.1 exited with status 4. Last 1 lines of output:\n  still needed"))
+        // The worker's bootstrap stays, and so does everything it needs: the masters' and common
+        // bootstraps, and every instance (each common phase reads every node's address).
+        let state = try world.state()
+        #expect(state.instance(ResourceAddress(type: "tfy_bootstrap", name: "worker", index: 0)) != nil)
+        #expect(try world.liveInstances().count == 3)
+        try FileManager.default.removeItem(atPath: world.directory + "/roots/h2/keep")
+        let again = await world.tfy(["destroy", "bootstrap", "-auto-approve"] + hosts.arguments)
+        #expect(again.status == 0, "\(again.err)")
+        #expect(hosts.file(2, "worker-destroyed") == "bye\n")
+        #expect(try world.liveInstances().isEmpty)
+    }
+
+    @Test func aBastionCarriesTheConnection() async throws {
+        let world = try World.bootstrap(machines: 2)
+        let hosts = try Hosts(world, count: 3)
+        let bastion = hosts.ports[2]
+        let targets = ["-var", "ports=[\(hosts.ports[0]),\(hosts.ports[1])]", "-var", "key_file=\(hosts.keyFile)",
+                       "-var", "root=\(world.directory)/roots", "-var", "user=\(NSUserName())"]
+        // Through a bastion that is down, the hosts themselves (up) cannot be reached.
+        hosts.servers[2].stop()
+        let down = await world.tfy(["apply", "bootstrap", "-auto-approve", "-var", "bastion_port=\(bastion)", "-var", "ssh_timeout=2s"] + targets)
+        #expect(down.status == 1)
+        #expect(down.err.contains("waiting for SSH on \(NSUserName())@127.0.0.1 port \(hosts.ports[0]) via 127.0.0.1: "))
+        hosts.servers[2] = try hosts.start(2, port: bastion)
+        let up = await world.tfy(["apply", "bootstrap", "-auto-approve", "-var", "bastion_port=\(bastion)"] + targets)
+        #expect(up.status == 0, "\(up.err)")
+        #expect(hosts.file(1, "node") == "1\n")
+        // The bastion's host key is pinned beside the hosts'.
+        let pinned = try String(contentsOfFile: world.directory + "/state/\(world.stack).known_hosts", encoding: .utf8)
+        #expect(pinned.contains("[127.0.0.1]:\(bastion) "))
+    }
 }
