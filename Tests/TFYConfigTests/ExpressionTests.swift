@@ -100,6 +100,12 @@ struct ExpressionTests {
         ("${flatten([[1], [[2]], 3])}", .list([.number(1), .number(2), .number(3)])),
         ("${distinct([1, 1, 2])}", .list([.number(1), .number(2)])),
         ("${abs(-2)}${ceil(1.2)}${floor(1.8)}", .string("221")),
+        ("${[for x in [1, 2, 3] : x * 2]}", .list([.number(2), .number(4), .number(6)])),
+        ("${[for i, x in [\"a\", \"b\"] : \"${i}=${x}\"]}", .list([.string("0=a"), .string("1=b")])),
+        ("${[for k, v in {b = 2, a = 1} : \"${k}${v}\" if v > 1]}", .list([.string("b2")])),
+        ("${[for d in [{n = 1}, {m = 2}] : lookup(d, \"n\", 0)]}", .list([.number(1), .number(0)])),
+        ("${[for x in [[1, 2], [3]] : [for y in x : y + length(x)]]}", .list([.list([.number(3), .number(4)]), .list([.number(4)])])),
+        ("${[formatlist(\"%s\", [\"f\"]), 1]}", .list([.list([.string("f")]), .number(1)])),
     ])
     func functions(_ text: String, _ expected: Value) throws {
         #expect(try evaluateExpression(text) == expected)
@@ -111,6 +117,8 @@ struct ExpressionTests {
         ("${length(1, 2)}", "Too many function arguments", "Function \"length\" expects only 1 argument."),
         ("${lenght([])}", "Call to unknown function", "There is no function named \"lenght\". Did you mean \"length\"?"),
         ("${element([], 0)}", "Invalid function argument", "Invalid value for \"list\" parameter: cannot use element function with an empty list."),
+        ("${[for x in 5 : x]}", "Iteration over non-iterable value", "A value of type number cannot be used as the collection in a for expression; use a list or a map."),
+        ("${[for x in [1] : x if x]}", "Invalid for expression condition", "The condition of a for expression must be a bool, not a number."),
         ("${formatlist(\"%s%s\", [\"a\"], [\"b\", \"c\"])}", "Invalid function argument", "Invalid value for \"args\" parameter: all list arguments must have the same length: 1 and 2."),
         ("${format(\"%d\", 1.5)}", "Invalid function argument", "Invalid value for \"args\" parameter: %d requires a whole number, not 1.5."),
         ("${format(\"%s %s\", \"a\")}", "Error in function call", "Call to function \"format\" failed: not enough arguments for the format string: verb %s at position 2 has no argument."),
@@ -145,6 +153,8 @@ struct ExpressionTests {
         ("${\"\\q\"}", "Invalid escape sequence", 4),
         ("${1 2}", "Invalid expression", 5),
         ("${a.}", "Invalid attribute name", 5),
+        ("${[for x on y : x]}", "Invalid for expression", 10),
+        ("${[for x in y : x if]}", "Invalid expression", 21),
     ])
     func parseErrorsPointAtTheProblem(_ text: String, _ summary: String, _ column: Int) {
         let location = SourceLocation(file: "f.yml", line: 3, column: 10)

@@ -63,6 +63,17 @@ struct ReferenceChecker {
                 collect(entry.key, into: &found)
                 collect(entry.value, into: &found)
             }
+        case .forList(let clause, _):
+            collect(clause.collection, into: &found)
+            // The for expression's own names are not references to anything outside it.
+            let bound = Set([clause.valueName] + (clause.keyName.map { [$0] } ?? []))
+            var inner: [Reference] = []
+            collect(clause.body, into: &inner)
+            if let condition = clause.condition { collect(condition, into: &inner) }
+            found += inner.filter { reference in
+                if case .resource(let root, _) = reference.subject { return !bound.contains(root) }
+                return true
+            }
         }
     }
 

@@ -48,6 +48,8 @@ public struct Evaluator: Sendable {
             return try apply(steps[...], to: try evaluate(base))
         case .call(let name, let arguments, let expandFinal, let location):
             return try callFunction(name, arguments, expandFinal: expandFinal, at: location)
+        case .forList(let clause, let location):
+            return try evaluateFor(clause, at: location)
         case .unary(let op, let operand, let location):
             return try evaluateUnary(op, operand, at: location)
         case .binary(let op, let left, let right, let location):
@@ -110,6 +112,41 @@ public struct Evaluator: Sendable {
             }
         }
         return (unknown ? Value.unknown : .string(result)).marked(sensitive)
+    }
+
+    /// A for expression: the body evaluated for each element, its names bound by substituting
+    /// the element's value into the body (so nothing else in scope changes).
+    func evaluateFor(_ clause: Expression.ForClause, at location: SourceLocation) throws -> Value {
+        let (collection, sensitive) = try evaluate(clause.collection).unmarked
+        let elements: [(key: Value, value: Value)]
+        switch collection {
+        case .unknown: return Value.unknown.marked(sensitive)
+        case .list(let items): elements = items.enumerated().map { (.number(Double($0.offset)), $0.element) }
+        case .map(let entries): elements = entries.keys.sorted().map { (.string($0), entries[$0]!) }
+        case .null: throw EvaluationError("Iteration over null value", "A null value cannot be used as the collection in a for expression.", at: clause.collection.location)
+        default: throw EvaluationError("Iteration over non-iterable value", "A value of type \(collection.kindDescription) cannot be used as the collection in a for expression; use a list or a map.", at: clause.collection.location)
+        }
+        var result: [Value] = []
+        var unknown = false
+        for element in elements {
+            var bindings = [clause.valueName: element.value.marked(sensitive)]
+            if let keyName = clause.keyName { bindings[keyName] = element.key }
+            let bind: (String, SourceLocation) -> Expression? = { name, at in bindings[name].map { .literal($0, at) } }
+            if let condition = clause.condition {
+                let (keep, _) = try evaluate(condition.replacingRoots(bind)).unmarked
+                switch keep {
+                case .unknown:
+                    unknown = true
+                    continue
+                case .bool(let include):
+                    if !include { continue }
+                default:
+                    throw EvaluationError("Invalid for expression condition", "The condition of a for expression must be a bool, not a \(keep.kindDescription).", at: condition.location)
+                }
+            }
+            result.append(try evaluate(clause.body.replacingRoots(bind)))
+        }
+        return (unknown ? Value.unknown : .list(result)).marked(sensitive)
     }
 
     // MARK: References

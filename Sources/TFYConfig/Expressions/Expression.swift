@@ -16,6 +16,17 @@ public indirect enum Expression: Sendable {
     case conditional(Expression, Expression, Expression, SourceLocation)
     case tuple([Expression], SourceLocation)
     case object([ObjectEntry], SourceLocation)
+    /// `[for KEY, VALUE in COLLECTION : BODY if CONDITION]`: a list made from a list or map.
+    case forList(ForClause, SourceLocation)
+
+    public struct ForClause: Sendable {
+        /// The index (list) or key (map) name, when two names are given.
+        public var keyName: String?
+        public var valueName: String
+        public var collection: Expression
+        public var body: Expression
+        public var condition: Expression?
+    }
 
     public struct ObjectEntry: Sendable {
         public var key: Expression
@@ -26,10 +37,51 @@ public indirect enum Expression: Sendable {
         switch self {
         case .literal(_, let l), .template(_, let l), .scope(_, let l), .call(_, _, _, let l),
              .unary(_, _, let l), .binary(_, _, _, let l), .conditional(_, _, _, let l), .tuple(_, let l),
-             .object(_, let l):
+             .object(_, let l), .forList(_, let l):
             return l
         case .traversal(let base, _):
             return base.location
+        }
+    }
+
+    /// The expression with the bare root names `replacement` maps replaced — in `x` and in
+    /// `x.a[0]` alike — except where a nested for expression binds the same name.
+    public func replacingRoots(_ replacement: (String, SourceLocation) -> Expression?) -> Expression {
+        func step(_ s: TraversalStep) -> TraversalStep {
+            if case .index(let e, let location) = s { return .index(e.replacingRoots(replacement), location) }
+            return s
+        }
+        switch self {
+        case .scope(let name, let location):
+            return replacement(name, location) ?? self
+        case .traversal(let base, let steps):
+            if case .scope(let name, let location) = base, let replaced = replacement(name, location) {
+                return .traversal(replaced, steps.map(step))
+            }
+            return .traversal(base.replacingRoots(replacement), steps.map(step))
+        case .template(let parts, let location):
+            return .template(parts.map {
+                if case .interpolation(let e) = $0 { return .interpolation(e.replacingRoots(replacement)) }
+                return $0
+            }, location)
+        case .call(let name, let arguments, let expand, let location):
+            return .call(name: name, arguments: arguments.map { $0.replacingRoots(replacement) }, expandFinal: expand, location)
+        case .unary(let op, let e, let location): return .unary(op, e.replacingRoots(replacement), location)
+        case .binary(let op, let l, let r, let location): return .binary(op, l.replacingRoots(replacement), r.replacingRoots(replacement), location)
+        case .conditional(let c, let t, let f, let location):
+            return .conditional(c.replacingRoots(replacement), t.replacingRoots(replacement), f.replacingRoots(replacement), location)
+        case .tuple(let items, let location): return .tuple(items.map { $0.replacingRoots(replacement) }, location)
+        case .object(let entries, let location):
+            return .object(entries.map { ObjectEntry(key: $0.key, value: $0.value.replacingRoots(replacement)) }, location)
+        case .forList(var clause, let location):
+            let bound = Set([clause.valueName] + (clause.keyName.map { [$0] } ?? []))
+            let inner: (String, SourceLocation) -> Expression? = { bound.contains($0) ? nil : replacement($0, $1) }
+            clause.collection = clause.collection.replacingRoots(replacement)
+            clause.body = clause.body.replacingRoots(inner)
+            clause.condition = clause.condition?.replacingRoots(inner)
+            return .forList(clause, location)
+        case .literal:
+            return self
         }
     }
 

@@ -332,6 +332,48 @@ public struct ExpressionParser {
         return value
     }
 
+    /// After "[": `for NAME[, NAME] in EXPR : EXPR [if EXPR]]`, or nil (a plain list) without
+    /// consuming anything.
+    mutating func parseForClause() throws -> Expression.ForClause? {
+        let start = position
+        skipSpace()
+        guard identifier() == "for", let next = current, next == " " || next == "\t" else {
+            position = start
+            return nil
+        }
+        skipSpace()
+        var first = identifier()
+        guard !first.isEmpty else { throw failure("Invalid for expression", "Expected a variable name after \"for\", but found \(describeCurrent()).") }
+        var keyName: String?
+        skipSpace()
+        if consume(",") {
+            skipSpace()
+            let second = identifier()
+            guard !second.isEmpty else { throw failure("Invalid for expression", "Expected a second variable name after \",\", but found \(describeCurrent()).") }
+            keyName = first
+            first = second
+        }
+        skipSpace()
+        let beforeIn = position
+        guard identifier() == "in" else {
+            position = beforeIn
+            throw failure("Invalid for expression", "Expected \"in\" after the variable names of the for expression, but found \(describeCurrent()).")
+        }
+        let collection = try parseExpression()
+        try expect(":", "\":\" after the collection of the for expression")
+        let body = try parseExpression()
+        skipSpace()
+        var condition: Expression?
+        let beforeIf = position
+        if identifier() == "if" {
+            condition = try parseExpression()
+        } else {
+            position = beforeIf
+        }
+        try expect("]", "\"]\" to close the for expression")
+        return Expression.ForClause(keyName: keyName, valueName: first, collection: collection, body: body, condition: condition)
+    }
+
     mutating func parsePrimary() throws -> Expression {
         skipSpace()
         let start = position
@@ -361,6 +403,7 @@ public struct ExpressionParser {
         }
         if c == "[" {
             position += 1
+            if let clause = try parseForClause() { return .forList(clause, location) }
             var items: [Expression] = []
             while !consume("]") {
                 guard !atEnd else { throw failure("Invalid expression", "There is no closing bracket for this list.", at: start) }

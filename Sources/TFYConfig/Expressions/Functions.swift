@@ -461,33 +461,8 @@ private struct TemplateVariables {
     }
 
     func rewrite(_ expression: Expression) -> Expression {
-        switch expression {
-        case .scope(let name, let location) where variables[name] != nil:
-            return .traversal(.scope("var", location), [.attribute(name, location)])
-        case .traversal(let base, let steps):
-            if case .scope(let name, let location) = base, variables[name] != nil {
-                return .traversal(.scope("var", location), [.attribute(name, location)] + steps.map(rewrite))
-            }
-            return .traversal(rewrite(base), steps.map(rewrite))
-        case .template(let parts, let location):
-            return .template(parts.map {
-                if case .interpolation(let e) = $0 { return .interpolation(rewrite(e)) }
-                return $0
-            }, location)
-        case .call(let name, let arguments, let expand, let location):
-            return .call(name: name, arguments: arguments.map(rewrite), expandFinal: expand, location)
-        case .unary(let op, let e, let location): return .unary(op, rewrite(e), location)
-        case .binary(let op, let l, let r, let location): return .binary(op, rewrite(l), rewrite(r), location)
-        case .conditional(let c, let t, let f, let location): return .conditional(rewrite(c), rewrite(t), rewrite(f), location)
-        case .tuple(let items, let location): return .tuple(items.map(rewrite), location)
-        case .object(let entries, let location):
-            return .object(entries.map { Expression.ObjectEntry(key: $0.key, value: rewrite($0.value)) }, location)
-        case .literal, .scope: return expression
+        expression.replacingRoots { name, location in
+            variables[name] == nil ? nil : .traversal(.scope("var", location), [.attribute(name, location)])
         }
-    }
-
-    func rewrite(_ step: TraversalStep) -> TraversalStep {
-        if case .index(let e, let location) = step { return .index(rewrite(e), location) }
-        return step
     }
 }
