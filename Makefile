@@ -1,4 +1,5 @@
 # tfy — the two set-up commands of README.md live here.
+#   make demo   install what is missing, build, run the Tachyon cluster demo against local moto and sshd hosts
 #   make test   install what is missing, build, run the whole test suite
 #   make bench  run the benchmarks under benchmarks/
 
@@ -7,7 +8,7 @@ SWIFT ?= swift
 APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config openssh-client openssh-server shellcheck python3 python3-pip
 PYTHON ?= python3
 
-.PHONY: deps build test bench clean
+.PHONY: deps build demo test bench clean
 
 # Debian packages the build needs; installed only when missing (needs root, as CI is).
 deps:
@@ -25,6 +26,9 @@ deps:
 
 build: deps
 	$(SWIFT) build
+
+demo: build
+	examples/tachyon-ft/demo.sh
 
 # swift test ends with Swift Testing's summary line ("Test run with N tests ... passed").
 test: build

@@ -20,7 +20,8 @@ extension Plan {
         guard let value else { return .null }
         return .object([
             "value": value.json,
-            "unknown": value.mirror { if case .unknown = $0 { return true }; return false },
+            // A sensitive value not known yet is unknown too (it is rebuilt as both).
+            "unknown": value.mirror { if case .unknown = $0.unmarked.value { return true }; return false },
             "sensitive": value.mirror(\.isSensitive),
         ])
     }

@@ -6,6 +6,7 @@ public enum Schemas {
         instance.type: instance,
         keyPair.type: keyPair,
         bootstrap.type: bootstrap,
+        sshKey.type: sshKey,
     ]
 
     public static let providers: [String: ObjectSchema] = [
@@ -146,6 +147,16 @@ public enum Schemas {
         "template": Attribute(.bool, .optional, default: .bool(false)),
         "mode": Attribute(.string, .optional),
     ])
+
+    /// A key pair made for one cluster (its nodes' passwordless SSH to each other). The private key
+    /// is a file beside the state, never in the state or a plan.
+    public static let sshKey = ResourceSchema(type: "tfy_ssh_key", body: ObjectSchema([
+        "algorithm": Attribute(.string, .optional, forcesReplacement: true, default: .string("ed25519")),
+        "comment": Attribute(.string, .optional, forcesReplacement: true, default: .string("")),
+        "id": Attribute(.string, .computed),
+        "public_key": Attribute(.string, .computed),
+        "private_key_file": Attribute(.string, .computed),
+    ]))
 
     public static let bootstrap = ResourceSchema(type: "tfy_bootstrap", body: ObjectSchema([
         "connection": Attribute(.object(connection), .required),

@@ -81,3 +81,47 @@ struct BootstrapProvider: ResourceProvider {
         return environment
     }
 }
+
+/// `tfy_ssh_key`: a key pair generated with ssh-keygen for one cluster. The private key is a file
+/// beside the state (mode 0600), named after the stack and address; state holds its path, the
+/// public key and the fingerprint (the ID).
+struct SSHKeyProvider: ResourceProvider {
+    let context: EngineContext
+
+    func path(_ address: ResourceAddress) throws -> String {
+        guard let ssh = context.ssh else { throw EngineError(description: "SSH is not configured for this run") }
+        let directory = (ssh.knownHostsFile as NSString).deletingLastPathComponent
+        let name = address.description.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? String($0) : "." }.joined()
+        return (directory as NSString).appendingPathComponent("\(context.stack).\(name).key")
+    }
+
+    func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value] {
+        let file = try path(address)
+        let algorithm = desired["algorithm"]?.stringValue ?? "ed25519"
+        guard ["ed25519", "rsa", "ecdsa"].contains(algorithm) else {
+            throw EngineError(description: "algorithm \(Value.quoted(algorithm)) is not one of \"ed25519\", \"rsa\", \"ecdsa\"")
+        }
+        try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        for old in [file, file + ".pub"] { try? FileManager.default.removeItem(atPath: old) }
+        let keygen = SSHClient.find("ssh-keygen") ?? "/usr/bin/ssh-keygen"
+        let made = try await ChildProcess.run(keygen, ["-q", "-t", algorithm] + (algorithm == "rsa" ? ["-b", "4096"] : []) + ["-N", "", "-C", desired["comment"]?.stringValue ?? "", "-f", file])
+        guard made.status == 0 else { throw EngineError(description: "ssh-keygen failed: \(made.tail.joined(separator: " "))") }
+        let publicKey = try String(contentsOfFile: file + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let listed = try await ChildProcess.run(keygen, ["-l", "-f", file + ".pub"])
+        let fingerprint = listed.tail.first?.split(separator: " ").first { $0.hasPrefix("SHA256:") }.map(String.init) ?? publicKey
+        var attributes = desired
+        attributes["id"] = .string(fingerprint)
+        attributes["public_key"] = .string(publicKey)
+        attributes["private_key_file"] = .string(file)
+        return attributes
+    }
+
+    func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value] {
+        prior.merging(desired.filter { !$0.value.isUnknown }) { _, new in new }
+    }
+
+    func delete(_ address: ResourceAddress, prior: [String: Value]) async throws {
+        guard let file = prior["private_key_file"]?.stringValue else { return }
+        for path in [file, file + ".pub"] { try? FileManager.default.removeItem(atPath: path) }
+    }
+}

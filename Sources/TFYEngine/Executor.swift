@@ -63,6 +63,7 @@ public final class Executor: @unchecked Sendable {
         case "aws_security_group": return SecurityGroupProvider(context: context)
         case "aws_instance": return InstanceProvider(context: context)
         case "aws_key_pair": return KeyPairProvider(context: context)
+        case "tfy_ssh_key": return SSHKeyProvider(context: context)
         case "tfy_bootstrap": return BootstrapProvider(context: context, output: { [events] in events(.output($0, $1)) })
         default: return nil
         }
@@ -284,11 +285,21 @@ public final class Executor: @unchecked Sendable {
         }
         guard let schema = Schemas.resources[address.type] else { return values }
         for (name, attribute) in schema.body.attributes where attribute.isSettable && !attribute.isComputed {
-            if let value = values[name], !value.isWhollyKnown {
-                throw EngineError(description: "the value of \(name) is still unknown: something it depends on was not applied")
+            if let value = values[name], let path = Self.firstUnknown(value, path: name) {
+                throw EngineError(description: "the value of \(path) is still unknown: something it depends on was not applied")
             }
         }
         return values
+    }
+
+    /// Where in `value` the first unknown part is, as `files[0].content`.
+    static func firstUnknown(_ value: Value, path: String) -> String? {
+        switch value.unmarked.value {
+        case .unknown: return path
+        case .list(let items): return items.indices.lazy.compactMap { firstUnknown(items[$0], path: "\(path)[\($0)]") }.first
+        case .map(let entries): return entries.keys.sorted().lazy.compactMap { firstUnknown(entries[$0]!, path: "\(path).\($0)") }.first
+        default: return nil
+        }
     }
 
     /// Outputs evaluated against the final state.

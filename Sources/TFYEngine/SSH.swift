@@ -34,8 +34,10 @@ public struct SSHTarget: Sendable, Hashable {
         guard let timeout = Duration.seconds(timeoutText) else {
             throw SSHError(description: "connection.timeout \(Value.quoted(timeoutText)) is not a duration such as \"30s\", \"5m\" or \"1h30m\"")
         }
+        // "~/.ssh/key.pem", as the old tool's Key_Path is written, is the user's home here.
+        let key = c["private_key_file"]?.stringValue.map { $0.hasPrefix("~/") ? NSString(string: $0).expandingTildeInPath : $0 }
         self.init(host: host, port: Int(c["port"]?.numberValue ?? 22), user: c["user"]?.stringValue ?? "ec2-user",
-                  privateKeyFile: c["private_key_file"]?.stringValue, timeout: timeout)
+                  privateKeyFile: key, timeout: timeout)
         if let bastion = c["bastion_host"]?.stringValue, !bastion.isEmpty {
             self.bastion = Bastion(host: bastion, port: Int(c["bastion_port"]?.numberValue ?? 22), user: c["bastion_user"]?.stringValue ?? user)
         }

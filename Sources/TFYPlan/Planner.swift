@@ -205,8 +205,13 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
                     instance.attributes)
         }
         var planned = instance.attributes
+        // An optional, computed attribute configured as null is left to the provider, as in
+        // Terraform: `subnet_id: ${var.Subnet == "" ? null : var.Subnet}` keeps the subnet EC2 chose.
+        let unset = Set(schema.body.attributes.filter { name, attribute in
+            attribute.presence == .optionalComputed && (block.attributes[name] == nil || instance.nullConfigured.contains(name)) && !Self.derivedByTfy(name, schema: schema)
+        }.keys)
         for (name, attribute) in schema.body.attributes {
-            let configured = block.attributes[name] != nil || Self.derivedByTfy(name, schema: schema)
+            let configured = !unset.contains(name) && (block.attributes[name] != nil || Self.derivedByTfy(name, schema: schema))
             if attribute.presence == .computed || (attribute.presence == .optionalComputed && !configured) {
                 planned[name] = prior.attributes[name] ?? .unknown
             } else if let priorValue = prior.attributes[name], let value = planned[name] {
@@ -223,7 +228,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             let before = prior.attributes[name] ?? .null
             // What the provider decides (computed, or optional and unset) is unknown only because
             // the prior object lacks it; that is no reason to change anything.
-            let providerDecided = attribute.presence == .computed || (attribute.presence == .optionalComputed && block.attributes[name] == nil && !Self.derivedByTfy(name, schema: schema))
+            let providerDecided = attribute.presence == .computed || unset.contains(name)
             if providerDecided, after.isUnknown { continue }
             if !after.isWhollyKnown || after.deepUnmarked != before.deepUnmarked { changed.append(name) }
         }
@@ -241,7 +246,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         let actions: [Action]
         if reason != nil {
             actions = block.lifecycle.createBeforeDestroy ? [.create, .delete] : [.delete, .create]
-            for (name, attribute) in schema.body.attributes where attribute.presence == .computed || (attribute.presence == .optionalComputed && block.attributes[name] == nil && !Self.derivedByTfy(name, schema: schema)) {
+            for (name, attribute) in schema.body.attributes where attribute.presence == .computed || unset.contains(name) {
                 planned[name] = .unknown
             }
         } else {

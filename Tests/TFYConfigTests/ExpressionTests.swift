@@ -100,6 +100,7 @@ struct ExpressionTests {
         ("${flatten([[1], [[2]], 3])}", .list([.number(1), .number(2), .number(3)])),
         ("${distinct([1, 1, 2])}", .list([.number(1), .number(2)])),
         ("${abs(-2)}${ceil(1.2)}${floor(1.8)}", .string("221")),
+        ("${can(tonumber(\"0.05\"))}${can(tonumber(\"cheap\"))}", .string("truefalse")),
         ("${[for x in [1, 2, 3] : x * 2]}", .list([.number(2), .number(4), .number(6)])),
         ("${[for i, x in [\"a\", \"b\"] : \"${i}=${x}\"]}", .list([.string("0=a"), .string("1=b")])),
         ("${[for k, v in {b = 2, a = 1} : \"${k}${v}\" if v > 1]}", .list([.string("b2")])),

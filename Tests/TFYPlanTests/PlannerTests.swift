@@ -103,6 +103,26 @@ struct PlannerTests {
         #expect(change.after?.mapValue?["ami"] == .string("old"))
     }
 
+    /// As in Terraform, an optional computed attribute configured as null is the provider's to
+    /// choose: the subnet and address EC2 picked stay, and nothing is replaced.
+    @Test func optionalComputedAttributeSetToNullKeepsThePriorValue() throws {
+        let configuration = load(["main.yml": """
+            resource:
+              aws_instance:
+                m: {ami: a, instance_type: t, subnet_id: null, associate_public_ip_address: null}
+            """])
+        var prior = State(lineage: "l")
+        prior.resources = [StateResource(type: "aws_instance", name: "m", instances: [StateInstance(indexKey: nil, attributes: [
+            "id": .string("i-1"), "ami": .string("a"), "instance_type": .string("t"), "subnet_id": .string("subnet-1"),
+            "associate_public_ip_address": .bool(true), "private_ip": .string("172.31.0.5"), "user_data_replace_on_change": .bool(false),
+        ])])]
+        let (result, _) = plan(configuration, prior: prior)
+        let change = try #require(result?.changes.first)
+        #expect(change.actions == [.noOp])
+        #expect(change.after?.mapValue?["subnet_id"] == .string("subnet-1"))
+        #expect(change.after?.mapValue?["private_ip"] == .string("172.31.0.5"))
+    }
+
     @Test func unknownReplaceAddressIsAnError() {
         var options = PlanOptions()
         options.replace = ["aws_instance.nope"]

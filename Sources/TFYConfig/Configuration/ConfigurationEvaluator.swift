@@ -283,7 +283,12 @@ private struct EvaluationRun {
             }
             do {
                 let attributes = try SchemaConformance.conformBody(values, schema.body, expressions: block.attributes, address: label, location: block.location)
-                instances.append(ResourceInstance(address: address, attributes: attributes))
+                var instance = ResourceInstance(address: address, attributes: attributes)
+                // Optional, computed attributes configured as null are left to the provider.
+                instance.nullConfigured = Set(values.filter { name, value in
+                    value.isNull && schema.body.attributes[name]?.presence == .optionalComputed
+                }.keys)
+                instances.append(instance)
             } catch let failure as SchemaConformance.Failure {
                 diagnostics.append(failure.diagnostic)
                 failed.insert(node)

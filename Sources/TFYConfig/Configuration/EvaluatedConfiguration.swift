@@ -34,6 +34,8 @@ public struct EvaluatedResource: Sendable {
 public struct ResourceInstance: Sendable, Hashable {
     public var address: ResourceAddress
     public var attributes: [String: Value]
+    /// Optional, computed attributes whose configured value is null: the provider chooses them.
+    public var nullConfigured: Set<String> = []
 
     public init(address: ResourceAddress, attributes: [String: Value]) {
         self.address = address

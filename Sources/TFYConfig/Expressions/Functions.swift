@@ -24,6 +24,7 @@ enum Functions {
         "file": Signature(parameters: ["path"]),
         "flatten": Signature(parameters: ["list"]),
         "floor": Signature(parameters: ["num"]),
+        "can": Signature(parameters: ["expression"]),
         "format": Signature(parameters: ["format"], variadic: "args"),
         "formatlist": Signature(parameters: ["format"], variadic: "args"),
         "join": Signature(parameters: ["separator", "list"]),
@@ -133,6 +134,18 @@ extension Evaluator {
     func callFunction(_ name: String, _ argumentExpressions: [Expression], expandFinal: Bool, at location: SourceLocation) throws -> Value {
         guard let signature = Functions.signatures[name] else {
             throw EvaluationError("Call to unknown function", "There is no function named \"\(name)\".\(Suggestion.didYouMean(name, among: Functions.signatures.keys))", at: location)
+        }
+        if name == "can" {
+            // Whether its argument evaluates without an error: `can(tonumber(var.price))`.
+            guard argumentExpressions.count == 1, !expandFinal else {
+                throw EvaluationError("Invalid function arguments", "Function \"can\" takes exactly one expression.", at: location)
+            }
+            do {
+                let value = try evaluate(argumentExpressions[0])
+                return value.isWhollyKnown ? .bool(true) : .unknown
+            } catch is EvaluationError {
+                return .bool(false)
+            }
         }
         var arguments: [Value] = []
         var locations: [SourceLocation] = []
