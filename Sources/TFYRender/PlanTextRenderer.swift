@@ -260,8 +260,14 @@ struct ValueDiff {
 
     /// A whole value, every line marked with `symbol`.
     func render(_ value: Value, symbol: Symbol, indent: Int) -> [String] {
-        if let s = scalar(value) { return [s] }
         let pad = String(repeating: " ", count: indent)
+        // A multi-line string (a script, a configuration file) reads as what it is: a heredoc,
+        // as Terraform prints it.
+        if case .string(let text) = value, text.contains("\n") {
+            let body = text.hasSuffix("\n") ? String(text.dropLast()) : text
+            return ["<<-EOT"] + body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + "    " + $0 } + [pad + "EOT"]
+        }
+        if let s = scalar(value) { return [s] }
         let mark = printer.paint(symbol)
         switch value {
         case .list(let items):

@@ -1,1 +1,4 @@
-echo master
+#!/bin/sh
+# The master phase.
+
+echo "master $ROLE"
