@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import TFYCore
+import TFYTestSupport
+
+/// The demo's path, end to end: examples/tachyon-ft against moto and local sshd hosts (one per
+/// node name), checked with the AWS CLI and by reading what the bootstrap wrote on each host.
+final class TachyonCluster: @unchecked Sendable {
+    static let names = ["TachyonMaster", "TachyonMaster2", "TachyonWorker1", "TachyonWorker2", "TachyonWorker3"]
+    let world: World
+    var hosts: [Helper] = []
+    let keyFile: String
+
+    init() throws {
+        world = try World()
+        let example = repositoryRoot + "/examples/tachyon-ft"
+        try FileManager.default.copyItem(atPath: example, toPath: world.directory + "/tachyon-ft")
+        keyFile = world.directory + "/demo_key"
+        let keygen = Process()
+        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", keyFile]
+        try keygen.run()
+        keygen.waitUntilExit()
+        try FileManager.default.copyItem(atPath: keyFile + ".pub", toPath: world.directory + "/authorized_keys")
+        for name in Self.names {
+            hosts.append(try Helper(script: "sshd_helper.py", arguments: [world.directory + "/hosts/" + name, world.directory + "/authorized_keys"]))
+        }
+        let endpoints = zip(Self.names, hosts).map { "  \($0): \"127.0.0.1:\($1.port)\"" }.joined(separator: "\n")
+        try """
+            Masters: 2
+            Keypair: tfy-test
+            Key_Path: \(keyFile)
+            install_software: false
+            host_root: \(world.directory)/roots
+            ssh_user: \(NSUserName())
+            ssh_endpoints:
+            \(endpoints)
+
+            """.write(toFile: world.directory + "/demo-vars.yml", atomically: true, encoding: .utf8)
+    }
+
+    func tfy(_ command: String, machines: Int, _ more: [String] = []) async -> World.Run {
+        await world.tfy([command, "tachyon-ft", "-var-file", world.directory + "/demo-vars.yml", "-var", "machines=\(machines)",
+                         "-state", "state/demo.tfstate"] + more)
+    }
+
+    func file(_ node: String, _ path: String) -> String? {
+        try? String(contentsOfFile: world.directory + "/roots/\(node)" + path, encoding: .utf8)
+    }
+
+    /// What EC2 says, by Name tag: private IPs.
+    func privateIPs() throws -> [String: String] {
+        let json = try world.cli(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=pending,running"])
+        var result: [String: String] = [:]
+        for instance in ((json["Reservations"] as? [[String: Any]]) ?? []).flatMap({ ($0["Instances"] as? [[String: Any]]) ?? [] }) {
+            let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
+            result[tags["Name"] ?? "?"] = instance["PrivateIpAddress"] as? String
+        }
+        return result
+    }
+
+    /// The hosts file every node must have for these nodes.
+    func expectedHosts(_ count: Int) throws -> String {
+        let ips = try privateIPs()
+        let lines = Self.names.prefix(count).map { "\(ips["my-" + $0] ?? "?") \($0)" }
+        return (["# BEGIN tfy cluster"] + lines + ["# END tfy cluster"]).joined(separator: "\n") + "\n"
+    }
+}
+
+@Suite(.serialized) struct TachyonExampleTests {
+    @Test func createScaleRerunAndDestroyTheCluster() async throws {
+        let cluster = try TachyonCluster()
+        let created = await cluster.tfy("apply", machines: 3, ["-auto-approve"])
+        try #require(created.status == 0, "\(created.out)\(created.err)")
+        #expect(created.out.contains("Apply complete! Resources: 18 added, 0 changed, 0 destroyed."))
+
+        // The cluster's shape, as EC2 reports it.
+        #expect(try cluster.privateIPs().keys.sorted() == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1"])
+        let groups = try cluster.world.cli(["ec2", "describe-security-groups", "--group-names", "tachyon-vagrant-test"])
+        let rules = ((groups["SecurityGroups"] as? [[String: Any]])?.first?["IpPermissions"] as? [[String: Any]]) ?? []
+        #expect(Set(rules.compactMap { $0["IpProtocol"] as? String }) == ["tcp", "udp", "-1"])
+
+        // What the bootstrap wrote on each host.
+        for node in TachyonCluster.names.prefix(3) {
+            #expect(cluster.file(node, "/etc/hosts") == (try cluster.expectedHosts(3)))
+            #expect(cluster.file(node, "/etc/hostname") == node + "\n")
+            #expect(cluster.file(node, "/tachyon/conf/workers") == "TachyonMaster\nTachyonMaster2\nTachyonWorker1\n")
+            let home = NSHomeDirectory()
+            #expect(cluster.file(node, home + "/.ssh/authorized_keys")?.split(separator: "\n").count == 1)
+            #expect(cluster.file(node, home + "/.ssh/id_cluster")?.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") == true)
+        }
+        // Fault tolerant (Masters = 2): ZooKeeper's settings, each master its own address.
+        let env2 = try #require(cluster.file("TachyonMaster2", "/tachyon/conf/tachyon-env.sh"))
+        #expect(env2.contains("export TACHYON_MASTER_ADDRESS=TachyonMaster2\n"))
+        #expect(env2.contains("-Dtachyon.zookeeper.enabled=true -Dtachyon.zookeeper.address=TachyonMaster:2181 -Dtachyon.master.journal.folder=hdfs://TachyonMaster:9000/tachyon/journal/"))
+        #expect(cluster.file("TachyonWorker1", "/tachyon/conf/tachyon-env.sh")?.contains("export TACHYON_MASTER_ADDRESS=TachyonMaster\n") == true)
+        #expect(cluster.file("TachyonMaster", "/zookeeper/conf/zoo.cfg")?.contains("clientPort=2181") == true)
+        // The journal is formatted once, by the first master only.
+        #expect(cluster.file("TachyonMaster", "/var/lib/tachyon-ft/tachyon-journal-formatted") != nil)
+        #expect(cluster.file("TachyonMaster2", "/var/lib/tachyon-ft/tachyon-journal-formatted") == nil)
+
+        let same = await cluster.tfy("plan", machines: 3, ["-detailed-exitcode"])
+        #expect(same.status == 0, "\(same.out)\(same.err)")
+
+        // Scale up: two instances; the bootstraps whose inputs changed (every hosts file, the
+        // workers list) run again; the masters and the running workers do not.
+        let up = await cluster.tfy("apply", machines: 5, ["-auto-approve"])
+        try #require(up.status == 0, "\(up.out)\(up.err)")
+        let replaced = up.out.split(separator: "\n").filter { $0.hasSuffix("must be replaced") }.map { String($0.dropFirst(4).dropLast(" must be replaced".count)) }
+        #expect(replaced == ["tfy_bootstrap.common[0]", "tfy_bootstrap.common[1]", "tfy_bootstrap.common[2]", "tfy_bootstrap.configure[0]",
+                             "tfy_bootstrap.distribute[0]", "tfy_bootstrap.distribute[1]"])
+        #expect(!up.out.contains("tfy_bootstrap.masters[0] (remote-exec)"))
+        #expect(up.out.contains("tfy_bootstrap.workers[4] (remote-exec): worker: TachyonWorker3 is a Tachyon worker"))
+        #expect(try cluster.privateIPs().count == 5)
+        for node in TachyonCluster.names {
+            #expect(cluster.file(node, "/etc/hosts") == (try cluster.expectedHosts(5)))
+            #expect(cluster.file(node, NSHomeDirectory() + "/.ssh/authorized_keys")?.split(separator: "\n").count == 1)
+        }
+
+        // Re-running phases never formats again.
+        let rerun = await cluster.tfy("apply", machines: 5, ["-auto-approve", "-replace", "tfy_bootstrap.hdfs[0]", "-replace", "tfy_bootstrap.masters[0]"])
+        #expect(rerun.status == 0, "\(rerun.err)")
+        #expect(rerun.out.contains("tfy_bootstrap.hdfs[0] (remote-exec): hdfs: NameNode already formatted; not formatting again"))
+        #expect(!rerun.out.contains("journal formatted"))
+
+        // Scale down: the last two go.
+        let down = await cluster.tfy("apply", machines: 3, ["-auto-approve"])
+        #expect(down.status == 0, "\(down.err)")
+        #expect(try cluster.privateIPs().keys.sorted() == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1"])
+
+        let ssh = await cluster.world.tfy(["ssh", "TachyonMaster2", "-state", "state/demo.tfstate", "--", "cat", cluster.world.directory + "/roots/TachyonMaster2/etc/hostname"])
+        #expect(ssh.out == "TachyonMaster2\n")
+
+        let destroyed = await cluster.tfy("destroy", machines: 3, ["-auto-approve"])
+        #expect(destroyed.status == 0, "\(destroyed.err)")
+        #expect(try cluster.privateIPs().isEmpty)
+        #expect((try cluster.world.cli(["ec2", "describe-security-groups", "--filters", "Name=group-name,Values=tachyon-vagrant-test"])["SecurityGroups"] as? [Any])?.isEmpty == true)
+        let keys = try FileManager.default.contentsOfDirectory(atPath: cluster.world.directory + "/state").filter { $0.hasSuffix(".key") }
+        #expect(keys.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("machines=1", "machines must be at least 2: a Tachyon cluster needs a master and a worker."),
+        ("Masters=0", "Masters must be at least 1."),
+        ("Masters=4", "machines must be at least Masters: every master is a machine."),
+        ("Spot_Price=cheap", "Spot_Price must be a number such as \"0.05\", or empty for on-demand instances."),
+    ])
+    func invalidSettingsAreRefusedWithTheReason(_ setting: String, _ message: String) async throws {
+        let world = try World()
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/tachyon-ft", toPath: world.directory + "/tachyon-ft")
+        let run = await world.tfy(["validate", "tachyon-ft", "-var", setting])
+        #expect(run.status == 1)
+        #expect(run.err.contains(message))
+    }
+
+    /// The scripts parse, and shellcheck finds nothing in them.
+    @Test func scriptsAreBashAndShellcheckClean() throws {
+        let scripts = repositoryRoot + "/examples/tachyon-ft/scripts"
+        let names = try FileManager.default.contentsOfDirectory(atPath: scripts).filter { $0.hasSuffix(".sh") }.sorted()
+        #expect(names == ["common.sh", "configure.sh", "hdfs.sh", "master.sh", "worker.sh", "zookeeper.sh"])
+        for tool in [["bash", "-n"], ["shellcheck"]] {
+            for name in names {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = tool + [scripts + "/" + name]
+                try process.run()
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "\(tool[0]) \(name)")
+            }
+        }
+    }
+}
