@@ -41,6 +41,8 @@ bench: deps
 	.build/release/tfy-bench
 	.build/release/tfy-aws-bench
 	.build/release/tfy-apply-bench
+	$(SWIFT) build -c release --product tfy
+	benchmarks/tachyon-bench.sh
 
 clean:
 	rm -rf .build
