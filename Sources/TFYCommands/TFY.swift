@@ -30,6 +30,16 @@ extension TFY: ContextCommand {
     }
 }
 
+/// The (sub)command whose help `arguments` ask for: the longest run of subcommand names.
+func helpTarget(_ arguments: [String]) -> any ParsableCommand.Type {
+    var target: any ParsableCommand.Type = TFY.self
+    for word in arguments where !word.hasPrefix("-") && word != "help" {
+        guard let next = target.configuration.subcommands.first(where: { ($0.configuration.commandName ?? "") == word }) else { break }
+        target = next
+    }
+    return target
+}
+
 /// Runs tfy with `arguments` (without the program name). Every failure, usage errors included,
 /// exits 1, as Terraform's do; help exits 0.
 public enum TFYCommandLine {
@@ -38,7 +48,8 @@ public enum TFYCommandLine {
         do {
             let command = try TFY.parseAsRoot(arguments)
             guard let runnable = command as? ContextCommand else {
-                context.out(TFY.helpMessage(for: type(of: command)) + "\n")
+                // `--help`, `-h` or `help [COMMAND...]`: the help of the command named.
+                context.out(TFY.helpMessage(for: helpTarget(arguments)) + "\n")
                 return 0
             }
             return await runnable.execute(in: context)

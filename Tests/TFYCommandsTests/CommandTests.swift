@@ -130,6 +130,21 @@ struct CommandTests {
         #expect(await tfy(["--help"]).status == 0)
     }
 
+    /// Help is the help of the command asked about, however it is asked for.
+    @Test(arguments: [
+        (["--help"], "OVERVIEW: Plan and apply EC2 clusters from YAML configuration."),
+        (["-h"], "OVERVIEW: Plan and apply EC2 clusters from YAML configuration."),
+        (["plan", "--help"], "OVERVIEW: Show what apply would change, and optionally save the plan."),
+        (["help", "plan"], "OVERVIEW: Show what apply would change, and optionally save the plan."),
+        (["state", "list", "-h"], "OVERVIEW: List every resource instance in the state."),
+        (["help", "ssh"], "OVERVIEW: Open a shell on an instance (or run a command), with the stack's key,"),
+    ])
+    func helpNamesTheCommandAskedAbout(_ arguments: [String], _ overview: String) async {
+        let run = await tfy(arguments)
+        #expect(run.status == 0)
+        #expect(run.out.hasPrefix(overview + "\n"))
+    }
+
     func withTemporary(_ body: (String) async -> Void) async {
         let path = NSTemporaryDirectory() + "tfy-cmd-" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
