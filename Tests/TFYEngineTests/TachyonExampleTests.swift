@@ -153,6 +153,38 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(run.err.contains(message))
     }
 
+    /// The old tool's configuration files work unchanged, block devices and spot price included.
+    @Test func theOldConfigurationFilesWorkUnchanged() async throws {
+        let world = try World()
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/tachyon-ft", toPath: world.directory + "/tachyon-ft")
+        var ec2 = try String(contentsOfFile: world.directory + "/tachyon-ft/conf/ec2.yml", encoding: .utf8)
+        ec2 = ec2.replacingOccurrences(of: "Block_Device_Mapping: []\n", with: """
+            Block_Device_Mapping:
+              - {DeviceName: /dev/sdb, VirtualName: ephemeral0}
+              - {DeviceName: /dev/sdc, Ebs: {VolumeSize: 100}}
+
+            """).replacingOccurrences(of: "Spot_Price: \"\"", with: "Spot_Price: \"0.05\"").replacingOccurrences(of: "t2.small", with: "m4.large")
+        try ec2.write(toFile: world.directory + "/ec2.yml", atomically: true, encoding: .utf8)
+        let plan = await world.tfy(["plan", "tachyon-ft", "-var-file", "ec2.yml", "-var-file", "tachyon-ft/conf/tachyon.yml", "-var", "machines=4",
+                                    "-refresh=false", "-lock=false", "-json"])
+        #expect(plan.status == 0, "\(plan.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [String: Any])
+        let changes = (json["resource_changes"] as? [[String: Any]]) ?? []
+        let worker = try #require(changes.first { $0["address"] as? String == "aws_instance.worker[1]" })
+        let after = try #require((worker["change"] as? [String: Any])?["after"] as? [String: Any])
+        #expect(after["instance_type"] as? String == "m4.large")
+        #expect((after["tags"] as? [String: String])?["Name"] == "my-TachyonWorker2")
+        #expect((after["ephemeral_block_device"] as? [[String: Any]])?.first?["virtual_name"] as? String == "ephemeral0")
+        let ebs = try #require((after["ebs_block_device"] as? [[String: Any]])?.first)
+        #expect(ebs["device_name"] as? String == "/dev/sdc")
+        #expect(ebs["volume_size"] as? Int == 100)
+        #expect(ebs["delete_on_termination"] as? Bool == true)
+        #expect(((after["instance_market_options"] as? [String: Any])?["spot_options"] as? [String: Any])?["max_price"] as? String == "0.05")
+        // Masters: 2 from tachyon.yml: two masters, ZooKeeper.
+        #expect(changes.contains { $0["address"] as? String == "aws_instance.master[1]" })
+        #expect(changes.contains { $0["address"] as? String == "tfy_bootstrap.zookeeper[0]" })
+    }
+
     /// The scripts parse, and shellcheck finds nothing in them.
     @Test func scriptsAreBashAndShellcheckClean() throws {
         let scripts = repositoryRoot + "/examples/tachyon-ft/scripts"
