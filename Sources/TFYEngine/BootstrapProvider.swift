@@ -61,7 +61,7 @@ struct BootstrapProvider: ResourceProvider {
         for (index, script) in list.enumerated() {
             let result = try await ssh.runScript(target, script: script, environment: environment) { line in output(address, line) }
             guard result.status != 0 else { continue }
-            try ssh.checkHostKey(target, output: result.tail)
+            try await ssh.checkHostKey(target, output: result.tail)
             let which = list.count == 1 ? what : "\(what) \(index + 1) of \(list.count)"
             let status = result.status == 255 ? "ssh failed (exit status 255)" : "exited with status \(result.status)"
             throw EngineError(description: "\(which) on \(target.host) \(status). Last \(result.tail.count) lines of output:\n" + result.tail.map { "  " + $0 }.joined(separator: "\n"))

@@ -159,7 +159,7 @@ public final class SSHClient: @unchecked Sendable {
             let remaining = deadline.timeIntervalSinceNow
             let result = try await run(target, "true", connectTimeout: Int(min(10, max(1, remaining.rounded(.up)))))
             if result.status == 0 { return }
-            try checkHostKey(target, output: result.tail)
+            try await checkHostKey(target, output: result.tail)
             lastError = result.tail.last { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "ssh exited with status \(result.status)"
             if Date().addingTimeInterval(delay) >= deadline {
                 throw SSHError(description: "timed out after \(Self.format(target.timeout)) waiting for SSH on \(target.user)@\(target.host) port \(target.port)\(target.bastion.map { " via \($0.host)" } ?? ""): \(lastError)")
@@ -170,26 +170,18 @@ public final class SSHClient: @unchecked Sendable {
     }
 
     /// Throws the host-key error when ssh's output says the recorded key does not match.
-    func checkHostKey(_ target: SSHTarget, output: [String]) throws {
+    func checkHostKey(_ target: SSHTarget, output: [String]) async throws {
         guard output.contains(where: { $0.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || $0.contains("Host key verification failed") }) else { return }
         let offered = output.first { $0.hasPrefix("SHA256:") }.map { String($0.dropLast($0.hasSuffix(".") ? 1 : 0)) } ?? "unknown"
-        let recorded = recordedFingerprint(target) ?? "unknown"
+        let recorded = await recordedFingerprint(target) ?? "unknown"
         throw SSHError(description: "the host key of \(target.knownHostsName) has changed: recorded \(recorded), offered now \(offered). Someone may be intercepting the connection, or the host was rebuilt. If you know it was rebuilt, forget the old key with: ssh-keygen -f \(Shell.quote(knownHostsFile)) -R \(Shell.quote(target.knownHostsName))")
     }
 
     /// The fingerprint pinned for the target, read with ssh-keygen.
-    func recordedFingerprint(_ target: SSHTarget) -> String? {
-        guard let keygen = Self.find("ssh-keygen") else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: keygen)
-        process.arguments = ["-l", "-F", target.knownHostsName, "-f", knownHostsFile]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("SHA256:") }.map(String.init)
+    func recordedFingerprint(_ target: SSHTarget) async -> String? {
+        guard let keygen = Self.find("ssh-keygen"),
+              let listed = try? await ChildProcess.run(keygen, ["-l", "-F", target.knownHostsName, "-f", knownHostsFile]) else { return nil }
+        return listed.tail.flatMap { $0.split(whereSeparator: \.isWhitespace) }.first { $0.hasPrefix("SHA256:") }.map(String.init)
     }
 
     /// Uploads `content` to `destination` atomically (a temporary file renamed into place),
@@ -204,7 +196,7 @@ public final class SSHClient: @unchecked Sendable {
         let command = "set -e; umask 077; mkdir -p -- \"$(dirname -- \(path))\"; cat > \(temporary); chmod \(fileMode) \(temporary); mv -f -- \(temporary) \(path)"
         let result = try await run(target, command, input: content)
         guard result.status == 0 else {
-            try checkHostKey(target, output: result.tail)
+            try await checkHostKey(target, output: result.tail)
             throw SSHError(description: "uploading \(destination) failed (exit status \(result.status)): \(result.tail.suffix(5).joined(separator: "\n"))")
         }
     }

@@ -15,7 +15,7 @@ final class Hosts: @unchecked Sendable {
     init(_ world: World, count: Int) throws {
         self.world = world
         keyFile = world.directory + "/id_test"
-        try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile])
+        try runProgram("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile])
         try FileManager.default.copyItem(atPath: keyFile + ".pub", toPath: world.directory + "/authorized_keys")
         for i in 0..<count { servers.append(try start(i)) }
     }
@@ -34,23 +34,8 @@ final class Hosts: @unchecked Sendable {
     }
 
     func fingerprint(_ i: Int) throws -> String {
-        let line = try run("/usr/bin/ssh-keygen", ["-l", "-f", world.directory + "/hosts/h\(i)/ssh_host_ed25519_key.pub"])
+        let line = String(decoding: try runProgram("ssh-keygen", ["-l", "-f", world.directory + "/hosts/h\(i)/ssh_host_ed25519_key.pub"]), as: UTF8.self)
         return String(line.split(separator: " ")[1])
-    }
-
-    @discardableResult
-    func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HelperError(description: "\(executable) exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
     }
 
     /// Variables for the bootstrap fixture.

@@ -16,11 +16,7 @@ final class TachyonCluster: @unchecked Sendable {
         let example = repositoryRoot + "/examples/tachyon-ft"
         try FileManager.default.copyItem(atPath: example, toPath: world.directory + "/tachyon-ft")
         keyFile = world.directory + "/demo_key"
-        let keygen = Process()
-        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
-        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", keyFile]
-        try keygen.run()
-        keygen.waitUntilExit()
+        try runProgram("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile])
         try FileManager.default.copyItem(atPath: keyFile + ".pub", toPath: world.directory + "/authorized_keys")
         for name in Self.names {
             hosts.append(try Helper(script: "sshd_helper.py", arguments: [world.directory + "/hosts/" + name, world.directory + "/authorized_keys"]))
@@ -192,12 +188,7 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(names == ["common.sh", "configure.sh", "hdfs.sh", "master.sh", "worker.sh", "zookeeper.sh"])
         for tool in [["bash", "-n"], ["shellcheck"]] {
             for name in names {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = tool + [scripts + "/" + name]
-                try process.run()
-                process.waitUntilExit()
-                #expect(process.terminationStatus == 0, "\(tool[0]) \(name)")
+                #expect(throws: Never.self, "\(tool[0]) \(name)") { try runProgram(tool[0], Array(tool.dropFirst()) + [scripts + "/" + name]) }
             }
         }
     }

@@ -51,21 +51,29 @@ public final class HelperProcess: @unchecked Sendable {
     deinit { stop() }
 }
 
-/// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
-public func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> [String: Any] {
+/// Runs a program found on PATH to its end; its standard output, or an error naming it when it fails.
+@discardableResult
+public func runProgram(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["aws", "--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments
-    process.environment = ProcessInfo.processInfo.environment.merging([
-        "AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PAGER": "",
-    ]) { _, new in new }
+    process.arguments = [program] + arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw HelperError(description: "aws \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
+    guard process.terminationStatus == 0 else {
+        throw HelperError(description: "\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    }
+    return data
+}
+
+/// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
+public func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> [String: Any] {
+    let data = try runProgram("aws", ["--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments,
+                              environment: ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PAGER": ""])
     if data.isEmpty { return [:] }
     return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
 }
