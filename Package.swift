@@ -59,6 +59,6 @@ let package = Package(
         .testTarget(name: "TFYEngineTests", dependencies: ["TFYCommands", "TFYCore", "TFYState", "TFYTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
         .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState"]),
-        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore"], exclude: ["Fixtures", "Snapshots"]),
+        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore", "TFYRender"], exclude: ["Fixtures", "Snapshots"]),
     ]
 )

@@ -343,6 +343,23 @@ struct ValueDiff {
             if unchanged > 0 { result.append("\(pad)    # (\(unchanged) unchanged element\(unchanged == 1 ? "" : "s") hidden)") }
             result.append("\(pad)}")
             return result
+        case (.string(let old), .string(let new)) where old.contains("\n") && new.contains("\n"):
+            // Two versions of a script or file: one heredoc, its lines marked as a diff.
+            func lines(_ text: String) -> [Value] {
+                (text.hasSuffix("\n") ? String(text.dropLast()) : text).split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }
+            }
+            var result = ["<<-EOT"]
+            for step in Self.alignment(lines(old), lines(new)) {
+                let (mark, line): (String, Value) = {
+                    switch step {
+                    case .same(let l): return (" ", l)
+                    case .removed(let l): return (printer.paint(.delete), l)
+                    case .added(let l): return (printer.paint(.create), l)
+                    }
+                }()
+                result.append("\(pad)  \(mark) \(line.stringValue ?? "")".trimmingTrailingSpaces)
+            }
+            return result + [pad + "EOT"]
         default:
             let old = render(before, symbol: .delete, indent: indent)
             let new = render(after, symbol: .create, indent: indent)
@@ -381,6 +398,12 @@ struct ValueDiff {
 }
 
 extension String {
+    var trimmingTrailingSpaces: String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+
     /// The string followed by spaces up to `width` characters.
     func padded(to width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
