@@ -12,10 +12,16 @@ enum ChildProcess {
 
     static let tailLength = 200
 
+    /// A child that exits before reading all its input (ssh failing to connect while a script is
+    /// being sent) must not kill tfy with SIGPIPE: the write fails instead, and the child's exit
+    /// status says what happened.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     /// Runs `executable` with `arguments`, writes `input` to its standard input and closes it.
     /// Returns once the program has exited and its output has ended.
     static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil,
                     onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
+        ChildProcess.ignoreBrokenPipes
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
