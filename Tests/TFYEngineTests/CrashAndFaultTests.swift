@@ -24,16 +24,33 @@ struct CrashAndFaultTests {
         }
     }
 
-    /// Sends `signal` to `process` after `delay` seconds and waits for it to exit, timed on a
-    /// dispatch queue: the Swift concurrency pool may be busy with other tests and late.
-    func signal(_ process: Process, _ signal: Int32, after delay: Double) async {
+    /// Sends `signal` to `process` once its state records at least `instances` instances with an
+    /// ID (or after 60 s), and waits for it to exit. Driven by what the apply has done rather than
+    /// by time, so the signal lands mid-apply however fast or loaded the machine is; polled on a
+    /// dispatch queue, as the Swift concurrency pool may be busy with other tests.
+    func signal(_ process: Process, _ signal: Int32, whenStateRecords instances: Int, _ world: World) async {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().asyncAfter(deadline: .now() + delay) {
+            DispatchQueue.global().async {
+                let deadline = Date().addingTimeInterval(60)
+                while process.isRunning, Date() < deadline, Self.recordedInstances(world.statePath) < instances {
+                    usleep(10_000)
+                }
                 kill(process.processIdentifier, signal)
                 process.waitUntilExit()
                 continuation.resume()
             }
         }
+    }
+
+    /// How many aws_instance objects the state file records with an ID (read as an independent
+    /// reader would: the JSON on disk).
+    static func recordedInstances(_ path: String) -> Int {
+        guard let data = FileManager.default.contents(atPath: path),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let resources = json["resources"] as? [[String: Any]] else { return 0 }
+        return resources.filter { $0["type"] as? String == "aws_instance" }
+            .flatMap { ($0["instances"] as? [[String: Any]]) ?? [] }
+            .filter { (($0["attributes"] as? [String: Any])?["id"] as? String) != nil }.count
     }
 
     func unlockIfHeldByDeadProcess(_ world: World) {
@@ -48,9 +65,11 @@ struct CrashAndFaultTests {
         let world = try World()
         let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
         var countsAfterKills: [Int] = []
-        for delay in [0.8, 1.6, 2.4] {
+        // Each run is killed once the state records a few more instances: RunInstances calls are
+        // in flight then, some launched and not yet recorded.
+        for threshold in [3, 9, 15] {
             let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20"], endpoint: "http://127.0.0.1:\(proxy.port)")
-            await signal(process, SIGKILL, after: delay)
+            await signal(process, SIGKILL, whenStateRecords: threshold, world)
             unlockIfHeldByDeadProcess(world)
             countsAfterKills.append(try world.liveInstances().count)
         }
@@ -67,7 +86,7 @@ struct CrashAndFaultTests {
         let world = try World()
         let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
         let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-parallelism", "4"], endpoint: "http://127.0.0.1:\(proxy.port)")
-        await signal(process, SIGINT, after: 1.5)
+        await signal(process, SIGINT, whenStateRecords: 6, world)
         #expect(process.terminationStatus == 1)
         #expect(StateLock.holder(statePath: world.statePath) == nil, "a graceful stop releases the lock")
         try expectConsistent(world)
