@@ -54,6 +54,11 @@ struct BootstrapProvider: ResourceProvider {
         try await run(prior["destroy_scripts"], on: target, environment: try Self.environment(prior["environment"]), address: address, what: "destroy script")
     }
 
+    /// A bootstrap that failed part-way is not cleaned up by its destroy scripts: they undo a
+    /// bootstrap that ran, and this one did not (Terraform skips the destroy-time provisioners of
+    /// tainted resources the same way).
+    func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws {}
+
     /// Runs each script in a session of its own, in order; the first failure stops the run.
     func run(_ scripts: Value?, on target: SSHTarget, environment: [String: String], address: ResourceAddress, what: String) async throws {
         let list = (scripts?.deepUnmarked.listValue ?? []).compactMap(\.stringValue)

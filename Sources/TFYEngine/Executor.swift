@@ -208,11 +208,12 @@ public final class Executor: @unchecked Sendable {
                 }
                 return nil
             }
-            // A bootstrap that failed part-way is not cleaned up by its destroy scripts: they
-            // undo a bootstrap that ran, and this one did not (Terraform skips destroy-time
-            // provisioners of tainted resources the same way).
-            if let current, !(address.type == "tfy_bootstrap" && current.status == .tainted) {
-                try await provider?.delete(address, prior: current.attributes)
+            if let current {
+                if current.status == .tainted {
+                    try await provider?.deleteTainted(address, prior: current.attributes)
+                } else {
+                    try await provider?.delete(address, prior: current.attributes)
+                }
             }
             try await recorder.set(address, nil)
             return nil

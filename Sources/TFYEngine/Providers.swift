@@ -8,6 +8,14 @@ protocol ResourceProvider: Sendable {
     func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value]
     func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value]
     func delete(_ address: ResourceAddress, prior: [String: Value]) async throws
+    /// Deletes an object whose creation did not complete; by default as any other.
+    func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws
+}
+
+extension ResourceProvider {
+    func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws {
+        try await delete(address, prior: prior)
+    }
 }
 
 /// How a provider records progress mid-operation: the pending create token before the call,
