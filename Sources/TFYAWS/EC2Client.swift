@@ -38,25 +38,17 @@ public struct EC2Client: Sendable {
     public func call(_ action: String, _ parameters: Parameters = []) async throws(AWSError) -> XMLNode {
         let body = Self.formBody([("Action", action), ("Version", Self.apiVersion)] + parameters)
         let started = Date()
-        var attempt = 0
-        while true {
-            attempt += 1
-            let outcome = await attemptOnce(action, body: body)
-            switch outcome {
-            case .success(let root):
-                finish(action, attempts: attempt, started: started, result: "ok")
-                return root
-            case .failure(var error):
-                error.attempts = attempt
-                if RetryPolicy.isRetryable(error.cause), attempt < retry.maxAttempts {
-                    let delay = retry.delay(afterFailedAttempt: attempt)
-                    if configuration.debugLogging { log("[DEBUG] ec2 \(action) attempt \(attempt) failed (\(error.code ?? "\(error.cause)")); retrying in \(String(format: "%.3f", delay))s") }
-                    await retry.sleep(delay)
-                    continue
-                }
-                finish(action, attempts: attempt, started: started, result: error.code ?? "error")
-                throw error
-            }
+        let (outcome, attempts) = await retry.run({ () async -> Result<XMLNode, AWSError> in await attemptOnce(action, body: body) },
+                                                  onRetry: { attempt, error, delay in
+            if configuration.debugLogging { log("[DEBUG] ec2 \(action) attempt \(attempt) failed (\(error.code ?? "\(error.cause)")); retrying in \(String(format: "%.3f", delay))s") }
+        })
+        switch outcome {
+        case .success(let root):
+            finish(action, attempts: attempts, started: started, result: "ok")
+            return root
+        case .failure(let error):
+            finish(action, attempts: attempts, started: started, result: error.code ?? "error")
+            throw error
         }
     }
 

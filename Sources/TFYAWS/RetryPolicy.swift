@@ -26,6 +26,27 @@ public struct RetryPolicy: Sendable {
         return random() * min(maxBackoff, exponential)
     }
 
+    /// Runs `attempt` until it succeeds, fails with what is not worth retrying, or the attempts
+    /// run out, sleeping between attempts; `onRetry` hears of each retry (attempt, error, delay).
+    /// Returns the last outcome, its error's `attempts` set, and how many attempts were made.
+    public func run<T>(_ attempt: () async -> Result<T, AWSError>,
+                       onRetry: (Int, AWSError, Double) -> Void = { _, _, _ in }) async -> (Result<T, AWSError>, attempts: Int) {
+        var count = 0
+        while true {
+            count += 1
+            switch await attempt() {
+            case .success(let value):
+                return (.success(value), count)
+            case .failure(var error):
+                error.attempts = count
+                guard Self.isRetryable(error.cause), count < maxAttempts else { return (.failure(error), count) }
+                let wait = delay(afterFailedAttempt: count)
+                onRetry(count, error, wait)
+                await sleep(wait)
+            }
+        }
+    }
+
     /// Error codes that mean "slow down": retried.
     public static let throttlingCodes: Set<String> = [
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",

@@ -63,7 +63,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def do_GET(self):
         if self.path == "/__stats__":
@@ -75,7 +76,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        if self.path == "/__faults__":
+        if self.path == "/__faults__" and self.command == "POST":
             with lock:
                 faults.update(json.loads(body or b"{}"))
                 for key in stats:
@@ -115,6 +116,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(500, SERVER_ERROR, "text/html")
         self.forward(body)
 
+    # S3 speaks PUT, DELETE and HEAD too; faults apply to them alike.
+    do_PUT = do_POST
+    do_DELETE = do_POST
+    do_HEAD = do_POST
+
     def forward(self, body):
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive", "proxy-connection")}
         # As a forward proxy (the client's HTTP_PROXY) it receives absolute URIs.
@@ -140,7 +146,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

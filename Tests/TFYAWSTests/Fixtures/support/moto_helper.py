@@ -12,6 +12,7 @@ import io
 import socket
 import sys
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -38,7 +39,10 @@ class Handler(BaseHTTPRequestHandler):
         environ = {
             "REQUEST_METHOD": self.command,
             "SCRIPT_NAME": "",
-            "PATH_INFO": path,
+            # WSGI: the path decoded, as bytes in a latin-1 string (S3 keys may be any UTF-8).
+            "PATH_INFO": urllib.parse.unquote_to_bytes(path).decode("latin-1"),
+            "RAW_URI": self.path,
+            "REQUEST_URI": self.path,
             "QUERY_STRING": query,
             "CONTENT_TYPE": self.headers.get("Content-Type", ""),
             "CONTENT_LENGTH": str(len(body)),
