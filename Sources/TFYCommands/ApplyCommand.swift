@@ -132,7 +132,7 @@ struct ApplyRun {
         let (inputs, inputDiagnostics, _) = variables.inputs(context: context, arguments: context.arguments)
         guard !inputDiagnostics.hasErrors else { return fail(inputDiagnostics) }
         let deployment = Deployment(directory: directory, inputs: inputs, statePath: options.state, options: planOptions, refreshOnly: refreshOnly,
-                                    lockOperation: operation, lockTimeout: Duration.seconds(options.lockTimeout) ?? 0)
+                                    lockOperation: operation, lockTimeout: DurationText.seconds(options.lockTimeout) ?? 0)
         let outcome = await PlanRun.plan(deployment, context: context, keepSession: true)
         guard let plan = outcome.plan, let session = outcome.session, !outcome.diagnostics.hasErrors else {
             outcome.session?.release()
@@ -180,7 +180,7 @@ struct ApplyRun {
             inputs.append(VariableInput(name: name, raw: .value(saved.variables[name]!.value, origin), origin: .file(path)))
         }
         let deployment = Deployment(directory: saved.directory, inputs: inputs, statePath: options.state, options: saved.options,
-                                    lockOperation: "OperationTypeApply", lockTimeout: Duration.seconds(options.lockTimeout) ?? 0)
+                                    lockOperation: "OperationTypeApply", lockTimeout: DurationText.seconds(options.lockTimeout) ?? 0)
         let (prepared, diagnostics) = deployment.prepare(context: context)
         guard let session = prepared, !diagnostics.hasErrors else { return fail(diagnostics) }
         defer { session.release() }

@@ -71,7 +71,7 @@ struct PlanCommand: ParsableCommand, ContextCommand {
         var plan: Plan?
         if !inputDiagnostics.hasErrors {
             let deployment = Deployment(directory: directory, inputs: inputs, statePath: state, options: options, refreshOnly: refreshOnly,
-                                        lockOperation: "OperationTypePlan", lockTimeout: Duration.seconds(lockTimeout) ?? 0, useLock: lock)
+                                        lockOperation: "OperationTypePlan", lockTimeout: DurationText.seconds(lockTimeout) ?? 0, useLock: lock)
             let outcome = await PlanRun.plan(deployment, context: context)
             diagnostics.append(contentsOf: outcome.diagnostics)
             sources.merge(outcome.sources) { a, _ in a }
@@ -146,18 +146,6 @@ enum PlanRun {
         }
         if !keepSession { session.release() }
         return Outcome(plan: plan, outcome: outcome, diagnostics: diagnostics.unique, sources: session.sources, session: keepSession ? session : nil)
-    }
-}
-
-extension Duration {
-    /// `30s`, `5m`, `1h` or plain seconds.
-    static func seconds(_ text: String) -> Double? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            if let n = Double(trimmed.dropLast(suffix.count)), n >= 0 { return n * factor }
-        }
-        return Double(trimmed).flatMap { $0 >= 0 ? $0 : nil }
     }
 }
 

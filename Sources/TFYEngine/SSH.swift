@@ -31,7 +31,7 @@ public struct SSHTarget: Sendable, Hashable {
         let c = connection?.deepUnmarked.mapValue ?? [:]
         guard let host = c["host"]?.stringValue, !host.isEmpty else { throw SSHError(description: "connection.host is empty") }
         let timeoutText = c["timeout"]?.stringValue ?? "5m"
-        guard let timeout = Duration.seconds(timeoutText) else {
+        guard let timeout = DurationText.seconds(timeoutText) else {
             throw SSHError(description: "connection.timeout \(Value.quoted(timeoutText)) is not a duration such as \"30s\", \"5m\" or \"1h30m\"")
         }
         // "~/.ssh/key.pem", as the old tool's Key_Path is written, is the user's home here.
@@ -49,31 +49,6 @@ public struct SSHTarget: Sendable, Hashable {
 
 public struct SSHError: Error, CustomStringConvertible {
     public var description: String
-}
-
-/// Go-style durations, as Terraform writes timeouts: "30s", "5m", "1h30m", "1.5m".
-public enum Duration {
-    public static func seconds(_ text: String) -> Double? {
-        var total = 0.0, number = ""
-        var sawUnit = false
-        for character in text {
-            if character.isNumber || character == "." {
-                number.append(character)
-                continue
-            }
-            guard let value = Double(number) else { return nil }
-            switch character {
-            case "h": total += value * 3600
-            case "m": total += value * 60
-            case "s": total += value
-            default: return nil
-            }
-            number = ""
-            sawUnit = true
-        }
-        guard number.isEmpty, sawUnit else { return nil }
-        return total
-    }
 }
 
 /// OpenSSH's `ssh` as a child process, with the settings tfy always uses: batch mode (never a

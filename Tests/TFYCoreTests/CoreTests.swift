@@ -75,3 +75,17 @@ extension Result {
         return nil
     }
 }
+
+struct DurationTextTests {
+    @Test(arguments: [
+        ("30s", 30.0), ("5m", 300), ("1h30m", 5400), ("1.5m", 90), ("250ms", 0.25), ("2m10s", 130), ("45", 45), (" 10s ", 10),
+    ])
+    func durationsAsTerraformWritesThem(_ text: String, _ seconds: Double) {
+        #expect(DurationText.seconds(text) == seconds)
+    }
+
+    @Test(arguments: ["", "5 minutes", "-3s", "m", "10x", "1h30"])
+    func anythingElseIsNotADuration(_ text: String) {
+        #expect(DurationText.seconds(text) == nil)
+    }
+}
