@@ -28,7 +28,7 @@ let package = Package(
         // AWS access: HTTP over libcurl, SigV4 over OpenSSL, credentials, the EC2 Query API.
         .target(name: "TFYAWS", dependencies: ["CCurl", "COpenSSL"]),
         // State files: read strictly, written atomically.
-        .target(name: "TFYState", dependencies: ["TFYCore"]),
+        .target(name: "TFYState", dependencies: ["TFYCore", "TFYAWS"]),
         // The planner: configuration + prior state → plan. Pure.
         .target(name: "TFYPlan", dependencies: ["TFYCore", "TFYConfig"]),
         // What tfy does to real objects: refresh, providers, waiters, the parallel executor.

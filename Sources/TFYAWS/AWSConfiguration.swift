@@ -41,6 +41,11 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
     }
 }
 
+extension AWSConfiguration {
+    /// AWS's own endpoint for a service in a region.
+    public static func regionalEndpoint(service: String, region: String) -> String { "https://\(service).\(region).amazonaws.com" }
+}
+
 public struct AWSConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
     public var summary: String
     public var detail: String
@@ -54,8 +59,8 @@ public struct AWSConfigurationError: Error, Sendable, Hashable, CustomStringConv
 /// `default`) in the shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`, `~/.aws/credentials`),
 /// then in the config file (`AWS_CONFIG_FILE`, `~/.aws/config`, sections `[profile NAME]`).
 /// Region: provider block, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`.
-/// Endpoint: provider block, `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`, the profile's
-/// `endpoint_url`, then AWS's regional endpoint. Attempts: provider `max_retries` + 1,
+/// Endpoint: provider block, `AWS_ENDPOINT_URL_EC2` (`_S3` for the state backend),
+/// `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, then AWS's regional endpoint. Attempts: provider `max_retries` + 1,
 /// `AWS_MAX_ATTEMPTS`, the profile's `max_attempts`, 25.
 public struct AWSConfigurationResolver: Sendable {
     public var environment: [String: String]
@@ -79,7 +84,9 @@ public struct AWSConfigurationResolver: Sendable {
 
     func expand(_ path: String) -> String { path.hasPrefix("~/") ? homeDirectory + path.dropFirst(1) : path }
 
-    public func resolve(_ provider: ProviderSettings = ProviderSettings()) throws(AWSConfigurationError) -> AWSConfiguration {
+    /// `service` names the endpoint variable (`AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_S3`) and the
+    /// regional endpoint (`https://SERVICE.REGION.amazonaws.com`).
+    public func resolve(_ provider: ProviderSettings = ProviderSettings(), service: String = "ec2") throws(AWSConfigurationError) -> AWSConfiguration {
         let profileName = provider.profile ?? env("AWS_PROFILE") ?? "default"
         let credentialsFile = readFile(credentialsPath).map(INIFile.parse)
         let configFile = readFile(configPath).map(INIFile.parse)
@@ -118,7 +125,8 @@ public struct AWSConfigurationResolver: Sendable {
         guard let region = provider.region ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ?? configSection?["region"], !region.isEmpty else {
             throw AWSConfigurationError(summary: "No AWS region", detail: "Set region in the provider block (provider: {aws: {region: us-east-1}}), or AWS_REGION, or region in profile \"\(profileName)\" of \(configPath).")
         }
-        let endpoint = provider.endpoint ?? env("AWS_ENDPOINT_URL_EC2") ?? env("AWS_ENDPOINT_URL") ?? configSection?["endpoint_url"] ?? "https://ec2.\(region).amazonaws.com"
+        let endpoint = provider.endpoint ?? env("AWS_ENDPOINT_URL_\(service.uppercased())") ?? env("AWS_ENDPOINT_URL") ?? configSection?["endpoint_url"]
+            ?? AWSConfiguration.regionalEndpoint(service: service, region: region)
 
         var maxAttempts = 25
         if let retries = provider.maxRetries {

@@ -32,6 +32,18 @@ public struct S3Client: Sendable {
         self.log = log
     }
 
+    /// A client configured as the SDKs would be (credentials, region, endpoint, retries, proxy).
+    /// AWS's own regional endpoint is addressed virtual-host style, any other path-style.
+    public init(configuration: AWSConfiguration, statistics: CallStatistics = CallStatistics(),
+                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+        var settings = CurlTransport.Settings()
+        settings.proxy = configuration.proxy
+        let regional = configuration.endpoint == AWSConfiguration.regionalEndpoint(service: "s3", region: configuration.region)
+        self.init(credentials: configuration.credentials, region: configuration.region, endpoint: regional ? nil : configuration.endpoint,
+                  transport: CurlTransport(settings: settings), retry: RetryPolicy(maxAttempts: configuration.maxAttempts), statistics: statistics, log: log)
+        debugLogging = configuration.debugLogging
+    }
+
     public struct Object: Sendable, Hashable {
         public var body: [UInt8]
         /// The entity tag, quotes included, as S3 sends it and as `If-Match` wants it.

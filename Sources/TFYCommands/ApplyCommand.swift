@@ -39,6 +39,8 @@ struct ApplyOptions: ParsableArguments {
 
     @Option(name: .customLong("input", withSingleDash: true), help: ArgumentHelp("Ask for confirmation (false: never; then -auto-approve is needed).", valueName: "bool"))
     var input: Bool = true
+
+    @OptionGroup var backend: BackendOptions
 }
 
 struct ApplyCommand: ParsableCommand, ContextCommand {
@@ -132,13 +134,26 @@ struct ApplyRun {
         let (inputs, inputDiagnostics, _) = variables.inputs(context: context, arguments: context.arguments)
         guard !inputDiagnostics.hasErrors else { return fail(inputDiagnostics) }
         let deployment = Deployment(directory: directory, inputs: inputs, statePath: options.state, options: planOptions, refreshOnly: refreshOnly,
-                                    lockOperation: operation, lockTimeout: DurationText.seconds(options.lockTimeout) ?? 0)
+                                    lockOperation: operation, lockTimeout: DurationText.seconds(options.lockTimeout) ?? 0,
+                                    backendSettings: options.backend.settings)
         let outcome = await PlanRun.plan(deployment, context: context, keepSession: true)
         guard let plan = outcome.plan, let session = outcome.session, !outcome.diagnostics.hasErrors else {
-            outcome.session?.release()
-            return fail(outcome.diagnostics, sources: outcome.sources)
+            var diagnostics = outcome.diagnostics
+            if let session = outcome.session { diagnostics.append(contentsOf: await session.release()) }
+            return fail(diagnostics, sources: outcome.sources)
         }
-        defer { session.release() }
+        return await releasing(session) { await self.confirmAndApply(plan, session: session, planOptions: planOptions, refreshOnly: refreshOnly) }
+    }
+
+    /// Runs `body`, then lets the session's lock go; failing to let it go is an error.
+    func releasing(_ session: Deployment.Session, _ body: () async -> Int32) async -> Int32 {
+        let status = await body()
+        let problems = await session.release()
+        guard problems.isEmpty else { return fail(problems) }
+        return status
+    }
+
+    func confirmAndApply(_ plan: Plan, session: Deployment.Session, planOptions: PlanOptions, refreshOnly: Bool) async -> Int32 {
         if !options.json { context.out(PlanTextRenderer(color: color).render(plan)) }
         let needsApply = plan.hasChanges || (refreshOnly && !plan.drift.isEmpty)
         if needsApply && !options.autoApprove {
@@ -180,10 +195,14 @@ struct ApplyRun {
             inputs.append(VariableInput(name: name, raw: .value(saved.variables[name]!.value, origin), origin: .file(path)))
         }
         let deployment = Deployment(directory: saved.directory, inputs: inputs, statePath: options.state, options: saved.options,
-                                    lockOperation: "OperationTypeApply", lockTimeout: DurationText.seconds(options.lockTimeout) ?? 0)
-        let (prepared, diagnostics) = deployment.prepare(context: context)
+                                    lockOperation: "OperationTypeApply", lockTimeout: DurationText.seconds(options.lockTimeout) ?? 0,
+                                    backendSettings: options.backend.settings)
+        let (prepared, diagnostics) = await deployment.prepare(context: context)
         guard let session = prepared, !diagnostics.hasErrors else { return fail(diagnostics) }
-        defer { session.release() }
+        return await releasing(session) { await self.applySaved(saved, path: path, session: session) }
+    }
+
+    func applySaved(_ saved: Plan, path: String, session: Deployment.Session) async -> Int32 {
         if let stale = SavedPlanCheck.staleness(of: saved, currentState: session.prior, configHash: Planner.configurationHash(session.configuration)) {
             return fail(Diagnostics([stale]))
         }
@@ -211,14 +230,14 @@ struct ApplyRun {
 
     func execute(_ plan: Plan, session: Deployment.Session, request: PlanRequest, refreshOnly: Bool, destroy: Bool) async -> Int32 {
         let start = session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
-        if let prior = session.prior { try? session.store.writeBackup(prior) }
+        if let prior = session.prior { try? await session.store.writeBackup(prior) }
         let recorder = StateRecorder(state: start, store: session.store)
         if refreshOnly {
             var refreshed = start
             do {
                 if refreshed != session.prior {
                     refreshed.serial = (session.prior?.serial ?? 0) + 1
-                    try session.store.write(refreshed)
+                    try await session.store.write(refreshed)
                 }
             } catch {
                 return fail(Diagnostics([error.diagnostic]))
@@ -253,6 +272,13 @@ struct ApplyRun {
             result = await executor.run(plan)
         }
         var diagnostics = Diagnostics(result.errors)
+        if !(await recorder.isPersisted) {
+            do {
+                try await recorder.flush()
+            } catch {
+                diagnostics.append(saveErrored(await recorder.state, backend: session.store, error: error))
+            }
+        }
         if result.interrupted {
             diagnostics.append(Diagnostic.error("Apply interrupted", detail: "tfy stopped starting new operations after the interrupt; the ones already running finished and the state records everything that exists. Run the same command again to finish."))
         }
@@ -272,6 +298,21 @@ struct ApplyRun {
             if let statistics = engine?.ec2.statistics { context.out("\n\(statistics.summary)\n") }
         }
         return diagnostics.hasErrors ? 1 : 0
+    }
+
+    /// The state could not be persisted: keep it in `errored.tfstate` so nothing is lost.
+    func saveErrored(_ state: State, backend: any StateStorage, error: any Error) -> Diagnostic {
+        let path = context.path("errored.tfstate")
+        var detail = "tfy could not write the updated state to \(backend.location): \((error as? StateError)?.message ?? "\(error)")\n\n"
+        do {
+            try LocalStateStore(path: path).write(state)
+        } catch {
+            return .error("Failed to persist state", detail: detail + "Writing it to \(path) failed too (\(error.message)). The objects this run created are tagged with tfy:stack and their address; the next refresh adopts them.")
+        }
+        detail += "So that nothing is lost, the state has been written to \"errored.tfstate\" in the current directory; it records every object this run created or destroyed. Running apply again before recovering it would plan without them."
+        detail += "\n\nOnce the problem is fixed, write it back with:\n    tfy state push errored.tfstate"
+        detail += "\n\nIf another run wrote the state meanwhile, tfy state push refuses an older serial; compare the two states first (tfy state pull), then decide whether to push with -force."
+        return .error("Failed to persist state to the backend", detail: detail)
     }
 
     func summary(_ result: ApplyResult, destroy: Bool) -> String {

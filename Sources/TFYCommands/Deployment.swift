@@ -17,15 +17,17 @@ struct Deployment {
     var lockOperation: String
     var lockTimeout: Double = 0
     var useLock = true
+    /// `-backend-config KEY=VALUE` settings.
+    var backendSettings: [String] = []
 
     /// Everything prepared for a run; holds the state lock until released.
     final class Session: @unchecked Sendable {
         var configuration: Configuration
         var variables: [String: Value]
         var locations: [String: SourceLocation]
-        var statePath: String
-        var store: LocalStateStore
-        var lock: StateLock?
+        var store: any StateStorage
+        var knownHostsPath: String
+        var lock: (any HeldStateLock)?
         /// The state as read (nil: none yet), and as refreshed.
         var prior: State?
         var refreshed: State?
@@ -34,16 +36,26 @@ struct Deployment {
         var statistics = CallStatistics()
         var sources: SourceFiles
 
-        init(configuration: Configuration, variables: [String: Value], locations: [String: SourceLocation], statePath: String, sources: SourceFiles) {
+        init(configuration: Configuration, variables: [String: Value], locations: [String: SourceLocation], backend: Backend, sources: SourceFiles) {
             self.configuration = configuration
             self.variables = variables
             self.locations = locations
-            self.statePath = statePath
-            self.store = LocalStateStore(path: statePath)
+            self.store = backend.storage
+            self.knownHostsPath = backend.knownHostsPath
             self.sources = sources
         }
 
-        func release() { lock?.release() }
+        /// Lets the state lock go; an error when it could not be removed.
+        func release() async -> Diagnostics {
+            guard let held = lock else { return Diagnostics() }
+            lock = nil
+            do {
+                try await held.unlock()
+                return Diagnostics()
+            } catch {
+                return Diagnostics([error.diagnostic])
+            }
+        }
 
         func planRequest(files: FileReader, options: PlanOptions) -> PlanRequest {
             var request = PlanRequest(configuration: configuration, variables: variables, prior: refreshed ?? prior, options: options, files: files)
@@ -54,7 +66,7 @@ struct Deployment {
     }
 
     /// Loads, resolves and locks; nil with the errors when it cannot.
-    func prepare(context: CommandContext) -> (Session?, Diagnostics) {
+    func prepare(context: CommandContext) async -> (Session?, Diagnostics) {
         let path = context.path(directory)
         let (loaded, loadDiagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
         var diagnostics = loadDiagnostics
@@ -62,20 +74,27 @@ struct Deployment {
         let (variables, locations, variableDiagnostics) = VariableResolver(missingRequired: .error).resolve(configuration, inputs: inputs)
         diagnostics.append(contentsOf: variableDiagnostics)
         guard !diagnostics.hasErrors else { return (nil, diagnostics) }
-        let state = statePath.map(context.path) ?? LocalStateStore.defaultPath(stack: configuration.stack, workingDirectory: context.workingDirectory)
-        let session = Session(configuration: configuration, variables: variables, locations: locations, statePath: state, sources: configuration.sources)
+        let statistics = CallStatistics()
+        let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: statePath, overrides: backendSettings, context: context, statistics: statistics)
+        diagnostics.append(contentsOf: backendDiagnostics)
+        guard let backend = resolved else { return (nil, diagnostics) }
+        if !backend.isLocal, FileManager.default.fileExists(atPath: backend.defaultLocalPath) {
+            diagnostics.append(.warning("Local state file not used", detail: "The configuration keeps its state in \(backend.storage.location), so tfy does not read the local file \(backend.defaultLocalPath). If that file holds state you still need, move it with: tfy state migrate (see docs/backend.md)."))
+        }
+        let session = Session(configuration: configuration, variables: variables, locations: locations, backend: backend, sources: configuration.sources)
+        session.statistics = statistics
         if useLock {
             do {
-                session.lock = try StateLock.acquire(statePath: state, operation: lockOperation, timeout: lockTimeout)
+                session.lock = try await backend.storage.lock(operation: lockOperation, timeout: lockTimeout)
             } catch {
                 diagnostics.append(error.diagnostic)
                 return (nil, diagnostics)
             }
         }
         do {
-            session.prior = try session.store.read()
+            session.prior = try await session.store.read()
         } catch {
-            session.release()
+            diagnostics.append(contentsOf: await session.release())
             diagnostics.append(error.diagnostic)
             return (nil, diagnostics)
         }
@@ -101,7 +120,7 @@ struct Deployment {
             if let base = Double(context.environment["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
             let poll = Double(context.environment["TFY_POLL_INTERVAL"] ?? "") ?? 2
             var engine = EngineContext(ec2: ec2, region: configuration.region, stack: session.configuration.stack, pollInterval: poll)
-            engine.ssh = SSHClient(knownHostsFile: knownHostsPath(statePath: session.statePath))
+            engine.ssh = SSHClient(knownHostsFile: session.knownHostsPath)
             if let timeout = Double(context.environment["TFY_TIMEOUT"] ?? "") {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout

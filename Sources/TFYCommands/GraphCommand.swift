@@ -22,13 +22,15 @@ struct GraphCommand: ParsableCommand, ContextCommand {
     var state: String?
 
     @OptionGroup var variables: VariableOptions
+    @OptionGroup var backend: BackendOptions
 
     func execute(in context: CommandContext) async -> Int32 {
         let (inputs, inputDiagnostics, _) = variables.inputs(context: context, arguments: context.arguments)
         var options = PlanOptions()
         options.refresh = false
         options.destroy = type == .planDestroy
-        let outcome = await PlanRun.plan(Deployment(directory: directory, inputs: inputs, statePath: state, options: options, lockOperation: "OperationTypeGraph", useLock: false), context: context)
+        let outcome = await PlanRun.plan(Deployment(directory: directory, inputs: inputs, statePath: state, options: options, lockOperation: "OperationTypeGraph", useLock: false,
+                                                           backendSettings: backend.settings), context: context)
         var diagnostics = inputDiagnostics
         diagnostics.append(contentsOf: outcome.diagnostics)
         let renderer = DiagnosticRenderer(color: false) { [sources = outcome.sources] file, line in sources[file]?.line(line) }

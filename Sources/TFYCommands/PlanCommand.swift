@@ -58,6 +58,7 @@ struct PlanCommand: ParsableCommand, ContextCommand {
     var lock: Bool = true
 
     @OptionGroup var variables: VariableOptions
+    @OptionGroup var backend: BackendOptions
 
     func execute(in context: CommandContext) async -> Int32 {
         let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments)
@@ -71,7 +72,8 @@ struct PlanCommand: ParsableCommand, ContextCommand {
         var plan: Plan?
         if !inputDiagnostics.hasErrors {
             let deployment = Deployment(directory: directory, inputs: inputs, statePath: state, options: options, refreshOnly: refreshOnly,
-                                        lockOperation: "OperationTypePlan", lockTimeout: DurationText.seconds(lockTimeout) ?? 0, useLock: lock)
+                                        lockOperation: "OperationTypePlan", lockTimeout: DurationText.seconds(lockTimeout) ?? 0, useLock: lock,
+                                        backendSettings: backend.settings)
             let outcome = await PlanRun.plan(deployment, context: context)
             diagnostics.append(contentsOf: outcome.diagnostics)
             sources.merge(outcome.sources) { a, _ in a }
@@ -119,7 +121,7 @@ enum PlanRun {
 
     /// Plans and releases the lock (unless `keepSession`, for apply).
     static func plan(_ deployment: Deployment, context: CommandContext, keepSession: Bool = false) async -> Outcome {
-        let (prepared, prepareDiagnostics) = deployment.prepare(context: context)
+        let (prepared, prepareDiagnostics) = await deployment.prepare(context: context)
         var diagnostics = prepareDiagnostics
         guard let session = prepared else { return Outcome(diagnostics: diagnostics, sources: [:]) }
         if deployment.options.refresh || deployment.refreshOnly {
@@ -127,7 +129,7 @@ enum PlanRun {
             diagnostics.append(contentsOf: refreshDiagnostics)
         }
         guard !diagnostics.hasErrors else {
-            session.release()
+            diagnostics.append(contentsOf: await session.release())
             return Outcome(diagnostics: diagnostics, sources: session.sources)
         }
         var options = deployment.options
@@ -144,7 +146,7 @@ enum PlanRun {
             refreshOnly.drift = session.drift
             plan = refreshOnly
         }
-        if !keepSession { session.release() }
+        if !keepSession { diagnostics.append(contentsOf: await session.release()) }
         return Outcome(plan: plan, outcome: outcome, diagnostics: diagnostics.unique, sources: session.sources, session: keepSession ? session : nil)
     }
 }

@@ -20,11 +20,10 @@ struct SSHCommand: ParsableCommand, ContextCommand {
     @OptionGroup var location: StateLocation
 
     func execute(in context: CommandContext) async -> Int32 {
-        let state: State
-        switch location.read(context) {
-        case .success(let s): state = s
-        case .failure(let d): return printError(context, d)
-        }
+        let (resolved, problems) = location.backend(context)
+        guard let backend = resolved else { return printErrors(context, problems) }
+        let (read, readProblems) = await StateLocation.read(backend)
+        guard let state = read else { return printErrors(context, readProblems) }
         let target: SSHTarget
         switch Self.target(for: name, in: state) {
         case .success(let t): target = t
@@ -33,7 +32,7 @@ struct SSHCommand: ParsableCommand, ContextCommand {
         if let key = target.privateKeyFile {
             do { try SSHClient.checkKey(key) } catch { return printError(context, .error("Unusable private key", detail: "\(error)")) }
         }
-        let client = SSHClient(knownHostsFile: Deployment.knownHostsPath(statePath: location.path(context)))
+        let client = SSHClient(knownHostsFile: backend.knownHostsPath)
         let interactive = command.isEmpty
         let arguments = client.sessionArguments(target, command: command.map(Shell.quote).joined(separator: " "), terminal: interactive && context.isTerminal)
         if interactive && context.isTerminal {

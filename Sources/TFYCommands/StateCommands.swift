@@ -5,37 +5,62 @@ import TFYCore
 import TFYRender
 import TFYState
 
-/// Reads the state file for the read-only commands.
+/// Where the state is, for the commands that work on the state alone: the configuration in
+/// `-chdir` names the stack and the backend; `-state` a local file.
 struct StateLocation: ParsableArguments {
     @Option(name: .customLong("state", withSingleDash: true), help: ArgumentHelp("The state file (default: state/<stack>.tfstate, the stack from the configuration in DIR).", valueName: "path"))
     var state: String?
 
-    @Option(name: .customLong("chdir", withSingleDash: true), help: ArgumentHelp("The configuration directory, to find the stack name.", valueName: "dir"))
+    @Option(name: .customLong("chdir", withSingleDash: true), help: ArgumentHelp("The configuration directory, to find the stack name and backend.", valueName: "dir"))
     var directory: String = "."
 
-    func path(_ context: CommandContext) -> String {
-        if let state { return context.path(state) }
-        let (configuration, _) = ConfigurationLoader().load(directory: context.path(directory), displayDirectory: directory)
-        let stack = configuration?.stack ?? URL(fileURLWithPath: context.path(directory)).standardizedFileURL.lastPathComponent
-        return LocalStateStore.defaultPath(stack: stack, workingDirectory: context.workingDirectory)
+    @OptionGroup var backendOptions: BackendOptions
+
+    /// The configuration's backend. A directory without configuration files means the local file
+    /// of a stack named after the directory; a configuration with errors is an error, since its
+    /// backend block cannot be trusted.
+    func backend(_ context: CommandContext) -> (Backend?, Diagnostics) {
+        let (configuration, diagnostics) = configuration(context)
+        guard let configuration else { return (nil, diagnostics) }
+        return Backend.resolve(configuration, statePath: state, overrides: backendOptions.settings, context: context)
     }
 
-    func read(_ context: CommandContext) -> Result<State, Diagnostic> {
-        let path = path(context)
+    func configuration(_ context: CommandContext) -> (Configuration?, Diagnostics) {
+        let path = context.path(directory)
+        let (configuration, diagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
+        if let configuration, !diagnostics.hasErrors { return (configuration, diagnostics) }
+        // -state names the file outright; a directory that does not load is then no obstacle.
+        let hasFiles = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).contains { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }
+        guard !hasFiles || state != nil else { return (nil, diagnostics) }
+        return (Configuration(directory: path, stack: URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent), Diagnostics())
+    }
+
+    func read(_ context: CommandContext) async -> (State?, Diagnostics) {
+        let (resolved, diagnostics) = backend(context)
+        guard let backend = resolved else { return (nil, diagnostics) }
+        return await Self.read(backend)
+    }
+
+    /// The state, or an error when there is none.
+    static func read(_ backend: Backend) async -> (State?, Diagnostics) {
         do {
-            guard let state = try LocalStateStore(path: path).read() else {
-                return .failure(.error("No state", detail: "There is no state file at \(path): nothing has been applied yet."))
+            guard let state = try await backend.storage.read() else {
+                return (nil, Diagnostics([.error("No state", detail: "There is no state at \(backend.storage.location): nothing has been applied yet.")]))
             }
-            return .success(state)
+            return (state, Diagnostics())
         } catch {
-            return .failure(error.diagnostic)
+            return (nil, Diagnostics([error.diagnostic]))
         }
     }
 }
 
 func printError(_ context: CommandContext, _ diagnostic: Diagnostic) -> Int32 {
-    context.err(DiagnosticRenderer(color: false) { _, _ in nil }.text(Diagnostics([diagnostic])))
-    return 1
+    printErrors(context, Diagnostics([diagnostic]))
+}
+
+func printErrors(_ context: CommandContext, _ diagnostics: Diagnostics) -> Int32 {
+    context.err(DiagnosticRenderer(color: false) { _, _ in nil }.text(diagnostics))
+    return diagnostics.hasErrors ? 1 : 0
 }
 
 struct OutputCommand: ParsableCommand, ContextCommand {
@@ -64,11 +89,8 @@ struct OutputCommand: ParsableCommand, ContextCommand {
     }
 
     func execute(in context: CommandContext) async -> Int32 {
-        let state: State
-        switch location.read(context) {
-        case .success(let s): state = s
-        case .failure(let d): return printError(context, d)
-        }
+        let (read, problems) = await location.read(context)
+        guard let state = read else { return printErrors(context, problems) }
         if let name {
             guard let output = state.outputs[name] else {
                 return printError(context, .error("Output \(Value.quoted(name)) not found", detail: "The state has no output named \(Value.quoted(name)).\(Suggestion.didYouMean(name, among: state.outputs.keys))"))
@@ -99,7 +121,8 @@ struct OutputCommand: ParsableCommand, ContextCommand {
 
 struct StateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "state", abstract: "Read and edit the state.",
-                                                    subcommands: [StateListCommand.self, StateShowCommand.self, StateRemoveCommand.self])
+                                                    subcommands: [StateListCommand.self, StateShowCommand.self, StateRemoveCommand.self,
+                                                                  StatePullCommand.self, StatePushCommand.self, StateMigrateCommand.self])
 }
 
 struct StateListCommand: ParsableCommand, ContextCommand {
@@ -107,12 +130,10 @@ struct StateListCommand: ParsableCommand, ContextCommand {
     @OptionGroup var location: StateLocation
 
     func execute(in context: CommandContext) async -> Int32 {
-        switch location.read(context) {
-        case .success(let state):
-            for (address, _) in state.instances { context.out("\(address)\n") }
-            return 0
-        case .failure(let d): return printError(context, d)
-        }
+        let (read, problems) = await location.read(context)
+        guard let state = read else { return printErrors(context, problems) }
+        for (address, _) in state.instances { context.out("\(address)\n") }
+        return 0
     }
 }
 
@@ -122,8 +143,9 @@ struct StateShowCommand: ParsableCommand, ContextCommand {
     @OptionGroup var location: StateLocation
 
     func execute(in context: CommandContext) async -> Int32 {
-        switch location.read(context) {
-        case .success(let state):
+        let (read, problems) = await location.read(context)
+        guard let state = read else { return printErrors(context, problems) }
+        do {
             guard let entry = state.instances.first(where: { $0.address.description == address }) else {
                 return printError(context, .error("No instance found for the given address", detail: "The state has no instance \(Value.quoted(address)).\(Suggestion.didYouMean(address, among: state.instances.map(\.address.description)))"))
             }
@@ -137,7 +159,6 @@ struct StateShowCommand: ParsableCommand, ContextCommand {
             }
             context.out(text + "}\n")
             return 0
-        case .failure(let d): return printError(context, d)
         }
     }
 }
@@ -162,25 +183,45 @@ struct StateRemoveCommand: ParsableCommand, ContextCommand {
     @OptionGroup var location: StateLocation
 
     func execute(in context: CommandContext) async -> Int32 {
-        let path = location.path(context)
-        let lock: StateLock
-        do { lock = try StateLock.acquire(statePath: path, operation: "OperationTypeStateRm") } catch { return printError(context, error.diagnostic) }
-        defer { lock.release() }
-        let store = LocalStateStore(path: path)
-        do {
-            guard var state = try store.read() else { return printError(context, .error("No state", detail: "There is no state file at \(path).")) }
-            guard let entry = state.instances.first(where: { $0.address.description == address }) else {
-                return printError(context, .error("No instance found for the given address", detail: "The state has no instance \(Value.quoted(address))."))
+        await StateEdit.locked(location, operation: "OperationTypeStateRm", context: context) { (store) async throws(StateError) -> Diagnostics in
+            guard var state = try await store.read() else {
+                return Diagnostics([.error("No state", detail: "There is no state at \(store.location).")])
             }
-            try store.writeBackup(state)
+            guard let entry = state.instances.first(where: { $0.address.description == address }) else {
+                return Diagnostics([.error("No instance found for the given address", detail: "The state has no instance \(Value.quoted(address)).")])
+            }
+            try await store.writeBackup(state)
             state.setInstance(entry.address, nil)
             state.serial += 1
-            try store.write(state)
+            try await store.write(state)
             context.out("Removed \(address)\nSuccessfully removed 1 resource instance(s).\n")
-            return 0
-        } catch {
-            return printError(context, error.diagnostic)
+            return Diagnostics()
         }
+    }
+}
+
+/// A change to the state under its lock: lock, `body`, unlock; every error printed.
+enum StateEdit {
+    static func locked(_ location: StateLocation, operation: String, context: CommandContext,
+                       _ body: (any StateStorage) async throws(StateError) -> Diagnostics) async -> Int32 {
+        let (resolved, diagnostics) = location.backend(context)
+        guard let backend = resolved else { return printErrors(context, diagnostics) }
+        return printErrors(context, await withLock(backend.storage, operation: operation, body))
+    }
+
+    /// Lock, `body`, unlock: every problem returned, none printed.
+    static func withLock(_ store: any StateStorage, operation: String,
+                         _ body: (any StateStorage) async throws(StateError) -> Diagnostics) async -> Diagnostics {
+        let lock: any HeldStateLock
+        do { lock = try await store.lock(operation: operation, timeout: 0) } catch { return Diagnostics([error.diagnostic]) }
+        var problems: Diagnostics
+        do {
+            problems = try await body(store)
+        } catch {
+            problems = Diagnostics([error.diagnostic])
+        }
+        do { try await lock.unlock() } catch { problems.append(error.diagnostic) }
+        return problems
     }
 }
 
@@ -190,9 +231,10 @@ struct ForceUnlockCommand: ParsableCommand, ContextCommand {
     @OptionGroup var location: StateLocation
 
     func execute(in context: CommandContext) async -> Int32 {
-        let path = location.path(context)
+        let (resolved, diagnostics) = location.backend(context)
+        guard let backend = resolved else { return printErrors(context, diagnostics) }
         do {
-            try StateLock.forceUnlock(statePath: path, id: id)
+            try await backend.storage.forceUnlock(id: id)
             context.out("tfy state has been successfully unlocked!\n\nThe state has been unlocked, and tfy commands should now be able to obtain a new lock on the remote state.\n")
             return 0
         } catch {

@@ -19,3 +19,15 @@ public enum DurationText {
         return total
     }
 }
+
+extension DurationText {
+    /// A whole number of seconds as a person reads it: `45s`, `12m5s`, `3h2m`, `2d4h`.
+    public static func describe(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds.rounded()))
+        let (days, hours, minutes, secs) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60, total % 60)
+        if days > 0 { return "\(days)d" + (hours > 0 ? "\(hours)h" : "") }
+        if hours > 0 { return "\(hours)h" + (minutes > 0 ? "\(minutes)m" : "") }
+        if minutes > 0 { return "\(minutes)m" + (secs > 0 ? "\(secs)s" : "") }
+        return "\(secs)s"
+    }
+}

@@ -20,9 +20,11 @@ public enum Schemas {
 
     public static let backends: [String: ObjectSchema] = [
         "local": ObjectSchema(["path": Attribute(.string, .optional)]),
+        // bucket and key may come from -backend-config (a partial configuration), so they are
+        // checked when the backend is set up, not here.
         "s3": ObjectSchema([
-            "bucket": Attribute(.string, .required),
-            "key": Attribute(.string, .required),
+            "bucket": Attribute(.string, .optional),
+            "key": Attribute(.string, .optional),
             "region": Attribute(.string, .optional),
             "endpoint": Attribute(.string, .optional),
             "profile": Attribute(.string, .optional),

@@ -1,21 +1,22 @@
 import TFYCore
 import TFYState
 
-/// The state during an apply: every change is on disk (written atomically) before the operation
-/// that made it goes on, so a crash at any moment leaves a state file that tells the truth.
+/// The state during an apply: every change is persisted (a local file written atomically, or an
+/// S3 object written conditionally) before the operation that made it goes on, so a crash at any
+/// moment leaves a state that tells the truth.
 ///
 /// Writes are group-committed: while one write is in flight, further changes from parallel
 /// operations are applied in memory and go out together in the next write; each caller returns
 /// once a write that includes its change has completed.
 public actor StateRecorder {
     public private(set) var state: State
-    let store: LocalStateStore
+    let store: any StateStorage
     private var version = 0
     private var writtenVersion = 0
     /// The write in flight and the version of the state it holds.
     private var writing: (task: Task<Void, any Error>, version: Int)?
 
-    public init(state: State, store: LocalStateStore) {
+    public init(state: State, store: any StateStorage) {
         self.state = state
         self.store = store
     }
@@ -34,17 +35,31 @@ public actor StateRecorder {
         try await persist(upTo: version)
     }
 
+    /// True when every change is persisted.
+    public var isPersisted: Bool { writtenVersion == version }
+
+    /// Persists what a failed write left unsaved; throws if that fails too.
+    public func flush() async throws {
+        try await persist(upTo: version)
+    }
+
     private func persist(upTo target: Int) async throws {
         while writtenVersion < target {
             if let current = writing {
-                try await current.task.value
+                do {
+                    try await current.task.value
+                } catch {
+                    // The next change tries again rather than waiting on a write that failed.
+                    if writing?.version == current.version { writing = nil }
+                    throw error
+                }
                 // Whoever sees a write finish records it, so no one waits on a finished write again.
                 writtenVersion = max(writtenVersion, current.version)
                 if writing?.version == current.version { writing = nil }
                 continue
             }
             let snapshot = state, store = self.store
-            writing = (Task.detached { try store.write(snapshot) }, version)
+            writing = (Task.detached { try await store.write(snapshot) }, version)
         }
     }
 

@@ -8,17 +8,34 @@ import Glibc
 #endif
 
 public struct StateError: Error, Sendable, CustomStringConvertible {
+    public enum Operation: Sendable { case read, write }
+    /// The state's path, or `s3://BUCKET/KEY`.
     public var path: String
     public var message: String
+    public var operation: Operation = .read
+
+    public init(path: String, message: String, operation: Operation = .read) {
+        self.path = path
+        self.message = message
+        self.operation = operation
+    }
+
     public var description: String { "\(path): \(message)" }
 
+    /// "the state file "PATH"", or "the state s3://BUCKET/KEY".
+    var noun: String { path.hasPrefix("s3://") ? "the state \(path)" : "the state file \(Value.quoted(path))" }
+
     public var diagnostic: Diagnostic {
-        .error("Failed to load state", detail: "Error reading the state file \(Value.quoted(path)): \(message). The file was not modified.")
+        switch operation {
+        case .read: return .error("Failed to load state", detail: "Error reading \(noun): \(message). The \(path.hasPrefix("s3://") ? "object" : "file") was not modified.")
+        case .write: return .error("Failed to save state", detail: "Error writing \(noun): \(message).")
+        }
     }
 }
 
-public struct LocalStateStore: Sendable {
+public struct LocalStateStore: StateStorage {
     public var path: String
+    public var location: String { path }
 
     public init(path: String) { self.path = path }
 
@@ -44,6 +61,14 @@ public struct LocalStateStore: Sendable {
         try Self.atomicWrite(state.encoded(), to: path)
     }
 
+    public func lock(operation: String, timeout: Double) async throws(LockError) -> any HeldStateLock {
+        try await StateLock.acquire(statePath: path, operation: operation, timeout: timeout)
+    }
+
+    public func lockHolder() throws(LockError) -> LockInfo? { StateLock.holder(statePath: path) }
+
+    public func forceUnlock(id: String) throws(LockError) { try StateLock.forceUnlock(statePath: path, id: id) }
+
     /// Copies the state as read at the start of a run to `<path>.backup`.
     public func writeBackup(_ state: State) throws(StateError) {
         try Self.atomicWrite(state.encoded(), to: path + ".backup")
@@ -56,13 +81,13 @@ public struct LocalStateStore: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw StateError(path: path, message: "cannot create the directory \(directory): \(error.localizedDescription)")
+            throw StateError(path: path, message: "cannot create the directory \(directory): \(error.localizedDescription)", operation: .write)
         }
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         func fail(_ what: String) -> StateError {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            return StateError(path: path, message: "\(what): \(reason)")
+            return StateError(path: path, message: "\(what): \(reason)", operation: .write)
         }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw fail("cannot create a temporary file beside it") }

@@ -54,8 +54,8 @@ public struct LockInfo: Sendable, Hashable {
     static var hostName: String { ProcessInfo.processInfo.hostName }
 
     public func describe(now: Date = Date()) -> String {
-        let age = Int(now.timeIntervalSince(created).rounded())
-        var text = "Lock Info:\n  ID:        \(id)\n  Path:      \(path)\n  Operation: \(operation)\n  Who:       \(who)\n  Version:   \(version)\n  Created:   \(ISO8601DateFormatter().string(from: created)) (\(age)s ago)\n  PID:       \(pid) on \(host)"
+        let age = DurationText.describe(now.timeIntervalSince(created))
+        var text = "Lock Info:\n  ID:        \(id)\n  Path:      \(path)\n  Operation: \(operation)\n  Who:       \(who)\n  Version:   \(version)\n  Created:   \(ISO8601DateFormatter().string(from: created)) (\(age) ago)\n  PID:       \(pid) on \(host)"
         if holderIsDead { text += " — that process no longer runs: the run that took the lock died" }
         return text
     }
@@ -71,9 +71,10 @@ public struct LockError: Error, Sendable, CustomStringConvertible {
 
 /// The exclusive lock on a local state file: `<state>.lock.info`, created only if absent, holding
 /// who took it and when. Held for a whole plan, apply or destroy.
-public final class StateLock: @unchecked Sendable {
+public final class StateLock: HeldStateLock, @unchecked Sendable {
     public let info: LockInfo
     let lockPath: String
+    private let mutex = NSLock()
     private var released = false
 
     init(info: LockInfo, lockPath: String) {
@@ -84,38 +85,29 @@ public final class StateLock: @unchecked Sendable {
     public static func lockPath(forState statePath: String) -> String { statePath + ".lock.info" }
 
     /// Takes the lock, waiting up to `timeout` seconds for a holder to let go.
-    public static func acquire(statePath: String, operation: String, timeout: Double = 0,
-                               sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) throws(LockError) -> StateLock {
+    public static func acquire(statePath: String, operation: String, timeout: Double = 0) async throws(LockError) -> StateLock {
+        let lock = try await LockWaiting.acquire(location: statePath, timeout: timeout, attempt: { () throws(LockError) in
+            try tryAcquire(statePath: statePath, operation: operation)
+        }, holder: { holder(statePath: statePath) })
+        return lock as! StateLock
+    }
+
+    /// Takes the lock if no one holds it; nil if someone does.
+    public static func tryAcquire(statePath: String, operation: String) throws(LockError) -> StateLock? {
         let path = lockPath(forState: statePath)
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let info = LockInfo(id: UUID().uuidString.lowercased(), operation: operation,
-                            who: "\(ProcessInfo.processInfo.environment["USER"] ?? "root")@\(LockInfo.hostName)",
-                            version: TFYVersion.current, created: Date(), path: statePath, pid: getpid(), host: LockInfo.hostName)
-        let bytes = Array(info.json.pretty().utf8)
-        let deadline = Date().addingTimeInterval(max(0, timeout))
-        while true {
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd >= 0 {
-                _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                fsync(fd)
-                close(fd)
-                return StateLock(info: info, lockPath: path)
-            }
-            guard errno == EEXIST else {
-                throw LockError(summary: "Error acquiring the state lock", detail: "Cannot create \(path): \(String(cString: strerror(errno))).", holder: nil)
-            }
-            if Date() >= deadline {
-                let holder = readHolder(path)
-                var detail = "The state is locked by another run, so this one cannot change it.\n\n"
-                detail += holder?.describe() ?? "The lock file \(path) exists but cannot be read."
-                detail += "\n\ntfy acquires a lock to keep two runs from writing the same state. Wait for the other run"
-                detail += timeout > 0 ? " (this one waited \(Int(timeout))s)" : " (use -lock-timeout=DURATION to wait for it)"
-                detail += ", or, if you are sure no run is using the state, remove the lock with: tfy force-unlock \(holder?.id ?? "ID")"
-                throw LockError(summary: "Error acquiring the state lock", detail: detail, holder: holder)
-            }
-            sleep(min(0.5, max(0.01, deadline.timeIntervalSinceNow)))
+        let info = LockWaiting.newInfo(operation: operation, path: statePath)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST { return nil }
+            throw LockError(summary: "Error acquiring the state lock", detail: "Cannot create \(path): \(String(cString: strerror(errno))).", holder: nil)
         }
+        let bytes = Array(info.json.pretty().utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+        return StateLock(info: info, lockPath: path)
     }
 
     static func readHolder(_ path: String) -> LockInfo? {
@@ -132,17 +124,26 @@ public final class StateLock: @unchecked Sendable {
         guard let holder = readHolder(path) else {
             throw LockError(summary: "No lock to remove", detail: "The state \(statePath) is not locked.", holder: nil)
         }
-        guard holder.id == id else {
-            throw LockError(summary: "Lock ID mismatch", detail: "The lock on \(statePath) has the ID \(holder.id), not \(id); nothing was removed.\n\n\(holder.describe())", holder: holder)
-        }
+        guard holder.id == id else { throw LockError.mismatch(location: statePath, id: id, holder: holder) }
         unlink(path)
     }
 
     public func release() {
-        guard !released else { return }
-        released = true
+        let first = mutex.withLock { () -> Bool in
+            defer { released = true }
+            return !released
+        }
+        guard first else { return }
         if StateLock.readHolder(lockPath)?.id == info.id { unlink(lockPath) }
     }
 
+    public func unlock() async throws(LockError) { release() }
+
     deinit { release() }
+}
+
+extension LockError {
+    static func mismatch(location: String, id: String, holder: LockInfo) -> LockError {
+        LockError(summary: "Lock ID mismatch", detail: "The lock on \(location) has the ID \(holder.id), not \(id); nothing was removed.\n\n\(holder.describe())", holder: holder)
+    }
 }

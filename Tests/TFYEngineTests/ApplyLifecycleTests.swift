@@ -83,7 +83,7 @@ struct ApplyLifecycleTests {
         let world = try World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
         let stateBefore = try String(contentsOfFile: world.statePath, encoding: .utf8)
-        let holder = try StateLock.acquire(statePath: world.statePath, operation: "OperationTypeApply")
+        let holder = try await StateLock.acquire(statePath: world.statePath, operation: "OperationTypeApply")
         defer { holder.release() }
         let started = Date()
         let second = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3", "-lock-timeout=1s", "-no-color"])
@@ -101,7 +101,7 @@ struct ApplyLifecycleTests {
     @Test func forceUnlockRemovesOnlyTheNamedLock() async throws {
         let world = try World()
         _ = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"])
-        let lock = try StateLock.acquire(statePath: world.statePath, operation: "OperationTypeApply")
+        let lock = try await StateLock.acquire(statePath: world.statePath, operation: "OperationTypeApply")
         #expect(await world.tfy(["force-unlock", "wrong-id", "-chdir", "cluster"]).status == 1)
         #expect(StateLock.holder(statePath: world.statePath)?.id == lock.info.id)
         #expect(await world.tfy(["force-unlock", lock.info.id, "-chdir", "cluster"]).status == 0)

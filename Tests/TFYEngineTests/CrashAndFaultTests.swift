@@ -7,10 +7,6 @@ import TFYTestSupport
 /// Killed runs, interrupts and injected faults: whatever happens, the state tells the truth and
 /// the next apply finishes the job with no orphan and no duplicate.
 struct CrashAndFaultTests {
-    func requireExecutable() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: World.executable), "build tfy first (make test does): \(World.executable)")
-    }
-
     /// Every live instance of the stack is in state under its own address, and nothing else is.
     func expectConsistent(_ world: World, count: Int? = nil, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let live = try world.liveInstances()

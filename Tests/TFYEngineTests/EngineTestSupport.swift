@@ -21,8 +21,8 @@ final class World: @unchecked Sendable {
     var motoEndpoint: String { "http://127.0.0.1:\(moto.port)" }
     var extraEnvironment: [String: String] = [:]
 
-    init() throws {
-        moto = try Helper("moto_helper.py")
+    init(motoEnvironment: [String: String] = [:]) throws {
+        moto = try Helper(script: "moto_helper.py", environment: motoEnvironment)
         endpoint = "http://127.0.0.1:\(moto.port)"
         stack = "t" + UUID().uuidString.prefix(8).lowercased()
         directory = NSTemporaryDirectory() + "tfy-engine-" + UUID().uuidString
@@ -59,7 +59,7 @@ final class World: @unchecked Sendable {
         return Run(status: status, out: out.text, err: err.text)
     }
 
-    /// The built tfy executable, for tests that kill it.
+    /// The built tfy executable, for tests that run it as a process of its own.
     static var executable: String { repositoryRoot + "/.build/debug/tfy" }
 
     func spawn(_ arguments: [String], endpoint: String? = nil) throws -> Process {
@@ -108,4 +108,9 @@ final class World: @unchecked Sendable {
         }
         return result
     }
+}
+
+/// Tests that run tfy as a process need the executable `make test` builds first.
+func requireExecutable() throws {
+    try #require(FileManager.default.isExecutableFile(atPath: World.executable), "build tfy first (make test does): \(World.executable)")
 }

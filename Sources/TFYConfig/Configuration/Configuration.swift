@@ -101,3 +101,11 @@ public struct OutputDeclaration: Sendable {
     public var sensitive = false
     public var dependsOn: [DependsOnEntry] = []
 }
+
+extension Configuration {
+    /// An empty configuration: the stack name alone (for commands run where there is none).
+    public init(directory: String, stack: String) {
+        self.directory = directory
+        self.stack = stack
+    }
+}

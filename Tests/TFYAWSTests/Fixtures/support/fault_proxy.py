@@ -1,7 +1,7 @@
 """A fault-injecting HTTP proxy for tests, on 127.0.0.1, in front of one target (moto).
 
 For a chosen fraction of requests it answers with EC2's throttling error (HTTP 503,
-RequestLimitExceeded), with a server error (HTTP 500, an HTML page as moto sometimes sends), or
+RequestLimitExceeded; S3's SlowDown for the verbs other than POST), with a server error (HTTP 500, an HTML page as moto sometimes sends), or
 drops the connection without answering; it can add latency to every request. Everything else is
 forwarded, over kept-alive connections. Faults are set with command-line options or at run time
 by POST /__faults__ with a JSON body; GET /__stats__ reports what happened. Prints its port, and
@@ -37,6 +37,8 @@ local = threading.local()
 
 THROTTLE = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
             b'<Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
+SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>'
+             b'<RequestId>fault-proxy</RequestId></Error>')
 SERVER_ERROR = b"<!doctype html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>"
 
 
@@ -71,7 +73,7 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 body = json.dumps(stats).encode()
             return self.reply(200, body, "application/json")
-        self.forward(b"")
+        self.do_POST()
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -108,7 +110,8 @@ class Handler(BaseHTTPRequestHandler):
         if roll < current["throttle"]:
             with lock:
                 stats["throttled"] += 1
-            return self.reply(503, THROTTLE)
+            # EC2 is POSTed to; S3 answers throttling with its own code.
+            return self.reply(503, THROTTLE if self.command == "POST" else SLOW_DOWN)
         roll -= current["throttle"]
         if roll < current["error5xx"]:
             with lock:

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import TFYAWS
+import TFYConfig
+import TFYCore
+import TFYState
+
+/// `-backend-config KEY=VALUE`: a backend setting given on the command line (Terraform's partial
+/// backend configuration), for every command that reads or writes the state.
+struct BackendOptions: ParsableArguments {
+    @Option(name: .customLong("backend-config", withSingleDash: true),
+            help: ArgumentHelp("A backend setting that overrides the backend block, e.g. bucket=NAME (repeatable).", valueName: "key=value"))
+    var settings: [String] = []
+}
+
+/// Where a stack's state lives, as the backend block and `-backend-config` say.
+struct Backend {
+    var storage: any StateStorage
+    /// Host keys stay on the machine that met them: `state/STACK.known_hosts` beside the local state.
+    var knownHostsPath: String
+    /// The local file the state would be in without a backend block (to warn when it is left behind).
+    var defaultLocalPath: String
+
+    var isLocal: Bool { storage is LocalStateStore }
+
+    /// The backend of `configuration` (the local file when it has no backend block).
+    /// `statePath` is `-state`, which only the local backend takes.
+    static func resolve(_ configuration: Configuration, statePath: String?, overrides: [String], context: CommandContext,
+                        statistics: CallStatistics = CallStatistics()) -> (Backend?, Diagnostics) {
+        let defaultPath = LocalStateStore.defaultPath(stack: configuration.stack, workingDirectory: context.workingDirectory)
+        let knownHosts = Deployment.knownHostsPath(statePath: defaultPath)
+        let (settings, diagnostics) = Self.settings(configuration, overrides: overrides)
+        guard !diagnostics.hasErrors else { return (nil, diagnostics) }
+        let type = configuration.backend?.type ?? "local"
+        if type == "local" {
+            let path = statePath.map(context.path) ?? settings["path"]?.stringValue.map(context.path) ?? defaultPath
+            return (Backend(storage: LocalStateStore(path: path), knownHostsPath: Deployment.knownHostsPath(statePath: path), defaultLocalPath: defaultPath), diagnostics)
+        }
+        func missing(_ name: String) -> Diagnostics {
+            Diagnostics([.error("Missing backend setting", detail: "The S3 backend needs \"\(name)\": set it in the backend block (\(configuration.backend!.body.location)) or with -backend-config \(name)=VALUE.")])
+        }
+        guard let bucket = settings["bucket"]?.stringValue, !bucket.isEmpty else { return (nil, missing("bucket")) }
+        guard let key = settings["key"]?.stringValue, !key.isEmpty else { return (nil, missing("key")) }
+        if statePath != nil {
+            return (nil, Diagnostics([.error("-state cannot be used with the S3 backend", detail: "This configuration keeps its state in s3://\(bucket)/\(key); -state names a local file. To move the state between them, use tfy state migrate.")]))
+        }
+        let provider = ProviderSettings(region: settings["region"]?.stringValue, endpoint: settings["endpoint"]?.stringValue, profile: settings["profile"]?.stringValue)
+        let aws: AWSConfiguration
+        do {
+            aws = try AWSConfigurationResolver(environment: context.environment).resolve(provider, service: "s3")
+        } catch {
+            return (nil, Diagnostics([.error(error.summary, detail: "For the S3 backend: " + error.detail)]))
+        }
+        var client = S3Client(configuration: aws, statistics: statistics, log: { context.err($0 + "\n") })
+        if let base = Double(context.environment["TFY_RETRY_BASE"] ?? ""), base > 0 { client.retry.base = base }
+        let store = S3StateStore(client: client, bucket: bucket, key: key, encrypt: settings["encrypt"]?.boolValue ?? false,
+                                 useLockfile: settings["use_lockfile"]?.boolValue ?? true)
+        return (Backend(storage: store, knownHostsPath: knownHosts, defaultLocalPath: defaultPath), diagnostics)
+    }
+
+    /// The backend block's settings, evaluated (they may not refer to anything), with the
+    /// command line's `-backend-config` on top.
+    static func settings(_ configuration: Configuration, overrides: [String]) -> ([String: Value], Diagnostics) {
+        var diagnostics = Diagnostics()
+        var settings: [String: Value] = [:]
+        guard let backend = configuration.backend else {
+            if !overrides.isEmpty {
+                diagnostics.append(.error("No backend block", detail: "-backend-config sets a setting of the configuration's backend block, and this configuration has none. Add one, e.g. backend: {s3: {}}, and give its settings with -backend-config."))
+            }
+            return (settings, diagnostics)
+        }
+        let schema = Schemas.backends[backend.type]!
+        let evaluator = Evaluator(scope: EvaluationScope())
+        for (name, attribute) in backend.body.attributes.sorted(by: { $0.key < $1.key }) {
+            if let reference = attribute.expression.references.first {
+                diagnostics.append(.error("Variables not allowed", detail: "The backend is set up before variables, locals and resources are known, so its settings must be literal values. Give \(Value.quoted(name)) with -backend-config \(name)=VALUE instead.", at: reference.location))
+                continue
+            }
+            do {
+                settings[name] = try evaluator.evaluate(attribute.expression).deepUnmarked
+            } catch let error as EvaluationError {
+                diagnostics.append(error.diagnostic)
+            } catch {
+                diagnostics.append(.error("Invalid backend setting", detail: "\(error)", at: attribute.keyLocation))
+            }
+        }
+        for setting in overrides {
+            guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
+                diagnostics.append(.error("Invalid -backend-config", detail: "\(Value.quoted(setting)) is not KEY=VALUE."))
+                continue
+            }
+            let name = String(setting[..<equals]), text = String(setting[setting.index(after: equals)...])
+            guard let attribute = schema.attributes[name] else {
+                diagnostics.append(.error("Invalid -backend-config", detail: "The \(backend.type) backend has no setting \(Value.quoted(name)).\(Suggestion.didYouMean(name, among: schema.attributes.keys))"))
+                continue
+            }
+            if attribute.type == .bool {
+                guard text == "true" || text == "false" else {
+                    diagnostics.append(.error("Invalid -backend-config", detail: "\(name) must be true or false, not \(Value.quoted(text))."))
+                    continue
+                }
+                settings[name] = .bool(text == "true")
+            } else {
+                settings[name] = .string(text)
+            }
+        }
+        for (name, value) in settings.sorted(by: { $0.key < $1.key }) {
+            let wanted = schema.attributes[name]?.type
+            let fits = wanted == .bool ? value.boolValue != nil : value.stringValue != nil
+            if !fits {
+                let location = backend.body.attributes[name]?.keyLocation
+                diagnostics.append(.error("Invalid backend setting", detail: "\(name) must be \(wanted == .bool ? "true or false" : "a string"), not \(value.description).", at: location))
+            }
+        }
+        return (settings, diagnostics)
+    }
+}

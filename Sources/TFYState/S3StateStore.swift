@@ -1,0 +1,184 @@
+import Foundation
+import TFYAWS
+import TFYCore
+
+/// The state as an S3 object, locked as Terraform's S3 backend locks it (`use_lockfile`): a lock
+/// object `KEY.tflock` holding the lock info, created only if absent (`If-None-Match: *`).
+///
+/// Every write is conditioned on the ETag this run last read or wrote (`If-Match`), or on there
+/// being no object yet (`If-None-Match: *`), so a run that lost its lock, or raced a manual edit,
+/// fails instead of overwriting the other writer's state.
+public actor S3StateStore: StateStorage {
+    public nonisolated let bucket: String
+    public nonisolated let key: String
+    public nonisolated let location: String
+    nonisolated let client: S3Client
+    nonisolated let encrypt: Bool
+    nonisolated let useLockfile: Bool
+    nonisolated var lockKey: String { key + ".tflock" }
+
+    /// What this run last saw at the key.
+    enum Seen: Equatable {
+        case unread
+        case absent
+        case etag(String)
+    }
+    private var seen = Seen.unread
+
+    public init(client: S3Client, bucket: String, key: String, encrypt: Bool = false, useLockfile: Bool = true) {
+        self.client = client
+        self.bucket = bucket
+        self.key = key
+        self.encrypt = encrypt
+        self.useLockfile = useLockfile
+        location = "s3://\(bucket)/\(key)"
+    }
+
+    public func read() async throws(StateError) -> State? {
+        let object: S3Client.Object?
+        do {
+            object = try await client.get(bucket: bucket, key: key)
+        } catch {
+            throw StateError(path: location, message: explain(error), operation: .read)
+        }
+        guard let object else {
+            seen = .absent
+            return nil
+        }
+        seen = .etag(object.etag)
+        switch State.decode(object.body) {
+        case .success(let state): return state
+        case .failure(let error): throw StateError(path: location, message: error.description)
+        }
+    }
+
+    public func write(_ state: State) async throws(StateError) {
+        if seen == .unread {
+            do {
+                seen = try await client.head(bucket: bucket, key: key).map(Seen.etag) ?? .absent
+            } catch {
+                throw StateError(path: location, message: explain(error), operation: .write)
+            }
+        }
+        let condition: S3Client.Condition
+        switch seen {
+        case .etag(let etag): condition = .matching(etag: etag)
+        case .absent, .unread: condition = .absent
+        }
+        do {
+            seen = .etag(try await client.put(bucket: bucket, key: key, body: state.encoded(), condition: condition, encrypt: encrypt))
+        } catch {
+            guard error.code == "PreconditionFailed" else { throw StateError(path: location, message: explain(error), operation: .write) }
+            let what = condition == .absent ? "an object appeared at the key after this run found none there" : "the object changed after this run read it"
+            throw StateError(path: location, message: "\(what), so tfy did not overwrite it. Another run wrote the state, or someone edited it or removed this run's lock (tfy force-unlock) while the run held it", operation: .write)
+        }
+    }
+
+    /// S3 keeps earlier versions itself when the bucket has versioning on; there is no `.backup`.
+    public func writeBackup(_ state: State) async throws(StateError) {}
+
+    public func lock(operation: String, timeout: Double) async throws(LockError) -> any HeldStateLock {
+        guard useLockfile else { return UnlockedState(info: LockWaiting.newInfo(operation: operation, path: "\(bucket)/\(key)")) }
+        let info = LockWaiting.newInfo(operation: operation, path: "\(bucket)/\(key)")
+        let body = Array(info.json.pretty().utf8)
+        return try await LockWaiting.acquire(location: location, timeout: timeout, attempt: { () async throws(LockError) -> (any HeldStateLock)? in
+            try await self.tryLock(info, body: body)
+        }, holder: { try? await self.lockHolder() })
+    }
+
+    /// Creates the lock object if it is absent; nil when someone else holds it.
+    func tryLock(_ info: LockInfo, body: [UInt8]) async throws(LockError) -> (any HeldStateLock)? {
+        do {
+            try await client.put(bucket: bucket, key: lockKey, body: body, condition: .absent, encrypt: encrypt)
+            return S3StateLock(store: self, info: info)
+        } catch {
+            guard error.code == "PreconditionFailed" else {
+                throw LockError(summary: "Error acquiring the state lock", detail: "Cannot create the lock object \(location).tflock: \(explain(error)).", holder: nil)
+            }
+            // A create that was retried after its first attempt went through finds its own lock.
+            if let holder = try? await lockHolder(), holder.id == info.id { return S3StateLock(store: self, info: info) }
+            return nil
+        }
+    }
+
+    public func lockHolder() async throws(LockError) -> LockInfo? {
+        let object: S3Client.Object?
+        do {
+            object = try await client.get(bucket: bucket, key: lockKey)
+        } catch {
+            throw LockError(summary: "Error reading the state lock", detail: "Cannot read \(location).tflock: \(explain(error)).", holder: nil)
+        }
+        guard let object else { return nil }
+        guard case .success(let json) = JSONValue.parse(object.body), let info = LockInfo(json: json) else {
+            return LockInfo(id: "(unreadable)", operation: "unknown", who: "unknown", version: "unknown", created: Date(timeIntervalSince1970: 0),
+                            path: "\(bucket)/\(key)", pid: 0, host: "")
+        }
+        return info
+    }
+
+    public func forceUnlock(id: String) async throws(LockError) {
+        guard let holder = try await lockHolder() else {
+            throw LockError(summary: "No lock to remove", detail: "The state \(location) is not locked.", holder: nil)
+        }
+        guard holder.id == id else { throw LockError.mismatch(location: location, id: id, holder: holder) }
+        try await deleteLock(id: id)
+    }
+
+    func deleteLock(id: String) async throws(LockError) {
+        do {
+            try await client.delete(bucket: bucket, key: lockKey)
+        } catch {
+            throw LockError(summary: "Error releasing the state lock",
+                            detail: "Cannot delete \(location).tflock: \(explain(error)).\n\nOnce the problem is fixed, remove the lock with: tfy force-unlock \(id)", holder: nil)
+        }
+    }
+
+    /// What an S3 error means for this backend, in words a user can act on.
+    nonisolated func explain(_ error: AWSError) -> String {
+        let endpoint = client.endpoint ?? "AWS's endpoint for \(client.region)"
+        switch error.code {
+        case "NoSuchBucket":
+            return "the bucket \"\(bucket)\" does not exist (region \(client.region), \(endpoint)). Create it, with versioning on (see docs/backend.md), or correct the backend's \"bucket\""
+        case "AccessDenied", "AllAccessDisabled":
+            return "access denied (\(error.code!) from S3, \(error)). The credentials from \(client.credentials.source) may not use \(location): the backend needs s3:ListBucket on the bucket, s3:GetObject and s3:PutObject on the key, and s3:GetObject, s3:PutObject and s3:DeleteObject on the key + \".tflock\" (docs/backend.md has the policy)"
+        case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken":
+            return "S3 rejected the credentials from \(client.credentials.source) (\(error)). Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the backend's \"profile\""
+        case "PermanentRedirect", "AuthorizationHeaderMalformed":
+            return "the bucket \"\(bucket)\" is not in region \(client.region) (\(error)). Set the backend's \"region\" to the bucket's region"
+        default:
+            if case .transport = error.cause { return "cannot reach S3 at \(endpoint) (\(error))" }
+            return "\(error)"
+        }
+    }
+}
+
+/// The lock object a run holds: removed on unlock after checking it is still this run's.
+final class S3StateLock: HeldStateLock {
+    let store: S3StateStore
+    let info: LockInfo
+
+    init(store: S3StateStore, info: LockInfo) {
+        self.store = store
+        self.info = info
+    }
+
+    func unlock() async throws(LockError) {
+        let holder = try await store.lockHolder()
+        guard let holder else {
+            throw LockError(summary: "Error releasing the state lock",
+                            detail: "The lock object \(store.location).tflock no longer exists: someone removed this run's lock (tfy force-unlock) while it held it. Check that no other run changed the state at the same time.", holder: nil)
+        }
+        guard holder.id == info.id else {
+            throw LockError(summary: "Error releasing the state lock",
+                            detail: "The lock on \(store.location) is no longer this run's (\(info.id)); it was left in place.\n\n\(holder.describe())", holder: holder)
+        }
+        try await store.deleteLock(id: info.id)
+    }
+}
+
+/// `use_lockfile: false`: no lock is taken (writes are still conditional on the ETag read).
+final class UnlockedState: HeldStateLock {
+    let info: LockInfo
+    init(info: LockInfo) { self.info = info }
+    func unlock() async throws(LockError) {}
+}

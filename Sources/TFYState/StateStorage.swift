@@ -1,0 +1,70 @@
+import Foundation
+import TFYCore
+
+/// Where a stack's state lives — a local file or an S3 object — and its lock.
+///
+/// Every backend promises the same three things: a read is the state as a whole, a write replaces
+/// it as a whole or not at all, and a write never silently overwrites a state someone else wrote
+/// after this run read it.
+public protocol StateStorage: Sendable {
+    /// For messages: the file's path, or `s3://BUCKET/KEY`.
+    var location: String { get }
+
+    /// The state, or nil when none has been written yet.
+    func read() async throws(StateError) -> State?
+
+    /// Replaces the state.
+    func write(_ state: State) async throws(StateError)
+
+    /// Keeps a copy of the state as it was when the run began, where the backend has a place for
+    /// it (the local file's `.backup`; S3 keeps versions itself when the bucket has versioning on).
+    func writeBackup(_ state: State) async throws(StateError)
+
+    /// Takes the exclusive lock, waiting up to `timeout` seconds for a holder to let go.
+    func lock(operation: String, timeout: Double) async throws(LockError) -> any HeldStateLock
+
+    /// Who holds the lock now, if anyone.
+    func lockHolder() async throws(LockError) -> LockInfo?
+
+    /// Removes the lock whose ID is `id`; refuses any other ID.
+    func forceUnlock(id: String) async throws(LockError)
+}
+
+/// A lock this run holds.
+public protocol HeldStateLock: AnyObject, Sendable {
+    var info: LockInfo { get }
+    /// Lets the lock go; an error says it could not be removed, and how to remove it.
+    func unlock() async throws(LockError)
+}
+
+/// The waiting and the "locked by" message both backends share.
+enum LockWaiting {
+    /// Calls `attempt` until it returns a lock or `timeout` seconds have passed; `attempt` returns
+    /// nil while someone else holds the lock.
+    static func acquire(location: String, timeout: Double, attempt: @Sendable () async throws(LockError) -> (any HeldStateLock)?,
+                        holder: @Sendable () async -> LockInfo?) async throws(LockError) -> any HeldStateLock {
+        let deadline = Date().addingTimeInterval(max(0, timeout))
+        var pause = 0.05
+        while true {
+            if let lock = try await attempt() { return lock }
+            if Date() >= deadline { throw held(by: await holder(), location: location, waited: timeout) }
+            try? await Task.sleep(nanoseconds: UInt64(min(pause, max(0.01, deadline.timeIntervalSinceNow)) * 1e9))
+            pause = min(pause * 2, 1)
+        }
+    }
+
+    static func held(by holder: LockInfo?, location: String, waited timeout: Double) -> LockError {
+        var detail = "The state is locked by another run, so this one cannot change it.\n\n"
+        detail += holder?.describe() ?? "The lock on \(location) exists but cannot be read."
+        detail += "\n\ntfy acquires a lock to keep two runs from writing the same state. Wait for the other run"
+        detail += timeout > 0 ? " (this one waited \(DurationText.describe(timeout)))" : " (use -lock-timeout=DURATION to wait for it)"
+        detail += ", or, if you are sure no run is using the state, remove the lock with: tfy force-unlock \(holder?.id ?? "ID")"
+        return LockError(summary: "Error acquiring the state lock", detail: detail, holder: holder)
+    }
+
+    static func newInfo(operation: String, path: String) -> LockInfo {
+        LockInfo(id: UUID().uuidString.lowercased(), operation: operation,
+                 who: "\(ProcessInfo.processInfo.environment["USER"] ?? "root")@\(LockInfo.hostName)",
+                 version: TFYVersion.current, created: Date(), path: path, pid: getpid(), host: LockInfo.hostName)
+    }
+}

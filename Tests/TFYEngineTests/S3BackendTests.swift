@@ -1,0 +1,386 @@
+import Foundation
+import Testing
+import TFYAWS
+import TFYCore
+import TFYState
+import TFYTestSupport
+
+/// The S3 backend against moto's S3, checked with the AWS CLI: state and lock objects, two runs
+/// at once, a lost lock, migration, push, throttling, and the errors a team meets first.
+@Suite(.serialized)
+struct S3BackendTests {
+    static let bucket = "tfy-team"
+
+    @Test func applyKeepsTheStateInS3AndNoLockAfterwards() async throws {
+        let world = try World()
+        try world.useS3Backend()
+        let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
+        #expect(apply.status == 0, "\(apply.err)")
+        // One lock, one read, then one write per persisted step, one lock read and its delete.
+        #expect(apply.out.hasSuffix(", GetObject 1, PutObject 10, RunInstances 2\n"))
+        #expect(!FileManager.default.fileExists(atPath: world.statePath), "no local state file")
+        let state = try #require(try world.s3State())
+        #expect(state.instances.map(\.address.description) == ["aws_instance.master[0]", "aws_instance.master[1]", "aws_security_group.cluster"])
+        #expect(state.serial > 1)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil, "the lock is gone once the run ends")
+        let written = try #require(try world.s3Object(world.stateKey))
+        #expect(String(decoding: written, as: UTF8.self).contains("\"lineage\": \"\(state.lineage)\""))
+
+        // Every command reads the same object.
+        let list = await world.tfy(["state", "list", "-chdir", "cluster"])
+        #expect(list.out == "aws_instance.master[0]\naws_instance.master[1]\naws_security_group.cluster\n")
+        let ip = await world.tfy(["output", "master_ip", "-raw", "-chdir", "cluster"])
+        #expect(ip.out == state.instances.first { $0.address.description == "aws_instance.master[0]" }?.instance.attributes["public_ip"]?.stringValue)
+        let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-detailed-exitcode"])
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+        let pulled = await world.tfy(["state", "pull", "-chdir", "cluster"])
+        #expect(Array(pulled.out.utf8) == Array(written))
+        #expect(try world.s3State() == state, "a plan writes nothing")
+
+        let destroy = await world.tfy(["destroy", "cluster", "-auto-approve", "-var", "machines=2"])
+        #expect(destroy.status == 0, "\(destroy.err)")
+        #expect(try world.s3State()?.instances.isEmpty == true)
+        #expect(try world.liveInstances().isEmpty)
+    }
+
+    /// While one apply waits for its "yes", its lock object is in S3; a second run fails naming it.
+    @Test func aSecondRunIsRefusedWhileTheFirstHoldsTheLock() async throws {
+        try requireExecutable()
+        let world = try World()
+        try world.useS3Backend()
+        let first = try world.spawnInteractive(["apply", "cluster", "-var", "machines=2", "-no-color"])
+        let lockBytes = try await world.waitForS3Object(world.stateKey + ".tflock")
+        let lock = try #require(try JSONSerialization.jsonObject(with: lockBytes) as? [String: Any])
+        let id = try #require(lock["ID"] as? String)
+        #expect(lock["Operation"] as? String == "OperationTypeApply")
+        #expect(lock["Path"] as? String == "\(Self.bucket)/\(world.stateKey)")
+        #expect((lock["Who"] as? String)?.contains("@") == true)
+        #expect(lock["Created"] is String)
+
+        let second = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3", "-no-color"])
+        #expect(second.status == 1)
+        #expect(second.err.hasPrefix("Error: Error acquiring the state lock\n\nThe state is locked by another run, so this one cannot change it.\n\nLock Info:\n  ID:        \(id)\n  Path:      \(Self.bucket)/\(world.stateKey)\n  Operation: OperationTypeApply\n"), "\(second.err)")
+        #expect(second.err.contains(" ago)\n"))
+        #expect(second.err.contains("remove the lock with: tfy force-unlock \(id)"))
+        #expect(try world.liveInstances().isEmpty, "the second run created nothing")
+
+        let finished = try await first.answer("yes")
+        #expect(finished.status == 0, "\(finished.err)")
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try world.s3State()?.instances.count == 3)
+        #expect(try world.liveInstances().count == 2)
+    }
+
+    /// The lock protocol itself: of many runs taking the lock at the same moment, exactly one wins.
+    @Test func ofConcurrentLockersExactlyOneWins() async throws {
+        let world = try World()
+        try world.useS3Backend()
+        let stores = (0..<8).map { _ in world.s3Store() }
+        let results = await withTaskGroup(of: Result<LockInfo, LockError>.self) { group in
+            for store in stores {
+                group.addTask {
+                    do throws(LockError) {
+                        return .success(try await store.lock(operation: "OperationTypeApply", timeout: 0).info)
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let winners = results.compactMap { try? $0.get() }
+        #expect(winners.count == 1)
+        let losers = results.compactMap { result -> LockError? in if case .failure(let e) = result { return e } else { return nil } }
+        #expect(losers.count == 7)
+        #expect(losers.allSatisfy { $0.holder?.id == winners.first?.id })
+        let stored = try #require(try world.s3Object(world.stateKey + ".tflock"))
+        #expect(String(decoding: stored, as: UTF8.self).contains("\"ID\": \"\(winners.first?.id ?? "-")\""))
+    }
+
+    /// A run whose lock was removed, and whose state was changed meanwhile, does not overwrite the
+    /// change: its first write is refused before it launches anything, its state goes to
+    /// errored.tfstate, and state push recovers it.
+    @Test func aRunThatLostItsLockCannotOverwriteTheState() async throws {
+        try requireExecutable()
+        let world = try World()
+        try world.useS3Backend()
+        #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=1", "-var", "Masters=1"]).status == 0)
+        let first = try world.spawnInteractive(["apply", "cluster", "-var", "machines=2", "-var", "Masters=1", "-no-color"])
+        let lockBytes = try await world.waitForS3Object(world.stateKey + ".tflock")
+        let id = try #require((try JSONSerialization.jsonObject(with: lockBytes) as? [String: Any])?["ID"] as? String)
+        #expect(await world.tfy(["force-unlock", id, "-chdir", "cluster"]).status == 0)
+        // Someone edits the state by hand meanwhile (a new version of the object, serial moved on).
+        var edited = try #require(try world.s3State())
+        edited.serial += 1
+        edited.outputs["note"] = StateOutput(value: .string("edited by hand"), sensitive: false)
+        try world.putS3Object(world.stateKey, Data(edited.encoded()))
+
+        let finished = try await first.answer("yes")
+        #expect(finished.status == 1, "\(finished.out)")
+        #expect(finished.err.hasPrefix("Error: Error creating aws_instance.worker[0]\n\n  with aws_instance.worker[0]\n\ns3://\(Self.bucket)/\(world.stateKey): the object changed after this run read it, so tfy did not overwrite it."), "\(finished.err)")
+        #expect(finished.err.contains("tfy could not write the updated state to s3://\(Self.bucket)/\(world.stateKey): the object changed after this run read it"))
+        #expect(finished.err.contains("Error: Failed to persist state to the backend"))
+        #expect(finished.err.contains("    tfy state push errored.tfstate"))
+        #expect(finished.err.contains("Error: Error releasing the state lock"))
+        #expect(try world.s3State() == edited, "the hand edit survives")
+        // The worker it created is recorded in errored.tfstate; pushing it makes the state whole.
+        let errored = try #require(try LocalStateStore(path: world.directory + "/errored.tfstate").read())
+        // The first write (recording the launch about to happen) was refused, so nothing was launched.
+        #expect(try world.liveInstances().map(\.name) == ["my-TachyonMaster"])
+        #expect(errored.instances.map(\.address.description) == ["aws_instance.master[0]", "aws_instance.worker[0]", "aws_security_group.cluster"])
+        // Both moved the serial on by one from the same state: push sees the conflict and asks for -force.
+        #expect(errored.serial == edited.serial)
+        let refused = await world.tfy(["state", "push", "errored.tfstate", "-chdir", "cluster"])
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("both have serial \(edited.serial) but differ: two runs changed the same state."))
+        #expect(try world.s3State() == edited)
+        let push = await world.tfy(["state", "push", "-force", "errored.tfstate", "-chdir", "cluster"])
+        #expect(push.status == 0, "\(push.err)")
+        #expect(try world.s3State() == errored)
+        let again = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-var", "Masters=1"])
+        #expect(again.status == 0, "\(again.err)")
+        #expect(try world.liveInstances().map(\.name) == ["my-TachyonMaster", "my-TachyonWorker1"])
+        let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-var", "Masters=1", "-detailed-exitcode"])
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+    }
+
+    @Test func migrationToS3AndBackKeepsLineageAndSerial() async throws {
+        let world = try World()
+        #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
+        let local = try world.state()
+        let localBytes = try Data(contentsOf: URL(fileURLWithPath: world.statePath))
+        try world.useS3Backend()
+        // With the backend configured and the state still local, tfy says so rather than start empty.
+        let before = await world.tfy(["plan", "cluster", "-var", "machines=2", "-no-color"])
+        #expect(before.err.contains("Warning: Local state file not used"), "\(before.err)")
+
+        let migrate = await world.tfy(["state", "migrate", "-chdir", "cluster"])
+        #expect(migrate.status == 0, "\(migrate.err)")
+        #expect(migrate.out == "Migrated the state (lineage \(local.lineage), serial \(local.serial)) from \(world.statePath) to s3://\(Self.bucket)/\(world.stateKey).\nThe local file was renamed to \(world.statePath).migrated, so no run reads it by mistake.\n")
+        #expect(try world.s3Object(world.stateKey) == localBytes, "the same bytes: lineage and serial kept")
+        #expect(!FileManager.default.fileExists(atPath: world.statePath))
+        let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-detailed-exitcode"])
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+        #expect(!plan.err.contains("Local state file not used"))
+
+        // Migrating again onto a state of another lineage is refused.
+        try FileManager.default.moveItem(atPath: world.statePath + ".migrated", toPath: world.statePath)
+        var other = local
+        other.lineage = "00000000-0000-0000-0000-000000000000"
+        try LocalStateStore(path: world.statePath).write(other)
+        let refused = await world.tfy(["state", "migrate", "-chdir", "cluster"])
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("Error: State not replaced\n\ns3://\(Self.bucket)/\(world.stateKey) holds a state of lineage \(local.lineage), and \(world.statePath) is of lineage 00000000-0000-0000-0000-000000000000"), "\(refused.err)")
+        #expect(try world.s3Object(world.stateKey) == localBytes)
+        try FileManager.default.removeItem(atPath: world.statePath)
+
+        let back = await world.tfy(["state", "migrate", "-to-local", "-chdir", "cluster"])
+        #expect(back.status == 0, "\(back.err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: world.statePath)) == localBytes)
+        try FileManager.default.removeItem(atPath: world.directory + "/cluster/backend.yml")
+        let localPlan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-detailed-exitcode"])
+        #expect(localPlan.status == 0, "\(localPlan.out)\(localPlan.err)")
+        #expect(try world.state() == local)
+    }
+
+    @Test func pushRefusesAnotherLineageAnOlderSerialAndAConflict() async throws {
+        let world = try World()
+        try world.useS3Backend()
+        var state = State(lineage: "11111111-2222-3333-4444-555555555555")
+        state.serial = 5
+        state.outputs["a"] = StateOutput(value: .string("first"), sensitive: false)
+        func push(_ s: State, _ extra: [String] = []) async throws -> World.Run {
+            let file = world.directory + "/push.tfstate"
+            try LocalStateStore(path: file).write(s)
+            return await world.tfy(["state", "push", "push.tfstate", "-chdir", "cluster"] + extra)
+        }
+        #expect(try await push(state).out == "Pushed push.tfstate to s3://\(Self.bucket)/\(world.stateKey) (lineage \(state.lineage), serial 5).\n")
+        #expect(try world.s3State() == state)
+
+        var otherLineage = state
+        otherLineage.lineage = "99999999-2222-3333-4444-555555555555"
+        otherLineage.serial = 9
+        let lineage = try await push(otherLineage)
+        #expect(lineage.status == 1)
+        #expect(lineage.err == "Error: State not replaced\n\ns3://\(Self.bucket)/\(world.stateKey) holds a state of lineage \(state.lineage), and push.tfstate is of lineage \(otherLineage.lineage): they are not the same state's history, so writing one over the other would lose the first. Compare them (tfy state pull), and use -force only if push.tfstate is the one to keep.\n\n")
+
+        var older = state
+        older.serial = 3
+        let olderRun = try await push(older)
+        #expect(olderRun.status == 1)
+        #expect(olderRun.err.contains("has serial 5, newer than push.tfstate's 3: writing it would undo later changes."))
+
+        var conflict = state
+        conflict.outputs["a"] = StateOutput(value: .string("second"), sensitive: false)
+        let conflictRun = try await push(conflict)
+        #expect(conflictRun.status == 1)
+        #expect(conflictRun.err.contains("both have serial 5 but differ: two runs changed the same state."))
+        #expect(try world.s3State() == state, "nothing was overwritten")
+
+        #expect(try await push(state).out == "The state in s3://\(Self.bucket)/\(world.stateKey) is already this one (serial 5); nothing was written.\n")
+        let forced = try await push(otherLineage, ["-force"])
+        #expect(forced.status == 0, "\(forced.err)")
+        #expect(try world.s3State() == otherLineage)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
+    }
+
+    /// SlowDown (HTTP 503) from S3 is retried for the lock, the reads and the writes alike.
+    @Test func throttlingIsRetried() async throws {
+        let world = try World()
+        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--throttle", "0.4", "--seed", "3"])
+        try world.useS3Backend(s3Endpoint: "http://127.0.0.1:\(proxy.port)")
+        // EC2 goes straight to moto; only the backend's calls pass the proxy.
+        let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
+        #expect(apply.status == 0, "\(apply.err)")
+        #expect(apply.out.contains("retr"), "\(apply.out)")
+        let stats = try JSONSerialization.jsonObject(with: try runProgram("curl", ["-s", "http://127.0.0.1:\(proxy.port)/__stats__"])) as? [String: Int]
+        #expect((stats?["throttled"] ?? 0) > 0)
+        #expect(try world.s3State()?.instances.count == 3)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
+    }
+
+    @Test func aMissingBucketIsAClearError() async throws {
+        let world = try World()
+        try world.useS3Backend(createBucket: false)
+        let plan = await world.tfy(["plan", "cluster", "-no-color"])
+        #expect(plan.status == 1)
+        #expect(plan.err == "Error: Error acquiring the state lock\n\nCannot create the lock object s3://\(Self.bucket)/\(world.stateKey).tflock: the bucket \"\(Self.bucket)\" does not exist (region us-east-1, \(world.motoEndpoint)). Create it, with versioning on (see docs/backend.md), or correct the backend's \"bucket\".\n\n")
+    }
+
+    /// Credentials that may read but not write: moto checks IAM policies once authentication is on.
+    @Test func accessDeniedNamesWhatTheBackendNeeds() async throws {
+        // The first four calls (bucket, user, key, policy) are made before moto checks anything.
+        let world = try World(motoEnvironment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])
+        try world.useS3Backend()
+        _ = try world.cli(["iam", "create-user", "--user-name", "ci"])
+        let key = try #require(try world.cli(["iam", "create-access-key", "--user-name", "ci"])["AccessKey"] as? [String: Any])
+        let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}]}"#
+        _ = try world.cli(["iam", "put-user-policy", "--user-name", "ci", "--policy-name", "read-only", "--policy-document", policy])
+        world.extraEnvironment["AWS_ACCESS_KEY_ID"] = key["AccessKeyId"] as? String
+        world.extraEnvironment["AWS_SECRET_ACCESS_KEY"] = key["SecretAccessKey"] as? String
+        let plan = await world.tfy(["plan", "cluster", "-no-color"])
+        #expect(plan.status == 1)
+        let expected = "Error: Error acquiring the state lock\n\nCannot create the lock object s3://\(Self.bucket)/\(world.stateKey).tflock: access denied (AccessDenied from S3, S3 PutObject failed: AccessDenied: "
+        #expect(plan.err.hasPrefix(expected), "\(plan.err)")
+        #expect(plan.err.contains("The credentials from environment may not use s3://\(Self.bucket)/\(world.stateKey): the backend needs s3:ListBucket on the bucket, s3:GetObject and s3:PutObject on the key, and s3:GetObject, s3:PutObject and s3:DeleteObject on the key + \".tflock\""))
+        #expect(!plan.err.contains(key["SecretAccessKey"] as? String ?? "-"))
+    }
+
+    @Test func backendSettingsFromTheCommandLine() async throws {
+        let world = try World()
+        try world.useS3Backend(block: "backend:\n  s3: {region: us-east-1}\n")
+        let missing = await world.tfy(["plan", "cluster", "-no-color"])
+        #expect(missing.err == "Error: Missing backend setting\n\nThe S3 backend needs \"bucket\": set it in the backend block (cluster/backend.yml:2:3) or with -backend-config bucket=VALUE.\n\n")
+        let unknown = await world.tfy(["plan", "cluster", "-no-color", "-backend-config", "buckt=x"])
+        #expect(unknown.err == "Error: Invalid -backend-config\n\nThe s3 backend has no setting \"buckt\". Did you mean \"bucket\"?\n\n")
+        let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2",
+                                     "-backend-config", "bucket=\(Self.bucket)", "-backend-config", "key=\(world.stateKey)", "-backend-config", "encrypt=true"])
+        #expect(apply.status == 0, "\(apply.err)")
+        let head = try world.cli(["s3api", "head-object", "--bucket", Self.bucket, "--key", world.stateKey])
+        #expect(head["ServerSideEncryption"] as? String == "AES256")
+        let local = await world.tfy(["plan", "cluster", "-state", "x.tfstate", "-backend-config", "bucket=\(Self.bucket)", "-backend-config", "key=\(world.stateKey)", "-no-color"])
+        #expect(local.err == "Error: -state cannot be used with the S3 backend\n\nThis configuration keeps its state in s3://\(Self.bucket)/\(world.stateKey); -state names a local file. To move the state between them, use tfy state migrate.\n\n")
+        try "backend:\n  s3: {bucket: \"${var.stack_tag}\", key: k}\n".write(toFile: world.directory + "/cluster/backend.yml", atomically: true, encoding: .utf8)
+        let variable = await world.tfy(["plan", "cluster", "-no-color"])
+        #expect(variable.err == "Error: Variables not allowed\n\n  on cluster/backend.yml:2:19:\n\nThe backend is set up before variables, locals and resources are known, so its settings must be literal values. Give \"bucket\" with -backend-config bucket=VALUE instead.\n\n", "\(variable.err)")
+    }
+}
+
+extension World {
+    var stateKey: String { "stacks/\(stack).tfstate" }
+
+    /// Creates the bucket and adds `backend.yml` naming it; S3 calls go to `s3Endpoint` (moto).
+    func useS3Backend(block: String? = nil, createBucket: Bool = true, s3Endpoint: String? = nil) throws {
+        if createBucket { _ = try cli(["s3api", "create-bucket", "--bucket", S3BackendTests.bucket]) }
+        let text = block ?? "backend:\n  s3: {bucket: \(S3BackendTests.bucket), key: \(stateKey), region: us-east-1, use_lockfile: true}\n"
+        try text.write(toFile: directory + "/cluster/backend.yml", atomically: true, encoding: .utf8)
+        extraEnvironment["AWS_ENDPOINT_URL_S3"] = s3Endpoint ?? motoEndpoint
+    }
+
+    /// The object's bytes as the AWS CLI reads them, or nil when there is none.
+    func s3Object(_ key: String) throws -> Data? {
+        let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        do {
+            _ = try cli(["s3api", "get-object", "--bucket", S3BackendTests.bucket, "--key", key, file])
+        } catch {
+            return nil
+        }
+        return try Data(contentsOf: URL(fileURLWithPath: file))
+    }
+
+    func putS3Object(_ key: String, _ data: Data) throws {
+        let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try data.write(to: URL(fileURLWithPath: file))
+        _ = try cli(["s3api", "put-object", "--bucket", S3BackendTests.bucket, "--key", key, "--body", file])
+    }
+
+    func s3State() throws -> State? {
+        guard let data = try s3Object(stateKey) else { return nil }
+        return try State.decode([UInt8](data)).get()
+    }
+
+    /// Waits (up to 60 s) until the object exists, and returns it.
+    func waitForS3Object(_ key: String) async throws -> Data {
+        for _ in 0..<300 {
+            if let data = try s3Object(key) { return data }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+        throw HelperError(description: "\(key) never appeared")
+    }
+
+    func s3Store() -> S3StateStore {
+        let client = S3Client(credentials: AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "x"), region: "us-east-1", endpoint: motoEndpoint,
+                              retry: RetryPolicy(maxAttempts: 3, random: { 0 }, sleep: { _ in }))
+        return S3StateStore(client: client, bucket: S3BackendTests.bucket, key: stateKey)
+    }
+
+    /// tfy as a separate process whose standard input the test writes: it waits at the prompt.
+    final class Interactive: @unchecked Sendable {
+        let process: Process
+        let input: Pipe
+        let outFile: String
+        let errFile: String
+
+        init(process: Process, input: Pipe, outFile: String, errFile: String) {
+            self.process = process
+            self.input = input
+            self.outFile = outFile
+            self.errFile = errFile
+        }
+
+        /// Answers the prompt and waits for the run to end.
+        func answer(_ text: String) async throws -> Run {
+            input.fileHandleForWriting.write(Data((text + "\n").utf8))
+            try input.fileHandleForWriting.close()
+            let process = self.process
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    process.waitUntilExit()
+                    continuation.resume()
+                }
+            }
+            return Run(status: process.terminationStatus, out: (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "",
+                       err: (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "")
+        }
+    }
+
+    func spawnInteractive(_ arguments: [String]) throws -> Interactive {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: World.executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let input = Pipe()
+        let id = UUID().uuidString
+        let outFile = directory + "/out-\(id)", errFile = directory + "/err-\(id)"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        FileManager.default.createFile(atPath: errFile, contents: nil)
+        process.standardInput = input
+        process.standardOutput = FileHandle(forWritingAtPath: outFile)
+        process.standardError = FileHandle(forWritingAtPath: errFile)
+        try process.run()
+        return Interactive(process: process, input: input, outFile: outFile, errFile: errFile)
+    }
+}
