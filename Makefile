@@ -38,9 +38,11 @@ bench: deps
 	$(SWIFT) build -c release --product tfy-bench
 	$(SWIFT) build -c release --product tfy-aws-bench
 	$(SWIFT) build -c release --product tfy-apply-bench
+	$(SWIFT) build -c release --product tfy-state-bench
 	.build/release/tfy-bench
 	.build/release/tfy-aws-bench
 	.build/release/tfy-apply-bench
+	.build/release/tfy-state-bench
 	$(SWIFT) build -c release --product tfy
 	benchmarks/tachyon-bench.sh
 

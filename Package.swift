@@ -46,6 +46,7 @@ let package = Package(
         .executableTarget(name: "tfy", dependencies: ["TFYCommands"]),
         .executableTarget(name: "tfy-apply-bench", dependencies: ["TFYCommands", "TFYAWS", "TFYTestSupport"], path: "benchmarks/tfy-apply-bench"),
         .executableTarget(name: "tfy-aws-bench", dependencies: ["TFYAWS"], path: "benchmarks/tfy-aws-bench"),
+        .executableTarget(name: "tfy-state-bench", dependencies: ["TFYCommands", "TFYAWS", "TFYCore", "TFYState", "TFYTestSupport"], path: "benchmarks/tfy-state-bench"),
         .executableTarget(name: "tfy-bench", dependencies: ["TFYConfig", "TFYCore", "TFYPlan", "TFYRender"], path: "benchmarks/tfy-bench"),
         .testTarget(name: "TFYCoreTests", dependencies: ["TFYCore"]),
         .testTarget(

@@ -37,7 +37,17 @@ struct S3BackendTests {
         #expect(Array(pulled.out.utf8) == Array(written))
         #expect(try world.s3State() == state, "a plan writes nothing")
 
-        let destroy = await world.tfy(["destroy", "cluster", "-auto-approve", "-var", "machines=2"])
+        // A saved plan applies against the same object, and is refused once that object moved on.
+        #expect(await world.tfy(["plan", "cluster", "-var", "machines=3", "-out", "grow.tfplan"]).status == 0)
+        #expect(await world.tfy(["plan", "cluster", "-var", "machines=3", "-out", "stale.tfplan"]).status == 0)
+        let saved = await world.tfy(["apply", "grow.tfplan"])
+        #expect(saved.status == 0, "\(saved.err)")
+        #expect(try world.s3State()?.instances.count == 4)
+        let stale = await world.tfy(["apply", "stale.tfplan", "-no-color"])
+        #expect(stale.status == 1)
+        #expect(stale.err.contains("Error: Saved plan is stale"), "\(stale.err)")
+
+        let destroy = await world.tfy(["destroy", "cluster", "-auto-approve", "-var", "machines=3"])
         #expect(destroy.status == 0, "\(destroy.err)")
         #expect(try world.s3State()?.instances.isEmpty == true)
         #expect(try world.liveInstances().isEmpty)
@@ -57,8 +67,9 @@ struct S3BackendTests {
         #expect((lock["Who"] as? String)?.contains("@") == true)
         #expect(lock["Created"] is String)
 
-        let second = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3", "-no-color"])
+        let second = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3", "-no-color", "-lock-timeout", "1s"])
         #expect(second.status == 1)
+        #expect(second.err.contains("(this one waited 1s)"))
         #expect(second.err.hasPrefix("Error: Error acquiring the state lock\n\nThe state is locked by another run, so this one cannot change it.\n\nLock Info:\n  ID:        \(id)\n  Path:      \(Self.bucket)/\(world.stateKey)\n  Operation: OperationTypeApply\n"), "\(second.err)")
         #expect(second.err.contains(" ago)\n"))
         #expect(second.err.contains("remove the lock with: tfy force-unlock \(id)"))
