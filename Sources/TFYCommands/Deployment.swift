@@ -121,6 +121,7 @@ struct Deployment {
             let poll = Double(context.environment["TFY_POLL_INTERVAL"] ?? "") ?? 2
             var engine = EngineContext(ec2: ec2, region: configuration.region, stack: session.configuration.stack, pollInterval: poll)
             engine.ssh = SSHClient(knownHostsFile: session.knownHostsPath)
+            engine.directory = session.configuration.directory
             if let timeout = Double(context.environment["TFY_TIMEOUT"] ?? "") {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout

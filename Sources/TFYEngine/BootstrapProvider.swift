@@ -31,11 +31,20 @@ struct BootstrapProvider: ResourceProvider {
         for file in desired["files"]?.deepUnmarked.listValue ?? [] {
             let entry = file.mapValue ?? [:]
             guard let destination = entry["destination"]?.stringValue else { continue }
-            let content = entry["content"]?.stringValue ?? ""
-            try await ssh.upload(target, content: Array(content.utf8), destination: destination, mode: entry["mode"]?.stringValue)
+            let content = try entry["source"]?.stringValue.map { try read($0, for: destination) } ?? Array((entry["content"]?.stringValue ?? "").utf8)
+            try await ssh.upload(target, content: content, destination: destination, mode: entry["mode"]?.stringValue)
         }
         try await run(desired["scripts"], on: target, environment: environment, address: address, what: "script")
         return attributes
+    }
+
+    /// A file whose `source` was computed: read now, on this machine.
+    func read(_ source: String, for destination: String) throws -> [UInt8] {
+        let path = source.hasPrefix("/") ? source : (context.directory as NSString).appendingPathComponent(source)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EngineError(description: "cannot read \(path), the file to upload to \(destination): it does not exist on this machine or is not readable. A source computed from other values (such as a tfy_ssh_key's private_key_file) is read when it is uploaded, on the machine that applies")
+        }
+        return [UInt8](data)
     }
 
     func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value] {

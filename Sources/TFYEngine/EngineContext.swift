@@ -11,6 +11,8 @@ public struct EngineContext: Sendable {
     public var timeouts = Timeouts()
     /// How `tfy_bootstrap` reaches hosts; nil where no host is contacted.
     public var ssh: SSHClient?
+    /// The configuration directory: relative paths read during the apply resolve against it.
+    public var directory = FileManager.default.currentDirectoryPath
 
     /// Terraform's defaults for aws_instance: 10 min create, 10 min update, 20 min delete.
     public struct Timeouts: Sendable {

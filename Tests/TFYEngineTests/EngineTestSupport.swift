@@ -48,11 +48,11 @@ final class World: @unchecked Sendable {
 
     final class Box: @unchecked Sendable { var text = "" }
 
-    /// Runs tfy in this process, in the world's directory.
-    func tfy(_ arguments: [String], input: String? = nil) async -> Run {
+    /// Runs tfy in this process, in the world's directory (or `workingDirectory`: another machine's checkout).
+    func tfy(_ arguments: [String], input: String? = nil, workingDirectory: String? = nil) async -> Run {
         let out = Box(), err = Box()
         var lines = (input ?? "").split(separator: "\n").map(String.init)
-        let context = CommandContext(environment: environment, workingDirectory: directory, isTerminal: false,
+        let context = CommandContext(environment: environment, workingDirectory: workingDirectory ?? directory, isTerminal: false,
                                      out: { out.text += $0 }, err: { err.text += $0 },
                                      readLine: { lines.isEmpty ? nil : lines.removeFirst() })
         let status = await TFYCommandLine.run(arguments, context: context)

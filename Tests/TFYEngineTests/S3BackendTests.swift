@@ -302,9 +302,14 @@ extension World {
 
     /// Creates the bucket and adds `backend.yml` naming it; S3 calls go to `s3Endpoint` (moto).
     func useS3Backend(block: String? = nil, createBucket: Bool = true, s3Endpoint: String? = nil) throws {
-        if createBucket { _ = try cli(["s3api", "create-bucket", "--bucket", S3BackendTests.bucket]) }
+        try prepareS3(createBucket: createBucket, s3Endpoint: s3Endpoint)
         let text = block ?? "backend:\n  s3: {bucket: \(S3BackendTests.bucket), key: \(stateKey), region: us-east-1, use_lockfile: true}\n"
         try text.write(toFile: directory + "/cluster/backend.yml", atomically: true, encoding: .utf8)
+    }
+
+    /// The bucket, and tfy's S3 calls pointed at moto (or a proxy in front of it).
+    func prepareS3(createBucket: Bool = true, s3Endpoint: String? = nil) throws {
+        if createBucket { _ = try cli(["s3api", "create-bucket", "--bucket", S3BackendTests.bucket]) }
         extraEnvironment["AWS_ENDPOINT_URL_S3"] = s3Endpoint ?? motoEndpoint
     }
 
@@ -393,5 +398,70 @@ extension World {
         process.standardError = FileHandle(forWritingAtPath: errFile)
         try process.run()
         return Interactive(process: process, input: input, outFile: outFile, errFile: errFile)
+    }
+}
+
+/// The team's case: the cluster key's private half stays on the machine that made it, and a
+/// bootstrap uploads it from there (`source` computed from `private_key_file`, read at apply). A
+/// CI machine with only the S3 state plans without the key; applying there says what is missing.
+@Suite(.serialized) struct TeamBootstrapTests {
+    @Test func anotherMachinePlansWithoutTheClusterKey() async throws {
+        let world = try World()
+        let hosts = try Hosts(world, count: 1)
+        try FileManager.default.createDirectory(atPath: world.directory + "/keyed", withIntermediateDirectories: true)
+        let config = """
+            stack: \(world.stack)
+            variable:
+              stack_tag: {type: string}
+              port: {type: number}
+              key_file: {type: string}
+              root: {type: string}
+              user: {type: string}
+            provider:
+              aws: {region: us-east-1}
+            backend:
+              s3: {bucket: \(S3BackendTests.bucket), key: \(world.stateKey), region: us-east-1}
+            resource:
+              aws_instance:
+                node: {ami: ami-1ecae776, instance_type: t2.micro, tags: {Name: "${var.stack_tag}-node"}}
+              tfy_ssh_key:
+                cluster: {}
+              tfy_bootstrap:
+                node:
+                  instance_id: "${aws_instance.node.id}"
+                  connection: {host: 127.0.0.1, port: "${var.port}", user: "${var.user}", private_key_file: "${var.key_file}", timeout: 20s}
+                  files:
+                    - {source: "${tfy_ssh_key.cluster.private_key_file}", destination: "${var.root}/cluster_key", mode: "0600"}
+                    - {content: "${tfy_ssh_key.cluster.public_key}", destination: "${var.root}/cluster_key.pub"}
+                  scripts: ["ls -l ${var.root}/cluster_key | cut -c1-10"]
+            """
+        try config.write(toFile: world.directory + "/keyed/main.yml", atomically: true, encoding: .utf8)
+        try world.prepareS3()
+        let variables = ["-var", "port=\(hosts.ports[0])", "-var", "key_file=\(hosts.keyFile)", "-var", "root=\(world.directory)/roots/h0", "-var", "user=\(NSUserName())"]
+
+        let apply = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color"] + variables)
+        try #require(apply.status == 0, "\(apply.out)\(apply.err)")
+        #expect(apply.out.contains("tfy_bootstrap.node (remote-exec): -rw-------\n"))
+        let keyFile = try #require(try world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["private_key_file"]?.stringValue)
+        #expect(keyFile == world.directory + "/state/\(world.stack).tfy_ssh_key.cluster.key")
+        #expect(hosts.file(0, "cluster_key") == (try String(contentsOfFile: keyFile, encoding: .utf8)))
+        #expect(String(decoding: try world.s3Object(world.stateKey) ?? Data(), as: UTF8.self).contains("PRIVATE KEY") == false, "the key is not in the state")
+
+        // Another machine: its own checkout, no state/ directory, and no key file anywhere.
+        let ci = world.directory + "/ci"
+        try FileManager.default.createDirectory(atPath: ci + "/keyed", withIntermediateDirectories: true)
+        try config.write(toFile: ci + "/keyed/main.yml", atomically: true, encoding: .utf8)
+        try FileManager.default.moveItem(atPath: keyFile, toPath: keyFile + ".away")
+        let plan = await world.tfy(["plan", "keyed", "-detailed-exitcode", "-no-color"] + variables, workingDirectory: ci)
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+        #expect(plan.out.contains("No changes."))
+        #expect(!FileManager.default.fileExists(atPath: ci + "/state/\(world.stack).tfstate"))
+
+        let rerun = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color", "-replace", "tfy_bootstrap.node"] + variables, workingDirectory: ci)
+        #expect(rerun.status == 1)
+        #expect(rerun.err.contains("cannot read \(keyFile), the file to upload to \(world.directory)/roots/h0/cluster_key: it does not exist on this machine or is not readable."), "\(rerun.err)")
+        try FileManager.default.moveItem(atPath: keyFile + ".away", toPath: keyFile)
+        let back = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color"] + variables)
+        #expect(back.status == 0, "\(back.err)")
     }
 }

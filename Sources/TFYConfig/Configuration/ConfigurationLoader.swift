@@ -428,27 +428,31 @@ private struct ConfigurationDecoder {
         }
     }
 
-    /// A bootstrap's files given by `source` are read when the configuration loads, so the plan
-    /// knows (and the default triggers cover) what will be uploaded. With `template: true` the
-    /// file is an expression like a string in the configuration: `${...}` is evaluated in the
-    /// resource's scope, its references are dependencies like any other, and errors point into
-    /// the template file itself.
+    /// A bootstrap's files given by a literal `source` path are read when the configuration
+    /// loads, so the plan knows (and the default triggers cover) what will be uploaded. With
+    /// `template: true` the file is an expression like a string in the configuration: `${...}` is
+    /// evaluated in the resource's scope, its references are dependencies like any other, and
+    /// errors point into the template file itself. A `source` computed from other values (a
+    /// `tfy_ssh_key`'s `private_key_file`) stays a path, read when the file is uploaded, on the
+    /// machine that applies: planning elsewhere never needs the file.
     mutating func readUploadedFiles(_ files: Expression, address: String) -> Expression {
         guard case .tuple(let items, let location) = files else { return files }
         return .tuple(items.map { item in
             guard case .object(var entries, let itemLocation) = item,
                   let sourceIndex = entries.firstIndex(where: { $0.key.literalString == "source" }) else { return item }
             let sourceEntry = entries[sourceIndex]
-            guard case .literal(.string(let source), let sourceLocation) = sourceEntry.value else {
-                error("Invalid file source", "\"source\" must be a literal path, relative to the configuration directory; to compute the contents, use \"content\".", at: sourceEntry.value.location, address: address)
-                return item
-            }
             if entries.contains(where: { $0.key.literalString == "content" }) {
                 error("Conflicting file arguments", "A file takes \"source\" or \"content\", not both.", at: sourceEntry.key.location, address: address)
                 return item
             }
             let templated = entries.contains { entry in
                 entry.key.literalString == "template" && { if case .literal(.bool(true), _) = entry.value { return true } else { return false } }()
+            }
+            guard case .literal(.string(let source), let sourceLocation) = sourceEntry.value else {
+                if templated {
+                    error("Invalid file source", "A template's \"source\" must be a literal path, relative to the configuration directory: it is read and parsed when the configuration loads.", at: sourceEntry.value.location, address: address)
+                }
+                return item
             }
             let display = ((sourceLocation.file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(source)
             let bytes: [UInt8]
