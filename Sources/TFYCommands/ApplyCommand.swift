@@ -197,8 +197,8 @@ struct ApplyRun {
         let deployment = Deployment(directory: saved.directory, inputs: inputs, statePath: options.state, options: saved.options,
                                     lockOperation: "OperationTypeApply", lockTimeout: DurationText.seconds(options.lockTimeout) ?? 0,
                                     backendSettings: options.backend.settings)
-        let (prepared, diagnostics) = await deployment.prepare(context: context)
-        guard let session = prepared, !diagnostics.hasErrors else { return fail(diagnostics) }
+        let (prepared, diagnostics, sources) = await deployment.prepare(context: context)
+        guard let session = prepared, !diagnostics.hasErrors else { return fail(diagnostics, sources: sources) }
         return await releasing(session) { await self.applySaved(saved, path: path, session: session) }
     }
 

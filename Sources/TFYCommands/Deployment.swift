@@ -65,19 +65,21 @@ struct Deployment {
         }
     }
 
-    /// Loads, resolves and locks; nil with the errors when it cannot.
-    func prepare(context: CommandContext) async -> (Session?, Diagnostics) {
+    /// Loads, resolves and locks; nil with the errors when it cannot (and the configuration's
+    /// sources, for showing the lines the errors point at).
+    func prepare(context: CommandContext) async -> (Session?, Diagnostics, SourceFiles) {
         let path = context.path(directory)
         let (loaded, loadDiagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
         var diagnostics = loadDiagnostics
-        guard let configuration = loaded, !loadDiagnostics.hasErrors else { return (nil, diagnostics) }
+        let sources = loaded?.sources ?? [:]
+        guard let configuration = loaded, !loadDiagnostics.hasErrors else { return (nil, diagnostics, sources) }
         let (variables, locations, variableDiagnostics) = VariableResolver(missingRequired: .error).resolve(configuration, inputs: inputs)
         diagnostics.append(contentsOf: variableDiagnostics)
-        guard !diagnostics.hasErrors else { return (nil, diagnostics) }
+        guard !diagnostics.hasErrors else { return (nil, diagnostics, sources) }
         let statistics = CallStatistics()
         let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: statePath, overrides: backendSettings, context: context, statistics: statistics)
         diagnostics.append(contentsOf: backendDiagnostics)
-        guard let backend = resolved else { return (nil, diagnostics) }
+        guard let backend = resolved else { return (nil, diagnostics, sources) }
         if !backend.isLocal, FileManager.default.fileExists(atPath: backend.defaultLocalPath) {
             diagnostics.append(.warning("Local state file not used", detail: "The configuration keeps its state in \(backend.storage.location), so tfy does not read the local file \(backend.defaultLocalPath). If that file holds state you still need, move it with: tfy state migrate (see docs/backend.md)."))
         }
@@ -88,7 +90,7 @@ struct Deployment {
                 session.lock = try await backend.storage.lock(operation: lockOperation, timeout: lockTimeout)
             } catch {
                 diagnostics.append(error.diagnostic)
-                return (nil, diagnostics)
+                return (nil, diagnostics, sources)
             }
         }
         do {
@@ -96,9 +98,9 @@ struct Deployment {
         } catch {
             diagnostics.append(contentsOf: await session.release())
             diagnostics.append(error.diagnostic)
-            return (nil, diagnostics)
+            return (nil, diagnostics, sources)
         }
-        return (session, diagnostics)
+        return (session, diagnostics, sources)
     }
 
     /// The EC2 client, configured from the provider block and the environment.

@@ -121,9 +121,9 @@ enum PlanRun {
 
     /// Plans and releases the lock (unless `keepSession`, for apply).
     static func plan(_ deployment: Deployment, context: CommandContext, keepSession: Bool = false) async -> Outcome {
-        let (prepared, prepareDiagnostics) = await deployment.prepare(context: context)
+        let (prepared, prepareDiagnostics, sources) = await deployment.prepare(context: context)
         var diagnostics = prepareDiagnostics
-        guard let session = prepared else { return Outcome(diagnostics: diagnostics, sources: [:]) }
+        guard let session = prepared else { return Outcome(diagnostics: diagnostics, sources: sources) }
         if deployment.options.refresh || deployment.refreshOnly {
             let refreshDiagnostics = await Deployment.refresh(session, context: context)
             diagnostics.append(contentsOf: refreshDiagnostics)

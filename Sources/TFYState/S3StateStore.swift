@@ -81,13 +81,13 @@ public actor S3StateStore: StateStorage {
         guard useLockfile else { return UnlockedState(info: LockWaiting.newInfo(operation: operation, path: "\(bucket)/\(key)")) }
         let info = LockWaiting.newInfo(operation: operation, path: "\(bucket)/\(key)")
         let body = Array(info.json.pretty().utf8)
-        return try await LockWaiting.acquire(location: location, timeout: timeout, attempt: { () async throws(LockError) -> (any HeldStateLock)? in
+        return try await LockWaiting.acquire(location: location, timeout: timeout, attempt: { () async throws(LockError) -> S3StateLock? in
             try await self.tryLock(info, body: body)
         }, holder: { try? await self.lockHolder() })
     }
 
     /// Creates the lock object if it is absent; nil when someone else holds it.
-    func tryLock(_ info: LockInfo, body: [UInt8]) async throws(LockError) -> (any HeldStateLock)? {
+    func tryLock(_ info: LockInfo, body: [UInt8]) async throws(LockError) -> S3StateLock? {
         do {
             try await client.put(bucket: bucket, key: lockKey, body: body, condition: .absent, encrypt: encrypt)
             return S3StateLock(store: self, info: info)

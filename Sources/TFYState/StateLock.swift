@@ -86,10 +86,9 @@ public final class StateLock: HeldStateLock, @unchecked Sendable {
 
     /// Takes the lock, waiting up to `timeout` seconds for a holder to let go.
     public static func acquire(statePath: String, operation: String, timeout: Double = 0) async throws(LockError) -> StateLock {
-        let lock = try await LockWaiting.acquire(location: statePath, timeout: timeout, attempt: { () throws(LockError) in
+        try await LockWaiting.acquire(location: statePath, timeout: timeout, attempt: { () throws(LockError) in
             try tryAcquire(statePath: statePath, operation: operation)
         }, holder: { holder(statePath: statePath) })
-        return lock as! StateLock
     }
 
     /// Takes the lock if no one holds it; nil if someone does.

@@ -41,8 +41,8 @@ public protocol HeldStateLock: AnyObject, Sendable {
 enum LockWaiting {
     /// Calls `attempt` until it returns a lock or `timeout` seconds have passed; `attempt` returns
     /// nil while someone else holds the lock.
-    static func acquire(location: String, timeout: Double, attempt: @Sendable () async throws(LockError) -> (any HeldStateLock)?,
-                        holder: @Sendable () async -> LockInfo?) async throws(LockError) -> any HeldStateLock {
+    static func acquire<Lock: HeldStateLock>(location: String, timeout: Double, attempt: @Sendable () async throws(LockError) -> Lock?,
+                                             holder: @Sendable () async -> LockInfo?) async throws(LockError) -> Lock {
         let deadline = Date().addingTimeInterval(max(0, timeout))
         var pause = 0.05
         while true {

@@ -106,6 +106,12 @@ struct S3BackendTests {
         #expect(losers.allSatisfy { $0.holder?.id == winners.first?.id })
         let stored = try #require(try world.s3Object(world.stateKey + ".tflock"))
         #expect(String(decoding: stored, as: UTF8.self).contains("\"ID\": \"\(winners.first?.id ?? "-")\""))
+
+        // use_lockfile: false takes no lock (as in Terraform), so a plan goes ahead while one is held.
+        #expect(await world.tfy(["plan", "cluster", "-var", "machines=2"]).status == 1)
+        let unlocked = await world.tfy(["plan", "cluster", "-var", "machines=2", "-backend-config", "use_lockfile=false"])
+        #expect(unlocked.status == 0, "\(unlocked.err)")
+        #expect(try world.s3Object(world.stateKey + ".tflock") == stored)
     }
 
     /// A run whose lock was removed, and whose state was changed meanwhile, does not overwrite the
@@ -284,6 +290,8 @@ struct S3BackendTests {
         #expect(missing.err == "Error: Missing backend setting\n\nThe S3 backend needs \"bucket\": set it in the backend block (cluster/backend.yml:2:3) or with -backend-config bucket=VALUE.\n\n")
         let unknown = await world.tfy(["plan", "cluster", "-no-color", "-backend-config", "buckt=x"])
         #expect(unknown.err == "Error: Invalid -backend-config\n\nThe s3 backend has no setting \"buckt\". Did you mean \"bucket\"?\n\n")
+        let notBool = await world.tfy(["plan", "cluster", "-no-color", "-backend-config", "encrypt=yes", "-backend-config", "nonsense"])
+        #expect(notBool.err == "Error: Invalid -backend-config\n\nencrypt must be true or false, not \"yes\".\n\nError: Invalid -backend-config\n\n\"nonsense\" is not KEY=VALUE.\n\n")
         let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2",
                                      "-backend-config", "bucket=\(Self.bucket)", "-backend-config", "key=\(world.stateKey)", "-backend-config", "encrypt=true"])
         #expect(apply.status == 0, "\(apply.err)")
@@ -293,7 +301,13 @@ struct S3BackendTests {
         #expect(local.err == "Error: -state cannot be used with the S3 backend\n\nThis configuration keeps its state in s3://\(Self.bucket)/\(world.stateKey); -state names a local file. To move the state between them, use tfy state migrate.\n\n")
         try "backend:\n  s3: {bucket: \"${var.stack_tag}\", key: k}\n".write(toFile: world.directory + "/cluster/backend.yml", atomically: true, encoding: .utf8)
         let variable = await world.tfy(["plan", "cluster", "-no-color"])
-        #expect(variable.err == "Error: Variables not allowed\n\n  on cluster/backend.yml:2:19:\n\nThe backend is set up before variables, locals and resources are known, so its settings must be literal values. Give \"bucket\" with -backend-config bucket=VALUE instead.\n\n", "\(variable.err)")
+        try "backend:\n  s3: {bucket: 5, key: k}\n".write(toFile: world.directory + "/cluster/backend.yml", atomically: true, encoding: .utf8)
+        let number = await world.tfy(["plan", "cluster", "-no-color"])
+        #expect(number.err == "Error: Invalid backend setting\n\n  on cluster/backend.yml:2:8:\n  2 |   s3: {bucket: 5, key: k}\n    |        ^\n\nbucket must be a string, not 5.\n\n", "\(number.err)")
+        try "backend:\n  s3: {bucket: \"${var.stack_tag}\", key: k}\n".write(toFile: world.directory + "/cluster/backend.yml", atomically: true, encoding: .utf8)
+        let variableAgain = await world.tfy(["plan", "cluster", "-no-color"])
+        #expect(variable.err == variableAgain.err)
+        #expect(variable.err == "Error: Variables not allowed\n\n  on cluster/backend.yml:2:19:\n  2 |   s3: {bucket: \"${var.stack_tag}\", key: k}\n    |                   ^\n\nThe backend is set up before variables, locals and resources are known, so its settings must be literal values. Give \"bucket\" with -backend-config bucket=VALUE instead.\n\n", "\(variable.err)")
     }
 }
 
