@@ -63,4 +63,33 @@ public enum TFYCommandLine {
             return 1
         }
     }
+
+    /// What one run printed, for callers that run tfy in-process (tests, benchmarks).
+    public struct Captured: Sendable {
+        public var status: Int32
+        public var out: String
+        public var err: String
+
+        public init(status: Int32, out: String, err: String) {
+            self.status = status
+            self.out = out
+            self.err = err
+        }
+    }
+
+    /// Runs tfy in `directory` with `environment` (and `input` as the lines typed at prompts),
+    /// collecting what it prints.
+    public static func capture(_ arguments: [String], directory: String, environment: [String: String], input: [String] = []) async -> Captured {
+        final class Collected: @unchecked Sendable {
+            var out = "", err = ""
+            var input: [String]
+            init(input: [String]) { self.input = input }
+        }
+        let collected = Collected(input: input)
+        let context = CommandContext(environment: environment, workingDirectory: directory, isTerminal: false,
+                                     out: { collected.out += $0 }, err: { collected.err += $0 },
+                                     readLine: { collected.input.isEmpty ? nil : collected.input.removeFirst() })
+        let status = await run(arguments, context: context)
+        return Captured(status: status, out: collected.out, err: collected.err)
+    }
 }

@@ -11,18 +11,10 @@ struct CommandTests {
     static let clusterFixture = URL(fileURLWithPath: testsDirectory).deletingLastPathComponent()
         .appendingPathComponent("TFYConfigTests/Fixtures/valid/cluster").path
 
-    struct Run {
-        var status: Int32
-        var out: String
-        var err: String
-    }
+    typealias Run = TFYCommandLine.Captured
 
     func tfy(_ arguments: [String], in directory: String = testsDirectory + "/Fixtures", environment: [String: String] = [:]) async -> Run {
-        let out = Box(), err = Box()
-        let context = CommandContext(environment: environment, workingDirectory: directory, isTerminal: false,
-                                     out: { out.text += $0 }, err: { err.text += $0 })
-        let status = await TFYCommandLine.run(arguments, context: context)
-        return Run(status: status, out: out.text, err: err.text)
+        await TFYCommandLine.capture(arguments, directory: directory, environment: environment)
     }
 
     final class Box: @unchecked Sendable { var text = "" }

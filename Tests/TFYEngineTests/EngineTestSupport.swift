@@ -40,23 +40,12 @@ final class World: @unchecked Sendable {
          "TFY_POLL_INTERVAL": "0.1", "AWS_MAX_ATTEMPTS": "25", "TFY_VAR_stack_tag": stack].merging(extraEnvironment) { _, new in new }
     }
 
-    struct Run {
-        var status: Int32
-        var out: String
-        var err: String
-    }
-
-    final class Box: @unchecked Sendable { var text = "" }
+    typealias Run = TFYCommandLine.Captured
 
     /// Runs tfy in this process, in the world's directory (or `workingDirectory`: another machine's checkout).
     func tfy(_ arguments: [String], input: String? = nil, workingDirectory: String? = nil) async -> Run {
-        let out = Box(), err = Box()
-        var lines = (input ?? "").split(separator: "\n").map(String.init)
-        let context = CommandContext(environment: environment, workingDirectory: workingDirectory ?? directory, isTerminal: false,
-                                     out: { out.text += $0 }, err: { err.text += $0 },
-                                     readLine: { lines.isEmpty ? nil : lines.removeFirst() })
-        let status = await TFYCommandLine.run(arguments, context: context)
-        return Run(status: status, out: out.text, err: err.text)
+        await TFYCommandLine.capture(arguments, directory: workingDirectory ?? directory, environment: environment,
+                                     input: (input ?? "").split(separator: "\n").map(String.init))
     }
 
     /// The built tfy executable, for tests that run it as a process of its own.

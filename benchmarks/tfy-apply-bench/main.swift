@@ -18,13 +18,9 @@ extension HelperProcess {
     }
 }
 
-final class Box: @unchecked Sendable { var out = ""; var err = "" }
-
-func tfy(_ arguments: [String], directory: String, environment: [String: String]) async -> (Int32, Box) {
-    let box = Box()
-    let context = CommandContext(environment: environment, workingDirectory: directory, isTerminal: false,
-                                 out: { box.out += $0 }, err: { box.err += $0 })
-    return (await TFYCommandLine.run(arguments, context: context), box)
+func tfy(_ arguments: [String], directory: String, environment: [String: String]) async -> (Int32, TFYCommandLine.Captured) {
+    let run = await TFYCommandLine.capture(arguments, directory: directory, environment: environment)
+    return (run.status, run)
 }
 
 func configuration(stack: String, instances: Int) -> String {

@@ -45,13 +45,9 @@ func summary(_ values: [Double]) -> String {
     return String(format: "median %.1f ms (min %.1f, max %.1f, %d runs)", sorted[sorted.count / 2] * 1000, sorted.first! * 1000, sorted.last! * 1000, sorted.count)
 }
 
-final class Box: @unchecked Sendable { var out = ""; var err = "" }
-
-func tfy(_ arguments: [String], directory: String, environment: [String: String]) async -> (Int32, Box) {
-    let box = Box()
-    let context = CommandContext(environment: environment, workingDirectory: directory, isTerminal: false,
-                                 out: { box.out += $0 }, err: { box.err += $0 })
-    return (await TFYCommandLine.run(arguments, context: context), box)
+func tfy(_ arguments: [String], directory: String, environment: [String: String]) async -> (Int32, TFYCommandLine.Captured) {
+    let run = await TFYCommandLine.capture(arguments, directory: directory, environment: environment)
+    return (run.status, run)
 }
 
 /// `[DEBUG] s3 Action ok in 1.2ms, 1 attempt` lines, by action.
@@ -152,6 +148,42 @@ Task.detached {
         }
         let each = counts.keys.sorted().map { "\($0) \(counts[$0]!)" }.joined(separator: ", ")
         print("\(label): \(summary(times)); \(counts.values.reduce(0, +)) S3 calls (\(each))")
+    }
+
+    // 3. An apply of 100 instances (parallelism 10) with each backend, twice each, alternating:
+    // what persisting every step costs in writes and time. moto serves both EC2 and S3.
+    for (run, backend) in ["local", "s3", "local", "s3"].enumerated() {
+        let directory = NSTemporaryDirectory() + "tfy-state-bench-apply-\(run)-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try? FileManager.default.createDirectory(atPath: directory + "/cluster", withIntermediateDirectories: true)
+        try? """
+            stack: bench-\(run)
+            \(backend == "s3" ? "backend:\n  s3: {bucket: \(bucket), key: bench/apply-\(run).tfstate, region: us-east-1}" : "")
+            provider:
+              aws: {region: us-east-1}
+            resource:
+              aws_security_group:
+                cluster: {name: bench-\(run)-cluster}
+              aws_instance:
+                node:
+                  count: 100
+                  ami: ami-1ecae776
+                  instance_type: t2.micro
+                  vpc_security_group_ids: ["${aws_security_group.cluster.id}"]
+                  tags: {Name: "node-${count.index}"}
+            """.write(toFile: directory + "/cluster/main.yml", atomically: true, encoding: .utf8)
+        let environment = ["AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_ENDPOINT_URL": endpoint, "TFY_POLL_INTERVAL": "0.05"]
+        let started = Date()
+        let (status, box) = await tfy(["apply", "cluster", "-auto-approve"], directory: directory, environment: environment)
+        let seconds = Date().timeIntervalSince(started)
+        guard status == 0 else {
+            print("apply with the \(backend) backend failed: \(box.err)")
+            exit(1)
+        }
+        let calls = box.out.split(separator: "\n").last { $0.hasPrefix("API calls: ") } ?? ""
+        let puts = calls.split(separator: ",").first { $0.contains("PutObject") }?.split(separator: " ").last.flatMap { Int($0) } ?? 0
+        print(String(format: "apply of 100 instances, %@ state: %.2f s%@", backend, seconds,
+                     backend == "s3" ? "; \(puts - 1) state writes (PutObject minus the lock) for 101 resources" : ""))
     }
     done.signal()
 }
