@@ -302,15 +302,18 @@ struct ApplyRun {
 
     /// The state could not be persisted: keep it in `errored.tfstate` so nothing is lost.
     func saveErrored(_ state: State, backend: any StateStorage, error: any Error) -> Diagnostic {
-        let path = context.path("errored.tfstate")
+        // An earlier errored.tfstate not pushed yet is kept: this one takes the next free name.
+        let name = (0...).lazy.map { $0 == 0 ? "errored.tfstate" : "errored-\($0).tfstate" }
+            .first { !FileManager.default.fileExists(atPath: context.path($0)) }!
+        let path = context.path(name)
         var detail = "tfy could not write the updated state to \(backend.location): \((error as? StateError)?.message ?? "\(error)")\n\n"
         do {
             try LocalStateStore(path: path).write(state)
         } catch {
             return .error("Failed to persist state", detail: detail + "Writing it to \(path) failed too (\(error.message)). The objects this run created are tagged with tfy:stack and their address; the next refresh adopts them.")
         }
-        detail += "So that nothing is lost, the state has been written to \"errored.tfstate\" in the current directory; it records every object this run created or destroyed. Running apply again before recovering it would plan without them."
-        detail += "\n\nOnce the problem is fixed, write it back with:\n    tfy state push errored.tfstate"
+        detail += "So that nothing is lost, the state has been written to \"\(name)\" in the current directory; it records every object this run created or destroyed. Running apply again before recovering it would plan without them."
+        detail += "\n\nOnce the problem is fixed, write it back with:\n    tfy state push \(name)"
         detail += "\n\nIf another run wrote the state meanwhile, tfy state push refuses an older serial; compare the two states first (tfy state pull), then decide whether to push with -force."
         return .error("Failed to persist state to the backend", detail: detail)
     }

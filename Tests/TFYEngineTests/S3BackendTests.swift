@@ -132,26 +132,31 @@ struct S3BackendTests {
         edited.outputs["note"] = StateOutput(value: .string("edited by hand"), sensitive: false)
         try world.putS3Object(world.stateKey, Data(edited.encoded()))
 
+        // An errored.tfstate from an earlier failure, not pushed yet, is kept.
+        try "an earlier run's state".write(toFile: world.directory + "/errored.tfstate", atomically: true, encoding: .utf8)
+
         let finished = try await first.answer("yes")
         #expect(finished.status == 1, "\(finished.out)")
+        #expect(try String(contentsOfFile: world.directory + "/errored.tfstate", encoding: .utf8) == "an earlier run's state")
         #expect(finished.err.hasPrefix("Error: Error creating aws_instance.worker[0]\n\n  with aws_instance.worker[0]\n\ns3://\(Self.bucket)/\(world.stateKey): the object changed after this run read it, so tfy did not overwrite it."), "\(finished.err)")
         #expect(finished.err.contains("tfy could not write the updated state to s3://\(Self.bucket)/\(world.stateKey): the object changed after this run read it"))
         #expect(finished.err.contains("Error: Failed to persist state to the backend"))
-        #expect(finished.err.contains("    tfy state push errored.tfstate"))
+        #expect(finished.err.contains("the state has been written to \"errored-1.tfstate\" in the current directory"))
+        #expect(finished.err.contains("    tfy state push errored-1.tfstate"))
         #expect(finished.err.contains("Error: Error releasing the state lock"))
         #expect(try world.s3State() == edited, "the hand edit survives")
-        // The worker it created is recorded in errored.tfstate; pushing it makes the state whole.
-        let errored = try #require(try LocalStateStore(path: world.directory + "/errored.tfstate").read())
+        // The worker it was about to launch is recorded in the saved state; pushing it makes the state whole.
+        let errored = try #require(try LocalStateStore(path: world.directory + "/errored-1.tfstate").read())
         // The first write (recording the launch about to happen) was refused, so nothing was launched.
         #expect(try world.liveInstances().map(\.name) == ["my-TachyonMaster"])
         #expect(errored.instances.map(\.address.description) == ["aws_instance.master[0]", "aws_instance.worker[0]", "aws_security_group.cluster"])
         // Both moved the serial on by one from the same state: push sees the conflict and asks for -force.
         #expect(errored.serial == edited.serial)
-        let refused = await world.tfy(["state", "push", "errored.tfstate", "-chdir", "cluster"])
+        let refused = await world.tfy(["state", "push", "errored-1.tfstate", "-chdir", "cluster"])
         #expect(refused.status == 1)
         #expect(refused.err.contains("both have serial \(edited.serial) but differ: two runs changed the same state."))
         #expect(try world.s3State() == edited)
-        let push = await world.tfy(["state", "push", "-force", "errored.tfstate", "-chdir", "cluster"])
+        let push = await world.tfy(["state", "push", "-force", "errored-1.tfstate", "-chdir", "cluster"])
         #expect(push.status == 0, "\(push.err)")
         #expect(try world.s3State() == errored)
         let again = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-var", "Masters=1"])
