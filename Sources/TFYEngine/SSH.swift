@@ -77,6 +77,12 @@ public final class SSHClient: @unchecked Sendable {
 
     /// The options every connection to `target` uses.
     func options(_ target: SSHTarget, connectTimeout: Int = 10, multiplex: Bool = true) -> [String] {
+        // ssh cannot pin a key in a file whose directory is missing: it warns and connects anyway.
+        // On a machine that keeps its state in S3, state/ may not exist yet.
+        let directory = (knownHostsFile as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         var options = ["-F", "none",
                        "-o", "BatchMode=yes",
                        "-o", "ConnectTimeout=\(max(1, connectTimeout))",

@@ -286,6 +286,13 @@ struct S3BackendTests {
         #expect(plan.err.hasPrefix(expected), "\(plan.err)")
         #expect(plan.err.contains("The credentials from environment may not use s3://\(Self.bucket)/\(world.stateKey): the backend needs s3:ListBucket on the bucket, s3:GetObject and s3:PutObject on the key, and s3:GetObject, s3:PutObject and s3:DeleteObject on the key + \".tflock\""))
         #expect(!plan.err.contains(key["SecretAccessKey"] as? String ?? "-"))
+
+        world.extraEnvironment["AWS_SECRET_ACCESS_KEY"] = "not-the-secret"
+        let wrong = await world.tfy(["state", "list", "-chdir", "cluster"])
+        #expect(wrong.status == 1)
+        #expect(wrong.err.hasPrefix("Error: Failed to load state\n\nError reading the state s3://\(Self.bucket)/\(world.stateKey): S3 rejected the credentials from environment (S3 GetObject failed: SignatureDoesNotMatch: "), "\(wrong.err)")
+        #expect(wrong.err.hasSuffix("Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the backend's \"profile\". The object was not modified.\n\n"))
+        #expect(!wrong.err.contains("not-the-secret"))
     }
 
     @Test func backendSettingsFromTheCommandLine() async throws {
@@ -482,5 +489,13 @@ extension World {
         try FileManager.default.moveItem(atPath: keyFile + ".away", toPath: keyFile)
         let back = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color"] + variables)
         #expect(back.status == 0, "\(back.err)")
+
+        // tfy ssh finds the node through the S3 state, and pins the host key on this machine too
+        // (whose state/ directory did not exist: ssh would have connected without pinning).
+        let ssh = await world.tfy(["ssh", "node", "-chdir", "keyed", "--", "cat", world.directory + "/roots/h0/cluster_key.pub"], workingDirectory: ci)
+        #expect(ssh.status == 0, "\(ssh.err)")
+        #expect(ssh.out == (try world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["public_key"]?.stringValue ?? "-") + "\n")
+        let pinned = try String(contentsOfFile: ci + "/state/\(world.stack).known_hosts", encoding: .utf8)
+        #expect(pinned.hasPrefix("[127.0.0.1]:\(hosts.ports[0]) ssh-ed25519 "))
     }
 }
