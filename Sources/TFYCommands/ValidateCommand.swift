@@ -31,6 +31,10 @@ struct ValidateCommand: ParsableCommand, ContextCommand {
                 files: FileReader(currentDirectory: context.workingDirectory))
             let outcome = pipeline.run(workingDirectory: context.workingDirectory)
             diagnostics.append(contentsOf: outcome.diagnostics)
+            // The backend's settings must be literal: checked here too, before any run needs them.
+            if let configuration = outcome.evaluated?.configuration {
+                diagnostics.append(contentsOf: Backend.settings(configuration, overrides: []).1)
+            }
             sources.merge(outcome.sources) { a, _ in a }
         }
         let renderer = DiagnosticRenderer(color: context.isTerminal && !noColor) { [sources] file, line in

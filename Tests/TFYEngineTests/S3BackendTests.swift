@@ -319,6 +319,9 @@ struct S3BackendTests {
         try "backend:\n  s3: {bucket: \"${var.stack_tag}\", key: k}\n".write(toFile: world.directory + "/cluster/backend.yml", atomically: true, encoding: .utf8)
         let variableAgain = await world.tfy(["plan", "cluster", "-no-color"])
         #expect(variable.err == variableAgain.err)
+        let validate = await world.tfy(["validate", "cluster", "-no-color"])
+        #expect(validate.status == 1)
+        #expect(validate.err == variable.err, "validate finds it without contacting anything")
         #expect(variable.err == "Error: Variables not allowed\n\n  on cluster/backend.yml:2:19:\n  2 |   s3: {bucket: \"${var.stack_tag}\", key: k}\n    |                   ^\n\nThe backend is set up before variables, locals and resources are known, so its settings must be literal values. Give \"bucket\" with -backend-config bucket=VALUE instead.\n\n", "\(variable.err)")
     }
 }
