@@ -82,6 +82,29 @@ struct S3BackendTests {
         #expect(try world.liveInstances().count == 2)
     }
 
+    /// Two applies started at the same moment, as two CI jobs would be: one proceeds, the other is
+    /// refused with the holder, and the cluster exists once.
+    @Test func twoAppliesStartedTogetherProceedOneAtATime() async throws {
+        try requireExecutable()
+        let world = try World()
+        // Latency on every S3 call, so neither run is done before the other asks for the lock.
+        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "100"])
+        try world.useS3Backend(s3Endpoint: "http://127.0.0.1:\(proxy.port)")
+        let runs = try (0..<2).map { _ in try world.spawnInteractive(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"]) }
+        var results: [World.Run] = []
+        for run in runs {
+            try run.input.fileHandleForWriting.close()
+            results.append(await run.finished())
+        }
+        #expect(results.map(\.status).sorted() == [0, 1], "\(results.map(\.err))")
+        let refused = try #require(results.first { $0.status == 1 })
+        #expect(refused.err.hasPrefix("Error: Error acquiring the state lock\n\nThe state is locked by another run, so this one cannot change it.\n\nLock Info:\n  ID:        "), "\(refused.err)")
+        #expect(refused.err.contains("  Operation: OperationTypeApply\n"))
+        #expect(try world.liveInstances().count == 2)
+        #expect(try world.s3State()?.instances.count == 3)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
+    }
+
     /// The lock protocol itself: of many runs taking the lock at the same moment, exactly one wins.
     @Test func ofConcurrentLockersExactlyOneWins() async throws {
         let world = try World()
@@ -397,8 +420,15 @@ extension World {
 
         /// Answers the prompt and waits for the run to end.
         func answer(_ text: String) async throws -> Run {
-            input.fileHandleForWriting.write(Data((text + "\n").utf8))
+            // A run that did not ask (or died) has closed its end: writing must not kill the tests.
+            signal(SIGPIPE, SIG_IGN)
+            try? input.fileHandleForWriting.write(contentsOf: Data((text + "\n").utf8))
             try input.fileHandleForWriting.close()
+            return await finished()
+        }
+
+        /// Waits for the run to end.
+        func finished() async -> Run {
             let process = self.process
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 DispatchQueue.global().async {
