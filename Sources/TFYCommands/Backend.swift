@@ -9,7 +9,7 @@ import TFYState
 /// backend configuration), for every command that reads or writes the state.
 struct BackendOptions: ParsableArguments {
     @Option(name: .customLong("backend-config", withSingleDash: true),
-            help: ArgumentHelp("A backend setting that overrides the backend block, e.g. bucket=NAME (repeatable).", valueName: "key=value"))
+            help: ArgumentHelp("A backend setting that overrides the backend block, e.g. bucket=NAME, or a YAML file of them (repeatable).", valueName: "key=value|file"))
     var settings: [String] = []
 }
 
@@ -29,7 +29,7 @@ struct Backend {
                         statistics: CallStatistics = CallStatistics()) -> (Backend?, Diagnostics) {
         let defaultPath = LocalStateStore.defaultPath(stack: configuration.stack, workingDirectory: context.workingDirectory)
         let knownHosts = Deployment.knownHostsPath(statePath: defaultPath)
-        let (settings, diagnostics) = Self.settings(configuration, overrides: overrides)
+        let (settings, diagnostics) = Self.settings(configuration, overrides: overrides, workingDirectory: context.workingDirectory)
         guard !diagnostics.hasErrors else { return (nil, diagnostics) }
         let type = configuration.backend?.type ?? "local"
         if type == "local" {
@@ -59,8 +59,9 @@ struct Backend {
     }
 
     /// The backend block's settings, evaluated (they may not refer to anything), with the
-    /// command line's `-backend-config` on top.
-    static func settings(_ configuration: Configuration, overrides: [String]) -> ([String: Value], Diagnostics) {
+    /// command line's `-backend-config` on top: `KEY=VALUE`, or a file of settings (a YAML
+    /// mapping, relative to `workingDirectory`), applied in order.
+    static func settings(_ configuration: Configuration, overrides: [String], workingDirectory: String = "/") -> ([String: Value], Diagnostics) {
         var diagnostics = Diagnostics()
         var settings: [String: Value] = [:]
         guard let backend = configuration.backend else {
@@ -70,8 +71,10 @@ struct Backend {
             return (settings, diagnostics)
         }
         let schema = Schemas.backends[backend.type]!
+        var locations: [String: SourceLocation] = [:]
         let evaluator = Evaluator(scope: EvaluationScope())
         for (name, attribute) in backend.body.attributes.sorted(by: { $0.key < $1.key }) {
+            locations[name] = attribute.keyLocation
             if let reference = attribute.expression.references.first {
                 diagnostics.append(.error("Variables not allowed", detail: "The backend is set up before variables, locals and resources are known, so its settings must be literal values. Give \(Value.quoted(name)) with -backend-config \(name)=VALUE instead.", at: reference.location))
                 continue
@@ -84,16 +87,33 @@ struct Backend {
                 diagnostics.append(.error("Invalid backend setting", detail: "\(error)", at: attribute.keyLocation))
             }
         }
+        func known(_ name: String, at location: SourceLocation?) -> Attribute? {
+            guard let attribute = schema.attributes[name] else {
+                diagnostics.append(.error("Invalid -backend-config", detail: "The \(backend.type) backend has no setting \(Value.quoted(name)).\(Suggestion.didYouMean(name, among: schema.attributes.keys))", at: location))
+                return nil
+            }
+            return attribute
+        }
         for setting in overrides {
             guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
-                diagnostics.append(.error("Invalid -backend-config", detail: "\(Value.quoted(setting)) is not KEY=VALUE."))
+                let path = setting.hasPrefix("/") ? setting : (workingDirectory as NSString).appendingPathComponent(setting)
+                guard FileManager.default.fileExists(atPath: path) else {
+                    diagnostics.append(.error("Invalid -backend-config", detail: "\(Value.quoted(setting)) is neither KEY=VALUE nor a file of settings."))
+                    continue
+                }
+                // A file of settings reads as a variable file does: a mapping of names to values.
+                let (entries, fileDiagnostics, _) = VariableInput.fromFile(path: setting, resolvedPath: path)
+                diagnostics.append(contentsOf: fileDiagnostics)
+                for entry in entries {
+                    guard case .value(let value, let location) = entry.raw, known(entry.name, at: location) != nil else { continue }
+                    settings[entry.name] = value
+                    locations[entry.name] = location
+                }
                 continue
             }
             let name = String(setting[..<equals]), text = String(setting[setting.index(after: equals)...])
-            guard let attribute = schema.attributes[name] else {
-                diagnostics.append(.error("Invalid -backend-config", detail: "The \(backend.type) backend has no setting \(Value.quoted(name)).\(Suggestion.didYouMean(name, among: schema.attributes.keys))"))
-                continue
-            }
+            guard let attribute = known(name, at: nil) else { continue }
+            locations[name] = nil
             if attribute.type == .bool {
                 guard text == "true" || text == "false" else {
                     diagnostics.append(.error("Invalid -backend-config", detail: "\(name) must be true or false, not \(Value.quoted(text))."))
@@ -108,8 +128,7 @@ struct Backend {
             let wanted = schema.attributes[name]?.type
             let fits = wanted == .bool ? value.boolValue != nil : value.stringValue != nil
             if !fits {
-                let location = backend.body.attributes[name]?.keyLocation
-                diagnostics.append(.error("Invalid backend setting", detail: "\(name) must be \(wanted == .bool ? "true or false" : "a string"), not \(value.description).", at: location))
+                diagnostics.append(.error("Invalid backend setting", detail: "\(name) must be \(wanted == .bool ? "true or false" : "a string"), not \(value.description).", at: locations[name]))
             }
         }
         return (settings, diagnostics)
