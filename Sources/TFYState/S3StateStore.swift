@@ -52,6 +52,8 @@ public actor S3StateStore: StateStorage {
         }
     }
 
+    /// Writes must not overlap (the recorder sends one at a time): a second write started before
+    /// the first returned would be refused by the first's own change.
     public func write(_ state: State) async throws(StateError) {
         if seen == .unread {
             do {
@@ -65,10 +67,17 @@ public actor S3StateStore: StateStorage {
         case .etag(let etag): condition = .matching(etag: etag)
         case .absent, .unread: condition = .absent
         }
+        let body = state.encoded()
         do {
-            seen = .etag(try await client.put(bucket: bucket, key: key, body: state.encoded(), condition: condition, encrypt: encrypt))
+            seen = .etag(try await client.put(bucket: bucket, key: key, body: body, condition: condition, encrypt: encrypt))
         } catch {
             guard error.code == "PreconditionFailed" else { throw StateError(path: location, message: explain(error), operation: .write) }
+            // A write whose first attempt went through but whose answer was lost is retried (by
+            // tfy or by libcurl) and refused by its own change: the object then holds our bytes.
+            if let stored = try? await client.get(bucket: bucket, key: key), stored.body == body {
+                seen = .etag(stored.etag)
+                return
+            }
             let what = condition == .absent ? "an object appeared at the key after this run found none there" : "the object changed after this run read it"
             throw StateError(path: location, message: "\(what), so tfy did not overwrite it. Another run wrote the state, or someone edited it or removed this run's lock (tfy force-unlock) while the run held it", operation: .write)
         }

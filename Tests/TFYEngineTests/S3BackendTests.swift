@@ -137,6 +137,39 @@ struct S3BackendTests {
         #expect(try world.s3Object(world.stateKey + ".tflock") == stored)
     }
 
+    /// A lock create or a state write that took effect but whose answer was lost is retried, and
+    /// S3 refuses the retry because of the first attempt: tfy recognises its own lock and its own
+    /// bytes instead of reporting another holder or a conflict.
+    @Test func aCallWhoseAnswerWasLostIsNotMistakenForAnotherWriter() async throws {
+        let world = try World()
+        let proxy = try Helper("fault_proxy.py", [String(world.moto.port)])
+        try world.prepareS3()
+        let store = world.s3Store(endpoint: "http://127.0.0.1:\(proxy.port)")
+        func loseNextAnswer() throws {
+            try runProgram("curl", ["-s", "-X", "POST", "-d", #"{"lose_next_answers": 1}"#, "http://127.0.0.1:\(proxy.port)/__faults__"])
+        }
+        try loseNextAnswer()
+        let lock = try await store.lock(operation: "OperationTypeApply", timeout: 0)
+        let stored = try #require(try world.s3Object(world.stateKey + ".tflock"))
+        #expect(String(decoding: stored, as: UTF8.self).contains("\"ID\": \"\(lock.info.id)\""))
+        #expect(try await store.read() == nil)
+
+        var state = State(lineage: "11111111-2222-3333-4444-555555555555")
+        state.serial = 1
+        try loseNextAnswer()
+        try await store.write(state)
+        #expect(try world.s3State() == state)
+        // The ETag taken from the object read back carries the next write.
+        state.serial = 2
+        try loseNextAnswer()
+        try await store.write(state)
+        #expect(try world.s3State() == state)
+        try await lock.unlock()
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
+        let stats = try JSONSerialization.jsonObject(with: try runProgram("curl", ["-s", "http://127.0.0.1:\(proxy.port)/__stats__"])) as? [String: Int]
+        #expect(stats?["answers_lost"] == 1, "each fault was used")
+    }
+
     /// A run whose lock was removed, and whose state was changed meanwhile, does not overwrite the
     /// change: its first write is refused before it launches anything, its state goes to
     /// errored.tfstate, and state push recovers it.
@@ -405,8 +438,8 @@ extension World {
         throw HelperError(description: "\(key) never appeared")
     }
 
-    func s3Store() -> S3StateStore {
-        let client = S3Client(credentials: AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "x"), region: "us-east-1", endpoint: motoEndpoint,
+    func s3Store(endpoint: String? = nil) -> S3StateStore {
+        let client = S3Client(credentials: AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "x"), region: "us-east-1", endpoint: endpoint ?? motoEndpoint,
                               retry: RetryPolicy(maxAttempts: 3, random: { 0 }, sleep: { _ in }))
         return S3StateStore(client: client, bucket: S3BackendTests.bucket, key: stateKey)
     }

@@ -1,8 +1,10 @@
 """A fault-injecting HTTP proxy for tests, on 127.0.0.1, in front of one target (moto).
 
 For a chosen fraction of requests it answers with EC2's throttling error (HTTP 503,
-RequestLimitExceeded; S3's SlowDown for the verbs other than POST), with a server error (HTTP 500, an HTML page as moto sometimes sends), or
-drops the connection without answering; it can add latency to every request. Everything else is
+RequestLimitExceeded; S3's SlowDown for the verbs other than POST), with a server error (HTTP
+500, an HTML page as moto sometimes sends), or drops the connection without answering; it can add
+latency to every request. With {"lose_next_answers": N} it forwards the next N requests and then
+drops their answers: the call took effect, and the client never hears so. Everything else is
 forwarded, over kept-alive connections. Faults are set with command-line options or at run time
 by POST /__faults__ with a JSON body; GET /__stats__ reports what happened. Prints its port, and
 exits when its standard input closes (that is, when the test process exits).
@@ -29,8 +31,9 @@ parser.add_argument("--seed", type=int, default=1)
 options = parser.parse_args()
 
 lock = threading.Lock()
-faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms}
-stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "max_in_flight": 0}
+faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
+          "lose_next_answers": 0}
+stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0}
 in_flight = 0
 rng = random.Random(options.seed)
 local = threading.local()
@@ -100,6 +103,17 @@ class Handler(BaseHTTPRequestHandler):
     def handle_request(self, body, roll, current):
         if current["latency_ms"]:
             time.sleep(current["latency_ms"] / 1000.0)
+        with lock:
+            lose = faults["lose_next_answers"] > 0
+            if lose:
+                faults["lose_next_answers"] -= 1
+                stats["answers_lost"] += 1
+        if lose:
+            # The request reaches the server and takes effect; its answer never comes back.
+            self.forward(body, answer=False)
+            self.close_connection = True
+            self.connection.close()
+            return
         if roll < current["drop"]:
             with lock:
                 stats["dropped"] += 1
@@ -124,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
     do_DELETE = do_POST
     do_HEAD = do_POST
 
-    def forward(self, body):
+    def forward(self, body, answer=True):
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive", "proxy-connection")}
         # As a forward proxy (the client's HTTP_PROXY) it receives absolute URIs.
         path = self.path
@@ -143,6 +157,8 @@ class Handler(BaseHTTPRequestHandler):
                     raise
         with lock:
             stats["forwarded"] += 1
+        if not answer:
+            return
         self.send_response(response.status)
         for key, value in response.getheaders():
             if key.lower() not in ("content-length", "connection", "transfer-encoding", "keep-alive", "server", "date"):
