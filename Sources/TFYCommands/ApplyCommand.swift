@@ -254,6 +254,12 @@ struct ApplyRun {
             }
         }
         let reporter = ProgressReporter(context: context, json: options.json)
+        if let keys = engine?.keys {
+            // Keys made on another machine, kept by the backend, for the bootstraps that upload them.
+            let (restored, problems) = await KeyRestorer.restore(start, from: keys, workingDirectory: context.workingDirectory)
+            for line in restored { reporter.log(line) }
+            if !problems.isEmpty { _ = fail(Diagnostics(problems)) }
+        }
         defer { interrupt.uninstall() }
         if interrupt.isInterrupted {
             return fail(Diagnostics([.error("Apply interrupted", detail: "tfy was interrupted before applying anything; nothing was changed.")]))
@@ -333,6 +339,17 @@ final class ProgressReporter: @unchecked Sendable {
     init(context: CommandContext, json: Bool) {
         self.context = context
         self.json = json
+    }
+
+    /// A line of its own, not tied to an operation.
+    func log(_ message: String) {
+        lock.withLock {
+            if json {
+                context.out(JSONValue.object(["@level": .string("info"), "@message": .string(message), "type": .string("log")]).compact() + "\n")
+            } else {
+                context.out(message + "\n")
+            }
+        }
     }
 
     func report(_ event: ApplyEvent) {

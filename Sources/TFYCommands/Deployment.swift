@@ -123,7 +123,8 @@ struct Deployment {
             let poll = Double(context.environment["TFY_POLL_INTERVAL"] ?? "") ?? 2
             var engine = EngineContext(ec2: ec2, region: configuration.region, stack: session.configuration.stack, pollInterval: poll)
             engine.ssh = SSHClient(knownHostsFile: session.knownHostsPath)
-            engine.directory = session.configuration.directory
+            engine.workingDirectory = context.workingDirectory
+            engine.keys = session.store as? any KeyEscrow
             if let timeout = Double(context.environment["TFY_TIMEOUT"] ?? "") {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TFYCore
+import TFYEngine
 import TFYState
 
 /// `tfy state pull`: the state as stored, on standard output.
@@ -108,6 +109,14 @@ struct StateMigrateCommand: ParsableCommand, ContextCommand {
             }
             guard !problems.hasErrors else { return problems }
             context.out("Migrated the state (lineage \(state.lineage), serial \(state.serial)) from \(source.location) to \(destination.location).\n")
+            // Generated private keys go with the state: into the backend, or back onto this machine.
+            if let keys = backend.storage as? any KeyEscrow {
+                let (lines, keyProblems) = toLocal
+                    ? await KeyRestorer.restore(state, from: keys, workingDirectory: context.workingDirectory)
+                    : await KeyRestorer.escrow(state, to: keys, workingDirectory: context.workingDirectory)
+                for line in lines { context.out(line + "\n") }
+                problems.append(contentsOf: keyProblems)
+            }
             if toLocal {
                 context.out("The state remains in \(source.location) too. Remove the backend block from the configuration so tfy uses the local file, then delete the object when you no longer need it.\n")
             } else {

@@ -1,6 +1,7 @@
 import Foundation
 import TFYAWS
 import TFYCore
+import TFYState
 
 /// What every operation needs: the EC2 client, the stack, the waiter, timeouts.
 public struct EngineContext: Sendable {
@@ -11,8 +12,11 @@ public struct EngineContext: Sendable {
     public var timeouts = Timeouts()
     /// How `tfy_bootstrap` reaches hosts; nil where no host is contacted.
     public var ssh: SSHClient?
-    /// The configuration directory: relative paths read during the apply resolve against it.
-    public var directory = FileManager.default.currentDirectoryPath
+    /// The working directory: relative paths read during the apply resolve against it, as
+    /// `file()` does, and keys beside the state are recorded relative to it.
+    public var workingDirectory = FileManager.default.currentDirectoryPath
+    /// Where the backend keeps generated private keys for other machines (S3); nil: only here.
+    public var keys: (any KeyEscrow)?
 
     /// Terraform's defaults for aws_instance: 10 min create, 10 min update, 20 min delete.
     public struct Timeouts: Sendable {

@@ -161,6 +161,38 @@ public actor S3StateStore: StateStorage {
     }
 }
 
+/// Keys are objects under `KEY.keys/`, always encrypted at rest (SSE-S3): a separate prefix, so an
+/// IAM policy can let plan-only roles read the state without reading keys.
+extension S3StateStore: KeyEscrow {
+    public nonisolated var keysLocation: String { location + ".keys/" }
+
+    nonisolated func keyObject(_ name: String) -> String { key + ".keys/" + name }
+
+    public func putKey(_ name: String, _ bytes: [UInt8]) async throws(StateError) {
+        do {
+            try await client.put(bucket: bucket, key: keyObject(name), body: bytes, encrypt: true, contentType: "application/octet-stream")
+        } catch {
+            throw StateError(path: keysLocation + name, message: explain(error), operation: .write)
+        }
+    }
+
+    public func key(_ name: String) async throws(StateError) -> [UInt8]? {
+        do {
+            return try await client.get(bucket: bucket, key: keyObject(name))?.body
+        } catch {
+            throw StateError(path: keysLocation + name, message: explain(error), operation: .read)
+        }
+    }
+
+    public func deleteKey(_ name: String) async throws(StateError) {
+        do {
+            try await client.delete(bucket: bucket, key: keyObject(name))
+        } catch {
+            throw StateError(path: keysLocation + name, message: explain(error), operation: .write)
+        }
+    }
+}
+
 /// The lock object a run holds: removed on unlock after checking it is still this run's.
 final class S3StateLock: HeldStateLock {
     let store: S3StateStore

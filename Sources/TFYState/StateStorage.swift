@@ -68,3 +68,15 @@ enum LockWaiting {
                  version: TFYVersion.current, created: Date(), path: path, pid: getpid(), host: LockInfo.hostName)
     }
 }
+
+/// Where a backend keeps the private keys tfy generates (`tfy_ssh_key`), beside the state but
+/// never in it, so that any machine that may apply can fetch them. The local backend has none:
+/// its keys are files beside the state file already.
+public protocol KeyEscrow: Sendable {
+    /// Where keys are kept, for messages (`s3://BUCKET/KEY.keys/`).
+    var keysLocation: String { get }
+    func putKey(_ name: String, _ bytes: [UInt8]) async throws(StateError)
+    /// The key, or nil when none is kept under `name`.
+    func key(_ name: String) async throws(StateError) -> [UInt8]?
+    func deleteKey(_ name: String) async throws(StateError)
+}

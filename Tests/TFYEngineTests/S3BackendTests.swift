@@ -261,6 +261,37 @@ struct S3BackendTests {
         #expect(try world.state() == local)
     }
 
+    /// A stack with a generated key moves to S3 with its key, and back to another machine with it.
+    @Test func migrationCarriesGeneratedKeys() async throws {
+        let world = try World()
+        try FileManager.default.createDirectory(atPath: world.directory + "/keys", withIntermediateDirectories: true)
+        let config = "stack: \(world.stack)\nprovider:\n  aws: {region: us-east-1}\nresource:\n  tfy_ssh_key:\n    cluster: {}\n"
+        try config.write(toFile: world.directory + "/keys/main.yml", atomically: true, encoding: .utf8)
+        #expect(await world.tfy(["apply", "keys", "-auto-approve"]).status == 0)
+        let recorded = "state/\(world.stack).tfy_ssh_key.cluster.key"
+        let key = try String(contentsOfFile: world.directory + "/" + recorded, encoding: .utf8)
+
+        try world.prepareS3()
+        let backend = "backend:\n  s3: {bucket: \(Self.bucket), key: \(world.stateKey), region: us-east-1}\n"
+        try backend.write(toFile: world.directory + "/keys/backend.yml", atomically: true, encoding: .utf8)
+        let migrate = await world.tfy(["state", "migrate", "-chdir", "keys"])
+        #expect(migrate.status == 0, "\(migrate.err)")
+        #expect(migrate.out.contains("\ntfy_ssh_key.cluster: private key kept in s3://\(Self.bucket)/\(world.stateKey).keys/tfy_ssh_key.cluster\n"), "\(migrate.out)")
+        #expect(try world.s3Object(world.stateKey + ".keys/tfy_ssh_key.cluster").map { String(decoding: $0, as: UTF8.self) } == key)
+
+        // Another machine takes the stack back to a local file: the key comes along.
+        let other = world.directory + "/other"
+        try FileManager.default.createDirectory(atPath: other + "/keys", withIntermediateDirectories: true)
+        try config.write(toFile: other + "/keys/main.yml", atomically: true, encoding: .utf8)
+        try backend.write(toFile: other + "/keys/backend.yml", atomically: true, encoding: .utf8)
+        let back = await world.tfy(["state", "migrate", "-to-local", "-chdir", "keys"], workingDirectory: other)
+        #expect(back.status == 0, "\(back.err)")
+        #expect(back.out.contains("\ntfy_ssh_key.cluster: private key fetched from s3://\(Self.bucket)/\(world.stateKey).keys/tfy_ssh_key.cluster to \(recorded)\n"))
+        #expect(try String(contentsOfFile: other + "/" + recorded, encoding: .utf8) == key)
+        #expect((try FileManager.default.attributesOfItem(atPath: other + "/" + recorded)[.posixPermissions] as? Int) == 0o600)
+        #expect(FileManager.default.fileExists(atPath: other + "/state/\(world.stack).tfstate"))
+    }
+
     @Test func pushRefusesAnotherLineageAnOlderSerialAndAConflict() async throws {
         let world = try World()
         try world.useS3Backend()
@@ -500,11 +531,11 @@ extension World {
     }
 }
 
-/// The team's case: the cluster key's private half stays on the machine that made it, and a
-/// bootstrap uploads it from there (`source` computed from `private_key_file`, read at apply). A
-/// CI machine with only the S3 state plans without the key; applying there says what is missing.
+/// The team's case: the state in S3, and a cluster key (`tfy_ssh_key`) that bootstraps upload
+/// (`source` computed from `private_key_file`, read at apply). Another machine plans without the
+/// key, and applies by fetching it from the backend, which keeps it beside the state.
 @Suite(.serialized) struct TeamBootstrapTests {
-    @Test func anotherMachinePlansWithoutTheClusterKey() async throws {
+    @Test func anotherMachinePlansWithoutTheKeyAndAppliesWithTheBackendsCopy() async throws {
         let world = try World()
         let hosts = try Hosts(world, count: 1)
         try FileManager.default.createDirectory(atPath: world.directory + "/keyed", withIntermediateDirectories: true)
@@ -541,27 +572,43 @@ extension World {
         let apply = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color"] + variables)
         try #require(apply.status == 0, "\(apply.out)\(apply.err)")
         #expect(apply.out.contains("tfy_bootstrap.node (remote-exec): -rw-------\n"))
-        let keyFile = try #require(try world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["private_key_file"]?.stringValue)
-        #expect(keyFile == world.directory + "/state/\(world.stack).tfy_ssh_key.cluster.key")
-        #expect(hosts.file(0, "cluster_key") == (try String(contentsOfFile: keyFile, encoding: .utf8)))
+        // The state records where the key is, relative to the working directory; never the key.
+        let recorded = "state/\(world.stack).tfy_ssh_key.cluster.key"
+        #expect(try world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["private_key_file"]?.stringValue == recorded)
+        let key = try String(contentsOfFile: world.directory + "/" + recorded, encoding: .utf8)
+        #expect(hosts.file(0, "cluster_key") == key)
         #expect(String(decoding: try world.s3Object(world.stateKey) ?? Data(), as: UTF8.self).contains("PRIVATE KEY") == false, "the key is not in the state")
+        // The backend keeps a copy for other machines, encrypted at rest, under its own prefix.
+        let escrow = world.stateKey + ".keys/tfy_ssh_key.cluster"
+        #expect(try world.s3Object(escrow).map { String(decoding: $0, as: UTF8.self) } == key)
+        #expect(try world.cli(["s3api", "head-object", "--bucket", S3BackendTests.bucket, "--key", escrow])["ServerSideEncryption"] as? String == "AES256")
 
-        // Another machine: its own checkout, no state/ directory, and no key file anywhere.
+        // Another machine: its own checkout, no state/ directory, no key.
         let ci = world.directory + "/ci"
         try FileManager.default.createDirectory(atPath: ci + "/keyed", withIntermediateDirectories: true)
         try config.write(toFile: ci + "/keyed/main.yml", atomically: true, encoding: .utf8)
-        try FileManager.default.moveItem(atPath: keyFile, toPath: keyFile + ".away")
         let plan = await world.tfy(["plan", "keyed", "-detailed-exitcode", "-no-color"] + variables, workingDirectory: ci)
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
         #expect(plan.out.contains("No changes."))
-        #expect(!FileManager.default.fileExists(atPath: ci + "/state/\(world.stack).tfstate"))
+        #expect(!FileManager.default.fileExists(atPath: ci + "/" + recorded), "planning needs no key")
 
+        // Applying there fetches the key from the backend first.
+        try FileManager.default.removeItem(atPath: world.directory + "/roots/h0/cluster_key")
         let rerun = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color", "-replace", "tfy_bootstrap.node"] + variables, workingDirectory: ci)
-        #expect(rerun.status == 1)
-        #expect(rerun.err.contains("cannot read \(keyFile), the file to upload to \(world.directory)/roots/h0/cluster_key: it does not exist on this machine or is not readable."), "\(rerun.err)")
-        try FileManager.default.moveItem(atPath: keyFile + ".away", toPath: keyFile)
-        let back = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color"] + variables)
-        #expect(back.status == 0, "\(back.err)")
+        #expect(rerun.status == 0, "\(rerun.out)\(rerun.err)")
+        #expect(rerun.out.contains("tfy_ssh_key.cluster: private key fetched from s3://\(S3BackendTests.bucket)/\(world.stateKey).keys/tfy_ssh_key.cluster to \(recorded)\n"))
+        #expect(try String(contentsOfFile: ci + "/" + recorded, encoding: .utf8) == key)
+        #expect((try FileManager.default.attributesOfItem(atPath: ci + "/" + recorded)[.posixPermissions] as? Int) == 0o600)
+        #expect(hosts.file(0, "cluster_key") == key)
+
+        // A key neither here nor in the backend: a warning first, then the bootstrap's own error.
+        try FileManager.default.removeItem(atPath: ci + "/" + recorded)
+        _ = try world.cli(["s3api", "delete-object", "--bucket", S3BackendTests.bucket, "--key", escrow])
+        let lost = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color", "-replace", "tfy_bootstrap.node"] + variables, workingDirectory: ci)
+        #expect(lost.status == 1)
+        #expect(lost.err.contains("Warning: Private key not found\n\n  with tfy_ssh_key.cluster\n\ntfy_ssh_key.cluster's private key is neither at \(recorded) on this machine nor in s3://\(S3BackendTests.bucket)/\(world.stateKey).keys/tfy_ssh_key.cluster."), "\(lost.err)")
+        #expect(lost.err.contains("cannot read \(ci)/\(recorded), the file to upload to \(world.directory)/roots/h0/cluster_key: it does not exist on this machine or is not readable."))
+        try world.putS3Object(escrow, Data(key.utf8))
 
         // tfy ssh finds the node through the S3 state, and pins the host key on this machine too
         // (whose state/ directory did not exist: ssh would have connected without pinning).
@@ -570,5 +617,11 @@ extension World {
         #expect(ssh.out == (try world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["public_key"]?.stringValue ?? "-") + "\n")
         let pinned = try String(contentsOfFile: ci + "/state/\(world.stack).known_hosts", encoding: .utf8)
         #expect(pinned.hasPrefix("[127.0.0.1]:\(hosts.ports[0]) ssh-ed25519 "))
+
+        // Destroying the key removes the backend's copy too.
+        let destroy = await world.tfy(["destroy", "keyed", "-auto-approve", "-no-color"] + variables, workingDirectory: ci)
+        #expect(destroy.status == 0, "\(destroy.err)")
+        #expect(try world.s3Object(escrow) == nil)
+        #expect(!FileManager.default.fileExists(atPath: ci + "/" + recorded))
     }
 }
