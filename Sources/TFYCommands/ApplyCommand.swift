@@ -309,9 +309,8 @@ struct ApplyRun {
     /// The state could not be persisted: keep it in `errored.tfstate` so nothing is lost.
     func saveErrored(_ state: State, backend: any StateStorage, error: any Error) -> Diagnostic {
         // An earlier errored.tfstate not pushed yet is kept: this one takes the next free name.
-        let name = (0...).lazy.map { $0 == 0 ? "errored.tfstate" : "errored-\($0).tfstate" }
-            .first { !FileManager.default.fileExists(atPath: context.path($0)) }!
-        let path = context.path(name)
+        let path = LocalStateStore.unusedPath { context.path($0 == 0 ? "errored.tfstate" : "errored-\($0).tfstate") }
+        let name = (path as NSString).lastPathComponent
         var detail = "tfy could not write the updated state to \(backend.location): \((error as? StateError)?.message ?? "\(error)")\n\n"
         do {
             try LocalStateStore(path: path).write(state)

@@ -58,6 +58,7 @@ struct StatePushCommand: ParsableCommand, ContextCommand {
                 context.out("The state in \(store.location) is already this one (serial \(pushed.serial)); nothing was written.\n")
                 return Diagnostics()
             }
+            if let current { try await store.writeBackup(current) }
             try await store.write(pushed)
             context.out("Pushed \(file) to \(store.location) (lineage \(pushed.lineage), serial \(pushed.serial)).\n")
             return Diagnostics()
@@ -100,7 +101,10 @@ struct StateMigrateCommand: ParsableCommand, ContextCommand {
                 if let existing, let refusal = StateTransfer.refusal(writing: state, named: source.location, over: existing, at: destination.location, force: force) {
                     return Diagnostics([refusal])
                 }
-                if existing != state { try await destination.write(state) }
+                if existing != state {
+                    if let existing { try await destination.writeBackup(existing) }
+                    try await destination.write(state)
+                }
                 // Read back what was written: the migration is done only when the destination holds it.
                 guard try await destination.read() == state else {
                     return Diagnostics([.error("Migration not verified", detail: "Reading \(destination.location) back did not give the state just written; \(source.location) was left as it is.")])
@@ -120,7 +124,7 @@ struct StateMigrateCommand: ParsableCommand, ContextCommand {
             if toLocal {
                 context.out("The state remains in \(source.location) too. Remove the backend block from the configuration so tfy uses the local file, then delete the object when you no longer need it.\n")
             } else {
-                let moved = local.path + ".migrated"
+                let moved = LocalStateStore.unusedPath { $0 == 0 ? local.path + ".migrated" : local.path + ".migrated-\($0)" }
                 if rename(local.path, moved) != 0 {
                     problems.append(.warning("Local state file left in place", detail: "Renaming \(local.path) to \(moved) failed (\(String(cString: strerror(errno)))); delete it yourself so no run reads it by mistake."))
                 } else {

@@ -69,6 +69,14 @@ public struct LocalStateStore: StateStorage {
 
     public func forceUnlock(id: String) throws(LockError) { try StateLock.forceUnlock(statePath: path, id: id) }
 
+    /// The first of `candidate(0)`, `candidate(1)`, … that names no file: for files that must
+    /// not replace an earlier one (errored.tfstate, a migrated state).
+    public static func unusedPath(_ candidate: (Int) -> String) -> String {
+        var n = 0
+        while FileManager.default.fileExists(atPath: candidate(n)) { n += 1 }
+        return candidate(n)
+    }
+
     /// Copies the state as read at the start of a run to `<path>.backup`.
     public func writeBackup(_ state: State) throws(StateError) {
         try Self.atomicWrite(state.encoded(), to: path + ".backup")

@@ -274,8 +274,12 @@ struct S3BackendTests {
         try world.prepareS3()
         let backend = "backend:\n  s3: {bucket: \(Self.bucket), key: \(world.stateKey), region: us-east-1}\n"
         try backend.write(toFile: world.directory + "/keys/backend.yml", atomically: true, encoding: .utf8)
+        // A file left by an earlier migration is kept: this one is renamed beside it.
+        try "an earlier migration".write(toFile: world.statePath + ".migrated", atomically: true, encoding: .utf8)
         let migrate = await world.tfy(["state", "migrate", "-chdir", "keys"])
         #expect(migrate.status == 0, "\(migrate.err)")
+        #expect(migrate.out.hasSuffix("The local file was renamed to \(world.statePath).migrated-1, so no run reads it by mistake.\n"))
+        #expect(try String(contentsOfFile: world.statePath + ".migrated", encoding: .utf8) == "an earlier migration")
         #expect(migrate.out.contains("\ntfy_ssh_key.cluster: private key kept in s3://\(Self.bucket)/\(world.stateKey).keys/tfy_ssh_key.cluster\n"), "\(migrate.out)")
         #expect(try world.s3Object(world.stateKey + ".keys/tfy_ssh_key.cluster").map { String(decoding: $0, as: UTF8.self) } == key)
 
