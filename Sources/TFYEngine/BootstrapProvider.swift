@@ -181,8 +181,12 @@ public enum KeyRestorer {
                 }
                 let directory = (file as NSString).deletingLastPathComponent
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                guard FileManager.default.createFile(atPath: file, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
-                    problems.append(.warning("Private key not restored", detail: "\(address)'s private key could not be written to \(file).", address: address.description))
+                // Written as the state is: created 0600 beside its place and renamed into it, so
+                // the key is never readable by others, not even for a moment.
+                do {
+                    try LocalStateStore.atomicWrite(bytes, to: file)
+                } catch {
+                    problems.append(.warning("Private key not restored", detail: "\(address)'s private key could not be written: \(error.message).", address: address.description))
                     continue
                 }
                 if let publicKey = instance.attributes["public_key"]?.stringValue {
