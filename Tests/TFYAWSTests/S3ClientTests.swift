@@ -27,10 +27,8 @@ struct S3ClientTests {
 
     /// What the AWS CLI reads for the key.
     func cliGet(_ key: String) throws -> String {
-        let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try awsCLI(moto.endpoint, ["s3api", "get-object", "--bucket", bucket, "--key", key, file])
-        return try String(contentsOfFile: file, encoding: .utf8)
+        let data = try #require(awsS3Object(moto.endpoint, bucket: bucket, key: key), "the AWS CLI read no \(key)")
+        return String(decoding: data, as: UTF8.self)
     }
 
     @Test func putGetHeadDeleteRoundTrip() async throws {

@@ -51,7 +51,8 @@ final class World: @unchecked Sendable {
     /// The built tfy executable, for tests that run it as a process of its own.
     static var executable: String { repositoryRoot + "/.build/debug/tfy" }
 
-    func spawn(_ arguments: [String], endpoint: String? = nil) throws -> Process {
+    /// tfy as a process of its own in the world's directory, not started yet.
+    func tfyProcess(_ arguments: [String], endpoint: String? = nil) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: World.executable)
         process.arguments = arguments
@@ -59,6 +60,11 @@ final class World: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         if let endpoint { env["AWS_ENDPOINT_URL_EC2"] = endpoint }
         process.environment = env
+        return process
+    }
+
+    func spawn(_ arguments: [String], endpoint: String? = nil) throws -> Process {
+        let process = tfyProcess(arguments, endpoint: endpoint)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -77,3 +77,11 @@ public func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String 
     if data.isEmpty { return [:] }
     return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
 }
+
+/// An S3 object's bytes as the AWS CLI reads them, or nil when it cannot (no such key).
+public func awsS3Object(_ endpoint: String, bucket: String, key: String, accessKey: String = "AKIDTESTING", secret: String = "testing-secret") -> Data? {
+    let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    guard (try? awsCLI(endpoint, ["s3api", "get-object", "--bucket", bucket, "--key", key, file], accessKey: accessKey, secret: secret)) != nil else { return nil }
+    return FileManager.default.contents(atPath: file)
+}
