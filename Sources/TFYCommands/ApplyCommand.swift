@@ -246,7 +246,7 @@ struct ApplyRun {
             return 0
         }
         var engine = session.engine
-        let active = plan.changes.filter { $0.actions != [.noOp] }
+        let active = plan.changes.filter { $0.action != .noOp }
         if engine == nil, !active.isEmpty {
             switch Deployment.engine(for: session, context: context, log: { [context] in context.err($0 + "\n") }) {
             case .success(let e): engine = e

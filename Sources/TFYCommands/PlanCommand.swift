@@ -141,8 +141,8 @@ enum PlanRun {
         if deployment.refreshOnly, var refreshOnly = plan {
             // A refresh-only plan changes nothing; it records what changed outside tfy.
             refreshOnly.refreshOnly = true
-            refreshOnly.changes = refreshOnly.changes.map { var c = $0; c.actions = [.noOp]; c.reason = nil; c.replacePaths = []; return c }
-            refreshOnly.outputs = refreshOnly.outputs.map { var o = $0; o.actions = [.noOp]; return o }
+            refreshOnly.changes = refreshOnly.changes.map { var c = $0; c.action = .noOp; c.reason = nil; c.replacePaths = []; return c }
+            refreshOnly.outputs = refreshOnly.outputs.map { var o = $0; o.action = .noOp; return o }
             refreshOnly.drift = session.drift
             plan = refreshOnly
         }

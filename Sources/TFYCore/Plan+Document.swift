@@ -104,7 +104,7 @@ extension Plan {
             "address": .string(change.address.description),
             "type": .string(change.address.type),
             "name": .string(change.address.name),
-            "index": change.address.index.map { .int($0) } ?? .null,
+            "index": change.address.key?.json ?? .null,
             "actions": .array(change.actions.map { .string($0.rawValue) }),
             "before": encodeValue(change.before),
             "after": encodeValue(change.after),
@@ -115,22 +115,28 @@ extension Plan {
         return .object(object)
     }
 
+    static func decodeAction(_ raw: [JSONValue]) throws(DocumentError) -> ChangeAction {
+        var actions: [Action] = []
+        for item in raw {
+            guard let action = item.stringValue.flatMap(Action.init(rawValue:)) else { throw .shape("unknown action \(item.compact())") }
+            actions.append(action)
+        }
+        guard let action = ChangeAction(actions: actions) else { throw .shape("unknown list of actions \(JSONValue.array(raw).compact())") }
+        return action
+    }
+
     static func decodeChange(_ json: JSONValue) throws(DocumentError) -> PlannedChange {
         guard let type = json["type"]?.stringValue, let name = json["name"]?.stringValue,
               let rawActions = json["actions"]?.arrayValue else { throw .shape("a change lacks type, name or actions") }
-        var actions: [Action] = []
-        for raw in rawActions {
-            guard let action = raw.stringValue.flatMap(Action.init(rawValue:)) else { throw .shape("unknown action \(raw.compact())") }
-            actions.append(action)
-        }
+        let action = try decodeAction(rawActions)
         var reason: ActionReason?
         if let raw = json["reason"]?.stringValue {
             guard let known = ActionReason(rawValue: raw) else { throw .shape("unknown reason \"\(raw)\"") }
             reason = known
         }
         return PlannedChange(
-            address: ResourceAddress(type: type, name: name, index: json["index"]?.intValue),
-            actions: actions, reason: reason, before: decodeValue(json["before"]), after: decodeValue(json["after"]),
+            address: ResourceAddress(type: type, name: name, key: try InstanceKey.decode(json["index"]) { DocumentError.shape($0) }),
+            action: action, reason: reason, before: decodeValue(json["before"]), after: decodeValue(json["after"]),
             replacePaths: (json["replace_paths"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) },
             dependencies: (json["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue))
     }
@@ -139,9 +145,7 @@ extension Plan {
         switch JSONValue.parse(bytes) {
         case .failure(let error): return .failure(.syntax(error))
         case .success(let json):
-            do { return .success(try decode(json)) } catch let error as DocumentError { return .failure(error) } catch {
-                return .failure(.shape("\(error)"))
-            }
+            do { return .success(try decode(json)) } catch { return .failure(error) }
         }
     }
 
@@ -171,8 +175,8 @@ extension Plan {
         var outputs: [PlannedOutput] = []
         for item in json["outputs"]?.arrayValue ?? [] {
             guard let name = item["name"]?.stringValue else { throw .shape("an output has no name") }
-            let actions = (item["actions"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Action.init(rawValue:)) }
-            outputs.append(PlannedOutput(name: name, actions: actions, before: decodeValue(item["before"]), after: decodeValue(item["after"]),
+            let action = try decodeAction(item["actions"]?.arrayValue ?? [])
+            outputs.append(PlannedOutput(name: name, action: action, before: decodeValue(item["before"]), after: decodeValue(item["after"]),
                                          sensitive: item["sensitive"]?.boolValue ?? false))
         }
         var plan = Plan(stack: stack, prior: prior, configHash: hash, variables: variables, options: options, changes: changes, outputs: outputs)

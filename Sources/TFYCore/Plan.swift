@@ -45,15 +45,15 @@ public struct Plan: Sendable, Hashable {
 
     /// True when applying would change anything (resources or outputs).
     public var hasChanges: Bool {
-        changes.contains { $0.actions != [.noOp] } || outputs.contains { $0.actions != [.noOp] }
+        changes.contains { $0.action != .noOp } || outputs.contains { $0.action != .noOp }
     }
 
     public var resourceChangeCount: (add: Int, change: Int, destroy: Int) {
         var counts = (add: 0, change: 0, destroy: 0)
         for change in changes {
-            if change.actions.contains(.create) { counts.add += 1 }
-            if change.actions == [.update] { counts.change += 1 }
-            if change.actions.contains(.delete) { counts.destroy += 1 }
+            if change.action.creates { counts.add += 1 }
+            if change.action == .update { counts.change += 1 }
+            if change.action.deletes { counts.destroy += 1 }
         }
         return counts
     }
@@ -86,9 +86,66 @@ public struct PlanOptions: Sendable, Hashable {
     public init() {}
 }
 
-/// What apply will do to one resource instance.
+/// One step of a change as Terraform's plan JSON lists them (`"actions": ["delete", "create"]`).
 public enum Action: String, Sendable, Hashable, CaseIterable {
     case noOp = "no-op", create, read, update, delete
+}
+
+/// What apply will do to one resource instance or output: a small closed set, so code asks
+/// `change.action == .update` or `change.action.creates`, never compares action lists.
+public enum ChangeAction: Sendable, Hashable {
+    case noOp, create, read, update, delete
+    /// Delete then create (`[delete, create]`), or create then delete (`[create, delete]`) for
+    /// `create_before_destroy`.
+    case replace(createFirst: Bool)
+
+    /// Terraform's list form, for plan JSON and the plan document.
+    public var actions: [Action] {
+        switch self {
+        case .noOp: return [.noOp]
+        case .create: return [.create]
+        case .read: return [.read]
+        case .update: return [.update]
+        case .delete: return [.delete]
+        case .replace(let createFirst): return createFirst ? [.create, .delete] : [.delete, .create]
+        }
+    }
+
+    /// The action a list of Terraform's form stands for; nil for a list no plan contains.
+    public init?(actions: [Action]) {
+        switch actions {
+        case [.noOp]: self = .noOp
+        case [.create]: self = .create
+        case [.read]: self = .read
+        case [.update]: self = .update
+        case [.delete]: self = .delete
+        case [.delete, .create]: self = .replace(createFirst: false)
+        case [.create, .delete]: self = .replace(createFirst: true)
+        default: return nil
+        }
+    }
+
+    /// True when apply creates an object: a create or either kind of replacement.
+    public var creates: Bool {
+        switch self {
+        case .create, .replace: return true
+        default: return false
+        }
+    }
+
+    /// True when apply deletes an object: a delete or either kind of replacement.
+    public var deletes: Bool {
+        switch self {
+        case .delete, .replace: return true
+        default: return false
+        }
+    }
+
+    /// True for a replacement.
+    public var isReplace: Bool {
+        if case .replace = self { return true }
+        return false
+    }
 }
 
 /// Why an instance is replaced or deleted; shown to people, never used by apply.
@@ -103,8 +160,7 @@ public enum ActionReason: String, Sendable, Hashable {
 
 public struct PlannedChange: Sendable, Hashable {
     public var address: ResourceAddress
-    /// `[no-op]`, `[create]`, `[update]`, `[delete]`, `[delete, create]` or `[create, delete]`.
-    public var actions: [Action]
+    public var action: ChangeAction
     public var reason: ActionReason?
     /// The object before (from state); nil when created.
     public var before: Value?
@@ -115,10 +171,10 @@ public struct PlannedChange: Sendable, Hashable {
     /// `type.name` of the resources this one depends on.
     public var dependencies: [String]
 
-    public init(address: ResourceAddress, actions: [Action], reason: ActionReason? = nil, before: Value?, after: Value?,
+    public init(address: ResourceAddress, action: ChangeAction, reason: ActionReason? = nil, before: Value?, after: Value?,
                 replacePaths: [[String]] = [], dependencies: [String] = []) {
         self.address = address
-        self.actions = actions
+        self.action = action
         self.reason = reason
         self.before = before
         self.after = after
@@ -126,22 +182,28 @@ public struct PlannedChange: Sendable, Hashable {
         self.dependencies = dependencies
     }
 
-    public var isReplace: Bool { actions.count == 2 }
+    /// Terraform's list form of `action`.
+    public var actions: [Action] { action.actions }
+
+    public var isReplace: Bool { action.isReplace }
 }
 
 public struct PlannedOutput: Sendable, Hashable {
     public var name: String
-    public var actions: [Action]
+    public var action: ChangeAction
     public var before: Value?
     public var after: Value?
     public var sensitive: Bool
-    public init(name: String, actions: [Action], before: Value?, after: Value?, sensitive: Bool) {
+    public init(name: String, action: ChangeAction, before: Value?, after: Value?, sensitive: Bool) {
         self.name = name
-        self.actions = actions
+        self.action = action
         self.before = before
         self.after = after
         self.sensitive = sensitive
     }
+
+    /// Terraform's list form of `action`.
+    public var actions: [Action] { action.actions }
 }
 
 public struct RelevantAttribute: Sendable, Hashable {

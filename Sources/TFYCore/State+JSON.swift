@@ -30,7 +30,7 @@ extension State {
                     "type": .string(resource.type),
                     "name": .string(resource.name),
                     "provider": .string(resource.provider),
-                    "instances": .array(resource.instances.sorted { ($0.indexKey ?? -1) < ($1.indexKey ?? -1) }.map { instance in
+                    "instances": .array(resource.instances.sorted { InstanceKey.precedes($0.indexKey, $1.indexKey) }.map { instance in
                         let (attributes, paths) = SensitiveDigest.redact(.map(instance.attributes), salt: lineage)
                         var object: [String: JSONValue] = [
                             "attributes": attributes.json,
@@ -38,7 +38,7 @@ extension State {
                             "dependencies": .array(instance.dependencies.sorted().map { .string($0) }),
                             "create_before_destroy": .bool(instance.createBeforeDestroy),
                         ]
-                        if let index = instance.indexKey { object["index_key"] = .int(index) }
+                        if let key = instance.indexKey { object["index_key"] = key.json }
                         if let status = instance.status { object["status"] = .string(status.rawValue) }
                         if let privateData = instance.privateData { object["private"] = .string(privateData) }
                         if !instance.deposed.isEmpty {
@@ -95,8 +95,10 @@ extension State {
                     }
                     status = known
                 }
+                let key: InstanceKey?
+                do { key = try InstanceKey.decode(entry["index_key"]) { DecodingError.shape("resources[\(i)].instances[\(j)]: \($0)") } } catch { return .failure(error) }
                 var instance = StateInstance(
-                    indexKey: entry["index_key"]?.intValue, status: status, attributes: marked.mapValue ?? [:],
+                    indexKey: key, status: status, attributes: marked.mapValue ?? [:],
                     dependencies: (entry["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue),
                     createBeforeDestroy: entry["create_before_destroy"]?.boolValue ?? false,
                     privateData: entry["private"]?.stringValue)

@@ -21,13 +21,13 @@ public struct State: Sendable, Hashable {
     /// Every instance, sorted by address.
     public var instances: [(address: ResourceAddress, instance: StateInstance)] {
         resources.flatMap { resource in
-            resource.instances.map { (ResourceAddress(type: resource.type, name: resource.name, index: $0.indexKey), $0) }
+            resource.instances.map { (ResourceAddress(type: resource.type, name: resource.name, key: $0.indexKey), $0) }
         }
     }
 
     public func instance(_ address: ResourceAddress) -> StateInstance? {
         resources.first { $0.type == address.type && $0.name == address.name }?
-            .instances.first { $0.indexKey == address.index }
+            .instances.first { $0.indexKey == address.key }
     }
 
     public var isEmpty: Bool { resources.allSatisfy { $0.instances.isEmpty } && outputs.isEmpty }
@@ -62,7 +62,8 @@ public struct StateResource: Sendable, Hashable {
 public struct StateInstance: Sendable, Hashable {
     public enum Status: String, Sendable, Hashable { case tainted }
 
-    public var indexKey: Int?
+    /// The `count` index or `for_each` key; nil for a resource with neither.
+    public var indexKey: InstanceKey?
     public var status: Status?
     /// The object's attributes; sensitive parts are `.sensitive(.string(digest))`.
     public var attributes: [String: Value]
@@ -84,7 +85,7 @@ public struct StateInstance: Sendable, Hashable {
         return String(text.dropFirst("client_token=".count))
     }
 
-    public init(indexKey: Int?, status: Status? = nil, attributes: [String: Value], dependencies: [String] = [],
+    public init(indexKey: InstanceKey?, status: Status? = nil, attributes: [String: Value], dependencies: [String] = [],
                 createBeforeDestroy: Bool = false, privateData: String? = nil) {
         self.indexKey = indexKey
         self.status = status
@@ -155,9 +156,9 @@ extension State {
     /// Sets (or, with nil, removes) the instance at `address`, keeping resources sorted.
     public mutating func setInstance(_ address: ResourceAddress, _ instance: StateInstance?) {
         if let r = resources.firstIndex(where: { $0.type == address.type && $0.name == address.name }) {
-            resources[r].instances.removeAll { $0.indexKey == address.index }
+            resources[r].instances.removeAll { $0.indexKey == address.key }
             if let instance { resources[r].instances.append(instance) }
-            resources[r].instances.sort { ($0.indexKey ?? -1) < ($1.indexKey ?? -1) }
+            resources[r].instances.sort { InstanceKey.precedes($0.indexKey, $1.indexKey) }
         } else if let instance {
             resources.append(StateResource(type: address.type, name: address.name, instances: [instance]))
         }

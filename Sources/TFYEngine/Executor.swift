@@ -73,11 +73,11 @@ public final class Executor: @unchecked Sendable {
     static func graph(_ changes: [PlannedChange]) -> [Node: Set<Node>] {
         var deps: [Node: Set<Node>] = [:]
         var byResource: [String: [PlannedChange]] = [:]
-        for change in changes where change.actions != [.noOp] { byResource[change.address.resource, default: []].append(change) }
-        let active = changes.filter { $0.actions != [.noOp] }
+        for change in changes where change.action != .noOp { byResource[change.address.resource, default: []].append(change) }
+        let active = changes.filter { $0.action != .noOp }
         for change in active {
-            if change.actions.contains(where: { $0 == .create || $0 == .update }) { deps[Node(address: change.address, kind: .apply)] = [] }
-            if change.actions.contains(.delete) { deps[Node(address: change.address, kind: .delete)] = [] }
+            if change.action.creates || change.action == .update { deps[Node(address: change.address, kind: .apply)] = [] }
+            if change.action.deletes { deps[Node(address: change.address, kind: .delete)] = [] }
         }
         for change in active {
             let apply = Node(address: change.address, kind: .apply), delete = Node(address: change.address, kind: .delete)
@@ -89,11 +89,11 @@ public final class Executor: @unchecked Sendable {
                     if deps[delete] != nil, deps[otherDelete] != nil { deps[otherDelete]!.insert(delete) }
                     // A create-before-destroy replacement's old object goes only after its
                     // dependents have moved to the new one.
-                    if other.actions == [.create, .delete], deps[apply] != nil, deps[otherDelete] != nil { deps[otherDelete]!.insert(apply) }
+                    if other.action == .replace(createFirst: true), deps[apply] != nil, deps[otherDelete] != nil { deps[otherDelete]!.insert(apply) }
                 }
             }
-            if change.actions == [.delete, .create] { deps[apply]!.insert(delete) }
-            if change.actions == [.create, .delete] { deps[delete]!.insert(apply) }
+            if change.action == .replace(createFirst: false) { deps[apply]!.insert(delete) }
+            if change.action == .replace(createFirst: true) { deps[delete]!.insert(apply) }
         }
         return deps
     }
@@ -152,7 +152,7 @@ public final class Executor: @unchecked Sendable {
                     let change = changes[node.address]!
                     switch node.kind {
                     case .delete: result.destroyed += 1
-                    case .apply: if change.actions.contains(.create) { result.added += 1 } else { result.changed += 1 }
+                    case .apply: if change.action.creates { result.added += 1 } else { result.changed += 1 }
                     }
                     for next in dependents[node] ?? [] where remaining[next] != nil {
                         remaining[next]!.remove(node)
@@ -170,7 +170,7 @@ public final class Executor: @unchecked Sendable {
     /// Runs one node; nil on success, the error otherwise.
     func execute(_ node: Node, _ change: PlannedChange, needs: Set<ResourceAddress>) async -> Diagnostic? {
         let address = node.address
-        let operation: ApplyEvent.Operation = node.kind == .delete ? .delete : (change.actions.contains(.create) ? .create : .update)
+        let operation: ApplyEvent.Operation = node.kind == .delete ? .delete : (change.action.creates ? .create : .update)
         events(.started(address, operation))
         let started = Date()
         let ticker = Task {
@@ -199,7 +199,7 @@ public final class Executor: @unchecked Sendable {
         let current = await recorder.instance(address)
         switch node.kind {
         case .delete:
-            if change.actions == [.create, .delete] {
+            if change.action == .replace(createFirst: true) {
                 for old in current?.deposed ?? [] { try await provider?.delete(address, prior: old) }
                 try await recorder.update { state in
                     guard var instance = state.instance(address) else { return }
@@ -223,8 +223,8 @@ public final class Executor: @unchecked Sendable {
             }
             let desired = try await values(for: address, needs: needs)
             let dependencies = change.dependencies
-            let createBeforeDestroy = change.actions == [.create, .delete]
-            if change.actions.contains(.create) {
+            let createBeforeDestroy = change.action == .replace(createFirst: true)
+            if change.action.creates {
                 let state = await recorder.state
                 // A create an earlier run started (and maybe launched) keeps its token.
                 let pendingToken = current?.pendingClientToken
@@ -241,18 +241,18 @@ public final class Executor: @unchecked Sendable {
                 let recorder = self.recorder
                 let record = Recorder(
                     pending: { token in
-                        var instance = StateInstance(indexKey: address.index, attributes: [:], dependencies: dependencies, createBeforeDestroy: createBeforeDestroy, privateData: "client_token=\(token)")
+                        var instance = StateInstance(indexKey: address.key, attributes: [:], dependencies: dependencies, createBeforeDestroy: createBeforeDestroy, privateData: "client_token=\(token)")
                         instance.deposed = deposed
                         try await recorder.set(address, instance)
                     },
                     created: { attributes in
-                        var instance = StateInstance(indexKey: address.index, status: .tainted, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy)
+                        var instance = StateInstance(indexKey: address.key, status: .tainted, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy)
                         instance.deposed = deposed
                         try await recorder.set(address, instance)
                     },
                     token: token, resumed: pendingToken != nil)
                 let attributes = try await provider.create(address, desired: desired, record: record)
-                var instance = StateInstance(indexKey: address.index, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy)
+                var instance = StateInstance(indexKey: address.key, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy)
                 instance.deposed = deposed
                 try await recorder.set(address, instance)
                 return attributes["id"]?.stringValue

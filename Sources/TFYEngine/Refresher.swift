@@ -53,10 +53,10 @@ public struct Refresher: Sendable {
                                                                           EC2Filter("instance-state-name", Array(alive).sorted())])
             let known = Set(state.instances.compactMap { $0.instance.attributes["id"]?.stringValue })
             for instance in tagged.sorted(by: { $0.instanceId < $1.instanceId }) where !known.contains(instance.instanceId) {
-                guard let tag = instance.tags["tfy:address"], let address = Self.parse(tag), address.type == "aws_instance" else { continue }
+                guard let tag = instance.tags["tfy:address"], let address = ResourceAddress(parsing: tag), address.type == "aws_instance" else { continue }
                 if let existing = state.instance(address), existing.attributes["id"]?.stringValue != nil { continue }
                 let base = state.instance(address)?.attributes ?? [:]
-                state.setInstance(address, StateInstance(indexKey: address.index, attributes: AWSAttributes.instanceAttributes(instance, region: context.region, base: base),
+                state.setInstance(address, StateInstance(indexKey: address.key, attributes: AWSAttributes.instanceAttributes(instance, region: context.region, base: base),
                                                          dependencies: state.instance(address)?.dependencies ?? []))
                 adopted.append(address)
             }
@@ -70,28 +70,14 @@ public struct Refresher: Sendable {
     func record(_ address: ResourceAddress, _ instance: StateInstance, _ updated: [String: Value]?, into state: inout State, drift: inout [PlannedChange]) {
         guard let updated else {
             state.setInstance(address, nil)
-            drift.append(PlannedChange(address: address, actions: [.delete], before: .map(instance.attributes), after: nil))
+            drift.append(PlannedChange(address: address, action: .delete, before: .map(instance.attributes), after: nil))
             return
         }
         var refreshed = instance
         refreshed.attributes = updated
         state.setInstance(address, refreshed)
         if updated != instance.attributes {
-            drift.append(PlannedChange(address: address, actions: [.update], before: .map(instance.attributes), after: .map(updated)))
+            drift.append(PlannedChange(address: address, action: .update, before: .map(instance.attributes), after: .map(updated)))
         }
-    }
-
-    /// `type.name` or `type.name[3]`.
-    static func parse(_ text: String) -> ResourceAddress? {
-        var base = Substring(text)
-        var index: Int?
-        if text.hasSuffix("]"), let open = text.lastIndex(of: "[") {
-            guard let n = Int(text[text.index(after: open)..<text.index(before: text.endIndex)]) else { return nil }
-            index = n
-            base = text[..<open]
-        }
-        let parts = base.split(separator: ".")
-        guard parts.count == 2 else { return nil }
-        return ResourceAddress(type: String(parts[0]), name: String(parts[1]), index: index)
     }
 }

@@ -22,9 +22,9 @@ public enum ApplyOrder {
     /// Deletions first, dependents before their dependencies; then everything else,
     /// dependencies before their dependents. No-ops are left out.
     public static func order(_ plan: Plan) -> Result<[String], CycleError> {
-        let active = plan.changes.filter { $0.actions != [.noOp] }
-        let deletes = active.filter { $0.actions == [.delete] }
-        let others = active.filter { $0.actions != [.delete] }
+        let active = plan.changes.filter { $0.action != .noOp }
+        let deletes = active.filter { $0.action == .delete }
+        let others = active.filter { $0.action != .delete }
         switch (graph(deletes).topologicalOrder(), graph(others).topologicalOrder()) {
         case let (.success(d), .success(o)): return .success(d.reversed() + o)
         case let (.failure(e), _), let (_, .failure(e)): return .failure(e)

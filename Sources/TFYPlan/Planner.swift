@@ -95,7 +95,7 @@ public enum Planner {
             guard let after = item.after?.mapValue, let before = item.before?.mapValue else { return true }
             let changed = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }
             if changed.isEmpty { return false }
-            if changes.contains(where: { $0.address == item.address && $0.actions != [.noOp] }) { return true }
+            if changes.contains(where: { $0.address == item.address && $0.action != .noOp }) { return true }
             return relevant.contains { $0.resource == item.address.resource && changed.contains($0.attribute.first ?? "") }
         }
     }
@@ -123,7 +123,7 @@ public enum Planner {
 
     static func destroyChanges(_ prior: State?) -> [PlannedChange] {
         (prior?.instances ?? []).filter { !$0.instance.isPendingCreate }.map { address, instance in
-            PlannedChange(address: address, actions: [.delete], before: .map(instance.attributes), after: nil, dependencies: instance.dependencies)
+            PlannedChange(address: address, action: .delete, before: .map(instance.attributes), after: nil, dependencies: instance.dependencies)
         }
     }
 
@@ -134,21 +134,21 @@ public enum Planner {
             let before = prior?.outputs[name]
             guard !destroy, let declaration = declared[name] else {
                 if let before {
-                    result.append(PlannedOutput(name: name, actions: [.delete], before: before.value, after: nil, sensitive: before.sensitive))
+                    result.append(PlannedOutput(name: name, action: .delete, before: before.value, after: nil, sensitive: before.sensitive))
                 }
                 continue
             }
             let (after, _) = SensitiveDigest.redact((evaluated.outputs[name] ?? .unknown).marked(declaration.sensitive), salt: salt)
-            let action: Action
+            let action: ChangeAction
             if let before { action = before.value == after && after.isWhollyKnown ? .noOp : .update } else { action = .create }
-            result.append(PlannedOutput(name: name, actions: [action], before: before?.value, after: after, sensitive: declaration.sensitive))
+            result.append(PlannedOutput(name: name, action: action, before: before?.value, after: after, sensitive: declaration.sensitive))
         }
         return result
     }
 
     static func preventDestroyViolations(_ changes: [PlannedChange], configuration: Configuration) -> [Diagnostic] {
         changes.compactMap { change in
-            guard change.actions.contains(.delete), let block = configuration.resource(change.address.resource),
+            guard change.action.deletes, let block = configuration.resource(change.address.resource),
                   block.lifecycle.preventDestroy else { return nil }
             return .error(
                 "Instance cannot be destroyed",
@@ -201,7 +201,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         let address = instance.address
         // An entry with no object yet (a create whose call may or may not have launched) is a create.
         guard let prior = prior?.instance(address), !prior.isPendingCreate else {
-            return (PlannedChange(address: address, actions: [.create], before: nil, after: redacted(.map(instance.attributes)), dependencies: dependencies),
+            return (PlannedChange(address: address, action: .create, before: nil, after: redacted(.map(instance.attributes)), dependencies: dependencies),
                     instance.attributes)
         }
         var planned = instance.attributes
@@ -243,17 +243,17 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         } else if !forcing.isEmpty {
             reason = .replaceBecauseCannotUpdate
         }
-        let actions: [Action]
+        let action: ChangeAction
         if reason != nil {
-            actions = block.lifecycle.createBeforeDestroy ? [.create, .delete] : [.delete, .create]
+            action = .replace(createFirst: block.lifecycle.createBeforeDestroy)
             for (name, attribute) in schema.body.attributes where attribute.presence == .computed || unset.contains(name) {
                 planned[name] = .unknown
             }
         } else {
-            actions = changed.isEmpty ? [.noOp] : [.update]
+            action = changed.isEmpty ? .noOp : .update
         }
         let change = PlannedChange(
-            address: address, actions: actions, reason: reason, before: .map(prior.attributes), after: redacted(.map(planned)),
+            address: address, action: action, reason: reason, before: .map(prior.attributes), after: redacted(.map(planned)),
             replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies)
         return (change, planned)
     }
@@ -313,7 +313,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             } else {
                 reason = .deleteBecauseNoResourceConfig
             }
-            changes.append(PlannedChange(address: address, actions: [.delete], reason: reason, before: .map(instance.attributes), after: nil,
+            changes.append(PlannedChange(address: address, action: .delete, reason: reason, before: .map(instance.attributes), after: nil,
                                          dependencies: instance.dependencies))
         }
     }

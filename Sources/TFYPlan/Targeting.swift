@@ -28,8 +28,7 @@ enum Targeting {
                 resources.formUnion(walk.transitiveDependencies(of: target))
             } else if instances.contains(target) {
                 exactInstances.insert(target)
-                let resource = String(target.prefix { $0 != "[" })
-                resources.formUnion(walk.transitiveDependencies(of: resource))
+                if let address = ResourceAddress(parsing: target) { resources.formUnion(walk.transitiveDependencies(of: address.resource)) }
             } else {
                 diagnostics.append(.error("Invalid -target address", detail: "There is no resource or resource instance \(Value.quoted(target)) in the configuration or the state.\(Suggestion.didYouMean(target, among: graph.nodes.union(instances)))"))
             }

@@ -4,8 +4,8 @@ import TFYCore
 /// full text plan in a collapsible section.
 public enum PlanMarkdownRenderer {
     public static func render(_ plan: Plan) -> String {
-        let changes = plan.changes.filter { $0.actions != [.noOp] }
-        let outputChanges = plan.outputs.filter { $0.actions != [.noOp] }
+        let changes = plan.changes.filter { $0.action != .noOp }
+        let outputChanges = plan.outputs.filter { $0.action != .noOp }
         var out = "### tfy plan: `\(plan.stack)`\n\n"
         if changes.isEmpty && outputChanges.isEmpty {
             return out + "**No changes.** Your infrastructure matches the configuration.\n"
@@ -15,7 +15,7 @@ public enum PlanMarkdownRenderer {
         if !changes.isEmpty {
             out += "| Action | Resource | Reason |\n|---|---|---|\n"
             for change in changes {
-                out += "| \(label(change.actions)) | `\(change.address)` | \(reason(change)) |\n"
+                out += "| \(label(change.action)) | `\(change.address)` | \(reason(change)) |\n"
             }
             out += "\n"
         }
@@ -29,14 +29,14 @@ public enum PlanMarkdownRenderer {
         return out
     }
 
-    static func label(_ actions: [Action]) -> String {
-        switch actions {
-        case [.create]: return "➕ create"
-        case [.update]: return "🔧 update"
-        case [.delete]: return "❌ destroy"
-        case [.delete, .create]: return "♻️ replace (destroy first)"
-        case [.create, .delete]: return "♻️ replace (create first)"
-        default: return actions.map(\.rawValue).joined(separator: ", ")
+    static func label(_ action: ChangeAction) -> String {
+        switch action {
+        case .create: return "➕ create"
+        case .update: return "🔧 update"
+        case .delete: return "❌ destroy"
+        case .replace(createFirst: false): return "♻️ replace (destroy first)"
+        case .replace(createFirst: true): return "♻️ replace (create first)"
+        case .noOp, .read: return action.actions.map(\.rawValue).joined(separator: ", ")
         }
     }
 

@@ -38,14 +38,14 @@ public struct PlanTextRenderer: Sendable {
 
     func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
 
-    static func symbol(for actions: [Action]) -> Symbol {
-        switch actions {
-        case [.create]: return .create
-        case [.update]: return .update
-        case [.delete]: return .delete
-        case [.delete, .create]: return .replace
-        case [.create, .delete]: return .replaceCreateFirst
-        default: return .none
+    static func symbol(for action: ChangeAction) -> Symbol {
+        switch action {
+        case .create: return .create
+        case .update: return .update
+        case .delete: return .delete
+        case .replace(createFirst: false): return .replace
+        case .replace(createFirst: true): return .replaceCreateFirst
+        case .noOp, .read: return .none
         }
     }
 
@@ -56,7 +56,7 @@ public struct PlanTextRenderer: Sendable {
         out += "tfy detected the following changes made outside of tfy since the last \"tfy apply\" which may have affected this plan:\n"
         for change in plan.drift {
             var body = renderChange(change)
-            let header = change.actions == [.delete] ? "  # \(bold(change.address.description)) has been deleted" : "  # \(bold(change.address.description)) has changed"
+            let header = change.action == .delete ? "  # \(bold(change.address.description)) has been deleted" : "  # \(bold(change.address.description)) has changed"
             body = header + body.drop { $0 != "\n" }
             out += "\n" + body
         }
@@ -78,15 +78,15 @@ public struct PlanTextRenderer: Sendable {
             }
             return out + renderWarnings(plan)
         }
-        let visible = plan.changes.filter { $0.actions != [.noOp] }
-        let outputChanges = plan.outputs.filter { $0.actions != [.noOp] }
+        let visible = plan.changes.filter { $0.action != .noOp }
+        let outputChanges = plan.outputs.filter { $0.action != .noOp }
         if visible.isEmpty && outputChanges.isEmpty {
             out += "\n" + bold("No changes.") + " Your infrastructure matches the configuration.\n\n"
             out += "tfy has compared your real infrastructure against your configuration and found no differences, so no changes are needed.\n"
             return out + renderWarnings(plan)
         }
         if !visible.isEmpty {
-            let used = Set(visible.map { Self.symbol(for: $0.actions) })
+            let used = Set(visible.map { Self.symbol(for: $0.action) })
             out += "\ntfy used the selected providers to generate the following execution plan. Resource actions are indicated with the following symbols:\n"
             for symbol in [Symbol.create, .update, .delete, .replace, .replaceCreateFirst] where used.contains(symbol) {
                 out += String(repeating: " ", count: 3 - symbol.rawValue.count) + paint(symbol) + " " + symbol.legend + "\n"
@@ -100,7 +100,7 @@ public struct PlanTextRenderer: Sendable {
             out += "\nChanges to Outputs:\n"
             let width = outputChanges.map(\.name.count).max() ?? 0
             for output in outputChanges {
-                let symbol = Self.symbol(for: output.actions)
+                let symbol = Self.symbol(for: output.action)
                 let name = output.name.padded(to: width)
                 var lines = ValueDiff(printer: self).lines(before: output.before, after: output.after, indent: 4, forcesReplacement: false)
                 if lines.isEmpty { lines = ["(known after apply)"] }
@@ -122,10 +122,10 @@ public struct PlanTextRenderer: Sendable {
 
     func header(_ change: PlannedChange) -> String {
         let address = bold(change.address.description)
-        switch (change.actions, change.reason) {
-        case ([.create], _): return "  # \(address) will be created"
-        case ([.update], _): return "  # \(address) will be updated in-place"
-        case ([.delete], _): return "  # \(address) will be destroyed"
+        switch (change.action, change.reason) {
+        case (.create, _): return "  # \(address) will be created"
+        case (.update, _): return "  # \(address) will be updated in-place"
+        case (.delete, _): return "  # \(address) will be destroyed"
         case (_, .replaceBecauseTainted?): return "  # \(address) is tainted, so must be replaced"
         case (_, .replaceByRequest?): return "  # \(address) will be replaced, as requested"
         default: return "  # \(address) must be replaced"
@@ -137,7 +137,7 @@ public struct PlanTextRenderer: Sendable {
         case .deleteBecauseNoResourceConfig?:
             return "  # (because \(change.address.resource) is not in configuration)"
         case .deleteBecauseCountIndex?:
-            return "  # (because index [\(change.address.index.map(String.init) ?? "")] is out of range for count)"
+            return "  # (because index [\(change.address.key.map(\.description) ?? "")] is out of range for count)"
         case .deleteBecauseWrongRepetition?:
             return change.address.index == nil ? "  # (because resource uses count)" : "  # (because resource does not use count)"
         default:
@@ -149,7 +149,7 @@ public struct PlanTextRenderer: Sendable {
     static let identifyingAttributes: Set<String> = ["id", "name", "tags"]
 
     func renderChange(_ change: PlannedChange) -> String {
-        let symbol = Self.symbol(for: change.actions)
+        let symbol = Self.symbol(for: change.action)
         var out = header(change) + "\n"
         if let reason = reasonLine(change) { out += reason + "\n" }
         let pad = symbol.rawValue.count == 1 ? "  " : ""
@@ -168,14 +168,14 @@ public struct PlanTextRenderer: Sendable {
             let attributeSymbol = diff.symbol(before: old, after: new)
             if attributeSymbol == .none {
                 if (old ?? .null).isNull { continue }
-                if Self.identifyingAttributes.contains(name) && change.actions != [.delete] {
+                if Self.identifyingAttributes.contains(name) && change.action != .delete {
                     shown.append((name, diff.lines(before: old, after: new, indent: 8, forcesReplacement: false), .none))
                 } else {
                     hidden += 1
                 }
                 continue
             }
-            if change.actions == [.create], (new ?? .null).isNull { continue }
+            if change.action == .create, (new ?? .null).isNull { continue }
             shown.append((name, diff.lines(before: old, after: new, indent: 8, forcesReplacement: forcing.contains(name)), attributeSymbol))
         }
         let width = shown.map(\.0.count).max() ?? 0

@@ -17,7 +17,7 @@ enum FakeApply {
             guard let after = change.after?.mapValue else { continue }
             var attributes: [String: Value] = [:]
             for (name, value) in after { attributes[name] = fill(value, attribute: name, address: change.address, state: state) }
-            state.setInstance(change.address, StateInstance(indexKey: change.address.index, attributes: attributes, dependencies: change.dependencies))
+            state.setInstance(change.address, StateInstance(indexKey: change.address.key, attributes: attributes, dependencies: change.dependencies))
         }
         return state
     }

@@ -39,7 +39,7 @@ struct PlanGoldenTests {
         for address in (Self.read(directory + "/prior.taint") ?? "").split(separator: "\n") {
             for r in state.resources.indices {
                 for i in state.resources[r].instances.indices
-                where ResourceAddress(type: state.resources[r].type, name: state.resources[r].name, index: state.resources[r].instances[i].indexKey).description == address {
+                where ResourceAddress(type: state.resources[r].type, name: state.resources[r].name, key: state.resources[r].instances[i].indexKey).description == address {
                     state.resources[r].instances[i].status = .tainted
                 }
             }

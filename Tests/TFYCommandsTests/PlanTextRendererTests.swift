@@ -9,7 +9,7 @@ struct PlanTextRendererTests {
         let before = Value.map(["id": .string("b1"), "environment": .map(["HOSTS": .string("10.1.0.1 a\n10.1.0.2 b\n"), "ROLE": .string("x")])])
         let after = Value.map(["id": .string("b1"), "environment": .map(["HOSTS": .string("10.1.0.1 a\n10.1.0.3 b\n10.1.0.4 c\n"), "ROLE": .string("x")])])
         let plan = Plan(stack: "s", prior: nil, configHash: "", variables: [:], options: PlanOptions(),
-                        changes: [PlannedChange(address: address, actions: [.update], before: before, after: after)], outputs: [])
+                        changes: [PlannedChange(address: address, action: .update, before: before, after: after)], outputs: [])
         let text = PlanTextRenderer(color: false).render(plan)
         #expect(text.contains("""
               ~ environment = {

@@ -99,7 +99,7 @@ struct PlannerTests {
         ])])]
         let (result, _) = plan(configuration, prior: prior)
         let change = try #require(result?.changes.first)
-        #expect(change.actions == [.update])
+        #expect(change.action == .update)
         #expect(change.after?.mapValue?["ami"] == .string("old"))
     }
 
@@ -118,7 +118,7 @@ struct PlannerTests {
         ])])]
         let (result, _) = plan(configuration, prior: prior)
         let change = try #require(result?.changes.first)
-        #expect(change.actions == [.noOp])
+        #expect(change.action == .noOp)
         #expect(change.after?.mapValue?["subnet_id"] == .string("subnet-1"))
         #expect(change.after?.mapValue?["private_ip"] == .string("172.31.0.5"))
     }
@@ -146,10 +146,10 @@ struct PlannerTests {
             "user_data_replace_on_change": .bool(false),
         ])])]
         let same = plan(configuration, prior: prior, variables: ["secret": .sensitive(.string("one"))]).0
-        #expect(same?.changes.first?.actions == [.noOp])
+        #expect(same?.changes.first?.action == .noOp)
         let changed = plan(configuration, prior: prior, variables: ["secret": .sensitive(.string("two"))]).0
         let change = try #require(changed?.changes.first)
-        #expect(change.actions == [.update])
+        #expect(change.action == .update)
         #expect(change.after?.mapValue?["user_data"]?.isSensitive == true)
     }
 }
@@ -181,11 +181,11 @@ struct SavedPlanCheckTests {
 
     @Test func planDocumentRoundTrips() throws {
         var p = samplePlan()
-        p.changes = [PlannedChange(address: ResourceAddress(type: "aws_instance", name: "m", index: 2), actions: [.delete, .create], reason: .replaceBecauseCannotUpdate,
+        p.changes = [PlannedChange(address: ResourceAddress(type: "aws_instance", name: "m", index: 2), action: .replace(createFirst: false), reason: .replaceBecauseCannotUpdate,
                                    before: .map(["ami": .string("a"), "user_data": .sensitive(.string("sha256:00"))]),
                                    after: .map(["ami": .string("b"), "id": .unknown, "tags": .map(["x": .unknown]), "ips": .list([.string("1"), .unknown])]),
                                    replacePaths: [["ami"]], dependencies: ["aws_security_group.g"])]
-        p.outputs = [PlannedOutput(name: "o", actions: [.create], before: nil, after: .unknown, sensitive: false)]
+        p.outputs = [PlannedOutput(name: "o", action: .create, before: nil, after: .unknown, sensitive: false)]
         let decoded = try Plan.decode(p.encoded()).get()
         #expect(decoded == p)
     }

@@ -110,7 +110,7 @@ let largeVariables = VariableResolver(missingRequired: .error).resolve(largeConf
 let firstPlan = Planner.plan(PlanRequest(configuration: largeConfiguration, variables: largeVariables, prior: nil, options: PlanOptions())).0!
 var priorState = State(lineage: "bench")
 for change in firstPlan.changes {
-    let instance = StateInstance(indexKey: change.address.index, attributes: filled(change.after!, change.address.description).mapValue!, dependencies: change.dependencies)
+    let instance = StateInstance(indexKey: change.address.key, attributes: filled(change.after!, change.address.description).mapValue!, dependencies: change.dependencies)
     if let i = priorState.resources.firstIndex(where: { $0.address == change.address.resource }) {
         priorState.resources[i].instances.append(instance)
     } else {

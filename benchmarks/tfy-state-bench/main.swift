@@ -25,7 +25,7 @@ func largeState(instances: Int) -> State {
     var resource = StateResource(type: "aws_instance", name: "node", instances: [])
     for i in 0..<instances {
         let id = String(format: "i-%017x", 0x1000 + i)
-        resource.instances.append(StateInstance(indexKey: i, attributes: [
+        resource.instances.append(StateInstance(indexKey: .int(i), attributes: [
             "id": .string(id), "arn": .string("arn:aws:ec2:us-east-1:123456789012:instance/\(id)"),
             "ami": .string("ami-1ecae776"), "instance_type": .string("t2.micro"), "availability_zone": .string("us-east-1a"),
             "private_ip": .string("172.31.\(i / 250).\(i % 250 + 4)"), "public_ip": .string("54.0.\(i / 250).\(i % 250 + 4)"),

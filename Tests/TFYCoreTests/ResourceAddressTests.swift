@@ -1,0 +1,55 @@
+import Testing
+import TFYCore
+
+struct ResourceAddressTests {
+    @Test(arguments: [
+        "aws_security_group.cluster",
+        "aws_instance.master[1]",
+        "aws_instance.node[\"zk\"]",
+        "module.workers[0].aws_instance.node[1]",
+        "module.net.module.subnets[\"a\"].aws_instance.x",
+    ])
+    func printsWhatItParses(_ text: String) throws {
+        let address = try #require(ResourceAddress(parsing: text))
+        #expect(address.description == text)
+    }
+
+    @Test func parsesEachPart() throws {
+        let address = try #require(ResourceAddress(parsing: "module.workers[2].aws_instance.node[\"zk-1\"]"))
+        #expect(address.module == [ModuleStep(name: "workers", key: .int(2))])
+        #expect(address.type == "aws_instance")
+        #expect(address.name == "node")
+        #expect(address.key == .string("zk-1"))
+        #expect(address.index == nil)
+        #expect(address.resource == "module.workers[2].aws_instance.node")
+        #expect(ResourceAddress(parsing: "aws_instance.m[3]") == ResourceAddress(type: "aws_instance", name: "m", index: 3))
+    }
+
+    @Test(arguments: ["", "aws_instance", "aws_instance.", "aws_instance.m[", "aws_instance.m[x]", "aws_instance.m[1]x", "aws_instance.m.x",
+                      "data.aws_ami.x", "module.a", "module.a[\"b\"", "aws_instance.m[99999999999999999999]", "aws_instance.m[-1]"])
+    func rejectsWhatIsNotAnAddress(_ text: String) {
+        #expect(ResourceAddress(parsing: text) == nil)
+    }
+
+    @Test func sortsIntegerKeysBeforeStringKeysAndRootBeforeModules() {
+        let sorted = ["module.a.aws_instance.x", "aws_instance.m[\"b\"]", "aws_instance.m[10]", "aws_instance.m", "aws_instance.m[2]", "aws_instance.m[\"a\"]"]
+            .compactMap(ResourceAddress.init(parsing:)).sorted().map(\.description)
+        #expect(sorted == ["aws_instance.m", "aws_instance.m[2]", "aws_instance.m[10]", "aws_instance.m[\"a\"]", "aws_instance.m[\"b\"]", "module.a.aws_instance.x"])
+    }
+}
+
+struct ChangeActionTests {
+    @Test func convertsToAndFromTerraformsListForm() {
+        let all: [ChangeAction] = [.noOp, .create, .read, .update, .delete, .replace(createFirst: false), .replace(createFirst: true)]
+        #expect(all.map(\.actions) == [[.noOp], [.create], [.read], [.update], [.delete], [.delete, .create], [.create, .delete]])
+        #expect(all.map { ChangeAction(actions: $0.actions) } == all)
+        #expect(ChangeAction(actions: [.update, .delete]) == nil)
+        #expect(ChangeAction(actions: []) == nil)
+    }
+
+    @Test func saysWhatItCreatesAndDeletes() {
+        let all: [ChangeAction] = [.noOp, .create, .read, .update, .delete, .replace(createFirst: false), .replace(createFirst: true)]
+        #expect(all.map(\.creates) == [false, true, false, false, false, true, true])
+        #expect(all.map(\.deletes) == [false, false, false, false, true, true, true])
+    }
+}
