@@ -20,14 +20,7 @@ struct CommandTests {
     final class Box: @unchecked Sendable { var text = "" }
 
     func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-        let path = "\(Self.testsDirectory)/Snapshots/\(name)"
-        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
-            Issue.record("recorded snapshot \(name); run again without RECORD_SNAPSHOTS", sourceLocation: sourceLocation)
-            return
-        }
-        let expected = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "<missing snapshot \(name)>"
-        #expect(text == expected, sourceLocation: sourceLocation)
+        Snapshot.check(text, path: "\(Self.testsDirectory)/Snapshots/\(name)", name: "Snapshots/\(name)", sourceLocation: sourceLocation)
     }
 
     @Test func validateReportsEveryErrorWithSourceAndCaret() async {

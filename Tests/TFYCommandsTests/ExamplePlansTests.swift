@@ -23,13 +23,7 @@ struct ExamplePlansTests {
         let json = await tests.tfy(base + ["-json"], in: Self.root)
         #expect(text.status == 0, "\(text.err)")
         for (file, actual) in [("\(name).txt", text.out), ("\(name).json", json.out)] {
-            let path = "\(Self.root)/plans/\(file)"
-            if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-                _ = FileManager.default.createFile(atPath: path, contents: Data(actual.utf8))
-                Issue.record("rendered plans/\(file); run again without RECORD_SNAPSHOTS")
-            } else {
-                #expect(actual == (try? String(contentsOfFile: path, encoding: .utf8)), "plans/\(file) is out of date: RECORD_SNAPSHOTS=1 swift test re-renders it")
-            }
+            Snapshot.check(actual, path: "\(Self.root)/plans/\(file)", name: "plans/\(file)")
         }
     }
 }

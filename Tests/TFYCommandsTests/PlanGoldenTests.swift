@@ -10,7 +10,7 @@ import TFYCore
 struct PlanGoldenTests {
     static let fixtures = CommandTests.testsDirectory + "/Fixtures"
     static let cases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: fixtures + "/plan-cases")) ?? []).sorted()
-    static var recording: Bool { ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" }
+    static var recording: Bool { Snapshot.recording }
 
     static func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
@@ -78,14 +78,8 @@ struct PlanGoldenTests {
             outputs.append(("plan.md", await tfy(base + ["-format", "markdown"]).out))
         }
         for (file, actual) in outputs {
-            let path = "\(directory)/\(file)"
-            if Self.recording {
-                _ = FileManager.default.createFile(atPath: path, contents: Data(actual.utf8))
-            } else {
-                #expect(actual == Self.read(path), "\(name)/\(file) differs; RECORD_SNAPSHOTS=1 re-records")
-            }
+            Snapshot.check(actual, path: "\(directory)/\(file)", name: "\(name)/\(file)")
         }
-        if Self.recording { Issue.record("recorded \(name); run again without RECORD_SNAPSHOTS") }
     }
 
     @Test func savedPlanShowsExactlyAsPlanPrinted() async throws {
