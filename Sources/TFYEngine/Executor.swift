@@ -87,7 +87,7 @@ public final class Executor: Sendable {
                     // Every node is an operation of one of the plan's changes.
                     guard let node = scheduler.start(), let change = changes[node.address] else {
                         await slots.release()
-                        return
+                        continue
                     }
                     let needs = Set(graph.dependencies(of: node).map(\.address))
                     group.addTask {
