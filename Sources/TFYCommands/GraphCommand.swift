@@ -7,8 +7,8 @@ import TFYRender
 struct GraphCommand: ParsableCommand, ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
-        abstract: "Print the resource instance graph in Graphviz DOT.",
-        discussion: "An edge A -> B means A depends on B. -type plan-destroy reverses the edges: destroy order.")
+        abstract: "Print the apply graph in Graphviz DOT.",
+        discussion: "One node per operation apply would run; an edge A -> B means A starts only after B has finished. -type plan-destroy prints the destroy plan's graph: the dependency edges reversed. A replaced instance's delete is named \"ADDRESS (destroy)\".")
 
     enum GraphType: String, ExpressibleByArgument { case plan, planDestroy = "plan-destroy" }
 
@@ -38,8 +38,8 @@ struct GraphCommand: ParsableCommand, ContextCommand {
             context.err(renderer.text(diagnostics))
             return 1
         }
-        let graph = ApplyOrder.graph(plan.changes)
-        context.out(GraphRenderer.dot(type == .planDestroy ? graph.reversed : graph))
+        // The graph apply walks; a destroy plan's edges are already the dependencies reversed.
+        context.out(GraphRenderer.dot(ApplyGraph(plan).named))
         return 0
     }
 }

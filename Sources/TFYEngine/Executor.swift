@@ -28,7 +28,7 @@ public struct ApplyResult: Sendable {
 /// Walks a plan's changes: creations and updates after what they depend on, deletions in the
 /// exact reverse, at most `parallelism` at once. State is persisted after every operation; a
 /// failure skips only what depends on it.
-public final class Executor: @unchecked Sendable {
+public final class Executor: Sendable {
     let context: EngineContext
     let recorder: StateRecorder
     /// The planning request whose `prior` is replaced by the current state to get each
@@ -51,12 +51,7 @@ public final class Executor: @unchecked Sendable {
         self.interrupted = interrupted
     }
 
-    struct Node: Hashable, Comparable {
-        enum Kind: Int { case delete = 0, apply = 1 }
-        var address: ResourceAddress
-        var kind: Kind
-        static func < (a: Node, b: Node) -> Bool { a.kind != b.kind ? a.kind.rawValue < b.kind.rawValue : a.address < b.address }
-    }
+    typealias Node = ApplyGraph.Node
 
     func provider(_ type: String) -> (any ResourceProvider)? {
         switch type {
@@ -69,62 +64,32 @@ public final class Executor: @unchecked Sendable {
         }
     }
 
-    /// The nodes and their dependencies (node → nodes that must finish first).
-    static func graph(_ changes: [PlannedChange]) -> [Node: Set<Node>] {
-        var deps: [Node: Set<Node>] = [:]
-        var byResource: [String: [PlannedChange]] = [:]
-        for change in changes where change.action != .noOp { byResource[change.address.resource, default: []].append(change) }
-        let active = changes.filter { $0.action != .noOp }
-        for change in active {
-            if change.action.creates || change.action == .update { deps[Node(address: change.address, kind: .apply)] = [] }
-            if change.action.deletes { deps[Node(address: change.address, kind: .delete)] = [] }
-        }
-        for change in active {
-            let apply = Node(address: change.address, kind: .apply), delete = Node(address: change.address, kind: .delete)
-            for dependency in change.dependencies {
-                for other in byResource[dependency] ?? [] where other.address != change.address {
-                    let otherApply = Node(address: other.address, kind: .apply), otherDelete = Node(address: other.address, kind: .delete)
-                    if deps[apply] != nil, deps[otherApply] != nil { deps[apply]!.insert(otherApply) }
-                    // Dependents go before what they depend on when destroying.
-                    if deps[delete] != nil, deps[otherDelete] != nil { deps[otherDelete]!.insert(delete) }
-                    // A create-before-destroy replacement's old object goes only after its
-                    // dependents have moved to the new one.
-                    if other.action == .replace(createFirst: true), deps[apply] != nil, deps[otherDelete] != nil { deps[otherDelete]!.insert(apply) }
-                }
-            }
-            if change.action == .replace(createFirst: false) { deps[apply]!.insert(delete) }
-            if change.action == .replace(createFirst: true) { deps[delete]!.insert(apply) }
-        }
-        return deps
-    }
-
+    /// Drives an `ApplyScheduler` over the plan's `ApplyGraph`: starts what it hands out as slots
+    /// free up, tells it how each operation ended, and reports progress and skips.
     public func run(_ plan: Plan) async -> ApplyResult {
         var result = ApplyResult()
         let changes = Dictionary(plan.changes.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
-        var remaining = Self.graph(plan.changes)
-        let requirements = remaining
-        var dependents: [Node: [Node]] = [:]
-        for (node, deps) in remaining { for dep in deps { dependents[dep, default: []].append(node) } }
-        var ready = remaining.filter { $0.value.isEmpty }.map(\.key).sorted()
-        var failedNodes = Set<Node>()
+        let graph = ApplyGraph(plan)
+        var scheduler = ApplyScheduler(graph)
         let slots = OperationSlots(limit: parallelism)
 
         await withTaskGroup(of: (Node, Diagnostic?).self) { group in
             // Nodes start in order as slots free up; an operation waiting for instances gives its
             // slot back meanwhile (see OperationSlots).
             func launch() async {
-                while !ready.isEmpty, !interrupted() {
-                    await slots.acquire()
-                    guard !interrupted() else {
-                        await slots.release()
+                while scheduler.canStart {
+                    if interrupted() {
+                        scheduler.interrupt()
                         return
                     }
-                    let node = ready.removeFirst()
-                    guard let change = changes[node.address] else {
+                    await slots.acquire()
+                    if interrupted() { scheduler.interrupt() }
+                    // Every node is an operation of one of the plan's changes.
+                    guard let node = scheduler.start(), let change = changes[node.address] else {
                         await slots.release()
                         continue
                     }
-                    let needs = Set((requirements[node] ?? []).map(\.address))
+                    let needs = Set(graph.dependencies(of: node).map(\.address))
                     group.addTask {
                         let holder = OperationSlots.Holder(slots)
                         let error = await OperationSlots.$current.withValue(holder) { await self.execute(node, change, needs: needs) }
@@ -135,34 +100,21 @@ public final class Executor: @unchecked Sendable {
             }
             await launch()
             while let (node, error) = await group.next() {
-                remaining[node] = nil
+                // Everything downstream of a failure is skipped, once each.
+                for skipped in scheduler.finished(node, success: error == nil) { events(.skipped(skipped.address, because: node.address)) }
                 if let error {
-                    failedNodes.insert(node)
                     result.errors.append(error)
-                    // Skip everything downstream of the failure, once each.
-                    var queue = dependents[node] ?? []
-                    while let next = queue.popLast() {
-                        guard remaining[next] != nil else { continue }
-                        remaining[next] = nil
-                        events(.skipped(next.address, because: node.address))
-                        queue.append(contentsOf: dependents[next] ?? [])
-                    }
                 } else {
                     await cache.completed(node.address)
-                    let change = changes[node.address]!
                     switch node.kind {
                     case .delete: result.destroyed += 1
-                    case .apply: if change.action.creates { result.added += 1 } else { result.changed += 1 }
-                    }
-                    for next in dependents[node] ?? [] where remaining[next] != nil {
-                        remaining[next]!.remove(node)
-                        if remaining[next]!.isEmpty { ready.append(next); ready.sort() }
+                    case .apply: if changes[node.address]!.action.creates { result.added += 1 } else { result.changed += 1 }
                     }
                 }
                 await launch()
             }
         }
-        result.interrupted = interrupted() && !remaining.isEmpty
+        result.interrupted = interrupted() && !scheduler.remaining.isEmpty
         await recordOutputs()
         return result
     }

@@ -3,28 +3,14 @@ import TFYCore
 /// The order in which a plan's changes may run: creations and updates after what they depend on,
 /// deletions in exactly the reverse order (state records each object's dependencies, so this
 /// works when the configuration is gone).
-public enum ApplyOrder {
-    /// The instance-level dependency graph of the plan's changes.
-    public static func graph(_ changes: [PlannedChange]) -> DependencyGraph {
-        var byResource: [String: [String]] = [:]
-        for change in changes { byResource[change.address.resource, default: []].append(change.address.description) }
-        var graph = DependencyGraph()
-        for change in changes {
-            let node = change.address.description
-            graph.add(node)
-            for dependency in change.dependencies {
-                for target in byResource[dependency] ?? [] where target != node { graph.add(node, dependsOn: target) }
-            }
-        }
-        return graph
-    }
-
+package enum ApplyOrder {
     /// Deletions first, dependents before their dependencies; then everything else,
     /// dependencies before their dependents. No-ops are left out.
-    public static func order(_ plan: Plan) -> Result<[String], CycleError> {
+    package static func order(_ plan: Plan) -> Result<[String], CycleError<String>> {
         let active = plan.changes.filter { $0.action != .noOp }
         let deletes = active.filter { $0.action == .delete }
         let others = active.filter { $0.action != .delete }
+        func graph(_ changes: [PlannedChange]) -> DependencyGraph<String> { ApplyGraph.instanceDependencies(changes).mapNodes(\.description) }
         switch (graph(deletes).topologicalOrder(), graph(others).topologicalOrder()) {
         case let (.success(d), .success(o)): return .success(d.reversed() + o)
         case let (.failure(e), _), let (_, .failure(e)): return .failure(e)

@@ -9,7 +9,7 @@ enum Targeting {
         detail: "You are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration.\n\nThe -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when tfy specifically suggests to use it as part of an error message.")
 
     static func filter(_ changes: [PlannedChange], targets: [String], destroy: Bool, configuration: EvaluatedConfiguration, diagnostics: inout Diagnostics) -> [PlannedChange] {
-        var graph = DependencyGraph()
+        var graph = DependencyGraph<String>()
         for resource in configuration.resources {
             graph.add(resource.block.address)
             for dependency in resource.dependencies { graph.add(resource.block.address, dependsOn: dependency) }

@@ -2,7 +2,7 @@ import TFYCore
 
 /// A dependency graph in Graphviz DOT, nodes and edges sorted.
 public enum GraphRenderer {
-    public static func dot(_ graph: DependencyGraph) -> String {
+    public static func dot(_ graph: DependencyGraph<String>) -> String {
         var out = "digraph {\n  rankdir = \"RL\";\n  node [shape = \"box\"];\n"
         for node in graph.nodes.sorted() { out += "  \(Value.quoted(node));\n" }
         for node in graph.nodes.sorted() {

@@ -20,7 +20,7 @@ func plan(_ configuration: Configuration, prior: State? = nil, options: PlanOpti
 
 struct GraphTests {
     @Test func cyclesNameEveryMember() {
-        var graph = DependencyGraph()
+        var graph = DependencyGraph<String>()
         graph.add("a", dependsOn: "b")
         graph.add("b", dependsOn: "c")
         graph.add("c", dependsOn: "a")
@@ -31,7 +31,7 @@ struct GraphTests {
     }
 
     @Test func orderIsDeterministicDependenciesFirst() throws {
-        var graph = DependencyGraph()
+        var graph = DependencyGraph<String>()
         graph.add("web[1]", dependsOn: "sg")
         graph.add("web[0]", dependsOn: "sg")
         graph.add("boot", dependsOn: "web[0]")

@@ -37,8 +37,8 @@ private struct EvaluationRun {
     let checker: ReferenceChecker
     var scope = EvaluationScope()
     var diagnostics = Diagnostics()
-    /// Node → the nodes it references (`local.x`, `type.name`, `output.x`), in source order.
-    var edges: [String: [String]] = [:]
+    /// Node → the nodes it references (`local.x`, `type.name`, `output.x`), added in source order.
+    var graph = DependencyGraph<String>()
     /// Node → where it is declared.
     var declared: [String: SourceLocation] = [:]
     var failed = Set<String>()
@@ -108,7 +108,8 @@ private struct EvaluationRun {
         for entry in dependsOn where !targets.contains(entry.address) && checker.resourceBlocks[entry.address] != nil {
             targets.append(entry.address)
         }
-        edges[node] = targets
+        graph.add(node)
+        for target in targets { graph.add(node, dependsOn: target) }
     }
 
     mutating func buildGraph() {
@@ -128,37 +129,8 @@ private struct EvaluationRun {
 
     /// Nodes in dependency order; every cycle is reported once and its nodes marked failed.
     mutating func order() -> [String] {
-        enum Mark { case visiting, done }
-        var marks: [String: Mark] = [:]
-        var ordered: [String] = []
-        var reported = Set<Set<String>>()
-        // Iterative depth-first search, so a long chain of locals cannot overflow the stack.
-        for root in edges.keys.sorted() where marks[root] == nil {
-            var stack: [(node: String, next: Int)] = [(root, 0)]
-            marks[root] = .visiting
-            while let top = stack.last {
-                let targets = edges[top.node] ?? []
-                if top.next < targets.count {
-                    stack[stack.count - 1].next += 1
-                    let target = targets[top.next]
-                    switch marks[target] {
-                    case nil:
-                        marks[target] = .visiting
-                        stack.append((target, 0))
-                    case .visiting?:
-                        let path = stack.map(\.node)
-                        let cycle = Array(path[(path.lastIndex(of: target) ?? 0)...])
-                        if reported.insert(Set(cycle)).inserted { reportCycle(cycle) }
-                    case .done?:
-                        break
-                    }
-                } else {
-                    marks[top.node] = .done
-                    ordered.append(top.node)
-                    stack.removeLast()
-                }
-            }
-        }
+        let (ordered, cycles) = graph.depthFirstOrder()
+        for cycle in cycles { reportCycle(cycle) }
         return ordered
     }
 
@@ -208,10 +180,10 @@ private struct EvaluationRun {
     func resourceDependencies(of node: String) -> [String] {
         var seen = Set<String>()
         var result = Set<String>()
-        var queue = edges[node] ?? []
+        var queue = Array(graph.dependencies[node] ?? [])
         while let next = queue.popLast() {
             guard seen.insert(next).inserted else { continue }
-            if next.hasPrefix("local.") { queue.append(contentsOf: edges[next] ?? []) } else { result.insert(next) }
+            if next.hasPrefix("local.") { queue.append(contentsOf: graph.dependencies[next] ?? []) } else { result.insert(next) }
         }
         return result.sorted()
     }
