@@ -2,9 +2,10 @@ import Foundation
 
 /// The four S3 object operations a state backend needs — GetObject, HeadObject, PutObject (with
 /// `If-None-Match: *` or `If-Match: ETag`), DeleteObject — through the same `AWSRequestPipeline`
-/// as EC2, in S3's REST protocol (`S3RESTProtocol`). The payload is signed (`x-amz-content-sha256` is its SHA-256, never
-/// `UNSIGNED-PAYLOAD`). A custom endpoint (an emulator, a VPC endpoint) is addressed path-style
-/// (`ENDPOINT/BUCKET/KEY`); AWS itself virtual-host style (`https://BUCKET.s3.REGION.amazonaws.com/KEY`).
+/// as EC2, in S3's REST protocol (`S3RESTProtocol`). The payload is signed
+/// (`x-amz-content-sha256` is its SHA-256, never `UNSIGNED-PAYLOAD`). A custom endpoint (an
+/// emulator, a VPC endpoint) is addressed path-style (`ENDPOINT/BUCKET/KEY`); AWS itself
+/// virtual-host style (`https://BUCKET.s3.REGION.amazonaws.com/KEY`).
 /// - SeeAlso: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
 public struct S3Client: Sendable {
     public var transport: any HTTPTransport
