@@ -60,23 +60,12 @@ public struct S3Client: Sendable {
 
     /// The object, or nil if there is none with that key.
     public func get(bucket: String, key: String) async throws(AWSError) -> Object? {
-        do {
-            let response = try await send("GetObject", method: "GET", bucket: bucket, key: key)
-            return Object(body: response.body, etag: response.header("ETag") ?? "")
-        } catch {
-            if error.code == "NoSuchKey" { return nil }
-            throw error
-        }
+        try await sendUnlessNoSuchKey("GetObject", method: "GET", bucket: bucket, key: key).map { Object(body: $0.body, etag: $0.header("ETag") ?? "") }
     }
 
     /// The object's ETag, or nil if there is none with that key.
     public func head(bucket: String, key: String) async throws(AWSError) -> String? {
-        do {
-            return try await send("HeadObject", method: "HEAD", bucket: bucket, key: key).header("ETag")
-        } catch {
-            if error.code == "NoSuchKey" { return nil }
-            throw error
-        }
+        try await sendUnlessNoSuchKey("HeadObject", method: "HEAD", bucket: bucket, key: key)?.header("ETag")
     }
 
     /// Writes the object when `condition` holds; returns its new ETag. A condition that does not
@@ -115,6 +104,16 @@ public struct S3Client: Sendable {
         let (url, host, path) = location(bucket: bucket, key: key)
         let request = AWSRequest(method: method, url: url, host: host, path: path, headers: headers, body: body)
         return try await pipeline.perform(action, .success(request), as: S3RESTProtocol.self)
+    }
+
+    /// The answer, or nil where S3 has no object with that key.
+    private func sendUnlessNoSuchKey(_ action: String, method: String, bucket: String, key: String) async throws(AWSError) -> HTTPResponse? {
+        do {
+            return try await send(action, method: method, bucket: bucket, key: key)
+        } catch {
+            if error.code == "NoSuchKey" { return nil }
+            throw error
+        }
     }
 
     var pipeline: AWSRequestPipeline {
