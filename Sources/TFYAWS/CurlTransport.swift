@@ -25,11 +25,18 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         self.pool = HandlePool(limit: settings.maxConnections)
     }
 
+    /// A transport with the default settings but for the proxy.
+    convenience init(proxy: ProxySettings) {
+        var settings = Settings()
+        settings.proxy = proxy
+        self.init(settings: settings)
+    }
+
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// How many TCP connections libcurl opened in all, across every request.
-    public var connectionsOpened: Int { counters.connections }
-    public var requestsSent: Int { counters.requests }
+    package var connectionsOpened: Int { counters.connections }
+    package var requestsSent: Int { counters.requests }
 
     public func send(_ request: HTTPRequest) async throws(HTTPTransportError) -> HTTPResponse {
         let handle = await pool.checkout()

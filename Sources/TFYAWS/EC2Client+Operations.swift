@@ -14,12 +14,17 @@ extension EC2Client {
 
     static func tagSpecifications(_ resourceType: String, _ tags: [String: String], index: Int = 1) -> Parameters {
         guard !tags.isEmpty else { return [] }
-        var p: Parameters = [("TagSpecification.\(index).ResourceType", resourceType)]
-        for (i, key) in tags.keys.sorted().enumerated() {
-            p.append(("TagSpecification.\(index).Tag.\(i + 1).Key", key))
-            p.append(("TagSpecification.\(index).Tag.\(i + 1).Value", tags[key]!))
-        }
-        return p
+        return [("TagSpecification.\(index).ResourceType", resourceType)] + Self.tags("TagSpecification.\(index).Tag", tags)
+    }
+
+    /// `PREFIX.1.Key`, `PREFIX.1.Value`, … in key order.
+    static func tags(_ prefix: String, _ tags: [String: String]) -> Parameters {
+        tags.keys.sorted().enumerated().flatMap { i, key in [("\(prefix).\(i + 1).Key", key), ("\(prefix).\(i + 1).Value", tags[key]!)] }
+    }
+
+    /// `IpPermissions.1.IpProtocol`, … for each permission.
+    static func ipPermissions(_ permissions: [EC2IpPermission]) -> Parameters {
+        permissions.enumerated().flatMap { $1.parameters("IpPermissions.\($0 + 1)") }
     }
 
     /// Follows `NextToken` until the last page; `page` extracts one page's items.
@@ -82,19 +87,19 @@ extension EC2Client {
     }
 
     public func authorizeSecurityGroupIngress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
-        _ = try await call("AuthorizeSecurityGroupIngress", [("GroupId", groupId)] + permissions.enumerated().flatMap { $1.parameters("IpPermissions.\($0 + 1)") })
+        _ = try await call("AuthorizeSecurityGroupIngress", [("GroupId", groupId)] + Self.ipPermissions(permissions))
     }
 
     public func revokeSecurityGroupIngress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
-        _ = try await call("RevokeSecurityGroupIngress", [("GroupId", groupId)] + permissions.enumerated().flatMap { $1.parameters("IpPermissions.\($0 + 1)") })
+        _ = try await call("RevokeSecurityGroupIngress", [("GroupId", groupId)] + Self.ipPermissions(permissions))
     }
 
     public func authorizeSecurityGroupEgress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
-        _ = try await call("AuthorizeSecurityGroupEgress", [("GroupId", groupId)] + permissions.enumerated().flatMap { $1.parameters("IpPermissions.\($0 + 1)") })
+        _ = try await call("AuthorizeSecurityGroupEgress", [("GroupId", groupId)] + Self.ipPermissions(permissions))
     }
 
     public func revokeSecurityGroupEgress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
-        _ = try await call("RevokeSecurityGroupEgress", [("GroupId", groupId)] + permissions.enumerated().flatMap { $1.parameters("IpPermissions.\($0 + 1)") })
+        _ = try await call("RevokeSecurityGroupEgress", [("GroupId", groupId)] + Self.ipPermissions(permissions))
     }
 
     // MARK: Instances
@@ -132,22 +137,19 @@ extension EC2Client {
         if let maxResults { p.append(("MaxResults", String(maxResults))) }
         if let nextToken { p.append(("NextToken", nextToken)) }
         let root = try await call("DescribeInstances", p)
-        let instances = root.items("reservationSet").flatMap { reservation in
-            reservation.items("instancesSet").map { EC2Instance($0, ownerId: reservation.string("ownerId")) }
-        }
-        return (instances, root.string("nextToken").nonEmpty)
+        return (Self.instances(root), root.string("nextToken").nonEmpty)
     }
 
     /// Every instance matching `filters`, following NextToken.
     public func describeInstances(filters: [EC2Filter] = [], pageSize: Int? = nil) async throws(AWSError) -> [EC2Instance] {
-        var all: [EC2Instance] = []
-        var token: String?
-        repeat {
-            let page = try await describeInstancesPage(filters: filters, maxResults: pageSize, nextToken: token)
-            all += page.instances
-            token = page.nextToken
-        } while token != nil
-        return all
+        try await paginate("DescribeInstances", Self.filters(filters) + (pageSize.map { [("MaxResults", String($0))] } ?? []), page: Self.instances)
+    }
+
+    /// The instances of one DescribeInstances page, each with its reservation's owner.
+    static func instances(_ root: XMLNode) -> [EC2Instance] {
+        root.items("reservationSet").flatMap { reservation in
+            reservation.items("instancesSet").map { EC2Instance($0, ownerId: reservation.string("ownerId")) }
+        }
     }
 
     /// The instances with these IDs, in batches of `batchSize` (EC2 accepts 1,000 IDs a call).
@@ -158,12 +160,7 @@ extension EC2Client {
         while start < ids.count {
             let batch = Array(ids[start..<min(start + batchSize, ids.count)])
             // A filter, unlike InstanceId.N, does not fail the batch on one unknown ID.
-            var token: String?
-            repeat {
-                let page = try await describeInstancesPage(filters: [EC2Filter("instance-id", batch)], nextToken: token)
-                all += page.instances
-                token = page.nextToken
-            } while token != nil
+            all += try await describeInstances(filters: [EC2Filter("instance-id", batch)])
             start += batchSize
         }
         return all
@@ -217,9 +214,7 @@ extension EC2Client {
     // MARK: Tags and key pairs
 
     public func createTags(resources: [String], tags: [String: String]) async throws(AWSError) {
-        var p = Self.list("ResourceId", resources)
-        for (i, key) in tags.keys.sorted().enumerated() { p += [("Tag.\(i + 1).Key", key), ("Tag.\(i + 1).Value", tags[key]!)] }
-        _ = try await call("CreateTags", p)
+        _ = try await call("CreateTags", Self.list("ResourceId", resources) + Self.tags("Tag", tags))
     }
 
     public func deleteTags(resources: [String], keys: [String]) async throws(AWSError) {

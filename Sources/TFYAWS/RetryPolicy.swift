@@ -21,7 +21,7 @@ public struct RetryPolicy: Sendable {
     }
 
     /// The delay before attempt `attempt + 1`, after `attempt` failures (1-based).
-    public func delay(afterFailedAttempt attempt: Int) -> Double {
+    package func delay(afterFailedAttempt attempt: Int) -> Double {
         let exponential = base * pow(2, Double(min(attempt - 1, 30)))
         return random() * min(maxBackoff, exponential)
     }
@@ -29,7 +29,7 @@ public struct RetryPolicy: Sendable {
     /// Runs `attempt` until it succeeds, fails with what is not worth retrying, or the attempts
     /// run out, sleeping between attempts; `onRetry` hears of each retry (attempt, error, delay).
     /// Returns the last outcome, its error's `attempts` set, and how many attempts were made.
-    public func run<T>(_ attempt: () async -> Result<T, AWSError>,
+    package func run<T>(_ attempt: () async -> Result<T, AWSError>,
                        onRetry: (Int, AWSError, Double) -> Void = { _, _, _ in }) async -> (Result<T, AWSError>, attempts: Int) {
         var count = 0
         while true {
@@ -48,7 +48,7 @@ public struct RetryPolicy: Sendable {
     }
 
     /// Error codes that mean "slow down": retried.
-    public static let throttlingCodes: Set<String> = [
+    package static let throttlingCodes: Set<String> = [
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
         "ProvisionedThroughputExceededException", "TransactionInProgressException", "RequestLimitExceeded",
         "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
@@ -56,13 +56,13 @@ public struct RetryPolicy: Sendable {
     ]
 
     /// Error codes of passing server trouble: retried.
-    public static let transientCodes: Set<String> = [
+    package static let transientCodes: Set<String> = [
         "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable",
     ]
 
-    public static let retryableStatuses: Set<Int> = [500, 502, 503, 504]
+    package static let retryableStatuses: Set<Int> = [500, 502, 503, 504]
 
-    public static func isRetryable(_ error: AWSError.Cause) -> Bool {
+    package static func isRetryable(_ error: AWSError.Cause) -> Bool {
         switch error {
         case .transport(let e): return e.isRetryable
         case .service(let code, _, let status): return throttlingCodes.contains(code) || transientCodes.contains(code) || retryableStatuses.contains(status)

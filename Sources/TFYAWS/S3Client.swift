@@ -1,10 +1,11 @@
 import Foundation
 
 /// The four S3 object operations a state backend needs — GetObject, HeadObject, PutObject (with
-/// `If-None-Match: *` or `If-Match: ETag`), DeleteObject — over the same transport, signing and
-/// retry policy as EC2. The payload is signed (`x-amz-content-sha256` is its SHA-256, never
-/// `UNSIGNED-PAYLOAD`). A custom endpoint (an emulator, a VPC endpoint) is addressed path-style
-/// (`ENDPOINT/BUCKET/KEY`); AWS itself virtual-host style (`https://BUCKET.s3.REGION.amazonaws.com/KEY`).
+/// `If-None-Match: *` or `If-Match: ETag`), DeleteObject — through the same `AWSRequestPipeline`
+/// as EC2, in S3's REST protocol (`S3RESTProtocol`). The payload is signed
+/// (`x-amz-content-sha256` is its SHA-256, never `UNSIGNED-PAYLOAD`). A custom endpoint (an
+/// emulator, a VPC endpoint) is addressed path-style (`ENDPOINT/BUCKET/KEY`); AWS itself
+/// virtual-host style (`https://BUCKET.s3.REGION.amazonaws.com/KEY`).
 /// - SeeAlso: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
 public struct S3Client: Sendable {
     public var transport: any HTTPTransport
@@ -36,11 +37,9 @@ public struct S3Client: Sendable {
     /// AWS's own regional endpoint is addressed virtual-host style, any other path-style.
     public init(configuration: AWSConfiguration, statistics: CallStatistics = CallStatistics(),
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
-        var settings = CurlTransport.Settings()
-        settings.proxy = configuration.proxy
         let regional = configuration.endpoint == AWSConfiguration.regionalEndpoint(service: "s3", region: configuration.region)
         self.init(credentials: configuration.credentials, region: configuration.region, endpoint: regional ? nil : configuration.endpoint,
-                  transport: CurlTransport(settings: settings), retry: RetryPolicy(maxAttempts: configuration.maxAttempts), statistics: statistics, log: log)
+                  transport: CurlTransport(proxy: configuration.proxy), retry: RetryPolicy(maxAttempts: configuration.maxAttempts), statistics: statistics, log: log)
         debugLogging = configuration.debugLogging
     }
 
@@ -61,23 +60,12 @@ public struct S3Client: Sendable {
 
     /// The object, or nil if there is none with that key.
     public func get(bucket: String, key: String) async throws(AWSError) -> Object? {
-        do {
-            let response = try await send("GetObject", method: "GET", bucket: bucket, key: key)
-            return Object(body: response.body, etag: response.header("ETag") ?? "")
-        } catch {
-            if error.code == "NoSuchKey" { return nil }
-            throw error
-        }
+        try await sendUnlessNoSuchKey("GetObject", method: "GET", bucket: bucket, key: key).map { Object(body: $0.body, etag: $0.header("ETag") ?? "") }
     }
 
     /// The object's ETag, or nil if there is none with that key.
     public func head(bucket: String, key: String) async throws(AWSError) -> String? {
-        do {
-            return try await send("HeadObject", method: "HEAD", bucket: bucket, key: key).header("ETag")
-        } catch {
-            if error.code == "NoSuchKey" { return nil }
-            throw error
-        }
+        try await sendUnlessNoSuchKey("HeadObject", method: "HEAD", bucket: bucket, key: key)?.header("ETag")
     }
 
     /// Writes the object when `condition` holds; returns its new ETag. A condition that does not
@@ -113,53 +101,23 @@ public struct S3Client: Sendable {
 
     private func send(_ action: String, method: String, bucket: String, key: String, headers: [(name: String, value: String)] = [],
                       body: [UInt8] = []) async throws(AWSError) -> HTTPResponse {
-        let started = Date()
-        let (response, attempts) = await retry.run({ () async -> Result<HTTPResponse, AWSError> in
-            await attemptOnce(action, method: method, bucket: bucket, key: key, headers: headers, body: body)
-        }, onRetry: { attempt, error, delay in
-            if debugLogging { log("[DEBUG] s3 \(action) attempt \(attempt) failed (\(error.code ?? "\(error.cause)")); retrying in \(String(format: "%.3f", delay))s") }
-        })
-        let seconds = Date().timeIntervalSince(started)
-        statistics.record(action: action, attempts: attempts, seconds: seconds)
-        if debugLogging {
-            let result: String
-            switch response {
-            case .success: result = "ok"
-            case .failure(let error): result = error.code ?? "error"
-            }
-            log("[DEBUG] s3 \(action) \(result) in \(String(format: "%.1f", seconds * 1000))ms, \(attempts) attempt\(attempts == 1 ? "" : "s")")
-        }
-        return try response.get()
+        let (url, host, path) = location(bucket: bucket, key: key)
+        let request = AWSRequest(method: method, url: url, host: host, path: path, headers: headers, body: body)
+        return try await pipeline.perform(action, .success(request), as: S3RESTProtocol.self)
     }
 
-    private func attemptOnce(_ action: String, method: String, bucket: String, key: String, headers: [(name: String, value: String)],
-                             body: [UInt8]) async -> Result<HTTPResponse, AWSError> {
-        let (url, host, path) = location(bucket: bucket, key: key)
-        var signer = SigV4Signer(credentials: credentials, region: region, service: "s3")
-        signer.normalizePath = false
-        signer.signPayloadHeader = true
-        let all = [(name: "Host", value: host)] + headers
-        let signed = all + signer.authorizationHeaders(for: SignableRequest(method: method, path: path, headers: all, body: body), date: clock())
-        let response: HTTPResponse
+    /// The answer, or nil where S3 has no object with that key.
+    private func sendUnlessNoSuchKey(_ action: String, method: String, bucket: String, key: String) async throws(AWSError) -> HTTPResponse? {
         do {
-            response = try await transport.send(HTTPRequest(method: method, url: url, headers: signed.filter { $0.name != "Host" }, body: body))
+            return try await send(action, method: method, bucket: bucket, key: key)
         } catch {
-            return .failure(AWSError(service: "s3", action: action, cause: .transport(error), attempts: 1))
+            if error.code == "NoSuchKey" { return nil }
+            throw error
         }
-        if (200..<300).contains(response.status) { return .success(response) }
-        let requestID = response.header("x-amz-request-id")
-        if let root = try? XMLNode.parse(response.body), root.name == "Error" {
-            return .failure(AWSError(service: "s3", action: action, cause: .service(code: root.string("Code") ?? "Unknown", message: root.string("Message") ?? "",
-                                                                                   status: response.status),
-                                     requestID: root.string("RequestId") ?? requestID, attempts: 1))
-        }
-        // HEAD answers carry no body: the status is all there is.
-        let code: String? = [404: "NoSuchKey", 403: "AccessDenied", 412: "PreconditionFailed", 503: "SlowDown"][response.status]
-        if let code {
-            return .failure(AWSError(service: "s3", action: action, cause: .service(code: code, message: "HTTP \(response.status)", status: response.status),
-                                     requestID: requestID, attempts: 1))
-        }
-        return .failure(AWSError(service: "s3", action: action, cause: .malformedResponse(status: response.status, excerpt: EC2Client.excerpt(response.body)),
-                                 requestID: requestID, attempts: 1))
+    }
+
+    var pipeline: AWSRequestPipeline {
+        AWSRequestPipeline(transport: transport, credentials: credentials, region: region, retry: retry, statistics: statistics,
+                           clock: clock, debugLogging: debugLogging, log: log)
     }
 }

@@ -57,11 +57,11 @@ public struct SigV4Signer: Sendable {
     public var region: String
     public var service: String
     /// Remove `.`/`..` segments and repeated slashes from the path (every service but S3).
-    public var normalizePath = true
+    package var normalizePath = true
     /// Add `x-amz-content-sha256` (S3 requires it).
-    public var signPayloadHeader = false
+    package var signPayloadHeader = false
     /// Leave the session token out of the signature (and add it after), as STS-style callers do.
-    public var omitSessionToken = false
+    package var omitSessionToken = false
 
     public init(credentials: AWSCredentials, region: String, service: String) {
         self.credentials = credentials
@@ -111,7 +111,7 @@ public struct SigV4Signer: Sendable {
     static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~".utf8))
 
     /// Percent-encodes every byte but the unreserved ones (and `/` when `keepSlash`).
-    public static func uriEncode(_ text: String, keepSlash: Bool = false) -> String {
+    package static func uriEncode(_ text: String, keepSlash: Bool = false) -> String {
         var out = [UInt8]()
         let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
         for byte in text.utf8 {
@@ -154,7 +154,7 @@ public struct SigV4Signer: Sendable {
         return pairs.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }
 
-    public func canonicalRequest(_ request: SignableRequest, date: Date) -> String {
+    package func canonicalRequest(_ request: SignableRequest, date: Date) -> String {
         let payloadHash = Crypto.hex(Crypto.sha256(request.body))
         let headers = signedHeaders(request, dateTime: Self.timestamps(date).dateTime, payloadHash: payloadHash)
         return [
@@ -169,12 +169,12 @@ public struct SigV4Signer: Sendable {
 
     func scope(day: String) -> String { "\(day)/\(region)/\(service)/aws4_request" }
 
-    public func stringToSign(canonicalRequest: String, date: Date) -> String {
+    package func stringToSign(canonicalRequest: String, date: Date) -> String {
         let (dateTime, day) = Self.timestamps(date)
         return "AWS4-HMAC-SHA256\n\(dateTime)\n\(scope(day: day))\n" + Crypto.hex(Crypto.sha256(Array(canonicalRequest.utf8)))
     }
 
-    public func signingKey(date: Date) -> [UInt8] {
+    package func signingKey(date: Date) -> [UInt8] {
         let day = Self.timestamps(date).day
         let dateKey = Crypto.hmacSHA256(key: Array(("AWS4" + credentials.secretAccessKey).utf8), data: Array(day.utf8))
         let regionKey = Crypto.hmacSHA256(key: dateKey, data: Array(region.utf8))
@@ -182,7 +182,7 @@ public struct SigV4Signer: Sendable {
         return Crypto.hmacSHA256(key: serviceKey, data: Array("aws4_request".utf8))
     }
 
-    public func signature(stringToSign: String, date: Date) -> String {
+    package func signature(stringToSign: String, date: Date) -> String {
         Crypto.hex(Crypto.hmacSHA256(key: signingKey(date: date), data: Array(stringToSign.utf8)))
     }
 
