@@ -4,6 +4,7 @@ import TFYAWS
 import TFYConfig
 import TFYCore
 import TFYEngine
+import TFYOperations
 import TFYPlan
 import TFYRender
 import TFYState
@@ -197,7 +198,7 @@ struct ApplyRun {
         let deployment = Deployment(directory: saved.directory, inputs: inputs, statePath: options.state, options: saved.options,
                                     lockOperation: "OperationTypeApply", lockTimeout: DurationText.seconds(options.lockTimeout) ?? 0,
                                     backendSettings: options.backend.settings)
-        let (prepared, diagnostics, sources) = await deployment.prepare(context: context)
+        let (prepared, diagnostics, sources) = await deployment.prepare(context: context.operationEnvironment, log: context.logLine)
         guard let session = prepared, !diagnostics.hasErrors else { return fail(diagnostics, sources: sources) }
         return await releasing(session) { await self.applySaved(saved, path: path, session: session) }
     }
@@ -248,7 +249,7 @@ struct ApplyRun {
         var engine = session.engine
         let active = plan.changes.filter { $0.action != .noOp }
         if engine == nil, !active.isEmpty {
-            switch Deployment.engine(for: session, context: context, log: { [context] in context.err($0 + "\n") }) {
+            switch Deployment.engine(for: session, context: context.operationEnvironment, log: { [context] in context.err($0 + "\n") }) {
             case .success(let e): engine = e
             case .failure(let diagnostic): return fail(Diagnostics([diagnostic]))
             }

@@ -1,4 +1,5 @@
 import Foundation
+import TFYOperations
 
 /// What a command may touch of the outside world: its output streams, the environment and the
 /// working directory. The executable passes the real ones; tests pass their own.
@@ -40,6 +41,16 @@ public final class CommandContext: @unchecked Sendable {
 
     /// Resolves a path the user gave against the working directory.
     func path(_ given: String) -> String {
-        given.hasPrefix("/") ? given : (workingDirectory as NSString).appendingPathComponent(given)
+        operationEnvironment.path(given)
+    }
+
+    /// The environment and working directory, as the operations take them.
+    var operationEnvironment: OperationEnvironment {
+        OperationEnvironment(variables: environment, workingDirectory: workingDirectory)
+    }
+
+    /// Where the AWS clients' retry notes go: standard error, a line each.
+    var logLine: @Sendable (String) -> Void {
+        { [self] in self.err($0 + "\n") }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TFYCore
+import TFYOperations
 import TFYPlan
 import TFYRender
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYOperations
 import TFYPlan
 import TFYRender
 import TFYState
@@ -121,11 +122,11 @@ enum PlanRun {
 
     /// Plans and releases the lock (unless `keepSession`, for apply).
     static func plan(_ deployment: Deployment, context: CommandContext, keepSession: Bool = false) async -> Outcome {
-        let (prepared, prepareDiagnostics, sources) = await deployment.prepare(context: context)
+        let (prepared, prepareDiagnostics, sources) = await deployment.prepare(context: context.operationEnvironment, log: context.logLine)
         var diagnostics = prepareDiagnostics
         guard let session = prepared else { return Outcome(diagnostics: diagnostics, sources: sources) }
         if deployment.options.refresh || deployment.refreshOnly {
-            let refreshDiagnostics = await Deployment.refresh(session, context: context)
+            let refreshDiagnostics = await Deployment.refresh(session, context: context.operationEnvironment, log: context.logLine)
             diagnostics.append(contentsOf: refreshDiagnostics)
         }
         guard !diagnostics.hasErrors else {

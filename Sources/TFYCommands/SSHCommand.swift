@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYCore
 import TFYEngine
+import TFYOperations
 import TFYState
 
 /// `tfy ssh NAME [-- COMMAND...]`: a shell, or one command, on an instance of the stack.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYOperations
 import TFYRender
 import TFYState
 
@@ -22,7 +23,7 @@ struct StateLocation: ParsableArguments {
     func backend(_ context: CommandContext) -> (Backend?, Diagnostics) {
         let (configuration, diagnostics) = configuration(context)
         guard let configuration else { return (nil, diagnostics) }
-        return Backend.resolve(configuration, statePath: state, overrides: backendOptions.settings, context: context)
+        return Backend.resolve(configuration, statePath: state, overrides: backendOptions.settings, context: context.operationEnvironment, log: context.logLine)
     }
 
     func configuration(_ context: CommandContext) -> (Configuration?, Diagnostics) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYCore
 import TFYEngine
+import TFYOperations
 import TFYState
 
 /// `tfy state pull`: the state as stored, on standard output.
@@ -85,7 +86,7 @@ struct StateMigrateCommand: ParsableCommand, ContextCommand {
     func execute(in context: CommandContext) async -> Int32 {
         let (configuration, diagnostics) = location.configuration(context)
         guard let configuration else { return printErrors(context, diagnostics) }
-        let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: nil, overrides: location.backendOptions.settings, context: context)
+        let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: nil, overrides: location.backendOptions.settings, context: context.operationEnvironment, log: context.logLine)
         guard let backend = resolved else { return printErrors(context, backendDiagnostics) }
         guard !backend.isLocal else {
             return printError(context, .error("No backend to migrate to", detail: "The configuration keeps its state in the local file \(backend.storage.location). Add a backend block (backend: {s3: {bucket: …, key: …}}) and run tfy state migrate again."))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYOperations
 import TFYRender
 
 struct ValidateCommand: ParsableCommand, ContextCommand {
