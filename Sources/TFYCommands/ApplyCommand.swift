@@ -1,21 +1,15 @@
 import ArgumentParser
 import Foundation
-import TFYAWS
-import TFYConfig
 import TFYCore
-import TFYEngine
 import TFYOperations
 import TFYPlan
-import TFYRender
-import TFYState
 
-/// Options `apply` and `destroy` share.
+/// Options `apply`, `destroy` and `refresh` share.
 struct ApplyOptions: ParsableArguments {
     @Flag(name: .customLong("auto-approve", withSingleDash: true), help: "Apply without asking for confirmation.")
     var autoApprove = false
 
-    @Option(name: .customLong("state", withSingleDash: true), help: ArgumentHelp("The state file (default: state/<stack>.tfstate).", valueName: "path"))
-    var state: String?
+    @OptionGroup var stateFile: StateFileOption
 
     @Option(name: .customLong("parallelism", withSingleDash: true), help: "How many operations may run at once.")
     var parallelism: Int = 10
@@ -29,19 +23,32 @@ struct ApplyOptions: ParsableArguments {
     @Option(name: .customLong("replace", withSingleDash: true), help: ArgumentHelp("Replace this instance.", valueName: "address"))
     var replace: [String] = []
 
-    @Option(name: .customLong("lock-timeout", withSingleDash: true), help: ArgumentHelp("How long to wait for the state lock (e.g. 30s).", valueName: "duration"))
-    var lockTimeout: String = "0s"
+    @OptionGroup var lock: LockTimeoutOption
 
     @Flag(name: .customLong("json", withSingleDash: true), help: "Print progress as JSON lines.")
     var json = false
 
-    @Flag(name: .customLong("no-color", withSingleDash: true), help: "Do not colour the output.")
-    var noColor = false
+    @OptionGroup var colorOptions: ColorOptions
 
     @Option(name: .customLong("input", withSingleDash: true), help: ArgumentHelp("Ask for confirmation (false: never; then -auto-approve is needed).", valueName: "bool"))
     var input: Bool = true
 
     @OptionGroup var backend: BackendOptions
+
+    /// Runs one apply of `source`: the operation reports to the view chosen from `-json`.
+    func run(_ source: ApplyRequest.Source, variables: VariableOptions, context: CommandContext) async -> ExitStatus {
+        // Installed before anything else, so an interrupt during planning is handled too.
+        let interrupt = InterruptHandler(context: context)
+        let view = HumanView.chosen(json: json, context: context, color: colorOptions.color(context))
+        let (inputs, inputProblems, _) = variables.inputs(context: context, arguments: context.arguments)
+        let request = ApplyRequest(source: source, inputs: inputs, inputProblems: inputProblems, statePath: stateFile.state, lockTimeout: lock.seconds,
+                                   backendSettings: backend.settings, parallelism: parallelism, autoApprove: autoApprove)
+        let operation = ApplyOperation(request: request, environment: context.operationEnvironment, events: { view.event($0) },
+                                       confirm: { [input] in view.confirm($0, input: input) }, interrupt: interrupt)
+        let outcome = await operation.run()
+        view.applied(outcome)
+        return ExitStatus(succeeded: outcome.succeeded)
+    }
 }
 
 struct ApplyCommand: ParsableCommand, ContextCommand {
@@ -59,17 +66,18 @@ struct ApplyCommand: ParsableCommand, ContextCommand {
     @OptionGroup var apply: ApplyOptions
     @OptionGroup var variables: VariableOptions
 
-    func execute(in context: CommandContext) async -> Int32 {
+    func execute(in context: CommandContext) async -> ExitStatus {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: context.path(target), isDirectory: &isDirectory)
         if exists, !isDirectory.boolValue {
-            return await ApplyRun(context: context, options: apply).applySavedPlan(path: target, variables: variables)
+            return await apply.run(.savedPlan(path: target), variables: variables, context: context)
         }
         var options = PlanOptions()
         options.refresh = apply.refresh
         options.targets = apply.targets
         options.replace = apply.replace
-        return await ApplyRun(context: context, options: apply).planAndApply(directory: target, planOptions: options, refreshOnly: refreshOnly, variables: variables, operation: "OperationTypeApply")
+        return await apply.run(.configuration(directory: target, options: options, refreshOnly: refreshOnly, lockOperation: "OperationTypeApply"),
+                               variables: variables, context: context)
     }
 }
 
@@ -82,12 +90,13 @@ struct DestroyCommand: ParsableCommand, ContextCommand {
     @OptionGroup var apply: ApplyOptions
     @OptionGroup var variables: VariableOptions
 
-    func execute(in context: CommandContext) async -> Int32 {
+    func execute(in context: CommandContext) async -> ExitStatus {
         var options = PlanOptions()
         options.destroy = true
         options.refresh = apply.refresh
         options.targets = apply.targets
-        return await ApplyRun(context: context, options: apply).planAndApply(directory: directory, planOptions: options, refreshOnly: false, variables: variables, operation: "OperationTypeDestroy")
+        return await apply.run(.configuration(directory: directory, options: options, refreshOnly: false, lockOperation: "OperationTypeDestroy"),
+                               variables: variables, context: context)
     }
 }
 
@@ -100,9 +109,10 @@ struct RefreshCommand: ParsableCommand, ContextCommand {
     @OptionGroup var apply: ApplyOptions
     @OptionGroup var variables: VariableOptions
 
-    func execute(in context: CommandContext) async -> Int32 {
+    func execute(in context: CommandContext) async -> ExitStatus {
         var options = apply
         options.autoApprove = true
-        return await ApplyRun(context: context, options: options).planAndApply(directory: directory, planOptions: PlanOptions(), refreshOnly: true, variables: variables, operation: "OperationTypeRefresh")
+        return await options.run(.configuration(directory: directory, options: PlanOptions(), refreshOnly: true, lockOperation: "OperationTypeRefresh"),
+                                 variables: variables, context: context)
     }
 }

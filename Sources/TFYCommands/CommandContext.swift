@@ -25,8 +25,11 @@ public final class CommandContext: @unchecked Sendable {
         self.readLine = readLine
     }
 
-    public func out(_ text: String) { writeOut(text) }
-    public func err(_ text: String) { writeErr(text) }
+    /// Operations report from several tasks at once: one write at a time, so lines never mix.
+    private let writing = NSLock()
+
+    public func out(_ text: String) { writing.withLock { writeOut(text) } }
+    public func err(_ text: String) { writing.withLock { writeErr(text) } }
 
     /// The process's real streams and environment.
     public static func standard() -> CommandContext {

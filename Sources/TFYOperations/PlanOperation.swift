@@ -1,29 +1,28 @@
-import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
-import TFYOperations
 import TFYPlan
-import TFYRender
-import TFYState
 
-/// Plan with refresh: shared by `plan` and `apply`.
-enum PlanRun {
-    struct Outcome {
-        var plan: Plan?
-        var outcome: PlanOutcome?
-        var diagnostics: Diagnostics
-        var sources: SourceFiles
-        var session: Deployment.Session?
+/// Plan with refresh: shared by `plan`, `apply`, `destroy`, `refresh` and `graph`. The request
+/// is a `Deployment`.
+package enum PlanOperation {
+    package struct Outcome {
+        package var plan: Plan?
+        package var outcome: PlanOutcome?
+        package var diagnostics: Diagnostics
+        package var sources: SourceFiles
+        package var session: Deployment.Session?
     }
 
     /// Plans and releases the lock (unless `keepSession`, for apply).
-    static func plan(_ deployment: Deployment, context: CommandContext, keepSession: Bool = false) async -> Outcome {
-        let (prepared, prepareDiagnostics, sources) = await deployment.prepare(context: context.operationEnvironment, log: context.logLine)
+    package static func plan(_ deployment: Deployment, environment: OperationEnvironment, keepSession: Bool = false,
+                             events: @escaping OperationEvents) async -> Outcome {
+        let log: @Sendable (String) -> Void = { events(.clientLog($0)) }
+        let (prepared, prepareDiagnostics, sources) = await deployment.prepare(context: environment, log: log)
         var diagnostics = prepareDiagnostics
         guard let session = prepared else { return Outcome(diagnostics: diagnostics, sources: sources) }
         if deployment.options.refresh || deployment.refreshOnly {
-            let refreshDiagnostics = await Deployment.refresh(session, context: context.operationEnvironment, log: context.logLine)
+            let refreshDiagnostics = await Deployment.refresh(session, context: environment, log: log)
             diagnostics.append(contentsOf: refreshDiagnostics)
         }
         guard !diagnostics.hasErrors else {
@@ -32,7 +31,7 @@ enum PlanRun {
         }
         var options = deployment.options
         if deployment.refreshOnly { options.targets = [] }
-        let (outcome, planDiagnostics) = Planner.planWithValues(session.planRequest(files: FileReader(currentDirectory: context.workingDirectory), options: options))
+        let (outcome, planDiagnostics) = Planner.planWithValues(session.planRequest(files: FileReader(currentDirectory: environment.workingDirectory), options: options))
         diagnostics.append(contentsOf: planDiagnostics)
         var plan = outcome?.plan
         plan?.directory = deployment.directory
