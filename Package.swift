@@ -35,11 +35,13 @@ let package = Package(
         .target(name: "TFYEngine", dependencies: ["TFYCore", "TFYConfig", "TFYPlan", "TFYState", "TFYAWS"]),
         // Text and JSON renderings of diagnostics (and, later, plans).
         .target(name: "TFYRender", dependencies: ["TFYCore"]),
+        // What a command does, without printing: plan, apply, destroy, refresh, state transfer, ssh lookup.
+        .target(name: "TFYOperations", dependencies: ["TFYCore", "TFYConfig", "TFYPlan", "TFYState", "TFYAWS", "TFYEngine"]),
         // The command-line interface as a library, so tests can drive it.
         .target(
             name: "TFYCommands",
             dependencies: [
-                "TFYCore", "TFYConfig", "TFYState", "TFYPlan", "TFYRender", "TFYAWS", "TFYEngine",
+                "TFYCore", "TFYConfig", "TFYState", "TFYPlan", "TFYRender", "TFYAWS", "TFYEngine", "TFYOperations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import TFYOperations
 
 /// What a command may touch of the outside world: its output streams, the environment and the
 /// working directory. The executable passes the real ones; tests pass their own.
@@ -24,8 +25,11 @@ public final class CommandContext: @unchecked Sendable {
         self.readLine = readLine
     }
 
-    public func out(_ text: String) { writeOut(text) }
-    public func err(_ text: String) { writeErr(text) }
+    /// Operations report from several tasks at once: one write at a time, so lines never mix.
+    private let writing = NSLock()
+
+    public func out(_ text: String) { writing.withLock { writeOut(text) } }
+    public func err(_ text: String) { writing.withLock { writeErr(text) } }
 
     /// The process's real streams and environment.
     public static func standard() -> CommandContext {
@@ -40,6 +44,16 @@ public final class CommandContext: @unchecked Sendable {
 
     /// Resolves a path the user gave against the working directory.
     func path(_ given: String) -> String {
-        given.hasPrefix("/") ? given : (workingDirectory as NSString).appendingPathComponent(given)
+        operationEnvironment.path(given)
+    }
+
+    /// The environment and working directory, as the operations take them.
+    var operationEnvironment: OperationEnvironment {
+        OperationEnvironment(variables: environment, workingDirectory: workingDirectory)
+    }
+
+    /// Where the AWS clients' retry notes go: standard error, a line each.
+    var logLine: @Sendable (String) -> Void {
+        { [self] in self.err($0 + "\n") }
     }
 }

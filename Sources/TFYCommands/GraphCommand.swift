@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TFYCore
+import TFYOperations
 import TFYPlan
 import TFYRender
 
@@ -24,22 +25,23 @@ struct GraphCommand: ParsableCommand, ContextCommand {
     @OptionGroup var variables: VariableOptions
     @OptionGroup var backend: BackendOptions
 
-    func execute(in context: CommandContext) async -> Int32 {
+    func execute(in context: CommandContext) async -> ExitStatus {
         let (inputs, inputDiagnostics, _) = variables.inputs(context: context, arguments: context.arguments)
         var options = PlanOptions()
         options.refresh = false
         options.destroy = type == .planDestroy
-        let outcome = await PlanRun.plan(Deployment(directory: directory, inputs: inputs, statePath: state, options: options, lockOperation: "OperationTypeGraph", useLock: false,
-                                                           backendSettings: backend.settings), context: context)
+        let outcome = await PlanOperation.plan(Deployment(directory: directory, inputs: inputs, statePath: state, options: options, lockOperation: "OperationTypeGraph", useLock: false,
+                                                          backendSettings: backend.settings), environment: context.operationEnvironment,
+                                               events: { HumanView(context: context, color: false).event($0) })
         var diagnostics = inputDiagnostics
         diagnostics.append(contentsOf: outcome.diagnostics)
         let renderer = DiagnosticRenderer(color: false) { [sources = outcome.sources] file, line in sources[file]?.line(line) }
         guard let plan = outcome.plan, !diagnostics.hasErrors else {
             context.err(renderer.text(diagnostics))
-            return 1
+            return .failure
         }
         // The graph apply walks; a destroy plan's edges are already the dependencies reversed.
         context.out(GraphRenderer.dot(ApplyGraph(plan).named))
-        return 0
+        return .success
     }
 }

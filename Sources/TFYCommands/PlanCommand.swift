@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYOperations
 import TFYPlan
 import TFYRender
 import TFYState
@@ -18,17 +19,14 @@ struct PlanCommand: ParsableCommand, ContextCommand {
     @Option(name: .customLong("out", withSingleDash: true), help: ArgumentHelp("Save the plan to this file (conventionally plans/NAME.tfplan).", valueName: "file"))
     var out: String?
 
-    @Option(name: .customLong("state", withSingleDash: true), help: ArgumentHelp("The state file (default: state/<stack>.tfstate).", valueName: "path"))
-    var state: String?
+    @OptionGroup var stateFile: StateFileOption
 
-    @Option(name: .customLong("format", withSingleDash: true), help: "text, markdown or json.")
-    var format: OutputFormat = .text
+    @OptionGroup var planFormat: PlanFormatOption
 
     @Flag(name: .customLong("json", withSingleDash: true), help: "Same as -format json: the plan as `terraform show -json` prints it.")
     var json = false
 
-    @Flag(name: .customLong("no-color", withSingleDash: true), help: "Do not colour the output.")
-    var noColor = false
+    @OptionGroup var colorOptions: ColorOptions
 
     @Option(name: .customLong("refresh", withSingleDash: true), help: ArgumentHelp("Read live objects before planning (-refresh=false: the state file alone).", valueName: "bool"))
     var refresh: Bool = true
@@ -51,8 +49,7 @@ struct PlanCommand: ParsableCommand, ContextCommand {
     @Flag(name: .customLong("refresh-only", withSingleDash: true), help: "Plan only to record what changed outside tfy.")
     var refreshOnly = false
 
-    @Option(name: .customLong("lock-timeout", withSingleDash: true), help: ArgumentHelp("How long to wait for the state lock (e.g. 30s).", valueName: "duration"))
-    var lockTimeout: String = "0s"
+    @OptionGroup var lockTimeout: LockTimeoutOption
 
     @Option(name: .customLong("lock", withSingleDash: true), help: ArgumentHelp("Lock the state (default true).", valueName: "bool"))
     var lock: Bool = true
@@ -60,7 +57,9 @@ struct PlanCommand: ParsableCommand, ContextCommand {
     @OptionGroup var variables: VariableOptions
     @OptionGroup var backend: BackendOptions
 
-    func execute(in context: CommandContext) async -> Int32 {
+    func execute(in context: CommandContext) async -> ExitStatus {
+        let format = json ? .json : planFormat.format
+        let view = HumanView.chosen(json: format == .json, context: context, color: colorOptions.color(context), planFormat: format)
         let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments)
         var options = PlanOptions()
         options.destroy = destroy
@@ -71,83 +70,36 @@ struct PlanCommand: ParsableCommand, ContextCommand {
         var sources = varSources
         var plan: Plan?
         if !inputDiagnostics.hasErrors {
-            let deployment = Deployment(directory: directory, inputs: inputs, statePath: state, options: options, refreshOnly: refreshOnly,
-                                        lockOperation: "OperationTypePlan", lockTimeout: DurationText.seconds(lockTimeout) ?? 0, useLock: lock,
+            let deployment = Deployment(directory: directory, inputs: inputs, statePath: stateFile.state, options: options, refreshOnly: refreshOnly,
+                                        lockOperation: "OperationTypePlan", lockTimeout: lockTimeout.seconds, useLock: lock,
                                         backendSettings: backend.settings)
-            let outcome = await PlanRun.plan(deployment, context: context)
+            let outcome = await PlanOperation.plan(deployment, environment: context.operationEnvironment, events: { view.event($0) })
             diagnostics.append(contentsOf: outcome.diagnostics)
             sources.merge(outcome.sources) { a, _ in a }
             plan = outcome.plan
         }
-        let color = context.isTerminal && !noColor
-        let renderer = DiagnosticRenderer(color: color) { [sources] file, line in sources[file]?.line(line) }
         guard let plan, !diagnostics.hasErrors else {
-            context.err(renderer.text(diagnostics))
-            return 1
+            view.diagnostics(diagnostics, sources: sources)
+            return .failure
         }
         // Render from the document, exactly as `tfy show` will from the saved file.
         let document = plan.encoded()
         guard case .success(let reviewed) = Plan.decode(document) else {
-            context.err(renderer.text(Diagnostics([.error("Internal error", detail: "The plan document could not be read back.")])))
-            return 1
+            view.diagnostic(.error("Internal error", detail: "The plan document could not be read back."), sources: sources)
+            return .failure
         }
         if let out {
             do {
                 try LocalStateStore.atomicWrite(document, to: context.path(out))
             } catch {
-                context.err(renderer.text(Diagnostics([.error("Failed to write plan file", detail: "\(error)")])))
-                return 1
+                view.diagnostic(.error("Failed to write plan file", detail: "\(error)"), sources: sources)
+                return .failure
             }
         }
         let otherWarnings = Diagnostics(diagnostics.warnings.filter { w in !reviewed.warnings.contains { $0.summary == w.summary } })
-        context.err(renderer.text(otherWarnings))
-        context.out(PlanPresentation.render(reviewed, format: json ? .json : format, color: color))
-        if let out, !json, format == .text {
-            context.out("\nSaved the plan to: \(out)\n\nTo perform exactly these actions, run the following command to apply:\n    tfy apply \(out)\n")
-        }
-        return detailedExitCode && reviewed.hasChanges ? 2 : 0
-    }
-}
-
-/// Plan with refresh: shared by `plan` and `apply`.
-enum PlanRun {
-    struct Outcome {
-        var plan: Plan?
-        var outcome: PlanOutcome?
-        var diagnostics: Diagnostics
-        var sources: SourceFiles
-        var session: Deployment.Session?
-    }
-
-    /// Plans and releases the lock (unless `keepSession`, for apply).
-    static func plan(_ deployment: Deployment, context: CommandContext, keepSession: Bool = false) async -> Outcome {
-        let (prepared, prepareDiagnostics, sources) = await deployment.prepare(context: context)
-        var diagnostics = prepareDiagnostics
-        guard let session = prepared else { return Outcome(diagnostics: diagnostics, sources: sources) }
-        if deployment.options.refresh || deployment.refreshOnly {
-            let refreshDiagnostics = await Deployment.refresh(session, context: context)
-            diagnostics.append(contentsOf: refreshDiagnostics)
-        }
-        guard !diagnostics.hasErrors else {
-            diagnostics.append(contentsOf: await session.release())
-            return Outcome(diagnostics: diagnostics, sources: session.sources)
-        }
-        var options = deployment.options
-        if deployment.refreshOnly { options.targets = [] }
-        let (outcome, planDiagnostics) = Planner.planWithValues(session.planRequest(files: FileReader(currentDirectory: context.workingDirectory), options: options))
-        diagnostics.append(contentsOf: planDiagnostics)
-        var plan = outcome?.plan
-        plan?.directory = deployment.directory
-        if deployment.refreshOnly, var refreshOnly = plan {
-            // A refresh-only plan changes nothing; it records what changed outside tfy.
-            refreshOnly.refreshOnly = true
-            refreshOnly.changes = refreshOnly.changes.map { var c = $0; c.action = .noOp; c.reason = nil; c.replacePaths = []; return c }
-            refreshOnly.outputs = refreshOnly.outputs.map { var o = $0; o.action = .noOp; return o }
-            refreshOnly.drift = session.drift
-            plan = refreshOnly
-        }
-        if !keepSession { diagnostics.append(contentsOf: await session.release()) }
-        return Outcome(plan: plan, outcome: outcome, diagnostics: diagnostics.unique, sources: session.sources, session: keepSession ? session : nil)
+        view.warnings(besideResult: otherWarnings, sources: sources)
+        view.plan(reviewed, savedTo: out)
+        return detailedExitCode && reviewed.hasChanges ? .changesPresent : .success
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYCore
 import TFYEngine
+import TFYOperations
 import TFYState
 
 /// `tfy ssh NAME [-- COMMAND...]`: a shell, or one command, on an instance of the stack.
@@ -19,31 +20,32 @@ struct SSHCommand: ParsableCommand, ContextCommand {
 
     @OptionGroup var location: StateLocation
 
-    func execute(in context: CommandContext) async -> Int32 {
-        let (resolved, problems) = location.backend(context)
-        guard let backend = resolved else { return printErrors(context, problems) }
+    func execute(in context: CommandContext) async -> ExitStatus {
+        let view = stateView(context)
+        let (resolved, problems, sources) = location.backend(context)
+        guard let backend = resolved else { return view.finish(problems, sources: sources) }
         let (read, readProblems) = await StateLocation.read(backend)
-        guard let state = read else { return printErrors(context, readProblems) }
+        guard let state = read else { return view.finish(readProblems) }
         let target: SSHTarget
-        switch Self.target(for: name, in: state) {
+        switch SSHTargetLookup.target(for: name, in: state) {
         case .success(let t): target = t
-        case .failure(let d): return printError(context, d)
+        case .failure(let d): return view.finish(d)
         }
         if let key = target.privateKeyFile {
-            do { try SSHClient.checkKey(key) } catch { return printError(context, .error("Unusable private key", detail: "\(error)")) }
+            do { try SSHClient.checkKey(key) } catch { return view.finish(.error("Unusable private key", detail: "\(error)")) }
         }
         let client = SSHClient(knownHostsFile: backend.knownHostsPath)
         let interactive = command.isEmpty
         let arguments = client.sessionArguments(target, command: command.map(Shell.quote).joined(separator: " "), terminal: interactive && context.isTerminal)
         if interactive && context.isTerminal {
             // A shell takes over the terminal: ssh inherits tfy's standard input and output.
-            return await Self.runAttached(client.executable, arguments)
+            return .passedThrough(await Self.runAttached(client.executable, arguments))
         }
         do {
             let result = try await client.runCapturing(arguments) { context.out($0 + "\n") }
-            return result
+            return .passedThrough(result)
         } catch {
-            return printError(context, .error("Cannot run ssh", detail: "\(error)"))
+            return view.finish(.error("Cannot run ssh", detail: "\(error)"))
         }
     }
 
@@ -55,41 +57,5 @@ struct SSHCommand: ParsableCommand, ContextCommand {
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do { try process.run() } catch { continuation.resume(returning: 1) }
         }
-    }
-
-    /// Where `name` leads: the instance it names, reached the way its bootstrap reaches it.
-    static func target(for name: String, in state: State) -> Result<SSHTarget, Diagnostic> {
-        let instances = state.instances.filter { $0.address.type == "aws_instance" && !$0.instance.isPendingCreate }
-        func label(_ address: ResourceAddress, _ instance: StateInstance) -> String {
-            instance.attributes["tags"]?.mapValue?["Name"]?.stringValue ?? address.description
-        }
-        let matches = instances.filter { address, instance in
-            let tag = instance.attributes["tags"]?.mapValue?["Name"]?.stringValue
-            return address.description == name || tag == name || tag?.hasSuffix("-" + name) == true
-        }
-        guard matches.count == 1, let (address, instance) = matches.first else {
-            let listed = (matches.isEmpty ? instances : matches).map { "  \(label($0.address, $0.instance)) (\($0.address))" }.joined(separator: "\n")
-            if matches.isEmpty {
-                return .failure(.error("No instance named \(Value.quoted(name))", detail: instances.isEmpty ? "The state holds no instances." : "The instances of this stack are:\n\(listed)"))
-            }
-            return .failure(.error("\(matches.count) instances match \(Value.quoted(name))", detail: "Name one of them exactly:\n\(listed)"))
-        }
-        let id = instance.attributes["id"]?.stringValue
-        let addresses = ["public_ip", "private_ip", "public_dns", "private_dns"].compactMap { instance.attributes[$0]?.stringValue }.filter { !$0.isEmpty }
-        let bootstraps = state.instances.filter { $0.address.type == "tfy_bootstrap" }.map(\.instance)
-        let own = bootstraps.first { $0.attributes["instance_id"]?.stringValue == id && id != nil }
-            ?? bootstraps.first { addresses.contains($0.attributes["connection"]?.mapValue?["host"]?.stringValue ?? "") }
-        if let own, let target = try? SSHTarget(connection: own.attributes["connection"]) { return .success(target) }
-        // No bootstrap runs on it: its address, with the stack's user and key.
-        guard let host = addresses.first else {
-            return .failure(.error("No address for \(address)", detail: "The instance has no public or private IP address in the state; run \"tfy refresh\" if it is running."))
-        }
-        var target = SSHTarget(host: host)
-        if let any = bootstraps.first, let stack = try? SSHTarget(connection: any.attributes["connection"]) {
-            target.user = stack.user
-            target.privateKeyFile = stack.privateKeyFile
-            target.bastion = stack.bastion
-        }
-        return .success(target)
     }
 }

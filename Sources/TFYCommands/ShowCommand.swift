@@ -11,28 +11,28 @@ struct ShowCommand: ParsableCommand, ContextCommand {
     @Argument(help: "The saved plan file.")
     var planFile: String
 
-    @Option(name: .customLong("format", withSingleDash: true), help: "text, markdown or json.")
-    var format: OutputFormat = .text
+    @OptionGroup var planFormat: PlanFormatOption
 
     @Flag(name: .customLong("json", withSingleDash: true), help: "Same as -format json.")
     var json = false
 
-    @Flag(name: .customLong("no-color", withSingleDash: true), help: "Do not colour the output.")
-    var noColor = false
+    @OptionGroup var colorOptions: ColorOptions
 
-    func execute(in context: CommandContext) async -> Int32 {
-        let renderer = DiagnosticRenderer(color: false) { _, _ in nil }
+    func execute(in context: CommandContext) async -> ExitStatus {
+        let format = json ? .json : planFormat.format
+        let view = format == .json ? JSONView(context: context) as any CommandView
+            : HumanView(context: context, color: colorOptions.color(context), diagnosticColor: false, planFormat: format)
         guard let data = FileManager.default.contents(atPath: context.path(planFile)) else {
-            context.err(renderer.text(Diagnostics([.error("Failed to read plan file", detail: "The plan file \(Value.quoted(planFile)) does not exist or cannot be read.")])))
-            return 1
+            view.diagnostic(.error("Failed to read plan file", detail: "The plan file \(Value.quoted(planFile)) does not exist or cannot be read."))
+            return .failure
         }
         switch Plan.decode([UInt8](data)) {
         case .failure(let error):
-            context.err(renderer.text(Diagnostics([.error("Failed to read plan file", detail: "\(Value.quoted(planFile)): \(error).")])))
-            return 1
+            view.diagnostic(.error("Failed to read plan file", detail: "\(Value.quoted(planFile)): \(error)."))
+            return .failure
         case .success(let plan):
-            context.out(PlanPresentation.render(plan, format: json ? .json : format, color: context.isTerminal && !noColor))
-            return 0
+            view.plan(plan, savedTo: nil)
+            return .success
         }
     }
 }

@@ -16,17 +16,17 @@ public struct TFY: ParsableCommand {
 
 /// A subcommand that runs against a `CommandContext` and returns its exit status.
 protocol ContextCommand {
-    func execute(in context: CommandContext) async -> Int32
+    func execute(in context: CommandContext) async -> ExitStatus
 }
 
 extension TFY: ContextCommand {
-    func execute(in context: CommandContext) async -> Int32 {
+    func execute(in context: CommandContext) async -> ExitStatus {
         if version {
             context.out(VersionCommand.text)
-            return 0
+            return .success
         }
         context.out(TFY.helpMessage() + "\n")
-        return 0
+        return .success
     }
 }
 
@@ -50,17 +50,17 @@ public enum TFYCommandLine {
             guard let runnable = command as? ContextCommand else {
                 // `--help`, `-h` or `help [COMMAND...]`: the help of the command named.
                 context.out(TFY.helpMessage(for: helpTarget(arguments)) + "\n")
-                return 0
+                return ExitStatus.success.code
             }
-            return await runnable.execute(in: context)
+            return await runnable.execute(in: context).code
         } catch {
             let message = TFY.fullMessage(for: error)
             if TFY.exitCode(for: error) == .success {
                 context.out(message + "\n")
-                return 0
+                return ExitStatus.success.code
             }
             context.err(message + "\n")
-            return 1
+            return ExitStatus.failure.code
         }
     }
 

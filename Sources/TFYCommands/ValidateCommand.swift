@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYOperations
 import TFYRender
 
 struct ValidateCommand: ParsableCommand, ContextCommand {
@@ -16,12 +17,12 @@ struct ValidateCommand: ParsableCommand, ContextCommand {
     @Flag(name: .customLong("json", withSingleDash: true), help: "Print the result as JSON.")
     var json = false
 
-    @Flag(name: .customLong("no-color", withSingleDash: true), help: "Do not colour the output.")
-    var noColor = false
+    @OptionGroup var colorOptions: ColorOptions
 
     @OptionGroup var variables: VariableOptions
 
-    func execute(in context: CommandContext) async -> Int32 {
+    func execute(in context: CommandContext) async -> ExitStatus {
+        let view = HumanView.chosen(json: json, context: context, color: colorOptions.color(context))
         let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments)
         var diagnostics = inputDiagnostics
         var sources = varSources
@@ -37,21 +38,7 @@ struct ValidateCommand: ParsableCommand, ContextCommand {
             }
             sources.merge(outcome.sources) { a, _ in a }
         }
-        let renderer = DiagnosticRenderer(color: context.isTerminal && !noColor) { [sources] file, line in
-            sources[file]?.line(line)
-        }
-        if json {
-            context.out(renderer.validateJSON(diagnostics))
-        } else {
-            context.err(renderer.text(Diagnostics(diagnostics.errors)))
-            context.out(renderer.text(Diagnostics(diagnostics.warnings)))
-            if !diagnostics.hasErrors {
-                let success = renderer.color ? "\u{1B}[1;32mSuccess!\u{1B}[0m" : "Success!"
-                context.out(diagnostics.isEmpty
-                    ? "\(success) The configuration is valid.\n"
-                    : "\(success) The configuration is valid, but there were some validation warnings as shown above.\n")
-            }
-        }
-        return diagnostics.hasErrors ? 1 : 0
+        view.validation(diagnostics, sources: sources)
+        return ExitStatus(succeeded: !diagnostics.hasErrors)
     }
 }

@@ -6,8 +6,8 @@ struct VersionCommand: ParsableCommand, ContextCommand {
 
     static var text: String { "tfy v\(TFYVersion.current)\n" }
 
-    func execute(in context: CommandContext) async -> Int32 {
+    func execute(in context: CommandContext) async -> ExitStatus {
         context.out(Self.text)
-        return 0
+        return .success
     }
 }

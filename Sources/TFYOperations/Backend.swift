@@ -1,32 +1,23 @@
-import ArgumentParser
 import Foundation
 import TFYAWS
 import TFYConfig
 import TFYCore
 import TFYState
 
-/// `-backend-config KEY=VALUE`: a backend setting given on the command line (Terraform's partial
-/// backend configuration), for every command that reads or writes the state.
-struct BackendOptions: ParsableArguments {
-    @Option(name: .customLong("backend-config", withSingleDash: true),
-            help: ArgumentHelp("A backend setting that overrides the backend block, e.g. bucket=NAME, or a YAML file of them (repeatable).", valueName: "key=value|file"))
-    var settings: [String] = []
-}
-
 /// Where a stack's state lives, as the backend block and `-backend-config` say.
-struct Backend {
-    var storage: any StateStorage
+package struct Backend {
+    package var storage: any StateStorage
     /// Host keys stay on the machine that met them: `state/STACK.known_hosts` beside the local state.
-    var knownHostsPath: String
+    package var knownHostsPath: String
     /// The local file the state would be in without a backend block (to warn when it is left behind).
-    var defaultLocalPath: String
+    package var defaultLocalPath: String
 
-    var isLocal: Bool { storage is LocalStateStore }
+    package var isLocal: Bool { storage is LocalStateStore }
 
     /// The backend of `configuration` (the local file when it has no backend block).
     /// `statePath` is `-state`, which only the local backend takes.
-    static func resolve(_ configuration: Configuration, statePath: String?, overrides: [String], context: CommandContext,
-                        statistics: CallStatistics = CallStatistics()) -> (Backend?, Diagnostics) {
+    package static func resolve(_ configuration: Configuration, statePath: String?, overrides: [String], context: OperationEnvironment,
+                                statistics: CallStatistics = CallStatistics(), log: @escaping @Sendable (String) -> Void) -> (Backend?, Diagnostics) {
         let defaultPath = LocalStateStore.defaultPath(stack: configuration.stack, workingDirectory: context.workingDirectory)
         let knownHosts = Deployment.knownHostsPath(statePath: defaultPath)
         let (settings, diagnostics) = Self.settings(configuration, overrides: overrides, workingDirectory: context.workingDirectory)
@@ -47,12 +38,12 @@ struct Backend {
         let provider = ProviderSettings(region: settings["region"]?.stringValue, endpoint: settings["endpoint"]?.stringValue, profile: settings["profile"]?.stringValue)
         let aws: AWSConfiguration
         do {
-            aws = try AWSConfigurationResolver(environment: context.environment).resolve(provider, service: "s3")
+            aws = try AWSConfigurationResolver(environment: context.variables).resolve(provider, service: "s3")
         } catch {
             return (nil, Diagnostics([.error(error.summary, detail: "For the S3 backend: " + error.detail)]))
         }
-        var client = S3Client(configuration: aws, statistics: statistics, log: { context.err($0 + "\n") })
-        if let base = Double(context.environment["TFY_RETRY_BASE"] ?? ""), base > 0 { client.retry.base = base }
+        var client = S3Client(configuration: aws, statistics: statistics, log: log)
+        if let base = Double(context.variables["TFY_RETRY_BASE"] ?? ""), base > 0 { client.retry.base = base }
         let store = S3StateStore(client: client, bucket: bucket, key: key, encrypt: settings["encrypt"]?.boolValue ?? false,
                                  useLockfile: settings["use_lockfile"]?.boolValue ?? true)
         return (Backend(storage: store, knownHostsPath: knownHosts, defaultLocalPath: defaultPath), diagnostics)
@@ -61,7 +52,7 @@ struct Backend {
     /// The backend block's settings, evaluated (they may not refer to anything), with the
     /// command line's `-backend-config` on top: `KEY=VALUE`, or a file of settings (a YAML
     /// mapping, relative to `workingDirectory`), applied in order.
-    static func settings(_ configuration: Configuration, overrides: [String], workingDirectory: String = "/") -> ([String: Value], Diagnostics) {
+    package static func settings(_ configuration: Configuration, overrides: [String], workingDirectory: String = "/") -> ([String: Value], Diagnostics) {
         var diagnostics = Diagnostics()
         var settings: [String: Value] = [:]
         guard let backend = configuration.backend else {

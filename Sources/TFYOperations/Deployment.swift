@@ -8,33 +8,46 @@ import TFYState
 
 /// The steps plan, apply, destroy and refresh share: configuration, variables, the locked state,
 /// the EC2 client when one is needed, refresh, and the plan.
-struct Deployment {
-    var directory: String
-    var inputs: [VariableInput]
-    var statePath: String?
-    var options: PlanOptions
-    var refreshOnly = false
-    var lockOperation: String
-    var lockTimeout: Double = 0
-    var useLock = true
+package struct Deployment {
+    package var directory: String
+    package var inputs: [VariableInput]
+    package var statePath: String?
+    package var options: PlanOptions
+    package var refreshOnly = false
+    package var lockOperation: String
+    package var lockTimeout: Double = 0
+    package var useLock = true
     /// `-backend-config KEY=VALUE` settings.
-    var backendSettings: [String] = []
+    package var backendSettings: [String] = []
+
+    package init(directory: String, inputs: [VariableInput], statePath: String?, options: PlanOptions, refreshOnly: Bool = false,
+                 lockOperation: String, lockTimeout: Double = 0, useLock: Bool = true, backendSettings: [String] = []) {
+        self.directory = directory
+        self.inputs = inputs
+        self.statePath = statePath
+        self.options = options
+        self.refreshOnly = refreshOnly
+        self.lockOperation = lockOperation
+        self.lockTimeout = lockTimeout
+        self.useLock = useLock
+        self.backendSettings = backendSettings
+    }
 
     /// Everything prepared for a run; holds the state lock until released.
-    final class Session: @unchecked Sendable {
-        var configuration: Configuration
-        var variables: [String: Value]
-        var locations: [String: SourceLocation]
-        var store: any StateStorage
-        var knownHostsPath: String
-        var lock: (any HeldStateLock)?
+    package final class Session: @unchecked Sendable {
+        package var configuration: Configuration
+        package var variables: [String: Value]
+        package var locations: [String: SourceLocation]
+        package var store: any StateStorage
+        package var knownHostsPath: String
+        package var lock: (any HeldStateLock)?
         /// The state as read (nil: none yet), and as refreshed.
-        var prior: State?
-        var refreshed: State?
-        var drift: [PlannedChange] = []
-        var engine: EngineContext?
-        var statistics = CallStatistics()
-        var sources: SourceFiles
+        package var prior: State?
+        package var refreshed: State?
+        package var drift: [PlannedChange] = []
+        package var engine: EngineContext?
+        package var statistics = CallStatistics()
+        package var sources: SourceFiles
 
         init(configuration: Configuration, variables: [String: Value], locations: [String: SourceLocation], backend: Backend, sources: SourceFiles) {
             self.configuration = configuration
@@ -46,7 +59,7 @@ struct Deployment {
         }
 
         /// Lets the state lock go; an error when it could not be removed.
-        func release() async -> Diagnostics {
+        package func release() async -> Diagnostics {
             guard let held = lock else { return Diagnostics() }
             lock = nil
             do {
@@ -57,7 +70,7 @@ struct Deployment {
             }
         }
 
-        func planRequest(files: FileReader, options: PlanOptions) -> PlanRequest {
+        package func planRequest(files: FileReader, options: PlanOptions) -> PlanRequest {
             var request = PlanRequest(configuration: configuration, variables: variables, prior: refreshed ?? prior, options: options, files: files)
             request.variableLocations = locations
             request.drift = drift
@@ -67,7 +80,7 @@ struct Deployment {
 
     /// Loads, resolves and locks; nil with the errors when it cannot (and the configuration's
     /// sources, for showing the lines the errors point at).
-    func prepare(context: CommandContext) async -> (Session?, Diagnostics, SourceFiles) {
+    package func prepare(context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) async -> (Session?, Diagnostics, SourceFiles) {
         let path = context.path(directory)
         let (loaded, loadDiagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
         var diagnostics = loadDiagnostics
@@ -77,7 +90,7 @@ struct Deployment {
         diagnostics.append(contentsOf: variableDiagnostics)
         guard !diagnostics.hasErrors else { return (nil, diagnostics, sources) }
         let statistics = CallStatistics()
-        let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: statePath, overrides: backendSettings, context: context, statistics: statistics)
+        let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: statePath, overrides: backendSettings, context: context, statistics: statistics, log: log)
         diagnostics.append(contentsOf: backendDiagnostics)
         guard let backend = resolved else { return (nil, diagnostics, sources) }
         if !backend.isLocal, FileManager.default.fileExists(atPath: backend.defaultLocalPath) {
@@ -104,7 +117,7 @@ struct Deployment {
     }
 
     /// The EC2 client, configured from the provider block and the environment.
-    static func engine(for session: Session, context: CommandContext, log: @escaping @Sendable (String) -> Void) -> Result<EngineContext, Diagnostic> {
+    package static func engine(for session: Session, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) -> Result<EngineContext, Diagnostic> {
         let evaluated = ConfigurationEvaluator().evaluate(session.configuration, variables: session.variables).0
         var scope = EvaluationScope()
         scope.variables = session.variables
@@ -117,15 +130,15 @@ struct Deployment {
         let provider = ProviderSettings(region: setting("region")?.stringValue, endpoint: setting("endpoint")?.stringValue,
                                         profile: setting("profile")?.stringValue, maxRetries: setting("max_retries")?.numberValue.map { Int($0) })
         do {
-            let configuration = try AWSConfigurationResolver(environment: context.environment).resolve(provider)
+            let configuration = try AWSConfigurationResolver(environment: context.variables).resolve(provider)
             var ec2 = EC2Client(configuration: configuration, statistics: session.statistics, log: log)
-            if let base = Double(context.environment["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
-            let poll = Double(context.environment["TFY_POLL_INTERVAL"] ?? "") ?? 2
+            if let base = Double(context.variables["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
+            let poll = Double(context.variables["TFY_POLL_INTERVAL"] ?? "") ?? 2
             var engine = EngineContext(ec2: ec2, region: configuration.region, stack: session.configuration.stack, pollInterval: poll)
             engine.ssh = SSHClient(knownHostsFile: session.knownHostsPath)
             engine.workingDirectory = context.workingDirectory
             engine.keys = session.store as? any KeyEscrow
-            if let timeout = Double(context.environment["TFY_TIMEOUT"] ?? "") {
+            if let timeout = Double(context.variables["TFY_TIMEOUT"] ?? "") {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout
                 engine.timeouts.delete = timeout
@@ -137,15 +150,15 @@ struct Deployment {
     }
 
     /// Host keys are pinned per stack in a file beside its state: `state/NAME.known_hosts`.
-    static func knownHostsPath(statePath: String) -> String {
+    package static func knownHostsPath(statePath: String) -> String {
         (statePath.hasSuffix(".tfstate") ? String(statePath.dropLast(".tfstate".count)) : statePath) + ".known_hosts"
     }
 
     /// Reads every tracked object live (when there is anything to read).
-    static func refresh(_ session: Session, context: CommandContext) async -> Diagnostics {
+    package static func refresh(_ session: Session, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) async -> Diagnostics {
         guard let prior = session.prior, !prior.isEmpty else { return Diagnostics() }
         if session.engine == nil {
-            switch engine(for: session, context: context, log: { context.err($0 + "\n") }) {
+            switch engine(for: session, context: context, log: log) {
             case .success(let engine): session.engine = engine
             case .failure(let diagnostic): return Diagnostics([diagnostic])
             }

@@ -1,0 +1,44 @@
+import Foundation
+import TFYOperations
+
+/// First Ctrl-C (or SIGTERM): stop starting operations, let running ones finish, save state.
+/// Second: exit at once (the state already records every object that exists).
+final class InterruptHandler: InterruptSignal, @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var sources: [DispatchSourceSignal] = []
+
+    init(context: CommandContext) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                let n = self.lock.withLock { self.count += 1; return self.count }
+                if n == 1 {
+                    context.err("\nInterrupt received.\nPlease wait for tfy to exit or data loss may occur.\nGracefully shutting down...\n")
+                } else {
+                    context.err("\nTwo interrupts received. Exiting immediately; the state records what exists.\n")
+                    exit(1)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var isInterrupted: Bool { lock.withLock { count > 0 } }
+
+    deinit { uninstall() }
+
+    func stopListening() { uninstall() }
+
+    func uninstall() {
+        lock.withLock {
+            for source in sources { source.cancel() }
+            sources = []
+        }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

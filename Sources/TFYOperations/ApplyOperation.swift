@@ -1,0 +1,286 @@
+import Foundation
+import TFYAWS
+import TFYConfig
+import TFYCore
+import TFYEngine
+import TFYPlan
+import TFYState
+
+/// What to apply, and how: a configuration planned now, or a saved plan.
+package struct ApplyRequest {
+    package enum Source {
+        /// Plan `directory` now, confirm, apply (`apply`, `destroy`, `refresh`).
+        case configuration(directory: String, options: PlanOptions, refreshOnly: Bool, lockOperation: String)
+        /// Apply exactly the plan saved at `path`, with no prompt.
+        case savedPlan(path: String)
+    }
+
+    package var source: Source
+    package var inputs: [VariableInput]
+    /// Problems reading `-var`/`-var-file`: reported where the run meets them, as before planning.
+    package var inputProblems: Diagnostics
+    /// `-state`: a local state file instead of the default.
+    package var statePath: String?
+    /// Seconds to wait for the state lock.
+    package var lockTimeout: Double
+    /// `-backend-config` settings.
+    package var backendSettings: [String]
+    package var parallelism: Int
+    package var autoApprove: Bool
+
+    package init(source: Source, inputs: [VariableInput], inputProblems: Diagnostics, statePath: String?, lockTimeout: Double,
+                 backendSettings: [String], parallelism: Int, autoApprove: Bool) {
+        self.source = source
+        self.inputs = inputs
+        self.inputProblems = inputProblems
+        self.statePath = statePath
+        self.lockTimeout = lockTimeout
+        self.backendSettings = backendSettings
+        self.parallelism = parallelism
+        self.autoApprove = autoApprove
+    }
+}
+
+/// How an apply ended.
+package struct ApplyOutcome {
+    package enum Ending {
+        /// Stopped before applying anything; the diagnostics say why.
+        case failed
+        /// The user did not confirm.
+        case cancelled
+        /// A refresh-only apply recorded the refreshed state.
+        case refreshed
+        /// The plan was carried out, perhaps partly (see the diagnostics), leaving these outputs.
+        /// `calls` counts the API calls up to here (`API calls: …`), before the lock is let go.
+        case applied(ApplyResult, outputs: [String: StateOutput], calls: String?)
+    }
+
+    package var ending: Ending
+    package var destroy = false
+    /// What ended or marred the run, and the sources their locations point into.
+    package var diagnostics = Diagnostics()
+    package var sources: SourceFiles = [:]
+    /// Problems letting the state lock go, found after everything else.
+    package var unlockProblems = Diagnostics()
+
+    static func failed(_ diagnostics: Diagnostics, sources: SourceFiles = [:]) -> ApplyOutcome {
+        ApplyOutcome(ending: .failed, diagnostics: diagnostics, sources: sources)
+    }
+
+    package var succeeded: Bool {
+        guard unlockProblems.isEmpty else { return false }
+        switch ending {
+        case .failed, .cancelled: return false
+        case .refreshed: return true
+        case .applied: return !diagnostics.hasErrors
+        }
+    }
+}
+
+/// One apply: plan (or a saved plan), confirm, execute, report.
+package struct ApplyOperation {
+    let request: ApplyRequest
+    let environment: OperationEnvironment
+    let events: OperationEvents
+    /// Asks the user; true to go on.
+    let confirm: (Confirmation) -> Bool
+    let interrupt: any InterruptSignal
+    /// Seconds between "Still creating..." lines.
+    let progressInterval: Double
+
+    package init(request: ApplyRequest, environment: OperationEnvironment, events: @escaping OperationEvents,
+                 confirm: @escaping (Confirmation) -> Bool, interrupt: any InterruptSignal) {
+        self.request = request
+        self.environment = environment
+        self.events = events
+        self.confirm = confirm
+        self.interrupt = interrupt
+        self.progressInterval = Double(environment.variables["TFY_PROGRESS_INTERVAL"] ?? "") ?? 10
+    }
+
+    var log: @Sendable (String) -> Void { { [events] in events(.clientLog($0)) } }
+
+    package func run() async -> ApplyOutcome {
+        switch request.source {
+        case .configuration(let directory, let options, let refreshOnly, let lockOperation):
+            return await planAndApply(directory: directory, planOptions: options, refreshOnly: refreshOnly, operation: lockOperation)
+        case .savedPlan(let path):
+            return await applySavedPlan(path: path)
+        }
+    }
+
+    func planAndApply(directory: String, planOptions: PlanOptions, refreshOnly: Bool, operation: String) async -> ApplyOutcome {
+        guard !request.inputProblems.hasErrors else { return .failed(request.inputProblems) }
+        let deployment = Deployment(directory: directory, inputs: request.inputs, statePath: request.statePath, options: planOptions, refreshOnly: refreshOnly,
+                                    lockOperation: operation, lockTimeout: request.lockTimeout, backendSettings: request.backendSettings)
+        let outcome = await PlanOperation.plan(deployment, environment: environment, keepSession: true, events: events)
+        guard let plan = outcome.plan, let session = outcome.session, !outcome.diagnostics.hasErrors else {
+            var diagnostics = outcome.diagnostics
+            if let session = outcome.session { diagnostics.append(contentsOf: await session.release()) }
+            return .failed(diagnostics, sources: outcome.sources)
+        }
+        return await releasing(session) { await self.confirmAndApply(plan, session: session, planOptions: planOptions, refreshOnly: refreshOnly) }
+    }
+
+    /// Runs `body`, then lets the session's lock go; failing to let it go is an error.
+    func releasing(_ session: Deployment.Session, _ body: () async -> ApplyOutcome) async -> ApplyOutcome {
+        var outcome = await body()
+        outcome.unlockProblems = await session.release()
+        return outcome
+    }
+
+    func confirmAndApply(_ plan: Plan, session: Deployment.Session, planOptions: PlanOptions, refreshOnly: Bool) async -> ApplyOutcome {
+        events(.planned(plan))
+        let needsApply = plan.hasChanges || (refreshOnly && !plan.drift.isEmpty)
+        if needsApply && !request.autoApprove {
+            guard confirm(planOptions.destroy ? .destroy : .apply) else { return ApplyOutcome(ending: .cancelled) }
+        }
+        return await execute(plan, session: session, request: session.planRequest(files: FileReader(currentDirectory: environment.workingDirectory), options: planOptions),
+                             refreshOnly: refreshOnly, destroy: planOptions.destroy)
+    }
+
+    func applySavedPlan(path: String) async -> ApplyOutcome {
+        guard let data = FileManager.default.contents(atPath: environment.path(path)) else {
+            return .failed(Diagnostics([.error("Failed to read plan file", detail: "The plan file \(Value.quoted(path)) does not exist or cannot be read.")]))
+        }
+        let saved: Plan
+        switch Plan.decode([UInt8](data)) {
+        case .success(let plan): saved = plan
+        case .failure(let error): return .failed(Diagnostics([.error("Failed to read plan file", detail: "\(Value.quoted(path)): \(error).")]))
+        }
+        var inputs = request.inputs
+        guard !request.inputProblems.hasErrors else { return .failed(request.inputProblems) }
+        // The plan's own variable values win; sensitive ones it holds only as digests, so those
+        // come from the environment or options again and must match.
+        let origin = SourceLocation(file: path, line: 1, column: 1)
+        for name in saved.variables.keys.sorted() where !saved.variables[name]!.sensitive {
+            inputs.append(VariableInput(name: name, raw: .value(saved.variables[name]!.value, origin), origin: .file(path)))
+        }
+        let deployment = Deployment(directory: saved.directory, inputs: inputs, statePath: request.statePath, options: saved.options,
+                                    lockOperation: "OperationTypeApply", lockTimeout: request.lockTimeout,
+                                    backendSettings: request.backendSettings)
+        let (prepared, diagnostics, sources) = await deployment.prepare(context: environment, log: log)
+        guard let session = prepared, !diagnostics.hasErrors else { return .failed(diagnostics, sources: sources) }
+        return await releasing(session) { await self.applySaved(saved, path: path, session: session) }
+    }
+
+    func applySaved(_ saved: Plan, path: String, session: Deployment.Session) async -> ApplyOutcome {
+        if let stale = SavedPlanCheck.staleness(of: saved, currentState: session.prior, configHash: Planner.configurationHash(session.configuration)) {
+            return .failed(Diagnostics([stale]))
+        }
+        // The plan holds no secrets: evaluate the configuration again, against the state the plan
+        // was made from, and apply only if that gives exactly the saved plan.
+        session.refreshed = saved.priorState
+        var request = session.planRequest(files: FileReader(currentDirectory: environment.workingDirectory), options: saved.options)
+        request.drift = saved.drift
+        let (again, planDiagnostics) = Planner.planWithValues(request)
+        guard let recomputed = again?.plan else { return .failed(planDiagnostics, sources: session.sources) }
+        var comparable = recomputed
+        comparable.directory = saved.directory
+        comparable.refreshOnly = saved.refreshOnly
+        if saved.refreshOnly {
+            comparable.changes = saved.changes
+            comparable.outputs = saved.outputs
+            comparable.drift = saved.drift
+        }
+        guard comparable.changes == saved.changes, comparable.outputs == saved.outputs, comparable.variables == saved.variables else {
+            return .failed(Diagnostics([.error("Saved plan is stale", detail: "Evaluating the configuration now gives a different plan than the saved one (a variable value differs, or a file the configuration reads changed). Run \"tfy plan\" again to make a new plan, review it, and apply that one.")]))
+        }
+        events(.planned(saved))
+        return await execute(saved, session: session, request: request, refreshOnly: saved.refreshOnly, destroy: saved.options.destroy)
+    }
+
+    func execute(_ plan: Plan, session: Deployment.Session, request: PlanRequest, refreshOnly: Bool, destroy: Bool) async -> ApplyOutcome {
+        let start = session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
+        if let prior = session.prior { try? await session.store.writeBackup(prior) }
+        let recorder = StateRecorder(state: start, store: session.store)
+        if refreshOnly {
+            var refreshed = start
+            do {
+                if refreshed != session.prior {
+                    refreshed.serial = (session.prior?.serial ?? 0) + 1
+                    try await session.store.write(refreshed)
+                }
+            } catch {
+                return .failed(Diagnostics([error.diagnostic]))
+            }
+            return ApplyOutcome(ending: .refreshed, destroy: destroy)
+        }
+        var engine = session.engine
+        let active = plan.changes.filter { $0.action != .noOp }
+        if engine == nil, !active.isEmpty {
+            switch Deployment.engine(for: session, context: environment, log: log) {
+            case .success(let e): engine = e
+            case .failure(let diagnostic): return .failed(Diagnostics([diagnostic]))
+            }
+        }
+        if let keys = engine?.keys {
+            // Keys made on another machine, kept by the backend, for the bootstraps that upload them.
+            let (restored, problems) = await KeyRestorer.restore(start, from: keys, workingDirectory: environment.workingDirectory)
+            for line in restored { events(.note(line)) }
+            if !problems.isEmpty { events(.problems(Diagnostics(problems))) }
+        }
+        defer { interrupt.stopListening() }
+        if interrupt.isInterrupted {
+            return .failed(Diagnostics([.error("Apply interrupted", detail: "tfy was interrupted before applying anything; nothing was changed.")]))
+        }
+        var result = ApplyResult()
+        if let engine {
+            let executor = Executor(context: engine, recorder: recorder, planning: request, parallelism: self.request.parallelism,
+                                    stillRunningInterval: progressInterval,
+                                    events: { [events] in events(.apply($0)) }, interrupted: { [interrupt] in interrupt.isInterrupted })
+            result = await executor.run(plan)
+            await engine.ssh?.closeAll()
+        } else {
+            // Nothing to change in EC2 (no client was needed, so none exists): record the state.
+            await Self.recordOutputs(planning: request, recorder: recorder)
+        }
+        var diagnostics = Diagnostics(result.errors)
+        if !(await recorder.isPersisted) {
+            do {
+                try await recorder.flush()
+            } catch {
+                diagnostics.append(saveErrored(await recorder.state, backend: session.store, error: error))
+            }
+        }
+        if result.interrupted {
+            diagnostics.append(Diagnostic.error("Apply interrupted", detail: "tfy stopped starting new operations after the interrupt; the ones already running finished and the state records everything that exists. Run the same command again to finish."))
+        }
+        let state = await recorder.state
+        return ApplyOutcome(ending: .applied(result, outputs: state.outputs, calls: engine?.ec2.statistics.summary), destroy: destroy, diagnostics: diagnostics)
+    }
+
+    /// The outputs evaluated against the state, recorded in it: what `Executor.run` does for a plan
+    /// with no operation, done here because the executor cannot run without an EC2 client and
+    /// this path must not build one (it has no credentials to give it, and makes no AWS call).
+    static func recordOutputs(planning: PlanRequest, recorder: StateRecorder) async {
+        var request = planning
+        request.prior = await recorder.state
+        request.options = PlanOptions()
+        guard let outcome = Planner.planWithValues(request).0 else { return }
+        try? await recorder.update { state in
+            state.outputs = [:]
+            for output in outcome.plan.outputs where !planning.options.destroy {
+                guard let after = output.after, after.isWhollyKnown else { continue }
+                state.outputs[output.name] = StateOutput(value: after, sensitive: output.sensitive)
+            }
+        }
+    }
+
+    /// The state could not be persisted: keep it in `errored.tfstate` so nothing is lost.
+    func saveErrored(_ state: State, backend: any StateStorage, error: any Error) -> Diagnostic {
+        // An earlier errored.tfstate not pushed yet is kept: this one takes the next free name.
+        let path = LocalStateStore.unusedPath { environment.path($0 == 0 ? "errored.tfstate" : "errored-\($0).tfstate") }
+        let name = (path as NSString).lastPathComponent
+        var detail = "tfy could not write the updated state to \(backend.location): \((error as? StateError)?.message ?? "\(error)")\n\n"
+        do {
+            try LocalStateStore(path: path).write(state)
+        } catch {
+            return .error("Failed to persist state", detail: detail + "Writing it to \(path) failed too (\(error.message)). The objects this run created are tagged with tfy:stack and their address; the next refresh adopts them.")
+        }
+        detail += "So that nothing is lost, the state has been written to \"\(name)\" in the current directory; it records every object this run created or destroyed. Running apply again before recovering it would plan without them."
+        detail += "\n\nOnce the problem is fixed, write it back with:\n    tfy state push \(name)"
+        detail += "\n\nIf another run wrote the state meanwhile, tfy state push refuses an older serial; compare the two states first (tfy state pull), then decide whether to push with -force."
+        return .error("Failed to persist state to the backend", detail: detail)
+    }
+}
