@@ -154,7 +154,7 @@ struct ApplyRun {
     }
 
     func confirmAndApply(_ plan: Plan, session: Deployment.Session, planOptions: PlanOptions, refreshOnly: Bool) async -> Int32 {
-        if !options.json { context.out(PlanTextRenderer(color: color).render(plan)) }
+        if !options.json { context.out(PlanTextRenderer(color: color, resourceTypes: .standard).render(plan)) }
         let needsApply = plan.hasChanges || (refreshOnly && !plan.drift.isEmpty)
         if needsApply && !options.autoApprove {
             guard confirm(destroy: planOptions.destroy) else {
@@ -224,7 +224,7 @@ struct ApplyRun {
         guard comparable.changes == saved.changes, comparable.outputs == saved.outputs, comparable.variables == saved.variables else {
             return fail(Diagnostics([.error("Saved plan is stale", detail: "Evaluating the configuration now gives a different plan than the saved one (a variable value differs, or a file the configuration reads changed). Run \"tfy plan\" again to make a new plan, review it, and apply that one.")]))
         }
-        if !options.json { context.out(PlanTextRenderer(color: color).render(saved)) }
+        if !options.json { context.out(PlanTextRenderer(color: color, resourceTypes: .standard).render(saved)) }
         return await execute(saved, session: session, request: request, refreshOnly: saved.refreshOnly, destroy: saved.options.destroy)
     }
 

@@ -69,7 +69,7 @@ struct Deployment {
     /// sources, for showing the lines the errors point at).
     func prepare(context: CommandContext) async -> (Session?, Diagnostics, SourceFiles) {
         let path = context.path(directory)
-        let (loaded, loadDiagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
+        let (loaded, loadDiagnostics) = ConfigurationLoader(resourceTypes: .standard).load(directory: path, displayDirectory: directory)
         var diagnostics = loadDiagnostics
         let sources = loaded?.sources ?? [:]
         guard let configuration = loaded, !loadDiagnostics.hasErrors else { return (nil, diagnostics, sources) }

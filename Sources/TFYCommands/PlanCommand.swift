@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYPlan
 import TFYRender
 import TFYState
@@ -154,8 +155,8 @@ enum PlanRun {
 enum PlanPresentation {
     static func render(_ plan: Plan, format: OutputFormat, color: Bool) -> String {
         switch format {
-        case .text: return PlanTextRenderer(color: color).render(plan)
-        case .markdown: return PlanMarkdownRenderer.render(plan)
+        case .text: return PlanTextRenderer(color: color, resourceTypes: .standard).render(plan)
+        case .markdown: return PlanMarkdownRenderer.render(plan, resourceTypes: .standard)
         case .json: return PlanJSONRenderer.render(plan)
         }
     }

@@ -59,7 +59,7 @@ struct SSHCommand: ParsableCommand, ContextCommand {
 
     /// Where `name` leads: the instance it names, reached the way its bootstrap reaches it.
     static func target(for name: String, in state: State) -> Result<SSHTarget, Diagnostic> {
-        let instances = state.instances.filter { $0.address.type == "aws_instance" && !$0.instance.isPendingCreate }
+        let instances = state.instances.filter { ResourceRegistry.standard.sshRole(of: $0.address.type) == .host && !$0.instance.isPendingCreate }
         func label(_ address: ResourceAddress, _ instance: StateInstance) -> String {
             instance.attributes["tags"]?.mapValue?["Name"]?.stringValue ?? address.description
         }
@@ -76,7 +76,7 @@ struct SSHCommand: ParsableCommand, ContextCommand {
         }
         let id = instance.attributes["id"]?.stringValue
         let addresses = ["public_ip", "private_ip", "public_dns", "private_dns"].compactMap { instance.attributes[$0]?.stringValue }.filter { !$0.isEmpty }
-        let bootstraps = state.instances.filter { $0.address.type == "tfy_bootstrap" }.map(\.instance)
+        let bootstraps = state.instances.filter { ResourceRegistry.standard.sshRole(of: $0.address.type) == .connection }.map(\.instance)
         let own = bootstraps.first { $0.attributes["instance_id"]?.stringValue == id && id != nil }
             ?? bootstraps.first { addresses.contains($0.attributes["connection"]?.mapValue?["host"]?.stringValue ?? "") }
         if let own, let target = try? SSHTarget(connection: own.attributes["connection"]) { return .success(target) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYRender
 import TFYState
 
@@ -27,7 +28,7 @@ struct StateLocation: ParsableArguments {
 
     func configuration(_ context: CommandContext) -> (Configuration?, Diagnostics) {
         let path = context.path(directory)
-        let (configuration, diagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
+        let (configuration, diagnostics) = ConfigurationLoader(resourceTypes: .standard).load(directory: path, displayDirectory: directory)
         if let configuration, !diagnostics.hasErrors { return (configuration, diagnostics) }
         // -state names the file outright; a directory that does not load is then no obstacle.
         let hasFiles = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).contains { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }
