@@ -58,7 +58,8 @@ let package = Package(
         // Helper processes and the AWS CLI runner, shared by the test targets that use moto.
         .target(name: "TFYTestSupport", path: "Tests/TFYTestSupport"),
         .testTarget(name: "TFYAWSTests", dependencies: ["TFYAWS", "TFYTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "TFYEngineTests", dependencies: ["TFYCommands", "TFYCore", "TFYState", "TFYTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TFYEngineTests", dependencies: ["TFYCommands", "TFYCore", "TFYState", "TFYTestSupport", "TFYAWS", "TFYConfig", "TFYEngine", "TFYPlan"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
         .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState", "TFYEngine"]),
         .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore", "TFYRender", "TFYEngine"], exclude: ["Fixtures", "Snapshots"]),

@@ -1,6 +1,5 @@
 import Foundation
 import TFYCore
-import TFYState
 
 /// `tfy_bootstrap`: files uploaded and scripts run over SSH once the host answers.
 ///
