@@ -49,19 +49,21 @@ let package = Package(
         .executableTarget(name: "tfy-apply-bench", dependencies: ["TFYCommands", "TFYAWS", "TFYTestSupport"], path: "benchmarks/tfy-apply-bench"),
         .executableTarget(name: "tfy-aws-bench", dependencies: ["TFYAWS"], path: "benchmarks/tfy-aws-bench"),
         .executableTarget(name: "tfy-state-bench", dependencies: ["TFYCommands", "TFYAWS", "TFYCore", "TFYState", "TFYTestSupport"], path: "benchmarks/tfy-state-bench"),
-        .executableTarget(name: "tfy-bench", dependencies: ["TFYConfig", "TFYCore", "TFYPlan", "TFYRender"], path: "benchmarks/tfy-bench"),
+        .executableTarget(name: "tfy-bench", dependencies: ["TFYConfig", "TFYCore", "TFYEngine", "TFYPlan", "TFYRender"], path: "benchmarks/tfy-bench"),
         .testTarget(name: "TFYCoreTests", dependencies: ["TFYCore"]),
         .testTarget(
             name: "TFYConfigTests",
-            dependencies: ["TFYConfig", "TFYCore"],
+            // TFYEngine for the standard resource types.
+            dependencies: ["TFYConfig", "TFYCore", "TFYEngine"],
             exclude: ["Fixtures"]  // read in place, through #filePath
         ),
         // Helper processes and the AWS CLI runner, shared by the test targets that use moto.
         .target(name: "TFYTestSupport", path: "Tests/TFYTestSupport"),
         .testTarget(name: "TFYAWSTests", dependencies: ["TFYAWS", "TFYTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "TFYEngineTests", dependencies: ["TFYCommands", "TFYCore", "TFYState", "TFYTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TFYEngineTests", dependencies: ["TFYCommands", "TFYCore", "TFYState", "TFYTestSupport", "TFYAWS", "TFYConfig", "TFYEngine", "TFYPlan"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
-        .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState"]),
-        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore", "TFYRender"], exclude: ["Fixtures", "Snapshots"]),
+        .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState", "TFYEngine"]),
+        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore", "TFYRender", "TFYEngine"], exclude: ["Fixtures", "Snapshots"]),
     ]
 )

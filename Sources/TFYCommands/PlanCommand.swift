@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYOperations
 import TFYPlan
 import TFYRender
@@ -106,8 +107,8 @@ struct PlanCommand: ParsableCommand, ContextCommand {
 enum PlanPresentation {
     static func render(_ plan: Plan, format: OutputFormat, color: Bool) -> String {
         switch format {
-        case .text: return PlanTextRenderer(color: color).render(plan)
-        case .markdown: return PlanMarkdownRenderer.render(plan)
+        case .text: return PlanTextRenderer(color: color, resourceTypes: .standard).render(plan)
+        case .markdown: return PlanMarkdownRenderer.render(plan, resourceTypes: .standard)
         case .json: return PlanJSONRenderer.render(plan)
         }
     }

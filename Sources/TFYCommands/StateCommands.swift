@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYOperations
 import TFYRender
 import TFYState
@@ -31,7 +32,7 @@ struct StateLocation: ParsableArguments {
 
     func configuration(_ context: CommandContext) -> (Configuration?, Diagnostics, SourceFiles) {
         let path = context.path(directory)
-        let (configuration, diagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
+        let (configuration, diagnostics) = ConfigurationLoader(resourceTypes: .standard).load(directory: path, displayDirectory: directory)
         let sources = configuration?.sources ?? [:]
         if let configuration, !diagnostics.hasErrors { return (configuration, diagnostics, sources) }
         // -state names the file outright; a directory that does not load is then no obstacle.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYOperations
 import TFYRender
 
@@ -29,7 +30,7 @@ struct ValidateCommand: ParsableCommand, ContextCommand {
         if !inputDiagnostics.hasErrors {
             let pipeline = ConfigurationPipeline(
                 directory: directory, inputs: inputs, missingRequired: .unknown,
-                files: FileReader(currentDirectory: context.workingDirectory))
+                files: FileReader(currentDirectory: context.workingDirectory), resourceTypes: .standard)
             let outcome = pipeline.run(workingDirectory: context.workingDirectory)
             diagnostics.append(contentsOf: outcome.diagnostics)
             // The backend's settings must be literal: checked here too, before any run needs them.

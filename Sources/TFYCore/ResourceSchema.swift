@@ -18,16 +18,20 @@ public struct Attribute: Sendable, Hashable {
     /// Never shown in plans, logs or output.
     public var sensitive: Bool
     public var defaultValue: Value?
+    /// A list of files to upload whose literal `source` paths are read when the configuration
+    /// loads, so the plan knows what will be uploaded.
+    public var readsSourcesAtLoad: Bool
 
     public init(
         _ type: AttributeType, _ presence: Presence, forcesReplacement: Bool = false,
-        sensitive: Bool = false, default defaultValue: Value? = nil
+        sensitive: Bool = false, default defaultValue: Value? = nil, readsSourcesAtLoad: Bool = false
     ) {
         self.type = type
         self.presence = presence
         self.forcesReplacement = forcesReplacement
         self.sensitive = sensitive
         self.defaultValue = defaultValue
+        self.readsSourcesAtLoad = readsSourcesAtLoad
     }
 
     public var isSettable: Bool { presence != .computed }

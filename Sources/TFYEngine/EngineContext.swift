@@ -1,3 +1,6 @@
+/// The engine: what tfy does to real objects. Reads them (refresh), creates, updates and deletes
+/// them through the EC2 client, waits for them, and walks a plan's changes in dependency order
+/// with bounded parallelism, persisting state after every operation.
 import Foundation
 import TFYAWS
 import TFYCore
@@ -42,5 +45,12 @@ public struct EngineContext: Sendable {
     /// of the same address (a replacement).
     static func clientToken(stack: String, address: ResourceAddress, lineage: String, serial: Int) -> String {
         String(SHA256.hex(Array("\(stack)\u{0}\(address)\u{0}\(lineage)\u{0}\(serial)".utf8)).prefix(48))
+    }
+}
+
+extension EngineContext {
+    /// `path` as the apply reads it: relative paths from the working directory.
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (workingDirectory as NSString).appendingPathComponent(path)
     }
 }

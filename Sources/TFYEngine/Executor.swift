@@ -38,10 +38,14 @@ public final class Executor: Sendable {
     let events: @Sendable (ApplyEvent) -> Void
     let interrupted: @Sendable () -> Bool
     let stillRunningInterval: Double
+    /// The resource types whose providers apply the changes.
+    let registry: ResourceRegistry
     private let cache = ValueCache()
 
     public init(context: EngineContext, recorder: StateRecorder, planning: PlanRequest, parallelism: Int = 10,
-                stillRunningInterval: Double = 10, events: @escaping @Sendable (ApplyEvent) -> Void, interrupted: @escaping @Sendable () -> Bool = { false }) {
+                stillRunningInterval: Double = 10, registry: ResourceRegistry = .standard,
+                events: @escaping @Sendable (ApplyEvent) -> Void, interrupted: @escaping @Sendable () -> Bool = { false }) {
+        self.registry = registry
         self.context = context
         self.recorder = recorder
         self.planning = planning
@@ -54,14 +58,7 @@ public final class Executor: Sendable {
     typealias Node = ApplyGraph.Node
 
     func provider(_ type: String) -> (any ResourceProvider)? {
-        switch type {
-        case "aws_security_group": return SecurityGroupProvider(context: context)
-        case "aws_instance": return InstanceProvider(context: context)
-        case "aws_key_pair": return KeyPairProvider(context: context)
-        case "tfy_ssh_key": return SSHKeyProvider(context: context)
-        case "tfy_bootstrap": return BootstrapProvider(context: context, output: { [events] in events(.output($0, $1)) })
-        default: return nil
-        }
+        registry[type]?.provider(context: context, output: { [events] in events(.output($0, $1)) })
     }
 
     /// Drives an `ApplyScheduler` over the plan's `ApplyGraph`: starts what it hands out as slots
@@ -236,7 +233,7 @@ public final class Executor: Sendable {
         guard let outcome, let values = outcome.plannedValues[address] else {
             throw EngineError(description: diagnostics.errors.first.map { "\($0.summary): \($0.detail)" } ?? "\(address) is no longer in the configuration")
         }
-        guard let schema = Schemas.resources[address.type] else { return values }
+        guard let schema = registry[address.type]?.schema else { return values }
         for (name, attribute) in schema.body.attributes where attribute.isSettable && !attribute.isComputed {
             if let value = values[name], let path = Self.firstUnknown(value, path: name) {
                 throw EngineError(description: "the value of \(path) is still unknown: something it depends on was not applied")

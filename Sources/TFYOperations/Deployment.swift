@@ -82,7 +82,7 @@ package struct Deployment {
     /// sources, for showing the lines the errors point at).
     package func prepare(context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) async -> (Session?, Diagnostics, SourceFiles) {
         let path = context.path(directory)
-        let (loaded, loadDiagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
+        let (loaded, loadDiagnostics) = ConfigurationLoader(resourceTypes: .standard).load(directory: path, displayDirectory: directory)
         var diagnostics = loadDiagnostics
         let sources = loaded?.sources ?? [:]
         guard let configuration = loaded, !loadDiagnostics.hasErrors else { return (nil, diagnostics, sources) }

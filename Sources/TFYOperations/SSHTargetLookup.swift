@@ -6,7 +6,7 @@ import TFYState
 package enum SSHTargetLookup {
     /// Where `name` leads: the instance it names, reached the way its bootstrap reaches it.
     package static func target(for name: String, in state: State) -> Result<SSHTarget, Diagnostic> {
-        let instances = state.instances.filter { $0.address.type == "aws_instance" && !$0.instance.isPendingCreate }
+        let instances = state.instances.filter { ResourceRegistry.standard.sshRole(of: $0.address.type) == .host && !$0.instance.isPendingCreate }
         func label(_ address: ResourceAddress, _ instance: StateInstance) -> String {
             instance.attributes["tags"]?.mapValue?["Name"]?.stringValue ?? address.description
         }
@@ -23,7 +23,7 @@ package enum SSHTargetLookup {
         }
         let id = instance.attributes["id"]?.stringValue
         let addresses = ["public_ip", "private_ip", "public_dns", "private_dns"].compactMap { instance.attributes[$0]?.stringValue }.filter { !$0.isEmpty }
-        let bootstraps = state.instances.filter { $0.address.type == "tfy_bootstrap" }.map(\.instance)
+        let bootstraps = state.instances.filter { ResourceRegistry.standard.sshRole(of: $0.address.type) == .connection }.map(\.instance)
         let own = bootstraps.first { $0.attributes["instance_id"]?.stringValue == id && id != nil }
             ?? bootstraps.first { addresses.contains($0.attributes["connection"]?.mapValue?["host"]?.stringValue ?? "") }
         if let own, let target = try? SSHTarget(connection: own.attributes["connection"]) { return .success(target) }

@@ -22,7 +22,7 @@ enum ConfigurationDescription {
                 "provider_config_key": .string(Providers.configKey(forResourceType: block.type)),
                 "schema_version": .int(0),
                 "expressions": .object(block.attributes.reduce(into: [:]) { result, entry in
-                    let sensitive = block.schema?.body.attributes[entry.key]?.sensitive == true
+                    let sensitive = block.schema.body.attributes[entry.key]?.sensitive == true
                     result[entry.key] = expression(entry.value.expression, sensitive: sensitive)
                 }),
             ]

@@ -181,14 +181,14 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
     }
 
     func plan(_ block: ResourceBlock, desired: [ResourceInstance], dependencies: [String]) -> [ResourceInstance] {
-        guard let schema = block.schema else { return desired }
+        let type = block.resourceType
         return desired.map { configured in
             var instance = configured
-            if schema.type == "tfy_bootstrap", block.attributes["triggers"] == nil {
-                instance.attributes["triggers"] = Self.defaultTriggers(instance.attributes)
+            for name in type.derivedAttributeNames.sorted() where block.attributes[name] == nil {
+                instance.attributes[name] = type.derivedValue(name, configured: instance.attributes)
             }
             visited.insert(instance.address)
-            let (change, planned) = planInstance(instance, block: block, schema: schema, dependencies: dependencies)
+            let (change, planned) = planInstance(instance, block: block, type: type, dependencies: dependencies)
             changes.append(change)
             plannedValues[instance.address] = planned
             return ResourceInstance(address: instance.address, attributes: planned)
@@ -197,8 +197,11 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
 
     func redacted(_ value: Value) -> Value { SensitiveDigest.redact(value, salt: salt).0 }
 
-    func planInstance(_ instance: ResourceInstance, block: ResourceBlock, schema: ResourceSchema, dependencies: [String]) -> (PlannedChange, [String: Value]) {
+    func planInstance(_ instance: ResourceInstance, block: ResourceBlock, type: any ResourceType, dependencies: [String]) -> (PlannedChange, [String: Value]) {
         let address = instance.address
+        let schema = type.schema
+        // Attributes tfy fills in at plan time are compared like configured values.
+        let derived = type.derivedAttributeNames
         // An entry with no object yet (a create whose call may or may not have launched) is a create.
         guard let prior = prior?.instance(address), !prior.isPendingCreate else {
             return (PlannedChange(address: address, action: .create, before: nil, after: redacted(.map(instance.attributes)), dependencies: dependencies),
@@ -208,10 +211,10 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         // An optional, computed attribute configured as null is left to the provider, as in
         // Terraform: `subnet_id: ${var.Subnet == "" ? null : var.Subnet}` keeps the subnet EC2 chose.
         let unset = Set(schema.body.attributes.filter { name, attribute in
-            attribute.presence == .optionalComputed && (block.attributes[name] == nil || instance.nullConfigured.contains(name)) && !Self.derivedByTfy(name, schema: schema)
+            attribute.presence == .optionalComputed && (block.attributes[name] == nil || instance.nullConfigured.contains(name)) && !derived.contains(name)
         }.keys)
         for (name, attribute) in schema.body.attributes {
-            let configured = !unset.contains(name) && (block.attributes[name] != nil || Self.derivedByTfy(name, schema: schema))
+            let configured = !unset.contains(name) && (block.attributes[name] != nil || derived.contains(name))
             if attribute.presence == .computed || (attribute.presence == .optionalComputed && !configured) {
                 planned[name] = prior.attributes[name] ?? .unknown
             } else if let priorValue = prior.attributes[name], let value = planned[name] {
@@ -232,8 +235,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             if providerDecided, after.isUnknown { continue }
             if !after.isWhollyKnown || after.deepUnmarked != before.deepUnmarked { changed.append(name) }
         }
-        let replaceOnUserData = planned["user_data_replace_on_change"]?.boolValue == true
-        let forcing = changed.filter { schema.body.attributes[$0]?.forcesReplacement == true || ($0 == "user_data" && replaceOnUserData) }
+        let forcing = changed.filter { type.forcesReplacement($0, planned: planned) }
 
         var reason: ActionReason?
         if prior.status == .tainted {
@@ -256,27 +258,6 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             address: address, action: action, reason: reason, before: .map(prior.attributes), after: redacted(.map(planned)),
             replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies)
         return (change, planned)
-    }
-
-    /// Attributes tfy fills in at plan time when the configuration leaves them out: a bootstrap's
-    /// default triggers. They are compared like configured values.
-    static func derivedByTfy(_ name: String, schema: ResourceSchema) -> Bool {
-        schema.type == "tfy_bootstrap" && name == "triggers"
-    }
-
-    /// A bootstrap re-runs when what it does changes: by default its triggers are digests of its
-    /// scripts, its files (their contents included), its environment and the instance it runs
-    /// on. A digest whose input is not known yet (an instance still to be created) is unknown, so
-    /// the plan shows the bootstrap will run again.
-    static func defaultTriggers(_ attributes: [String: Value]) -> Value {
-        var triggers: [String: Value] = [:]
-        for name in ["scripts", "files", "environment", "instance_id"] {
-            let value = attributes[name] ?? .null
-            if name == "instance_id", value.isNull { continue }
-            // A digest of a secret is kept as secret as the secret (a weak one could be guessed).
-            triggers[name] = value.isWhollyKnown ? Value.string("sha256:" + SHA256.hex(Array(JSONText.encode(value.deepUnmarked).utf8))).marked(value.containsSensitive) : .unknown
-        }
-        return .map(triggers)
     }
 
     /// Nested attributes the user left to the provider (a volume's type, say) are unknown in the

@@ -3,7 +3,7 @@ import TFYCore
 /// The plan as Markdown for a pull-request comment: a summary table of every change, and the
 /// full text plan in a collapsible section.
 public enum PlanMarkdownRenderer {
-    public static func render(_ plan: Plan) -> String {
+    public static func render(_ plan: Plan, resourceTypes: ResourceCatalog) -> String {
         let changes = plan.changes.filter { $0.action != .noOp }
         let outputChanges = plan.outputs.filter { $0.action != .noOp }
         var out = "### tfy plan: `\(plan.stack)`\n\n"
@@ -24,7 +24,7 @@ public enum PlanMarkdownRenderer {
         }
         for warning in plan.warnings { out += "> **Warning: \(warning.summary)**\n\n" }
         out += "<details><summary>Show the full plan</summary>\n\n```diff\n"
-        out += PlanTextRenderer(color: false).render(plan).trimmingTrailingNewlines().replacingFence()
+        out += PlanTextRenderer(color: false, resourceTypes: resourceTypes).render(plan).trimmingTrailingNewlines().replacingFence()
         out += "\n```\n\n</details>\n"
         return out
     }

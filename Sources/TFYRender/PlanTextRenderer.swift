@@ -4,8 +4,13 @@ import TFYCore
 /// resource instance with its attribute diff, and the `Plan: X to add, …` line.
 public struct PlanTextRenderer: Sendable {
     public var color: Bool
+    /// The resource types, whose schemas say how an attribute's changes read (a set, a list of objects).
+    public var resourceTypes: ResourceCatalog
 
-    public init(color: Bool) { self.color = color }
+    public init(color: Bool, resourceTypes: ResourceCatalog) {
+        self.color = color
+        self.resourceTypes = resourceTypes
+    }
 
     enum Symbol: String {
         case create = "+", update = "~", delete = "-", replace = "-/+", replaceCreateFirst = "+/-", none = " "
@@ -159,7 +164,7 @@ public struct PlanTextRenderer: Sendable {
         let forcing = Set(change.replacePaths.compactMap(\.first))
         var shown: [(String, [String], Symbol)] = []
         var hidden = 0
-        let schema = Schemas.resources[change.address.type]?.body
+        let schema = resourceTypes[change.address.type]?.schema.body
         for name in Set(before.keys).union(after.keys).sorted() {
             let diff = ValueDiff(printer: self, type: schema?.attributes[name]?.type)
             let old = change.before == nil ? nil : (before[name] ?? .null)

@@ -1,5 +1,6 @@
 import Testing
 import TFYCore
+import TFYEngine
 import TFYRender
 
 struct PlanTextRendererTests {
@@ -10,7 +11,7 @@ struct PlanTextRendererTests {
         let after = Value.map(["id": .string("b1"), "environment": .map(["HOSTS": .string("10.1.0.1 a\n10.1.0.3 b\n10.1.0.4 c\n"), "ROLE": .string("x")])])
         let plan = Plan(stack: "s", prior: nil, configHash: "", variables: [:], options: PlanOptions(),
                         changes: [PlannedChange(address: address, action: .update, before: before, after: after)], outputs: [])
-        let text = PlanTextRenderer(color: false).render(plan)
+        let text = PlanTextRenderer(color: false, resourceTypes: .standard).render(plan)
         #expect(text.contains("""
               ~ environment = {
                   ~ "HOSTS" = <<-EOT

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TFYConfig
 import TFYCore
+import TFYEngine
 
 /// Every file under Fixtures/invalid is one malformed configuration; `expected.tsv` lists every
 /// error it must produce (line:col and summary), in source order.
@@ -39,7 +40,7 @@ struct InvalidConfigurationTests {
                 inputs = fileInputs
                 diagnostics.append(contentsOf: fileDiagnostics)
             }
-            var outcome = ConfigurationPipeline(directory: ".", inputs: inputs, missingRequired: .unknown, files: FileReader(currentDirectory: directory))
+            var outcome = ConfigurationPipeline(directory: ".", inputs: inputs, missingRequired: .unknown, files: FileReader(currentDirectory: directory), resourceTypes: .standard)
                 .run(workingDirectory: directory)
             diagnostics.append(contentsOf: outcome.diagnostics)
             outcome.diagnostics = diagnostics

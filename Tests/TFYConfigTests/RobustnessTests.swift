@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TFYConfig
 import TFYCore
+import TFYEngine
 
 /// Mutates valid configurations thousands of times — truncation, byte flips, random insertions —
 /// and checks that each run ends in diagnostics or success, never in a crash or a trap.
@@ -77,7 +78,7 @@ struct RobustnessTests {
             var files = original
             files[victim] = Self.mutate(original[victim]!, &rng)
             let sources = files.keys.sorted().map { SourceFile(name: $0, bytes: files[$0]!) }
-            let (configuration, loadDiagnostics) = ConfigurationLoader().load(files: sources, directory: fixturesDirectory + "/valid/cluster", defaultStack: "fuzz")
+            let (configuration, loadDiagnostics) = ConfigurationLoader(resourceTypes: .standard).load(files: sources, directory: fixturesDirectory + "/valid/cluster", defaultStack: "fuzz")
             let (variables, _, variableDiagnostics) = VariableResolver(missingRequired: .unknown).resolve(configuration, inputs: [])
             let (_, evaluationDiagnostics) = ConfigurationEvaluator().evaluate(configuration, variables: variables)
             var all = loadDiagnostics

@@ -1,6 +1,7 @@
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYEngine
 
 /// The folder of this test target's fixtures, in the source tree.
 let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
@@ -22,7 +23,7 @@ func write(_ text: String, to path: String) {
 func evaluate(_ files: [String: String], inputs: [VariableInput] = [], missingRequired: VariableResolver.MissingRequired = .unknown) -> ConfigurationPipeline.Outcome {
     withTemporaryDirectory { directory in
         for (name, text) in files { write(text, to: directory + "/" + name) }
-        return ConfigurationPipeline(directory: ".", inputs: inputs, missingRequired: missingRequired, files: FileReader(currentDirectory: directory))
+        return ConfigurationPipeline(directory: ".", inputs: inputs, missingRequired: missingRequired, files: FileReader(currentDirectory: directory), resourceTypes: .standard)
             .run(workingDirectory: directory)
     }
 }

@@ -2,13 +2,14 @@ import Foundation
 import Testing
 import TFYConfig
 import TFYCore
+import TFYEngine
 
 /// The multi-file cluster fixture: two masters, workers, a security group and bootstrap phases.
 struct ValidConfigurationTests {
     static let directory = fixturesDirectory + "/valid/cluster"
 
     func load(_ inputs: [VariableInput] = [VariableInput(name: "Keypair", raw: .text("aws-east"), origin: .commandLine)]) -> EvaluatedConfiguration? {
-        let outcome = ConfigurationPipeline(directory: "cluster", inputs: inputs, missingRequired: .error)
+        let outcome = ConfigurationPipeline(directory: "cluster", inputs: inputs, missingRequired: .error, resourceTypes: .standard)
             .run(workingDirectory: fixturesDirectory + "/valid")
         #expect(outcome.diagnostics.isEmpty, "\(outcome.diagnostics)")
         return outcome.evaluated
@@ -122,14 +123,14 @@ struct ValidConfigurationTests {
     }
 
     @Test func unsetRequiredVariableIsAnErrorWhenPlanning() {
-        let outcome = ConfigurationPipeline(directory: "cluster", inputs: [], missingRequired: .error)
+        let outcome = ConfigurationPipeline(directory: "cluster", inputs: [], missingRequired: .error, resourceTypes: .standard)
             .run(workingDirectory: fixturesDirectory + "/valid")
         #expect(errorLines(outcome.diagnostics) == ["14:3 No value for required variable"])
         #expect(outcome.diagnostics.errors.first?.detail == "The input variable \"Keypair\" is not set, and has no default value. Use a -var or -var-file command line argument, or set TFY_VAR_Keypair in the environment.")
     }
 
     @Test func unsetRequiredVariableIsUnknownWhenValidating() throws {
-        let outcome = ConfigurationPipeline(directory: "cluster", inputs: [], missingRequired: .unknown)
+        let outcome = ConfigurationPipeline(directory: "cluster", inputs: [], missingRequired: .unknown, resourceTypes: .standard)
             .run(workingDirectory: fixturesDirectory + "/valid")
         #expect(outcome.diagnostics.isEmpty)
         let master = try #require(outcome.evaluated?.resource("aws_instance.master")?.instances.first)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TFYConfig
 import TFYCore
+import TFYEngine
 
 struct VariableTests {
     let config = """
@@ -13,7 +14,7 @@ struct VariableTests {
         """
 
     func resolve(_ inputs: [VariableInput], config text: String? = nil) -> ([String: Value], Diagnostics) {
-        let (configuration, _) = ConfigurationLoader().load(files: [SourceFile(name: "v.yml", bytes: Array((text ?? config).utf8))], directory: ".", defaultStack: "s")
+        let (configuration, _) = ConfigurationLoader(resourceTypes: .standard).load(files: [SourceFile(name: "v.yml", bytes: Array((text ?? config).utf8))], directory: ".", defaultStack: "s")
         let (values, _, diagnostics) = VariableResolver(missingRequired: .error).resolve(configuration, inputs: inputs)
         return (values, diagnostics)
     }
@@ -66,7 +67,7 @@ struct VariableTests {
             #expect(diagnostics.isEmpty)
             inputs += fileInputs
         }
-        let outcome = ConfigurationPipeline(directory: ".", inputs: inputs, missingRequired: .error).run(workingDirectory: directory)
+        let outcome = ConfigurationPipeline(directory: ".", inputs: inputs, missingRequired: .error, resourceTypes: .standard).run(workingDirectory: directory)
         #expect(outcome.diagnostics.isEmpty, "\(outcome.diagnostics)")
         let variables = try #require(outcome.evaluated?.variables)
         #expect(variables["Keypair"] == .string("aws-east"))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYPlan
 import TFYState
 
@@ -10,7 +11,7 @@ let planFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 
 func load(_ files: [String: String]) -> Configuration {
     let sources = files.keys.sorted().map { SourceFile(name: $0, bytes: Array(files[$0]!.utf8)) }
-    return ConfigurationLoader().load(files: sources, directory: "/nonexistent", defaultStack: "test").0
+    return ConfigurationLoader(resourceTypes: .standard).load(files: sources, directory: "/nonexistent", defaultStack: "test").0
 }
 
 func plan(_ configuration: Configuration, prior: State? = nil, options: PlanOptions = PlanOptions(), variables: [String: Value]? = nil) -> (Plan?, Diagnostics) {
@@ -42,7 +43,7 @@ struct GraphTests {
     }
 
     @Test func destroyOrderIsExactlyTheReverseOfCreateOrder() throws {
-        let configuration = try #require(ConfigurationLoader().load(directory: planFixtures + "/plan-configs/cluster").0)
+        let configuration = try #require(ConfigurationLoader(resourceTypes: .standard).load(directory: planFixtures + "/plan-configs/cluster").0)
         let (create, d1) = plan(configuration)
         #expect(!d1.hasErrors)
         let createOrder = try ApplyOrder.order(try #require(create)).get()

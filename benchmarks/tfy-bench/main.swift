@@ -3,6 +3,7 @@
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYPlan
 import TFYRender
 
@@ -71,7 +72,7 @@ func largeConfiguration(instances: Int) -> String {
 }
 
 func run(directory: String) -> ConfigurationPipeline.Outcome {
-    ConfigurationPipeline(directory: directory, inputs: [], missingRequired: .unknown).run(workingDirectory: "/")
+    ConfigurationPipeline(directory: directory, inputs: [], missingRequired: .unknown, resourceTypes: .standard).run(workingDirectory: "/")
 }
 
 let root = NSTemporaryDirectory() + "tfy-bench-\(getpid())"
@@ -105,7 +106,7 @@ func filled(_ value: Value, _ seed: String) -> Value {
     }
 }
 
-let largeConfiguration = ConfigurationLoader().load(directory: root + "/large").0!
+let largeConfiguration = ConfigurationLoader(resourceTypes: .standard).load(directory: root + "/large").0!
 let largeVariables = VariableResolver(missingRequired: .error).resolve(largeConfiguration, inputs: []).0
 let firstPlan = Planner.plan(PlanRequest(configuration: largeConfiguration, variables: largeVariables, prior: nil, options: PlanOptions())).0!
 var priorState = State(lineage: "bench")
@@ -129,6 +130,6 @@ let benchPlan = plannedPlan!
 let counts = benchPlan.resourceChangeCount
 print("  plan: \(benchPlan.changes.count) instances, \(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy")
 var textLength = 0, jsonLength = 0
-measure("render that plan as text", runs: 5) { textLength = PlanTextRenderer(color: false).render(benchPlan).utf8.count }
+measure("render that plan as text", runs: 5) { textLength = PlanTextRenderer(color: false, resourceTypes: .standard).render(benchPlan).utf8.count }
 measure("render that plan as Terraform JSON", runs: 5) { jsonLength = PlanJSONRenderer.render(benchPlan).utf8.count }
 print("  text \(textLength / 1024) KiB, JSON \(jsonLength / 1024) KiB")

@@ -1,6 +1,7 @@
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYOperations
 import TFYRender
 
@@ -37,7 +38,7 @@ struct HumanView: CommandView {
     func event(_ event: OperationEvent) {
         switch event {
         case .clientLog(let line): context.err(line + "\n")
-        case .planned(let plan): context.out(PlanTextRenderer(color: color).render(plan))
+        case .planned(let plan): context.out(PlanTextRenderer(color: color, resourceTypes: .standard).render(plan))
         case .apply(let event): if let line = Self.progress(event) { context.out(line.message + "\n") }
         case .note(let line): context.out(line + "\n")
         case .problems(let problems): diagnostics(problems, sources: [:])

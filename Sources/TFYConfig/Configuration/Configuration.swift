@@ -13,6 +13,8 @@ public struct Configuration: Sendable {
     public var outputs: [String: OutputDeclaration] = [:]
     public var backend: BackendBlock?
     public var sources: SourceFiles = [:]
+    /// The resource types the configuration was loaded with.
+    public var resourceTypes = ResourceCatalog()
 
     public func resource(_ address: String) -> ResourceBlock? {
         resources.first { $0.address == address }
@@ -67,6 +69,8 @@ public struct BackendBlock: Sendable {
 /// `resource: {TYPE: {NAME: {...}}}`.
 public struct ResourceBlock: Sendable {
     public var type: String
+    /// The type's schema and plan rules, from the catalog the configuration was loaded with.
+    public var resourceType: any ResourceType
     public var name: String
     public var location: SourceLocation
     public var count: Expression?
@@ -75,7 +79,7 @@ public struct ResourceBlock: Sendable {
     public var attributes: [String: AttributeExpression] = [:]
 
     public var address: String { "\(type).\(name)" }
-    public var schema: ResourceSchema? { Schemas.resources[type] }
+    public var schema: ResourceSchema { resourceType.schema }
 }
 
 public struct DependsOnEntry: Sendable {
@@ -104,8 +108,9 @@ public struct OutputDeclaration: Sendable {
 
 extension Configuration {
     /// An empty configuration: the stack name alone (for commands run where there is none).
-    public init(directory: String, stack: String) {
+    public init(directory: String, stack: String, resourceTypes: ResourceCatalog = ResourceCatalog()) {
         self.directory = directory
         self.stack = stack
+        self.resourceTypes = resourceTypes
     }
 }

@@ -51,7 +51,7 @@ private struct EvaluationRun {
         checker = ReferenceChecker(configuration: configuration)
         scope.moduleDirectory = configuration.directory
         scope.files = files
-        scope.resourceTypes = Set(Schemas.resources.keys)
+        scope.resourceTypes = Set(configuration.resourceTypes.names)
     }
 
     // MARK: Variables
@@ -221,7 +221,8 @@ private struct EvaluationRun {
     mutating func evaluateResource(_ block: ResourceBlock) {
         let node = block.address
         let dependencies = resourceDependencies(of: node)
-        guard let schema = block.schema, !failed.contains(node) else {
+        let schema = block.schema
+        guard !failed.contains(node) else {
             resources[node] = EvaluatedResource(block: block, count: nil, countIsKnown: false, instances: [], dependencies: dependencies)
             scope.resources[node] = .unknown
             return

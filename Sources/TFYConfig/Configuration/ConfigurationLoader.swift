@@ -4,7 +4,10 @@ import TFYCore
 /// Reads every `*.yml`/`*.yaml` file of a directory and decodes the merged configuration,
 /// collecting every error with its location.
 public struct ConfigurationLoader: Sendable {
-    public init() {}
+    /// The resource types a configuration may declare.
+    public var resourceTypes: ResourceCatalog
+
+    public init(resourceTypes: ResourceCatalog) { self.resourceTypes = resourceTypes }
 
     /// Top-level keys a configuration file may have.
     static let blockTypes = ["variable", "locals", "provider", "resource", "output", "stack", "backend"]
@@ -48,7 +51,7 @@ public struct ConfigurationLoader: Sendable {
 
     /// Decodes already-read files as one configuration.
     public func load(files: [SourceFile], directory: String, defaultStack: String) -> (Configuration, Diagnostics) {
-        var decoder = ConfigurationDecoder(configuration: Configuration(directory: directory, stack: defaultStack))
+        var decoder = ConfigurationDecoder(configuration: Configuration(directory: directory, stack: defaultStack, resourceTypes: resourceTypes))
         let parser = YAMLParser()
         for file in files {
             decoder.configuration.sources[file.name] = file
@@ -382,17 +385,18 @@ private struct ConfigurationDecoder {
         guard let types = mapping(node, "resource block") else { return }
         for typePair in types {
             let type = typePair.key.scalar?.text ?? ""
-            guard let schema = Schemas.resources[type] else {
-                error("Invalid resource type", "The resource type \(Value.quoted(type)) is not supported.\(Suggestion.didYouMean(type, among: Schemas.resources.keys)) tfy manages \(Schemas.resources.keys.sorted().joined(separator: ", ")).", at: typePair.key.start)
+            let known = configuration.resourceTypes.names
+            guard let resourceType = configuration.resourceTypes[type] else {
+                error("Invalid resource type", "The resource type \(Value.quoted(type)) is not supported.\(Suggestion.didYouMean(type, among: known)) tfy manages \(known.joined(separator: ", ")).", at: typePair.key.start)
                 continue
             }
             guard let blocks = mapping(typePair.value, "\(type) block") else { continue }
             for blockPair in blocks {
                 guard let name = validName(blockPair.key, "resource"),
                       define("resource", "\(type).\(name)", at: blockPair.key.start) else { continue }
-                var block = ResourceBlock(type: type, name: name, location: blockPair.key.start)
+                var block = ResourceBlock(type: type, resourceType: resourceType, name: name, location: blockPair.key.start)
                 if let body = mapping(blockPair.value, "resource body") {
-                    decodeResourceBody(body, schema: schema, into: &block)
+                    decodeResourceBody(body, schema: resourceType.schema, into: &block)
                 }
                 configuration.resources.append(block)
             }
@@ -418,7 +422,7 @@ private struct ConfigurationDecoder {
                     continue
                 }
                 var value = expression(pair.value)
-                if schema.type == "tfy_bootstrap", key == "files" { value = readUploadedFiles(value, address: address) }
+                if attribute.readsSourcesAtLoad { value = readUploadedFiles(value, address: address) }
                 SchemaConformance.checkShape(value, attribute.type, address: address, into: &diagnostics)
                 block.attributes[key] = AttributeExpression(expression: value, keyLocation: pair.key.start)
             }
@@ -428,7 +432,7 @@ private struct ConfigurationDecoder {
         }
     }
 
-    /// A bootstrap's files given by a literal `source` path are read when the configuration
+    /// Files to upload given by a literal `source` path (a bootstrap's) are read when the configuration
     /// loads, so the plan knows (and the default triggers cover) what will be uploaded. With
     /// `template: true` the file is an expression like a string in the configuration: `${...}` is
     /// evaluated in the resource's scope, its references are dependencies like any other, and

@@ -8,12 +8,16 @@ public struct ConfigurationPipeline: Sendable {
     public var inputs: [VariableInput]
     public var missingRequired: VariableResolver.MissingRequired
     public var files: FileReader
+    /// The resource types a configuration may declare.
+    public var resourceTypes: ResourceCatalog
 
-    public init(directory: String, inputs: [VariableInput], missingRequired: VariableResolver.MissingRequired, files: FileReader = FileReader()) {
+    public init(directory: String, inputs: [VariableInput], missingRequired: VariableResolver.MissingRequired, files: FileReader = FileReader(),
+                resourceTypes: ResourceCatalog) {
         self.directory = directory
         self.inputs = inputs
         self.missingRequired = missingRequired
         self.files = files
+        self.resourceTypes = resourceTypes
     }
 
     public struct Outcome: Sendable {
@@ -26,7 +30,7 @@ public struct ConfigurationPipeline: Sendable {
     /// Runs with `directory` resolved against `workingDirectory`.
     public func run(workingDirectory: String) -> Outcome {
         let path = directory.hasPrefix("/") ? directory : workingDirectory + "/" + directory
-        let (loaded, loadDiagnostics) = ConfigurationLoader().load(directory: path, displayDirectory: directory)
+        let (loaded, loadDiagnostics) = ConfigurationLoader(resourceTypes: resourceTypes).load(directory: path, displayDirectory: directory)
         var diagnostics = loadDiagnostics
         guard let configuration = loaded else { return Outcome(evaluated: nil, diagnostics: diagnostics, sources: [:]) }
         let (variables, locations, variableDiagnostics) = VariableResolver(missingRequired: missingRequired).resolve(configuration, inputs: inputs)

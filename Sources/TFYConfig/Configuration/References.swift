@@ -110,8 +110,8 @@ struct ReferenceChecker {
         case .countIndex, .selfObject, .path:
             return .success(nil)
         case .resource(let type, let name):
-            guard let schema = Schemas.resources[type] else {
-                let roots = ["var", "local", "count", "self", "path"] + Schemas.resources.keys.sorted()
+            guard let schema = configuration.resourceTypes[type]?.schema else {
+                let roots = ["var", "local", "count", "self", "path"] + configuration.resourceTypes.names
                 return failure("Unknown reference", "There is nothing named \(Value.quoted(type)) in scope; \(Evaluator.referenceHint)\(Suggestion.didYouMean(type, among: roots))")
             }
             guard !name.isEmpty else {

@@ -6,8 +6,8 @@ public struct EvaluationScope: Sendable {
     public var locals: [String: Value] = [:]
     /// `type.name` → the resource's value: an object, or a list of objects when `count` is set.
     public var resources: [String: Value] = [:]
-    /// Resource types that may be referenced (declared ones and every known schema).
-    public var resourceTypes: Set<String> = Set(Schemas.resources.keys)
+    /// Resource types that may be referenced (every type the configuration was loaded with).
+    public var resourceTypes: Set<String> = []
     public var countIndex: Int?
     public var selfValue: Value?
     /// The configuration directory, against which `file()` resolves relative paths. `path.module`

@@ -2,112 +2,28 @@ import Foundation
 import TFYCore
 import TFYState
 
-/// `tfy_bootstrap`: files uploaded and scripts run over SSH once the host answers.
-///
-/// Creating the resource is running the bootstrap. Once the host answers, the resource is
-/// recorded (tainted until the last script succeeds), so a failed run is re-run by the next
-/// apply and what depends on it is skipped. Updating changes nothing remote: what re-runs a
-/// bootstrap is a change of its `triggers`, which forces a replacement.
-struct BootstrapProvider: ResourceProvider {
-    let context: EngineContext
-    /// Receives every line of remote output, for the progress display.
-    let output: @Sendable (ResourceAddress, String) -> Void
-
-    var ssh: SSHClient {
-        get throws {
-            guard let ssh = context.ssh else { throw EngineError(description: "SSH is not configured for this run") }
-            return ssh
-        }
-    }
-
-    func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value] {
-        let target = try target(desired["connection"])
-        if let key = target.privateKeyFile { try SSHClient.checkKey(key) }
-        let environment = try Self.environment(desired["environment"])
-        let ssh = try self.ssh
-        try await ssh.waitUntilReachable(target)
-        var attributes = desired
-        attributes["id"] = .string(String(SHA256.hex(Array("\(record.token)\u{0}bootstrap".utf8)).prefix(16)))
-        try await record.created(attributes)
-        for file in desired["files"]?.deepUnmarked.listValue ?? [] {
-            let entry = file.mapValue ?? [:]
-            guard let destination = entry["destination"]?.stringValue else { continue }
-            let content = try entry["source"]?.stringValue.map { try read($0, for: destination) } ?? Array((entry["content"]?.stringValue ?? "").utf8)
-            try await ssh.upload(target, content: content, destination: destination, mode: entry["mode"]?.stringValue)
-        }
-        try await run(desired["scripts"], on: target, environment: environment, address: address, what: "script")
-        return attributes
-    }
-
-    /// The host to reach; a relative key file is found from the working directory.
-    func target(_ connection: Value?) throws -> SSHTarget {
-        var target = try SSHTarget(connection: connection)
-        target.privateKeyFile = target.privateKeyFile.map(context.resolve)
-        return target
-    }
-
-    /// A file whose `source` was computed: read now, on this machine.
-    func read(_ source: String, for destination: String) throws -> [UInt8] {
-        let path = context.resolve(source)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EngineError(description: "cannot read \(path), the file to upload to \(destination): it does not exist on this machine or is not readable. A source computed from other values (such as a tfy_ssh_key's private_key_file) is read when it is uploaded, on the machine that applies")
-        }
-        return [UInt8](data)
-    }
-
-    func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value] {
-        var attributes = desired
-        attributes["id"] = prior["id"]
-        return attributes
-    }
-
-    func delete(_ address: ResourceAddress, prior: [String: Value]) async throws {
-        let scripts = prior["destroy_scripts"]?.deepUnmarked.listValue ?? []
-        guard !scripts.isEmpty else { return }
-        let target = try target(prior["connection"])
-        if let key = target.privateKeyFile { try SSHClient.checkKey(key) }
-        let ssh = try self.ssh
-        try await ssh.waitUntilReachable(target)
-        try await run(prior["destroy_scripts"], on: target, environment: try Self.environment(prior["environment"]), address: address, what: "destroy script")
-    }
-
-    /// A bootstrap that failed part-way is not cleaned up by its destroy scripts: they undo a
-    /// bootstrap that ran, and this one did not (Terraform skips the destroy-time provisioners of
-    /// tainted resources the same way).
-    func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws {}
-
-    /// Runs each script in a session of its own, in order; the first failure stops the run.
-    func run(_ scripts: Value?, on target: SSHTarget, environment: [String: String], address: ResourceAddress, what: String) async throws {
-        let list = (scripts?.deepUnmarked.listValue ?? []).compactMap(\.stringValue)
-        let ssh = try self.ssh
-        for (index, script) in list.enumerated() {
-            let result = try await ssh.runScript(target, script: script, environment: environment) { line in output(address, line) }
-            guard result.status != 0 else { continue }
-            try await ssh.checkHostKey(target, output: result.tail)
-            let which = list.count == 1 ? what : "\(what) \(index + 1) of \(list.count)"
-            let status = result.status == 255 ? "ssh failed (exit status 255)" : "exited with status \(result.status)"
-            throw EngineError(description: "\(which) on \(target.host) \(status). Last \(result.tail.count) lines of output:\n" + result.tail.map { "  " + $0 }.joined(separator: "\n"))
-        }
-    }
-
-    /// The environment to export, every name checked: a name is never quoted, so it must be one
-    /// the shell accepts as is.
-    static func environment(_ value: Value?) throws -> [String: String] {
-        var environment: [String: String] = [:]
-        for (name, value) in value?.deepUnmarked.mapValue ?? [:] {
-            guard Shell.isValidName(name) else {
-                throw EngineError(description: "environment variable name \(Value.quoted(name)) is not valid: use letters, digits and underscores, not starting with a digit")
-            }
-            environment[name] = value.stringValue ?? ""
-        }
-        return environment
-    }
-}
-
 /// `tfy_ssh_key`: a key pair generated with ssh-keygen for one cluster. The private key is a file
 /// beside the state (mode 0600), named after the stack and address, and recorded relative to the
 /// working directory; with the S3 backend a copy is kept under `KEY.keys/` so another machine
 /// can apply. State holds the path, the public key and the fingerprint (the ID), never the key.
+struct SSHKeyResource: ManagedResourceType {
+    static let name = "tfy_ssh_key"
+
+    static let schema = ResourceSchema(type: name, body: ObjectSchema([
+        "algorithm": Attribute(.string, .optional, forcesReplacement: true, default: .string("ed25519")),
+        "comment": Attribute(.string, .optional, forcesReplacement: true, default: .string("")),
+        "id": Attribute(.string, .computed),
+        "public_key": Attribute(.string, .computed),
+        "private_key_file": Attribute(.string, .computed),
+    ]))
+
+    var schema: ResourceSchema { Self.schema }
+
+    func provider(context: EngineContext, output: @escaping @Sendable (ResourceAddress, String) -> Void) -> any ResourceProvider {
+        SSHKeyProvider(context: context)
+    }
+}
+
 struct SSHKeyProvider: ResourceProvider {
     let context: EngineContext
 
@@ -224,15 +140,8 @@ public enum KeyRestorer {
     /// recorded as absolute come from an older tfy, on some machine: they are left alone.
     static func keyFiles(_ state: State, workingDirectory: String) -> [(ResourceAddress, StateInstance, String, String)] {
         state.instances.compactMap { address, instance in
-            guard address.type == "tfy_ssh_key", let recorded = instance.attributes["private_key_file"]?.stringValue, !recorded.hasPrefix("/") else { return nil }
+            guard address.type == SSHKeyResource.name, let recorded = instance.attributes["private_key_file"]?.stringValue, !recorded.hasPrefix("/") else { return nil }
             return (address, instance, recorded, (workingDirectory as NSString).appendingPathComponent(recorded))
         }
-    }
-}
-
-extension EngineContext {
-    /// `path` as the apply reads it: relative paths from the working directory.
-    func resolve(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (workingDirectory as NSString).appendingPathComponent(path)
     }
 }

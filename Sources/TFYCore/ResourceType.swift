@@ -1,0 +1,45 @@
+/// A resource type's pure part: its schema and the rules the planner applies to it. The engine
+/// adds reading and changing real objects (TFYEngine's `ManagedResourceType`); the loader and
+/// the planner see only this part, through the `ResourceCatalog` they are given.
+///
+/// - SeeAlso: Terraform's `providers.Interface`, which keeps a type's schema, plan and apply together.
+public protocol ResourceType: Sendable {
+    /// The type's name and the schema of its body.
+    var schema: ResourceSchema { get }
+    /// Attributes tfy fills in at plan time when the configuration leaves them out (a bootstrap's
+    /// default triggers). They are compared like configured values.
+    var derivedAttributeNames: Set<String> { get }
+    /// The value of the derived attribute `name`, from an instance's configured attributes.
+    func derivedValue(_ name: String, configured: [String: Value]) -> Value
+    /// True when a change of `attribute` replaces the object instead of updating it, given the
+    /// instance's planned attributes.
+    func forcesReplacement(_ attribute: String, planned: [String: Value]) -> Bool
+}
+
+extension ResourceType {
+    /// The type's name, as configurations and addresses write it (`aws_instance`).
+    public var name: String { schema.type }
+
+    public var derivedAttributeNames: Set<String> { [] }
+
+    public func derivedValue(_ name: String, configured: [String: Value]) -> Value { .null }
+
+    public func forcesReplacement(_ attribute: String, planned: [String: Value]) -> Bool {
+        schema.body.attributes[attribute]?.forcesReplacement == true
+    }
+}
+
+/// The resource types a configuration may use, by name. The loader and the planner are given
+/// one; they never name a type themselves.
+public struct ResourceCatalog: Sendable {
+    private let byName: [String: any ResourceType]
+
+    public init(_ types: [any ResourceType] = []) {
+        byName = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public subscript(_ name: String) -> (any ResourceType)? { byName[name] }
+
+    /// Every type's name, sorted.
+    public var names: [String] { byName.keys.sorted() }
+}

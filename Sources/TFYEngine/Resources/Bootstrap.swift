@@ -1,0 +1,164 @@
+import Foundation
+import TFYCore
+
+/// `tfy_bootstrap`: files uploaded and scripts run over SSH once the host answers.
+///
+/// Creating the resource is running the bootstrap. Once the host answers, the resource is
+/// recorded (tainted until the last script succeeds), so a failed run is re-run by the next
+/// apply and what depends on it is skipped. Updating changes nothing remote: what re-runs a
+/// bootstrap is a change of its `triggers`, which forces a replacement.
+struct BootstrapResource: ManagedResourceType {
+    static let connection = ObjectSchema([
+        "host": Attribute(.string, .required),
+        "port": Attribute(.number, .optional, default: .number(22)),
+        "user": Attribute(.string, .optional, default: .string("ec2-user")),
+        "private_key_file": Attribute(.string, .optional),
+        "timeout": Attribute(.string, .optional, default: .string("5m")),
+        "bastion_host": Attribute(.string, .optional),
+        "bastion_port": Attribute(.number, .optional),
+        "bastion_user": Attribute(.string, .optional),
+    ])
+
+    static let uploadedFile = ObjectSchema([
+        "source": Attribute(.string, .optional),
+        "content": Attribute(.string, .optional, sensitive: true),
+        "destination": Attribute(.string, .required),
+        "template": Attribute(.bool, .optional, default: .bool(false)),
+        "mode": Attribute(.string, .optional),
+    ])
+
+    static let schema = ResourceSchema(type: "tfy_bootstrap", body: ObjectSchema([
+        "connection": Attribute(.object(connection), .required),
+        // Literal sources are read when the configuration loads, so the plan knows (and the
+        // default triggers cover) what will be uploaded.
+        "files": Attribute(.objectList(uploadedFile), .optional, readsSourcesAtLoad: true),
+        "environment": Attribute(.stringMap, .optional),
+        "scripts": Attribute(.stringList, .required),
+        "destroy_scripts": Attribute(.stringList, .optional),
+        "instance_id": Attribute(.string, .optional),
+        "triggers": Attribute(.stringMap, .optionalComputed, forcesReplacement: true),
+        "id": Attribute(.string, .computed),
+    ]))
+
+    var schema: ResourceSchema { Self.schema }
+
+    var sshRole: SSHRole? { .connection }
+
+    var derivedAttributeNames: Set<String> { ["triggers"] }
+
+    /// A bootstrap re-runs when what it does changes: by default its triggers are digests of its
+    /// scripts, its files (their contents included), its environment and the instance it runs
+    /// on. A digest whose input is not known yet (an instance still to be created) is unknown, so
+    /// the plan shows the bootstrap will run again.
+    func derivedValue(_ name: String, configured attributes: [String: Value]) -> Value {
+        guard name == "triggers" else { return .null }
+        var triggers: [String: Value] = [:]
+        for name in ["scripts", "files", "environment", "instance_id"] {
+            let value = attributes[name] ?? .null
+            if name == "instance_id", value.isNull { continue }
+            // A digest of a secret is kept as secret as the secret (a weak one could be guessed).
+            triggers[name] = value.isWhollyKnown ? Value.string("sha256:" + SHA256.hex(Array(JSONText.encode(value.deepUnmarked).utf8))).marked(value.containsSensitive) : .unknown
+        }
+        return .map(triggers)
+    }
+
+    func provider(context: EngineContext, output: @escaping @Sendable (ResourceAddress, String) -> Void) -> any ResourceProvider {
+        BootstrapProvider(context: context, output: output)
+    }
+}
+
+struct BootstrapProvider: ResourceProvider {
+    let context: EngineContext
+    /// Receives every line of remote output, for the progress display.
+    let output: @Sendable (ResourceAddress, String) -> Void
+
+    var ssh: SSHClient {
+        get throws {
+            guard let ssh = context.ssh else { throw EngineError(description: "SSH is not configured for this run") }
+            return ssh
+        }
+    }
+
+    func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value] {
+        let target = try target(desired["connection"])
+        if let key = target.privateKeyFile { try SSHClient.checkKey(key) }
+        let environment = try Self.environment(desired["environment"])
+        let ssh = try self.ssh
+        try await ssh.waitUntilReachable(target)
+        var attributes = desired
+        attributes["id"] = .string(String(SHA256.hex(Array("\(record.token)\u{0}bootstrap".utf8)).prefix(16)))
+        try await record.created(attributes)
+        for file in desired["files"]?.deepUnmarked.listValue ?? [] {
+            let entry = file.mapValue ?? [:]
+            guard let destination = entry["destination"]?.stringValue else { continue }
+            let content = try entry["source"]?.stringValue.map { try read($0, for: destination) } ?? Array((entry["content"]?.stringValue ?? "").utf8)
+            try await ssh.upload(target, content: content, destination: destination, mode: entry["mode"]?.stringValue)
+        }
+        try await run(desired["scripts"], on: target, environment: environment, address: address, what: "script")
+        return attributes
+    }
+
+    /// The host to reach; a relative key file is found from the working directory.
+    func target(_ connection: Value?) throws -> SSHTarget {
+        var target = try SSHTarget(connection: connection)
+        target.privateKeyFile = target.privateKeyFile.map(context.resolve)
+        return target
+    }
+
+    /// A file whose `source` was computed: read now, on this machine.
+    func read(_ source: String, for destination: String) throws -> [UInt8] {
+        let path = context.resolve(source)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EngineError(description: "cannot read \(path), the file to upload to \(destination): it does not exist on this machine or is not readable. A source computed from other values (such as a tfy_ssh_key's private_key_file) is read when it is uploaded, on the machine that applies")
+        }
+        return [UInt8](data)
+    }
+
+    func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value] {
+        var attributes = desired
+        attributes["id"] = prior["id"]
+        return attributes
+    }
+
+    func delete(_ address: ResourceAddress, prior: [String: Value]) async throws {
+        let scripts = prior["destroy_scripts"]?.deepUnmarked.listValue ?? []
+        guard !scripts.isEmpty else { return }
+        let target = try target(prior["connection"])
+        if let key = target.privateKeyFile { try SSHClient.checkKey(key) }
+        let ssh = try self.ssh
+        try await ssh.waitUntilReachable(target)
+        try await run(prior["destroy_scripts"], on: target, environment: try Self.environment(prior["environment"]), address: address, what: "destroy script")
+    }
+
+    /// A bootstrap that failed part-way is not cleaned up by its destroy scripts: they undo a
+    /// bootstrap that ran, and this one did not (Terraform skips the destroy-time provisioners of
+    /// tainted resources the same way).
+    func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws {}
+
+    /// Runs each script in a session of its own, in order; the first failure stops the run.
+    func run(_ scripts: Value?, on target: SSHTarget, environment: [String: String], address: ResourceAddress, what: String) async throws {
+        let list = (scripts?.deepUnmarked.listValue ?? []).compactMap(\.stringValue)
+        let ssh = try self.ssh
+        for (index, script) in list.enumerated() {
+            let result = try await ssh.runScript(target, script: script, environment: environment) { line in output(address, line) }
+            guard result.status != 0 else { continue }
+            try await ssh.checkHostKey(target, output: result.tail)
+            let which = list.count == 1 ? what : "\(what) \(index + 1) of \(list.count)"
+            let status = result.status == 255 ? "ssh failed (exit status 255)" : "exited with status \(result.status)"
+            throw EngineError(description: "\(which) on \(target.host) \(status). Last \(result.tail.count) lines of output:\n" + result.tail.map { "  " + $0 }.joined(separator: "\n"))
+        }
+    }
+
+    /// The environment to export, every name checked: a name is never quoted, so it must be one
+    /// the shell accepts as is.
+    static func environment(_ value: Value?) throws -> [String: String] {
+        var environment: [String: String] = [:]
+        for (name, value) in value?.deepUnmarked.mapValue ?? [:] {
+            guard Shell.isValidName(name) else {
+                throw EngineError(description: "environment variable name \(Value.quoted(name)) is not valid: use letters, digits and underscores, not starting with a digit")
+            }
+            environment[name] = value.stringValue ?? ""
+        }
+        return environment
+    }
+}

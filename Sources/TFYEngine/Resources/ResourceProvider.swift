@@ -1,0 +1,41 @@
+import Foundation
+import TFYAWS
+import TFYCore
+
+/// What a resource type's provider does to real objects in one run: reads them (refresh),
+/// creates, updates and deletes them.
+package protocol ResourceProvider: Sendable {
+    /// Reads every object of this type that the prior state tracks into `result`, with batched
+    /// calls (never one per object): objects gone drop out, changed ones are drift, objects of
+    /// this stack the state lost are adopted. `entries` are this type's instances in `prior`
+    /// (possibly none). By default nothing is read.
+    func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError)
+    /// Creates the object; records it in state as soon as it exists (before waiting for it).
+    func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value]
+    func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value]
+    func delete(_ address: ResourceAddress, prior: [String: Value]) async throws
+    /// Deletes an object whose creation did not complete; by default as any other.
+    func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws
+}
+
+extension ResourceProvider {
+    package func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError) {}
+
+    package func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws {
+        try await delete(address, prior: prior)
+    }
+}
+
+/// How a provider records progress mid-operation: the pending create token before the call,
+/// the object's ID right after it.
+package struct Recorder: Sendable {
+    package var pending: @Sendable (_ token: String) async throws -> Void
+    package var created: @Sendable (_ attributes: [String: Value]) async throws -> Void
+    package var token: String
+    /// True when an earlier run began this create: the object may exist already.
+    package var resumed: Bool
+}
+
+struct EngineError: Error, CustomStringConvertible {
+    var description: String
+}

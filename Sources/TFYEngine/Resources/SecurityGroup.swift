@@ -1,0 +1,264 @@
+import Foundation
+import TFYAWS
+import TFYCore
+
+/// `aws_security_group`: name, description and VPC force replacement; rules and tags update in
+/// place (Authorize/Revoke, CreateTags/DeleteTags). Behaviour as the AWS provider: wait until
+/// the group is readable, an `egress` list replaces AWS's default allow-all rule, delete is
+/// retried on `DependencyViolation`.
+struct SecurityGroupResource: ManagedResourceType {
+    static let rule = ObjectSchema([
+        "protocol": Attribute(.string, .required),
+        "from_port": Attribute(.number, .required),
+        "to_port": Attribute(.number, .required),
+        "cidr_blocks": Attribute(.stringList, .optional),
+        "ipv6_cidr_blocks": Attribute(.stringList, .optional),
+        "security_groups": Attribute(.stringList, .optional),
+        "self": Attribute(.bool, .optional),
+        "description": Attribute(.string, .optional),
+    ])
+
+    static let schema = ResourceSchema(type: "aws_security_group", body: ObjectSchema([
+        "name": Attribute(.string, .required, forcesReplacement: true),
+        "description": Attribute(.string, .optional, forcesReplacement: true, default: .string("Managed by tfy")),
+        "vpc_id": Attribute(.string, .optionalComputed, forcesReplacement: true),
+        "ingress": Attribute(.objectList(rule), .optional),
+        "egress": Attribute(.objectList(rule), .optionalComputed),
+        "tags": Attribute(.stringMap, .optional),
+        "id": Attribute(.string, .computed),
+        "arn": Attribute(.string, .computed),
+        "owner_id": Attribute(.string, .computed),
+    ]))
+
+    var schema: ResourceSchema { Self.schema }
+
+    func provider(context: EngineContext, output: @escaping @Sendable (ResourceAddress, String) -> Void) -> any ResourceProvider {
+        SecurityGroupProvider(context: context)
+    }
+}
+
+struct SecurityGroupProvider: ResourceProvider {
+    let context: EngineContext
+    var ec2: EC2Client { context.ec2 }
+
+    /// One DescribeSecurityGroups for all of the stack's groups.
+    func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError) {
+        guard !entries.isEmpty else { return }
+        let groups = try await ec2.describeSecurityGroups(filters: [EC2Filter("tag:tfy:stack", [context.stack])])
+        var byId: [String: EC2SecurityGroup] = [:]
+        for group in groups { byId[group.groupId] = group }
+        for (address, instance) in entries {
+            guard let id = instance.attributes["id"]?.stringValue else { continue }
+            let updated = byId[id].map { AWSAttributes.securityGroupAttributes($0, region: context.region, prior: instance.attributes) }
+            result.record(address, instance, updated)
+        }
+    }
+
+    func defaultVPC() async throws -> String? {
+        try await ec2.describeVpcs(filters: [EC2Filter("is-default", ["true"])]).first?.vpcId
+    }
+
+    func read(_ id: String) async throws -> EC2SecurityGroup? {
+        // Just after creation a group may not be readable yet: retry NotFound a few times.
+        for attempt in 0..<10 {
+            do {
+                if let group = try await ec2.describeSecurityGroups(filters: [EC2Filter("group-id", [id])]).first { return group }
+            } catch {
+                guard error.code == "InvalidGroup.NotFound" else { throw error }
+            }
+            try await Task.sleep(nanoseconds: UInt64(0.2 * Double(attempt + 1) * 1e9))
+        }
+        return nil
+    }
+
+    func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value] {
+        let tags = context.tags(desired["tags"], for: address)
+        // A group this stack created for this address but failed to record is adopted, not duplicated.
+        var id = try await ec2.describeSecurityGroups(filters: [EC2Filter("tag:tfy:stack", [context.stack]), EC2Filter("tag:tfy:address", [address.description])]).first?.groupId
+        if id == nil {
+            var vpc = desired["vpc_id"]?.stringValue
+            if vpc == nil { vpc = try await defaultVPC() }
+            do {
+                id = try await ec2.createSecurityGroup(name: desired["name"]?.stringValue ?? address.name, description: desired["description"]?.stringValue ?? "Managed by tfy",
+                                                       vpcId: vpc, tags: tags)
+            } catch {
+                guard error.code == "InvalidGroup.Duplicate" else { throw error }
+                throw EngineError(description: "a security group named \(Value.quoted(desired["name"]?.stringValue ?? "")) already exists in this VPC and does not belong to stack \(Value.quoted(context.stack)); tfy never adopts another stack's objects. Choose another name, or import it by tagging it tfy:stack=\(context.stack), tfy:address=\(address)")
+            }
+        }
+        guard let id else { throw EngineError(description: "CreateSecurityGroup returned no group ID") }
+        try await record.created(["id": .string(id)])
+        guard let group = try await read(id) else { throw EngineError(description: "security group \(id) was created but cannot be read") }
+        try await syncRules(group, desired: desired)
+        guard let final = try await read(id) else { throw EngineError(description: "security group \(id) disappeared") }
+        return AWSAttributes.securityGroupAttributes(final, region: context.region, prior: desired)
+    }
+
+    /// Authorizes and revokes so the group's rules are exactly the configured ones. An `egress`
+    /// left to the provider (unknown) keeps what AWS has, the default allow-all rule included.
+    func syncRules(_ group: EC2SecurityGroup, desired: [String: Value]) async throws {
+        let wantedIngress = AWSAttributes.tuples(ofRules: desired["ingress"], selfGroup: group.groupId)
+        let haveIngress = AWSAttributes.tuples(ofPermissions: group.ingress)
+        try await apply(want: wantedIngress, have: haveIngress, groupId: group.groupId, egress: false)
+        if let egress = desired["egress"], !egress.isUnknown {
+            let wanted = AWSAttributes.tuples(ofRules: egress, selfGroup: group.groupId)
+            try await apply(want: wanted, have: AWSAttributes.tuples(ofPermissions: group.egress), groupId: group.groupId, egress: true)
+        }
+    }
+
+    func apply(want: Set<AWSAttributes.RuleTuple>, have: Set<AWSAttributes.RuleTuple>, groupId: String, egress: Bool) async throws {
+        func key(_ t: AWSAttributes.RuleTuple) -> AWSAttributes.RuleTuple { var k = t; k.description = nil; return k }
+        let haveKeys = Set(have.map(key)), wantKeys = Set(want.map(key))
+        let revoke = have.filter { !wantKeys.contains(key($0)) }
+        let authorize = want.filter { !haveKeys.contains(key($0)) }
+        if !revoke.isEmpty {
+            let permissions = AWSAttributes.permissions(Set(revoke))
+            if egress { try await ec2.revokeSecurityGroupEgress(groupId: groupId, permissions: permissions) } else { try await ec2.revokeSecurityGroupIngress(groupId: groupId, permissions: permissions) }
+        }
+        if !authorize.isEmpty {
+            let permissions = AWSAttributes.permissions(Set(authorize))
+            if egress { try await ec2.authorizeSecurityGroupEgress(groupId: groupId, permissions: permissions) } else { try await ec2.authorizeSecurityGroupIngress(groupId: groupId, permissions: permissions) }
+        }
+    }
+
+    func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value] {
+        guard let id = prior["id"]?.stringValue, let group = try await read(id) else { throw EngineError(description: "security group \(prior["id"]?.stringValue ?? "?") no longer exists") }
+        try await syncRules(group, desired: desired)
+        try await syncTags(resource: id, have: group.tags, desired: desired, address: address)
+        guard let final = try await read(id) else { throw EngineError(description: "security group \(id) disappeared") }
+        return AWSAttributes.securityGroupAttributes(final, region: context.region, prior: desired)
+    }
+
+    func syncTags(resource: String, have: [String: String], desired: [String: Value], address: ResourceAddress) async throws {
+        try await TagSync.sync(ec2: ec2, resource: resource, have: have, want: context.tags(desired["tags"], for: address))
+    }
+
+    func delete(_ address: ResourceAddress, prior: [String: Value]) async throws {
+        guard let id = prior["id"]?.stringValue else { return }
+        let deadline = Date().addingTimeInterval(context.timeouts.delete)
+        var delay = 1.0
+        while true {
+            do {
+                try await ec2.deleteSecurityGroup(id: id)
+                return
+            } catch {
+                if error.code == "InvalidGroup.NotFound" { return }
+                guard error.code == "DependencyViolation", Date() < deadline else { throw error }
+            }
+            // Instances that used the group may still be terminating.
+            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            delay = min(delay * 2, 20)
+        }
+    }
+}
+
+// MARK: Attributes
+
+extension AWSAttributes {
+    // MARK: Security group rules
+
+    /// One (protocol, ports, source) of a rule: rules compare as sets of these, since EC2 merges
+    /// the sources of rules with the same protocol and ports into one permission.
+    struct RuleTuple: Hashable, Comparable {
+        var ipProtocol: String
+        var fromPort: Int
+        var toPort: Int
+        var kind: Int  // 0 cidr, 1 ipv6, 2 group
+        var source: String
+        var description: String?
+
+        static func < (a: RuleTuple, b: RuleTuple) -> Bool {
+            (a.ipProtocol, a.fromPort, a.toPort, a.kind, a.source) < (b.ipProtocol, b.fromPort, b.toPort, b.kind, b.source)
+        }
+    }
+
+    static func canonicalProtocol(_ text: String) -> String {
+        switch text.lowercased() {
+        case "6": return "tcp"
+        case "17": return "udp"
+        case "1": return "icmp"
+        case "all", "-1": return "-1"
+        default: return text.lowercased()
+        }
+    }
+
+    /// The tuples of configured rules; `selfGroup` stands in for `self: true`.
+    static func tuples(ofRules rules: Value?, selfGroup: String?) -> Set<RuleTuple> {
+        var result = Set<RuleTuple>()
+        for rule in rules?.listValue ?? [] {
+            let r = rule.mapValue ?? [:]
+            let proto = canonicalProtocol(r["protocol"]?.stringValue ?? "-1")
+            let all = proto == "-1"
+            let from = all ? 0 : Int(r["from_port"]?.numberValue ?? 0)
+            let to = all ? 0 : Int(r["to_port"]?.numberValue ?? 0)
+            let description = r["description"]?.stringValue
+            for cidr in strings(r["cidr_blocks"]) { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 0, source: cidr, description: description)) }
+            for cidr in strings(r["ipv6_cidr_blocks"]) { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 1, source: cidr, description: description)) }
+            for group in strings(r["security_groups"]) { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 2, source: group, description: description)) }
+            if r["self"]?.boolValue == true, let selfGroup {
+                result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 2, source: selfGroup, description: description))
+            }
+        }
+        return result
+    }
+
+    static func tuples(ofPermissions permissions: [EC2IpPermission]) -> Set<RuleTuple> {
+        var result = Set<RuleTuple>()
+        for p in permissions {
+            let proto = canonicalProtocol(p.ipProtocol)
+            let all = proto == "-1"
+            let from = all ? 0 : (p.fromPort ?? 0), to = all ? 0 : (p.toPort ?? 0)
+            for cidr in p.cidrBlocks { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 0, source: cidr, description: p.description)) }
+            for cidr in p.ipv6CidrBlocks { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 1, source: cidr, description: p.description)) }
+            for group in p.groupIds { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 2, source: group, description: p.description)) }
+        }
+        return result
+    }
+
+    static func sameRules(_ a: Set<RuleTuple>, _ b: Set<RuleTuple>) -> Bool {
+        func key(_ t: RuleTuple) -> RuleTuple { var k = t; k.description = nil; return k }
+        return Set(a.map(key)) == Set(b.map(key))
+    }
+
+    static func permissions(_ tuples: Set<RuleTuple>) -> [EC2IpPermission] {
+        tuples.sorted().map { t in
+            EC2IpPermission(ipProtocol: t.ipProtocol, fromPort: t.ipProtocol == "-1" ? nil : t.fromPort, toPort: t.ipProtocol == "-1" ? nil : t.toPort,
+                            cidrBlocks: t.kind == 0 ? [t.source] : [], ipv6CidrBlocks: t.kind == 1 ? [t.source] : [],
+                            groupIds: t.kind == 2 ? [t.source] : [], description: t.description)
+        }
+    }
+
+    /// Rules as the attribute objects the schema describes, one per (protocol, ports).
+    static func rules(_ permissions: [EC2IpPermission]) -> Value {
+        let ordered = permissions.sorted { ($0.ipProtocol, $0.fromPort ?? 0, $0.toPort ?? 0) < ($1.ipProtocol, $1.fromPort ?? 0, $1.toPort ?? 0) }
+        return .list(ordered.map { p in
+            let proto = canonicalProtocol(p.ipProtocol)
+            func list(_ items: [String]) -> Value { items.isEmpty ? .null : .list(items.sorted().map { .string($0) }) }
+            return .map([
+                "protocol": .string(proto),
+                "from_port": .number(Double(proto == "-1" ? 0 : (p.fromPort ?? 0))),
+                "to_port": .number(Double(proto == "-1" ? 0 : (p.toPort ?? 0))),
+                "cidr_blocks": list(p.cidrBlocks), "ipv6_cidr_blocks": list(p.ipv6CidrBlocks), "security_groups": list(p.groupIds),
+                "self": .null, "description": p.description.map { .string($0) } ?? .null,
+            ])
+        })
+    }
+
+    static func securityGroupAttributes(_ group: EC2SecurityGroup, region: String, prior: [String: Value]) -> [String: Value] {
+        var a = prior
+        a["id"] = .string(group.groupId)
+        a["arn"] = .string("arn:aws:ec2:\(region):\(group.ownerId ?? "000000000000"):security-group/\(group.groupId)")
+        a["owner_id"] = group.ownerId.map { .string($0) } ?? .null
+        a["name"] = .string(group.groupName)
+        a["description"] = .string(group.description)
+        a["vpc_id"] = group.vpcId.map { .string($0) } ?? .null
+        a["tags"] = userTags(group.tags)
+        // Keep the prior representation of rules when they mean the same, so state diffs stay quiet.
+        for (name, actual) in [("ingress", group.ingress), ("egress", group.egress)] {
+            let same = prior[name].map { sameRules(tuples(ofRules: $0, selfGroup: group.groupId), tuples(ofPermissions: actual)) } ?? false
+            a[name] = same ? prior[name]! : rules(actual)
+        }
+        for key in a.keys where a[key]!.isUnknown { a[key] = .null }
+        return a
+    }
+}
