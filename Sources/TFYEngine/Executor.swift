@@ -253,12 +253,19 @@ public final class Executor: Sendable {
     }
 
     /// Outputs evaluated against the final state.
-    func recordOutputs() async {
+    func recordOutputs() async { await recorder.recordOutputs(of: planning) }
+}
+
+extension StateRecorder {
+    /// Records the outputs of `planning`'s configuration, evaluated against the state as it is
+    /// now (none after a destroy). Needs no AWS client: a plan with no operation records its
+    /// outputs this way too.
+    package func recordOutputs(of planning: PlanRequest) async {
         var request = planning
-        request.prior = await recorder.state
+        request.prior = await state
         request.options = PlanOptions()
         guard let outcome = Planner.planWithValues(request).0 else { return }
-        try? await recorder.update { state in
+        try? await update { state in
             state.outputs = [:]
             for output in outcome.plan.outputs where !planning.options.destroy {
                 guard let after = output.after, after.isWhollyKnown else { continue }

@@ -233,7 +233,7 @@ package struct ApplyOperation {
             await engine.ssh?.closeAll()
         } else {
             // Nothing to change in EC2 (no client was needed, so none exists): record the state.
-            await Self.recordOutputs(planning: request, recorder: recorder)
+            await recorder.recordOutputs(of: request)
         }
         var diagnostics = Diagnostics(result.errors)
         if !(await recorder.isPersisted) {
@@ -248,23 +248,6 @@ package struct ApplyOperation {
         }
         let state = await recorder.state
         return ApplyOutcome(ending: .applied(result, outputs: state.outputs, calls: engine?.ec2.statistics.summary), destroy: destroy, diagnostics: diagnostics)
-    }
-
-    /// The outputs evaluated against the state, recorded in it: what `Executor.run` does for a plan
-    /// with no operation, done here because the executor cannot run without an EC2 client and
-    /// this path must not build one (it has no credentials to give it, and makes no AWS call).
-    static func recordOutputs(planning: PlanRequest, recorder: StateRecorder) async {
-        var request = planning
-        request.prior = await recorder.state
-        request.options = PlanOptions()
-        guard let outcome = Planner.planWithValues(request).0 else { return }
-        try? await recorder.update { state in
-            state.outputs = [:]
-            for output in outcome.plan.outputs where !planning.options.destroy {
-                guard let after = output.after, after.isWhollyKnown else { continue }
-                state.outputs[output.name] = StateOutput(value: after, sensitive: output.sensitive)
-            }
-        }
     }
 
     /// The state could not be persisted: keep it in `errored.tfstate` so nothing is lost.
