@@ -101,6 +101,7 @@ package struct Deployment {
         if useLock {
             do {
                 session.lock = try await backend.storage.lock(operation: lockOperation, timeout: lockTimeout)
+                if let notice = session.lock?.notice { log(notice) }
             } catch {
                 diagnostics.append(error.diagnostic)
                 return (nil, diagnostics, sources)

@@ -10,11 +10,12 @@ package enum StateTransfer {
                                  _ body: (any StateStorage) async throws(StateError) -> Diagnostics) async -> Diagnostics {
         let lock: any HeldStateLock
         do { lock = try await store.lock(operation: operation, timeout: 0) } catch { return Diagnostics([error.diagnostic]) }
-        var problems: Diagnostics
+        var problems = Diagnostics()
+        if let notice = lock.notice { problems.append(.warning("Stale lock taken over", detail: notice)) }
         do {
-            problems = try await body(store)
+            problems.append(contentsOf: try await body(store))
         } catch {
-            problems = Diagnostics([error.diagnostic])
+            problems.append(error.diagnostic)
         }
         do { try await lock.unlock() } catch { problems.append(error.diagnostic) }
         return problems

@@ -69,6 +69,12 @@ public struct LocalStateStore: StateStorage {
 
     public func forceUnlock(id: String) throws(LockError) { try StateLock.forceUnlock(statePath: path, id: id) }
 
+    /// Creates `directory` and any missing parent with mode 0700: state, keys and plans are
+    /// nobody else's business. An existing directory keeps its mode.
+    static func createPrivateDirectory(_ directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
     /// The first of `candidate(0)`, `candidate(1)`, … that names no file: for files that must
     /// not replace an earlier one (errored.tfstate, a migrated state).
     public static func unusedPath(_ candidate: (Int) -> String) -> String {
@@ -87,7 +93,7 @@ public struct LocalStateStore: StateStorage {
     public static func atomicWrite(_ bytes: [UInt8], to path: String) throws(StateError) {
         let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try createPrivateDirectory(directory)
         } catch {
             throw StateError(path: path, message: "cannot create the directory \(directory): \(error.localizedDescription)", operation: .write)
         }

@@ -33,8 +33,14 @@ public protocol StateStorage: Sendable {
 /// A lock this run holds.
 public protocol HeldStateLock: AnyObject, Sendable {
     var info: LockInfo { get }
+    /// One line to show the user about how the lock was taken (a stale local lock taken over), if any.
+    var notice: String? { get }
     /// Lets the lock go; an error says it could not be removed, and how to remove it.
     func unlock() async throws(LockError)
+}
+
+extension HeldStateLock {
+    public var notice: String? { nil }
 }
 
 /// The waiting and the "locked by" message both backends share.

@@ -98,14 +98,20 @@ struct ApplyLifecycleTests {
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)
     }
 
+    /// A lock file no process holds (what a killed run leaves) is removed by its ID only; a lock a
+    /// live process holds is refused (LocalStateLockTests).
     @Test func forceUnlockRemovesOnlyTheNamedLock() async throws {
         let world = try World()
         _ = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"])
         let lock = try await StateLock.acquire(statePath: world.statePath, operation: "OperationTypeApply")
+        let lockFile = StateLock.lockPath(forState: world.statePath)
+        let card = try #require(FileManager.default.contents(atPath: lockFile))
+        lock.release()
+        #expect(FileManager.default.createFile(atPath: lockFile, contents: card))
         #expect(await world.tfy(["force-unlock", "wrong-id", "-chdir", "cluster"]).status == 1)
-        #expect(StateLock.holder(statePath: world.statePath)?.id == lock.info.id)
+        #expect(FileManager.default.contents(atPath: lockFile) == card)
         #expect(await world.tfy(["force-unlock", lock.info.id, "-chdir", "cluster"]).status == 0)
-        #expect(StateLock.holder(statePath: world.statePath) == nil)
+        #expect(!FileManager.default.fileExists(atPath: lockFile))
     }
 
     @Test func savedPlansApplyExactlyOrAreRefusedWhenStale() async throws {
