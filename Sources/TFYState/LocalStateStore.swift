@@ -44,9 +44,18 @@ public struct LocalStateStore: StateStorage {
         (workingDirectory as NSString).appendingPathComponent("state/\(stack).tfstate")
     }
 
-    /// The state, or nil when no file exists yet.
+    /// The state, or nil when nothing is at the path. Anything but a regular file there — a
+    /// symbolic link (dangling, looping or not), a directory, a FIFO — is an error naming it,
+    /// never "no state": a dangling link read as no state would launch the cluster again.
     public func read() throws(StateError) -> State? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        switch FileKind(path: path) {
+        case .missing: return nil
+        case .regular: break
+        case .symbolicLink(let target):
+            throw StateError(path: path, message: "it is a symbolic link to \"\(target)\"\(FileKind.brokenLinkClause(path)); \(Self.regularOnly)")
+        case .special(let noun): throw StateError(path: path, message: "it is \(noun), not a regular file; \(Self.regularOnly)")
+        case .unexaminable(let reason): throw StateError(path: path, message: "it cannot be examined: \(reason)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StateError(path: path, message: "the file cannot be read")
         }
@@ -69,6 +78,8 @@ public struct LocalStateStore: StateStorage {
 
     public func forceUnlock(id: String) throws(LockError) { try StateLock.forceUnlock(statePath: path, id: id) }
 
+    static let regularOnly = "tfy reads the state only from a regular file (give the file itself with -state PATH)"
+
     /// Creates `directory` and any missing parent with mode 0700: state, keys and plans are
     /// nobody else's business. An existing directory keeps its mode.
     static func createPrivateDirectory(_ directory: String) throws {
@@ -79,7 +90,7 @@ public struct LocalStateStore: StateStorage {
     /// not replace an earlier one (errored.tfstate, a migrated state).
     public static func unusedPath(_ candidate: (Int) -> String) -> String {
         var n = 0
-        while FileManager.default.fileExists(atPath: candidate(n)) { n += 1 }
+        while FileKind(path: candidate(n)) != .missing { n += 1 }
         return candidate(n)
     }
 
@@ -89,9 +100,18 @@ public struct LocalStateStore: StateStorage {
     }
 
     /// Writes `bytes` to `path` atomically, mode 0600: temp file beside it, fsync, rename, fsync
-    /// of the directory.
+    /// of the directory. Replaces only a regular file or a missing path: the rename would turn a
+    /// FIFO, a device or a symbolic link into a regular file (run as root, `-out /dev/null` would
+    /// replace the system's), so anything else is refused and left untouched.
     public static func atomicWrite(_ bytes: [UInt8], to path: String) throws(StateError) {
         let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let existing = FileKind(path: path)
+        if let noun = existing.noun {
+            throw StateError(path: path, message: "it is \(noun), not a regular file; tfy replaces only a regular file or a missing path, so it was left untouched", operation: .write)
+        }
+        if case .unexaminable(let reason) = existing {
+            throw StateError(path: path, message: "it cannot be examined: \(reason)", operation: .write)
+        }
         do {
             try createPrivateDirectory(directory)
         } catch {

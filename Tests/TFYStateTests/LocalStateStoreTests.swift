@@ -92,6 +92,38 @@ struct LocalStateStoreTests {
         #expect(try LocalStateStore(path: "/nonexistent/dir/x.tfstate").read() == nil)
     }
 
+    /// The atomic rename would turn these into a regular file; the write is refused instead and
+    /// leaves them as they were, and a read names them rather than seeing "no state".
+    @Test func stateWritesAndReadsRefuseWhatIsNotARegularFile() throws {
+        try withDirectory { directory in
+            let fifo = directory + "/fifo.tfstate", link = directory + "/link.tfstate", target = directory + "/target"
+            #expect(mkfifo(fifo, 0o600) == 0)
+            try "kept\n".write(toFile: target, atomically: false, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+            for (path, noun) in [(fifo, "a FIFO (named pipe)"), (link, "a symbolic link to \"\(target)\"")] {
+                let store = LocalStateStore(path: path)
+                do {
+                    try store.write(Self.sample())
+                    Issue.record("\(path) was replaced")
+                } catch let error as StateError {
+                    #expect(error.message == "it is \(noun), not a regular file; tfy replaces only a regular file or a missing path, so it was left untouched")
+                }
+                do {
+                    _ = try store.read()
+                    Issue.record("\(path) was read")
+                } catch let error as StateError {
+                    let suffix = path == fifo ? ", not a regular file" : ""
+                    #expect(error.message == "it is \(noun)\(suffix); tfy reads the state only from a regular file (give the file itself with -state PATH)")
+                }
+            }
+            var status = stat()
+            #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+            #expect(try String(contentsOfFile: target, encoding: .utf8) == "kept\n")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["fifo.tfstate", "link.tfstate", "target"])
+        }
+    }
+
     @Test func failedWriteLeavesNoTemporaryFileBehind() throws {
         try withDirectory { directory in
             // The state path is taken by a directory: the final rename fails.
