@@ -191,9 +191,10 @@ package struct ApplyOperation {
     }
 
     func execute(_ plan: Plan, session: Deployment.Session, request: PlanRequest, refreshOnly: Bool, destroy: Bool) async -> ApplyOutcome {
-        let start = session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
+        // The state records its stack (older states get it on their next write).
+        var start = session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
+        start.stack = session.configuration.stack
         if let prior = session.prior { try? await session.store.writeBackup(prior) }
-        let recorder = StateRecorder(state: start, store: session.store)
         if refreshOnly {
             var refreshed = start
             do {
@@ -206,6 +207,7 @@ package struct ApplyOperation {
             }
             return ApplyOutcome(ending: .refreshed, destroy: destroy)
         }
+        let recorder = StateRecorder(state: start, store: session.store)
         var engine = session.engine
         let active = plan.changes.filter { $0.action != .noOp }
         if engine == nil, !active.isEmpty {

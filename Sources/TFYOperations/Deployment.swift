@@ -113,7 +113,27 @@ package struct Deployment {
             diagnostics.append(error.diagnostic)
             return (nil, diagnostics, sources)
         }
+        if let recorded = session.prior?.stack, recorded != configuration.stack {
+            diagnostics.append(contentsOf: await session.release())
+            diagnostics.append(Self.anotherStacksState(session.store.location, recorded: recorded, directory: directory, stack: configuration.stack))
+            return (nil, diagnostics, sources)
+        }
         return (session, diagnostics, sources)
+    }
+
+    /// A state that records another stack than the configuration's: refused before any call.
+    package static func anotherStacksState(_ location: String, recorded: String, directory: String, stack: String) -> Diagnostic {
+        .error("State belongs to another stack",
+               detail: "The state file \(location) records stack \(Value.quoted(recorded)), but the configuration in \(directory) is stack \(Value.quoted(stack)). tfy never uses one stack's state with another stack's configuration, so it stopped before reading or changing anything in EC2. Use stack \(Value.quoted(stack))'s own state file, or run this from stack \(Value.quoted(recorded))'s configuration.")
+    }
+
+    /// Objects the state records that are tagged for another stack: the run stops before it
+    /// changes anything.
+    static func anotherStacksObjects(_ foreign: [Refresher.ForeignObject], location: String, stack: String) -> Diagnostic {
+        let owners = Array(Set(foreign.map(\.stack))).sorted()
+        let listed = foreign.map { "\($0.address) (\($0.id))" }.joined(separator: ", ")
+        return .error("The state holds another stack's objects",
+                      detail: "The state file \(location) is used with stack \(Value.quoted(stack)), but the objects it records are tagged \(owners.map { "tfy:stack=\($0)" }.joined(separator: " or ")): \(listed). tfy never reads, changes or deletes another stack's objects, so it stopped before changing anything. Use stack \(Value.quoted(stack))'s own state file, or run this from stack \(owners.map(Value.quoted).joined(separator: " or "))'s configuration.")
     }
 
     /// The EC2 client, configured from the provider block and the environment.
@@ -165,6 +185,9 @@ package struct Deployment {
         }
         do {
             let result = try await Refresher(context: session.engine!).refresh(prior)
+            guard result.foreign.isEmpty else {
+                return Diagnostics([anotherStacksObjects(result.foreign, location: session.store.location, stack: session.configuration.stack)])
+            }
             session.refreshed = result.state
             session.drift = result.drift
             return Diagnostics()
