@@ -138,26 +138,33 @@ package struct Deployment {
 
     /// The EC2 client, configured from the provider block and the environment.
     package static func engine(for session: Session, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) -> Result<EngineContext, Diagnostic> {
-        let evaluated = ConfigurationEvaluator().evaluate(session.configuration, variables: session.variables).0
+        engine(configuration: session.configuration, variables: session.variables, statistics: session.statistics,
+               knownHostsPath: session.knownHostsPath, store: session.store, context: context, log: log)
+    }
+
+    /// The EC2 client for `configuration`'s provider block with these variable values.
+    package static func engine(configuration: Configuration, variables: [String: Value], statistics: CallStatistics, knownHostsPath: String,
+                               store: any StateStorage, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) -> Result<EngineContext, Diagnostic> {
+        let evaluated = ConfigurationEvaluator().evaluate(configuration, variables: variables).0
         var scope = EvaluationScope()
-        scope.variables = session.variables
+        scope.variables = variables
         scope.locals = evaluated.locals
         let evaluator = Evaluator(scope: scope)
         func setting(_ name: String) -> Value? {
-            guard let expression = session.configuration.providers["aws"]?.attributes[name]?.expression else { return nil }
+            guard let expression = configuration.providers["aws"]?.attributes[name]?.expression else { return nil }
             return try? evaluator.evaluate(expression).deepUnmarked
         }
         let provider = ProviderSettings(region: setting("region")?.stringValue, endpoint: setting("endpoint")?.stringValue,
                                         profile: setting("profile")?.stringValue, maxRetries: setting("max_retries")?.numberValue.map { Int($0) })
         do {
-            let configuration = try AWSConfigurationResolver(environment: context.variables).resolve(provider)
-            var ec2 = EC2Client(configuration: configuration, statistics: session.statistics, log: log)
+            let aws = try AWSConfigurationResolver(environment: context.variables).resolve(provider)
+            var ec2 = EC2Client(configuration: aws, statistics: statistics, log: log)
             if let base = Double(context.variables["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
             let poll = Double(context.variables["TFY_POLL_INTERVAL"] ?? "") ?? 2
-            var engine = EngineContext(ec2: ec2, region: configuration.region, stack: session.configuration.stack, pollInterval: poll)
-            engine.ssh = SSHClient(knownHostsFile: session.knownHostsPath)
+            var engine = EngineContext(ec2: ec2, region: aws.region, stack: configuration.stack, pollInterval: poll)
+            engine.ssh = SSHClient(knownHostsFile: knownHostsPath)
             engine.workingDirectory = context.workingDirectory
-            engine.keys = session.store as? any KeyEscrow
+            engine.keys = store as? any KeyEscrow
             if let timeout = Double(context.variables["TFY_TIMEOUT"] ?? "") {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout

@@ -88,4 +88,32 @@ struct OwnershipTests {
         #expect(try Self.instances(world, ids.values.sorted()).values.map(\.state) == ["running", "running", "running"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: world.statePath)) == written, "the state is not rewritten")
     }
+
+    @Test func stateRmRemovesTheOwnershipTagsSoDestroyKeepsTheInstance() async throws {
+        let world = try Self.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        let ids = try world.stateInstances()
+        let kept = try #require(ids["aws_instance.box[1]"])
+        let removed = await world.tfy(["state", "rm", "aws_instance.box[1]", "-chdir", "boxes"])
+        #expect(removed.status == 0, "\(removed.err)")
+        #expect(removed.out == "Removed aws_instance.box[1]\nRemoved the tfy:stack and tfy:address tags of \(kept), so no later run adopts it.\nSuccessfully removed 1 resource instance(s).\n")
+        let destroyed = await world.tfy(["destroy", "boxes", "-auto-approve", "-no-color"])
+        #expect(destroyed.status == 0, "\(destroyed.err)")
+        let live = try Self.instances(world, ids.values.sorted())
+        #expect(live[kept]?.state == "running")
+        #expect(live[kept]?.tags == ["Name": "box1"])
+        #expect(live[ids["aws_instance.box[0]"]!]?.state == "terminated")
+        #expect(live[ids["aws_instance.box[2]"]!]?.state == "terminated")
+    }
+
+    @Test func stateRmWithKeepTagsLeavesTheInstanceForTheNextRunToAdopt() async throws {
+        let world = try Self.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        let ids = try world.stateInstances()
+        let removed = await world.tfy(["state", "rm", "-keep-tags", "aws_instance.box[1]", "-chdir", "boxes"])
+        #expect(removed.out == "Removed aws_instance.box[1]\nSuccessfully removed 1 resource instance(s).\n")
+        #expect(try Self.instances(world, [ids["aws_instance.box[1]"]!]).values.first?.tags == ["Name": "box1", "tfy:stack": world.stack, "tfy:address": "aws_instance.box[1]"])
+        let plan = await world.tfy(["plan", "boxes", "-detailed-exitcode", "-no-color"])
+        #expect(plan.status == 0, "\(plan.out)")
+    }
 }

@@ -70,6 +70,8 @@ struct InstanceResource: ManagedResourceType {
 
     var sshRole: SSHRole? { .host }
 
+    var carriesOwnershipTags: Bool { true }
+
     /// With `user_data_replace_on_change`, new user data replaces the instance instead of
     /// restarting it.
     func forcesReplacement(_ attribute: String, planned: [String: Value]) -> Bool {

@@ -32,6 +32,8 @@ struct SecurityGroupResource: ManagedResourceType {
 
     var schema: ResourceSchema { Self.schema }
 
+    var carriesOwnershipTags: Bool { true }
+
     func provider(context: EngineContext, output: @escaping @Sendable (ResourceAddress, String) -> Void) -> any ResourceProvider {
         SecurityGroupProvider(context: context)
     }
