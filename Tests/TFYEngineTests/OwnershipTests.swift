@@ -116,4 +116,15 @@ struct OwnershipTests {
         let plan = await world.tfy(["plan", "boxes", "-detailed-exitcode", "-no-color"])
         #expect(plan.status == 0, "\(plan.out)")
     }
+
+    @Test func destroyAfterOutsideDeletionsLeavesAnEmptyState() async throws {
+        let world = try Self.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        _ = try world.cli(["ec2", "terminate-instances", "--instance-ids"] + world.stateInstances().values.sorted())
+        let destroyed = await world.tfy(["destroy", "boxes", "-auto-approve", "-no-color"])
+        #expect(destroyed.status == 0, "\(destroyed.err)")
+        let list = await world.tfy(["state", "list", "-chdir", "boxes"])
+        #expect(list.status == 0)
+        #expect(list.out == "")
+    }
 }
