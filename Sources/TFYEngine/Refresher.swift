@@ -3,8 +3,9 @@ import TFYCore
 
 /// Reads every tracked object live and returns the state as it really is, with what changed
 /// outside tfy. Each resource type reads its objects with batched calls (see its provider's
-/// `refresh`): one DescribeSecurityGroups for the stack's groups, ceil(n/1000)
-/// DescribeInstances by ID, one DescribeInstances by the stack's tag.
+/// `refresh`): one DescribeSecurityGroups for the groups the state records, ceil(n/1000)
+/// DescribeInstances by ID, one DescribeInstances by the stack's tag. An object the state
+/// records that is tagged for another stack is never read into the state (`Result.foreign`).
 public struct Refresher: Sendable {
     public var context: EngineContext
     let registry: ResourceRegistry
