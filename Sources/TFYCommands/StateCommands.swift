@@ -163,25 +163,30 @@ struct StateShowCommand: ParsableCommand, ContextCommand {
 }
 
 struct StateRemoveCommand: ParsableCommand, ContextCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Forget a resource instance without destroying it.")
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Forget a resource instance without destroying it.",
+                                                    discussion: "The object's tfy:stack and tfy:address tags are removed too, so no later run adopts it again; -keep-tags keeps them.")
     @Argument(help: "The instance address.") var address: String
+    @Flag(name: .customLong("keep-tags", withSingleDash: true), help: "Keep the object's tfy: tags, so the next run adopts it again.")
+    var keepTags = false
     @OptionGroup var location: StateLocation
 
     func execute(in context: CommandContext) async -> ExitStatus {
-        await StateEdit.locked(location, operation: "OperationTypeStateRm", context: context) { (store) async throws(StateError) -> Diagnostics in
-            guard var state = try await store.read() else {
-                return Diagnostics([.error("No state", detail: "There is no state at \(store.location).")])
+        let view = stateView(context)
+        let (loaded, diagnostics, sources) = location.configuration(context)
+        guard let configuration = loaded else { return view.finish(diagnostics, sources: sources) }
+        let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: location.state, overrides: location.backendOptions.settings,
+                                                             context: context.operationEnvironment, log: context.logLine)
+        guard let backend = resolved else { return view.finish(backendDiagnostics, sources: sources) }
+        let request = StateRemoval.Request(address: address, keepTags: keepTags, configuration: configuration, backend: backend)
+        let (removed, problems) = await StateRemoval.remove(request, environment: context.operationEnvironment, log: context.logLine)
+        if let removed {
+            var text = "Removed \(removed.address)\n"
+            if !removed.untagged.isEmpty {
+                text += "Removed the tfy:stack and tfy:address tags of \(removed.untagged.joined(separator: ", ")), so no later run adopts it.\n"
             }
-            guard let entry = state.instances.first(where: { $0.address.description == address }) else {
-                return Diagnostics([.error("No instance found for the given address", detail: "The state has no instance \(Value.quoted(address)).")])
-            }
-            try await store.writeBackup(state)
-            state.setInstance(entry.address, nil)
-            state.serial += 1
-            try await store.write(state)
-            context.out("Removed \(address)\nSuccessfully removed 1 resource instance(s).\n")
-            return Diagnostics()
+            context.out(text + "Successfully removed 1 resource instance(s).\n")
         }
+        return view.finish(problems)
     }
 }
 

@@ -15,7 +15,7 @@ extension State {
     }
 
     public var json: JSONValue {
-        .object([
+        var document: [String: JSONValue] = [
             "version": .int(version),
             "tfy_version": .string(tfyVersion),
             "serial": .int(serial),
@@ -48,7 +48,9 @@ extension State {
                     }),
                 ])
             }),
-        ])
+        ]
+        if let stack { document["stack"] = .string(stack) }
+        return .object(document)
     }
 
     public func encoded() -> [UInt8] { Array(json.pretty().utf8) }
@@ -69,6 +71,10 @@ extension State {
         state.version = version
         state.tfyVersion = tool
         state.serial = serial
+        if let stack = object["stack"] {
+            guard let name = stack.stringValue, !name.isEmpty else { return .failure(.shape("\"stack\" is not a stack name")) }
+            state.stack = name
+        }
         for (name, output) in object["outputs"]?.objectValue ?? [:] {
             guard let value = output["value"] else { return .failure(.shape("output \"\(name)\" has no value")) }
             let sensitive = output["sensitive"]?.boolValue ?? false

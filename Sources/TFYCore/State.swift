@@ -12,6 +12,10 @@ public struct State: Sendable, Hashable {
     public var serial = 0
     /// Identifies one state's history; a plan or a push from another lineage is refused.
     public var lineage: String
+    /// The stack whose objects this state records; nil in states written before tfy recorded
+    /// it (they get it on their next write). A state is never used with another stack's
+    /// configuration.
+    public var stack: String?
     public var outputs: [String: StateOutput] = [:]
     /// Sorted by `type.name`.
     public var resources: [StateResource] = []

@@ -3,8 +3,9 @@ import TFYCore
 
 /// Reads every tracked object live and returns the state as it really is, with what changed
 /// outside tfy. Each resource type reads its objects with batched calls (see its provider's
-/// `refresh`): one DescribeSecurityGroups for the stack's groups, ceil(n/1000)
-/// DescribeInstances by ID, one DescribeInstances by the stack's tag.
+/// `refresh`): one DescribeSecurityGroups for the groups the state records, ceil(n/1000)
+/// DescribeInstances by ID, one DescribeInstances by the stack's tag. An object the state
+/// records that is tagged for another stack is never read into the state (`Result.foreign`).
 public struct Refresher: Sendable {
     public var context: EngineContext
     let registry: ResourceRegistry
@@ -20,6 +21,17 @@ public struct Refresher: Sendable {
         public var drift: [PlannedChange]
         /// Objects found by their tags that the state had lost (a crash before a state write).
         public var adopted: [ResourceAddress]
+        /// Objects the state records by ID that are tagged for another stack: not read into the
+        /// state; the run must stop before it changes anything.
+        public var foreign: [ForeignObject] = []
+
+        /// Records an object of another stack that the state points at; the state entry is left
+        /// as it was, since nothing of that object may be read into this state.
+        package mutating func refuse(_ address: ResourceAddress, id: String, tags: [String: String], stack: String) -> Bool {
+            guard let owner = tags["tfy:stack"], owner != stack else { return false }
+            foreign.append(ForeignObject(address: address, id: id, stack: owner))
+            return true
+        }
 
         /// Records what refresh read of one tracked object: its live attributes, or nil when it is gone.
         package mutating func record(_ address: ResourceAddress, _ instance: StateInstance, _ updated: [String: Value]?) {
@@ -37,6 +49,13 @@ public struct Refresher: Sendable {
         }
     }
 
+    /// An object the state records whose `tfy:stack` tag names another stack.
+    public struct ForeignObject: Sendable, Hashable {
+        public var address: ResourceAddress
+        public var id: String
+        public var stack: String
+    }
+
     public func refresh(_ prior: State) async throws(AWSError) -> Result {
         var result = Result(state: prior, drift: [], adopted: [])
         let entries = prior.instances
@@ -45,6 +64,7 @@ public struct Refresher: Sendable {
             try await type.provider(context: context, output: { _, _ in }).refresh(own, prior: prior, into: &result)
         }
         result.drift.sort { $0.address < $1.address }
+        result.foreign.sort { $0.address < $1.address }
         return result
     }
 }

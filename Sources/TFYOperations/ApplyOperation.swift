@@ -191,9 +191,11 @@ package struct ApplyOperation {
     }
 
     func execute(_ plan: Plan, session: Deployment.Session, request: PlanRequest, refreshOnly: Bool, destroy: Bool) async -> ApplyOutcome {
-        let start = session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
+        // What refresh found is the state from here on, and the state records its stack (older
+        // states get it on this write).
+        var start = session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
+        start.stack = session.configuration.stack
         if let prior = session.prior { try? await session.store.writeBackup(prior) }
-        let recorder = StateRecorder(state: start, store: session.store)
         if refreshOnly {
             var refreshed = start
             do {
@@ -205,6 +207,14 @@ package struct ApplyOperation {
                 return .failed(Diagnostics([error.diagnostic]))
             }
             return ApplyOutcome(ending: .refreshed, destroy: destroy)
+        }
+        let recorder = StateRecorder(state: session.prior ?? start, store: session.store)
+        do {
+            // Objects deleted outside tfy and drift are recorded even when the plan changes
+            // nothing, and before anything changes: a refused write stops the run here.
+            try await recorder.update { $0 = start }
+        } catch {
+            return .failed(Diagnostics([(error as? StateError)?.diagnostic ?? .error("Failed to save state", detail: "\(error)")]))
         }
         var engine = session.engine
         let active = plan.changes.filter { $0.action != .noOp }

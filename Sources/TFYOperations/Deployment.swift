@@ -114,31 +114,58 @@ package struct Deployment {
             diagnostics.append(error.diagnostic)
             return (nil, diagnostics, sources)
         }
+        if let recorded = session.prior?.stack, recorded != configuration.stack {
+            diagnostics.append(contentsOf: await session.release())
+            diagnostics.append(Self.anotherStacksState(session.store.location, recorded: recorded, directory: directory, stack: configuration.stack))
+            return (nil, diagnostics, sources)
+        }
         return (session, diagnostics, sources)
+    }
+
+    /// A state that records another stack than the configuration's: refused before any call.
+    package static func anotherStacksState(_ location: String, recorded: String, directory: String, stack: String) -> Diagnostic {
+        .error("State belongs to another stack",
+               detail: "The state file \(location) records stack \(Value.quoted(recorded)), but the configuration in \(directory) is stack \(Value.quoted(stack)). tfy never uses one stack's state with another stack's configuration, so it stopped before reading or changing anything in EC2. Use stack \(Value.quoted(stack))'s own state file, or run this from stack \(Value.quoted(recorded))'s configuration.")
+    }
+
+    /// Objects the state records that are tagged for another stack: the run stops before it
+    /// changes anything.
+    static func anotherStacksObjects(_ foreign: [Refresher.ForeignObject], location: String, stack: String) -> Diagnostic {
+        let owners = Array(Set(foreign.map(\.stack))).sorted()
+        let listed = foreign.map { "\($0.address) (\($0.id))" }.joined(separator: ", ")
+        return .error("The state holds another stack's objects",
+                      detail: "The state file \(location) is used with stack \(Value.quoted(stack)), but the objects it records are tagged \(owners.map { "tfy:stack=\($0)" }.joined(separator: " or ")): \(listed). tfy never reads, changes or deletes another stack's objects, so it stopped before changing anything. Use stack \(Value.quoted(stack))'s own state file, or run this from stack \(owners.map(Value.quoted).joined(separator: " or "))'s configuration.")
     }
 
     /// The EC2 client, configured from the provider block and the environment.
     package static func engine(for session: Session, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) -> Result<EngineContext, Diagnostic> {
-        let evaluated = ConfigurationEvaluator().evaluate(session.configuration, variables: session.variables).0
+        engine(configuration: session.configuration, variables: session.variables, statistics: session.statistics,
+               knownHostsPath: session.knownHostsPath, store: session.store, context: context, log: log)
+    }
+
+    /// The EC2 client for `configuration`'s provider block with these variable values.
+    package static func engine(configuration: Configuration, variables: [String: Value], statistics: CallStatistics, knownHostsPath: String,
+                               store: any StateStorage, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) -> Result<EngineContext, Diagnostic> {
+        let evaluated = ConfigurationEvaluator().evaluate(configuration, variables: variables).0
         var scope = EvaluationScope()
-        scope.variables = session.variables
+        scope.variables = variables
         scope.locals = evaluated.locals
         let evaluator = Evaluator(scope: scope)
         func setting(_ name: String) -> Value? {
-            guard let expression = session.configuration.providers["aws"]?.attributes[name]?.expression else { return nil }
+            guard let expression = configuration.providers["aws"]?.attributes[name]?.expression else { return nil }
             return try? evaluator.evaluate(expression).deepUnmarked
         }
         let provider = ProviderSettings(region: setting("region")?.stringValue, endpoint: setting("endpoint")?.stringValue,
                                         profile: setting("profile")?.stringValue, maxRetries: setting("max_retries")?.numberValue.map { Int($0) })
         do {
-            let configuration = try AWSConfigurationResolver(environment: context.variables).resolve(provider)
-            var ec2 = EC2Client(configuration: configuration, statistics: session.statistics, log: log)
+            let aws = try AWSConfigurationResolver(environment: context.variables).resolve(provider)
+            var ec2 = EC2Client(configuration: aws, statistics: statistics, log: log)
             if let base = Double(context.variables["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
             let poll = Double(context.variables["TFY_POLL_INTERVAL"] ?? "") ?? 2
-            var engine = EngineContext(ec2: ec2, region: configuration.region, stack: session.configuration.stack, pollInterval: poll)
-            engine.ssh = SSHClient(knownHostsFile: session.knownHostsPath)
+            var engine = EngineContext(ec2: ec2, region: aws.region, stack: configuration.stack, pollInterval: poll)
+            engine.ssh = SSHClient(knownHostsFile: knownHostsPath)
             engine.workingDirectory = context.workingDirectory
-            engine.keys = session.store as? any KeyEscrow
+            engine.keys = store as? any KeyEscrow
             if let timeout = Double(context.variables["TFY_TIMEOUT"] ?? "") {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout
@@ -166,6 +193,9 @@ package struct Deployment {
         }
         do {
             let result = try await Refresher(context: session.engine!).refresh(prior)
+            guard result.foreign.isEmpty else {
+                return Diagnostics([anotherStacksObjects(result.foreign, location: session.store.location, stack: session.configuration.stack)])
+            }
             session.refreshed = result.state
             session.drift = result.drift
             return Diagnostics()

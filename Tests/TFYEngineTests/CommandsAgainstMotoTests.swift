@@ -20,10 +20,10 @@ struct CommandsAgainstMotoTests {
         let show = await world.tfy(["state", "show", "aws_instance.worker[0]", "-chdir", "cluster"])
         #expect(show.out.hasPrefix("# aws_instance.worker[0]:\nresource \"aws_instance\" \"worker\" {\n"))
         #expect(show.out.contains("    instance_type               = \"t2.small\"\n"))
-        let removed = await world.tfy(["state", "rm", "aws_instance.worker[0]", "-chdir", "cluster"])
+        let removed = await world.tfy(["state", "rm", "-keep-tags", "aws_instance.worker[0]", "-chdir", "cluster"])
         #expect(removed.out == "Removed aws_instance.worker[0]\nSuccessfully removed 1 resource instance(s).\n")
         #expect(try world.stateInstances().count == 2)
-        // The instance still runs, tagged with its address: the next refresh adopts it again.
+        // The instance still runs, and -keep-tags left it tagged with its address: the next refresh adopts it again.
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=3", "-detailed-exitcode", "-no-color"])
         #expect(plan.status == 0, "\(plan.out)")
         #expect(try world.liveInstances().count == 3)

@@ -424,6 +424,7 @@ private struct ConfigurationDecoder {
                 var value = expression(pair.value)
                 if attribute.readsSourcesAtLoad { value = readUploadedFiles(value, address: address) }
                 SchemaConformance.checkShape(value, attribute.type, address: address, into: &diagnostics)
+                if key == "tags" { SchemaConformance.checkUserTags(value, address: address, into: &diagnostics) }
                 block.attributes[key] = AttributeExpression(expression: value, keyLocation: pair.key.start)
             }
         }

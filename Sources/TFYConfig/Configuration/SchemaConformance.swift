@@ -55,6 +55,17 @@ enum SchemaConformance {
         }
     }
 
+    /// Tag keys starting with `tfy:` are tfy's own (`tfy:stack`, `tfy:address` say which stack
+    /// owns an object); a configuration that set them could make one stack's objects look like
+    /// another's.
+    static func checkUserTags(_ expression: Expression, address: String?, into diagnostics: inout Diagnostics) {
+        guard case .object(let entries, _) = expression else { return }
+        for entry in entries {
+            guard let key = entry.key.literalString, key.hasPrefix("tfy:") else { continue }
+            diagnostics.append(.error("Reserved tag key", detail: "The tag key \(Value.quoted(key)) is reserved: tfy tags every object it manages with tfy:stack and tfy:address to know which stack owns it, and keys starting with \"tfy:\" are its own. Choose another key.", at: entry.key.location, address: address))
+        }
+    }
+
     // MARK: Values
 
     struct Failure: Error {

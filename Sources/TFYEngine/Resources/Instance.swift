@@ -70,6 +70,8 @@ struct InstanceResource: ManagedResourceType {
 
     var sshRole: SSHRole? { .host }
 
+    var carriesOwnershipTags: Bool { true }
+
     /// With `user_data_replace_on_change`, new user data replaces the instance instead of
     /// restarting it.
     func forcesReplacement(_ attribute: String, planned: [String: Value]) -> Bool {
@@ -88,15 +90,20 @@ struct InstanceProvider: ResourceProvider {
 
     /// ceil(n/1000) DescribeInstances by ID for the instances in state, then one by the stack's
     /// tag: instances of this stack that the state lost track of are adopted by their address tag.
+    /// An instance tagged for another stack is refused, never read into this state.
     func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError) {
         let ids = entries.compactMap { $0.instance.attributes["id"]?.stringValue }
         let alive: Set<String> = ["pending", "running", "stopping", "stopped"]
-        var live: [String: EC2Instance] = [:]
+        var live: [String: EC2Instance] = [:], read: [String: EC2Instance] = [:]
         if !ids.isEmpty {
-            for instance in try await ec2.describeInstances(ids: ids) where alive.contains(instance.state) { live[instance.instanceId] = instance }
+            for instance in try await ec2.describeInstances(ids: ids) {
+                read[instance.instanceId] = instance
+                if alive.contains(instance.state) { live[instance.instanceId] = instance }
+            }
         }
         for (address, instance) in entries {
             guard let id = instance.attributes["id"]?.stringValue else { continue }
+            if let found = read[id], result.refuse(address, id: id, tags: found.tags, stack: context.stack) { continue }
             let updated = live[id].map { AWSAttributes.instanceAttributes($0, region: context.region, base: instance.attributes) }
             result.record(address, instance, updated)
         }

@@ -36,10 +36,14 @@ package protocol ManagedResourceType: ResourceType {
     /// The provider for one run; `output` receives the lines remote commands print.
     func provider(context: EngineContext, output: @escaping @Sendable (ResourceAddress, String) -> Void) -> any ResourceProvider
     var sshRole: SSHRole? { get }
+    /// True when the object's `id` is an EC2 resource ID that carries the `tfy:stack` and
+    /// `tfy:address` tags, which `state rm` removes so that no later run adopts the object.
+    var carriesOwnershipTags: Bool { get }
 }
 
 extension ManagedResourceType {
     package var sshRole: SSHRole? { nil }
+    package var carriesOwnershipTags: Bool { false }
 }
 
 /// What `tfy ssh` looks for in a type's objects.

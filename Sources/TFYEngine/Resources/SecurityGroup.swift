@@ -32,6 +32,8 @@ struct SecurityGroupResource: ManagedResourceType {
 
     var schema: ResourceSchema { Self.schema }
 
+    var carriesOwnershipTags: Bool { true }
+
     func provider(context: EngineContext, output: @escaping @Sendable (ResourceAddress, String) -> Void) -> any ResourceProvider {
         SecurityGroupProvider(context: context)
     }
@@ -41,14 +43,18 @@ struct SecurityGroupProvider: ResourceProvider {
     let context: EngineContext
     var ec2: EC2Client { context.ec2 }
 
-    /// One DescribeSecurityGroups for all of the stack's groups.
+    /// One DescribeSecurityGroups for the groups the state records, by their IDs (a filter, so
+    /// a deleted group is simply absent rather than an error). Reading by ID, not by the stack's
+    /// tag, is what shows a group of another stack for what it is instead of "deleted".
     func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError) {
-        guard !entries.isEmpty else { return }
-        let groups = try await ec2.describeSecurityGroups(filters: [EC2Filter("tag:tfy:stack", [context.stack])])
+        let ids = entries.compactMap { $0.instance.attributes["id"]?.stringValue }
+        guard !ids.isEmpty else { return }
+        let groups = try await ec2.describeSecurityGroups(filters: [EC2Filter("group-id", Array(Set(ids)).sorted())])
         var byId: [String: EC2SecurityGroup] = [:]
         for group in groups { byId[group.groupId] = group }
         for (address, instance) in entries {
             guard let id = instance.attributes["id"]?.stringValue else { continue }
+            if let found = byId[id], result.refuse(address, id: id, tags: found.tags, stack: context.stack) { continue }
             let updated = byId[id].map { AWSAttributes.securityGroupAttributes($0, region: context.region, prior: instance.attributes) }
             result.record(address, instance, updated)
         }

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+import TFYCore
+import TFYState
+import TFYTestSupport
+
+/// The ownership rules (DESIGN §3): another stack's objects are never read, changed or deleted;
+/// `state rm` forgets for real; the state follows what refresh found.
+struct OwnershipTests {
+    /// Three instances and nothing else, so what refresh drops is all that changes in the state.
+    static func boxes(stack: String) -> String {
+        """
+        stack: \(stack)
+        provider:
+          aws: {region: us-east-1}
+        resource:
+          aws_instance:
+            box:
+              count: 3
+              ami: ami-1ecae776
+              instance_type: t2.small
+              tags: {Name: "box${count.index}"}
+
+        """
+    }
+
+    /// A world with stack `world.stack` in `boxes/` and stack `<world.stack>b` in `b/`.
+    static func twoStacks() throws -> World {
+        let world = try World()
+        for (dir, stack) in [("boxes", world.stack), ("b", world.stack + "b")] {
+            try FileManager.default.createDirectory(atPath: world.directory + "/" + dir, withIntermediateDirectories: true)
+            try boxes(stack: stack).write(toFile: world.directory + "/\(dir)/main.yml", atomically: true, encoding: .utf8)
+        }
+        return world
+    }
+
+    /// Instance ID → (state, tags), as the AWS CLI sees them.
+    static func instances(_ world: World, _ ids: [String]) throws -> [String: (state: String, tags: [String: String])] {
+        let json = try world.cli(["ec2", "describe-instances", "--instance-ids"] + ids)
+        var result: [String: (state: String, tags: [String: String])] = [:]
+        for instance in ((json["Reservations"] as? [[String: Any]]) ?? []).flatMap({ ($0["Instances"] as? [[String: Any]]) ?? [] }) {
+            let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
+            result[instance["InstanceId"] as! String] = ((instance["State"] as? [String: Any])?["Name"] as? String ?? "", tags)
+        }
+        return result
+    }
+
+    @Test func destroyWithAnotherStacksStateIsRefusedBeforeAnyCall() async throws {
+        let world = try Self.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        let ids = try world.stateInstances().values.sorted()
+        #expect(ids.count == 3)
+        // Nothing answers at this endpoint: the refusal must come before any EC2 call.
+        world.endpoint = "http://127.0.0.1:9"
+        world.extraEnvironment = ["AWS_MAX_ATTEMPTS": "1"]
+        let run = await world.tfy(["destroy", "-state", "state/\(world.stack).tfstate", "b", "-auto-approve", "-no-color"])
+        #expect(run.status == 1)
+        #expect(run.err == """
+            Error: State belongs to another stack
+
+            The state file \(world.statePath) records stack "\(world.stack)", but the configuration in b is stack "\(world.stack)b". tfy never uses one stack's state with another stack's configuration, so it stopped before reading or changing anything in EC2. Use stack "\(world.stack)b"'s own state file, or run this from stack "\(world.stack)"'s configuration.
+
+
+            """)
+        #expect(try Self.instances(world, ids).values.map(\.state) == ["running", "running", "running"])
+    }
+
+    @Test func destroyWithAnOlderStateOfAnotherStackTouchesNothing() async throws {
+        let world = try Self.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        let ids = try world.stateInstances()
+        // A state written before states recorded their stack: only the objects' tags tell.
+        var json = try #require(JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: world.statePath)))).get().objectValue)
+        json["stack"] = nil
+        try JSONValue.object(json).pretty().write(toFile: world.statePath, atomically: true, encoding: .utf8)
+        let written = try Data(contentsOf: URL(fileURLWithPath: world.statePath))
+        #expect(ids.count == 3)
+        let run = await world.tfy(["destroy", "-state", "state/\(world.stack).tfstate", "b", "-auto-approve", "-no-color"])
+        #expect(run.status == 1)
+        let listed = ids.keys.sorted().map { "\($0) (\(ids[$0]!))" }.joined(separator: ", ")
+        #expect(run.err == """
+            Error: The state holds another stack's objects
+
+            The state file \(world.statePath) is used with stack "\(world.stack)b", but the objects it records are tagged tfy:stack=\(world.stack): \(listed). tfy never reads, changes or deletes another stack's objects, so it stopped before changing anything. Use stack "\(world.stack)b"'s own state file, or run this from stack "\(world.stack)"'s configuration.
+
+
+            """)
+        #expect(try Self.instances(world, ids.values.sorted()).values.map(\.state) == ["running", "running", "running"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: world.statePath)) == written, "the state is not rewritten")
+    }
+
+    @Test func stateRmRemovesTheOwnershipTagsSoDestroyKeepsTheInstance() async throws {
+        let world = try Self.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        let ids = try world.stateInstances()
+        let kept = try #require(ids["aws_instance.box[1]"])
+        let removed = await world.tfy(["state", "rm", "aws_instance.box[1]", "-chdir", "boxes"])
+        #expect(removed.status == 0, "\(removed.err)")
+        #expect(removed.out == "Removed aws_instance.box[1]\nRemoved the tfy:stack and tfy:address tags of \(kept), so no later run adopts it.\nSuccessfully removed 1 resource instance(s).\n")
+        let destroyed = await world.tfy(["destroy", "boxes", "-auto-approve", "-no-color"])
+        #expect(destroyed.status == 0, "\(destroyed.err)")
+        let live = try Self.instances(world, ids.values.sorted())
+        #expect(live[kept]?.state == "running")
+        #expect(live[kept]?.tags == ["Name": "box1"])
+        #expect(live[ids["aws_instance.box[0]"]!]?.state == "terminated")
+        #expect(live[ids["aws_instance.box[2]"]!]?.state == "terminated")
+    }
+
+    @Test func stateRmWithKeepTagsLeavesTheInstanceForTheNextRunToAdopt() async throws {
+        let world = try Self.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        let ids = try world.stateInstances()
+        let removed = await world.tfy(["state", "rm", "-keep-tags", "aws_instance.box[1]", "-chdir", "boxes"])
+        #expect(removed.out == "Removed aws_instance.box[1]\nSuccessfully removed 1 resource instance(s).\n")
+        #expect(try Self.instances(world, [ids["aws_instance.box[1]"]!]).values.first?.tags == ["Name": "box1", "tfy:stack": world.stack, "tfy:address": "aws_instance.box[1]"])
+        let plan = await world.tfy(["plan", "boxes", "-detailed-exitcode", "-no-color"])
+        #expect(plan.status == 0, "\(plan.out)")
+    }
+
+    @Test func destroyAfterOutsideDeletionsLeavesAnEmptyState() async throws {
+        let world = try Self.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        _ = try world.cli(["ec2", "terminate-instances", "--instance-ids"] + world.stateInstances().values.sorted())
+        let destroyed = await world.tfy(["destroy", "boxes", "-auto-approve", "-no-color"])
+        #expect(destroyed.status == 0, "\(destroyed.err)")
+        let list = await world.tfy(["state", "list", "-chdir", "boxes"])
+        #expect(list.status == 0)
+        #expect(list.out == "")
+    }
+}
