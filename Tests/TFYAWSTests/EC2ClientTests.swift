@@ -4,7 +4,7 @@ import Testing
 import TFYTestSupport
 
 /// Every EC2 operation tfy uses, against moto on 127.0.0.1, cross-checked with the AWS CLI.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct EC2ClientTests {
     static let server = MotoServer.start()
     let moto: MotoServer
@@ -126,11 +126,7 @@ struct EC2ClientTests {
         let directory = NSTemporaryDirectory() + "tfy-key-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let keygen = Process()
-        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        keygen.arguments = ["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", directory + "/id"]
-        try keygen.run()
-        keygen.waitUntilExit()
+        try runProgram("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", directory + "/id"])
         let publicKey = try String(contentsOfFile: directory + "/id.pub", encoding: .utf8)
         let imported = try await ec2.importKeyPair(name: "tfy-test", publicKey: publicKey)
         #expect(imported.keyName == "tfy-test")

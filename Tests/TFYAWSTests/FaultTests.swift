@@ -5,7 +5,7 @@ import TFYTestSupport
 
 /// Faults injected by a loopback proxy in front of moto: throttling, server errors, dropped
 /// connections, latency.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct FaultTests {
     static let server = MotoServer.start()
     let moto: MotoServer
@@ -77,13 +77,11 @@ struct FaultTests {
 
 /// Signatures checked for real: moto started with INITIAL_NO_AUTH_ACTION_COUNT lets the set-up
 /// calls (an IAM user, its key, an allow-all policy) through, then verifies every request.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct SignatureTests {
     @Test func signedRequestsAreAcceptedAndAWrongSecretIsRejected() async throws {
         let moto = try MotoServer(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])
-        let setup = Process()
-        setup.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        setup.arguments = ["python3", "-c", """
+        let setup = try runProgramAllowingFailure("python3", ["-c", """
             import boto3, json
             iam = boto3.client("iam", endpoint_url="\(moto.endpoint)", region_name="us-east-1",
                                aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
@@ -93,13 +91,9 @@ struct SignatureTests {
                 "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
             iam.attach_user_policy(UserName="tfy", PolicyArn=policy["Policy"]["Arn"])
             print(key["AccessKeyId"], key["SecretAccessKey"])
-            """]
-        let output = Pipe()
-        setup.standardOutput = output
-        try setup.run()
-        let keys = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        setup.waitUntilExit()
-        try #require(setup.terminationStatus == 0 && keys.count == 2)
+            """])
+        let keys = String(decoding: setup.output, as: UTF8.self).split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        try #require(setup.status == 0 && keys.count == 2, "\(setup.error)")
 
         func ec2(secret: String) -> EC2Client {
             EC2Client(configuration: AWSConfiguration(credentials: AWSCredentials(accessKeyId: keys[0], secretAccessKey: secret), region: "us-east-1",

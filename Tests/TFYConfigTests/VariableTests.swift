@@ -3,6 +3,7 @@ import Testing
 import TFYConfig
 import TFYCore
 
+@Suite(.timeLimit(.minutes(3)))
 struct VariableTests {
     let config = """
         variable:

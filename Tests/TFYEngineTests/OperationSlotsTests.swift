@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TFYEngine
 
-@Suite struct OperationSlotsTests {
+@Suite(.timeLimit(.minutes(3))) struct OperationSlotsTests {
     /// Whether `body` finishes within two seconds. A deadlock shows as false, not as a hung run:
     /// the body runs in a task of its own that is left behind if it never finishes.
     func finishes(_ body: @escaping @Sendable () async -> Void) async -> Bool {

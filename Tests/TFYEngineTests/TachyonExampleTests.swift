@@ -63,7 +63,7 @@ final class TachyonCluster: @unchecked Sendable {
     }
 }
 
-@Suite(.serialized) struct TachyonExampleTests {
+@Suite(.serialized, .timeLimit(.minutes(15))) struct TachyonExampleTests {
     @Test func createScaleRerunAndDestroyTheCluster() async throws {
         let cluster = try TachyonCluster()
         let created = await cluster.tfy("apply", machines: 3, ["-auto-approve"])
