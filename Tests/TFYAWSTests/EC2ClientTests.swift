@@ -26,6 +26,7 @@ struct EC2ClientTests {
         #expect(subnets.allSatisfy { $0.vpcId == defaultVPC.vpcId })
         let zones = try await ec2.describeAvailabilityZones()
         #expect(zones.map(\.zoneName).contains("us-east-1a"))
+        #expect(!zones.isEmpty)
         #expect(zones.allSatisfy { $0.state == "available" })
         let images = try await ec2.describeImages()
         let cliImages = try awsCLI(moto.endpoint, ["ec2", "describe-images"])["Images"] as? [[String: Any]] ?? []
@@ -111,6 +112,7 @@ struct EC2ClientTests {
         try await ec2.createTags(resources: ids, tags: ["Role": "master"])
         try await ec2.deleteTags(resources: ids, keys: ["tfy:address"])
         let retagged = try await ec2.describeInstances(ids: ids)
+        #expect(retagged.count == ids.count)
         #expect(retagged.allSatisfy { $0.tags == ["Name": "my-TachyonMaster", "tfy:stack": "s2", "Role": "master"] })
 
         let changes = try await ec2.terminateInstances(ids: ids)
@@ -119,6 +121,7 @@ struct EC2ClientTests {
         let after = try awsCLI(moto.endpoint, ["ec2", "describe-instances", "--instance-ids"] + ids)
         let states = (after["Reservations"] as? [[String: Any]] ?? []).flatMap { $0["Instances"] as? [[String: Any]] ?? [] }
             .compactMap { ($0["State"] as? [String: Any])?["Name"] as? String }
+        #expect(states.count == ids.count)
         #expect(states.allSatisfy { $0 == "terminated" || $0 == "shutting-down" })
     }
 

@@ -5,7 +5,7 @@ import TFYTestSupport
 
 /// The S3 object operations a state backend needs, against moto's S3 on 127.0.0.1, cross-checked
 /// with the AWS CLI.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct S3ClientTests {
     static let server = MotoServer.start()
     let moto: MotoServer
@@ -27,7 +27,7 @@ struct S3ClientTests {
 
     /// What the AWS CLI reads for the key.
     func cliGet(_ key: String) throws -> String {
-        let data = try #require(awsS3Object(moto.endpoint, bucket: bucket, key: key), "the AWS CLI read no \(key)")
+        let data = try #require(try awsS3Object(moto.endpoint, bucket: bucket, key: key), "the AWS CLI read no \(key)")
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -71,6 +71,51 @@ final class World: @unchecked Sendable {
         return process
     }
 
+    /// tfy as a separate process whose standard input the test writes: it waits at the prompt.
+    final class Interactive: @unchecked Sendable {
+        let process: Process
+        let input: Pipe
+        let outFile: String
+        let errFile: String
+
+        init(process: Process, input: Pipe, outFile: String, errFile: String) {
+            self.process = process
+            self.input = input
+            self.outFile = outFile
+            self.errFile = errFile
+        }
+
+        /// Answers the prompt and waits for the run to end.
+        func answer(_ text: String) async throws -> Run {
+            // A run that did not ask (or died) has closed its end: writing must not kill the tests.
+            signal(SIGPIPE, SIG_IGN)
+            try? input.fileHandleForWriting.write(contentsOf: Data((text + "\n").utf8))
+            try input.fileHandleForWriting.close()
+            return try await finished()
+        }
+
+        /// Waits for the run to end (killed, and an error, if it has not within `programTimeout`).
+        func finished() async throws -> Run {
+            try await waitForExit(process, name: "tfy \(process.arguments?.joined(separator: " ") ?? "")")
+            return Run(status: process.terminationStatus, out: (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "",
+                       err: (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "")
+        }
+    }
+
+    func spawnInteractive(_ arguments: [String], endpoint: String? = nil) throws -> Interactive {
+        let process = tfyProcess(arguments, endpoint: endpoint)
+        let input = Pipe()
+        let id = UUID().uuidString
+        let outFile = directory + "/out-\(id)", errFile = directory + "/err-\(id)"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        FileManager.default.createFile(atPath: errFile, contents: nil)
+        process.standardInput = input
+        process.standardOutput = FileHandle(forWritingAtPath: outFile)
+        process.standardError = FileHandle(forWritingAtPath: errFile)
+        try process.run()
+        return Interactive(process: process, input: input, outFile: outFile, errFile: errFile)
+    }
+
     /// What the AWS CLI sees: the stack's live instances (not terminated), by Name tag and ID.
     func liveInstances() throws -> [(id: String, name: String, ami: String)] {
         let json = try cli(["ec2", "describe-instances", "--filters", "Name=tag:tfy:stack,Values=\(stack)",

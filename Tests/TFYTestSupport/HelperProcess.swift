@@ -181,17 +181,38 @@ public func runProgram(_ program: String, _ arguments: [String], environment: [S
 }
 
 /// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
+/// A command that prints nothing (a delete) answers `[:]`; one that fails, or prints something
+/// other than a JSON object, throws.
 public func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> [String: Any] {
-    let data = try runProgram("aws", ["--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments,
-                              environment: ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PAGER": ""])
+    let data = try runProgram("aws", awsArguments(endpoint, arguments), environment: awsEnvironment(accessKey, secret))
     if data.isEmpty { return [:] }
-    return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        throw HelperError(description: "aws \(arguments.joined(separator: " ")) printed no JSON object: \(String(decoding: data.prefix(2000), as: UTF8.self))")
+    }
+    return json
 }
 
-/// An S3 object's bytes as the AWS CLI reads them, or nil when it cannot (no such key).
-public func awsS3Object(_ endpoint: String, bucket: String, key: String, accessKey: String = "AKIDTESTING", secret: String = "testing-secret") -> Data? {
+/// An S3 object's bytes as the AWS CLI reads them, or nil when there is no such key; any other
+/// failure of the read throws, with the CLI's standard error.
+public func awsS3Object(_ endpoint: String, bucket: String, key: String, accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> Data? {
     let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
     defer { try? FileManager.default.removeItem(atPath: file) }
-    guard (try? awsCLI(endpoint, ["s3api", "get-object", "--bucket", bucket, "--key", key, file], accessKey: accessKey, secret: secret)) != nil else { return nil }
-    return FileManager.default.contents(atPath: file)
+    let arguments = ["s3api", "get-object", "--bucket", bucket, "--key", key, file]
+    let result = try runProgramAllowingFailure("aws", awsArguments(endpoint, arguments), environment: awsEnvironment(accessKey, secret))
+    if result.status != 0 {
+        if result.error.contains("(NoSuchKey)") { return nil }
+        throw HelperError(description: "aws \(arguments.joined(separator: " ")) exited \(result.status): \(result.error)")
+    }
+    guard let data = FileManager.default.contents(atPath: file) else {
+        throw HelperError(description: "aws \(arguments.joined(separator: " ")) succeeded but wrote no \(file)")
+    }
+    return data
+}
+
+func awsArguments(_ endpoint: String, _ arguments: [String]) -> [String] {
+    ["--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments
+}
+
+func awsEnvironment(_ accessKey: String, _ secret: String) -> [String: String] {
+    ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PAGER": ""]
 }
