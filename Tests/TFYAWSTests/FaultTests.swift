@@ -58,19 +58,21 @@ struct FaultTests {
         let proxy = try FaultProxy(targetPort: moto.helper.port)
         var settings = CurlTransport.Settings()
         settings.proxy = ProxySettings.from(environment: ["http_proxy": proxy.endpoint])
-        // Nothing listens on port 9: only the proxy makes this call succeed.
-        let ec2 = client(endpoint: "http://127.0.0.1:9", maxAttempts: 1, transport: CurlTransport(settings: settings))
+        // Nothing listens on the refusing port: only the proxy makes this call succeed.
+        let refusing = try RefusingPort()
+        let ec2 = client(endpoint: "http://127.0.0.1:\(refusing.port)", maxAttempts: 1, transport: CurlTransport(settings: settings))
         _ = try await ec2.describeAvailabilityZones()
         #expect(try await proxy.stats()["forwarded"] == 1)
     }
 
     @Test func connectionRefusedIsAClearError() async throws {
+        let refusing = try RefusingPort()
         do {
-            _ = try await client(endpoint: "http://127.0.0.1:9", maxAttempts: 2).describeInstancesPage()
+            _ = try await client(endpoint: "http://127.0.0.1:\(refusing.port)", maxAttempts: 2).describeInstancesPage()
             Issue.record("expected an error")
         } catch {
             #expect(error.attempts == 2)
-            #expect(error.description.hasPrefix("EC2 DescribeInstances failed: Couldn't connect to server (http://127.0.0.1:9) (gave up after 2 attempts)"))
+            #expect(error.description.hasPrefix("EC2 DescribeInstances failed: Couldn't connect to server (http://127.0.0.1:\(refusing.port)) (gave up after 2 attempts)"))
         }
     }
 }

@@ -88,10 +88,38 @@ final class World: @unchecked Sendable {
         /// Answers the prompt and waits for the run to end.
         func answer(_ text: String) async throws -> Run {
             // A run that did not ask (or died) has closed its end: writing must not kill the tests.
-            signal(SIGPIPE, SIG_IGN)
-            try? input.fileHandleForWriting.write(contentsOf: Data((text + "\n").utf8))
+            _ = Self.writeWithoutSIGPIPE(Data((text + "\n").utf8), to: input.fileHandleForWriting.fileDescriptor)
             try input.fileHandleForWriting.close()
             return try await finished()
+        }
+
+        /// Writes `data` to a pipe whose reader may be gone; whether all of it was written. SIGPIPE is
+        /// blocked on this thread only (and one the write raised is taken before it is unblocked),
+        /// never ignored process-wide: ChildProcessTests checks that tfy itself survives SIGPIPE,
+        /// which a process-wide SIG_IGN set here would make pass whatever tfy does.
+        static func writeWithoutSIGPIPE(_ data: Data, to descriptor: Int32) -> Bool {
+            var pipeSignal = sigset_t(), previous = sigset_t()
+            sigemptyset(&pipeSignal)
+            sigaddset(&pipeSignal, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+            defer {
+                var pending = sigset_t()
+                sigpending(&pending)
+                if sigismember(&pending, SIGPIPE) == 1 {
+                    var now = timespec()
+                    sigtimedwait(&pipeSignal, nil, &now)
+                }
+                pthread_sigmask(SIG_SETMASK, &previous, nil)
+            }
+            return data.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 { if errno == EINTR { continue } else { return false } }
+                    offset += written
+                }
+                return true
+            }
         }
 
         /// Waits for the run to end (killed, and an error, if it has not within `programTimeout`).
