@@ -23,7 +23,8 @@ struct FaultTests {
         let stats = try await proxy.stats()
         #expect(statistics.snapshot["DescribeAvailabilityZones"]?.calls == 200)
         #expect(stats["forwarded"] == 200)
-        #expect((stats["throttled"] ?? 0) > 30)
+        // The calls are sequential, so the seeded proxy throttles the same requests every run.
+        #expect(stats["throttled"] == 98)
         #expect(statistics.snapshot["DescribeAvailabilityZones"]?.attempts == 200 + (stats["throttled"] ?? 0))
     }
 
@@ -45,7 +46,7 @@ struct FaultTests {
         for _ in 0..<40 { _ = try await ec2.describeInstancesPage() }
         let stats = try await proxy.stats()
         #expect(stats["forwarded"] == 40)
-        #expect((stats["dropped"] ?? 0) > 0)
+        #expect(stats["dropped"] == 11, "sequential calls: the seeded proxy drops the same requests every run")
     }
 
     @Test func nonRetryableErrorIsAttemptedOnceEvenThroughTheProxy() async throws {

@@ -119,7 +119,9 @@ struct CommandTests {
         let unknown = await tfy(["validat"])
         #expect(unknown.status == 1)
         #expect(unknown.err.contains("validat"))
-        #expect(await tfy(["validate", "--frobnicate"]).status == 1)
+        let frobnicate = await tfy(["validate", "--frobnicate"])
+        #expect(frobnicate.status == 1)
+        #expect(frobnicate.err.contains("Unknown option '--frobnicate'"), "\(frobnicate.err)")
         #expect(await tfy(["--help"]).status == 0)
     }
 

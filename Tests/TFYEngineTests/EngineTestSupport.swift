@@ -178,6 +178,22 @@ final class World: @unchecked Sendable {
     }
 }
 
+/// The retries the `API calls: …` line at the end of a run's output reports, summed; nil when
+/// the run printed no such line.
+func reportedRetries(_ output: String) -> Int? {
+    guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("API calls: ") }) else { return nil }
+    return line.matches(of: /\((\d+) retr(?:y|ies)\)/).reduce(0) { $0 + Int($1.1)! }
+}
+
+/// What a fault proxy reports it did (`/__stats__`).
+func proxyStats(_ proxy: Helper) throws -> [String: Int] {
+    let data = try runProgram("curl", ["-sf", "http://127.0.0.1:\(proxy.port)/__stats__"])
+    guard let stats = try JSONSerialization.jsonObject(with: data) as? [String: Int] else {
+        throw HelperError(description: "the fault proxy's stats are not a JSON object: \(String(decoding: data, as: UTF8.self))")
+    }
+    return stats
+}
+
 /// Tests that run tfy as a process need the executable `make test` builds first.
 func requireExecutable() throws {
     try #require(FileManager.default.isExecutableFile(atPath: World.executable), "build tfy first (make test does): \(World.executable)")
