@@ -160,7 +160,12 @@ struct EC2ClientTests {
     @Test func twentyFiveHundredInstancesAreDescribedInThreeCalls() async throws {
         var request = RunInstancesRequest(imageId: "ami-1ecae776", instanceType: "t2.micro")
         request.count = 2500
-        let ids = try await ec2.runInstances(request).map(\.instanceId)
+        // moto needs minutes for 2500 instances on a loaded machine: one attempt, without the
+        // 60 s request time limit (a retry would launch another 2500: moto ignores ClientToken).
+        var patient = CurlTransport.Settings()
+        patient.totalTimeout = 600
+        let launcher = client(endpoint: moto.endpoint, maxAttempts: 1, transport: CurlTransport(settings: patient))
+        let ids = try await launcher.runInstances(request).map(\.instanceId)
         #expect(ids.count == 2500)
         let statistics = CallStatistics()
         let described = try await client(endpoint: moto.endpoint, statistics: statistics).describeInstances(ids: ids + ["i-0000000000gone00"])
@@ -204,7 +209,9 @@ struct EC2ClientTests {
     /// Parallel operations really are parallel on the wire: every request in flight at once,
     /// however few cores the machine has.
     @Test func concurrentCallsAreInFlightTogether() async throws {
-        let proxy = try FaultProxy(targetPort: moto.helper.port, latencyMilliseconds: 1500)
+        // Each request is held until all 12 are in flight: concurrency shown by an event, not by
+        // 12 requests happening to overlap within a latency window.
+        let proxy = try FaultProxy(targetPort: moto.helper.port, holdUntilInFlight: 12)
         let c = client(endpoint: proxy.endpoint, transport: CurlTransport())
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<12 { group.addTask { _ = try await c.describeAvailabilityZones() } }

@@ -30,10 +30,11 @@ final class FaultProxy: @unchecked Sendable {
     let helper: HelperProcess
     var endpoint: String { "http://127.0.0.1:\(helper.port)" }
 
-    init(targetPort: Int, throttle: Double = 0, error5xx: Double = 0, drop: Double = 0, latencyMilliseconds: Double = 0, seed: Int = 1) throws {
+    init(targetPort: Int, throttle: Double = 0, error5xx: Double = 0, drop: Double = 0, latencyMilliseconds: Double = 0, seed: Int = 1,
+         holdUntilInFlight: Int = 0) throws {
         helper = try HelperProcess(script: "fault_proxy.py", arguments: [
             String(targetPort), "--throttle", String(throttle), "--error5xx", String(error5xx), "--drop", String(drop),
-            "--latency-ms", String(latencyMilliseconds), "--seed", String(seed),
+            "--latency-ms", String(latencyMilliseconds), "--seed", String(seed), "--hold-until-in-flight", String(holdUntilInFlight),
         ])
     }
 

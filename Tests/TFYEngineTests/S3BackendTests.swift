@@ -87,8 +87,10 @@ struct S3BackendTests {
     @Test func twoAppliesStartedTogetherProceedOneAtATime() async throws {
         try requireExecutable()
         let world = try World()
-        // Latency on every S3 call, so neither run is done before the other asks for the lock.
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "100"])
+        // The runs' first S3 calls are held until both are in flight, so neither run is done before
+        // the other asks for the lock: an event, where 100 ms of latency was a window a loaded
+        // machine could miss.
+        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--hold-until-in-flight", "2"])
         try world.useS3Backend(s3Endpoint: "http://127.0.0.1:\(proxy.port)")
         let runs = try (0..<2).map { _ in try world.spawnInteractive(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"]) }
         var results: [World.Run] = []
