@@ -3,31 +3,31 @@
 import Foundation
 
 /// The python helpers' folder.
-public let helperScripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+package let helperScripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("TFYAWSTests/Fixtures/support").path
 
-public struct HelperError: Error, CustomStringConvertible {
-    public var description: String
-    public init(description: String) { self.description = description }
+package struct HelperError: Error, CustomStringConvertible {
+    package var description: String
+    package init(description: String) { self.description = description }
 }
 
 /// How long a helper may take to print its port: moto imports for seconds on a loaded machine.
-public let helperStartTimeout: TimeInterval = 120
+package let helperStartTimeout: TimeInterval = 120
 /// How long a helper, or a program the tests run, may take to exit once asked or started.
-public let programTimeout: TimeInterval = 300
+package let programTimeout: TimeInterval = 300
 
 /// A helper process that prints its port and lives until its standard input closes: when the test
 /// process exits, however it exits, the helper exits too.
-public final class HelperProcess: @unchecked Sendable {
+package final class HelperProcess: @unchecked Sendable {
     let process = Process()
     let input = Pipe()
     let output = Pipe()
     let script: String
     /// The helper's standard error, kept for the message when it fails.
     let errorFile = NSTemporaryDirectory() + "tfy-helper-" + UUID().uuidString + ".err"
-    public let port: Int
+    package let port: Int
 
-    public init(script: String, arguments: [String] = [], environment: [String: String] = [:], startTimeout: TimeInterval = helperStartTimeout) throws {
+    package init(script: String, arguments: [String] = [], environment: [String: String] = [:], startTimeout: TimeInterval = helperStartTimeout) throws {
         self.script = script
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "\(helperScripts)/\(script)"] + arguments
@@ -51,15 +51,12 @@ public final class HelperProcess: @unchecked Sendable {
         self.port = port
     }
 
-    public convenience init(_ script: String, _ arguments: [String] = []) throws {
+    package convenience init(_ script: String, _ arguments: [String] = []) throws {
         try self.init(script: script, arguments: arguments)
     }
 
-    /// What the helper wrote to its standard error so far.
-    public var standardError: String { Self.tail(of: errorFile) }
-
     /// Closes the helper's input and waits for it to exit; one that does not within `programTimeout` is killed.
-    public func stop() {
+    package func stop() {
         Self.end(process, input: input)
     }
 
@@ -103,7 +100,7 @@ public final class HelperProcess: @unchecked Sendable {
 }
 
 /// Waits until `process` exits, at most `timeout` seconds; whether it did.
-public func waitForExit(_ process: Process, timeout: TimeInterval) -> Bool {
+package func waitForExit(_ process: Process, timeout: TimeInterval) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     // Polled: Process offers no waiting with a deadline, and its termination handler must be set before run().
     while process.isRunning {
@@ -116,7 +113,7 @@ public func waitForExit(_ process: Process, timeout: TimeInterval) -> Bool {
 
 /// Waits until `process` exits, at most `timeout` seconds, on a dispatch thread rather than one of
 /// Swift's concurrency threads; one that does not exit in time is killed, and the error names it.
-public func waitForExit(_ process: Process, timeout: TimeInterval = programTimeout, name: String) async throws {
+package func waitForExit(_ process: Process, timeout: TimeInterval = programTimeout, name: String) async throws {
     let exited = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
         DispatchQueue.global().async {
             let exited = waitForExit(process, timeout: timeout)
@@ -131,14 +128,14 @@ public func waitForExit(_ process: Process, timeout: TimeInterval = programTimeo
 }
 
 /// A program's end: its status, standard output and standard error.
-public struct ProgramResult: Sendable {
-    public var status: Int32
-    public var output: Data
-    public var error: String
+package struct ProgramResult: Sendable {
+    package var status: Int32
+    package var output: Data
+    package var error: String
 }
 
 /// Runs a program found on PATH to its end (killed after `timeout` seconds); its status and output.
-public func runProgramAllowingFailure(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+package func runProgramAllowingFailure(_ program: String, _ arguments: [String], environment: [String: String] = [:],
                                       timeout: TimeInterval = programTimeout) throws -> ProgramResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -172,7 +169,7 @@ public func runProgramAllowingFailure(_ program: String, _ arguments: [String], 
 /// Runs a program found on PATH to its end; its standard output, or an error naming it (with its
 /// standard error) when it fails.
 @discardableResult
-public func runProgram(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Data {
+package func runProgram(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Data {
     let result = try runProgramAllowingFailure(program, arguments, environment: environment)
     guard result.status == 0 else {
         throw HelperError(description: "\(program) \(arguments.joined(separator: " ")) exited \(result.status): \(result.error)")
@@ -183,7 +180,7 @@ public func runProgram(_ program: String, _ arguments: [String], environment: [S
 /// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
 /// A command that prints nothing (a delete) answers `[:]`; one that fails, or prints something
 /// other than a JSON object, throws.
-public func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> [String: Any] {
+package func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> [String: Any] {
     let data = try runProgram("aws", awsArguments(endpoint, arguments), environment: awsEnvironment(accessKey, secret))
     if data.isEmpty { return [:] }
     guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -194,7 +191,7 @@ public func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String 
 
 /// An S3 object's bytes as the AWS CLI reads them, or nil when there is no such key; any other
 /// failure of the read throws, with the CLI's standard error.
-public func awsS3Object(_ endpoint: String, bucket: String, key: String, accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> Data? {
+package func awsS3Object(_ endpoint: String, bucket: String, key: String, accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> Data? {
     let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
     defer { try? FileManager.default.removeItem(atPath: file) }
     let arguments = ["s3api", "get-object", "--bucket", bucket, "--key", key, file]
