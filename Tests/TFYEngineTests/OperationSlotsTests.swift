@@ -10,11 +10,13 @@ import Testing
     func finishes(within seconds: Int, _ body: @escaping @Sendable () async -> Void) async -> Bool {
         let finished = Flag()
         Task.detached { await body(); await finished.set() }
-        for _ in 0..<(seconds * 100) {
+        // A wall-clock deadline, not a count of polls: on a starved pool each poll resumes late.
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
             if await finished.value { return true }
             try? await Task.sleep(nanoseconds: 10_000_000)
         }
-        return false
+        return await finished.value
     }
 
     @Test func aSlotIsTakenInTurn() async {
