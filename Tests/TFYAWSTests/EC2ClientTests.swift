@@ -4,7 +4,7 @@ import Testing
 import TFYTestSupport
 
 /// Every EC2 operation tfy uses, against moto on 127.0.0.1, cross-checked with the AWS CLI.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(20)))
 struct EC2ClientTests {
     static let server = MotoServer.start()
     let moto: MotoServer

@@ -5,7 +5,7 @@ import TFYTestSupport
 
 /// Faults injected by a loopback proxy in front of moto: throttling, server errors, dropped
 /// connections, latency.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(20)))
 struct FaultTests {
     static let server = MotoServer.start()
     let moto: MotoServer
@@ -80,7 +80,7 @@ struct FaultTests {
 
 /// Signatures checked for real: moto started with INITIAL_NO_AUTH_ACTION_COUNT lets the set-up
 /// calls (an IAM user, its key, an allow-all policy) through, then verifies every request.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(20)))
 struct SignatureTests {
     @Test func signedRequestsAreAcceptedAndAWrongSecretIsRejected() async throws {
         let moto = try MotoServer(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])

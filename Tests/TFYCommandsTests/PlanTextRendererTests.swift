@@ -2,7 +2,7 @@ import Testing
 import TFYCore
 import TFYRender
 
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct PlanTextRendererTests {
     /// A multi-line string reads as a heredoc; a changed one as a line diff inside it.
     @Test func multiLineStringsAreHeredocsAndTheirChangesLineDiffs() {

@@ -5,7 +5,7 @@ import TFYCore
 
 /// Mutates valid configurations thousands of times — truncation, byte flips, random insertions —
 /// and checks that each run ends in diagnostics or success, never in a crash or a trap.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct RobustnessTests {
     /// A deterministic generator (SplitMix64), so a failure reproduces from its seed.
     struct SplitMix: RandomNumberGenerator {

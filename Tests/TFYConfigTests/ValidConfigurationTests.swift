@@ -4,7 +4,7 @@ import TFYConfig
 import TFYCore
 
 /// The multi-file cluster fixture: two masters, workers, a security group and bootstrap phases.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct ValidConfigurationTests {
     static let directory = fixturesDirectory + "/valid/cluster"
 

@@ -3,7 +3,7 @@ import Testing
 import TFYConfig
 import TFYCore
 
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct VariableTests {
     let config = """
         variable:

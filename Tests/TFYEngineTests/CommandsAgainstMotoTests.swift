@@ -5,7 +5,7 @@ import TFYState
 import TFYTestSupport
 
 /// The commands around apply: outputs, state inspection, refresh-only, JSON progress, timeouts.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(20)))
 struct CommandsAgainstMotoTests {
     @Test func outputsAndStateCommands() async throws {
         let world = try World()

@@ -6,7 +6,7 @@ import TFYTestSupport
 
 /// Killed runs, interrupts and injected faults: whatever happens, the state tells the truth and
 /// the next apply finishes the job with no orphan and no duplicate.
-@Suite(.timeLimit(.minutes(15)))
+@Suite(.timeLimit(.minutes(30)))
 struct CrashAndFaultTests {
     /// Every live instance of the stack is in state under its own address, and nothing else is.
     func expectConsistent(_ world: World, count: Int? = nil, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {

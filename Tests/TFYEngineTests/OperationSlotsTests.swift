@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TFYEngine
 
-@Suite(.timeLimit(.minutes(3))) struct OperationSlotsTests {
+@Suite(.timeLimit(.minutes(10))) struct OperationSlotsTests {
     /// Whether `body` finishes within `seconds`. A deadlock shows as false, not as a hung run: the
     /// body runs in a task of its own that is left behind if it never finishes. Returns as soon as
     /// it finishes: a loaded machine only makes an expected finish take longer, so those wait a

@@ -71,7 +71,7 @@ final class TachyonCluster: @unchecked Sendable {
     }
 }
 
-@Suite(.serialized, .timeLimit(.minutes(15))) struct TachyonExampleTests {
+@Suite(.serialized, .timeLimit(.minutes(30))) struct TachyonExampleTests {
     @Test func createScaleRerunAndDestroyTheCluster() async throws {
         let cluster = try TachyonCluster()
         let created = await cluster.tfy("apply", machines: 3, ["-auto-approve"])

@@ -18,7 +18,7 @@ func plan(_ configuration: Configuration, prior: State? = nil, options: PlanOpti
     return Planner.plan(PlanRequest(configuration: configuration, variables: values, prior: prior, options: options))
 }
 
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct GraphTests {
     @Test func cyclesNameEveryMember() {
         var graph = DependencyGraph()
@@ -73,7 +73,7 @@ struct GraphTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct PlannerTests {
     @Test func countThatDependsOnApplyIsAnError() {
         let configuration = load(["main.yml": """
@@ -156,7 +156,7 @@ struct PlannerTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct SavedPlanCheckTests {
     func samplePlan() -> Plan {
         Plan(stack: "s", prior: PriorStateReference(lineage: "lin", serial: 7), configHash: "sha256:abc", variables: [:],
