@@ -5,10 +5,28 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config openssh-client openssh-server shellcheck python3 python3-pip
+# Build: libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config. Programs the tests and the demo
+# run: ssh, scp and ssh-keygen (openssh-client), sshd (openssh-server), curl, timeout and seq
+# (coreutils), sh (dash), shellcheck, python3 for the helpers.
+APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config openssh-client openssh-server curl coreutils dash shellcheck python3 python3-pip
+# The PyPI packages the tests were last run with: moto_helper.py serves moto[server]'s werkzeug
+# application, SignatureTests drives boto3, the tests read back with the AWS CLI.
+PYPI_PINS := moto[server]==5.2.1 boto3==1.43.11 awscli==1.45.11 werkzeug==3.1.8
 PYTHON ?= python3
 
 .PHONY: deps build demo test bench clean
+
+# Exits non-zero unless every pinned package is installed at its version and the helpers' imports work.
+define PYPI_CHECK
+import sys, importlib.metadata as m
+for pin in sys.argv[1:]:
+    name, version = pin.split("==")
+    name = name.split("[")[0]
+    if m.version(name) != version:
+        sys.exit(f"{name} {m.version(name)} is installed, the tests pin {version}")
+import moto.moto_server.werkzeug_app, werkzeug, boto3
+endef
+export PYPI_CHECK
 
 # Debian packages the build needs; installed only when missing (needs root, as CI is).
 deps:
@@ -18,10 +36,12 @@ deps:
 		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
-	@# The EC2 emulator and an independent AWS client, for the tests (PyPI).
-	@if ! $(PYTHON) -c "import moto.server, werkzeug, boto3" >/dev/null 2>&1 || ! command -v aws >/dev/null; then \
-		echo "installing: moto[server] boto3 awscli"; \
-		$(PYTHON) -m pip install -q 'moto[server]' boto3 awscli || $(PYTHON) -m pip install -q --break-system-packages 'moto[server]' boto3 awscli; \
+	@# The EC2 emulator and an independent AWS client, for the tests (PyPI), at the pinned versions;
+	@# the import check imports what the helpers import.
+	@if ! $(PYTHON) -c "$$PYPI_CHECK" $(foreach p,$(PYPI_PINS),'$(p)') >/dev/null 2>&1 || ! command -v aws >/dev/null; then \
+		echo "installing: $(PYPI_PINS)"; \
+		$(PYTHON) -m pip install -q $(foreach p,$(PYPI_PINS),'$(p)') || $(PYTHON) -m pip install -q --break-system-packages $(foreach p,$(PYPI_PINS),'$(p)'); \
+		$(PYTHON) -c "$$PYPI_CHECK" $(foreach p,$(PYPI_PINS),'$(p)'); \
 	fi
 
 build: deps

@@ -3,6 +3,7 @@ import Testing
 @testable import TFYAWS
 
 /// The credential and settings chain, with fixture files and environments.
+@Suite(.timeLimit(.minutes(10)))
 struct AWSConfigurationTests {
     static let credentialsFile = """
         [default]

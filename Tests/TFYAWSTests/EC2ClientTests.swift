@@ -4,7 +4,7 @@ import Testing
 import TFYTestSupport
 
 /// Every EC2 operation tfy uses, against moto on 127.0.0.1, cross-checked with the AWS CLI.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(20)))
 struct EC2ClientTests {
     static let server = MotoServer.start()
     let moto: MotoServer
@@ -26,6 +26,7 @@ struct EC2ClientTests {
         #expect(subnets.allSatisfy { $0.vpcId == defaultVPC.vpcId })
         let zones = try await ec2.describeAvailabilityZones()
         #expect(zones.map(\.zoneName).contains("us-east-1a"))
+        #expect(!zones.isEmpty)
         #expect(zones.allSatisfy { $0.state == "available" })
         let images = try await ec2.describeImages()
         let cliImages = try awsCLI(moto.endpoint, ["ec2", "describe-images"])["Images"] as? [[String: Any]] ?? []
@@ -111,6 +112,7 @@ struct EC2ClientTests {
         try await ec2.createTags(resources: ids, tags: ["Role": "master"])
         try await ec2.deleteTags(resources: ids, keys: ["tfy:address"])
         let retagged = try await ec2.describeInstances(ids: ids)
+        #expect(retagged.count == ids.count)
         #expect(retagged.allSatisfy { $0.tags == ["Name": "my-TachyonMaster", "tfy:stack": "s2", "Role": "master"] })
 
         let changes = try await ec2.terminateInstances(ids: ids)
@@ -119,6 +121,7 @@ struct EC2ClientTests {
         let after = try awsCLI(moto.endpoint, ["ec2", "describe-instances", "--instance-ids"] + ids)
         let states = (after["Reservations"] as? [[String: Any]] ?? []).flatMap { $0["Instances"] as? [[String: Any]] ?? [] }
             .compactMap { ($0["State"] as? [String: Any])?["Name"] as? String }
+        #expect(states.count == ids.count)
         #expect(states.allSatisfy { $0 == "terminated" || $0 == "shutting-down" })
     }
 
@@ -126,11 +129,7 @@ struct EC2ClientTests {
         let directory = NSTemporaryDirectory() + "tfy-key-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let keygen = Process()
-        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        keygen.arguments = ["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", directory + "/id"]
-        try keygen.run()
-        keygen.waitUntilExit()
+        try runProgram("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", directory + "/id"])
         let publicKey = try String(contentsOfFile: directory + "/id.pub", encoding: .utf8)
         let imported = try await ec2.importKeyPair(name: "tfy-test", publicKey: publicKey)
         #expect(imported.keyName == "tfy-test")
@@ -161,7 +160,12 @@ struct EC2ClientTests {
     @Test func twentyFiveHundredInstancesAreDescribedInThreeCalls() async throws {
         var request = RunInstancesRequest(imageId: "ami-1ecae776", instanceType: "t2.micro")
         request.count = 2500
-        let ids = try await ec2.runInstances(request).map(\.instanceId)
+        // moto needs minutes for 2500 instances on a loaded machine: one attempt, without the
+        // 60 s request time limit (a retry would launch another 2500: moto ignores ClientToken).
+        var patient = CurlTransport.Settings()
+        patient.totalTimeout = 600
+        let launcher = client(endpoint: moto.endpoint, maxAttempts: 1, transport: CurlTransport(settings: patient))
+        let ids = try await launcher.runInstances(request).map(\.instanceId)
         #expect(ids.count == 2500)
         let statistics = CallStatistics()
         let described = try await client(endpoint: moto.endpoint, statistics: statistics).describeInstances(ids: ids + ["i-0000000000gone00"])
@@ -205,7 +209,9 @@ struct EC2ClientTests {
     /// Parallel operations really are parallel on the wire: every request in flight at once,
     /// however few cores the machine has.
     @Test func concurrentCallsAreInFlightTogether() async throws {
-        let proxy = try FaultProxy(targetPort: moto.helper.port, latencyMilliseconds: 1500)
+        // Each request is held until all 12 are in flight: concurrency shown by an event, not by
+        // 12 requests happening to overlap within a latency window.
+        let proxy = try FaultProxy(targetPort: moto.helper.port, holdUntilInFlight: 12)
         let c = client(endpoint: proxy.endpoint, transport: CurlTransport())
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<12 { group.addTask { _ = try await c.describeAvailabilityZones() } }

@@ -5,7 +5,7 @@ import TFYTestSupport
 
 /// The S3 object operations a state backend needs, against moto's S3 on 127.0.0.1, cross-checked
 /// with the AWS CLI.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(20)))
 struct S3ClientTests {
     static let server = MotoServer.start()
     let moto: MotoServer
@@ -27,7 +27,7 @@ struct S3ClientTests {
 
     /// What the AWS CLI reads for the key.
     func cliGet(_ key: String) throws -> String {
-        let data = try #require(awsS3Object(moto.endpoint, bucket: bucket, key: key), "the AWS CLI read no \(key)")
+        let data = try #require(try awsS3Object(moto.endpoint, bucket: bucket, key: key), "the AWS CLI read no \(key)")
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -96,7 +96,7 @@ struct S3ClientTests {
         let through = Self.client(proxy.endpoint)
         for i in 0..<10 { try await through.put(bucket: bucket, key: "k\(i)", body: Array("\(i)".utf8)) }
         for i in 0..<10 { #expect(try cliGet("k\(i)") == "\(i)") }
-        #expect((try await proxy.stats()["throttled"] ?? 0) > 0)
+        #expect(try await proxy.stats()["throttled"] == 2, "sequential puts: the seeded proxy throttles the same requests every run")
     }
 
     /// The request path is addressed and signed the way S3 expects.

@@ -6,6 +6,7 @@ import TFYCore
 /// Drives the command line as a user would, and pins its output with snapshot files.
 /// `RECORD_SNAPSHOTS=1 swift test` re-records them; a run that records fails, so it is never
 /// mistaken for a passing run.
+@Suite(.timeLimit(.minutes(10)))
 struct CommandTests {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
     static let clusterFixture = URL(fileURLWithPath: testsDirectory).deletingLastPathComponent()
@@ -111,7 +112,9 @@ struct CommandTests {
         let unknown = await tfy(["validat"])
         #expect(unknown.status == 1)
         #expect(unknown.err.contains("validat"))
-        #expect(await tfy(["validate", "--frobnicate"]).status == 1)
+        let frobnicate = await tfy(["validate", "--frobnicate"])
+        #expect(frobnicate.status == 1)
+        #expect(frobnicate.err.contains("Unknown option '--frobnicate'"), "\(frobnicate.err)")
         #expect(await tfy(["--help"]).status == 0)
     }
 

@@ -7,6 +7,7 @@ import TFYCore
 /// name, then one plan option per line), optionally `prior.args` (how the prior state was made)
 /// and `prior.tfstate`; the expected `plan.txt`, `plan.json`, `plan.md` (or `plan.err` when the
 /// plan fails) and `exit-code` (with -detailed-exitcode). `RECORD_SNAPSHOTS=1` re-records.
+@Suite(.timeLimit(.minutes(10)))
 struct PlanGoldenTests {
     static let fixtures = CommandTests.testsDirectory + "/Fixtures"
     static let cases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: fixtures + "/plan-cases")) ?? []).sorted()
@@ -125,6 +126,7 @@ struct PlanGoldenTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(10)))
 struct GraphAndColourTests {
     func tfy(_ arguments: [String], terminal: Bool = false) async -> CommandTests.Run {
         let out = CommandTests.Box(), err = CommandTests.Box()

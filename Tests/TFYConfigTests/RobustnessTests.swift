@@ -6,6 +6,7 @@ import TFYEngine
 
 /// Mutates valid configurations thousands of times — truncation, byte flips, random insertions —
 /// and checks that each run ends in diagnostics or success, never in a crash or a trap.
+@Suite(.timeLimit(.minutes(10)))
 struct RobustnessTests {
     /// A deterministic generator (SplitMix64), so a failure reproduces from its seed.
     struct SplitMix: RandomNumberGenerator {
@@ -25,11 +26,13 @@ struct RobustnessTests {
         "1e999", "-1", "99999999999999999999", "null", "true", "!!str ", "|\n", ">\n", "#", "${{", "...", "&&", "||",
     ]
 
-    static func sources() -> [[String: [UInt8]]] {
+    /// The fixture cluster's files and a small single-file configuration; a missing fixture throws
+    /// (fuzzing an empty file would prove nothing).
+    static func sources() throws -> [[String: [UInt8]]] {
         let cluster = fixturesDirectory + "/valid/cluster"
         let names = ["bootstrap.yml", "instances.yml", "network.yml", "variables.yml"]
         var whole: [String: [UInt8]] = [:]
-        for name in names { whole[name] = [UInt8](FileManager.default.contents(atPath: "\(cluster)/\(name)") ?? Data()) }
+        for name in names { whole[name] = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(cluster)/\(name)"))) }
         let single = ["main.yml": Array("""
             variable:
               n: {type: number, default: 2}
@@ -69,11 +72,12 @@ struct RobustnessTests {
     }
 
     @Test(arguments: 0..<6)
-    func mutatedConfigurationsEndInDiagnosticsOrSuccess(_ batch: Int) {
+    func mutatedConfigurationsEndInDiagnosticsOrSuccess(_ batch: Int) throws {
         var rng = SplitMix(state: UInt64(batch) &* 7919 &+ 1)
         var outcomes = (valid: 0, invalid: 0)
+        let originals = try Self.sources()
         for round in 0..<500 {
-            let original = Self.sources()[round % 2]
+            let original = originals[round % 2]
             let victim = original.keys.sorted().randomElement(using: &rng)!
             var files = original
             files[victim] = Self.mutate(original[victim]!, &rng)

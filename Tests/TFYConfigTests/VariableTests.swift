@@ -4,6 +4,7 @@ import TFYConfig
 import TFYCore
 import TFYEngine
 
+@Suite(.timeLimit(.minutes(10)))
 struct VariableTests {
     let config = """
         variable:

@@ -63,7 +63,7 @@ extension World {
     }
 }
 
-@Suite(.serialized) struct BootstrapTests {
+@Suite(.serialized, .timeLimit(.minutes(20))) struct BootstrapTests {
     /// Times a phase's scripts recorded on each host ("phase seconds.nanoseconds" lines).
     func times(_ hosts: Hosts, _ host: Int, _ phase: String) -> [Double] {
         (hosts.file(host, "phases") ?? "").split(separator: "\n").compactMap { line in
@@ -133,12 +133,14 @@ extension World {
     @Test func environmentValuesArriveByteExact() async throws {
         let world = try World.bootstrap(machines: 2)
         let hosts = try Hosts(world, count: 2)
-        let tricky = "it's \"quoted\" $(touch /tmp/tfy-injected) `id` $HOME \\ back\nnew line\tand tab — ünïcödé 🚀 ;rm -rf x"
+        // A file of this test's own: were the value run by a shell, it would appear.
+        let injected = world.directory + "/injected"
+        let tricky = "it's \"quoted\" $(touch \(injected)) `id` $HOME \\ back\nnew line\tand tab — ünïcödé 🚀 ;rm -rf x"
         let apply = await world.tfy(["apply", "bootstrap", "-auto-approve", "-var", "note=\(tricky)"] + hosts.arguments)
         #expect(apply.status == 0, "\(apply.err)")
         #expect(hosts.file(0, "note") == tricky)
         #expect(hosts.file(1, "note") == tricky)
-        #expect(!FileManager.default.fileExists(atPath: "/tmp/tfy-injected"))
+        #expect(!FileManager.default.fileExists(atPath: injected))
     }
 
     @Test func aFailingScriptTaintsItsBootstrapSkipsDependentsAndIsRerunAlone() async throws {

@@ -5,6 +5,7 @@ import TFYState
 import TFYTestSupport
 
 /// The commands around apply: outputs, state inspection, refresh-only, JSON progress, timeouts.
+@Suite(.timeLimit(.minutes(20)))
 struct CommandsAgainstMotoTests {
     @Test func outputsAndStateCommands() async throws {
         let world = try World()
@@ -68,6 +69,7 @@ struct CommandsAgainstMotoTests {
         #expect(plan.out.contains("  # aws_security_group.cluster is tainted, so must be replaced"))
         let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
         #expect(applied.status == 0, "\(applied.err)")
+        #expect(try world.state().instances.count == 3)
         #expect(try world.state().instances.allSatisfy { $0.instance.status == nil })
         #expect(try world.liveInstances().count == 2)
         #expect(try world.securityGroups().count == 1)

@@ -6,6 +6,7 @@ import TFYTestSupport
 
 /// Killed runs, interrupts and injected faults: whatever happens, the state tells the truth and
 /// the next apply finishes the job with no orphan and no duplicate.
+@Suite(.timeLimit(.minutes(30)))
 struct CrashAndFaultTests {
     /// Every live instance of the stack is in state under its own address, and nothing else is.
     func expectConsistent(_ world: World, count: Int? = nil, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
@@ -20,22 +21,25 @@ struct CrashAndFaultTests {
         }
     }
 
-    /// Sends `signal` to `process` once its state records at least `instances` instances with an
-    /// ID (or after 60 s), and waits for it to exit. Driven by what the apply has done rather than
-    /// by time, so the signal lands mid-apply however fast or loaded the machine is; polled on a
-    /// dispatch queue, as the Swift concurrency pool may be busy with other tests.
-    func signal(_ process: Process, _ signal: Int32, whenStateRecords instances: Int, _ world: World) async {
+    /// Sends `signal` to `process` once it holds the state lock and its state records at least
+    /// `instances` instances with an ID (or after 60 s), and waits for it to exit (killed if it has not within `programTimeout`).
+    /// Driven by what the apply has done rather than by time, so the signal lands mid-apply however
+    /// fast or loaded the machine is; polled on a dispatch queue, as the Swift concurrency pool may
+    /// be busy with other tests.
+    func signal(_ process: Process, _ signal: Int32, whenStateRecords instances: Int, _ world: World) async throws {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let deadline = Date().addingTimeInterval(60)
-                while process.isRunning, Date() < deadline, Self.recordedInstances(world.statePath) < instances {
+                while process.isRunning, Date() < deadline,
+                      StateLock.holder(statePath: world.statePath)?.pid != process.processIdentifier
+                        || Self.recordedInstances(world.statePath) < instances {
                     usleep(10_000)
                 }
                 kill(process.processIdentifier, signal)
-                process.waitUntilExit()
                 continuation.resume()
             }
         }
+        try await waitForExit(process, name: "tfy \(process.arguments?.joined(separator: " ") ?? "") after signal \(signal)")
     }
 
     /// How many aws_instance objects the state file records with an ID (read as an independent
@@ -49,11 +53,12 @@ struct CrashAndFaultTests {
             .filter { (($0["attributes"] as? [String: Any])?["id"] as? String) != nil }.count
     }
 
-    func unlockIfHeldByDeadProcess(_ world: World) {
-        if let holder = StateLock.holder(statePath: world.statePath) {
-            #expect(holder.holderIsDead)
-            try? StateLock.forceUnlock(statePath: world.statePath, id: holder.id)
-        }
+    /// The killed run's lock is left behind (the kill landed while it held it), its holder is
+    /// known to be dead, and it is removed for the next run.
+    func unlockHeldByDeadProcess(_ world: World, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let holder = try #require(StateLock.holder(statePath: world.statePath), "the killed run left its lock", sourceLocation: sourceLocation)
+        #expect(holder.holderIsDead, sourceLocation: sourceLocation)
+        try StateLock.forceUnlock(statePath: world.statePath, id: holder.id)
     }
 
     @Test func killedMidApplyTheNextApplyAdoptsWhatExists() async throws {
@@ -65,8 +70,8 @@ struct CrashAndFaultTests {
         // in flight then, some launched and not yet recorded.
         for threshold in [3, 9, 15] {
             let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20"], endpoint: "http://127.0.0.1:\(proxy.port)")
-            await signal(process, SIGKILL, whenStateRecords: threshold, world)
-            unlockIfHeldByDeadProcess(world)
+            try await signal(process, SIGKILL, whenStateRecords: threshold, world)
+            try unlockHeldByDeadProcess(world)
             countsAfterKills.append(try world.liveInstances().count)
         }
         // The kills landed mid-apply: some instances existed, not yet all.
@@ -81,9 +86,16 @@ struct CrashAndFaultTests {
         try requireExecutable()
         let world = try World()
         let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
-        let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-parallelism", "4"], endpoint: "http://127.0.0.1:\(proxy.port)")
-        await signal(process, SIGINT, whenStateRecords: 6, world)
-        #expect(process.terminationStatus == 1)
+        let run = try world.spawnInteractive(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-parallelism", "4", "-no-color"],
+                                             endpoint: "http://127.0.0.1:\(proxy.port)")
+        try run.input.fileHandleForWriting.close()
+        try await signal(run.process, SIGINT, whenStateRecords: 6, world)
+        let interrupted = try await run.finished()
+        #expect(interrupted.status == 1)
+        // tfy really started applying, saw the interrupt and stopped: not a run that failed at start.
+        #expect(interrupted.out.contains("aws_instance.master[0]: Creating..."), "\(interrupted.out)")
+        #expect(interrupted.err.hasPrefix("\nInterrupt received.\nPlease wait for tfy to exit or data loss may occur.\nGracefully shutting down...\n"), "\(interrupted.err)")
+        #expect(interrupted.err.contains("Error: Apply interrupted\n\ntfy stopped starting new operations after the interrupt;"), "\(interrupted.err)")
         #expect(StateLock.holder(statePath: world.statePath) == nil, "a graceful stop releases the lock")
         try expectConsistent(world)
         #expect(try world.liveInstances().count < 20)
@@ -100,7 +112,10 @@ struct CrashAndFaultTests {
         let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-no-color"])
         #expect(applied.status == 0, "\(applied.err)")
         #expect(applied.out.contains("Apply complete! Resources: 21 added, 0 changed, 0 destroyed."))
-        #expect(applied.out.contains("retr"), "throttled calls were retried: \(applied.out.suffix(300))")
+        // Every request the proxy throttled was retried, and the run's API-calls line says so.
+        let throttled = try proxyStats(proxy)["throttled"]
+        #expect((throttled ?? 0) > 0)
+        #expect(reportedRetries(applied.out) == throttled, "throttled calls were retried: \(applied.out.suffix(300))")
         try expectConsistent(world, count: 20)
     }
 

@@ -71,6 +71,79 @@ final class World: @unchecked Sendable {
         return process
     }
 
+    /// tfy as a separate process whose standard input the test writes: it waits at the prompt.
+    final class Interactive: @unchecked Sendable {
+        let process: Process
+        let input: Pipe
+        let outFile: String
+        let errFile: String
+
+        init(process: Process, input: Pipe, outFile: String, errFile: String) {
+            self.process = process
+            self.input = input
+            self.outFile = outFile
+            self.errFile = errFile
+        }
+
+        /// Answers the prompt and waits for the run to end.
+        func answer(_ text: String) async throws -> Run {
+            // A run that did not ask (or died) has closed its end: writing must not kill the tests.
+            _ = Self.writeWithoutSIGPIPE(Data((text + "\n").utf8), to: input.fileHandleForWriting.fileDescriptor)
+            try input.fileHandleForWriting.close()
+            return try await finished()
+        }
+
+        /// Writes `data` to a pipe whose reader may be gone; whether all of it was written. SIGPIPE is
+        /// blocked on this thread only (and one the write raised is taken before it is unblocked),
+        /// never ignored process-wide: ChildProcessTests checks that tfy itself survives SIGPIPE,
+        /// which a process-wide SIG_IGN set here would make pass whatever tfy does.
+        static func writeWithoutSIGPIPE(_ data: Data, to descriptor: Int32) -> Bool {
+            var pipeSignal = sigset_t(), previous = sigset_t()
+            sigemptyset(&pipeSignal)
+            sigaddset(&pipeSignal, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+            defer {
+                var pending = sigset_t()
+                sigpending(&pending)
+                if sigismember(&pending, SIGPIPE) == 1 {
+                    var now = timespec()
+                    sigtimedwait(&pipeSignal, nil, &now)
+                }
+                pthread_sigmask(SIG_SETMASK, &previous, nil)
+            }
+            return data.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 { if errno == EINTR { continue } else { return false } }
+                    offset += written
+                }
+                return true
+            }
+        }
+
+        /// Waits for the run to end (killed, and an error, if it has not within `programTimeout`).
+        func finished() async throws -> Run {
+            try await waitForExit(process, name: "tfy \(process.arguments?.joined(separator: " ") ?? "")")
+            return Run(status: process.terminationStatus, out: (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "",
+                       err: (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "")
+        }
+    }
+
+    func spawnInteractive(_ arguments: [String], endpoint: String? = nil) throws -> Interactive {
+        let process = tfyProcess(arguments, endpoint: endpoint)
+        let input = Pipe()
+        let id = UUID().uuidString
+        let outFile = directory + "/out-\(id)", errFile = directory + "/err-\(id)"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        FileManager.default.createFile(atPath: errFile, contents: nil)
+        process.standardInput = input
+        process.standardOutput = FileHandle(forWritingAtPath: outFile)
+        process.standardError = FileHandle(forWritingAtPath: errFile)
+        try process.run()
+        return Interactive(process: process, input: input, outFile: outFile, errFile: errFile)
+    }
+
     /// What the AWS CLI sees: the stack's live instances (not terminated), by Name tag and ID.
     func liveInstances() throws -> [(id: String, name: String, ami: String)] {
         let json = try cli(["ec2", "describe-instances", "--filters", "Name=tag:tfy:stack,Values=\(stack)",
@@ -103,6 +176,22 @@ final class World: @unchecked Sendable {
         }
         return result
     }
+}
+
+/// The retries the `API calls: …` line at the end of a run's output reports, summed; nil when
+/// the run printed no such line.
+func reportedRetries(_ output: String) -> Int? {
+    guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("API calls: ") }) else { return nil }
+    return line.matches(of: /\((\d+) retr(?:y|ies)\)/).reduce(0) { $0 + Int($1.1)! }
+}
+
+/// What a fault proxy reports it did (`/__stats__`).
+func proxyStats(_ proxy: Helper) throws -> [String: Int] {
+    let data = try runProgram("curl", ["-sf", "http://127.0.0.1:\(proxy.port)/__stats__"])
+    guard let stats = try JSONSerialization.jsonObject(with: data) as? [String: Int] else {
+        throw HelperError(description: "the fault proxy's stats are not a JSON object: \(String(decoding: data, as: UTF8.self))")
+    }
+    return stats
 }
 
 /// Tests that run tfy as a process need the executable `make test` builds first.

@@ -7,7 +7,7 @@ import TFYTestSupport
 
 /// The S3 backend against moto's S3, checked with the AWS CLI: state and lock objects, two runs
 /// at once, a lost lock, migration, push, throttling, and the errors a team meets first.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(20)))
 struct S3BackendTests {
     static let bucket = "tfy-team"
 
@@ -22,8 +22,8 @@ struct S3BackendTests {
         let state = try #require(try world.s3State())
         #expect(state.instances.map(\.address.description) == ["aws_instance.master[0]", "aws_instance.master[1]", "aws_security_group.cluster"])
         #expect(state.serial > 1)
-        #expect(world.s3Object(world.stateKey + ".tflock") == nil, "the lock is gone once the run ends")
-        let written = try #require(world.s3Object(world.stateKey))
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil, "the lock is gone once the run ends")
+        let written = try #require(try world.s3Object(world.stateKey))
         #expect(String(decoding: written, as: UTF8.self).contains("\"lineage\": \"\(state.lineage)\""))
 
         // Every command reads the same object.
@@ -77,7 +77,7 @@ struct S3BackendTests {
 
         let finished = try await first.answer("yes")
         #expect(finished.status == 0, "\(finished.err)")
-        #expect(world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
         #expect(try world.s3State()?.instances.count == 3)
         #expect(try world.liveInstances().count == 2)
     }
@@ -87,14 +87,16 @@ struct S3BackendTests {
     @Test func twoAppliesStartedTogetherProceedOneAtATime() async throws {
         try requireExecutable()
         let world = try World()
-        // Latency on every S3 call, so neither run is done before the other asks for the lock.
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "100"])
+        // The runs' first S3 calls are held until both are in flight, so neither run is done before
+        // the other asks for the lock: an event, where 100 ms of latency was a window a loaded
+        // machine could miss.
+        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--hold-until-in-flight", "2"])
         try world.useS3Backend(s3Endpoint: "http://127.0.0.1:\(proxy.port)")
         let runs = try (0..<2).map { _ in try world.spawnInteractive(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"]) }
         var results: [World.Run] = []
         for run in runs {
             try run.input.fileHandleForWriting.close()
-            results.append(await run.finished())
+            results.append(try await run.finished())
         }
         #expect(results.map(\.status).sorted() == [0, 1], "\(results.map(\.err))")
         let refused = try #require(results.first { $0.status == 1 })
@@ -102,7 +104,7 @@ struct S3BackendTests {
         #expect(refused.err.contains("  Operation: OperationTypeApply\n"))
         #expect(try world.liveInstances().count == 2)
         #expect(try world.s3State()?.instances.count == 3)
-        #expect(world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
     }
 
     /// The lock protocol itself: of many runs taking the lock at the same moment, exactly one wins.
@@ -127,14 +129,17 @@ struct S3BackendTests {
         let losers = results.compactMap { result -> LockError? in if case .failure(let e) = result { return e } else { return nil } }
         #expect(losers.count == 7)
         #expect(losers.allSatisfy { $0.holder?.id == winners.first?.id })
-        let stored = try #require(world.s3Object(world.stateKey + ".tflock"))
+        let stored = try #require(try world.s3Object(world.stateKey + ".tflock"))
         #expect(String(decoding: stored, as: UTF8.self).contains("\"ID\": \"\(winners.first?.id ?? "-")\""))
 
         // use_lockfile: false takes no lock (as in Terraform), so a plan goes ahead while one is held.
-        #expect(await world.tfy(["plan", "cluster", "-var", "machines=2"]).status == 1)
+        let lockedPlan = await world.tfy(["plan", "cluster", "-var", "machines=2"])
+        #expect(lockedPlan.status == 1)
+        #expect(lockedPlan.err.contains("Error acquiring the state lock"), "\(lockedPlan.err)")
+        #expect(lockedPlan.err.contains("ID:        \(winners.first?.id ?? "-")\n"), "the winner holds it: \(lockedPlan.err)")
         let unlocked = await world.tfy(["plan", "cluster", "-var", "machines=2", "-backend-config", "use_lockfile=false"])
         #expect(unlocked.status == 0, "\(unlocked.err)")
-        #expect(world.s3Object(world.stateKey + ".tflock") == stored)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == stored)
     }
 
     /// A lock create or a state write that took effect but whose answer was lost is retried, and
@@ -150,7 +155,7 @@ struct S3BackendTests {
         }
         try loseNextAnswer()
         let lock = try await store.lock(operation: "OperationTypeApply", timeout: 0)
-        let stored = try #require(world.s3Object(world.stateKey + ".tflock"))
+        let stored = try #require(try world.s3Object(world.stateKey + ".tflock"))
         #expect(String(decoding: stored, as: UTF8.self).contains("\"ID\": \"\(lock.info.id)\""))
         #expect(try await store.read() == nil)
 
@@ -165,7 +170,7 @@ struct S3BackendTests {
         try await store.write(state)
         #expect(try world.s3State() == state)
         try await lock.unlock()
-        #expect(world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
         let stats = try JSONSerialization.jsonObject(with: try runProgram("curl", ["-s", "http://127.0.0.1:\(proxy.port)/__stats__"])) as? [String: Int]
         #expect(stats?["answers_lost"] == 1, "each fault was used")
     }
@@ -235,7 +240,7 @@ struct S3BackendTests {
         let migrate = await world.tfy(["state", "migrate", "-chdir", "cluster"])
         #expect(migrate.status == 0, "\(migrate.err)")
         #expect(migrate.out == "Migrated the state (lineage \(local.lineage), serial \(local.serial)) from \(world.statePath) to s3://\(Self.bucket)/\(world.stateKey).\nThe local file was renamed to \(world.statePath).migrated, so no run reads it by mistake.\n")
-        #expect(world.s3Object(world.stateKey) == localBytes, "the same bytes: lineage and serial kept")
+        #expect(try world.s3Object(world.stateKey) == localBytes, "the same bytes: lineage and serial kept")
         #expect(!FileManager.default.fileExists(atPath: world.statePath))
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-detailed-exitcode"])
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
@@ -249,7 +254,7 @@ struct S3BackendTests {
         let refused = await world.tfy(["state", "migrate", "-chdir", "cluster"])
         #expect(refused.status == 1)
         #expect(refused.err.contains("Error: State not replaced\n\ns3://\(Self.bucket)/\(world.stateKey) holds a state of lineage \(local.lineage), and \(world.statePath) is of lineage 00000000-0000-0000-0000-000000000000"), "\(refused.err)")
-        #expect(world.s3Object(world.stateKey) == localBytes)
+        #expect(try world.s3Object(world.stateKey) == localBytes)
         try FileManager.default.removeItem(atPath: world.statePath)
 
         let back = await world.tfy(["state", "migrate", "-to-local", "-chdir", "cluster"])
@@ -281,7 +286,7 @@ struct S3BackendTests {
         #expect(migrate.out.hasSuffix("The local file was renamed to \(world.statePath).migrated-1, so no run reads it by mistake.\n"))
         #expect(try String(contentsOfFile: world.statePath + ".migrated", encoding: .utf8) == "an earlier migration")
         #expect(migrate.out.contains("\ntfy_ssh_key.cluster: private key kept in s3://\(Self.bucket)/\(world.stateKey).keys/tfy_ssh_key.cluster\n"), "\(migrate.out)")
-        #expect(world.s3Object(world.stateKey + ".keys/tfy_ssh_key.cluster").map { String(decoding: $0, as: UTF8.self) } == key)
+        #expect(try world.s3Object(world.stateKey + ".keys/tfy_ssh_key.cluster").map { String(decoding: $0, as: UTF8.self) } == key)
 
         // Another machine takes the stack back to a local file: the key comes along.
         let other = world.directory + "/other"
@@ -334,7 +339,7 @@ struct S3BackendTests {
         let forced = try await push(otherLineage, ["-force"])
         #expect(forced.status == 0, "\(forced.err)")
         #expect(try world.s3State() == otherLineage)
-        #expect(world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
     }
 
     /// SlowDown (HTTP 503) from S3 is retried for the lock, the reads and the writes alike.
@@ -345,11 +350,12 @@ struct S3BackendTests {
         // EC2 goes straight to moto; only the backend's calls pass the proxy.
         let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
         #expect(apply.status == 0, "\(apply.err)")
-        #expect(apply.out.contains("retr"), "\(apply.out)")
-        let stats = try JSONSerialization.jsonObject(with: try runProgram("curl", ["-s", "http://127.0.0.1:\(proxy.port)/__stats__"])) as? [String: Int]
-        #expect((stats?["throttled"] ?? 0) > 0)
+        let stats = try proxyStats(proxy)
+        #expect((stats["throttled"] ?? 0) > 0)
+        // Every request the proxy throttled was retried, and the run's API-calls line says so.
+        #expect(reportedRetries(apply.out) == stats["throttled"], "\(apply.out)")
         #expect(try world.s3State()?.instances.count == 3)
-        #expect(world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
     }
 
     @Test func aMissingBucketIsAClearError() async throws {
@@ -440,9 +446,9 @@ extension World {
         extraEnvironment["AWS_ENDPOINT_URL_S3"] = s3Endpoint ?? motoEndpoint
     }
 
-    /// The object's bytes as the AWS CLI reads them, or nil when there is none.
-    func s3Object(_ key: String) -> Data? {
-        awsS3Object(motoEndpoint, bucket: S3BackendTests.bucket, key: key, accessKey: "AKIDTEST", secret: "x")
+    /// The object's bytes as the AWS CLI reads them, or nil when there is none (a failed read throws).
+    func s3Object(_ key: String) throws -> Data? {
+        try awsS3Object(motoEndpoint, bucket: S3BackendTests.bucket, key: key, accessKey: "AKIDTEST", secret: "x")
     }
 
     func putS3Object(_ key: String, _ data: Data) throws {
@@ -453,14 +459,14 @@ extension World {
     }
 
     func s3State() throws -> State? {
-        guard let data = s3Object(stateKey) else { return nil }
+        guard let data = try s3Object(stateKey) else { return nil }
         return try State.decode([UInt8](data)).get()
     }
 
     /// Waits (up to 60 s) until the object exists, and returns it.
     func waitForS3Object(_ key: String) async throws -> Data {
         for _ in 0..<300 {
-            if let data = s3Object(key) { return data }
+            if let data = try s3Object(key) { return data }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
         throw HelperError(description: "\(key) never appeared")
@@ -471,63 +477,12 @@ extension World {
                               retry: RetryPolicy(maxAttempts: 3, random: { 0 }, sleep: { _ in }))
         return S3StateStore(client: client, bucket: S3BackendTests.bucket, key: stateKey)
     }
-
-    /// tfy as a separate process whose standard input the test writes: it waits at the prompt.
-    final class Interactive: @unchecked Sendable {
-        let process: Process
-        let input: Pipe
-        let outFile: String
-        let errFile: String
-
-        init(process: Process, input: Pipe, outFile: String, errFile: String) {
-            self.process = process
-            self.input = input
-            self.outFile = outFile
-            self.errFile = errFile
-        }
-
-        /// Answers the prompt and waits for the run to end.
-        func answer(_ text: String) async throws -> Run {
-            // A run that did not ask (or died) has closed its end: writing must not kill the tests.
-            signal(SIGPIPE, SIG_IGN)
-            try? input.fileHandleForWriting.write(contentsOf: Data((text + "\n").utf8))
-            try input.fileHandleForWriting.close()
-            return await finished()
-        }
-
-        /// Waits for the run to end.
-        func finished() async -> Run {
-            let process = self.process
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async {
-                    process.waitUntilExit()
-                    continuation.resume()
-                }
-            }
-            return Run(status: process.terminationStatus, out: (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "",
-                       err: (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "")
-        }
-    }
-
-    func spawnInteractive(_ arguments: [String]) throws -> Interactive {
-        let process = tfyProcess(arguments)
-        let input = Pipe()
-        let id = UUID().uuidString
-        let outFile = directory + "/out-\(id)", errFile = directory + "/err-\(id)"
-        FileManager.default.createFile(atPath: outFile, contents: nil)
-        FileManager.default.createFile(atPath: errFile, contents: nil)
-        process.standardInput = input
-        process.standardOutput = FileHandle(forWritingAtPath: outFile)
-        process.standardError = FileHandle(forWritingAtPath: errFile)
-        try process.run()
-        return Interactive(process: process, input: input, outFile: outFile, errFile: errFile)
-    }
 }
 
 /// The team's case: the state in S3, and a cluster key (`tfy_ssh_key`) that bootstraps upload
 /// (`source` computed from `private_key_file`, read at apply). Another machine plans without the
 /// key, and applies by fetching it from the backend, which keeps it beside the state.
-@Suite(.serialized) struct TeamBootstrapTests {
+@Suite(.serialized, .timeLimit(.minutes(20))) struct TeamBootstrapTests {
     @Test func anotherMachinePlansWithoutTheKeyAndAppliesWithTheBackendsCopy() async throws {
         let world = try World()
         let hosts = try Hosts(world, count: 1)
@@ -570,10 +525,10 @@ extension World {
         #expect(try world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["private_key_file"]?.stringValue == recorded)
         let key = try String(contentsOfFile: world.directory + "/" + recorded, encoding: .utf8)
         #expect(hosts.file(0, "cluster_key") == key)
-        #expect(String(decoding: world.s3Object(world.stateKey) ?? Data(), as: UTF8.self).contains("PRIVATE KEY") == false, "the key is not in the state")
+        #expect(String(decoding: try world.s3Object(world.stateKey) ?? Data(), as: UTF8.self).contains("PRIVATE KEY") == false, "the key is not in the state")
         // The backend keeps a copy for other machines, encrypted at rest, under its own prefix.
         let escrow = world.stateKey + ".keys/tfy_ssh_key.cluster"
-        #expect(world.s3Object(escrow).map { String(decoding: $0, as: UTF8.self) } == key)
+        #expect(try world.s3Object(escrow).map { String(decoding: $0, as: UTF8.self) } == key)
         #expect(try world.cli(["s3api", "head-object", "--bucket", S3BackendTests.bucket, "--key", escrow])["ServerSideEncryption"] as? String == "AES256")
 
         // Another machine: its own checkout, no state/ directory, no key.
@@ -614,7 +569,7 @@ extension World {
         // Destroying the key removes the backend's copy too.
         let destroy = await world.tfy(["destroy", "keyed", "-auto-approve", "-no-color"] + variables, workingDirectory: ci)
         #expect(destroy.status == 0, "\(destroy.err)")
-        #expect(world.s3Object(escrow) == nil)
+        #expect(try world.s3Object(escrow) == nil)
         #expect(!FileManager.default.fileExists(atPath: ci + "/" + recorded))
     }
 }

@@ -21,13 +21,21 @@ final class TachyonCluster: @unchecked Sendable {
         for name in Self.names {
             hosts.append(try Helper(script: "sshd_helper.py", arguments: [world.directory + "/hosts/" + name, world.directory + "/authorized_keys"]))
         }
+        // The bootstrap scripts write authorized_keys, /etc/hosts and the hostname under host_root:
+        // an empty or shared root would let them change this machine. Only a temporary directory
+        // of this test's own will do.
+        let hostRoot = URL(fileURLWithPath: world.directory + "/roots").standardizedFileURL.path
+        let temporary = URL(fileURLWithPath: NSTemporaryDirectory()).standardizedFileURL.path
+        guard world.directory.hasPrefix(NSTemporaryDirectory()), hostRoot.hasPrefix(temporary + "/"), hostRoot.count > temporary.count + 1 else {
+            throw HelperError(description: "refusing to run the Tachyon scripts: host_root \(hostRoot.debugDescription) is not a temporary directory")
+        }
         let endpoints = zip(Self.names, hosts).map { "  \($0): \"127.0.0.1:\($1.port)\"" }.joined(separator: "\n")
         try """
             Masters: 2
             Keypair: tfy-test
             Key_Path: \(keyFile)
             install_software: false
-            host_root: \(world.directory)/roots
+            host_root: \(hostRoot)
             ssh_user: \(NSUserName())
             ssh_endpoints:
             \(endpoints)
@@ -63,7 +71,7 @@ final class TachyonCluster: @unchecked Sendable {
     }
 }
 
-@Suite(.serialized) struct TachyonExampleTests {
+@Suite(.serialized, .timeLimit(.minutes(30))) struct TachyonExampleTests {
     @Test func createScaleRerunAndDestroyTheCluster() async throws {
         let cluster = try TachyonCluster()
         let created = await cluster.tfy("apply", machines: 3, ["-auto-approve"])

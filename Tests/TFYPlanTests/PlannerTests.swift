@@ -19,6 +19,7 @@ func plan(_ configuration: Configuration, prior: State? = nil, options: PlanOpti
     return Planner.plan(PlanRequest(configuration: configuration, variables: values, prior: prior, options: options))
 }
 
+@Suite(.timeLimit(.minutes(10)))
 struct GraphTests {
     @Test func cyclesNameEveryMember() {
         var graph = DependencyGraph<String>()
@@ -73,6 +74,7 @@ struct GraphTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(10)))
 struct PlannerTests {
     @Test func countThatDependsOnApplyIsAnError() {
         let configuration = load(["main.yml": """
@@ -155,6 +157,7 @@ struct PlannerTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(10)))
 struct SavedPlanCheckTests {
     func samplePlan() -> Plan {
         Plan(stack: "s", prior: PriorStateReference(lineage: "lin", serial: 7), configHash: "sha256:abc", variables: [:],

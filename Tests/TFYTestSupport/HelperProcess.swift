@@ -3,85 +3,213 @@
 import Foundation
 
 /// The python helpers' folder.
-public let helperScripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+package let helperScripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("TFYAWSTests/Fixtures/support").path
 
-public struct HelperError: Error, CustomStringConvertible {
-    public var description: String
-    public init(description: String) { self.description = description }
+package struct HelperError: Error, CustomStringConvertible {
+    package var description: String
+    package init(description: String) { self.description = description }
 }
+
+/// How long a helper may take to print its port: moto imports for seconds on a loaded machine.
+package let helperStartTimeout: TimeInterval = 120
+/// How long a helper, or a program the tests run, may take to exit once asked or started.
+package let programTimeout: TimeInterval = 300
 
 /// A helper process that prints its port and lives until its standard input closes: when the test
 /// process exits, however it exits, the helper exits too.
-public final class HelperProcess: @unchecked Sendable {
+package final class HelperProcess: @unchecked Sendable {
     let process = Process()
     let input = Pipe()
     let output = Pipe()
-    public let port: Int
+    let script: String
+    /// The helper's standard error, kept for the message when it fails.
+    let errorFile = NSTemporaryDirectory() + "tfy-helper-" + UUID().uuidString + ".err"
+    package let port: Int
 
-    public init(script: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    package init(script: String, arguments: [String] = [], environment: [String: String] = [:], startTimeout: TimeInterval = helperStartTimeout) throws {
+        self.script = script
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "\(helperScripts)/\(script)"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardInput = input
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: errorFile, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: errorFile)
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw HelperError(description: "\(script) exited before printing its port (is moto[server] installed?)") }
-            line += chunk
+        let line = Self.firstLine(of: output.fileHandleForReading, timeout: startTimeout)
+        let stderr = { [errorFile] in Self.tail(of: errorFile) }
+        guard let line else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw HelperError(description: "\(script) printed no port within \(Int(startTimeout)) s; its stderr:\n\(stderr())")
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw HelperError(description: "\(script) printed no port")
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            Self.end(process, input: input)
+            throw HelperError(description: "\(script) exited before printing its port (printed \(line.debugDescription)); its stderr:\n\(stderr())")
         }
         self.port = port
     }
 
-    public convenience init(_ script: String, _ arguments: [String] = []) throws {
+    package convenience init(_ script: String, _ arguments: [String] = []) throws {
         try self.init(script: script, arguments: arguments)
     }
 
-    public func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+    /// Closes the helper's input and waits for it to exit; one that does not within `programTimeout` is killed.
+    package func stop() {
+        Self.end(process, input: input)
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: errorFile)
+    }
+
+    static func end(_ process: Process, input: Pipe) {
+        try? input.fileHandleForWriting.close()
+        if !waitForExit(process, timeout: programTimeout) {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// The first line `handle` delivers within `timeout`, or nil when it ends or the time runs out.
+    /// Read on a thread of its own: the caller's thread only waits on a semaphore with a deadline.
+    static func firstLine(of handle: FileHandle, timeout: TimeInterval) -> String? {
+        final class Box: @unchecked Sendable { var line: String? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            var data = Data()
+            while !data.contains(UInt8(ascii: "\n")) {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                data += chunk
+            }
+            if !data.isEmpty { box.line = String(decoding: data.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self) }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+        return box.line ?? ""
+    }
+
+    /// The last 4000 characters of a file, for error messages.
+    static func tail(of path: String) -> String {
+        String(String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self).suffix(4000))
+    }
 }
 
-/// Runs a program found on PATH to its end; its standard output, or an error naming it when it fails.
-@discardableResult
-public func runProgram(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Data {
+/// Waits until `process` exits, at most `timeout` seconds; whether it did.
+package func waitForExit(_ process: Process, timeout: TimeInterval) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    // Polled: Process offers no waiting with a deadline, and its termination handler must be set before run().
+    while process.isRunning {
+        if Date() >= deadline { return false }
+        usleep(5_000)
+    }
+    process.waitUntilExit()
+    return true
+}
+
+/// Waits until `process` exits, at most `timeout` seconds, on a dispatch thread rather than one of
+/// Swift's concurrency threads; one that does not exit in time is killed, and the error names it.
+package func waitForExit(_ process: Process, timeout: TimeInterval = programTimeout, name: String) async throws {
+    let exited = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+        DispatchQueue.global().async {
+            let exited = waitForExit(process, timeout: timeout)
+            if !exited {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            continuation.resume(returning: exited)
+        }
+    }
+    guard exited else { throw HelperError(description: "\(name) did not exit within \(Int(timeout)) s and was killed") }
+}
+
+/// A program's end: its status, standard output and standard error.
+package struct ProgramResult: Sendable {
+    package var status: Int32
+    package var output: Data
+    package var error: String
+}
+
+/// Runs a program found on PATH to its end (killed after `timeout` seconds); its status and output.
+package func runProgramAllowingFailure(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+                                      timeout: TimeInterval = programTimeout) throws -> ProgramResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [program] + arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     let output = Pipe()
+    // Standard error goes to a file: a full pipe nobody reads would block the program.
+    let errorFile = NSTemporaryDirectory() + "tfy-program-" + UUID().uuidString + ".err"
+    FileManager.default.createFile(atPath: errorFile, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: errorFile) }
     process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
+    process.standardError = FileHandle(forWritingAtPath: errorFile)
     try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw HelperError(description: "\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    final class Box: @unchecked Sendable { var data = Data() }
+    let box = Box()
+    let read = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        box.data = output.fileHandleForReading.readDataToEndOfFile()
+        read.signal()
+    }
+    let command = ([program] + arguments).joined(separator: " ")
+    guard waitForExit(process, timeout: timeout) else {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        throw HelperError(description: "\(command) did not exit within \(Int(timeout)) s and was killed; its stderr:\n\(HelperProcess.tail(of: errorFile))")
+    }
+    read.wait()
+    return ProgramResult(status: process.terminationStatus, output: box.data, error: HelperProcess.tail(of: errorFile))
+}
+
+/// Runs a program found on PATH to its end; its standard output, or an error naming it (with its
+/// standard error) when it fails.
+@discardableResult
+package func runProgram(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Data {
+    let result = try runProgramAllowingFailure(program, arguments, environment: environment)
+    guard result.status == 0 else {
+        throw HelperError(description: "\(program) \(arguments.joined(separator: " ")) exited \(result.status): \(result.error)")
+    }
+    return result.output
+}
+
+/// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
+/// A command that prints nothing (a delete) answers `[:]`; one that fails, or prints something
+/// other than a JSON object, throws.
+package func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> [String: Any] {
+    let data = try runProgram("aws", awsArguments(endpoint, arguments), environment: awsEnvironment(accessKey, secret))
+    if data.isEmpty { return [:] }
+    guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        throw HelperError(description: "aws \(arguments.joined(separator: " ")) printed no JSON object: \(String(decoding: data.prefix(2000), as: UTF8.self))")
+    }
+    return json
+}
+
+/// An S3 object's bytes as the AWS CLI reads them, or nil when there is no such key; any other
+/// failure of the read throws, with the CLI's standard error.
+package func awsS3Object(_ endpoint: String, bucket: String, key: String, accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> Data? {
+    let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let arguments = ["s3api", "get-object", "--bucket", bucket, "--key", key, file]
+    let result = try runProgramAllowingFailure("aws", awsArguments(endpoint, arguments), environment: awsEnvironment(accessKey, secret))
+    if result.status != 0 {
+        if result.error.contains("(NoSuchKey)") { return nil }
+        throw HelperError(description: "aws \(arguments.joined(separator: " ")) exited \(result.status): \(result.error)")
+    }
+    guard let data = FileManager.default.contents(atPath: file) else {
+        throw HelperError(description: "aws \(arguments.joined(separator: " ")) succeeded but wrote no \(file)")
     }
     return data
 }
 
-/// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
-public func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> [String: Any] {
-    let data = try runProgram("aws", ["--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments,
-                              environment: ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PAGER": ""])
-    if data.isEmpty { return [:] }
-    return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+func awsArguments(_ endpoint: String, _ arguments: [String]) -> [String] {
+    ["--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"] + arguments
 }
 
-/// An S3 object's bytes as the AWS CLI reads them, or nil when it cannot (no such key).
-public func awsS3Object(_ endpoint: String, bucket: String, key: String, accessKey: String = "AKIDTESTING", secret: String = "testing-secret") -> Data? {
-    let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
-    defer { try? FileManager.default.removeItem(atPath: file) }
-    guard (try? awsCLI(endpoint, ["s3api", "get-object", "--bucket", bucket, "--key", key, file], accessKey: accessKey, secret: secret)) != nil else { return nil }
-    return FileManager.default.contents(atPath: file)
+func awsEnvironment(_ accessKey: String, _ secret: String) -> [String: String] {
+    ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PAGER": ""]
 }

@@ -51,6 +51,13 @@ for i in "${!names[@]}"; do
 "
 done
 
+# The bootstrap scripts write authorized_keys, /etc/hosts and the hostname under host_root: an
+# empty one would make them change this machine. Refuse anything but the demo's own directory.
+case "$work/roots" in
+    /*/.build/demo/roots) [ -d "$work/roots" ] || { echo "refusing: no $work/roots" >&2; exit 1; } ;;
+    *) echo "refusing: host_root \"$work/roots\" is not the demo's own directory" >&2; exit 1 ;;
+esac
+
 # The stand-ins (see the example's README), and a fault-tolerant cluster: 2 masters.
 cat > "$work/demo-vars.yml" <<VARS
 Masters: 2

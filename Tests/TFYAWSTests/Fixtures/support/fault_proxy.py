@@ -3,13 +3,15 @@
 For a chosen fraction of requests it answers with EC2's throttling error (HTTP 503,
 RequestLimitExceeded; S3's SlowDown for the verbs other than POST), with a server error (HTTP
 500, an HTML page as moto sometimes sends), or drops the connection without answering; it can add
-latency to every request. With {"lose_next_answers": N} it forwards the next N requests and then
+latency to every request, or hold every request until N are in flight together (a barrier: proof
+of concurrency that no latency window can give on a loaded machine). With {"lose_next_answers": N} it forwards the next N requests and then
 drops their answers: the call took effect, and the client never hears so. Everything else is
 forwarded, over kept-alive connections. Faults are set with command-line options or at run time
 by POST /__faults__ with a JSON body; GET /__stats__ reports what happened. Prints its port, and
 exits when its standard input closes (that is, when the test process exits).
 
   fault_proxy.py TARGET_PORT [--throttle F] [--error5xx F] [--drop F] [--latency-ms N] [--seed N]
+                 [--hold-until-in-flight N]
 """
 import argparse
 import http.client
@@ -28,11 +30,15 @@ parser.add_argument("--error5xx", type=float, default=0.0)
 parser.add_argument("--drop", type=float, default=0.0)
 parser.add_argument("--latency-ms", type=float, default=0.0)
 parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--hold-until-in-flight", type=int, default=0)
 options = parser.parse_args()
 
 lock = threading.Lock()
+# Signalled whenever a request starts: held requests wait on it for their company.
+arrivals = threading.Condition(lock)
+HOLD_TIMEOUT_SECONDS = 120
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
-          "lose_next_answers": 0}
+          "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight}
 stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0}
 in_flight = 0
 rng = random.Random(options.seed)
@@ -94,6 +100,11 @@ class Handler(BaseHTTPRequestHandler):
             current = dict(faults)
             in_flight += 1
             stats["max_in_flight"] = max(stats["max_in_flight"], in_flight)
+            arrivals.notify_all()
+            if current["hold_until_in_flight"]:
+                # Released as soon as enough requests are in flight at once; a client that does not
+                # send them together is let through after the timeout, and max_in_flight tells.
+                arrivals.wait_for(lambda: stats["max_in_flight"] >= current["hold_until_in_flight"], timeout=HOLD_TIMEOUT_SECONDS)
         try:
             self.handle_request(body, roll, current)
         finally:

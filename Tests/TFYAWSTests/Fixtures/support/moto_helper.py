@@ -18,6 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 app = DomainDispatcherApplication(create_backend_app)
+# S3 checks If-None-Match / If-Match and writes in one step; moto checks, then writes, so two
+# conditional PUTs served on two threads could both succeed. They are served one at a time here.
+conditional_writes = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -68,12 +71,19 @@ class Handler(BaseHTTPRequestHandler):
             result["status"] = status
             result["headers"] = headers
 
-        chunks = app(environ, start_response)
+        conditional = self.command == "PUT" and ("If-None-Match" in self.headers or "If-Match" in self.headers)
+        if conditional:
+            conditional_writes.acquire()
         try:
-            data = b"".join(chunks)
+            chunks = app(environ, start_response)
+            try:
+                data = b"".join(chunks)
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
         finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
+            if conditional:
+                conditional_writes.release()
         code, _, reason = result["status"].partition(" ")
         self.send_response(int(code), reason)
         for key, value in result["headers"]:
