@@ -29,7 +29,7 @@ struct LocalStateLockTests {
         let info = try await waitForLockInfo(world, first)
         let id = try #require(info["ID"] as? String)
         kill(first.process.processIdentifier, SIGKILL)
-        _ = await first.finished()
+        _ = try await first.finished()
         #expect(FileManager.default.fileExists(atPath: lockPath(world)), "kill -9 leaves the lock file behind")
 
         let rerun = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
