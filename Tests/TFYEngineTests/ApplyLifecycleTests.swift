@@ -101,7 +101,8 @@ struct ApplyLifecycleTests {
 
     @Test func forceUnlockRemovesOnlyTheNamedLock() async throws {
         let world = try World()
-        _ = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"])
+        let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"])
+        #expect(applied.status == 0, "\(applied.err)")
         let lock = try await StateLock.acquire(statePath: world.statePath, operation: "OperationTypeApply")
         #expect(await world.tfy(["force-unlock", "wrong-id", "-chdir", "cluster"]).status == 1)
         #expect(StateLock.holder(statePath: world.statePath)?.id == lock.info.id)
