@@ -103,8 +103,10 @@ struct PlanGoldenTests {
         let b = NSTemporaryDirectory() + "tfy-b-\(UUID().uuidString).tfplan"
         defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
         let state = "\(Self.fixtures)/plan-cases/scale-up/prior.tfstate"
-        _ = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-out", a])
-        _ = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-out", b])
+        for out in [a, b] {
+            let plan = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-out", out])
+            #expect(plan.status == 0, "\(plan.err)")
+        }
         let first = try #require(FileManager.default.contents(atPath: a))
         #expect(first == FileManager.default.contents(atPath: b))
         #expect(first.count > 1000)

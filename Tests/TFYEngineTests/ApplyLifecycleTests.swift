@@ -103,7 +103,8 @@ struct ApplyLifecycleTests {
     /// live process holds is refused (LocalStateLockTests).
     @Test func forceUnlockRemovesOnlyTheNamedLock() async throws {
         let world = try World()
-        _ = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"])
+        let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"])
+        #expect(applied.status == 0, "\(applied.err)")
         let lock = try await StateLock.acquire(statePath: world.statePath, operation: "OperationTypeApply")
         let lockFile = StateLock.lockPath(forState: world.statePath)
         let card = try #require(FileManager.default.contents(atPath: lockFile))
