@@ -6,12 +6,12 @@ import TFYTestSupport
 /// Every EC2 operation tfy uses, against moto on 127.0.0.1, cross-checked with the AWS CLI.
 @Suite(.serialized, .timeLimit(.minutes(20)))
 struct EC2ClientTests {
-    static let server = MotoServer.start()
+    static let server = MotoServer.Shared()
     let moto: MotoServer
     let ec2: EC2Client
 
     init() async throws {
-        moto = try Self.server.get()
+        moto = try await Self.server.get()
         try await moto.reset()
         ec2 = client(endpoint: moto.endpoint)
     }
@@ -19,7 +19,7 @@ struct EC2ClientTests {
     @Test func networkZonesAndImages() async throws {
         let vpcs = try await ec2.describeVpcs()
         let defaultVPC = try #require(vpcs.first { $0.isDefault })
-        let cliVPCs = try awsCLI(moto.endpoint, ["ec2", "describe-vpcs"])["Vpcs"] as? [[String: Any]] ?? []
+        let cliVPCs = try await awsCLI(moto.endpoint, ["ec2", "describe-vpcs"])["Vpcs"] as? [[String: Any]] ?? []
         #expect(Set(vpcs.map(\.vpcId)) == Set(cliVPCs.compactMap { $0["VpcId"] as? String }))
         let subnets = try await ec2.describeSubnets(filters: [EC2Filter("vpc-id", [defaultVPC.vpcId])])
         #expect(!subnets.isEmpty)
@@ -29,7 +29,7 @@ struct EC2ClientTests {
         #expect(!zones.isEmpty)
         #expect(zones.allSatisfy { $0.state == "available" })
         let images = try await ec2.describeImages()
-        let cliImages = try awsCLI(moto.endpoint, ["ec2", "describe-images"])["Images"] as? [[String: Any]] ?? []
+        let cliImages = try await awsCLI(moto.endpoint, ["ec2", "describe-images"])["Images"] as? [[String: Any]] ?? []
         #expect(images.count == cliImages.count)
         #expect(!images.isEmpty)
     }
@@ -46,7 +46,7 @@ struct EC2ClientTests {
         #expect(group.ingress.sorted { $0.ipProtocol < $1.ipProtocol } == [rule, EC2IpPermission(ipProtocol: "udp", fromPort: 0, toPort: 65535, cidrBlocks: ["0.0.0.0/0"])])
         #expect(group.egress.map(\.ipProtocol) == ["-1"])
 
-        let cli = try awsCLI(moto.endpoint, ["ec2", "describe-security-groups", "--group-ids", id])["SecurityGroups"] as? [[String: Any]] ?? []
+        let cli = try await awsCLI(moto.endpoint, ["ec2", "describe-security-groups", "--group-ids", id])["SecurityGroups"] as? [[String: Any]] ?? []
         let cliRules = (cli.first?["IpPermissions"] as? [[String: Any]] ?? []).compactMap { $0["IpProtocol"] as? String }.sorted()
         #expect(cliRules == ["tcp", "udp"])
 
@@ -95,7 +95,7 @@ struct EC2ClientTests {
         let described = try await ec2.describeInstances(ids: ids)
         #expect(Set(described.map(\.instanceId)) == Set(ids))
         #expect(described.allSatisfy { $0.state == "running" && $0.privateIpAddress != nil && $0.publicIpAddress != nil })
-        let cli = try awsCLI(moto.endpoint, ["ec2", "describe-instances", "--instance-ids"] + ids)
+        let cli = try await awsCLI(moto.endpoint, ["ec2", "describe-instances", "--instance-ids"] + ids)
         let cliInstances = (cli["Reservations"] as? [[String: Any]] ?? []).flatMap { $0["Instances"] as? [[String: Any]] ?? [] }
         #expect(Set(cliInstances.compactMap { $0["InstanceId"] as? String }) == Set(ids))
         let cliTags = (cliInstances.first?["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
@@ -118,7 +118,7 @@ struct EC2ClientTests {
         let changes = try await ec2.terminateInstances(ids: ids)
         #expect(Set(changes.map(\.instanceId)) == Set(ids))
         #expect(changes.allSatisfy { $0.currentState == "shutting-down" || $0.currentState == "terminated" })
-        let after = try awsCLI(moto.endpoint, ["ec2", "describe-instances", "--instance-ids"] + ids)
+        let after = try await awsCLI(moto.endpoint, ["ec2", "describe-instances", "--instance-ids"] + ids)
         let states = (after["Reservations"] as? [[String: Any]] ?? []).flatMap { $0["Instances"] as? [[String: Any]] ?? [] }
             .compactMap { ($0["State"] as? [String: Any])?["Name"] as? String }
         #expect(states.count == ids.count)
@@ -129,7 +129,7 @@ struct EC2ClientTests {
         let directory = NSTemporaryDirectory() + "tfy-key-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try runProgram("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", directory + "/id"])
+        try await runProgram("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", directory + "/id"])
         let publicKey = try String(contentsOfFile: directory + "/id.pub", encoding: .utf8)
         let imported = try await ec2.importKeyPair(name: "tfy-test", publicKey: publicKey)
         #expect(imported.keyName == "tfy-test")
@@ -137,7 +137,7 @@ struct EC2ClientTests {
         let listed = try await ec2.describeKeyPairs(names: ["tfy-test"])
         #expect(listed.map(\.keyName) == ["tfy-test"])
         #expect(listed.first?.fingerprint == imported.fingerprint)
-        let cli = try awsCLI(moto.endpoint, ["ec2", "describe-key-pairs"])["KeyPairs"] as? [[String: Any]] ?? []
+        let cli = try await awsCLI(moto.endpoint, ["ec2", "describe-key-pairs"])["KeyPairs"] as? [[String: Any]] ?? []
         #expect(cli.compactMap { $0["KeyName"] as? String } == ["tfy-test"])
         try await ec2.deleteKeyPair(name: "tfy-test")
         #expect(try await ec2.describeKeyPairs().isEmpty)
@@ -211,7 +211,7 @@ struct EC2ClientTests {
     @Test func concurrentCallsAreInFlightTogether() async throws {
         // Each request is held until all 12 are in flight: concurrency shown by an event, not by
         // 12 requests happening to overlap within a latency window.
-        let proxy = try FaultProxy(targetPort: moto.helper.port, holdUntilInFlight: 12)
+        let proxy = try await FaultProxy(targetPort: moto.helper.port, holdUntilInFlight: 12)
         let c = client(endpoint: proxy.endpoint, transport: CurlTransport())
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<12 { group.addTask { _ = try await c.describeAvailabilityZones() } }

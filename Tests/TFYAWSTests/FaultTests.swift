@@ -7,16 +7,16 @@ import TFYTestSupport
 /// connections, latency.
 @Suite(.serialized, .timeLimit(.minutes(20)))
 struct FaultTests {
-    static let server = MotoServer.start()
+    static let server = MotoServer.Shared()
     let moto: MotoServer
 
     init() async throws {
-        moto = try Self.server.get()
+        moto = try await Self.server.get()
         try await moto.reset()
     }
 
     @Test func thirtyPercentThrottlingStillCompletesTwoHundredCalls() async throws {
-        let proxy = try FaultProxy(targetPort: moto.helper.port, throttle: 0.3, seed: 7)
+        let proxy = try await FaultProxy(targetPort: moto.helper.port, throttle: 0.3, seed: 7)
         let statistics = CallStatistics()
         let ec2 = client(endpoint: proxy.endpoint, maxAttempts: 25, statistics: statistics)
         for _ in 0..<200 { _ = try await ec2.describeAvailabilityZones() }
@@ -29,7 +29,7 @@ struct FaultTests {
     }
 
     @Test func permanentServerErrorsGiveUpAfterTheConfiguredAttempts() async throws {
-        let proxy = try FaultProxy(targetPort: moto.helper.port, error5xx: 1.0)
+        let proxy = try await FaultProxy(targetPort: moto.helper.port, error5xx: 1.0)
         do {
             _ = try await client(endpoint: proxy.endpoint, maxAttempts: 6).describeInstancesPage()
             Issue.record("expected an error")
@@ -41,7 +41,7 @@ struct FaultTests {
     }
 
     @Test func droppedConnectionsAreRetried() async throws {
-        let proxy = try FaultProxy(targetPort: moto.helper.port, drop: 0.3, seed: 3)
+        let proxy = try await FaultProxy(targetPort: moto.helper.port, drop: 0.3, seed: 3)
         let ec2 = client(endpoint: proxy.endpoint, maxAttempts: 25)
         for _ in 0..<40 { _ = try await ec2.describeInstancesPage() }
         let stats = try await proxy.stats()
@@ -50,13 +50,13 @@ struct FaultTests {
     }
 
     @Test func nonRetryableErrorIsAttemptedOnceEvenThroughTheProxy() async throws {
-        let proxy = try FaultProxy(targetPort: moto.helper.port)
+        let proxy = try await FaultProxy(targetPort: moto.helper.port)
         await #expect(throws: AWSError.self) { _ = try await client(endpoint: proxy.endpoint, maxAttempts: 25).call("DescribeInstances", [("InstanceId.1", "bogus")]) }
         #expect(try await proxy.stats()["requests"] == 1)
     }
 
     @Test func requestsGoThroughTheProxyFromTheEnvironment() async throws {
-        let proxy = try FaultProxy(targetPort: moto.helper.port)
+        let proxy = try await FaultProxy(targetPort: moto.helper.port)
         var settings = CurlTransport.Settings()
         settings.proxy = ProxySettings.from(environment: ["http_proxy": proxy.endpoint])
         // Nothing listens on the refusing port: only the proxy makes this call succeed.
@@ -83,8 +83,8 @@ struct FaultTests {
 @Suite(.serialized, .timeLimit(.minutes(20)))
 struct SignatureTests {
     @Test func signedRequestsAreAcceptedAndAWrongSecretIsRejected() async throws {
-        let moto = try MotoServer(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])
-        let setup = try runProgramAllowingFailure("python3", ["-c", """
+        let moto = try await MotoServer(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])
+        let setup = try await runProgramAllowingFailure("python3", ["-c", """
             import boto3, json
             iam = boto3.client("iam", endpoint_url="\(moto.endpoint)", region_name="us-east-1",
                                aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
@@ -118,7 +118,7 @@ struct SignatureTests {
         // S3 signs the payload and the path its own way; moto checks it too. (moto's check
         // rejects non-ASCII keys and "+" even from boto3, so the key here has a space only: the
         // round-trip tests cover unicode keys without signature checking.)
-        try awsCLI(moto.endpoint, ["s3api", "create-bucket", "--bucket", "tfy-signed"], accessKey: keys[0], secret: keys[1])
+        try await awsCLI(moto.endpoint, ["s3api", "create-bucket", "--bucket", "tfy-signed"], accessKey: keys[0], secret: keys[1])
         func s3(secret: String) -> S3Client {
             S3Client(credentials: AWSCredentials(accessKeyId: keys[0], secretAccessKey: secret), region: "us-east-1", endpoint: moto.endpoint,
                      retry: RetryPolicy(maxAttempts: 3, random: { 0 }, sleep: { _ in }))

@@ -7,16 +7,16 @@ import TFYTestSupport
 /// with the AWS CLI.
 @Suite(.serialized, .timeLimit(.minutes(20)))
 struct S3ClientTests {
-    static let server = MotoServer.start()
+    static let server = MotoServer.Shared()
     let moto: MotoServer
     let s3: S3Client
     let bucket = "tfy-state-test"
 
     init() async throws {
-        moto = try Self.server.get()
+        moto = try await Self.server.get()
         try await moto.reset()
         s3 = Self.client(moto.endpoint)
-        try awsCLI(moto.endpoint, ["s3api", "create-bucket", "--bucket", bucket])
+        try await awsCLI(moto.endpoint, ["s3api", "create-bucket", "--bucket", bucket])
     }
 
     static func client(_ endpoint: String, secret: String = "testing-secret", accessKey: String = "AKIDTESTING",
@@ -26,8 +26,8 @@ struct S3ClientTests {
     }
 
     /// What the AWS CLI reads for the key.
-    func cliGet(_ key: String) throws -> String {
-        let data = try #require(try awsS3Object(moto.endpoint, bucket: bucket, key: key), "the AWS CLI read no \(key)")
+    func cliGet(_ key: String) async throws -> String {
+        let data = try #require(try await awsS3Object(moto.endpoint, bucket: bucket, key: key), "the AWS CLI read no \(key)")
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -35,7 +35,7 @@ struct S3ClientTests {
         let key = "teams/state file ü+1.tfstate"
         let etag = try await s3.put(bucket: bucket, key: key, body: Array("{\"serial\": 1}".utf8), encrypt: true)
         #expect(etag.hasPrefix("\"") && etag.count > 2)
-        #expect(try cliGet(key) == "{\"serial\": 1}")
+        #expect(try await cliGet(key) == "{\"serial\": 1}")
         let object = try #require(try await s3.get(bucket: bucket, key: key))
         #expect(object.body == Array("{\"serial\": 1}".utf8))
         #expect(object.etag == etag)
@@ -56,7 +56,7 @@ struct S3ClientTests {
             #expect(error.status == 412)
             #expect(error.attempts == 1)
         }
-        #expect(try cliGet("s.tflock") == "first")
+        #expect(try await cliGet("s.tflock") == "first")
     }
 
     /// No lost update: a write conditioned on the ETag read is refused once someone else wrote.
@@ -69,7 +69,7 @@ struct S3ClientTests {
         } catch {
             #expect(error.code == "PreconditionFailed")
         }
-        #expect(try cliGet("s.tfstate") == "2")
+        #expect(try await cliGet("s.tfstate") == "2")
         #expect(try await s3.head(bucket: bucket, key: "s.tfstate") == second)
     }
 
@@ -92,10 +92,10 @@ struct S3ClientTests {
         #expect(etag == "\"abc\"")
         #expect(transport.count == 3)
         // And against moto behind a proxy that throttles 30% of requests.
-        let proxy = try FaultProxy(targetPort: moto.helper.port, throttle: 0.3, seed: 11)
+        let proxy = try await FaultProxy(targetPort: moto.helper.port, throttle: 0.3, seed: 11)
         let through = Self.client(proxy.endpoint)
         for i in 0..<10 { try await through.put(bucket: bucket, key: "k\(i)", body: Array("\(i)".utf8)) }
-        for i in 0..<10 { #expect(try cliGet("k\(i)") == "\(i)") }
+        for i in 0..<10 { #expect(try await cliGet("k\(i)") == "\(i)") }
         #expect(try await proxy.stats()["throttled"] == 2, "sequential puts: the seeded proxy throttles the same requests every run")
     }
 

@@ -8,8 +8,8 @@ final class MotoServer: @unchecked Sendable {
     let helper: HelperProcess
     var endpoint: String { "http://127.0.0.1:\(helper.port)" }
 
-    init(environment: [String: String] = [:]) throws {
-        helper = try HelperProcess(script: "moto_helper.py", environment: environment)
+    init(environment: [String: String] = [:]) async throws {
+        helper = try await HelperProcess(script: "moto_helper.py", environment: environment)
     }
 
     /// Forgets everything moto holds: each test starts from the same empty region.
@@ -20,8 +20,15 @@ final class MotoServer: @unchecked Sendable {
 
     /// A server that lives as long as the test process: one per suite (suites run in parallel,
     /// and each resets its own server between its tests).
-    static func start() -> Result<MotoServer, HelperError> {
-        do { return .success(try MotoServer()) } catch { return .failure(HelperError(description: "\(error)")) }
+    actor Shared {
+        private var started: Task<MotoServer, Error>?
+        /// The suite's server, started by the first test that asks; a failed start fails every test that asks.
+        func get() async throws -> MotoServer {
+            if let started { return try await started.value }
+            let task = Task { try await MotoServer() }
+            started = task
+            return try await task.value
+        }
     }
 }
 
@@ -31,8 +38,8 @@ final class FaultProxy: @unchecked Sendable {
     var endpoint: String { "http://127.0.0.1:\(helper.port)" }
 
     init(targetPort: Int, throttle: Double = 0, error5xx: Double = 0, drop: Double = 0, latencyMilliseconds: Double = 0, seed: Int = 1,
-         holdUntilInFlight: Int = 0) throws {
-        helper = try HelperProcess(script: "fault_proxy.py", arguments: [
+         holdUntilInFlight: Int = 0) async throws {
+        helper = try await HelperProcess(script: "fault_proxy.py", arguments: [
             String(targetPort), "--throttle", String(throttle), "--error5xx", String(error5xx), "--drop", String(drop),
             "--latency-ms", String(latencyMilliseconds), "--seed", String(seed), "--hold-until-in-flight", String(holdUntilInFlight),
         ])

@@ -8,17 +8,17 @@ import TFYTestSupport
 @Suite(.timeLimit(.minutes(20)))
 struct ApplyLifecycleTests {
     @Test func fullLifecycle() async throws {
-        let world = try World()
+        let world = try await World()
         let created = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
         #expect(created.status == 0, "\(created.err)")
         #expect(created.out.contains("Apply complete! Resources: 6 added, 0 changed, 0 destroyed."))
         #expect(created.out.contains("aws_instance.master[0]: Creation complete after "))
         #expect(created.out.contains("\nOutputs:\n\nmaster_ip = \""))
         #expect(created.out.contains("API calls: "))
-        var live = try world.liveInstances()
+        var live = try await world.liveInstances()
         #expect(live.map(\.name) == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1", "my-TachyonWorker2", "my-TachyonWorker3"])
         #expect(Set(live.map(\.id)) == Set(try world.stateInstances().values))
-        let group = try #require(try world.securityGroups().first)
+        let group = try #require(try await world.securityGroups().first)
         #expect(group["GroupName"] as? String == "\(world.stack)-cluster")
 
         let again = await world.tfy(["plan", "cluster", "-detailed-exitcode", "-no-color"])
@@ -27,44 +27,44 @@ struct ApplyLifecycleTests {
         // 5 → 8 → 3 machines: only the right instances, names kept.
         let before = Dictionary(uniqueKeysWithValues: live.map { ($0.name, $0.id) })
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=8"]).status == 0)
-        live = try world.liveInstances()
+        live = try await world.liveInstances()
         #expect(live.count == 8)
         #expect(live.map(\.name).last == "my-TachyonWorker6")
         for (name, id) in before { #expect(live.first { $0.name == name }?.id == id) }
         let scaledDown = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3", "-no-color"])
         #expect(scaledDown.out.contains("Apply complete! Resources: 0 added, 0 changed, 5 destroyed."))
-        live = try world.liveInstances()
+        live = try await world.liveInstances()
         #expect(live.map(\.name) == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1"])
         #expect(live.first { $0.name == "my-TachyonWorker1" }?.id == before["my-TachyonWorker1"])
 
         // A rule changes in place.
         let rule = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3", "-var", "ingress_cidr=198.51.100.0/24", "-no-color"])
         #expect(rule.out.contains("Apply complete! Resources: 0 added, 1 changed, 0 destroyed."), "\(rule.out)\(rule.err)")
-        let permissions = try #require(try world.securityGroups().first?["IpPermissions"] as? [[String: Any]])
+        let permissions = try #require(try await world.securityGroups().first?["IpPermissions"] as? [[String: Any]])
         #expect(permissions.flatMap { ($0["IpRanges"] as? [[String: Any]]) ?? [] }.compactMap { $0["CidrIp"] as? String } == ["198.51.100.0/24"])
 
         // A new AMI replaces every instance.
         let ami = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3", "-var", "ingress_cidr=198.51.100.0/24", "-var", "AMI=ami-12c6146b", "-no-color"])
         #expect(ami.out.contains("Apply complete! Resources: 3 added, 0 changed, 3 destroyed."), "\(ami.out)\(ami.err)")
-        live = try world.liveInstances()
+        live = try await world.liveInstances()
         #expect(live.map(\.ami) == ["ami-12c6146b", "ami-12c6146b", "ami-12c6146b"])
         #expect(Set(live.map(\.id)).isDisjoint(with: before.values))
 
         let destroyed = await world.tfy(["destroy", "cluster", "-auto-approve", "-no-color", "-var", "AMI=ami-12c6146b"])
         #expect(destroyed.status == 0, "\(destroyed.err)")
         #expect(destroyed.out.contains("Destroy complete! Resources: 4 destroyed."))
-        #expect(try world.liveInstances().isEmpty)
-        #expect(try world.securityGroups().isEmpty)
+        #expect(try await world.liveInstances().isEmpty)
+        #expect(try await world.securityGroups().isEmpty)
         #expect(try world.state().resources.isEmpty)
     }
 
     @Test func driftIsShownAndRepaired() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)
-        let victim = try #require(try world.liveInstances().first { $0.name == "my-TachyonWorker1" })
-        let group = try #require(try world.securityGroups().first?["GroupId"] as? String)
-        _ = try world.cli(["ec2", "terminate-instances", "--instance-ids", victim.id])
-        _ = try world.cli(["ec2", "authorize-security-group-ingress", "--group-id", group, "--protocol", "tcp", "--port", "22", "--cidr", "203.0.113.0/24"])
+        let victim = try #require(try await world.liveInstances().first { $0.name == "my-TachyonWorker1" })
+        let group = try #require(try await world.securityGroups().first?["GroupId"] as? String)
+        _ = try await world.cli(["ec2", "terminate-instances", "--instance-ids", victim.id])
+        _ = try await world.cli(["ec2", "authorize-security-group-ingress", "--group-id", group, "--protocol", "tcp", "--port", "22", "--cidr", "203.0.113.0/24"])
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=3", "-no-color", "-detailed-exitcode"])
         #expect(plan.status == 2)
         #expect(plan.out.contains("Note: Objects have changed outside of tfy"))
@@ -76,12 +76,12 @@ struct ApplyLifecycleTests {
         let json = await world.tfy(["plan", "cluster", "-var", "machines=3", "-json"])
         #expect(json.out.contains("\"resource_drift\": [\n    {"))
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)
-        #expect(try world.liveInstances().count == 3)
+        #expect(try await world.liveInstances().count == 3)
         #expect(await world.tfy(["plan", "cluster", "-var", "machines=3", "-detailed-exitcode"]).status == 0)
     }
 
     @Test func secondRunWaitsThenFailsNamingTheHolder() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
         let stateBefore = try String(contentsOfFile: world.statePath, encoding: .utf8)
         let holder = try await StateLock.acquire(statePath: world.statePath, operation: "OperationTypeApply")
@@ -102,7 +102,7 @@ struct ApplyLifecycleTests {
     /// A lock file no process holds (what a killed run leaves) is removed by its ID only; a lock a
     /// live process holds is refused (LocalStateLockTests).
     @Test func forceUnlockRemovesOnlyTheNamedLock() async throws {
-        let world = try World()
+        let world = try await World()
         let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"])
         #expect(applied.status == 0, "\(applied.err)")
         let lock = try await StateLock.acquire(statePath: world.statePath, operation: "OperationTypeApply")
@@ -117,7 +117,7 @@ struct ApplyLifecycleTests {
     }
 
     @Test func savedPlansApplyExactlyOrAreRefusedWhenStale() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["plan", "cluster", "-var", "machines=2", "-out", "plans/first.tfplan"]).status == 0)
         let applied = await world.tfy(["apply", "plans/first.tfplan", "-no-color"])
         #expect(applied.status == 0, "\(applied.err)")
@@ -130,18 +130,18 @@ struct ApplyLifecycleTests {
         #expect(stale.status == 1)
         #expect(stale.err.contains("Error: Saved plan is stale"))
         #expect(stale.err.contains("the state's serial is"))
-        #expect(try world.liveInstances().count == 4)
+        #expect(try await world.liveInstances().count == 4)
     }
 
     @Test func applyAsksForYes() async throws {
-        let world = try World()
+        let world = try await World()
         let declined = await world.tfy(["apply", "cluster", "-var", "machines=2"], input: "no\n")
         #expect(declined.status == 1)
         #expect(declined.out.contains("Only 'yes' will be accepted to approve."))
         #expect(declined.err.contains("Apply cancelled."))
-        #expect(try world.liveInstances().isEmpty)
+        #expect(try await world.liveInstances().isEmpty)
         let accepted = await world.tfy(["apply", "cluster", "-var", "machines=2"], input: "yes\n")
         #expect(accepted.status == 0)
-        #expect(try world.liveInstances().count == 2)
+        #expect(try await world.liveInstances().count == 2)
     }
 }

@@ -12,29 +12,29 @@ final class Hosts: @unchecked Sendable {
     let keyFile: String
     var ports: [Int] { servers.map(\.port) }
 
-    init(_ world: World, count: Int) throws {
+    init(_ world: World, count: Int) async throws {
         self.world = world
         keyFile = world.directory + "/id_test"
-        try runProgram("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile])
+        try await runProgram("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile])
         try FileManager.default.copyItem(atPath: keyFile + ".pub", toPath: world.directory + "/authorized_keys")
-        for i in 0..<count { servers.append(try start(i)) }
+        for i in 0..<count { servers.append(try await start(i)) }
     }
 
-    func start(_ i: Int, port: Int = 0) throws -> Helper {
-        try Helper(script: "sshd_helper.py", arguments: [world.directory + "/hosts/h\(i)", world.directory + "/authorized_keys"] + (port == 0 ? [] : ["--port", String(port)]))
+    func start(_ i: Int, port: Int = 0) async throws -> Helper {
+        try await Helper(script: "sshd_helper.py", arguments: [world.directory + "/hosts/h\(i)", world.directory + "/authorized_keys"] + (port == 0 ? [] : ["--port", String(port)]))
     }
 
     /// The host restarted at the same address with a new host key, as a rebuilt machine.
-    func rebuild(_ i: Int) throws {
+    func rebuild(_ i: Int) async throws {
         let port = servers[i].port
         servers[i].stop()
         try FileManager.default.removeItem(atPath: world.directory + "/hosts/h\(i)/ssh_host_ed25519_key")
         try FileManager.default.removeItem(atPath: world.directory + "/hosts/h\(i)/ssh_host_ed25519_key.pub")
-        servers[i] = try start(i, port: port)
+        servers[i] = try await start(i, port: port)
     }
 
-    func fingerprint(_ i: Int) throws -> String {
-        let line = String(decoding: try runProgram("ssh-keygen", ["-l", "-f", world.directory + "/hosts/h\(i)/ssh_host_ed25519_key.pub"]), as: UTF8.self)
+    func fingerprint(_ i: Int) async throws -> String {
+        let line = String(decoding: try await runProgram("ssh-keygen", ["-l", "-f", world.directory + "/hosts/h\(i)/ssh_host_ed25519_key.pub"]), as: UTF8.self)
         return String(line.split(separator: " ")[1])
     }
 
@@ -51,8 +51,8 @@ final class Hosts: @unchecked Sendable {
 
 extension World {
     /// A world whose configuration is `Fixtures/bootstrap` (with its template).
-    static func bootstrap(machines: Int) throws -> World {
-        let world = try World()
+    static func bootstrap(machines: Int) async throws -> World {
+        let world = try await World()
         try FileManager.default.createDirectory(atPath: world.directory + "/bootstrap", withIntermediateDirectories: true)
         for name in ["main.yml", "hosts.tpl"] {
             var text = try String(contentsOfFile: engineFixtures + "/bootstrap/" + name, encoding: .utf8)
@@ -73,8 +73,8 @@ extension World {
     }
 
     @Test func threePhasesAcrossFiveHostsRunInDependencyOrder() async throws {
-        let world = try World.bootstrap(machines: 5)
-        let hosts = try Hosts(world, count: 5)
+        let world = try await World.bootstrap(machines: 5)
+        let hosts = try await Hosts(world, count: 5)
         let apply = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
         try #require(apply.status == 0, "\(apply.out)\(apply.err)")
         #expect(apply.out.contains("Apply complete! Resources: 15 added, 0 changed, 0 destroyed."))
@@ -91,7 +91,7 @@ extension World {
 
         // Cross-node data: each host's hosts file, templated from every instance's private IP,
         // matches what EC2 (moto, read with the AWS CLI) says.
-        let live = try world.cli(["ec2", "describe-instances", "--filters", "Name=tag:tfy:stack,Values=\(world.stack)"])
+        let live = try await world.cli(["ec2", "describe-instances", "--filters", "Name=tag:tfy:stack,Values=\(world.stack)"])
         let ips = ((live["Reservations"] as? [[String: Any]]) ?? []).flatMap { ($0["Instances"] as? [[String: Any]]) ?? [] }
             .map { instance -> (String, String) in
                 let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
@@ -127,12 +127,12 @@ extension World {
         let destroy = await world.tfy(["destroy", "bootstrap", "-auto-approve"] + hosts.arguments)
         #expect(destroy.status == 0, "\(destroy.err)")
         for host in 2..<5 { #expect(hosts.file(host, "worker-destroyed") == "bye\n") }
-        #expect(try world.liveInstances().isEmpty)
+        #expect(try await world.liveInstances().isEmpty)
     }
 
     @Test func environmentValuesArriveByteExact() async throws {
-        let world = try World.bootstrap(machines: 2)
-        let hosts = try Hosts(world, count: 2)
+        let world = try await World.bootstrap(machines: 2)
+        let hosts = try await Hosts(world, count: 2)
         // A file of this test's own: were the value run by a shell, it would appear.
         let injected = world.directory + "/injected"
         let tricky = "it's \"quoted\" $(touch \(injected)) `id` $HOME \\ back\nnew line\tand tab — ünïcödé 🚀 ;rm -rf x"
@@ -144,8 +144,8 @@ extension World {
     }
 
     @Test func aFailingScriptTaintsItsBootstrapSkipsDependentsAndIsRerunAlone() async throws {
-        let world = try World.bootstrap(machines: 3)
-        let hosts = try Hosts(world, count: 3)
+        let world = try await World.bootstrap(machines: 3)
+        let hosts = try await Hosts(world, count: 3)
         // Host 1 refuses while this file exists (a fault outside the configuration).
         let refuse = world.directory + "/roots/h1/refuse"
         try FileManager.default.createDirectory(atPath: world.directory + "/roots/h1", withIntermediateDirectories: true)
@@ -176,8 +176,8 @@ extension World {
     }
 
     @Test func aHostThatNeverAnswersTimesOut() async throws {
-        let world = try World.bootstrap(machines: 2)
-        let hosts = try Hosts(world, count: 1)
+        let world = try await World.bootstrap(machines: 2)
+        let hosts = try await Hosts(world, count: 1)
         // A port nothing listens on: the sshd just stopped.
         let closed = hosts.ports[0]
         hosts.servers[0].stop()
@@ -189,13 +189,13 @@ extension World {
     }
 
     @Test func aChangedHostKeyIsRefusedWithBothFingerprints() async throws {
-        let world = try World.bootstrap(machines: 2)
-        let hosts = try Hosts(world, count: 2)
+        let world = try await World.bootstrap(machines: 2)
+        let hosts = try await Hosts(world, count: 2)
         let first = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
         #expect(first.status == 0, "\(first.err)")
-        let old = try hosts.fingerprint(0)
-        try hosts.rebuild(0)
-        let new = try hosts.fingerprint(0)
+        let old = try await hosts.fingerprint(0)
+        try await hosts.rebuild(0)
+        let new = try await hosts.fingerprint(0)
         #expect(old != new)
         let again = await world.tfy(["apply", "bootstrap", "-auto-approve", "-replace", "tfy_bootstrap.common[0]"] + hosts.arguments)
         #expect(again.status == 1)
@@ -206,8 +206,8 @@ extension World {
     }
 
     @Test func aKeyReadableByOthersIsRefusedWithTheFix() async throws {
-        let world = try World.bootstrap(machines: 2)
-        let hosts = try Hosts(world, count: 2)
+        let world = try await World.bootstrap(machines: 2)
+        let hosts = try await Hosts(world, count: 2)
         chmod(hosts.keyFile, 0o644)
         let apply = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
         #expect(apply.status == 1)
@@ -216,8 +216,8 @@ extension World {
     }
 
     @Test func aFailingDestroyScriptKeepsItsResourceAndWhatItNeedsUntilTheNextDestroy() async throws {
-        let world = try World.bootstrap(machines: 3)
-        let hosts = try Hosts(world, count: 3)
+        let world = try await World.bootstrap(machines: 3)
+        let hosts = try await Hosts(world, count: 3)
         let apply = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
         try #require(apply.status == 0, "\(apply.err)")
         FileManager.default.createFile(atPath: world.directory + "/roots/h2/keep", contents: Data())
@@ -229,17 +229,17 @@ extension World {
         // bootstraps, and every instance (each common phase reads every node's address).
         let state = try world.state()
         #expect(state.instance(ResourceAddress(type: "tfy_bootstrap", name: "worker", index: 0)) != nil)
-        #expect(try world.liveInstances().count == 3)
+        #expect(try await world.liveInstances().count == 3)
         try FileManager.default.removeItem(atPath: world.directory + "/roots/h2/keep")
         let again = await world.tfy(["destroy", "bootstrap", "-auto-approve"] + hosts.arguments)
         #expect(again.status == 0, "\(again.err)")
         #expect(hosts.file(2, "worker-destroyed") == "bye\n")
-        #expect(try world.liveInstances().isEmpty)
+        #expect(try await world.liveInstances().isEmpty)
     }
 
     @Test func aBastionCarriesTheConnection() async throws {
-        let world = try World.bootstrap(machines: 2)
-        let hosts = try Hosts(world, count: 3)
+        let world = try await World.bootstrap(machines: 2)
+        let hosts = try await Hosts(world, count: 3)
         let bastion = hosts.ports[2]
         let targets = ["-var", "ports=[\(hosts.ports[0]),\(hosts.ports[1])]", "-var", "key_file=\(hosts.keyFile)",
                        "-var", "root=\(world.directory)/roots", "-var", "user=\(NSUserName())"]
@@ -248,7 +248,7 @@ extension World {
         let down = await world.tfy(["apply", "bootstrap", "-auto-approve", "-var", "bastion_port=\(bastion)", "-var", "ssh_timeout=2s"] + targets)
         #expect(down.status == 1)
         #expect(down.err.contains("waiting for SSH on \(NSUserName())@127.0.0.1 port \(hosts.ports[0]) via 127.0.0.1: "))
-        hosts.servers[2] = try hosts.start(2, port: bastion)
+        hosts.servers[2] = try await hosts.start(2, port: bastion)
         let up = await world.tfy(["apply", "bootstrap", "-auto-approve", "-var", "bastion_port=\(bastion)"] + targets)
         #expect(up.status == 0, "\(up.err)")
         #expect(hosts.file(1, "node") == "1\n")

@@ -8,7 +8,7 @@ import TFYTestSupport
 @Suite(.timeLimit(.minutes(20)))
 struct CommandsAgainstMotoTests {
     @Test func outputsAndStateCommands() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)
         let ip = await world.tfy(["output", "master_ip", "-raw", "-chdir", "cluster"])
         #expect(ip.status == 0)
@@ -27,26 +27,26 @@ struct CommandsAgainstMotoTests {
         // The instance still runs, and -keep-tags left it tagged with its address: the next refresh adopts it again.
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=3", "-detailed-exitcode", "-no-color"])
         #expect(plan.status == 0, "\(plan.out)")
-        #expect(try world.liveInstances().count == 3)
+        #expect(try await world.liveInstances().count == 3)
     }
 
     @Test func refreshOnlyRecordsDriftWithoutChangingAnything() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)
-        let victim = try #require(try world.liveInstances().first { $0.name == "my-TachyonWorker1" })
-        _ = try world.cli(["ec2", "terminate-instances", "--instance-ids", victim.id])
+        let victim = try #require(try await world.liveInstances().first { $0.name == "my-TachyonWorker1" })
+        _ = try await world.cli(["ec2", "terminate-instances", "--instance-ids", victim.id])
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=3", "-refresh-only", "-no-color"])
         #expect(plan.out.contains("  # aws_instance.worker[0] has been deleted"))
         #expect(plan.out.contains("This is a refresh-only plan, so tfy will not take any actions to undo these."))
         let refreshed = await world.tfy(["refresh", "cluster", "-var", "machines=3", "-no-color"])
         #expect(refreshed.status == 0, "\(refreshed.err)")
         #expect(try world.stateInstances()["aws_instance.worker[0]"] == nil)
-        #expect(try world.liveInstances().count == 2)
+        #expect(try await world.liveInstances().count == 2)
     }
 
     @Test func jsonProgressAndStillRunningLines() async throws {
-        let world = try World()
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
+        let world = try await World()
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
         world.endpoint = "http://127.0.0.1:\(proxy.port)"
         world.extraEnvironment = ["TFY_PROGRESS_INTERVAL": "0.2"]
         let run = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-json"])
@@ -58,20 +58,20 @@ struct CommandsAgainstMotoTests {
     }
 
     @Test func aCreateThatFailsAfterTheObjectExistsIsSavedTaintedAndReplacedNextTime() async throws {
-        let world = try World()
+        let world = try await World()
         // The group is created, then authorizing the malformed rule fails.
         let failed = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-var", "ingress_cidr=not-a-cidr", "-no-color"])
         #expect(failed.status == 1)
         #expect(failed.err.contains("Error: Error creating aws_security_group.cluster"))
         #expect(try world.state().instances.map { "\($0.address) \($0.instance.status?.rawValue ?? "ok")" } == ["aws_security_group.cluster tainted"])
-        #expect(try world.liveInstances().isEmpty, "the instances that depend on the group were skipped")
+        #expect(try await world.liveInstances().isEmpty, "the instances that depend on the group were skipped")
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-no-color"])
         #expect(plan.out.contains("  # aws_security_group.cluster is tainted, so must be replaced"))
         let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
         #expect(applied.status == 0, "\(applied.err)")
         #expect(try world.state().instances.count == 3)
         #expect(try world.state().instances.allSatisfy { $0.instance.status == nil })
-        #expect(try world.liveInstances().count == 2)
-        #expect(try world.securityGroups().count == 1)
+        #expect(try await world.liveInstances().count == 2)
+        #expect(try await world.securityGroups().count == 1)
     }
 }

@@ -9,8 +9,8 @@ import TFYTestSupport
 @Suite(.timeLimit(.minutes(30)))
 struct CrashAndFaultTests {
     /// Every live instance of the stack is in state under its own address, and nothing else is.
-    func expectConsistent(_ world: World, count: Int? = nil, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        let live = try world.liveInstances()
+    func expectConsistent(_ world: World, count: Int? = nil, sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws {
+        let live = try await world.liveInstances()
         // Creates whose call failed stay recorded with their client token (no object yet).
         let recorded = try world.stateInstances().filter { $0.value != "(none)" }
         #expect(Set(live.map(\.id)) == Set(recorded.values), sourceLocation: sourceLocation)
@@ -63,8 +63,8 @@ struct CrashAndFaultTests {
 
     @Test func killedMidApplyTheNextApplyAdoptsWhatExists() async throws {
         try requireExecutable()
-        let world = try World()
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
+        let world = try await World()
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
         var countsAfterKills: [Int] = []
         // Each run is killed once the state records a few more instances: RunInstances calls are
         // in flight then, some launched and not yet recorded.
@@ -72,20 +72,20 @@ struct CrashAndFaultTests {
             let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20"], endpoint: "http://127.0.0.1:\(proxy.port)")
             try await signal(process, SIGKILL, whenStateRecords: threshold, world)
             expectLockDiedWithItsHolder(world)
-            countsAfterKills.append(try world.liveInstances().count)
+            countsAfterKills.append(try await world.liveInstances().count)
         }
         // The kills landed mid-apply: some instances existed, not yet all.
         #expect(countsAfterKills.contains { $0 > 0 && $0 < 20 }, "\(countsAfterKills)")
         let finished = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-no-color"])
         #expect(finished.status == 0, "\(finished.err)")
-        try expectConsistent(world, count: 20)
+        try await expectConsistent(world, count: 20)
         #expect(await world.tfy(["plan", "cluster", "-var", "machines=20", "-detailed-exitcode"]).status == 0)
     }
 
     @Test func interruptStopsSchedulingAndTheNextApplyFinishes() async throws {
         try requireExecutable()
-        let world = try World()
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
+        let world = try await World()
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
         let run = try world.spawnInteractive(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-parallelism", "4", "-no-color"],
                                              endpoint: "http://127.0.0.1:\(proxy.port)")
         try run.input.fileHandleForWriting.close()
@@ -97,38 +97,38 @@ struct CrashAndFaultTests {
         #expect(interrupted.err.hasPrefix("\nInterrupt received.\nPlease wait for tfy to exit or data loss may occur.\nGracefully shutting down...\n"), "\(interrupted.err)")
         #expect(interrupted.err.contains("Error: Apply interrupted\n\ntfy stopped starting new operations after the interrupt;"), "\(interrupted.err)")
         #expect(StateLock.holder(statePath: world.statePath) == nil, "a graceful stop releases the lock")
-        try expectConsistent(world)
-        #expect(try world.liveInstances().count < 20)
+        try await expectConsistent(world)
+        #expect(try await world.liveInstances().count < 20)
         let finished = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=20"])
         #expect(finished.status == 0, "\(finished.err)")
-        try expectConsistent(world, count: 20)
+        try await expectConsistent(world, count: 20)
     }
 
     @Test func throttlingAndLatencyStillApplyCorrectly() async throws {
-        let world = try World()
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--throttle", "0.3", "--latency-ms", "200", "--seed", "5"])
+        let world = try await World()
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--throttle", "0.3", "--latency-ms", "200", "--seed", "5"])
         world.endpoint = "http://127.0.0.1:\(proxy.port)"
         world.extraEnvironment = ["TFY_RETRY_BASE": "0.05"]
         let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-no-color"])
         #expect(applied.status == 0, "\(applied.err)")
         #expect(applied.out.contains("Apply complete! Resources: 21 added, 0 changed, 0 destroyed."))
         // Every request the proxy throttled was retried, and the run's API-calls line says so.
-        let throttled = try proxyStats(proxy)["throttled"]
+        let throttled = try await proxyStats(proxy)["throttled"]
         #expect((throttled ?? 0) > 0)
         #expect(reportedRetries(applied.out) == throttled, "throttled calls were retried: \(applied.out.suffix(300))")
-        try expectConsistent(world, count: 20)
+        try await expectConsistent(world, count: 20)
     }
 
     @Test func permanentServerErrorsFailCleanly() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--error5xx", "1.0"])
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--error5xx", "1.0"])
         world.endpoint = "http://127.0.0.1:\(proxy.port)"
         world.extraEnvironment = ["AWS_MAX_ATTEMPTS": "3", "TFY_RETRY_BASE": "0.01"]
         let failed = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=5", "-refresh=false", "-no-color"])
         #expect(failed.status == 1)
         #expect(failed.err.contains("gave up after 3 attempts"))
-        try expectConsistent(world, count: 3)
+        try await expectConsistent(world, count: 3)
         #expect(StateLock.holder(statePath: world.statePath) == nil)
     }
 }

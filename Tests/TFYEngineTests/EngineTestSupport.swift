@@ -21,8 +21,8 @@ final class World: @unchecked Sendable {
     var motoEndpoint: String { "http://127.0.0.1:\(moto.port)" }
     var extraEnvironment: [String: String] = [:]
 
-    init(motoEnvironment: [String: String] = [:]) throws {
-        moto = try Helper(script: "moto_helper.py", environment: motoEnvironment)
+    init(motoEnvironment: [String: String] = [:]) async throws {
+        moto = try await Helper(script: "moto_helper.py", environment: motoEnvironment)
         endpoint = "http://127.0.0.1:\(moto.port)"
         stack = "t" + UUID().uuidString.prefix(8).lowercased()
         directory = NSTemporaryDirectory() + "tfy-engine-" + UUID().uuidString
@@ -145,8 +145,8 @@ final class World: @unchecked Sendable {
     }
 
     /// What the AWS CLI sees: the stack's live instances (not terminated), by Name tag and ID.
-    func liveInstances() throws -> [(id: String, name: String, ami: String)] {
-        let json = try cli(["ec2", "describe-instances", "--filters", "Name=tag:tfy:stack,Values=\(stack)",
+    func liveInstances() async throws -> [(id: String, name: String, ami: String)] {
+        let json = try await cli(["ec2", "describe-instances", "--filters", "Name=tag:tfy:stack,Values=\(stack)",
                             "Name=instance-state-name,Values=pending,running,stopping,stopped"])
         return ((json["Reservations"] as? [[String: Any]]) ?? []).flatMap { ($0["Instances"] as? [[String: Any]]) ?? [] }.map { instance in
             let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
@@ -154,13 +154,13 @@ final class World: @unchecked Sendable {
         }.sorted { $0.name < $1.name }
     }
 
-    func securityGroups() throws -> [[String: Any]] {
-        let json = try cli(["ec2", "describe-security-groups", "--filters", "Name=tag:tfy:stack,Values=\(stack)"])
+    func securityGroups() async throws -> [[String: Any]] {
+        let json = try await cli(["ec2", "describe-security-groups", "--filters", "Name=tag:tfy:stack,Values=\(stack)"])
         return (json["SecurityGroups"] as? [[String: Any]]) ?? []
     }
 
-    func cli(_ arguments: [String]) throws -> [String: Any] {
-        try awsCLI(motoEndpoint, arguments, accessKey: "AKIDTEST", secret: "x")
+    func cli(_ arguments: [String]) async throws -> [String: Any] {
+        try await awsCLI(motoEndpoint, arguments, accessKey: "AKIDTEST", secret: "x")
     }
 
     func state() throws -> State {
@@ -186,8 +186,8 @@ func reportedRetries(_ output: String) -> Int? {
 }
 
 /// What a fault proxy reports it did (`/__stats__`).
-func proxyStats(_ proxy: Helper) throws -> [String: Int] {
-    let data = try runProgram("curl", ["-sf", "http://127.0.0.1:\(proxy.port)/__stats__"])
+func proxyStats(_ proxy: Helper) async throws -> [String: Int] {
+    let data = try await runProgram("curl", ["-sf", "http://127.0.0.1:\(proxy.port)/__stats__"])
     guard let stats = try JSONSerialization.jsonObject(with: data) as? [String: Int] else {
         throw HelperError(description: "the fault proxy's stats are not a JSON object: \(String(decoding: data, as: UTF8.self))")
     }

@@ -24,7 +24,7 @@ struct LocalStateLockTests {
 
     @Test func aRunKilledWhileHoldingTheLockLeavesNothingToForceUnlock() async throws {
         try requireExecutable()
-        let world = try World()
+        let world = try await World()
         let first = try world.spawnInteractive(["apply", "cluster", "-var", "machines=2", "-no-color"])
         let info = try await waitForLockInfo(world, first)
         let id = try #require(info["ID"] as? String)
@@ -37,12 +37,12 @@ struct LocalStateLockTests {
         let line = "Found a stale state lock left by a process that is gone (ID \(id), OperationTypeApply by \(info["Who"] as? String ?? "?"), PID \(first.process.processIdentifier) on \(info["Host"] as? String ?? "?"), created \(info["Created"] as? String ?? "?")); took it.\n"
         #expect(rerun.err == line, "\(rerun.err)")
         #expect(rerun.out.contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."))
-        #expect(try world.liveInstances().count == 2)
+        #expect(try await world.liveInstances().count == 2)
         #expect(!FileManager.default.fileExists(atPath: lockPath(world)), "the rerun released its lock")
     }
 
     @Test func anEmptyLockFileDoesNotWedgeTheStack() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
         // A run that died between creating the lock file and writing it.
         #expect(FileManager.default.createFile(atPath: lockPath(world), contents: Data()))
@@ -54,7 +54,7 @@ struct LocalStateLockTests {
 
     @Test(arguments: [Data(), Data("{\"ID\": tru".utf8)])
     func forceUnlockRemovesAnEmptyOrGarbledLockFile(_ content: Data) async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
         #expect(FileManager.default.createFile(atPath: lockPath(world), contents: content))
         let unlocked = await world.tfy(["force-unlock", "any-id", "-chdir", "cluster"])
@@ -65,7 +65,7 @@ struct LocalStateLockTests {
 
     @Test func aLiveHolderIsStillRefusedNamedAndCannotBeForceUnlocked() async throws {
         try requireExecutable()
-        let world = try World()
+        let world = try await World()
         let first = try world.spawnInteractive(["apply", "cluster", "-var", "machines=2", "-no-color"])
         let info = try await waitForLockInfo(world, first)
         let id = try #require(info["ID"] as? String)
@@ -85,18 +85,18 @@ struct LocalStateLockTests {
         let declined = try await first.answer("no")
         #expect(declined.status == 1)
         #expect(!FileManager.default.fileExists(atPath: lockPath(world)))
-        #expect(try world.liveInstances().isEmpty)
+        #expect(try await world.liveInstances().isEmpty)
     }
 
     @Test func theStateDirectoryIsCreatedPrivate() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
         let attributes = try FileManager.default.attributesOfItem(atPath: world.directory + "/state")
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
     }
 
     @Test func temporaryFilesOfACrashedWriteAreRemovedByTheNextRun() async throws {
-        let world = try World()
+        let world = try await World()
         try FileManager.default.createDirectory(atPath: world.directory + "/state", withIntermediateDirectories: true)
         // A crashed write's copy of a state that records a security group: never read as the state.
         var state = State(lineage: "left-behind")

@@ -14,7 +14,7 @@ struct LocalStateWriteTests {
 
     @Test(arguments: Special.allCases)
     func planOutRefusesToReplaceWhatIsNotARegularFile(_ special: Special) async throws {
-        let world = try World()
+        let world = try await World()
         let plans = world.directory + "/plans"
         try FileManager.default.createDirectory(atPath: plans, withIntermediateDirectories: true)
         let out = plans + "/review.tfplan", target = plans + "/kept.txt"
@@ -45,7 +45,7 @@ struct LocalStateWriteTests {
 
     @Test(arguments: Link.allCases)
     func aBrokenSymlinkAtTheStatePathIsAnErrorNotNoState(_ link: Link) async throws {
-        let world = try World()
+        let world = try await World()
         try FileManager.default.createDirectory(atPath: world.directory + "/state", withIntermediateDirectories: true)
         let target = link == .dangling ? world.directory + "/state/moved-away.tfstate" : world.statePath
         try FileManager.default.createSymbolicLink(atPath: world.statePath, withDestinationPath: target)
@@ -58,7 +58,7 @@ struct LocalStateWriteTests {
     }
 
     @Test func aSymlinkToAStateFileIsRefusedNamingItsTarget() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
         let real = world.directory + "/elsewhere.tfstate"
         try FileManager.default.moveItem(atPath: world.statePath, toPath: real)

@@ -25,8 +25,8 @@ struct OwnershipTests {
     }
 
     /// A world with stack `world.stack` in `boxes/` and stack `<world.stack>b` in `b/`.
-    static func twoStacks() throws -> World {
-        let world = try World()
+    static func twoStacks() async throws -> World {
+        let world = try await World()
         for (dir, stack) in [("boxes", world.stack), ("b", world.stack + "b")] {
             try FileManager.default.createDirectory(atPath: world.directory + "/" + dir, withIntermediateDirectories: true)
             try boxes(stack: stack).write(toFile: world.directory + "/\(dir)/main.yml", atomically: true, encoding: .utf8)
@@ -35,8 +35,8 @@ struct OwnershipTests {
     }
 
     /// Instance ID → (state, tags), as the AWS CLI sees them.
-    static func instances(_ world: World, _ ids: [String]) throws -> [String: (state: String, tags: [String: String])] {
-        let json = try world.cli(["ec2", "describe-instances", "--instance-ids"] + ids)
+    static func instances(_ world: World, _ ids: [String]) async throws -> [String: (state: String, tags: [String: String])] {
+        let json = try await world.cli(["ec2", "describe-instances", "--instance-ids"] + ids)
         var result: [String: (state: String, tags: [String: String])] = [:]
         for instance in ((json["Reservations"] as? [[String: Any]]) ?? []).flatMap({ ($0["Instances"] as? [[String: Any]]) ?? [] }) {
             let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
@@ -46,7 +46,7 @@ struct OwnershipTests {
     }
 
     @Test func destroyWithAnotherStacksStateIsRefusedBeforeAnyCall() async throws {
-        let world = try Self.twoStacks()
+        let world = try await Self.twoStacks()
         #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
         let ids = try world.stateInstances().values.sorted()
         #expect(ids.count == 3)
@@ -62,11 +62,11 @@ struct OwnershipTests {
 
 
             """)
-        #expect(try Self.instances(world, ids).values.map(\.state) == ["running", "running", "running"])
+        #expect(try await Self.instances(world, ids).values.map(\.state) == ["running", "running", "running"])
     }
 
     @Test func destroyWithAnOlderStateOfAnotherStackTouchesNothing() async throws {
-        let world = try Self.twoStacks()
+        let world = try await Self.twoStacks()
         #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
         let ids = try world.stateInstances()
         // A state written before states recorded their stack: only the objects' tags tell.
@@ -85,12 +85,12 @@ struct OwnershipTests {
 
 
             """)
-        #expect(try Self.instances(world, ids.values.sorted()).values.map(\.state) == ["running", "running", "running"])
+        #expect(try await Self.instances(world, ids.values.sorted()).values.map(\.state) == ["running", "running", "running"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: world.statePath)) == written, "the state is not rewritten")
     }
 
     @Test func stateRmRemovesTheOwnershipTagsSoDestroyKeepsTheInstance() async throws {
-        let world = try Self.twoStacks()
+        let world = try await Self.twoStacks()
         #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
         let ids = try world.stateInstances()
         let kept = try #require(ids["aws_instance.box[1]"])
@@ -99,7 +99,7 @@ struct OwnershipTests {
         #expect(removed.out == "Removed aws_instance.box[1]\nRemoved the tfy:stack and tfy:address tags of \(kept), so no later run adopts it.\nSuccessfully removed 1 resource instance(s).\n")
         let destroyed = await world.tfy(["destroy", "boxes", "-auto-approve", "-no-color"])
         #expect(destroyed.status == 0, "\(destroyed.err)")
-        let live = try Self.instances(world, ids.values.sorted())
+        let live = try await Self.instances(world, ids.values.sorted())
         #expect(live[kept]?.state == "running")
         #expect(live[kept]?.tags == ["Name": "box1"])
         #expect(live[ids["aws_instance.box[0]"]!]?.state == "terminated")
@@ -107,20 +107,20 @@ struct OwnershipTests {
     }
 
     @Test func stateRmWithKeepTagsLeavesTheInstanceForTheNextRunToAdopt() async throws {
-        let world = try Self.twoStacks()
+        let world = try await Self.twoStacks()
         #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
         let ids = try world.stateInstances()
         let removed = await world.tfy(["state", "rm", "-keep-tags", "aws_instance.box[1]", "-chdir", "boxes"])
         #expect(removed.out == "Removed aws_instance.box[1]\nSuccessfully removed 1 resource instance(s).\n")
-        #expect(try Self.instances(world, [ids["aws_instance.box[1]"]!]).values.first?.tags == ["Name": "box1", "tfy:stack": world.stack, "tfy:address": "aws_instance.box[1]"])
+        #expect(try await Self.instances(world, [ids["aws_instance.box[1]"]!]).values.first?.tags == ["Name": "box1", "tfy:stack": world.stack, "tfy:address": "aws_instance.box[1]"])
         let plan = await world.tfy(["plan", "boxes", "-detailed-exitcode", "-no-color"])
         #expect(plan.status == 0, "\(plan.out)")
     }
 
     @Test func destroyAfterOutsideDeletionsLeavesAnEmptyState() async throws {
-        let world = try Self.twoStacks()
+        let world = try await Self.twoStacks()
         #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
-        _ = try world.cli(["ec2", "terminate-instances", "--instance-ids"] + world.stateInstances().values.sorted())
+        _ = try await world.cli(["ec2", "terminate-instances", "--instance-ids"] + world.stateInstances().values.sorted())
         let destroyed = await world.tfy(["destroy", "boxes", "-auto-approve", "-no-color"])
         #expect(destroyed.status == 0, "\(destroyed.err)")
         let list = await world.tfy(["state", "list", "-chdir", "boxes"])

@@ -12,18 +12,18 @@ struct S3BackendTests {
     static let bucket = "tfy-team"
 
     @Test func applyKeepsTheStateInS3AndNoLockAfterwards() async throws {
-        let world = try World()
-        try world.useS3Backend()
+        let world = try await World()
+        try await world.useS3Backend()
         let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
         #expect(apply.status == 0, "\(apply.err)")
         // One lock, one read, then one write per persisted step, one lock read and its delete.
         #expect(apply.out.hasSuffix(", GetObject 1, PutObject 10, RunInstances 2\n"))
         #expect(!FileManager.default.fileExists(atPath: world.statePath), "no local state file")
-        let state = try #require(try world.s3State())
+        let state = try #require(try await world.s3State())
         #expect(state.instances.map(\.address.description) == ["aws_instance.master[0]", "aws_instance.master[1]", "aws_security_group.cluster"])
         #expect(state.serial > 1)
-        #expect(try world.s3Object(world.stateKey + ".tflock") == nil, "the lock is gone once the run ends")
-        let written = try #require(try world.s3Object(world.stateKey))
+        #expect(try await world.s3Object(world.stateKey + ".tflock") == nil, "the lock is gone once the run ends")
+        let written = try #require(try await world.s3Object(world.stateKey))
         #expect(String(decoding: written, as: UTF8.self).contains("\"lineage\": \"\(state.lineage)\""))
 
         // Every command reads the same object.
@@ -35,29 +35,29 @@ struct S3BackendTests {
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
         let pulled = await world.tfy(["state", "pull", "-chdir", "cluster"])
         #expect(Array(pulled.out.utf8) == Array(written))
-        #expect(try world.s3State() == state, "a plan writes nothing")
+        #expect(try await world.s3State() == state, "a plan writes nothing")
 
         // A saved plan applies against the same object, and is refused once that object moved on.
         #expect(await world.tfy(["plan", "cluster", "-var", "machines=3", "-out", "grow.tfplan"]).status == 0)
         #expect(await world.tfy(["plan", "cluster", "-var", "machines=3", "-out", "stale.tfplan"]).status == 0)
         let saved = await world.tfy(["apply", "grow.tfplan"])
         #expect(saved.status == 0, "\(saved.err)")
-        #expect(try world.s3State()?.instances.count == 4)
+        #expect(try await world.s3State()?.instances.count == 4)
         let stale = await world.tfy(["apply", "stale.tfplan", "-no-color"])
         #expect(stale.status == 1)
         #expect(stale.err.contains("Error: Saved plan is stale"), "\(stale.err)")
 
         let destroy = await world.tfy(["destroy", "cluster", "-auto-approve", "-var", "machines=3"])
         #expect(destroy.status == 0, "\(destroy.err)")
-        #expect(try world.s3State()?.instances.isEmpty == true)
-        #expect(try world.liveInstances().isEmpty)
+        #expect(try await world.s3State()?.instances.isEmpty == true)
+        #expect(try await world.liveInstances().isEmpty)
     }
 
     /// While one apply waits for its "yes", its lock object is in S3; a second run fails naming it.
     @Test func aSecondRunIsRefusedWhileTheFirstHoldsTheLock() async throws {
         try requireExecutable()
-        let world = try World()
-        try world.useS3Backend()
+        let world = try await World()
+        try await world.useS3Backend()
         let first = try world.spawnInteractive(["apply", "cluster", "-var", "machines=2", "-no-color"])
         let lockBytes = try await world.waitForS3Object(world.stateKey + ".tflock")
         let lock = try #require(try JSONSerialization.jsonObject(with: lockBytes) as? [String: Any])
@@ -73,25 +73,25 @@ struct S3BackendTests {
         #expect(second.err.hasPrefix("Error: Error acquiring the state lock\n\nThe state is locked by another run, so this one cannot change it.\n\nLock Info:\n  ID:        \(id)\n  Path:      \(Self.bucket)/\(world.stateKey)\n  Operation: OperationTypeApply\n"), "\(second.err)")
         #expect(second.err.contains(" ago)\n"))
         #expect(second.err.contains("remove the lock with: tfy force-unlock \(id)"))
-        #expect(try world.liveInstances().isEmpty, "the second run created nothing")
+        #expect(try await world.liveInstances().isEmpty, "the second run created nothing")
 
         let finished = try await first.answer("yes")
         #expect(finished.status == 0, "\(finished.err)")
-        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
-        #expect(try world.s3State()?.instances.count == 3)
-        #expect(try world.liveInstances().count == 2)
+        #expect(try await world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try await world.s3State()?.instances.count == 3)
+        #expect(try await world.liveInstances().count == 2)
     }
 
     /// Two applies started at the same moment, as two CI jobs would be: one proceeds, the other is
     /// refused with the holder, and the cluster exists once.
     @Test func twoAppliesStartedTogetherProceedOneAtATime() async throws {
         try requireExecutable()
-        let world = try World()
+        let world = try await World()
         // The runs' first S3 calls are held until both are in flight, so neither run is done before
         // the other asks for the lock: an event, where 100 ms of latency was a window a loaded
         // machine could miss.
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--hold-until-in-flight", "2"])
-        try world.useS3Backend(s3Endpoint: "http://127.0.0.1:\(proxy.port)")
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--hold-until-in-flight", "2"])
+        try await world.useS3Backend(s3Endpoint: "http://127.0.0.1:\(proxy.port)")
         let runs = try (0..<2).map { _ in try world.spawnInteractive(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"]) }
         var results: [World.Run] = []
         for run in runs {
@@ -102,15 +102,15 @@ struct S3BackendTests {
         let refused = try #require(results.first { $0.status == 1 })
         #expect(refused.err.hasPrefix("Error: Error acquiring the state lock\n\nThe state is locked by another run, so this one cannot change it.\n\nLock Info:\n  ID:        "), "\(refused.err)")
         #expect(refused.err.contains("  Operation: OperationTypeApply\n"))
-        #expect(try world.liveInstances().count == 2)
-        #expect(try world.s3State()?.instances.count == 3)
-        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try await world.liveInstances().count == 2)
+        #expect(try await world.s3State()?.instances.count == 3)
+        #expect(try await world.s3Object(world.stateKey + ".tflock") == nil)
     }
 
     /// The lock protocol itself: of many runs taking the lock at the same moment, exactly one wins.
     @Test func ofConcurrentLockersExactlyOneWins() async throws {
-        let world = try World()
-        try world.useS3Backend()
+        let world = try await World()
+        try await world.useS3Backend()
         let stores = (0..<8).map { _ in world.s3Store() }
         let results = await withTaskGroup(of: Result<LockInfo, LockError>.self) { group in
             for store in stores {
@@ -129,7 +129,7 @@ struct S3BackendTests {
         let losers = results.compactMap { result -> LockError? in if case .failure(let e) = result { return e } else { return nil } }
         #expect(losers.count == 7)
         #expect(losers.allSatisfy { $0.holder?.id == winners.first?.id })
-        let stored = try #require(try world.s3Object(world.stateKey + ".tflock"))
+        let stored = try #require(try await world.s3Object(world.stateKey + ".tflock"))
         #expect(String(decoding: stored, as: UTF8.self).contains("\"ID\": \"\(winners.first?.id ?? "-")\""))
 
         // use_lockfile: false takes no lock (as in Terraform), so a plan goes ahead while one is held.
@@ -139,39 +139,39 @@ struct S3BackendTests {
         #expect(lockedPlan.err.contains("ID:        \(winners.first?.id ?? "-")\n"), "the winner holds it: \(lockedPlan.err)")
         let unlocked = await world.tfy(["plan", "cluster", "-var", "machines=2", "-backend-config", "use_lockfile=false"])
         #expect(unlocked.status == 0, "\(unlocked.err)")
-        #expect(try world.s3Object(world.stateKey + ".tflock") == stored)
+        #expect(try await world.s3Object(world.stateKey + ".tflock") == stored)
     }
 
     /// A lock create or a state write that took effect but whose answer was lost is retried, and
     /// S3 refuses the retry because of the first attempt: tfy recognises its own lock and its own
     /// bytes instead of reporting another holder or a conflict.
     @Test func aCallWhoseAnswerWasLostIsNotMistakenForAnotherWriter() async throws {
-        let world = try World()
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port)])
-        try world.prepareS3()
+        let world = try await World()
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port)])
+        try await world.prepareS3()
         let store = world.s3Store(endpoint: "http://127.0.0.1:\(proxy.port)")
-        func loseNextAnswer() throws {
-            try runProgram("curl", ["-s", "-X", "POST", "-d", #"{"lose_next_answers": 1}"#, "http://127.0.0.1:\(proxy.port)/__faults__"])
+        func loseNextAnswer() async throws {
+            try await runProgram("curl", ["-s", "-X", "POST", "-d", #"{"lose_next_answers": 1}"#, "http://127.0.0.1:\(proxy.port)/__faults__"])
         }
-        try loseNextAnswer()
+        try await loseNextAnswer()
         let lock = try await store.lock(operation: "OperationTypeApply", timeout: 0)
-        let stored = try #require(try world.s3Object(world.stateKey + ".tflock"))
+        let stored = try #require(try await world.s3Object(world.stateKey + ".tflock"))
         #expect(String(decoding: stored, as: UTF8.self).contains("\"ID\": \"\(lock.info.id)\""))
         #expect(try await store.read() == nil)
 
         var state = State(lineage: "11111111-2222-3333-4444-555555555555")
         state.serial = 1
-        try loseNextAnswer()
+        try await loseNextAnswer()
         try await store.write(state)
-        #expect(try world.s3State() == state)
+        #expect(try await world.s3State() == state)
         // The ETag taken from the object read back carries the next write.
         state.serial = 2
-        try loseNextAnswer()
+        try await loseNextAnswer()
         try await store.write(state)
-        #expect(try world.s3State() == state)
+        #expect(try await world.s3State() == state)
         try await lock.unlock()
-        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
-        let stats = try JSONSerialization.jsonObject(with: try runProgram("curl", ["-s", "http://127.0.0.1:\(proxy.port)/__stats__"])) as? [String: Int]
+        #expect(try await world.s3Object(world.stateKey + ".tflock") == nil)
+        let stats = try JSONSerialization.jsonObject(with: try await runProgram("curl", ["-s", "http://127.0.0.1:\(proxy.port)/__stats__"])) as? [String: Int]
         #expect(stats?["answers_lost"] == 1, "each fault was used")
     }
 
@@ -180,18 +180,18 @@ struct S3BackendTests {
     /// errored.tfstate, and state push recovers it.
     @Test func aRunThatLostItsLockCannotOverwriteTheState() async throws {
         try requireExecutable()
-        let world = try World()
-        try world.useS3Backend()
+        let world = try await World()
+        try await world.useS3Backend()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=1", "-var", "Masters=1"]).status == 0)
         let first = try world.spawnInteractive(["apply", "cluster", "-var", "machines=2", "-var", "Masters=1", "-no-color"])
         let lockBytes = try await world.waitForS3Object(world.stateKey + ".tflock")
         let id = try #require((try JSONSerialization.jsonObject(with: lockBytes) as? [String: Any])?["ID"] as? String)
         #expect(await world.tfy(["force-unlock", id, "-chdir", "cluster"]).status == 0)
         // Someone edits the state by hand meanwhile (a new version of the object, serial moved on).
-        var edited = try #require(try world.s3State())
+        var edited = try #require(try await world.s3State())
         edited.serial += 1
         edited.outputs["note"] = StateOutput(value: .string("edited by hand"), sensitive: false)
-        try world.putS3Object(world.stateKey, Data(edited.encoded()))
+        try await world.putS3Object(world.stateKey, Data(edited.encoded()))
 
         // An errored.tfstate from an earlier failure, not pushed yet, is kept.
         try "an earlier run's state".write(toFile: world.directory + "/errored.tfstate", atomically: true, encoding: .utf8)
@@ -205,34 +205,34 @@ struct S3BackendTests {
         #expect(finished.err.contains("the state has been written to \"errored-1.tfstate\" in the current directory"))
         #expect(finished.err.contains("    tfy state push errored-1.tfstate"))
         #expect(finished.err.contains("Error: Error releasing the state lock"))
-        #expect(try world.s3State() == edited, "the hand edit survives")
+        #expect(try await world.s3State() == edited, "the hand edit survives")
         // The worker it was about to launch is recorded in the saved state; pushing it makes the state whole.
         let errored = try #require(try LocalStateStore(path: world.directory + "/errored-1.tfstate").read())
         // The first write (recording the launch about to happen) was refused, so nothing was launched.
-        #expect(try world.liveInstances().map(\.name) == ["my-TachyonMaster"])
+        #expect(try await world.liveInstances().map(\.name) == ["my-TachyonMaster"])
         #expect(errored.instances.map(\.address.description) == ["aws_instance.master[0]", "aws_instance.worker[0]", "aws_security_group.cluster"])
         // Both moved the serial on by one from the same state: push sees the conflict and asks for -force.
         #expect(errored.serial == edited.serial)
         let refused = await world.tfy(["state", "push", "errored-1.tfstate", "-chdir", "cluster"])
         #expect(refused.status == 1)
         #expect(refused.err.contains("both have serial \(edited.serial) but differ: two runs changed the same state."))
-        #expect(try world.s3State() == edited)
+        #expect(try await world.s3State() == edited)
         let push = await world.tfy(["state", "push", "-force", "errored-1.tfstate", "-chdir", "cluster"])
         #expect(push.status == 0, "\(push.err)")
-        #expect(try world.s3State() == errored)
+        #expect(try await world.s3State() == errored)
         let again = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-var", "Masters=1"])
         #expect(again.status == 0, "\(again.err)")
-        #expect(try world.liveInstances().map(\.name) == ["my-TachyonMaster", "my-TachyonWorker1"])
+        #expect(try await world.liveInstances().map(\.name) == ["my-TachyonMaster", "my-TachyonWorker1"])
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-var", "Masters=1", "-detailed-exitcode"])
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
     }
 
     @Test func migrationToS3AndBackKeepsLineageAndSerial() async throws {
-        let world = try World()
+        let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
         let local = try world.state()
         let localBytes = try Data(contentsOf: URL(fileURLWithPath: world.statePath))
-        try world.useS3Backend()
+        try await world.useS3Backend()
         // With the backend configured and the state still local, tfy says so rather than start empty.
         let before = await world.tfy(["plan", "cluster", "-var", "machines=2", "-no-color"])
         #expect(before.err.contains("Warning: Local state file not used"), "\(before.err)")
@@ -240,7 +240,7 @@ struct S3BackendTests {
         let migrate = await world.tfy(["state", "migrate", "-chdir", "cluster"])
         #expect(migrate.status == 0, "\(migrate.err)")
         #expect(migrate.out == "Migrated the state (lineage \(local.lineage), serial \(local.serial)) from \(world.statePath) to s3://\(Self.bucket)/\(world.stateKey).\nThe local file was renamed to \(world.statePath).migrated, so no run reads it by mistake.\n")
-        #expect(try world.s3Object(world.stateKey) == localBytes, "the same bytes: lineage and serial kept")
+        #expect(try await world.s3Object(world.stateKey) == localBytes, "the same bytes: lineage and serial kept")
         #expect(!FileManager.default.fileExists(atPath: world.statePath))
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-detailed-exitcode"])
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
@@ -254,7 +254,7 @@ struct S3BackendTests {
         let refused = await world.tfy(["state", "migrate", "-chdir", "cluster"])
         #expect(refused.status == 1)
         #expect(refused.err.contains("Error: State not replaced\n\ns3://\(Self.bucket)/\(world.stateKey) holds a state of lineage \(local.lineage), and \(world.statePath) is of lineage 00000000-0000-0000-0000-000000000000"), "\(refused.err)")
-        #expect(try world.s3Object(world.stateKey) == localBytes)
+        #expect(try await world.s3Object(world.stateKey) == localBytes)
         try FileManager.default.removeItem(atPath: world.statePath)
 
         let back = await world.tfy(["state", "migrate", "-to-local", "-chdir", "cluster"])
@@ -268,7 +268,7 @@ struct S3BackendTests {
 
     /// A stack with a generated key moves to S3 with its key, and back to another machine with it.
     @Test func migrationCarriesGeneratedKeys() async throws {
-        let world = try World()
+        let world = try await World()
         try FileManager.default.createDirectory(atPath: world.directory + "/keys", withIntermediateDirectories: true)
         let config = "stack: \(world.stack)\nprovider:\n  aws: {region: us-east-1}\nresource:\n  tfy_ssh_key:\n    cluster: {}\n"
         try config.write(toFile: world.directory + "/keys/main.yml", atomically: true, encoding: .utf8)
@@ -276,7 +276,7 @@ struct S3BackendTests {
         let recorded = "state/\(world.stack).tfy_ssh_key.cluster.key"
         let key = try String(contentsOfFile: world.directory + "/" + recorded, encoding: .utf8)
 
-        try world.prepareS3()
+        try await world.prepareS3()
         let backend = "backend:\n  s3: {bucket: \(Self.bucket), key: \(world.stateKey), region: us-east-1}\n"
         try backend.write(toFile: world.directory + "/keys/backend.yml", atomically: true, encoding: .utf8)
         // A file left by an earlier migration is kept: this one is renamed beside it.
@@ -286,7 +286,7 @@ struct S3BackendTests {
         #expect(migrate.out.hasSuffix("The local file was renamed to \(world.statePath).migrated-1, so no run reads it by mistake.\n"))
         #expect(try String(contentsOfFile: world.statePath + ".migrated", encoding: .utf8) == "an earlier migration")
         #expect(migrate.out.contains("\ntfy_ssh_key.cluster: private key kept in s3://\(Self.bucket)/\(world.stateKey).keys/tfy_ssh_key.cluster\n"), "\(migrate.out)")
-        #expect(try world.s3Object(world.stateKey + ".keys/tfy_ssh_key.cluster").map { String(decoding: $0, as: UTF8.self) } == key)
+        #expect(try await world.s3Object(world.stateKey + ".keys/tfy_ssh_key.cluster").map { String(decoding: $0, as: UTF8.self) } == key)
 
         // Another machine takes the stack back to a local file: the key comes along.
         let other = world.directory + "/other"
@@ -302,8 +302,8 @@ struct S3BackendTests {
     }
 
     @Test func pushRefusesAnotherLineageAnOlderSerialAndAConflict() async throws {
-        let world = try World()
-        try world.useS3Backend()
+        let world = try await World()
+        try await world.useS3Backend()
         var state = State(lineage: "11111111-2222-3333-4444-555555555555")
         state.serial = 5
         state.outputs["a"] = StateOutput(value: .string("first"), sensitive: false)
@@ -313,7 +313,7 @@ struct S3BackendTests {
             return await world.tfy(["state", "push", "push.tfstate", "-chdir", "cluster"] + extra)
         }
         #expect(try await push(state).out == "Pushed push.tfstate to s3://\(Self.bucket)/\(world.stateKey) (lineage \(state.lineage), serial 5).\n")
-        #expect(try world.s3State() == state)
+        #expect(try await world.s3State() == state)
 
         var otherLineage = state
         otherLineage.lineage = "99999999-2222-3333-4444-555555555555"
@@ -333,34 +333,34 @@ struct S3BackendTests {
         let conflictRun = try await push(conflict)
         #expect(conflictRun.status == 1)
         #expect(conflictRun.err.contains("both have serial 5 but differ: two runs changed the same state."))
-        #expect(try world.s3State() == state, "nothing was overwritten")
+        #expect(try await world.s3State() == state, "nothing was overwritten")
 
         #expect(try await push(state).out == "The state in s3://\(Self.bucket)/\(world.stateKey) is already this one (serial 5); nothing was written.\n")
         let forced = try await push(otherLineage, ["-force"])
         #expect(forced.status == 0, "\(forced.err)")
-        #expect(try world.s3State() == otherLineage)
-        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try await world.s3State() == otherLineage)
+        #expect(try await world.s3Object(world.stateKey + ".tflock") == nil)
     }
 
     /// SlowDown (HTTP 503) from S3 is retried for the lock, the reads and the writes alike.
     @Test func throttlingIsRetried() async throws {
-        let world = try World()
-        let proxy = try Helper("fault_proxy.py", [String(world.moto.port), "--throttle", "0.4", "--seed", "3"])
-        try world.useS3Backend(s3Endpoint: "http://127.0.0.1:\(proxy.port)")
+        let world = try await World()
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--throttle", "0.4", "--seed", "3"])
+        try await world.useS3Backend(s3Endpoint: "http://127.0.0.1:\(proxy.port)")
         // EC2 goes straight to moto; only the backend's calls pass the proxy.
         let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
         #expect(apply.status == 0, "\(apply.err)")
-        let stats = try proxyStats(proxy)
+        let stats = try await proxyStats(proxy)
         #expect((stats["throttled"] ?? 0) > 0)
         // Every request the proxy throttled was retried, and the run's API-calls line says so.
         #expect(reportedRetries(apply.out) == stats["throttled"], "\(apply.out)")
-        #expect(try world.s3State()?.instances.count == 3)
-        #expect(try world.s3Object(world.stateKey + ".tflock") == nil)
+        #expect(try await world.s3State()?.instances.count == 3)
+        #expect(try await world.s3Object(world.stateKey + ".tflock") == nil)
     }
 
     @Test func aMissingBucketIsAClearError() async throws {
-        let world = try World()
-        try world.useS3Backend(createBucket: false)
+        let world = try await World()
+        try await world.useS3Backend(createBucket: false)
         let plan = await world.tfy(["plan", "cluster", "-no-color"])
         #expect(plan.status == 1)
         #expect(plan.err == "Error: Error acquiring the state lock\n\nCannot create the lock object s3://\(Self.bucket)/\(world.stateKey).tflock: the bucket \"\(Self.bucket)\" does not exist (region us-east-1, \(world.motoEndpoint)). Create it, with versioning on (see docs/backend.md), or correct the backend's \"bucket\".\n\n")
@@ -369,12 +369,12 @@ struct S3BackendTests {
     /// Credentials that may read but not write: moto checks IAM policies once authentication is on.
     @Test func accessDeniedNamesWhatTheBackendNeeds() async throws {
         // The first four calls (bucket, user, key, policy) are made before moto checks anything.
-        let world = try World(motoEnvironment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])
-        try world.useS3Backend()
-        _ = try world.cli(["iam", "create-user", "--user-name", "ci"])
-        let key = try #require(try world.cli(["iam", "create-access-key", "--user-name", "ci"])["AccessKey"] as? [String: Any])
+        let world = try await World(motoEnvironment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])
+        try await world.useS3Backend()
+        _ = try await world.cli(["iam", "create-user", "--user-name", "ci"])
+        let key = try #require(try await world.cli(["iam", "create-access-key", "--user-name", "ci"])["AccessKey"] as? [String: Any])
         let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}]}"#
-        _ = try world.cli(["iam", "put-user-policy", "--user-name", "ci", "--policy-name", "read-only", "--policy-document", policy])
+        _ = try await world.cli(["iam", "put-user-policy", "--user-name", "ci", "--policy-name", "read-only", "--policy-document", policy])
         world.extraEnvironment["AWS_ACCESS_KEY_ID"] = key["AccessKeyId"] as? String
         world.extraEnvironment["AWS_SECRET_ACCESS_KEY"] = key["SecretAccessKey"] as? String
         let plan = await world.tfy(["plan", "cluster", "-no-color"])
@@ -393,8 +393,8 @@ struct S3BackendTests {
     }
 
     @Test func backendSettingsFromTheCommandLine() async throws {
-        let world = try World()
-        try world.useS3Backend(block: "backend:\n  s3: {region: us-east-1}\n")
+        let world = try await World()
+        try await world.useS3Backend(block: "backend:\n  s3: {region: us-east-1}\n")
         let missing = await world.tfy(["plan", "cluster", "-no-color"])
         #expect(missing.err == "Error: Missing backend setting\n\nThe S3 backend needs \"bucket\": set it in the backend block (cluster/backend.yml:2:3) or with -backend-config bucket=VALUE.\n\n")
         let unknown = await world.tfy(["plan", "cluster", "-no-color", "-backend-config", "buckt=x"])
@@ -404,7 +404,7 @@ struct S3BackendTests {
         let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2",
                                      "-backend-config", "bucket=\(Self.bucket)", "-backend-config", "key=\(world.stateKey)", "-backend-config", "encrypt=true"])
         #expect(apply.status == 0, "\(apply.err)")
-        let head = try world.cli(["s3api", "head-object", "--bucket", Self.bucket, "--key", world.stateKey])
+        let head = try await world.cli(["s3api", "head-object", "--bucket", Self.bucket, "--key", world.stateKey])
         #expect(head["ServerSideEncryption"] as? String == "AES256")
         // The same settings from a file, as one per environment would be kept.
         try "bucket: \(Self.bucket)\nkey: \(world.stateKey)\nencrypt: true\n".write(toFile: world.directory + "/prod.backend.yml", atomically: true, encoding: .utf8)
@@ -434,39 +434,39 @@ extension World {
     var stateKey: String { "stacks/\(stack).tfstate" }
 
     /// Creates the bucket and adds `backend.yml` naming it; S3 calls go to `s3Endpoint` (moto).
-    func useS3Backend(block: String? = nil, createBucket: Bool = true, s3Endpoint: String? = nil) throws {
-        try prepareS3(createBucket: createBucket, s3Endpoint: s3Endpoint)
+    func useS3Backend(block: String? = nil, createBucket: Bool = true, s3Endpoint: String? = nil) async throws {
+        try await prepareS3(createBucket: createBucket, s3Endpoint: s3Endpoint)
         let text = block ?? "backend:\n  s3: {bucket: \(S3BackendTests.bucket), key: \(stateKey), region: us-east-1, use_lockfile: true}\n"
         try text.write(toFile: directory + "/cluster/backend.yml", atomically: true, encoding: .utf8)
     }
 
     /// The bucket, and tfy's S3 calls pointed at moto (or a proxy in front of it).
-    func prepareS3(createBucket: Bool = true, s3Endpoint: String? = nil) throws {
-        if createBucket { _ = try cli(["s3api", "create-bucket", "--bucket", S3BackendTests.bucket]) }
+    func prepareS3(createBucket: Bool = true, s3Endpoint: String? = nil) async throws {
+        if createBucket { _ = try await cli(["s3api", "create-bucket", "--bucket", S3BackendTests.bucket]) }
         extraEnvironment["AWS_ENDPOINT_URL_S3"] = s3Endpoint ?? motoEndpoint
     }
 
     /// The object's bytes as the AWS CLI reads them, or nil when there is none (a failed read throws).
-    func s3Object(_ key: String) throws -> Data? {
-        try awsS3Object(motoEndpoint, bucket: S3BackendTests.bucket, key: key, accessKey: "AKIDTEST", secret: "x")
+    func s3Object(_ key: String) async throws -> Data? {
+        try await awsS3Object(motoEndpoint, bucket: S3BackendTests.bucket, key: key, accessKey: "AKIDTEST", secret: "x")
     }
 
-    func putS3Object(_ key: String, _ data: Data) throws {
+    func putS3Object(_ key: String, _ data: Data) async throws {
         let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: file) }
         try data.write(to: URL(fileURLWithPath: file))
-        _ = try cli(["s3api", "put-object", "--bucket", S3BackendTests.bucket, "--key", key, "--body", file])
+        _ = try await cli(["s3api", "put-object", "--bucket", S3BackendTests.bucket, "--key", key, "--body", file])
     }
 
-    func s3State() throws -> State? {
-        guard let data = try s3Object(stateKey) else { return nil }
+    func s3State() async throws -> State? {
+        guard let data = try await s3Object(stateKey) else { return nil }
         return try State.decode([UInt8](data)).get()
     }
 
     /// Waits (up to 60 s) until the object exists, and returns it.
     func waitForS3Object(_ key: String) async throws -> Data {
         for _ in 0..<300 {
-            if let data = try s3Object(key) { return data }
+            if let data = try await s3Object(key) { return data }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
         throw HelperError(description: "\(key) never appeared")
@@ -484,8 +484,8 @@ extension World {
 /// key, and applies by fetching it from the backend, which keeps it beside the state.
 @Suite(.serialized, .timeLimit(.minutes(20))) struct TeamBootstrapTests {
     @Test func anotherMachinePlansWithoutTheKeyAndAppliesWithTheBackendsCopy() async throws {
-        let world = try World()
-        let hosts = try Hosts(world, count: 1)
+        let world = try await World()
+        let hosts = try await Hosts(world, count: 1)
         try FileManager.default.createDirectory(atPath: world.directory + "/keyed", withIntermediateDirectories: true)
         let config = """
             stack: \(world.stack)
@@ -514,7 +514,7 @@ extension World {
                   scripts: ["ls -l ${var.root}/cluster_key | cut -c1-10"]
             """
         try config.write(toFile: world.directory + "/keyed/main.yml", atomically: true, encoding: .utf8)
-        try world.prepareS3()
+        try await world.prepareS3()
         let variables = ["-var", "port=\(hosts.ports[0])", "-var", "key_file=\(hosts.keyFile)", "-var", "root=\(world.directory)/roots/h0", "-var", "user=\(NSUserName())"]
 
         let apply = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color"] + variables)
@@ -522,14 +522,14 @@ extension World {
         #expect(apply.out.contains("tfy_bootstrap.node (remote-exec): -rw-------\n"))
         // The state records where the key is, relative to the working directory; never the key.
         let recorded = "state/\(world.stack).tfy_ssh_key.cluster.key"
-        #expect(try world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["private_key_file"]?.stringValue == recorded)
+        #expect(try await world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["private_key_file"]?.stringValue == recorded)
         let key = try String(contentsOfFile: world.directory + "/" + recorded, encoding: .utf8)
         #expect(hosts.file(0, "cluster_key") == key)
-        #expect(String(decoding: try world.s3Object(world.stateKey) ?? Data(), as: UTF8.self).contains("PRIVATE KEY") == false, "the key is not in the state")
+        #expect(String(decoding: try await world.s3Object(world.stateKey) ?? Data(), as: UTF8.self).contains("PRIVATE KEY") == false, "the key is not in the state")
         // The backend keeps a copy for other machines, encrypted at rest, under its own prefix.
         let escrow = world.stateKey + ".keys/tfy_ssh_key.cluster"
-        #expect(try world.s3Object(escrow).map { String(decoding: $0, as: UTF8.self) } == key)
-        #expect(try world.cli(["s3api", "head-object", "--bucket", S3BackendTests.bucket, "--key", escrow])["ServerSideEncryption"] as? String == "AES256")
+        #expect(try await world.s3Object(escrow).map { String(decoding: $0, as: UTF8.self) } == key)
+        #expect(try await world.cli(["s3api", "head-object", "--bucket", S3BackendTests.bucket, "--key", escrow])["ServerSideEncryption"] as? String == "AES256")
 
         // Another machine: its own checkout, no state/ directory, no key.
         let ci = world.directory + "/ci"
@@ -551,25 +551,25 @@ extension World {
 
         // A key neither here nor in the backend: a warning first, then the bootstrap's own error.
         try FileManager.default.removeItem(atPath: ci + "/" + recorded)
-        _ = try world.cli(["s3api", "delete-object", "--bucket", S3BackendTests.bucket, "--key", escrow])
+        _ = try await world.cli(["s3api", "delete-object", "--bucket", S3BackendTests.bucket, "--key", escrow])
         let lost = await world.tfy(["apply", "keyed", "-auto-approve", "-no-color", "-replace", "tfy_bootstrap.node"] + variables, workingDirectory: ci)
         #expect(lost.status == 1)
         #expect(lost.err.contains("Warning: Private key not found\n\n  with tfy_ssh_key.cluster\n\ntfy_ssh_key.cluster's private key is neither at \(recorded) on this machine nor in s3://\(S3BackendTests.bucket)/\(world.stateKey).keys/tfy_ssh_key.cluster."), "\(lost.err)")
         #expect(lost.err.contains("cannot read \(ci)/\(recorded), the file to upload to \(world.directory)/roots/h0/cluster_key: it does not exist on this machine or is not readable."))
-        try world.putS3Object(escrow, Data(key.utf8))
+        try await world.putS3Object(escrow, Data(key.utf8))
 
         // tfy ssh finds the node through the S3 state, and pins the host key on this machine too
         // (whose state/ directory did not exist: ssh would have connected without pinning).
         let ssh = await world.tfy(["ssh", "node", "-chdir", "keyed", "--", "cat", world.directory + "/roots/h0/cluster_key.pub"], workingDirectory: ci)
         #expect(ssh.status == 0, "\(ssh.err)")
-        #expect(ssh.out == (try world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["public_key"]?.stringValue ?? "-") + "\n")
+        #expect(ssh.out == (try await world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["public_key"]?.stringValue ?? "-") + "\n")
         let pinned = try String(contentsOfFile: ci + "/state/\(world.stack).known_hosts", encoding: .utf8)
         #expect(pinned.hasPrefix("[127.0.0.1]:\(hosts.ports[0]) ssh-ed25519 "))
 
         // Destroying the key removes the backend's copy too.
         let destroy = await world.tfy(["destroy", "keyed", "-auto-approve", "-no-color"] + variables, workingDirectory: ci)
         #expect(destroy.status == 0, "\(destroy.err)")
-        #expect(try world.s3Object(escrow) == nil)
+        #expect(try await world.s3Object(escrow) == nil)
         #expect(!FileManager.default.fileExists(atPath: ci + "/" + recorded))
     }
 }

@@ -11,15 +11,15 @@ final class TachyonCluster: @unchecked Sendable {
     var hosts: [Helper] = []
     let keyFile: String
 
-    init() throws {
-        world = try World()
+    init() async throws {
+        world = try await World()
         let example = repositoryRoot + "/examples/tachyon-ft"
         try FileManager.default.copyItem(atPath: example, toPath: world.directory + "/tachyon-ft")
         keyFile = world.directory + "/demo_key"
-        try runProgram("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile])
+        try await runProgram("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile])
         try FileManager.default.copyItem(atPath: keyFile + ".pub", toPath: world.directory + "/authorized_keys")
         for name in Self.names {
-            hosts.append(try Helper(script: "sshd_helper.py", arguments: [world.directory + "/hosts/" + name, world.directory + "/authorized_keys"]))
+            hosts.append(try await Helper(script: "sshd_helper.py", arguments: [world.directory + "/hosts/" + name, world.directory + "/authorized_keys"]))
         }
         // The bootstrap scripts write authorized_keys, /etc/hosts and the hostname under host_root:
         // an empty or shared root would let them change this machine. Only a temporary directory
@@ -53,8 +53,8 @@ final class TachyonCluster: @unchecked Sendable {
     }
 
     /// What EC2 says, by Name tag: private IPs.
-    func privateIPs() throws -> [String: String] {
-        let json = try world.cli(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=pending,running"])
+    func privateIPs() async throws -> [String: String] {
+        let json = try await world.cli(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=pending,running"])
         var result: [String: String] = [:]
         for instance in ((json["Reservations"] as? [[String: Any]]) ?? []).flatMap({ ($0["Instances"] as? [[String: Any]]) ?? [] }) {
             let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
@@ -64,8 +64,8 @@ final class TachyonCluster: @unchecked Sendable {
     }
 
     /// The hosts file every node must have for these nodes.
-    func expectedHosts(_ count: Int) throws -> String {
-        let ips = try privateIPs()
+    func expectedHosts(_ count: Int) async throws -> String {
+        let ips = try await privateIPs()
         let lines = Self.names.prefix(count).map { "\(ips["my-" + $0] ?? "?") \($0)" }
         return (["# BEGIN tfy cluster"] + lines + ["# END tfy cluster"]).joined(separator: "\n") + "\n"
     }
@@ -73,20 +73,20 @@ final class TachyonCluster: @unchecked Sendable {
 
 @Suite(.serialized, .timeLimit(.minutes(30))) struct TachyonExampleTests {
     @Test func createScaleRerunAndDestroyTheCluster() async throws {
-        let cluster = try TachyonCluster()
+        let cluster = try await TachyonCluster()
         let created = await cluster.tfy("apply", machines: 3, ["-auto-approve"])
         try #require(created.status == 0, "\(created.out)\(created.err)")
         #expect(created.out.contains("Apply complete! Resources: 18 added, 0 changed, 0 destroyed."))
 
         // The cluster's shape, as EC2 reports it.
-        #expect(try cluster.privateIPs().keys.sorted() == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1"])
-        let groups = try cluster.world.cli(["ec2", "describe-security-groups", "--group-names", "tachyon-vagrant-test"])
+        #expect(try await cluster.privateIPs().keys.sorted() == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1"])
+        let groups = try await cluster.world.cli(["ec2", "describe-security-groups", "--group-names", "tachyon-vagrant-test"])
         let rules = ((groups["SecurityGroups"] as? [[String: Any]])?.first?["IpPermissions"] as? [[String: Any]]) ?? []
         #expect(Set(rules.compactMap { $0["IpProtocol"] as? String }) == ["tcp", "udp", "-1"])
 
         // What the bootstrap wrote on each host.
         for node in TachyonCluster.names.prefix(3) {
-            #expect(cluster.file(node, "/etc/hosts") == (try cluster.expectedHosts(3)))
+            #expect(cluster.file(node, "/etc/hosts") == (try await cluster.expectedHosts(3)))
             #expect(cluster.file(node, "/etc/hostname") == node + "\n")
             #expect(cluster.file(node, "/tachyon/conf/workers") == "TachyonMaster\nTachyonMaster2\nTachyonWorker1\n")
             let home = NSHomeDirectory()
@@ -115,9 +115,9 @@ final class TachyonCluster: @unchecked Sendable {
                              "tfy_bootstrap.distribute[0]", "tfy_bootstrap.distribute[1]"])
         #expect(!up.out.contains("tfy_bootstrap.masters[0] (remote-exec)"))
         #expect(up.out.contains("tfy_bootstrap.workers[4] (remote-exec): worker: TachyonWorker3 is a Tachyon worker"))
-        #expect(try cluster.privateIPs().count == 5)
+        #expect(try await cluster.privateIPs().count == 5)
         for node in TachyonCluster.names {
-            #expect(cluster.file(node, "/etc/hosts") == (try cluster.expectedHosts(5)))
+            #expect(cluster.file(node, "/etc/hosts") == (try await cluster.expectedHosts(5)))
             #expect(cluster.file(node, NSHomeDirectory() + "/.ssh/authorized_keys")?.split(separator: "\n").count == 1)
         }
 
@@ -130,15 +130,15 @@ final class TachyonCluster: @unchecked Sendable {
         // Scale down: the last two go.
         let down = await cluster.tfy("apply", machines: 3, ["-auto-approve"])
         #expect(down.status == 0, "\(down.err)")
-        #expect(try cluster.privateIPs().keys.sorted() == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1"])
+        #expect(try await cluster.privateIPs().keys.sorted() == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1"])
 
         let ssh = await cluster.world.tfy(["ssh", "TachyonMaster2", "-state", "state/demo.tfstate", "--", "cat", cluster.world.directory + "/roots/TachyonMaster2/etc/hostname"])
         #expect(ssh.out == "TachyonMaster2\n")
 
         let destroyed = await cluster.tfy("destroy", machines: 3, ["-auto-approve"])
         #expect(destroyed.status == 0, "\(destroyed.err)")
-        #expect(try cluster.privateIPs().isEmpty)
-        #expect((try cluster.world.cli(["ec2", "describe-security-groups", "--filters", "Name=group-name,Values=tachyon-vagrant-test"])["SecurityGroups"] as? [Any])?.isEmpty == true)
+        #expect(try await cluster.privateIPs().isEmpty)
+        await #expect((try cluster.world.cli(["ec2", "describe-security-groups", "--filters", "Name=group-name,Values=tachyon-vagrant-test"])["SecurityGroups"] as? [Any])?.isEmpty == true)
         let keys = try FileManager.default.contentsOfDirectory(atPath: cluster.world.directory + "/state").filter { $0.hasSuffix(".key") }
         #expect(keys.isEmpty)
     }
@@ -150,7 +150,7 @@ final class TachyonCluster: @unchecked Sendable {
         ("Spot_Price=cheap", "Spot_Price must be a number such as \"0.05\", or empty for on-demand instances."),
     ])
     func invalidSettingsAreRefusedWithTheReason(_ setting: String, _ message: String) async throws {
-        let world = try World()
+        let world = try await World()
         try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/tachyon-ft", toPath: world.directory + "/tachyon-ft")
         let run = await world.tfy(["validate", "tachyon-ft", "-var", setting])
         #expect(run.status == 1)
@@ -159,7 +159,7 @@ final class TachyonCluster: @unchecked Sendable {
 
     /// The old tool's configuration files work unchanged, block devices and spot price included.
     @Test func theOldConfigurationFilesWorkUnchanged() async throws {
-        let world = try World()
+        let world = try await World()
         try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/tachyon-ft", toPath: world.directory + "/tachyon-ft")
         var ec2 = try String(contentsOfFile: world.directory + "/tachyon-ft/conf/ec2.yml", encoding: .utf8)
         ec2 = ec2.replacingOccurrences(of: "Block_Device_Mapping: []\n", with: """
@@ -190,13 +190,13 @@ final class TachyonCluster: @unchecked Sendable {
     }
 
     /// The scripts parse, and shellcheck finds nothing in them.
-    @Test func scriptsAreBashAndShellcheckClean() throws {
+    @Test func scriptsAreBashAndShellcheckClean() async throws {
         let scripts = repositoryRoot + "/examples/tachyon-ft/scripts"
         let names = try FileManager.default.contentsOfDirectory(atPath: scripts).filter { $0.hasSuffix(".sh") }.sorted()
         #expect(names == ["common.sh", "configure.sh", "hdfs.sh", "master.sh", "worker.sh", "zookeeper.sh"])
         for tool in [["bash", "-n"], ["shellcheck"]] {
             for name in names {
-                #expect(throws: Never.self, "\(tool[0]) \(name)") { try runProgram(tool[0], Array(tool.dropFirst()) + [scripts + "/" + name]) }
+                await #expect(throws: Never.self, "\(tool[0]) \(name)") { try await runProgram(tool[0], Array(tool.dropFirst()) + [scripts + "/" + name]) }
             }
         }
     }

@@ -27,7 +27,9 @@ package final class HelperProcess: @unchecked Sendable {
     let errorFile = NSTemporaryDirectory() + "tfy-helper-" + UUID().uuidString + ".err"
     package let port: Int
 
-    package init(script: String, arguments: [String] = [], environment: [String: String] = [:], startTimeout: TimeInterval = helperStartTimeout) throws {
+    /// Waits for the port without holding one of Swift's concurrency threads: the line is read on a
+    /// thread of its own, so tests that start helpers do not starve the tests already running.
+    package init(script: String, arguments: [String] = [], environment: [String: String] = [:], startTimeout: TimeInterval = helperStartTimeout) async throws {
         self.script = script
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "\(helperScripts)/\(script)"] + arguments
@@ -37,7 +39,7 @@ package final class HelperProcess: @unchecked Sendable {
         FileManager.default.createFile(atPath: errorFile, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: errorFile)
         try process.run()
-        let line = Self.firstLine(of: output.fileHandleForReading, timeout: startTimeout)
+        let line = await Self.firstLine(of: output.fileHandleForReading, timeout: startTimeout)
         let stderr = { [errorFile] in Self.tail(of: errorFile) }
         guard let line else {
             kill(process.processIdentifier, SIGKILL)
@@ -51,8 +53,8 @@ package final class HelperProcess: @unchecked Sendable {
         self.port = port
     }
 
-    package convenience init(_ script: String, _ arguments: [String] = []) throws {
-        try self.init(script: script, arguments: arguments)
+    package convenience init(_ script: String, _ arguments: [String] = []) async throws {
+        try await self.init(script: script, arguments: arguments)
     }
 
     /// Closes the helper's input and waits for it to exit; one that does not within `programTimeout` is killed.
@@ -73,24 +75,32 @@ package final class HelperProcess: @unchecked Sendable {
         }
     }
 
-    /// The first line `handle` delivers within `timeout`, or nil when it ends or the time runs out.
-    /// Read on a thread of its own: the caller's thread only waits on a semaphore with a deadline.
-    static func firstLine(of handle: FileHandle, timeout: TimeInterval) -> String? {
-        final class Box: @unchecked Sendable { var line: String? }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            var data = Data()
-            while !data.contains(UInt8(ascii: "\n")) {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                data += chunk
+    /// The first line `handle` delivers within `timeout`, or nil when the time runs out ("" when the
+    /// handle ends first). Read on a thread of its own; the deadline is a dispatch timer, so no
+    /// thread of Swift's concurrency pool waits.
+    static func firstLine(of handle: FileHandle, timeout: TimeInterval) async -> String? {
+        final class Once: @unchecked Sendable {
+            let lock = NSLock()
+            var continuation: CheckedContinuation<String?, Never>?
+            func finish(_ line: String?) {
+                let taken: CheckedContinuation<String?, Never>? = lock.withLock { defer { continuation = nil }; return continuation }
+                taken?.resume(returning: line)
             }
-            if !data.isEmpty { box.line = String(decoding: data.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self) }
-            done.signal()
         }
-        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
-        return box.line ?? ""
+        let once = Once()
+        return await withCheckedContinuation { continuation in
+            once.continuation = continuation
+            Thread.detachNewThread {
+                var data = Data()
+                while !data.contains(UInt8(ascii: "\n")) {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    data += chunk
+                }
+                once.finish(String(decoding: data.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { once.finish(nil) }
+        }
     }
 
     /// The last 4000 characters of a file, for error messages.
@@ -135,8 +145,18 @@ package struct ProgramResult: Sendable {
 }
 
 /// Runs a program found on PATH to its end (killed after `timeout` seconds); its status and output.
+/// The wait happens on a dispatch thread: the AWS CLI takes a second or more to start on a loaded
+/// machine, and a test waiting on one of Swift's two concurrency threads would stall the others.
 package func runProgramAllowingFailure(_ program: String, _ arguments: [String], environment: [String: String] = [:],
-                                      timeout: TimeInterval = programTimeout) throws -> ProgramResult {
+                                      timeout: TimeInterval = programTimeout) async throws -> ProgramResult {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runProgramBlocking(program, arguments, environment: environment, timeout: timeout) })
+        }
+    }
+}
+
+private func runProgramBlocking(_ program: String, _ arguments: [String], environment: [String: String], timeout: TimeInterval) throws -> ProgramResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [program] + arguments
@@ -169,8 +189,8 @@ package func runProgramAllowingFailure(_ program: String, _ arguments: [String],
 /// Runs a program found on PATH to its end; its standard output, or an error naming it (with its
 /// standard error) when it fails.
 @discardableResult
-package func runProgram(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Data {
-    let result = try runProgramAllowingFailure(program, arguments, environment: environment)
+package func runProgram(_ program: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Data {
+    let result = try await runProgramAllowingFailure(program, arguments, environment: environment)
     guard result.status == 0 else {
         throw HelperError(description: "\(program) \(arguments.joined(separator: " ")) exited \(result.status): \(result.error)")
     }
@@ -180,8 +200,9 @@ package func runProgram(_ program: String, _ arguments: [String], environment: [
 /// Runs the AWS CLI against `endpoint` and returns its JSON answer: an independent client's view.
 /// A command that prints nothing (a delete) answers `[:]`; one that fails, or prints something
 /// other than a JSON object, throws.
-package func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> [String: Any] {
-    let data = try runProgram("aws", awsArguments(endpoint, arguments), environment: awsEnvironment(accessKey, secret))
+@discardableResult
+package func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String = "AKIDTESTING", secret: String = "testing-secret") async throws -> [String: Any] {
+    let data = try await runProgram("aws", awsArguments(endpoint, arguments), environment: awsEnvironment(accessKey, secret))
     if data.isEmpty { return [:] }
     guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
         throw HelperError(description: "aws \(arguments.joined(separator: " ")) printed no JSON object: \(String(decoding: data.prefix(2000), as: UTF8.self))")
@@ -191,11 +212,11 @@ package func awsCLI(_ endpoint: String, _ arguments: [String], accessKey: String
 
 /// An S3 object's bytes as the AWS CLI reads them, or nil when there is no such key; any other
 /// failure of the read throws, with the CLI's standard error.
-package func awsS3Object(_ endpoint: String, bucket: String, key: String, accessKey: String = "AKIDTESTING", secret: String = "testing-secret") throws -> Data? {
+package func awsS3Object(_ endpoint: String, bucket: String, key: String, accessKey: String = "AKIDTESTING", secret: String = "testing-secret") async throws -> Data? {
     let file = NSTemporaryDirectory() + "tfy-s3-" + UUID().uuidString
     defer { try? FileManager.default.removeItem(atPath: file) }
     let arguments = ["s3api", "get-object", "--bucket", bucket, "--key", key, file]
-    let result = try runProgramAllowingFailure("aws", awsArguments(endpoint, arguments), environment: awsEnvironment(accessKey, secret))
+    let result = try await runProgramAllowingFailure("aws", awsArguments(endpoint, arguments), environment: awsEnvironment(accessKey, secret))
     if result.status != 0 {
         if result.error.contains("(NoSuchKey)") { return nil }
         throw HelperError(description: "aws \(arguments.joined(separator: " ")) exited \(result.status): \(result.error)")

@@ -10,8 +10,8 @@ typealias Helper = HelperProcess
 
 extension HelperProcess {
     /// Starts a helper or ends the benchmark with the reason.
-    static func start(_ script: String, _ arguments: [String] = []) -> HelperProcess {
-        do { return try HelperProcess(script, arguments) } catch {
+    static func start(_ script: String, _ arguments: [String] = []) async -> HelperProcess {
+        do { return try await HelperProcess(script, arguments) } catch {
             print("\(error)")
             exit(1)
         }
@@ -53,7 +53,7 @@ func calls(_ log: String) -> [(String, Double)] {
     }
 }
 
-let moto = Helper.start("moto_helper.py")
+let moto = await Helper.start("moto_helper.py")
 let motoPort = moto.port
 defer { moto.stop() }
 let base = NSTemporaryDirectory() + "tfy-apply-bench-\(getpid())"
@@ -102,7 +102,7 @@ Task.detached {
     // 2. Creating 100 instances with 50 ms of latency on every call, at parallelism 10 — and the
     // same apply with no added latency, which is what moto's own processing costs on this path.
     func create(latency: Int, stack: String) async -> (Int32, Double, [(String, Double)]) {
-        let proxy = Helper.start("fault_proxy.py", [String(motoPort), "--latency-ms", String(latency)])
+        let proxy = await Helper.start("fault_proxy.py", [String(motoPort), "--latency-ms", String(latency)])
         defer { proxy.stop() }
         let directory = base + "/" + stack
         try? FileManager.default.createDirectory(atPath: directory + "/cluster", withIntermediateDirectories: true)

@@ -8,8 +8,8 @@ import TFYCore
 import TFYState
 import TFYTestSupport
 
-func start(_ script: String, _ arguments: [String] = []) -> HelperProcess {
-    do { return try HelperProcess(script, arguments) } catch {
+func start(_ script: String, _ arguments: [String] = []) async -> HelperProcess {
+    do { return try await HelperProcess(script, arguments) } catch {
         print("\(error)")
         exit(1)
     }
@@ -58,11 +58,11 @@ func s3Calls(_ log: String) -> [String: Int] {
     }
 }
 
-let moto = start("moto_helper.py")
+let moto = await start("moto_helper.py")
 defer { moto.stop() }
 let endpoint = "http://127.0.0.1:\(moto.port)"
 let bucket = "tfy-bench"
-do { _ = try awsCLI(endpoint, ["s3api", "create-bucket", "--bucket", bucket]) } catch {
+do { _ = try await awsCLI(endpoint, ["s3api", "create-bucket", "--bucket", bucket]) } catch {
     print("cannot create the bucket: \(error)")
     exit(1)
 }
@@ -86,7 +86,7 @@ Task.detached {
         var proxy: HelperProcess?
         var url = target
         if target.isEmpty {
-            proxy = start("fault_proxy.py", [String(moto.port), "--latency-ms", "50"])
+            proxy = await start("fault_proxy.py", [String(moto.port), "--latency-ms", "50"])
             url = "http://127.0.0.1:\(proxy!.port)"
         }
         var times: [Double] = []
