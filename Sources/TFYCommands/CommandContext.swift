@@ -14,6 +14,10 @@ public final class CommandContext: @unchecked Sendable {
     private let writeErr: (String) -> Void
     /// Reads one line of the user's answer (the apply confirmation); nil at end of input.
     public var readLine: () -> String?
+    /// Whether runs take SIGINT and SIGTERM over while they apply. Only the real process does:
+    /// signal handling belongs to the whole process, and runs inside another program (tests,
+    /// benchmarks, several at once) must leave it as they found it.
+    public var handlesSignals = false
 
     public init(environment: [String: String], workingDirectory: String, isTerminal: Bool,
                 out: @escaping (String) -> Void, err: @escaping (String) -> Void, readLine: @escaping () -> String? = { nil }) {
@@ -33,13 +37,15 @@ public final class CommandContext: @unchecked Sendable {
 
     /// The process's real streams and environment.
     public static func standard() -> CommandContext {
-        CommandContext(
+        let context = CommandContext(
             environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath,
             isTerminal: isatty(STDOUT_FILENO) == 1,
             out: { FileHandle.standardOutput.write(Data($0.utf8)) },
             err: { FileHandle.standardError.write(Data($0.utf8)) },
             readLine: { Swift.readLine() })
+        context.handlesSignals = true
+        return context
     }
 
     /// Resolves a path the user gave against the working directory.

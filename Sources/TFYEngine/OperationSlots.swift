@@ -28,6 +28,9 @@ actor OperationSlots {
 
     init(limit: Int) { self.limit = max(1, limit) }
 
+    /// How many operations wait in line for a slot.
+    var waiting: Int { queue.count }
+
     /// Takes a slot, waiting in line for one when all are taken.
     func acquire() async {
         if used < limit {

@@ -81,13 +81,15 @@ extension World {
         // Output streams with the address in front.
         #expect(apply.out.contains("tfy_bootstrap.common[3] (remote-exec): common phase on node 3"))
 
-        // Every master started after every node's common phase; every worker after every master.
-        let common = (0..<5).flatMap { times(hosts, $0, "common") }
+        // Every master started after every node's common phase had ended; every worker after
+        // every master had ended (each script records its start, and its last line its end).
+        let commonEnds = (0..<5).flatMap { times(hosts, $0, "common-end") }
         let masters = (0..<2).flatMap { times(hosts, $0, "master") }
+        let masterEnds = (0..<2).flatMap { times(hosts, $0, "master-end") }
         let workers = (2..<5).flatMap { times(hosts, $0, "worker") }
-        try #require(common.count == 5 && masters.count == 2 && workers.count == 3)
-        #expect(common.max()! <= masters.min()!)
-        #expect(masters.max()! <= workers.min()!)
+        try #require(commonEnds.count == 5 && masters.count == 2 && masterEnds.count == 2 && workers.count == 3)
+        #expect(commonEnds.max()! <= masters.min()!)
+        #expect(masterEnds.max()! <= workers.min()!)
 
         // Cross-node data: each host's hosts file, templated from every instance's private IP,
         // matches what EC2 (moto, read with the AWS CLI) says.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TFYCommands
 import TFYCore
 import TFYState
 import TFYTestSupport
@@ -73,5 +74,35 @@ struct CommandsAgainstMotoTests {
         #expect(try world.state().instances.allSatisfy { $0.instance.status == nil })
         #expect(try await world.liveInstances().count == 2)
         #expect(try await world.securityGroups().count == 1)
+    }
+}
+
+/// Signal handling belongs to the whole process: a run inside another program (these tests run
+/// many at once) must not take SIGINT or SIGTERM over, or one run's end would restore the default
+/// under another run, and an interrupt meant for the test process would be swallowed.
+@Suite(.timeLimit(.minutes(10))) struct InProcessSignalTests {
+    /// SIGINT's and SIGTERM's handlers, read without changing them.
+    static func dispositions() -> [UInt] {
+        [SIGINT, SIGTERM].map { sig in
+            var current = sigaction()
+            sigaction(sig, nil, &current)
+            return unsafeBitCast(current.__sigaction_handler.sa_handler, to: UInt.self)
+        }
+    }
+
+    @Test func anInProcessApplyLeavesTheProcessSignalHandlingAlone() async throws {
+        let world = try await World()
+        let before = Self.dispositions()
+        final class Seen: @unchecked Sendable { var atPrompt: [UInt] = []; var err = "" }
+        let seen = Seen()
+        // Read while the apply waits for its answer: the moment its interrupt handling is in place.
+        let context = CommandContext(environment: world.environment, workingDirectory: world.directory, isTerminal: false,
+                                     out: { _ in }, err: { seen.err += $0 }, readLine: { seen.atPrompt = Self.dispositions(); return "no" })
+        let status = await TFYCommandLine.run(["apply", "cluster", "-var", "machines=2", "-no-color"], context: context)
+        #expect(status == 1)
+        #expect(seen.atPrompt.count == 2, "the apply reached its prompt: \(seen.err)")
+        #expect(seen.atPrompt == before)
+        #expect(Self.dispositions() == before)
+        #expect(try await world.liveInstances().isEmpty)
     }
 }

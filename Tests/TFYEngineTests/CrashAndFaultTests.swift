@@ -22,24 +22,19 @@ struct CrashAndFaultTests {
     }
 
     /// Sends `signal` to `process` once it holds the state lock and its state records at least
-    /// `instances` instances with an ID (or after 60 s), and waits for it to exit (killed if it has not within `programTimeout`).
-    /// Driven by what the apply has done rather than by time, so the signal lands mid-apply however
-    /// fast or loaded the machine is; polled on a dispatch queue, as the Swift concurrency pool may
-    /// be busy with other tests.
+    /// `instances` instances with an ID, and waits for it to exit (killed if it has not within
+    /// `programTimeout`). Driven by what the apply has done rather than by time, so the signal lands
+    /// mid-apply however fast or loaded the machine is. A run that ends first, or never gets there,
+    /// fails the test: a signal that lands on nothing proves nothing.
     func signal(_ process: Process, _ signal: Int32, whenStateRecords instances: Int, _ world: World) async throws {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let deadline = Date().addingTimeInterval(60)
-                while process.isRunning, Date() < deadline,
-                      StateLock.holder(statePath: world.statePath)?.pid != process.processIdentifier
-                        || Self.recordedInstances(world.statePath) < instances {
-                    usleep(10_000)
-                }
-                kill(process.processIdentifier, signal)
-                continuation.resume()
-            }
+        let command = "tfy \(process.arguments?.joined(separator: " ") ?? "")"
+        try await eventually("\(command) holding the lock with \(instances) instance(s) recorded") {
+            guard process.isRunning else { throw HelperError(description: "\(command) ended (status \(process.terminationStatus)) before its state recorded \(instances) instance(s)") }
+            return StateLock.holder(statePath: world.statePath)?.pid == process.processIdentifier
+                && Self.recordedInstances(world.statePath) >= instances ? true : nil
         }
-        try await waitForExit(process, name: "tfy \(process.arguments?.joined(separator: " ") ?? "") after signal \(signal)")
+        kill(process.processIdentifier, signal)
+        try await waitForExit(process, name: "\(command) after signal \(signal)")
     }
 
     /// How many aws_instance objects the state file records with an ID (read as an independent

@@ -10,16 +10,14 @@ import TFYTestSupport
 struct LocalStateLockTests {
     var lockPath: (World) -> String { { StateLock.lockPath(forState: $0.statePath) } }
 
-    /// The lock file's JSON once a run has written it (polled: the run writes it right after
-    /// taking the lock), and the run itself waiting at its prompt.
+    /// The lock file's JSON once a run has written it (the run writes it right after taking the
+    /// lock), and the run itself waiting at its prompt.
     func waitForLockInfo(_ world: World, _ run: World.Interactive) async throws -> [String: Any] {
-        for _ in 0..<600 {
+        try await eventually("the run taking the lock and prompting") {
             let prompted = (try? String(contentsOfFile: run.outFile, encoding: .utf8))?.contains("Enter a value: ") == true
-            if prompted, let data = FileManager.default.contents(atPath: lockPath(world)),
-               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] { return json }
-            try await Task.sleep(nanoseconds: 100_000_000)
+            guard prompted, let data = FileManager.default.contents(atPath: lockPath(world)) else { return nil }
+            return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         }
-        throw HelperError(description: "the run never took the lock and prompted")
     }
 
     @Test func aRunKilledWhileHoldingTheLockLeavesNothingToForceUnlock() async throws {

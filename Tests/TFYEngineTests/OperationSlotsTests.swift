@@ -3,20 +3,27 @@ import Testing
 @testable import TFYEngine
 
 @Suite(.timeLimit(.minutes(10))) struct OperationSlotsTests {
-    /// Whether `body` finishes within `seconds`. A deadlock shows as false, not as a hung run: the
-    /// body runs in a task of its own that is left behind if it never finishes. Returns as soon as
-    /// it finishes: a loaded machine only makes an expected finish take longer, so those wait a
-    /// minute; "never finishes" cannot be observed, so those watch for a wrong finish for 2 s.
+    /// Whether `body` finishes within `seconds`: a deadlock shows as false after the deadline, not
+    /// as a run hung until the suite's time limit. The deadline is a timer racing the body; the
+    /// test never polls.
     func finishes(within seconds: Int, _ body: @escaping @Sendable () async -> Void) async -> Bool {
-        let finished = Flag()
-        Task.detached { await body(); await finished.set() }
-        // A wall-clock deadline, not a count of polls: on a starved pool each poll resumes late.
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if await finished.value { return true }
-            try? await Task.sleep(nanoseconds: 10_000_000)
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await body(); return true }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
         }
-        return await finished.value
+    }
+
+    /// Returns once `count` operations wait in line for a slot (at most a minute; false if never).
+    func waitUntil(_ slots: OperationSlots, hasWaiting count: Int) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if await slots.waiting == count { return true }
+            await Task.yield()
+        }
+        return false
     }
 
     @Test func aSlotIsTakenInTurn() async {
@@ -24,14 +31,13 @@ import Testing
         await slots.acquire()
         let order = Order()
         let waiter = Task { await slots.acquire(); await order.append("second") }
-        // OperationSlots does not show its queue, so the waiter's queuing cannot be observed: the
-        // pause gives a broken lock time to let it through first. A correct one passes whatever
-        // the timing. (An observable `waiting` count on OperationSlots would make this an event.)
-        try? await Task.sleep(nanoseconds: 100_000_000)
+        // The waiter is in line: a broken lock would have let it through instead.
+        #expect(await waitUntil(slots, hasWaiting: 1))
         await order.append("first")
         await slots.release()
         await waiter.value
         #expect(await order.items == ["first", "second"])
+        #expect(await slots.waiting == 0)
     }
 
     @Test func anOperationWaitingGivesItsSlotBack() async {
@@ -51,8 +57,14 @@ import Testing
         #expect(!holder.held)
         await holder.finish()
         await slots.acquire()
-        let third = await finishes(within: 2) { await slots.acquire() }
-        #expect(third == false)
+        // The slot is taken once: a third operation waits in line (a double release would let it in).
+        let third = Flag()
+        let waiter = Task { await slots.acquire(); await third.set() }
+        #expect(await waitUntil(slots, hasWaiting: 1))
+        #expect(await third.value == false)
+        await slots.release()
+        await waiter.value
+        #expect(await third.value)
     }
 }
 

@@ -465,11 +465,7 @@ extension World {
 
     /// Waits (up to 60 s) until the object exists, and returns it.
     func waitForS3Object(_ key: String) async throws -> Data {
-        for _ in 0..<300 {
-            if let data = try await s3Object(key) { return data }
-            try await Task.sleep(nanoseconds: 200_000_000)
-        }
-        throw HelperError(description: "\(key) never appeared")
+        try await eventually("\(key) appearing") { try await s3Object(key) }
     }
 
     func s3Store(endpoint: String? = nil) -> S3StateStore {

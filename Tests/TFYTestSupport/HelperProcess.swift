@@ -234,3 +234,17 @@ func awsArguments(_ endpoint: String, _ arguments: [String]) -> [String] {
 func awsEnvironment(_ accessKey: String, _ secret: String) -> [String: String] {
     ["AWS_ACCESS_KEY_ID": accessKey, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PAGER": ""]
 }
+
+/// Waits until `condition` yields a value and returns it; throws, naming `what`, after `timeout`
+/// seconds. This is how tests wait for an event in another process or service (a lock file or an
+/// S3 object appearing, a line in a child's output, a state file's serial): none of them can notify
+/// this process, so the condition is re-checked every 20 ms. The interval only bounds how late
+/// the event is noticed; no test depends on how long anything takes.
+package func eventually<T>(_ what: String, timeout: TimeInterval = 60, _ condition: () async throws -> T?) async throws -> T {
+    let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+    while true {
+        if let value = try await condition() { return value }
+        guard ContinuousClock.now < deadline else { throw HelperError(description: "\(what) did not happen within \(Int(timeout)) s") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}

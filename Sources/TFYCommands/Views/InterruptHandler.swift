@@ -3,12 +3,17 @@ import TFYOperations
 
 /// First Ctrl-C (or SIGTERM): stop starting operations, let running ones finish, save state.
 /// Second: exit at once (the state already records every object that exists).
+/// Installed only when the context handles signals (the real process); in-process runs get one
+/// that is never interrupted and leaves the process's signal dispositions alone.
 final class InterruptHandler: InterruptSignal, @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     private var sources: [DispatchSourceSignal] = []
+    private let installed: Bool
 
     init(context: CommandContext) {
+        installed = context.handlesSignals
+        guard installed else { return }
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -34,6 +39,7 @@ final class InterruptHandler: InterruptSignal, @unchecked Sendable {
     func stopListening() { uninstall() }
 
     func uninstall() {
+        guard installed else { return }
         lock.withLock {
             for source in sources { source.cancel() }
             sources = []
