@@ -2,6 +2,7 @@
 #   make demo   install what is missing, build, run the Tachyon cluster demo against local moto and sshd hosts
 #   make test   install what is missing, build, run the whole test suite
 #   make bench  run the benchmarks under benchmarks/
+#   make chaos  run the seeded chaos campaign (ROUNDS=200 SEED=1), not part of make test
 
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -14,7 +15,10 @@ APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config openssh-c
 PYPI_PINS := moto[server]==5.2.1 boto3==1.43.11 awscli==1.45.11 werkzeug==3.1.8
 PYTHON ?= python3
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench chaos clean
+
+ROUNDS ?= 200
+SEED ?= 1
 
 # Exits non-zero unless every pinned package is installed at its version and the helpers' imports work.
 define PYPI_CHECK
@@ -65,6 +69,10 @@ bench: deps
 	.build/release/tfy-state-bench
 	$(SWIFT) build -c release --product tfy
 	benchmarks/tachyon-bench.sh
+
+chaos: deps
+	$(SWIFT) build -c release --product tfy
+	$(PYTHON) benchmarks/chaos/chaos.py --rounds $(ROUNDS) --seed $(SEED) --tfy .build/release/tfy
 
 clean:
 	rm -rf .build
