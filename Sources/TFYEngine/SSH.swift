@@ -88,11 +88,11 @@ public final class SSHClient: @unchecked Sendable {
                        "-o", "ConnectTimeout=\(max(1, connectTimeout))",
                        "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
                        "-o", "StrictHostKeyChecking=accept-new",
-                       "-o", "UserKnownHostsFile=\(knownHostsFile)",
+                       "-o", "UserKnownHostsFile=\(Self.optionPath(knownHostsFile))",
                        "-o", "GlobalKnownHostsFile=/dev/null",
                        "-o", "LogLevel=ERROR",
                        "-p", String(target.port), "-l", target.user]
-        if let key = target.privateKeyFile { options += ["-o", "IdentitiesOnly=yes", "-i", key] }
+        if let key = target.privateKeyFile { options += ["-o", "IdentitiesOnly=yes", "-o", "IdentityFile=\(Self.optionPath(key))"] }
         if multiplex {
             options += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(controlDirectory)/%C", "-o", "ControlPersist=300"]
         } else {
@@ -102,10 +102,20 @@ public final class SSHClient: @unchecked Sendable {
             // ProxyJump would not pass these options on to the bastion connection; ProxyCommand does.
             var hop = SSHTarget(host: bastion.host, port: bastion.port, user: bastion.user, privateKeyFile: target.privateKeyFile)
             hop.bastion = nil
-            let command = [ssh] + self.options(hop, connectTimeout: connectTimeout, multiplex: false) + ["-W", "%h:%p", bastion.host]
-            options += ["-o", "ProxyCommand=" + command.map(Shell.quote).joined(separator: " ")]
+            // ssh expands %-tokens in the command once before the shell runs it: every % of the
+            // inner command is doubled, except in the %h:%p it is meant to fill in.
+            let command = ([ssh] + self.options(hop, connectTimeout: connectTimeout, multiplex: false)).map(Shell.quote).joined(separator: " ")
+                .replacingOccurrences(of: "%", with: "%%") + " -W %h:%p " + Shell.quote(bastion.host.replacingOccurrences(of: "%", with: "%%"))
+            options += ["-o", "ProxyCommand=" + command]
         }
         return options
+    }
+
+    /// A local path as the value of an ssh `-o` file option: ssh splits an unquoted value at
+    /// spaces and expands %-tokens in it, so the path is double-quoted with every `%` doubled.
+    /// (ssh's option syntax has no escape for a double quote itself; such a path fails in ssh.)
+    static func optionPath(_ path: String) -> String {
+        "\"" + path.replacingOccurrences(of: "%", with: "%%") + "\""
     }
 
     /// Refuses a private key that others can read, as ssh itself does — with the fix.
@@ -165,16 +175,20 @@ public final class SSHClient: @unchecked Sendable {
         return listed.tail.flatMap { $0.split(whereSeparator: \.isWhitespace) }.first { $0.hasPrefix("SHA256:") }.map(String.init)
     }
 
-    /// Uploads `content` to `destination` atomically (a temporary file renamed into place),
-    /// creating its directory.
-    func upload(_ target: SSHTarget, content: [UInt8], destination: String, mode: String?) async throws {
-        let path = Shell.remotePath(destination)
-        let temporary = Shell.remotePath(destination + ".tfy-upload")
-        let fileMode = mode ?? "0644"
-        guard fileMode.allSatisfy({ ("0"..."7").contains($0) }), (3...4).contains(fileMode.count) else {
-            throw SSHError(description: "file mode \(Value.quoted(fileMode)) for \(destination) is not an octal mode such as \"0644\"")
+    /// Uploads `content` to `destination` atomically, creating its directory. The bytes go to a
+    /// file in a fresh private directory (`mktemp -d`, 0700) beside the destination, so no name
+    /// another user could plant a link at is ever opened; the file gets its mode before a byte is
+    /// written, then is renamed over the destination (`mv -T`: a link or directory planted at the
+    /// destination is replaced, never followed).
+    func upload(_ target: SSHTarget, content: [UInt8], destination: String, mode: String) async throws {
+        guard mode.allSatisfy({ ("0"..."7").contains($0) }), (3...4).contains(mode.count) else {
+            throw SSHError(description: "file mode \(Value.quoted(mode)) for \(destination) is not an octal mode such as \"0644\"")
         }
-        let command = "set -e; umask 077; mkdir -p -- \"$(dirname -- \(path))\"; cat > \(temporary); chmod \(fileMode) \(temporary); mv -f -- \(temporary) \(path)"
+        let command = """
+            set -eu; umask 077; d=\(Shell.remotePath(destination)); mkdir -p -- "$(dirname -- "$d")"; \
+            t=$(mktemp -d -- "$(dirname -- "$d")/.tfy-upload.XXXXXXXXXX"); trap 'rm -rf -- "$t"' EXIT; \
+            : > "$t/f"; chmod \(mode) -- "$t/f"; cat > "$t/f"; mv -fT -- "$t/f" "$d"
+            """
         let result = try await run(target, command, input: content)
         guard result.status == 0 else {
             try await checkHostKey(target, output: result.tail)

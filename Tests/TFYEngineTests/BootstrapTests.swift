@@ -239,6 +239,54 @@ extension World {
         #expect(try await world.liveInstances().isEmpty)
     }
 
+    /// ssh splits an unquoted option value at spaces and expands %-tokens in file options: a
+    /// working directory and a key path with both must still pin host keys in the stack's own
+    /// file, also through a bastion (whose command ssh expands once more).
+    @Test func pathsWithSpacesAndPercentSignsReachSSHIntact() async throws {
+        let world = try await World.bootstrap(machines: 2)
+        let hosts = try await Hosts(world, count: 3)
+        let odd = world.directory + "/my 100% cluster"
+        try FileManager.default.createDirectory(atPath: odd, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: world.directory + "/bootstrap", toPath: odd + "/bootstrap")
+        let key = odd + "/id %C key"
+        try FileManager.default.copyItem(atPath: hosts.keyFile, toPath: key)
+        let apply = await world.tfy(["apply", "bootstrap", "-auto-approve", "-var", "bastion_port=\(hosts.ports[2])",
+                                     "-var", "ports=[\(hosts.ports[0]),\(hosts.ports[1])]", "-var", "key_file=\(key)",
+                                     "-var", "root=\(world.directory)/roots", "-var", "user=\(NSUserName())"], workingDirectory: odd)
+        #expect(apply.status == 0, "\(apply.err)")
+        #expect(hosts.file(1, "node") == "1\n")
+        // Every host key, the bastion's too, is pinned in the one file beside the state, and no
+        // file appeared at a piece of the split path.
+        let pinnedFiles = FileManager.default.enumerator(atPath: odd)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".known_hosts") } ?? []
+        try #require(pinnedFiles.count == 1, "\(pinnedFiles)")
+        let pinned = try String(contentsOfFile: odd + "/" + pinnedFiles[0], encoding: .utf8)
+        #expect(Set(pinned.split(separator: "\n").map { String($0.split(separator: " ")[0]) })
+                == Set(hosts.ports.map { "[127.0.0.1]:\($0)" }))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: world.directory).sorted() == ["authorized_keys", "cluster", "hosts", "id_test", "id_test.pub", "my 100% cluster", "roots"])
+    }
+
+    /// An upload never opens a name another user could plant a link at: the old fixed temporary
+    /// name `DEST.tfy-upload` with a link to a victim file is left alone, the victim unchanged,
+    /// and the file lands with its mode (given before any byte is written).
+    @Test func anUploadNeverFollowsAPlantedLink() async throws {
+        let world = try await World.bootstrap(machines: 2)
+        let hosts = try await Hosts(world, count: 2)
+        let victim = world.directory + "/victim"
+        try "precious\n".write(toFile: victim, atomically: true, encoding: .utf8)
+        let etc = world.directory + "/roots/h0/etc"
+        try FileManager.default.createDirectory(atPath: etc, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: etc + "/hosts.tfy-upload", withDestinationPath: victim)
+        let apply = await world.tfy(["apply", "bootstrap", "-auto-approve"] + hosts.arguments)
+        #expect(apply.status == 0, "\(apply.err)")
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: etc + "/hosts.tfy-upload") == victim)
+        let hostsFile = try String(contentsOfFile: etc + "/hosts", encoding: .utf8)
+        #expect(hostsFile.contains("node0"), "\(hostsFile)")
+        #expect(try FileManager.default.attributesOfItem(atPath: etc + "/hosts")[.posixPermissions] as? Int == 0o644)
+        // Nothing is left beside the destination but the planted link.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: etc).sorted() == ["hosts", "hosts.tfy-upload"])
+    }
+
     @Test func aBastionCarriesTheConnection() async throws {
         let world = try await World.bootstrap(machines: 2)
         let hosts = try await Hosts(world, count: 3)

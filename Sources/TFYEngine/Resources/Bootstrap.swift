@@ -92,7 +92,7 @@ struct BootstrapProvider: ResourceProvider {
             let entry = file.mapValue ?? [:]
             guard let destination = entry["destination"]?.stringValue else { continue }
             let content = try entry["source"]?.stringValue.map { try read($0, for: destination) } ?? Array((entry["content"]?.stringValue ?? "").utf8)
-            try await ssh.upload(target, content: content, destination: destination, mode: entry["mode"]?.stringValue)
+            try await ssh.upload(target, content: content, destination: destination, mode: entry["mode"]?.stringValue ?? "0644")
         }
         try await run(desired["scripts"], on: target, environment: environment, address: address, what: "script")
         return attributes
