@@ -38,6 +38,30 @@ struct PlanGoldenTests {
         ]))
     }
 
+    /// The check that keeps the recorded prior states honest without a moto per case: the plain
+    /// cluster, the prior state of most cases, is applied for real and must be byte for byte the
+    /// checked-in one. A change in what apply writes (an attribute more or less, another value)
+    /// fails here until the goldens are recorded again.
+    @Test func priorStateIsWhatARealApplyWrites() async throws {
+        let directory = "\(Self.fixtures)/plan-cases/no-changes"
+        let recorded = try #require(try await PriorStateRecorder.record(case: directory, configs: Self.configs))
+        if Self.recording {
+            Issue.record("not checked while recording; run again without RECORD_SNAPSHOTS")
+            return
+        }
+        let difference = Self.firstDifference(checkedIn: Self.read(directory + "/prior.tfstate") ?? "", written: recorded)
+        #expect(difference == nil, "no-changes/prior.tfstate is not what tfy apply writes now (\(difference ?? "")); RECORD_SNAPSHOTS=1 swift test re-records every prior state")
+    }
+
+    /// Where two files first differ, by line, or nil when they are the same.
+    static func firstDifference(checkedIn: String, written: String) -> String? {
+        if checkedIn == written { return nil }
+        let a = checkedIn.split(separator: "\n", omittingEmptySubsequences: false), b = written.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+        func at(_ lines: [Substring]) -> String { line < lines.count ? String(lines[line]).trimmingCharacters(in: .whitespaces).debugDescription : "end of file" }
+        return "line \(line + 1): checked in \(at(a)), apply wrote \(at(b))"
+    }
+
     @Test(arguments: cases)
     func planMatchesItsGoldenFiles(_ name: String) async throws {
         let directory = "\(Self.fixtures)/plan-cases/\(name)"
