@@ -64,6 +64,6 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
         .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState", "TFYEngine"]),
-        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore", "TFYRender", "TFYEngine"], exclude: ["Fixtures", "Snapshots"]),
+        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore", "TFYRender", "TFYEngine", "TFYTestSupport"], exclude: ["Fixtures", "Snapshots"]),
     ]
 )

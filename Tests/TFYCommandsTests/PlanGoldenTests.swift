@@ -4,9 +4,12 @@ import TFYCommands
 import TFYCore
 
 /// One fixture directory per case under Fixtures/plan-cases: `case.args` (the configuration's
-/// name, then one plan option per line), optionally `prior.args` (how the prior state was made)
-/// and `prior.tfstate`; the expected `plan.txt`, `plan.json`, `plan.md` (or `plan.err` when the
-/// plan fails) and `exit-code` (with -detailed-exitcode). `RECORD_SNAPSHOTS=1` re-records.
+/// name, then one plan option per line), optionally `prior.args` (the configuration and apply
+/// options the prior state was applied with), `prior.taint` (addresses then marked tainted) and
+/// `prior.tfstate`; the expected `plan.txt`, `plan.json`, `plan.md` (or `plan.err` when the plan
+/// fails) and `exit-code` (with -detailed-exitcode). `RECORD_SNAPSHOTS=1` re-records them all,
+/// prior states included: each is what a real `tfy apply` against moto writes
+/// (`PriorStateRecorder`).
 @Suite(.timeLimit(.minutes(10)))
 struct PlanGoldenTests {
     static let fixtures = CommandTests.testsDirectory + "/Fixtures"
@@ -22,37 +25,10 @@ struct PlanGoldenTests {
         return (config, Array(lines.dropFirst()))
     }
 
-    func tfy(_ arguments: [String]) async -> CommandTests.Run {
-        await CommandTests().tfy(arguments, in: Self.fixtures + "/plan-configs")
-    }
+    static let configs = fixtures + "/plan-configs"
 
-    /// Makes prior.tfstate from prior.args: plan, fake-apply, then plan again to record outputs.
-    func recordPriorState(_ directory: String) async throws {
-        guard let (config, options) = Self.arguments(directory + "/prior.args") else { return }
-        let statePath = directory + "/prior.tfstate"
-        try? FileManager.default.removeItem(atPath: statePath)
-        let planFile = NSTemporaryDirectory() + "tfy-prior-\(UUID().uuidString).tfplan"
-        defer { try? FileManager.default.removeItem(atPath: planFile) }
-        let planned = await tfy(["plan", config, "-refresh=false", "-lock=false", "-state", statePath, "-out", planFile] + options)
-        try #require(planned.status == 0, "\(planned.err)")
-        let plan = try Plan.decode([UInt8](FileManager.default.contents(atPath: planFile) ?? Data())).get()
-        var state = FakeApply.apply(plan, to: nil, lineage: "5f3c2b1a-fixture-lineage")
-        for address in (Self.read(directory + "/prior.taint") ?? "").split(separator: "\n") {
-            for r in state.resources.indices {
-                for i in state.resources[r].instances.indices
-                where ResourceAddress(type: state.resources[r].type, name: state.resources[r].name, key: state.resources[r].instances[i].indexKey).description == address {
-                    state.resources[r].instances[i].status = .tainted
-                }
-            }
-        }
-        _ = FileManager.default.createFile(atPath: statePath, contents: Data(state.encoded()))
-        let again = await tfy(["plan", config, "-refresh=false", "-lock=false", "-state", statePath, "-out", planFile] + options)
-        try #require(again.status == 0, "\(again.err)")
-        let second = try Plan.decode([UInt8](FileManager.default.contents(atPath: planFile) ?? Data())).get()
-        for output in second.outputs where output.after != nil {
-            state.outputs[output.name] = StateOutput(value: output.after!, sensitive: output.sensitive)
-        }
-        _ = FileManager.default.createFile(atPath: statePath, contents: Data(state.encoded()))
+    func tfy(_ arguments: [String]) async -> CommandTests.Run {
+        await CommandTests().tfy(arguments, in: Self.configs)
     }
 
     @Test func thereIsACaseForEveryScenarioTheIssueNames() async {
@@ -62,10 +38,36 @@ struct PlanGoldenTests {
         ]))
     }
 
+    /// The check that keeps the recorded prior states honest without a moto per case: the plain
+    /// cluster, the prior state of most cases, is applied for real and must be byte for byte the
+    /// checked-in one. A change in what apply writes (an attribute more or less, another value)
+    /// fails here until the goldens are recorded again.
+    @Test func priorStateIsWhatARealApplyWrites() async throws {
+        let directory = "\(Self.fixtures)/plan-cases/no-changes"
+        let recorded = try #require(try await PriorStateRecorder.record(case: directory, configs: Self.configs))
+        if Self.recording {
+            Issue.record("not checked while recording; run again without RECORD_SNAPSHOTS")
+            return
+        }
+        let difference = Self.firstDifference(checkedIn: Self.read(directory + "/prior.tfstate") ?? "", written: recorded)
+        #expect(difference == nil, "no-changes/prior.tfstate is not what tfy apply writes now (\(difference ?? "")); RECORD_SNAPSHOTS=1 swift test re-records every prior state")
+    }
+
+    /// Where two files first differ, by line, or nil when they are the same.
+    static func firstDifference(checkedIn: String, written: String) -> String? {
+        if checkedIn == written { return nil }
+        let a = checkedIn.split(separator: "\n", omittingEmptySubsequences: false), b = written.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+        func at(_ lines: [Substring]) -> String { line < lines.count ? String(lines[line]).trimmingCharacters(in: .whitespaces).debugDescription : "end of file" }
+        return "line \(line + 1): checked in \(at(a)), apply wrote \(at(b))"
+    }
+
     @Test(arguments: cases)
     func planMatchesItsGoldenFiles(_ name: String) async throws {
         let directory = "\(Self.fixtures)/plan-cases/\(name)"
-        if Self.recording { try await recordPriorState(directory) }
+        if Self.recording, let prior = try await PriorStateRecorder.record(case: directory, configs: Self.configs) {
+            Snapshot.check(prior, path: directory + "/prior.tfstate", name: "\(name)/prior.tfstate")
+        }
         let (config, options) = try #require(Self.arguments(directory + "/case.args"))
         let statePath = FileManager.default.fileExists(atPath: directory + "/prior.tfstate") ? directory + "/prior.tfstate" : directory + "/none.tfstate"
         let base = ["plan", config, "-refresh=false", "-lock=false", "-state", statePath, "-no-color", "-detailed-exitcode"] + options
