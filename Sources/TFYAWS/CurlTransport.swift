@@ -25,13 +25,6 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         self.pool = HandlePool(limit: settings.maxConnections)
     }
 
-    /// A transport with the default settings but for the proxy.
-    convenience init(proxy: ProxySettings) {
-        var settings = Settings()
-        settings.proxy = proxy
-        self.init(settings: settings)
-    }
-
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// How many TCP connections libcurl opened in all, across every request.
@@ -170,12 +163,21 @@ private final class CurlHandle: @unchecked Sendable {
         }
         tfy_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
 
-        let code = curl_easy_perform(handle)
+        // libcurl's own words for what went wrong, which its error code alone does not say
+        // ("SSL certificate problem: self-signed certificate").
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code = errorBuffer.withUnsafeMutableBufferPointer { buffer in
+            tfy_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
+            defer { tfy_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil) }
+            return curl_easy_perform(handle)
+        }
         var connects = 0
         tfy_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
         counters.add(connections: connects)
         guard code == CURLE_OK else {
-            let message = String(cString: curl_easy_strerror(code))
+            var message = String(cString: curl_easy_strerror(code))
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if Self.explained.contains(code), !detail.isEmpty { message += ": " + detail }
             return .failure(HTTPTransportError(code: Int(code.rawValue), message: "\(message) (\(request.url))", isRetryable: Self.retryable.contains(code)))
         }
         var status = 0
@@ -190,6 +192,12 @@ private final class CurlHandle: @unchecked Sendable {
         }
         return .success(HTTPResponse(status: status, headers: headers, body: accumulator.body))
     }
+
+    /// Failures whose code says too little without libcurl's detail: which certificate check
+    /// failed, how long the wait was.
+    static let explained: Set<CURLcode> = [
+        CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_OPERATION_TIMEDOUT,
+    ]
 
     static let retryable: Set<CURLcode> = [
         CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
