@@ -4,7 +4,8 @@ import TFYCore
 import TFYTestSupport
 
 /// What docs/bootstrap.md promises of ssh beyond running scripts: the run's ControlMaster
-/// connections are closed at the end of the apply.
+/// connections are closed at the end of the apply, and `tfy ssh` refuses a name that matches
+/// several instances, listing them.
 @Suite(.timeLimit(.minutes(15)))
 struct SSHConnectionTests {
     /// The control socket name ssh gives `%C` for this user at 127.0.0.1:`port` (its connection
@@ -69,5 +70,37 @@ struct SSHConnectionTests {
         #expect(try await processes(mentioning: hash) == [])
         #expect(!FileManager.default.fileExists(atPath: socket))
         #expect(!FileManager.default.fileExists(atPath: controlDirectory), "\(controlDirectory) is removed")
+    }
+
+    @Test func aNameThatMatchesSeveralInstancesListsThem() async throws {
+        let world = try await World()
+        try FileManager.default.createDirectory(atPath: world.directory + "/pair", withIntermediateDirectories: true)
+        try """
+            stack: \(world.stack)
+            variable:
+              stack_tag: {type: string}
+            provider:
+              aws: {region: us-east-1}
+            resource:
+              aws_instance:
+                web: {count: 2, ami: ami-1ecae776, instance_type: t2.micro, tags: {Name: "${var.stack_tag}-web"}}
+                blue: {ami: ami-1ecae776, instance_type: t2.micro, tags: {Name: "blue-db"}}
+                green: {ami: ami-1ecae776, instance_type: t2.micro, tags: {Name: "green-db"}}
+
+            """.write(toFile: world.directory + "/pair/main.yml", atomically: true, encoding: .utf8)
+        let apply = await world.tfy(["apply", "pair", "-auto-approve", "-no-color"])
+        try #require(apply.status == 0, "\(apply.out)\(apply.err)")
+
+        // A Name suffix two instances share: both listed, with their Names and addresses.
+        let suffix = await world.tfy(["ssh", "db", "-chdir", "pair", "--", "true"])
+        #expect(suffix.status == 1)
+        #expect(suffix.out.isEmpty)
+        #expect(suffix.err == "Error: 2 instances match \"db\"\n\nName one of them exactly, by its address or by a Name no other instance has:\n  blue-db (aws_instance.blue)\n  green-db (aws_instance.green)\n\n", "\(suffix.err)")
+
+        // The same Name on two instances: only their addresses tell them apart.
+        let name = "\(world.stack)-web"
+        let exact = await world.tfy(["ssh", name, "-chdir", "pair", "--", "true"])
+        #expect(exact.status == 1)
+        #expect(exact.err == "Error: 2 instances match \"\(name)\"\n\nName one of them exactly, by its address or by a Name no other instance has:\n  \(name) (aws_instance.web[0])\n  \(name) (aws_instance.web[1])\n\n", "\(exact.err)")
     }
 }
