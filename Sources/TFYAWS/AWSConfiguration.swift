@@ -28,9 +28,12 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
     /// Seconds one attempt may take in all (`TFY_REQUEST_TIMEOUT`, default 60); connecting may
     /// take 10 of them at most. An attempt that runs out is retried like a dropped connection.
     public var requestTimeout: Double
+    /// A file of CA certificates to verify TLS with instead of the system's (`AWS_CA_BUNDLE`, the
+    /// profile's `ca_bundle`), for endpoints behind a TLS-inspecting proxy or with a private CA.
+    public var caBundle: String?
 
     public init(credentials: AWSCredentials, region: String, endpoint: String, maxAttempts: Int = 25,
-                proxy: ProxySettings = ProxySettings(), debugLogging: Bool = false, requestTimeout: Double = 60) {
+                proxy: ProxySettings = ProxySettings(), debugLogging: Bool = false, requestTimeout: Double = 60, caBundle: String? = nil) {
         self.credentials = credentials
         self.region = region
         self.endpoint = endpoint
@@ -38,6 +41,7 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
         self.proxy = proxy
         self.debugLogging = debugLogging
         self.requestTimeout = requestTimeout
+        self.caBundle = caBundle
     }
 
     /// The transport settings these call for: proxy and timeouts.
@@ -46,6 +50,7 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
         settings.proxy = proxy
         settings.totalTimeout = requestTimeout
         settings.connectTimeout = min(settings.connectTimeout, requestTimeout)
+        settings.caBundle = caBundle
         return settings
     }
 
@@ -75,6 +80,7 @@ public struct AWSConfigurationError: Error, Sendable, Hashable, CustomStringConv
 /// Endpoint: provider block, `AWS_ENDPOINT_URL_EC2` (`_S3` for the state backend),
 /// `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, then AWS's regional endpoint. Attempts: provider `max_retries` + 1,
 /// `AWS_MAX_ATTEMPTS`, the profile's `max_attempts`, 25. Seconds per attempt: `TFY_REQUEST_TIMEOUT`, 60.
+/// CA certificates: `AWS_CA_BUNDLE`, the profile's `ca_bundle`, the system's.
 public struct AWSConfigurationResolver: Sendable {
     public var environment: [String: String]
     public var homeDirectory: String
@@ -159,7 +165,7 @@ public struct AWSConfigurationResolver: Sendable {
         }
         return AWSConfiguration(credentials: credentials, region: region, endpoint: endpoint, maxAttempts: maxAttempts,
                                 proxy: ProxySettings.from(environment: environment), debugLogging: env("TFY_LOG")?.lowercased() == "debug",
-                                requestTimeout: requestTimeout)
+                                requestTimeout: requestTimeout, caBundle: (env("AWS_CA_BUNDLE") ?? configSection?["ca_bundle"]).map(expand))
     }
 }
 

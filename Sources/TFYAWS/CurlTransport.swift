@@ -12,6 +12,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         public var maxConnections = 16
         /// `HTTPS_PROXY`/`https_proxy`, `HTTP_PROXY`/`http_proxy`, `NO_PROXY`/`no_proxy`.
         public var proxy = ProxySettings()
+        /// A PEM file of CA certificates to verify servers with; nil: the system's.
+        public var caBundle: String?
         public init() {}
     }
 
@@ -133,6 +135,7 @@ private final class CurlHandle: @unchecked Sendable {
         tfy_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         tfy_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         tfy_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        if let caBundle = settings.caBundle { tfy_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
         let secure = request.url.lowercased().hasPrefix("https:")
         tfy_curl_setopt_string(handle, CURLOPT_PROXY, (secure ? settings.proxy.https : settings.proxy.http) ?? "")
         tfy_curl_setopt_string(handle, CURLOPT_NOPROXY, settings.proxy.noProxy ?? "")
@@ -196,7 +199,7 @@ private final class CurlHandle: @unchecked Sendable {
     /// Failures whose code says too little without libcurl's detail: which certificate check
     /// failed, how long the wait was.
     static let explained: Set<CURLcode> = [
-        CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_OPERATION_TIMEDOUT,
+        CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE, CURLE_OPERATION_TIMEDOUT,
     ]
 
     static let retryable: Set<CURLcode> = [

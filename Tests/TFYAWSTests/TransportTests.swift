@@ -3,7 +3,8 @@ import Testing
 import TFYTestSupport
 @testable import TFYAWS
 
-/// The transport's promises (docs/aws.md, "Requests"): TLS certificates are verified, and an
+/// The transport's promises (docs/aws.md, "Requests"): TLS certificates are verified (against
+/// `AWS_CA_BUNDLE` when it is set), and an
 /// attempt that gets no answer times out (`TFY_REQUEST_TIMEOUT`) and is retried up to the attempts.
 @Suite(.timeLimit(.minutes(10)))
 struct TransportTests {
@@ -33,6 +34,19 @@ struct TransportTests {
             // A certificate that fails verification will fail again: not retried.
             #expect(error.attempts == 1)
             #expect(error.description == "EC2 DescribeInstances failed: SSL peer certificate or SSH remote key was not OK: SSL certificate problem: self-signed certificate (\(endpoint))", "\(error.description)")
+        }
+
+        // AWS_CA_BUNDLE, as the SDKs read it, makes tfy trust that certificate: the same call succeeds.
+        let trusting = try configuredClient(["AWS_ENDPOINT_URL_EC2": endpoint, "AWS_CA_BUNDLE": directory + "/cert.pem"])
+        #expect(try await trusting.describeInstancesPage().instances.isEmpty)
+        // A bundle that is not there is named in the error.
+        let missing = directory + "/no-such-bundle.pem"
+        let misconfigured = try configuredClient(["AWS_ENDPOINT_URL_EC2": endpoint, "AWS_CA_BUNDLE": missing, "AWS_MAX_ATTEMPTS": "1"])
+        do {
+            _ = try await misconfigured.describeInstancesPage()
+            Issue.record("a missing CA bundle was accepted")
+        } catch {
+            #expect(error.description == "EC2 DescribeInstances failed: Problem with the SSL CA cert (path? access rights?): error setting certificate file: \(missing) (\(endpoint))", "\(error.description)")
         }
     }
 
