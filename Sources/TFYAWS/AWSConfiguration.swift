@@ -25,15 +25,33 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
     public var proxy: ProxySettings
     /// `TFY_LOG=debug`: log every call (never its credentials).
     public var debugLogging: Bool
+    /// Seconds one attempt may take in all (`TFY_REQUEST_TIMEOUT`, default 60); connecting may
+    /// take 10 of them at most. An attempt that runs out is retried like a dropped connection.
+    public var requestTimeout: Double
+    /// A file of CA certificates to verify TLS with instead of the system's (`AWS_CA_BUNDLE`, the
+    /// profile's `ca_bundle`), for endpoints behind a TLS-inspecting proxy or with a private CA.
+    public var caBundle: String?
 
     public init(credentials: AWSCredentials, region: String, endpoint: String, maxAttempts: Int = 25,
-                proxy: ProxySettings = ProxySettings(), debugLogging: Bool = false) {
+                proxy: ProxySettings = ProxySettings(), debugLogging: Bool = false, requestTimeout: Double = 60, caBundle: String? = nil) {
         self.credentials = credentials
         self.region = region
         self.endpoint = endpoint
         self.maxAttempts = maxAttempts
         self.proxy = proxy
         self.debugLogging = debugLogging
+        self.requestTimeout = requestTimeout
+        self.caBundle = caBundle
+    }
+
+    /// The transport settings these call for: proxy and timeouts.
+    public var transportSettings: CurlTransport.Settings {
+        var settings = CurlTransport.Settings()
+        settings.proxy = proxy
+        settings.totalTimeout = requestTimeout
+        settings.connectTimeout = min(settings.connectTimeout, requestTimeout)
+        settings.caBundle = caBundle
+        return settings
     }
 
     public var description: String {
@@ -61,7 +79,8 @@ public struct AWSConfigurationError: Error, Sendable, Hashable, CustomStringConv
 /// Region: provider block, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`.
 /// Endpoint: provider block, `AWS_ENDPOINT_URL_EC2` (`_S3` for the state backend),
 /// `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, then AWS's regional endpoint. Attempts: provider `max_retries` + 1,
-/// `AWS_MAX_ATTEMPTS`, the profile's `max_attempts`, 25.
+/// `AWS_MAX_ATTEMPTS`, the profile's `max_attempts`, 25. Seconds per attempt: `TFY_REQUEST_TIMEOUT`, 60.
+/// CA certificates: `AWS_CA_BUNDLE`, the profile's `ca_bundle`, the system's.
 public struct AWSConfigurationResolver: Sendable {
     public var environment: [String: String]
     public var homeDirectory: String
@@ -137,8 +156,16 @@ public struct AWSConfigurationResolver: Sendable {
             }
             maxAttempts = n
         }
+        var requestTimeout = 60.0
+        if let text = env("TFY_REQUEST_TIMEOUT") {
+            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds.isFinite else {
+                throw AWSConfigurationError(summary: "Invalid TFY_REQUEST_TIMEOUT", detail: "\"\(text)\" is not a positive number of seconds.")
+            }
+            requestTimeout = seconds
+        }
         return AWSConfiguration(credentials: credentials, region: region, endpoint: endpoint, maxAttempts: maxAttempts,
-                                proxy: ProxySettings.from(environment: environment), debugLogging: env("TFY_LOG")?.lowercased() == "debug")
+                                proxy: ProxySettings.from(environment: environment), debugLogging: env("TFY_LOG")?.lowercased() == "debug",
+                                requestTimeout: requestTimeout, caBundle: (env("AWS_CA_BUNDLE") ?? configSection?["ca_bundle"]).map(expand))
     }
 }
 

@@ -12,6 +12,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         public var maxConnections = 16
         /// `HTTPS_PROXY`/`https_proxy`, `HTTP_PROXY`/`http_proxy`, `NO_PROXY`/`no_proxy`.
         public var proxy = ProxySettings()
+        /// A PEM file of CA certificates to verify servers with; nil: the system's.
+        public var caBundle: String?
         public init() {}
     }
 
@@ -23,13 +25,6 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         CurlTransport.globalInit
         self.settings = settings
         self.pool = HandlePool(limit: settings.maxConnections)
-    }
-
-    /// A transport with the default settings but for the proxy.
-    convenience init(proxy: ProxySettings) {
-        var settings = Settings()
-        settings.proxy = proxy
-        self.init(settings: settings)
     }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
@@ -140,6 +135,7 @@ private final class CurlHandle: @unchecked Sendable {
         tfy_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         tfy_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         tfy_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        if let caBundle = settings.caBundle { tfy_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
         let secure = request.url.lowercased().hasPrefix("https:")
         tfy_curl_setopt_string(handle, CURLOPT_PROXY, (secure ? settings.proxy.https : settings.proxy.http) ?? "")
         tfy_curl_setopt_string(handle, CURLOPT_NOPROXY, settings.proxy.noProxy ?? "")
@@ -170,12 +166,21 @@ private final class CurlHandle: @unchecked Sendable {
         }
         tfy_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
 
-        let code = curl_easy_perform(handle)
+        // libcurl's own words for what went wrong, which its error code alone does not say
+        // ("SSL certificate problem: self-signed certificate").
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code = errorBuffer.withUnsafeMutableBufferPointer { buffer in
+            tfy_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
+            defer { tfy_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil) }
+            return curl_easy_perform(handle)
+        }
         var connects = 0
         tfy_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
         counters.add(connections: connects)
         guard code == CURLE_OK else {
-            let message = String(cString: curl_easy_strerror(code))
+            var message = String(cString: curl_easy_strerror(code))
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if Self.explained.contains(code), !detail.isEmpty { message += ": " + detail }
             return .failure(HTTPTransportError(code: Int(code.rawValue), message: "\(message) (\(request.url))", isRetryable: Self.retryable.contains(code)))
         }
         var status = 0
@@ -190,6 +195,12 @@ private final class CurlHandle: @unchecked Sendable {
         }
         return .success(HTTPResponse(status: status, headers: headers, body: accumulator.body))
     }
+
+    /// Failures whose code says too little without libcurl's detail: which certificate check
+    /// failed, how long the wait was.
+    static let explained: Set<CURLcode> = [
+        CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE, CURLE_OPERATION_TIMEDOUT,
+    ]
 
     static let retryable: Set<CURLcode> = [
         CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,

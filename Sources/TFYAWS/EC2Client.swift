@@ -18,7 +18,7 @@ public struct EC2Client: Sendable {
                 statistics: CallStatistics = CallStatistics(), clock: @escaping @Sendable () -> Date = Date.init,
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         self.configuration = configuration
-        self.transport = transport ?? CurlTransport(proxy: configuration.proxy)
+        self.transport = transport ?? CurlTransport(settings: configuration.transportSettings)
         self.retry = retry ?? RetryPolicy(maxAttempts: configuration.maxAttempts)
         self.statistics = statistics
         self.clock = clock

@@ -19,7 +19,7 @@ package enum SSHTargetLookup {
             if matches.isEmpty {
                 return .failure(.error("No instance named \(Value.quoted(name))", detail: instances.isEmpty ? "The state holds no instances." : "The instances of this stack are:\n\(listed)"))
             }
-            return .failure(.error("\(matches.count) instances match \(Value.quoted(name))", detail: "Name one of them exactly:\n\(listed)"))
+            return .failure(.error("\(matches.count) instances match \(Value.quoted(name))", detail: "Name one of them exactly, by its address or by a Name no other instance has:\n\(listed)"))
         }
         let id = instance.attributes["id"]?.stringValue
         let addresses = ["public_ip", "private_ip", "public_dns", "private_dns"].compactMap { instance.attributes[$0]?.stringValue }.filter { !$0.isEmpty }

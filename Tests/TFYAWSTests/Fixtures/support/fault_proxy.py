@@ -5,7 +5,9 @@ RequestLimitExceeded; S3's SlowDown for the verbs other than POST), with a serve
 500, an HTML page as moto sometimes sends), or drops the connection without answering; it can add
 latency to every request, or hold every request until N are in flight together (a barrier: proof
 of concurrency that no latency window can give on a loaded machine). With {"lose_next_answers": N} it forwards the next N requests and then
-drops their answers: the call took effect, and the client never hears so. Everything else is
+drops their answers: the call took effect, and the client never hears so. With {"reply": {"status":
+N, "body": TEXT}} it answers every request itself with that status and XML body, forwarding
+nothing (an error S3 gives that moto cannot model, such as a bucket in another region). Everything else is
 forwarded, over kept-alive connections. Faults are set with command-line options or at run time
 by POST /__faults__ with a JSON body; GET /__stats__ reports what happened. Prints its port, and
 exits when its standard input closes (that is, when the test process exits).
@@ -38,8 +40,9 @@ lock = threading.Lock()
 arrivals = threading.Condition(lock)
 HOLD_TIMEOUT_SECONDS = 120
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
-          "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight}
-stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0}
+          "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "reply": None}
+stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0,
+         "replied": 0}
 in_flight = 0
 rng = random.Random(options.seed)
 local = threading.local()
@@ -114,6 +117,10 @@ class Handler(BaseHTTPRequestHandler):
     def handle_request(self, body, roll, current):
         if current["latency_ms"]:
             time.sleep(current["latency_ms"] / 1000.0)
+        if current["reply"]:
+            with lock:
+                stats["replied"] += 1
+            return self.reply(current["reply"]["status"], current["reply"]["body"].encode(), "application/xml")
         with lock:
             lose = faults["lose_next_answers"] > 0
             if lose:
