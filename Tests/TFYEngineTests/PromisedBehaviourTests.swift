@@ -238,6 +238,15 @@ struct PromisedBehaviourTests {
         #expect(applied.out.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "\(applied.out)")
         #expect(applied.out.contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."), "\(applied.out)")
         #expect((applied.out + applied.err).contains(warning), "\(applied.out)\(applied.err)")
+        // After the apply, Terraform's reminder that other changes may be pending.
+        #expect(applied.err.contains("""
+            Warning: Applied changes may be incomplete
+
+            The plan was created with the -target option in effect, so some changes requested in the configuration may have been ignored and the output values may not be fully updated. Run the following command to verify that no other changes are pending:
+                tfy plan
+
+            Note that the -target option is not suitable for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when tfy specifically suggests to use it as part of an error message.
+            """), "\(applied.err)")
         #expect(try world.state().instances.map(\.address.description) == ["aws_instance.worker[1]", "aws_security_group.cluster"])
         #expect(try await world.liveInstances().map(\.name) == ["my-TachyonWorker2"])
         #expect(try await world.securityGroups().count == 1)
@@ -245,6 +254,9 @@ struct PromisedBehaviourTests {
         // The rest is still to do.
         let rest = await world.tfy(["plan", "cluster", "-no-color"])
         #expect(rest.out.contains("Plan: 4 to add, 0 to change, 0 to destroy."), "\(rest.out)")
+        let plain = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
+        #expect(plain.out.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."), "\(plain.out)\(plain.err)")
+        #expect(plain.status == 0 && plain.err == "", "only a targeted run warns: \(plain.err)")
     }
 
     @Test func outputJSONIsTerraformsDocument() async throws {
