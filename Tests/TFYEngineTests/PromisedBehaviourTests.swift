@@ -95,6 +95,8 @@ struct PromisedBehaviourTests {
 
         let proxy = try await Helper("fault_proxy.py", [String(world.moto.port)])
         world.endpoint = "http://127.0.0.1:\(proxy.port)"
+        // No "Still modifying..." lines between the two checked below, however slow the machine.
+        world.extraEnvironment = ["TFY_PROGRESS_INTERVAL": "3600"]
         let updated = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "type=t2.medium", "-no-color"])
         #expect(updated.status == 0, "\(updated.out)\(updated.err)")
         #expect(updated.out.contains("  # aws_instance.box will be updated in-place\n"), "\(updated.out)")

@@ -79,6 +79,22 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def done(self):
+        """Marks the current request answered (or dropped). Called before the answer is written: a
+        client that sends its next request as soon as it reads this answer must never seem to have
+        had both in flight at once (in max_in_flight or in the request log)."""
+        global in_flight
+        entry = getattr(self, "entry", None)
+        if entry is None or entry["end"] is not None:
+            return
+        with lock:
+            in_flight -= 1
+            entry["end"] = time.monotonic()
+
+    def send_response(self, code, message=None):
+        self.done()
+        super().send_response(code, message)
+
     def reply(self, status, body, content_type="text/xml"):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -88,6 +104,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_GET(self):
+        self.entry = None
         if self.path == "/__stats__":
             with lock:
                 body = json.dumps(stats).encode()
@@ -99,6 +116,7 @@ class Handler(BaseHTTPRequestHandler):
         self.do_POST()
 
     def do_POST(self):
+        self.entry = None
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         if self.path == "/__faults__" and self.command == "POST":
@@ -111,7 +129,7 @@ class Handler(BaseHTTPRequestHandler):
         params = {}
         if self.command == "POST" and "x-www-form-urlencoded" in (self.headers.get("Content-Type") or ""):
             params = {k: v[-1] for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
-        entry = {"method": self.command, "path": self.path, "params": params, "start": time.monotonic(), "end": None}
+        entry = self.entry = {"method": self.command, "path": self.path, "params": params, "start": time.monotonic(), "end": None}
         with lock:
             requests.append(entry)
             stats["requests"] += 1
@@ -127,9 +145,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self.handle_request(body, roll, current, params)
         finally:
-            with lock:
-                in_flight -= 1
-                entry["end"] = time.monotonic()
+            self.done()
 
     def handle_request(self, body, roll, current, params):
         if current["latency_ms"]:
