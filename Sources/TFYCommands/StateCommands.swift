@@ -111,12 +111,29 @@ struct OutputCommand: ParsableCommand, ContextCommand {
         }
         if json {
             context.out(JSONValue.object(state.outputs.mapValues { o in
-                .object(["sensitive": .bool(o.sensitive), "value": o.sensitive ? .null : o.value.json])
+                .object(["sensitive": .bool(o.sensitive), "type": o.sensitive ? .string("dynamic") : Self.typeJSON(o.value),
+                         "value": o.sensitive ? .null : o.value.json])
             }).pretty())
         } else {
             for key in state.outputs.keys.sorted() { context.out("\(key) = \(ValueText.output(state.outputs[key]!))\n") }
         }
         return .success
+    }
+}
+
+extension OutputCommand {
+    /// The type of an output's value in cty's JSON notation, as `terraform output -json` gives it:
+    /// `"string"`, `"number"`, `"bool"`, `["tuple", [...]]` for a list, `["object", {...}]` for a
+    /// map — the types Terraform infers for such values — and `"dynamic"` for null.
+    static func typeJSON(_ value: Value) -> JSONValue {
+        switch value.unmarked.value {
+        case .bool: return .string("bool")
+        case .number: return .string("number")
+        case .string: return .string("string")
+        case .list(let items): return .array([.string("tuple"), .array(items.map(typeJSON))])
+        case .map(let entries): return .array([.string("object"), .object(entries.mapValues(typeJSON))])
+        case .null, .unknown, .sensitive: return .string("dynamic")
+        }
     }
 }
 

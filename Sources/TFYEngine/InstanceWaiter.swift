@@ -7,7 +7,9 @@ public actor InstanceWaiter {
     struct Waiting {
         var targets: Set<String>
         var deadline: Date
-        var started: Date
+        /// The time allowed, as given: the message states it (the deadline minus the start, in
+        /// floating point, can come out a hair short — "timed out after 0s" for a 1 s timeout).
+        var timeout: Double
         var continuation: CheckedContinuation<EC2Instance?, any Error>
     }
 
@@ -40,7 +42,7 @@ public actor InstanceWaiter {
 
     func enqueue(_ id: String, until targets: Set<String>, timeout: Double) async throws -> EC2Instance? {
         try await withCheckedThrowingContinuation { continuation in
-            waiting[id, default: []].append(Waiting(targets: targets, deadline: Date().addingTimeInterval(timeout), started: Date(), continuation: continuation))
+            waiting[id, default: []].append(Waiting(targets: targets, deadline: Date().addingTimeInterval(timeout), timeout: timeout, continuation: continuation))
             if !polling {
                 polling = true
                 Task { await self.pollLoop() }
@@ -72,7 +74,7 @@ public actor InstanceWaiter {
                             return true
                         }
                         if Date() >= w.deadline {
-                            w.continuation.resume(throwing: Timeout(instanceId: id, targets: w.targets, lastState: lastStates[id], seconds: w.deadline.timeIntervalSince(w.started)))
+                            w.continuation.resume(throwing: Timeout(instanceId: id, targets: w.targets, lastState: lastStates[id], seconds: w.timeout))
                             return true
                         }
                         return false

@@ -256,6 +256,8 @@ package struct ApplyOperation {
         if result.interrupted {
             diagnostics.append(Diagnostic.error("Apply interrupted", detail: "tfy stopped starting new operations after the interrupt; the ones already running finished and the state records everything that exists. Run the same command again to finish."))
         }
+        // As Terraform: a targeted run may leave other changes (and outputs) pending.
+        if !request.options.targets.isEmpty { diagnostics.append(Targeting.appliedWarning) }
         let state = await recorder.state
         return ApplyOutcome(ending: .applied(result, outputs: state.outputs, calls: engine?.ec2.statistics.summary), destroy: destroy, diagnostics: diagnostics)
     }

@@ -3,10 +3,15 @@ import TFYCore
 
 /// `-target`: keep only the changes to the targeted resources and what they depend on (or, when
 /// destroying, what depends on them).
-enum Targeting {
+public enum Targeting {
     static let warning = Diagnostic.warning(
         "Resource targeting is in effect",
         detail: "You are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration.\n\nThe -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when tfy specifically suggests to use it as part of an error message.")
+
+    /// What apply says when it applied a targeted plan, in Terraform's words.
+    public static let appliedWarning = Diagnostic.warning(
+        "Applied changes may be incomplete",
+        detail: "The plan was created with the -target option in effect, so some changes requested in the configuration may have been ignored and the output values may not be fully updated. Run the following command to verify that no other changes are pending:\n    tfy plan\n\nNote that the -target option is not suitable for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when tfy specifically suggests to use it as part of an error message.")
 
     static func filter(_ changes: [PlannedChange], targets: [String], destroy: Bool, configuration: EvaluatedConfiguration, diagnostics: inout Diagnostics) -> [PlannedChange] {
         var graph = DependencyGraph<String>()

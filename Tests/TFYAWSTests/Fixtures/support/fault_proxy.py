@@ -9,7 +9,12 @@ drops their answers: the call took effect, and the client never hears so. With {
 N, "body": TEXT}} it answers every request itself with that status and XML body, forwarding
 nothing (an error S3 gives that moto cannot model, such as a bucket in another region). Everything else is
 forwarded, over kept-alive connections. Faults are set with command-line options or at run time
-by POST /__faults__ with a JSON body; GET /__stats__ reports what happened. Prints its port, and
+by POST /__faults__ with a JSON body; GET /__stats__ reports what happened, and GET /__requests__
+lists every request it received, in order of arrival: its form parameters (EC2's Action and the
+rest; for other requests the method and path) and when it arrived and was answered, in seconds on
+one monotonic clock — what was sent, where moto ignores it, and which requests overlapped. With
+{"hide_instances": true} every DescribeInstances is answered with no instances, without asking
+moto: EC2's eventual consistency, where a new instance is not visible yet. Prints its port, and
 exits when its standard input closes (that is, when the test process exits).
 
   fault_proxy.py TARGET_PORT [--throttle F] [--error5xx F] [--drop F] [--latency-ms N] [--seed N]
@@ -23,6 +28,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 parser = argparse.ArgumentParser()
@@ -40,10 +46,12 @@ lock = threading.Lock()
 arrivals = threading.Condition(lock)
 HOLD_TIMEOUT_SECONDS = 120
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
-          "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "reply": None}
+          "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "reply": None, "hide_instances": False}
 stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0,
          "replied": 0}
 in_flight = 0
+# Every request received, for GET /__requests__.
+requests = []
 rng = random.Random(options.seed)
 local = threading.local()
 
@@ -51,6 +59,8 @@ THROTTLE = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><
             b'<Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
 SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>'
              b'<RequestId>fault-proxy</RequestId></Error>')
+NO_INSTANCES = (b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+                b'<requestId>fault-proxy</requestId><reservationSet/></DescribeInstancesResponse>')
 SERVER_ERROR = b"<!doctype html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>"
 
 
@@ -72,6 +82,22 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def done(self):
+        """Marks the current request answered (or dropped). Called before the answer is written: a
+        client that sends its next request as soon as it reads this answer must never seem to have
+        had both in flight at once (in max_in_flight or in the request log)."""
+        global in_flight
+        entry = getattr(self, "entry", None)
+        if entry is None or entry["end"] is not None:
+            return
+        with lock:
+            in_flight -= 1
+            entry["end"] = time.monotonic()
+
+    def send_response(self, code, message=None):
+        self.done()
+        super().send_response(code, message)
+
     def reply(self, status, body, content_type="text/xml"):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -81,13 +107,19 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_GET(self):
+        self.entry = None
         if self.path == "/__stats__":
             with lock:
                 body = json.dumps(stats).encode()
             return self.reply(200, body, "application/json")
+        if self.path == "/__requests__":
+            with lock:
+                body = json.dumps(requests).encode()
+            return self.reply(200, body, "application/json")
         self.do_POST()
 
     def do_POST(self):
+        self.entry = None
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         if self.path == "/__faults__" and self.command == "POST":
@@ -97,7 +129,12 @@ class Handler(BaseHTTPRequestHandler):
                     stats[key] = 0
             return self.reply(200, b"{}", "application/json")
         global in_flight
+        params = {}
+        if self.command == "POST" and "x-www-form-urlencoded" in (self.headers.get("Content-Type") or ""):
+            params = {k: v[-1] for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        entry = self.entry = {"method": self.command, "path": self.path, "params": params, "start": time.monotonic(), "end": None}
         with lock:
+            requests.append(entry)
             stats["requests"] += 1
             roll = rng.random()
             current = dict(faults)
@@ -109,18 +146,19 @@ class Handler(BaseHTTPRequestHandler):
                 # send them together is let through after the timeout, and max_in_flight tells.
                 arrivals.wait_for(lambda: stats["max_in_flight"] >= current["hold_until_in_flight"], timeout=HOLD_TIMEOUT_SECONDS)
         try:
-            self.handle_request(body, roll, current)
+            self.handle_request(body, roll, current, params)
         finally:
-            with lock:
-                in_flight -= 1
+            self.done()
 
-    def handle_request(self, body, roll, current):
+    def handle_request(self, body, roll, current, params):
         if current["latency_ms"]:
             time.sleep(current["latency_ms"] / 1000.0)
         if current["reply"]:
             with lock:
                 stats["replied"] += 1
             return self.reply(current["reply"]["status"], current["reply"]["body"].encode(), "application/xml")
+        if current["hide_instances"] and params.get("Action") == "DescribeInstances":
+            return self.reply(200, NO_INSTANCES)
         with lock:
             lose = faults["lose_next_answers"] > 0
             if lose:
