@@ -22,14 +22,14 @@ struct CrashAndFaultTests {
     }
 
     /// Sends `signal` to `process` once it holds the state lock and its state records at least
-    /// `instances` instances with an ID (or after 60 s), and waits for it to exit (killed if it has not within `programTimeout`).
+    /// `instances` instances with an ID (or after `deadline` seconds), and waits for it to exit (killed if it has not within `programTimeout`).
     /// Driven by what the apply has done rather than by time, so the signal lands mid-apply however
     /// fast or loaded the machine is; polled on a dispatch queue, as the Swift concurrency pool may
     /// be busy with other tests.
-    func signal(_ process: Process, _ signal: Int32, whenStateRecords instances: Int, _ world: World) async throws {
+    func signal(_ process: Process, _ signal: Int32, whenStateRecords instances: Int, _ world: World, deadline seconds: Double = 60) async throws {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let deadline = Date().addingTimeInterval(60)
+                let deadline = Date().addingTimeInterval(seconds)
                 while process.isRunning, Date() < deadline,
                       StateLock.holder(statePath: world.statePath)?.pid != process.processIdentifier
                         || Self.recordedInstances(world.statePath) < instances {
