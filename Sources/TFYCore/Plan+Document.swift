@@ -112,6 +112,7 @@ extension Plan {
             "dependencies": .array(change.dependencies.map { .string($0) }),
         ]
         if let reason = change.reason { object["reason"] = .string(reason.rawValue) }
+        if let id = change.adopting { object["adopting"] = .object(["id": .string(id)]) }
         return .object(object)
     }
 
@@ -138,7 +139,8 @@ extension Plan {
             address: ResourceAddress(type: type, name: name, key: try InstanceKey.decode(json["index"]) { DocumentError.shape($0) }),
             action: action, reason: reason, before: decodeValue(json["before"]), after: decodeValue(json["after"]),
             replacePaths: (json["replace_paths"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) },
-            dependencies: (json["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue))
+            dependencies: (json["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue),
+            adopting: json["adopting"]?["id"]?.stringValue)
     }
 
     public static func decode(_ bytes: [UInt8]) -> Result<Plan, DocumentError> {

@@ -43,14 +43,17 @@ public struct Plan: Sendable, Hashable {
         self.outputs = outputs
     }
 
-    /// True when applying would change anything (resources or outputs).
+    /// True when applying would change anything (resources, outputs, or the state by adopting).
     public var hasChanges: Bool {
-        changes.contains { $0.action != .noOp } || outputs.contains { $0.action != .noOp }
+        changes.contains { $0.action != .noOp || $0.adopting != nil } || outputs.contains { $0.action != .noOp }
     }
 
-    public var resourceChangeCount: (add: Int, change: Int, destroy: Int) {
-        var counts = (add: 0, change: 0, destroy: 0)
+    /// The counts of the summary line; `adopt` is shown only when not zero, as Terraform shows
+    /// its imports.
+    public var resourceChangeCount: (adopt: Int, add: Int, change: Int, destroy: Int) {
+        var counts = (adopt: 0, add: 0, change: 0, destroy: 0)
         for change in changes {
+            if change.adopting != nil { counts.adopt += 1 }
             if change.action.creates { counts.add += 1 }
             if change.action == .update { counts.change += 1 }
             if change.action.deletes { counts.destroy += 1 }
@@ -170,9 +173,14 @@ public struct PlannedChange: Sendable, Hashable {
     public var replacePaths: [[String]]
     /// `type.name` of the resources this one depends on.
     public var dependencies: [String]
+    /// The ID of a live object of this stack that the state did not track and that was found by
+    /// its `tfy:stack` and `tfy:address` tags: apply records it in state (`before` holds it)
+    /// rather than creating the object again. Terraform's `importing`, found instead of asked for.
+    public var adopting: String?
 
     public init(address: ResourceAddress, action: ChangeAction, reason: ActionReason? = nil, before: Value?, after: Value?,
-                replacePaths: [[String]] = [], dependencies: [String] = []) {
+                replacePaths: [[String]] = [], dependencies: [String] = [], adopting: String? = nil) {
+        self.adopting = adopting
         self.address = address
         self.action = action
         self.reason = reason

@@ -83,6 +83,14 @@ public struct StateInstance: Sendable, Hashable {
     /// A create recorded before its call (the client token) whose object is not known yet.
     public var isPendingCreate: Bool { attributes["id"] == nil && pendingClientToken != nil }
 
+    /// When tfy recorded the object as created (seconds since 1970), from `created_at=` in the
+    /// private data; nil for objects recorded before tfy kept it. An object EC2 does not list
+    /// within a grace window after this is not yet visible, not gone.
+    public var createdAt: Double? {
+        guard let text = privateData, text.hasPrefix("created_at=") else { return nil }
+        return Double(text.dropFirst("created_at=".count))
+    }
+
     /// The client token of a pending create.
     public var pendingClientToken: String? {
         guard let text = privateData, text.hasPrefix("client_token=") else { return nil }

@@ -13,6 +13,13 @@ public struct EngineContext: Sendable {
     public var stack: String
     public var waiter: InstanceWaiter
     public var timeouts = Timeouts()
+    /// Seconds between polls of a waiter.
+    public var pollInterval: Double
+    /// How long after tfy recorded an object's creation an ID that EC2 does not list is taken as
+    /// not yet visible (EC2 is eventually consistent) and waited for, rather than as gone:
+    /// 300 s, or `TFY_VISIBILITY_GRACE`.
+    public var visibilityGrace: Double = 300
+    public var clock: @Sendable () -> Date = Date.init
     /// How `tfy_bootstrap` reaches hosts; nil where no host is contacted.
     public var ssh: SSHClient?
     /// The working directory: relative paths read during the apply resolve against it, as
@@ -33,6 +40,7 @@ public struct EngineContext: Sendable {
         self.ec2 = ec2
         self.region = region
         self.stack = stack
+        self.pollInterval = pollInterval
         self.waiter = InstanceWaiter(ec2: ec2, pollInterval: pollInterval)
     }
 
@@ -49,6 +57,30 @@ public struct EngineContext: Sendable {
 }
 
 extension EngineContext {
+    /// The deadline until which an object the state records but EC2 does not list counts as not
+    /// yet visible; nil when that is over (or its creation time was never recorded): it is gone.
+    func visibilityDeadline(_ instance: StateInstance) -> Date? {
+        guard let created = instance.createdAt else { return nil }
+        let deadline = Date(timeIntervalSince1970: created + visibilityGrace)
+        return deadline > clock() ? deadline : nil
+    }
+
+    /// Polls `read` for the IDs EC2 does not list yet, every poll interval, until each is listed
+    /// or its deadline passes; returns what appeared. `read` answers for the IDs it is given.
+    func awaitVisible<Object: Sendable>(_ deadlines: [String: Date], read: ([String]) async throws(AWSError) -> [String: Object]) async throws(AWSError) -> [String: Object] {
+        var waiting = deadlines, found: [String: Object] = [:]
+        while true {
+            let now = clock()
+            waiting = waiting.filter { $0.value > now }
+            if waiting.isEmpty { return found }
+            try? await Task.sleep(nanoseconds: UInt64(pollInterval * 1e9))
+            for (id, object) in try await read(waiting.keys.sorted()) where waiting[id] != nil {
+                found[id] = object
+                waiting[id] = nil
+            }
+        }
+    }
+
     /// `path` as the apply reads it: relative paths from the working directory.
     func resolve(_ path: String) -> String {
         path.hasPrefix("/") ? path : (workingDirectory as NSString).appendingPathComponent(path)

@@ -17,6 +17,8 @@ public enum ApplyEvent: Sendable {
 }
 
 public struct ApplyResult: Sendable {
+    /// Objects found by their tags and recorded in state; shown only when not zero.
+    public var adopted = 0
     public var added = 0
     public var changed = 0
     public var destroyed = 0
@@ -188,6 +190,8 @@ public final class Executor: Sendable {
                 }
                 let deposed = createBeforeDestroy ? (current.map { $0.deposed + [$0.attributes] } ?? []) : []
                 let recorder = self.recorder
+                // When the object came to exist, for the grace window in which EC2 may not list it yet.
+                let createdMark = "created_at=\(Int(context.clock().timeIntervalSince1970))"
                 let record = Recorder(
                     pending: { token in
                         var instance = StateInstance(indexKey: address.key, attributes: [:], dependencies: dependencies, createBeforeDestroy: createBeforeDestroy, privateData: "client_token=\(token)")
@@ -195,13 +199,15 @@ public final class Executor: Sendable {
                         try await recorder.set(address, instance)
                     },
                     created: { attributes in
-                        var instance = StateInstance(indexKey: address.key, status: .tainted, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy)
+                        var instance = StateInstance(indexKey: address.key, status: .tainted, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy,
+                                                     privateData: createdMark)
                         instance.deposed = deposed
                         try await recorder.set(address, instance)
                     },
                     token: token, resumed: pendingToken != nil)
                 let attributes = try await provider.create(address, desired: desired, record: record)
-                var instance = StateInstance(indexKey: address.key, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy)
+                var instance = StateInstance(indexKey: address.key, attributes: attributes, dependencies: dependencies, createBeforeDestroy: createBeforeDestroy,
+                                             privateData: createdMark)
                 instance.deposed = deposed
                 try await recorder.set(address, instance)
                 return attributes["id"]?.stringValue

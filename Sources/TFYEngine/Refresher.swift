@@ -3,9 +3,11 @@ import TFYCore
 
 /// Reads every tracked object live and returns the state as it really is, with what changed
 /// outside tfy. Each resource type reads its objects with batched calls (see its provider's
-/// `refresh`): one DescribeSecurityGroups for the groups the state records, ceil(n/1000)
-/// DescribeInstances by ID, one DescribeInstances by the stack's tag. An object the state
-/// records that is tagged for another stack is never read into the state (`Result.foreign`).
+/// `refresh`): one DescribeSecurityGroups and one DescribeInstances, both by the stack's tag —
+/// two calls for a plan with nothing to do, however many instances; only recorded objects
+/// missing from those answers are read by ID. An
+/// object the state records that is tagged for another stack is never read into the state
+/// (`Result.foreign`); objects of this stack it does not track are `Result.untracked`.
 public struct Refresher: Sendable {
     public var context: EngineContext
     let registry: ResourceRegistry
@@ -19,8 +21,12 @@ public struct Refresher: Sendable {
         public var state: State
         /// Objects changed or deleted outside tfy (before: state, after: live; nil when gone).
         public var drift: [PlannedChange]
-        /// Objects found by their tags that the state had lost (a crash before a state write).
-        public var adopted: [ResourceAddress]
+        /// Live objects tagged for this stack that the state does not track (a crash before a
+        /// state write, a lost state): the planner adopts those whose address is configured.
+        public var untracked: [UntrackedObject] = []
+        /// The resource types the configuration has: a type looks for untracked objects of its
+        /// own when the configuration or the state has any.
+        public var configuredTypes: Set<String> = []
         /// Objects the state records by ID that are tagged for another stack: not read into the
         /// state; the run must stop before it changes anything.
         public var foreign: [ForeignObject] = []
@@ -56,8 +62,11 @@ public struct Refresher: Sendable {
         public var stack: String
     }
 
-    public func refresh(_ prior: State) async throws(AWSError) -> Result {
-        var result = Result(state: prior, drift: [], adopted: [])
+    /// Refreshes `prior`; `configuredTypes` are the resource types the configuration has, so
+    /// an empty or lost state still finds the stack's objects by their tags.
+    public func refresh(_ prior: State, configuredTypes: Set<String> = []) async throws(AWSError) -> Result {
+        var result = Result(state: prior, drift: [])
+        result.configuredTypes = configuredTypes
         let entries = prior.instances
         for type in registry.types {
             let own = entries.filter { $0.address.type == type.name }
@@ -65,6 +74,7 @@ public struct Refresher: Sendable {
         }
         result.drift.sort { $0.address < $1.address }
         result.foreign.sort { $0.address < $1.address }
+        result.untracked.sort { ($0.address, $0.id) < ($1.address, $1.id) }
         return result
     }
 }

@@ -173,6 +173,11 @@ package struct ApplyOperation {
         session.refreshed = saved.priorState
         var request = session.planRequest(files: FileReader(currentDirectory: environment.workingDirectory), options: saved.options)
         request.drift = saved.drift
+        // What the saved plan adopts is what its refresh found untracked.
+        request.untracked = saved.changes.compactMap { change in
+            guard let id = change.adopting, let attributes = change.before?.mapValue else { return nil }
+            return UntrackedObject(address: change.address, id: id, attributes: attributes)
+        }
         let (again, planDiagnostics) = Planner.planWithValues(request)
         guard let recomputed = again?.plan else { return .failed(planDiagnostics, sources: session.sources) }
         var comparable = recomputed
@@ -195,6 +200,12 @@ package struct ApplyOperation {
         // states get it on this write).
         var start = session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
         start.stack = session.configuration.stack
+        // Objects found by their tags and planned as adopted go into the state as they are.
+        for change in plan.changes where !refreshOnly {
+            guard change.adopting != nil, start.instance(change.address) == nil || start.instance(change.address)?.isPendingCreate == true,
+                  let attributes = change.before?.mapValue else { continue }
+            start.setInstance(change.address, StateInstance(indexKey: change.address.key, attributes: attributes, dependencies: change.dependencies))
+        }
         if let prior = session.prior { try? await session.store.writeBackup(prior) }
         if refreshOnly {
             var refreshed = start
@@ -245,6 +256,7 @@ package struct ApplyOperation {
             // Nothing to change in EC2 (no client was needed, so none exists): record the state.
             await recorder.recordOutputs(of: request)
         }
+        result.adopted = plan.changes.filter { $0.adopting != nil }.count
         var diagnostics = Diagnostics(result.errors)
         if !(await recorder.isPersisted) {
             do {

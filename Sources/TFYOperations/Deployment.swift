@@ -45,6 +45,8 @@ package struct Deployment {
         package var prior: State?
         package var refreshed: State?
         package var drift: [PlannedChange] = []
+        /// Live objects of this stack the state does not track, found by refresh.
+        package var untracked: [UntrackedObject] = []
         package var engine: EngineContext?
         package var statistics = CallStatistics()
         package var sources: SourceFiles
@@ -74,6 +76,7 @@ package struct Deployment {
             var request = PlanRequest(configuration: configuration, variables: variables, prior: refreshed ?? prior, options: options, files: files)
             request.variableLocations = locations
             request.drift = drift
+            request.untracked = untracked
             return request
         }
     }
@@ -166,6 +169,7 @@ package struct Deployment {
             engine.ssh = SSHClient(knownHostsFile: knownHostsPath)
             engine.workingDirectory = context.workingDirectory
             engine.keys = store as? any KeyEscrow
+            if let grace = Double(context.variables["TFY_VISIBILITY_GRACE"] ?? ""), grace >= 0 { engine.visibilityGrace = grace }
             if let timeout = Double(context.variables["TFY_TIMEOUT"] ?? "") {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout
@@ -182,9 +186,13 @@ package struct Deployment {
         (statePath.hasSuffix(".tfstate") ? String(statePath.dropLast(".tfstate".count)) : statePath) + ".known_hosts"
     }
 
-    /// Reads every tracked object live (when there is anything to read).
+    /// Reads every tracked object live, and finds the stack's untracked objects by their tags
+    /// (when the state or the configuration has anything to read: an empty or lost state still
+    /// looks, so it adopts instead of launching everything again).
     package static func refresh(_ session: Session, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) async -> Diagnostics {
-        guard let prior = session.prior, !prior.isEmpty else { return Diagnostics() }
+        let configuredTypes = Set(session.configuration.resources.map(\.type))
+        let tagged = configuredTypes.contains { ResourceRegistry.standard[$0]?.carriesOwnershipTags == true }
+        guard !(session.prior?.isEmpty ?? true) || tagged else { return Diagnostics() }
         if session.engine == nil {
             switch engine(for: session, context: context, log: log) {
             case .success(let engine): session.engine = engine
@@ -192,12 +200,14 @@ package struct Deployment {
             }
         }
         do {
-            let result = try await Refresher(context: session.engine!).refresh(prior)
+            let result = try await Refresher(context: session.engine!).refresh(session.prior ?? State(lineage: ""), configuredTypes: configuredTypes)
             guard result.foreign.isEmpty else {
                 return Diagnostics([anotherStacksObjects(result.foreign, location: session.store.location, stack: session.configuration.stack)])
             }
-            session.refreshed = result.state
+            // With no state yet there is nothing refreshed to record; what was found is untracked.
+            if session.prior != nil { session.refreshed = result.state }
             session.drift = result.drift
+            session.untracked = result.untracked
             return Diagnostics()
         } catch {
             return Diagnostics([.error("Failed to refresh", detail: "\(error)")])

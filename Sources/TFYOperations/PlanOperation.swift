@@ -38,7 +38,7 @@ package enum PlanOperation {
         if deployment.refreshOnly, var refreshOnly = plan {
             // A refresh-only plan changes nothing; it records what changed outside tfy.
             refreshOnly.refreshOnly = true
-            refreshOnly.changes = refreshOnly.changes.map { var c = $0; c.action = .noOp; c.reason = nil; c.replacePaths = []; return c }
+            refreshOnly.changes = refreshOnly.changes.map { var c = $0; c.action = .noOp; c.reason = nil; c.adopting = nil; c.replacePaths = []; return c }
             refreshOnly.outputs = refreshOnly.outputs.map { var o = $0; o.action = .noOp; return o }
             refreshOnly.drift = session.drift
             plan = refreshOnly

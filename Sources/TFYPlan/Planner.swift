@@ -14,6 +14,9 @@ public struct PlanRequest: Sendable {
     public var files: FileReader
     /// Changes made outside tfy, found by refresh; shown in the plan.
     public var drift: [PlannedChange] = []
+    /// Live objects of this stack the state does not track, found by refresh through their tags:
+    /// adopted where the configuration has their address, warned about where it has not.
+    public var untracked: [UntrackedObject] = []
 
     public init(configuration: Configuration, variables: [String: Value], prior: State?, options: PlanOptions, files: FileReader = FileReader()) {
         self.configuration = configuration
@@ -41,7 +44,7 @@ public enum Planner {
 
     public static func planWithValues(_ request: PlanRequest) -> (PlanOutcome?, Diagnostics) {
         let salt = request.prior?.lineage ?? ""
-        let session = PlanningSession(prior: request.prior, options: request.options, salt: salt)
+        let session = PlanningSession(prior: request.prior, options: request.options, salt: salt, untracked: request.untracked)
         var diagnostics = Diagnostics()
         session.checkReplaceAddresses(request.configuration, into: &diagnostics)
 
@@ -62,7 +65,7 @@ public enum Planner {
         if request.options.destroy {
             changes = destroyChanges(request.prior)
         }
-        var warnings: [Diagnostic] = []
+        var warnings = session.unadopted(request.configuration, destroy: request.options.destroy)
         if !request.options.targets.isEmpty {
             changes = Targeting.filter(changes, targets: request.options.targets, destroy: request.options.destroy, configuration: evaluated, diagnostics: &diagnostics)
             outputs = []
@@ -166,11 +169,42 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
     private(set) var changes: [PlannedChange] = []
     private(set) var plannedValues: [ResourceAddress: [String: Value]] = [:]
     private var visited = Set<ResourceAddress>()
+    let untracked: [ResourceAddress: UntrackedObject]
 
-    init(prior: State?, options: PlanOptions, salt: String) {
+    init(prior: State?, options: PlanOptions, salt: String, untracked: [UntrackedObject] = []) {
         self.prior = prior
         self.options = options
         self.salt = salt
+        var byAddress: [ResourceAddress: UntrackedObject] = [:]
+        // Two objects tagged with one address: the lowest ID is adopted, the other warned about.
+        for object in untracked.sorted(by: { $0.id > $1.id }) { byAddress[object.address] = object }
+        self.untracked = byAddress
+        self.duplicates = untracked.filter { byAddress[$0.address]?.id != $0.id }
+    }
+
+    /// Objects tagged with an address another object of this stack already holds.
+    let duplicates: [UntrackedObject]
+    /// The addresses planned as adopted.
+    private var adopted = Set<ResourceAddress>()
+
+    /// Warnings for the untracked objects of this stack that are not adopted: their address is
+    /// not in the configuration, the state tracks another object there, or this is a destroy
+    /// (which deletes only what the state records).
+    func unadopted(_ configuration: Configuration, destroy: Bool) -> [Diagnostic] {
+        let left = untracked.values.filter { destroy || !adopted.contains($0.address) } + duplicates
+        return left.sorted { ($0.address, $0.id) < ($1.address, $1.id) }.map { object in
+            let why: String
+            if destroy {
+                why = "tfy destroy deletes only what the state records, so it leaves this object running."
+            } else if visited.contains(object.address) {
+                why = "another object is \(object.address) already, so tfy neither adopts this one nor deletes it; it is left running."
+            } else {
+                why = "the configuration has no \(object.address), so tfy neither adopts it into the state nor deletes it; it is left running."
+            }
+            return .warning("Untracked object of this stack",
+                            detail: "\(object.address.type) \(object.id) is tagged tfy:stack=\(configuration.stack) and tfy:address=\(object.address), but \(why) To manage it again, put \(object.address) (back) in the configuration: the next plan adopts it. To get rid of it, terminate or delete it yourself. To keep it and stop this warning, remove its tfy:stack and tfy:address tags, as tfy state rm does.",
+                            address: object.address.description)
+        }
     }
 
     func checkReplaceAddresses(_ configuration: Configuration, into diagnostics: inout Diagnostics) {
@@ -202,8 +236,12 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         let schema = type.schema
         // Attributes tfy fills in at plan time are compared like configured values.
         let derived = type.derivedAttributeNames
-        // An entry with no object yet (a create whose call may or may not have launched) is a create.
-        guard let prior = prior?.instance(address), !prior.isPendingCreate else {
+        // An entry with no object yet (a create whose call may or may not have launched) is a
+        // create, unless refresh found the object by its tags: then it is adopted.
+        let tracked = prior?.instance(address).flatMap { $0.isPendingCreate ? nil : $0 }
+        let found = tracked == nil ? untracked[address] : nil
+        if found != nil { adopted.insert(address) }
+        guard let prior = tracked ?? found.map({ StateInstance(indexKey: address.key, attributes: $0.attributes, dependencies: dependencies) }) else {
             return (PlannedChange(address: address, action: .create, before: nil, after: redacted(.map(instance.attributes)), dependencies: dependencies),
                     instance.attributes)
         }
@@ -256,7 +294,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         }
         let change = PlannedChange(
             address: address, action: action, reason: reason, before: .map(prior.attributes), after: redacted(.map(planned)),
-            replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies)
+            replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies, adopting: found?.id)
         return (change, planned)
     }
 

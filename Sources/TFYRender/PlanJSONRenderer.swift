@@ -97,6 +97,8 @@ public enum PlanJSONRenderer {
             "before_sensitive": sensitiveMirror(change.before),
             "after_sensitive": sensitiveMirror(change.after),
         ]
+        // Terraform's `importing` shape, named for what tfy does: adopt an object found by its tags.
+        if let id = change.adopting { inner["adopting"] = .object(["id": .string(id)]) }
         if !change.replacePaths.isEmpty {
             inner["replace_paths"] = .array(change.replacePaths.map { .array($0.map { .string($0) }) })
         }

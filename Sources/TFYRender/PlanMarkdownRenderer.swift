@@ -4,18 +4,18 @@ import TFYCore
 /// full text plan in a collapsible section.
 public enum PlanMarkdownRenderer {
     public static func render(_ plan: Plan, resourceTypes: ResourceCatalog) -> String {
-        let changes = plan.changes.filter { $0.action != .noOp }
+        let changes = plan.changes.filter { $0.action != .noOp || $0.adopting != nil }
         let outputChanges = plan.outputs.filter { $0.action != .noOp }
         var out = "### tfy plan: `\(plan.stack)`\n\n"
         if changes.isEmpty && outputChanges.isEmpty {
             return out + "**No changes.** Your infrastructure matches the configuration.\n"
         }
         let counts = plan.resourceChangeCount
-        out += "**Plan:** \(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy.\n\n"
+        out += "**Plan:** \(PlanTextRenderer.summary(counts))\n\n"
         if !changes.isEmpty {
             out += "| Action | Resource | Reason |\n|---|---|---|\n"
             for change in changes {
-                out += "| \(label(change.action)) | `\(change.address)` | \(reason(change)) |\n"
+                out += "| \(label(change)) | `\(change.address)` | \(reason(change)) |\n"
             }
             out += "\n"
         }
@@ -29,7 +29,9 @@ public enum PlanMarkdownRenderer {
         return out
     }
 
-    static func label(_ action: ChangeAction) -> String {
+    static func label(_ change: PlannedChange) -> String {
+        if change.adopting != nil, change.action == .noOp { return "📥 adopt" }
+        let action = change.action
         switch action {
         case .create: return "➕ create"
         case .update: return "🔧 update"
@@ -41,6 +43,14 @@ public enum PlanMarkdownRenderer {
     }
 
     static func reason(_ change: PlannedChange) -> String {
+        if let id = change.adopting {
+            let adopted = "found by its tags, `\(id)`"
+            return change.action == .noOp ? adopted : adopted + "; " + reasonForAction(change)
+        }
+        return reasonForAction(change)
+    }
+
+    static func reasonForAction(_ change: PlannedChange) -> String {
         switch change.reason {
         case .replaceBecauseTainted?: return "tainted"
         case .replaceByRequest?: return "requested with -replace"

@@ -83,7 +83,7 @@ public struct PlanTextRenderer: Sendable {
             }
             return out + renderWarnings(plan)
         }
-        let visible = plan.changes.filter { $0.action != .noOp }
+        let visible = plan.changes.filter { $0.action != .noOp || $0.adopting != nil }
         let outputChanges = plan.outputs.filter { $0.action != .noOp }
         if visible.isEmpty && outputChanges.isEmpty {
             out += "\n" + bold("No changes.") + " Your infrastructure matches the configuration.\n\n"
@@ -91,15 +91,18 @@ public struct PlanTextRenderer: Sendable {
             return out + renderWarnings(plan)
         }
         if !visible.isEmpty {
-            let used = Set(visible.map { Self.symbol(for: $0.action) })
-            out += "\ntfy used the selected providers to generate the following execution plan. Resource actions are indicated with the following symbols:\n"
-            for symbol in [Symbol.create, .update, .delete, .replace, .replaceCreateFirst] where used.contains(symbol) {
-                out += String(repeating: " ", count: 3 - symbol.rawValue.count) + paint(symbol) + " " + symbol.legend + "\n"
+            let used = Set(visible.map { Self.symbol(for: $0.action) }).subtracting([.none])
+            // A plan that only adopts has no symbols to explain.
+            if !used.isEmpty {
+                out += "\ntfy used the selected providers to generate the following execution plan. Resource actions are indicated with the following symbols:\n"
+                for symbol in [Symbol.create, .update, .delete, .replace, .replaceCreateFirst] where used.contains(symbol) {
+                    out += String(repeating: " ", count: 3 - symbol.rawValue.count) + paint(symbol) + " " + symbol.legend + "\n"
+                }
             }
             out += "\ntfy will perform the following actions:\n"
             for change in visible { out += "\n" + renderChange(change) }
             let counts = plan.resourceChangeCount
-            out += "\n" + bold("Plan:") + " \(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy.\n"
+            out += "\n" + bold("Plan:") + " \(Self.summary(counts))\n"
         }
         if !outputChanges.isEmpty {
             out += "\nChanges to Outputs:\n"
@@ -125,8 +128,15 @@ public struct PlanTextRenderer: Sendable {
         return "\n" + renderer.text(Diagnostics(plan.warnings))
     }
 
+    /// `2 to adopt, 1 to add, 0 to change, 0 to destroy.`: adoptions are counted only when there
+    /// are any, as Terraform counts imports.
+    public static func summary(_ counts: (adopt: Int, add: Int, change: Int, destroy: Int)) -> String {
+        (counts.adopt > 0 ? "\(counts.adopt) to adopt, " : "") + "\(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy."
+    }
+
     func header(_ change: PlannedChange) -> String {
         let address = bold(change.address.description)
+        if let id = change.adopting, change.action == .noOp { return "  # \(address) will be adopted (found by its tags, \(id))" }
         switch (change.action, change.reason) {
         case (.create, _): return "  # \(address) will be created"
         case (.update, _): return "  # \(address) will be updated in-place"
@@ -156,6 +166,7 @@ public struct PlanTextRenderer: Sendable {
     func renderChange(_ change: PlannedChange) -> String {
         let symbol = Self.symbol(for: change.action)
         var out = header(change) + "\n"
+        if let id = change.adopting, change.action != .noOp { out += "  # (adopted: found by its tags, \(id))\n" }
         if let reason = reasonLine(change) { out += reason + "\n" }
         let pad = symbol.rawValue.count == 1 ? "  " : ""
         out += "\(pad)\(paint(symbol)) resource \"\(change.address.type)\" \"\(change.address.name)\" {\n"

@@ -26,9 +26,9 @@ struct CrashAndFaultTests {
     /// `programTimeout`). Driven by what the apply has done rather than by time, so the signal lands
     /// mid-apply however fast or loaded the machine is. A run that ends first, or never gets there,
     /// fails the test: a signal that lands on nothing proves nothing.
-    func signal(_ process: Process, _ signal: Int32, whenStateRecords instances: Int, _ world: World) async throws {
+    func signal(_ process: Process, _ signal: Int32, whenStateRecords instances: Int, _ world: World, deadline seconds: TimeInterval = 60) async throws {
         let command = "tfy \(process.arguments?.joined(separator: " ") ?? "")"
-        try await eventually("\(command) holding the lock with \(instances) instance(s) recorded") {
+        try await eventually("\(command) holding the lock with \(instances) instance(s) recorded", timeout: seconds) {
             guard process.isRunning else { throw HelperError(description: "\(command) ended (status \(process.terminationStatus)) before its state recorded \(instances) instance(s)") }
             return StateLock.holder(statePath: world.statePath)?.pid == process.processIdentifier
                 && Self.recordedInstances(world.statePath) >= instances ? true : nil

@@ -50,7 +50,7 @@ extension CommandView {
     /// The line an apply ends with.
     static func summary(_ result: ApplyResult, destroy: Bool) -> String {
         destroy ? "Destroy complete! Resources: \(result.destroyed) destroyed."
-            : "Apply complete! Resources: \(result.added) added, \(result.changed) changed, \(result.destroyed) destroyed."
+            : "Apply complete! Resources: \(result.adopted > 0 ? "\(result.adopted) adopted, " : "")\(result.added) added, \(result.changed) changed, \(result.destroyed) destroyed."
     }
 
     /// A resource operation's progress line, as Terraform prints it, and its JSON message type;

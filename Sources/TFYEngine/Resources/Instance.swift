@@ -88,37 +88,62 @@ struct InstanceProvider: ResourceProvider {
     let context: EngineContext
     var ec2: EC2Client { context.ec2 }
 
-    /// ceil(n/1000) DescribeInstances by ID for the instances in state, then one by the stack's
-    /// tag: instances of this stack that the state lost track of are adopted by their address tag.
-    /// An instance tagged for another stack is refused, never read into this state.
+    static let alive: Set<String> = ["pending", "running", "stopping", "stopped"]
+
+    /// One DescribeInstances by the stack's tag reads the instances the state records and finds
+    /// those it does not track (`untracked`, for the planner to adopt). Only recorded IDs missing
+    /// from that answer cost more: ceil(m/1000) DescribeInstances by ID, which show an instance
+    /// tagged for another stack (refused, never read into this state), untagged or terminated.
+    /// An ID EC2 does not list at all within the visibility grace after tfy recorded its creation
+    /// is not yet visible: refresh polls until it shows (after the grace: gone). An instance whose
+    /// create a run did not finish (tainted) that is alive is waited for until running and kept.
     func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError) {
+        guard !entries.isEmpty || result.configuredTypes.contains(InstanceResource.name) else { return }
         let ids = entries.compactMap { $0.instance.attributes["id"]?.stringValue }
-        let alive: Set<String> = ["pending", "running", "stopping", "stopped"]
-        var live: [String: EC2Instance] = [:], read: [String: EC2Instance] = [:]
-        if !ids.isEmpty {
-            for instance in try await ec2.describeInstances(ids: ids) {
-                read[instance.instanceId] = instance
-                if alive.contains(instance.state) { live[instance.instanceId] = instance }
+        let tagged = try await ec2.describeInstances(filters: [EC2Filter("tag:tfy:stack", [context.stack]),
+                                                              EC2Filter("instance-state-name", Array(Self.alive).sorted())])
+        var read: [String: EC2Instance] = [:]
+        for instance in tagged { read[instance.instanceId] = instance }
+        let missing = Set(ids).subtracting(read.keys).sorted()
+        if !missing.isEmpty {
+            for instance in try await ec2.describeInstances(ids: missing) { read[instance.instanceId] = instance }
+        }
+        var invisible: [String: Date] = [:]
+        for (_, instance) in entries {
+            guard let id = instance.attributes["id"]?.stringValue, read[id] == nil, let deadline = context.visibilityDeadline(instance) else { continue }
+            invisible[id] = deadline
+        }
+        if !invisible.isEmpty {
+            let ec2 = self.ec2
+            let appeared = try await context.awaitVisible(invisible) { (ids) async throws(AWSError) -> [String: EC2Instance] in
+                Dictionary(try await ec2.describeInstances(ids: ids).map { ($0.instanceId, $0) }, uniquingKeysWith: { a, _ in a })
             }
+            read.merge(appeared) { a, _ in a }
         }
         for (address, instance) in entries {
             guard let id = instance.attributes["id"]?.stringValue else { continue }
             if let found = read[id], result.refuse(address, id: id, tags: found.tags, stack: context.stack) { continue }
-            let updated = live[id].map { AWSAttributes.instanceAttributes($0, region: context.region, base: instance.attributes) }
-            result.record(address, instance, updated)
-        }
-        if !entries.isEmpty || prior.resources.contains(where: { $0.type == InstanceResource.name }) || !prior.isEmpty {
-            let tagged = try await ec2.describeInstances(filters: [EC2Filter("tag:tfy:stack", [context.stack]),
-                                                                  EC2Filter("instance-state-name", Array(alive).sorted())])
-            let known = Set(result.state.instances.compactMap { $0.instance.attributes["id"]?.stringValue })
-            for instance in tagged.sorted(by: { $0.instanceId < $1.instanceId }) where !known.contains(instance.instanceId) {
-                guard let tag = instance.tags["tfy:address"], let address = ResourceAddress(parsing: tag), address.type == InstanceResource.name else { continue }
-                if let existing = result.state.instance(address), existing.attributes["id"]?.stringValue != nil { continue }
-                let base = result.state.instance(address)?.attributes ?? [:]
-                result.state.setInstance(address, StateInstance(indexKey: address.key, attributes: AWSAttributes.instanceAttributes(instance, region: context.region, base: base),
-                                                                dependencies: result.state.instance(address)?.dependencies ?? []))
-                result.adopted.append(address)
+            guard var live = read[id], Self.alive.contains(live.state) else {
+                result.record(address, instance, nil)
+                continue
             }
+            var kept = instance
+            if instance.status == .tainted, instance.createdAt != nil {
+                // A create that a run did not see through (killed, interrupted, timed out): the
+                // instance is wanted, so it is waited for rather than replaced.
+                if live.state != "running", let running = try? await context.waiter.wait(for: id, until: ["running"], timeout: context.timeouts.create) {
+                    live = running
+                }
+                if live.state == "running" { kept.status = nil }
+            }
+            result.record(address, kept, AWSAttributes.instanceAttributes(live, region: context.region, base: instance.attributes))
+        }
+        let known = Set(result.state.instances.compactMap { $0.instance.attributes["id"]?.stringValue }).union(ids)
+        for instance in tagged where !known.contains(instance.instanceId) {
+            guard let tag = instance.tags["tfy:address"], let address = ResourceAddress(parsing: tag), address.type == InstanceResource.name else { continue }
+            let base = result.state.instance(address).flatMap { $0.isPendingCreate ? nil : $0.attributes } ?? [:]
+            result.untracked.append(UntrackedObject(address: address, id: instance.instanceId,
+                                                    attributes: AWSAttributes.instanceAttributes(instance, region: context.region, base: base)))
         }
         // A create that recorded its token but whose instance is not (yet) visible keeps its
         // entry: the next create of that address reuses the token, so EC2's ClientToken

@@ -7,8 +7,9 @@ import TFYCore
 package protocol ResourceProvider: Sendable {
     /// Reads every object of this type that the prior state tracks into `result`, with batched
     /// calls (never one per object): objects gone drop out, changed ones are drift, objects of
-    /// this stack the state lost are adopted. `entries` are this type's instances in `prior`
-    /// (possibly none). By default nothing is read.
+    /// this stack the state does not track go into `result.untracked` (the planner adopts or
+    /// warns about them). `entries` are this type's instances in `prior` (possibly none; a type
+    /// in `result.configuredTypes` still looks for untracked objects). By default nothing is read.
     func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError)
     /// Creates the object; records it in state as soon as it exists (before waiting for it).
     func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value]

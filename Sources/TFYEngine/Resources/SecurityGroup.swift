@@ -43,20 +43,43 @@ struct SecurityGroupProvider: ResourceProvider {
     let context: EngineContext
     var ec2: EC2Client { context.ec2 }
 
-    /// One DescribeSecurityGroups for the groups the state records, by their IDs (a filter, so
-    /// a deleted group is simply absent rather than an error). Reading by ID, not by the stack's
-    /// tag, is what shows a group of another stack for what it is instead of "deleted".
+    /// One DescribeSecurityGroups by the stack's tag: the groups the state records (a group
+    /// deleted outside tfy is simply absent) and the groups of this stack it does not track
+    /// (`untracked`, for the planner to adopt). Only a recorded group missing from that answer
+    /// costs a second call, by its ID: it may be tagged for another stack (refused, never read
+    /// into this state), untagged, not visible yet (polled within the visibility grace) or gone.
     func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError) {
-        let ids = entries.compactMap { $0.instance.attributes["id"]?.stringValue }
-        guard !ids.isEmpty else { return }
-        let groups = try await ec2.describeSecurityGroups(filters: [EC2Filter("group-id", Array(Set(ids)).sorted())])
+        guard !entries.isEmpty || result.configuredTypes.contains(SecurityGroupResource.schema.type) else { return }
+        let ids = Set(entries.compactMap { $0.instance.attributes["id"]?.stringValue })
         var byId: [String: EC2SecurityGroup] = [:]
-        for group in groups { byId[group.groupId] = group }
+        for group in try await ec2.describeSecurityGroups(filters: [EC2Filter("tag:tfy:stack", [context.stack])]) { byId[group.groupId] = group }
+        let tagged = byId
+        let missing = ids.subtracting(byId.keys)
+        if !missing.isEmpty {
+            for group in try await ec2.describeSecurityGroups(filters: [EC2Filter("group-id", missing.sorted())]) { byId[group.groupId] = group }
+        }
+        var invisible: [String: Date] = [:]
+        for (_, instance) in entries {
+            guard let id = instance.attributes["id"]?.stringValue, byId[id] == nil, let deadline = context.visibilityDeadline(instance) else { continue }
+            invisible[id] = deadline
+        }
+        if !invisible.isEmpty {
+            let ec2 = self.ec2
+            let appeared = try await context.awaitVisible(invisible) { (ids) async throws(AWSError) -> [String: EC2SecurityGroup] in
+                Dictionary(try await ec2.describeSecurityGroups(filters: [EC2Filter("group-id", ids)]).map { ($0.groupId, $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            byId.merge(appeared) { a, _ in a }
+        }
         for (address, instance) in entries {
             guard let id = instance.attributes["id"]?.stringValue else { continue }
             if let found = byId[id], result.refuse(address, id: id, tags: found.tags, stack: context.stack) { continue }
             let updated = byId[id].map { AWSAttributes.securityGroupAttributes($0, region: context.region, prior: instance.attributes) }
             result.record(address, instance, updated)
+        }
+        for group in tagged.values.sorted(by: { $0.groupId < $1.groupId }) where !ids.contains(group.groupId) {
+            guard let tag = group.tags["tfy:address"], let address = ResourceAddress(parsing: tag), address.type == SecurityGroupResource.schema.type else { continue }
+            result.untracked.append(UntrackedObject(address: address, id: group.groupId,
+                                                    attributes: AWSAttributes.securityGroupAttributes(group, region: context.region, prior: [:])))
         }
     }
 

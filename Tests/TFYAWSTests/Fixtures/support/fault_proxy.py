@@ -7,23 +7,31 @@ latency to every request, or hold every request until N are in flight together (
 of concurrency that no latency window can give on a loaded machine). With {"lose_next_answers": N} it forwards the next N requests and then
 drops their answers: the call took effect, and the client never hears so. With {"reply": {"status":
 N, "body": TEXT}} it answers every request itself with that status and XML body, forwarding
-nothing (an error S3 gives that moto cannot model, such as a bucket in another region). Everything else is
-forwarded, over kept-alive connections. Faults are set with command-line options or at run time
-by POST /__faults__ with a JSON body; GET /__stats__ reports what happened, and GET /__requests__
-lists every request it received, in order of arrival: its form parameters (EC2's Action and the
-rest; for other requests the method and path) and when it arrived and was answered, in seconds on
-one monotonic clock — what was sent, where moto ignores it, and which requests overlapped. With
-{"hide_instances": true} every DescribeInstances is answered with no instances, without asking
-moto: EC2's eventual consistency, where a new instance is not visible yet. Prints its port, and
+nothing (an error S3 gives that moto cannot model, such as a bucket in another region). With
+{"invisible_seconds": N} (or --invisible-seconds N) it plays EC2's eventual consistency: an
+instance (or security group) launched (created) through the proxy less than N seconds ago is left
+out of DescribeInstances (DescribeSecurityGroups) answers, and naming it explicitly
+(InstanceId.N, GroupId.N) answers InvalidInstanceID.NotFound (InvalidGroup.NotFound) as EC2 does.
+With {"hide_instances": true} every DescribeInstances is answered with no instances at all,
+without asking moto (a wait that can only time out). Everything else is forwarded, over
+kept-alive connections. Faults are set with command-line options or at run time by POST
+/__faults__ with a JSON body; GET /__stats__ reports what happened, and GET /__requests__ lists
+every request it received, in order of arrival: its form parameters (EC2's Action and the rest;
+for other requests the method and path) and when it arrived and was answered, in seconds on one
+monotonic clock — what was sent, where moto ignores it, and which requests overlapped. Prints its
+port, and
 exits when its standard input closes (that is, when the test process exits).
 
   fault_proxy.py TARGET_PORT [--throttle F] [--error5xx F] [--drop F] [--latency-ms N] [--seed N]
-                 [--hold-until-in-flight N]
+                 [--hold-until-in-flight N] [--invisible-seconds N]
 """
 import argparse
 import http.client
 import json
 import random
+import re
+import urllib.parse
+import xml.etree.ElementTree as ET
 import socket
 import sys
 import threading
@@ -39,6 +47,7 @@ parser.add_argument("--drop", type=float, default=0.0)
 parser.add_argument("--latency-ms", type=float, default=0.0)
 parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--hold-until-in-flight", type=int, default=0)
+parser.add_argument("--invisible-seconds", type=float, default=0.0)
 options = parser.parse_args()
 
 lock = threading.Lock()
@@ -46,9 +55,12 @@ lock = threading.Lock()
 arrivals = threading.Condition(lock)
 HOLD_TIMEOUT_SECONDS = 120
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
-          "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "reply": None, "hide_instances": False}
+          "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "reply": None, "hide_instances": False,
+          "invisible_seconds": options.invisible_seconds}
 stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0,
-         "replied": 0}
+         "replied": 0, "hidden": 0}
+# Object ID -> when the proxy saw it created (RunInstances, CreateSecurityGroup answers).
+created = {}
 in_flight = 0
 # Every request received, for GET /__requests__.
 requests = []
@@ -61,6 +73,59 @@ SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Co
              b'<RequestId>fault-proxy</RequestId></Error>')
 NO_INSTANCES = (b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
                 b'<requestId>fault-proxy</requestId><reservationSet/></DescribeInstancesResponse>')
+def not_found(code, ids):
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>%s</Code><Message>The ID \'%s\' does not exist'
+            '</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>' % (code, ", ".join(ids))).encode()
+
+
+def hidden_ids():
+    """The IDs created less than invisible_seconds ago (call with lock held)."""
+    window = faults["invisible_seconds"]
+    if not window:
+        return set()
+    now = time.time()
+    return {i for i, at in created.items() if now - at < window}
+
+
+def local_name(element):
+    return element.tag.rsplit("}", 1)[-1]
+
+
+def child(element, name):
+    for c in element:
+        if local_name(c) == name:
+            return c
+    return None
+
+
+def hide(data, action, hidden):
+    """The Describe answer without the hidden objects' items, and how many were dropped."""
+    match = re.search(r'xmlns="([^"]+)"', data.decode(errors="replace"))
+    if match:
+        ET.register_namespace("", match.group(1))
+    root = ET.fromstring(data)
+    dropped = 0
+    if action == "DescribeInstances":
+        reservations = child(root, "reservationSet")
+        for reservation in list(reservations if reservations is not None else []):
+            instances = child(reservation, "instancesSet")
+            for item in list(instances if instances is not None else []):
+                if (child(item, "instanceId").text or "") in hidden:
+                    instances.remove(item)
+                    dropped += 1
+            if instances is not None and len(instances) == 0:
+                reservations.remove(reservation)
+    else:
+        groups = child(root, "securityGroupInfo")
+        for item in list(groups if groups is not None else []):
+            if (child(item, "groupId").text or "") in hidden:
+                groups.remove(item)
+                dropped += 1
+    if not dropped:
+        return data, 0
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root), dropped
+
+
 SERVER_ERROR = b"<!doctype html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>"
 
 
@@ -187,14 +252,26 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 stats["errors"] += 1
             return self.reply(500, SERVER_ERROR, "text/html")
-        self.forward(body)
+        form = urllib.parse.parse_qs(body.decode(errors="replace")) if self.command == "POST" else {}
+        action = (form.get("Action") or [""])[0]
+        if action in ("DescribeInstances", "DescribeSecurityGroups"):
+            with lock:
+                hidden = hidden_ids()
+            prefix = "InstanceId." if action == "DescribeInstances" else "GroupId."
+            named = sorted(v[0] for k, v in form.items() if k.startswith(prefix) and v[0] in hidden)
+            if named:
+                with lock:
+                    stats["hidden"] += len(named)
+                code = "InvalidInstanceID.NotFound" if action == "DescribeInstances" else "InvalidGroup.NotFound"
+                return self.reply(400, not_found(code, named))
+        self.forward(body, action=action)
 
     # S3 speaks PUT, DELETE and HEAD too; faults apply to them alike.
     do_PUT = do_POST
     do_DELETE = do_POST
     do_HEAD = do_POST
 
-    def forward(self, body, answer=True):
+    def forward(self, body, answer=True, action=""):
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive", "proxy-connection")}
         # As a forward proxy (the client's HTTP_PROXY) it receives absolute URIs.
         path = self.path
@@ -213,6 +290,15 @@ class Handler(BaseHTTPRequestHandler):
                     raise
         with lock:
             stats["forwarded"] += 1
+            if response.status == 200 and action in ("RunInstances", "CreateSecurityGroup"):
+                name = "instanceId" if action == "RunInstances" else "groupId"
+                for found in re.findall(r"<%s>([^<]+)</%s>" % (name, name), data.decode(errors="replace")):
+                    created.setdefault(found, time.time())
+            hidden = hidden_ids() if response.status == 200 and action in ("DescribeInstances", "DescribeSecurityGroups") else set()
+        if hidden:
+            data, dropped = hide(data, action, hidden)
+            with lock:
+                stats["hidden"] += dropped
         if not answer:
             return
         self.send_response(response.status)
