@@ -83,6 +83,19 @@ public struct StateInstance: Sendable, Hashable {
     /// A create recorded before its call (the client token) whose object is not known yet.
     public var isPendingCreate: Bool { attributes["id"] == nil && pendingClientToken != nil }
 
+    /// Provider-private markers, recorded before a step whose interruption the next run must
+    /// know about.
+    public enum Marker {
+        /// The object's deletion was recorded before the delete call (conditionally, for remote
+        /// state): a refused write stops the run before anything is deleted.
+        public static let deleting = "deleting"
+        /// tfy stopped the instance to update it; the next plan starts it if it is still stopped.
+        public static let stoppedForUpdate = "stopped_for_update"
+    }
+
+    /// True when `marker` is the recorded marker.
+    public func isMarked(_ marker: String) -> Bool { privateData == marker }
+
     /// The client token of a pending create.
     public var pendingClientToken: String? {
         guard let text = privateData, text.hasPrefix("client_token=") else { return nil }

@@ -7,7 +7,11 @@ latency to every request, or hold every request until N are in flight together (
 of concurrency that no latency window can give on a loaded machine). With {"lose_next_answers": N} it forwards the next N requests and then
 drops their answers: the call took effect, and the client never hears so. Everything else is
 forwarded, over kept-alive connections. Faults are set with command-line options or at run time
-by POST /__faults__ with a JSON body; GET /__stats__ reports what happened. Prints its port, and
+by POST /__faults__ with a JSON body; GET /__stats__ reports what happened. Per EC2 action:
+{"fail_actions": {"ModifyInstanceAttribute": "InvalidParameterValue"}} answers every request of
+that action with that error code (HTTP 400, not retried), and {"hold_actions": ["StartInstances"]}
+holds every request of those actions unanswered until a later POST /__faults__ drops them from the
+list (stats "held" counts the requests held so far); a released request meets the faults then set. Prints its port, and
 exits when its standard input closes (that is, when the test process exits).
 
   fault_proxy.py TARGET_PORT [--throttle F] [--error5xx F] [--drop F] [--latency-ms N] [--seed N]
@@ -38,8 +42,11 @@ lock = threading.Lock()
 arrivals = threading.Condition(lock)
 HOLD_TIMEOUT_SECONDS = 120
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
-          "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight}
-stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0}
+          "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "fail_actions": {}, "hold_actions": []}
+stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0,
+         "failed_actions": 0, "held": 0}
+# Signalled when the faults change: requests held by action wait on it to be let go.
+faults_changed = threading.Condition(lock)
 in_flight = 0
 rng = random.Random(options.seed)
 local = threading.local()
@@ -49,6 +56,14 @@ THROTTLE = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><
 SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>'
              b'<RequestId>fault-proxy</RequestId></Error>')
 SERVER_ERROR = b"<!doctype html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>"
+
+
+def ec2_action(body):
+    """The EC2 Query API action a form-encoded request body names, or None."""
+    for pair in body.split(b"&"):
+        if pair.startswith(b"Action="):
+            return pair[len(b"Action="):].decode(errors="replace")
+    return None
 
 
 def upstream():
@@ -92,6 +107,7 @@ class Handler(BaseHTTPRequestHandler):
                 faults.update(json.loads(body or b"{}"))
                 for key in stats:
                     stats[key] = 0
+                faults_changed.notify_all()
             return self.reply(200, b"{}", "application/json")
         global in_flight
         with lock:
@@ -112,6 +128,19 @@ class Handler(BaseHTTPRequestHandler):
                 in_flight -= 1
 
     def handle_request(self, body, roll, current):
+        action = ec2_action(body)
+        if action in current["hold_actions"]:
+            with lock:
+                stats["held"] += 1
+                faults_changed.wait_for(lambda: action not in faults["hold_actions"], timeout=HOLD_TIMEOUT_SECONDS)
+                # A released request meets the faults set when it was let go.
+                current = dict(faults)
+        if action in current["fail_actions"]:
+            with lock:
+                stats["failed_actions"] += 1
+            code = current["fail_actions"][action].encode()
+            return self.reply(400, b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>' + code
+                              + b'</Code><Message>Injected by the fault proxy.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
         if current["latency_ms"]:
             time.sleep(current["latency_ms"] / 1000.0)
         with lock:
