@@ -6,7 +6,7 @@ import TFYOperations
 import TFYState
 
 /// `tfy ssh NAME [-- COMMAND...]`: a shell, or one command, on an instance of the stack.
-struct SSHCommand: ParsableCommand, ContextCommand {
+struct SSHCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(
         commandName: "ssh",
         abstract: "Open a shell on an instance (or run a command), with the stack's key, user and pinned host key.",

@@ -9,8 +9,12 @@ import TFYState
 
 /// Where the state is, for the commands that work on the state alone: the configuration in
 /// `-chdir` names the stack and the backend; `-state` a local file.
+///
+/// Given after the subcommand, `-chdir DIR` names the configuration directory (as `tfy plan DIR`
+/// does), and command-line paths stay relative to the working directory; given before it, it is
+/// the global option (see `GlobalOptions`).
 struct StateLocation: ParsableArguments {
-    @Option(name: .customLong("state", withSingleDash: true), help: ArgumentHelp("The state file (default: state/<stack>.tfstate, the stack from the configuration in DIR).", valueName: "path"))
+    @Option(name: .customLong("state", withSingleDash: true), help: ArgumentHelp("The state file (default: state/<stack>.tfstate beside the configuration in DIR).", valueName: "path"))
     var state: String?
 
     @Option(name: .customLong("chdir", withSingleDash: true), help: ArgumentHelp("The configuration directory, to find the stack name and backend.", valueName: "dir"))
@@ -74,7 +78,7 @@ extension CommandView {
 /// The state commands never coloured their output.
 func stateView(_ context: CommandContext) -> HumanView { HumanView(context: context, color: false) }
 
-struct OutputCommand: ParsableCommand, ContextCommand {
+struct OutputCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(commandName: "output", abstract: "Print the outputs recorded by the last apply.")
 
     @Argument(help: "One output's name.")
@@ -143,7 +147,7 @@ struct StateCommand: ParsableCommand {
                                                                   StatePullCommand.self, StatePushCommand.self, StateMigrateCommand.self])
 }
 
-struct StateListCommand: ParsableCommand, ContextCommand {
+struct StateListCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List every resource instance in the state.")
     @OptionGroup var location: StateLocation
 
@@ -155,7 +159,7 @@ struct StateListCommand: ParsableCommand, ContextCommand {
     }
 }
 
-struct StateShowCommand: ParsableCommand, ContextCommand {
+struct StateShowCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one resource instance's attributes.")
     @Argument(help: "The instance address, e.g. aws_instance.master[0].") var address: String
     @OptionGroup var location: StateLocation
@@ -179,7 +183,7 @@ struct StateShowCommand: ParsableCommand, ContextCommand {
     }
 }
 
-struct StateRemoveCommand: ParsableCommand, ContextCommand {
+struct StateRemoveCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Forget a resource instance without destroying it.",
                                                     discussion: "The object's tfy:stack and tfy:address tags are removed too, so no later run adopts it again; -keep-tags keeps them.")
     @Argument(help: "The instance address.") var address: String
@@ -217,7 +221,7 @@ enum StateEdit {
     }
 }
 
-struct ForceUnlockCommand: ParsableCommand, ContextCommand {
+struct ForceUnlockCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(commandName: "force-unlock", abstract: "Remove a state lock left by a run that died.")
     @Argument(help: "The lock ID, as the lock error printed it.") var id: String
     @OptionGroup var location: StateLocation

@@ -5,7 +5,7 @@ import TFYOperations
 import TFYState
 
 /// `tfy state pull`: the state as stored, on standard output.
-struct StatePullCommand: ParsableCommand, ContextCommand {
+struct StatePullCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(commandName: "pull", abstract: "Print the state as the backend stores it (JSON).",
                                                     discussion: "Prints nothing when no state exists yet.")
     @OptionGroup var location: StateLocation
@@ -25,7 +25,7 @@ struct StatePullCommand: ParsableCommand, ContextCommand {
 }
 
 /// `tfy state push FILE`: replace the stored state with a file's, under the lock.
-struct StatePushCommand: ParsableCommand, ContextCommand {
+struct StatePushCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(
         commandName: "push", abstract: "Replace the stored state with a state file (e.g. errored.tfstate).",
         discussion: "Refuses a state of another lineage, an older serial, or the same serial with other content, unless -force.")
@@ -60,7 +60,7 @@ struct StatePushCommand: ParsableCommand, ContextCommand {
 
 /// `tfy state migrate`: move the state between the local file and the configured backend,
 /// lineage and serial kept.
-struct StateMigrateCommand: ParsableCommand, ContextCommand {
+struct StateMigrateCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(
         commandName: "migrate", abstract: "Move the state between the local file and the configured backend (S3).",
         discussion: """

@@ -6,6 +6,10 @@ public struct TFY: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tfy",
         abstract: "Plan and apply EC2 clusters from YAML configuration.",
+        // `-chdir` is taken out of the arguments before parsing (see `GlobalOptions`): declared as
+        // an option here, argument parsing would take it after a subcommand too.
+        usage: "tfy [-chdir=DIR] <subcommand>",
+        discussion: "Global option: -chdir=DIR (before the subcommand) works in DIR, as if tfy had been started there: the configuration, the default state and every relative path given on the command line are found from DIR.",
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self, RefreshCommand.self, ShowCommand.self, OutputCommand.self, StateCommand.self, ForceUnlockCommand.self, GraphCommand.self, SSHCommand.self, VersionCommand.self])
 
     @Flag(name: [.customLong("version"), .customLong("version", withSingleDash: true)], help: "Print the tfy version.")
@@ -43,7 +47,14 @@ func helpTarget(_ arguments: [String]) -> any ParsableCommand.Type {
 /// Runs tfy with `arguments` (without the program name). Every failure, usage errors included,
 /// exits 1, as Terraform's do; help exits 0.
 public enum TFYCommandLine {
-    public static func run(_ arguments: [String], context: CommandContext) async -> Int32 {
+    public static func run(_ given: [String], context: CommandContext) async -> Int32 {
+        let arguments: [String]
+        switch GlobalOptions.apply(to: given, context: context) {
+        case .success(let remaining): arguments = remaining
+        case .failure(let problem):
+            HumanView(context: context, color: false).diagnostic(problem.diagnostic)
+            return ExitStatus.failure.code
+        }
         context.arguments = arguments
         do {
             let command = try TFY.parseAsRoot(arguments)

@@ -64,7 +64,13 @@ extension Plan {
     }
 
     public var document: JSONValue {
-        .object([
+        var document = documentFields
+        if let stateLocation { document["state"] = .string(stateLocation) }
+        return .object(document)
+    }
+
+    private var documentFields: [String: JSONValue] {
+        [
             "format_version": .int(formatVersion),
             "tool_version": .string(toolVersion),
             "stack": .string(stack),
@@ -96,7 +102,7 @@ extension Plan {
             "relevant_attributes": .array(relevantAttributes.map {
                 .object(["resource": .string($0.resource), "attribute": .array($0.attribute.map { .string($0) })])
             }),
-        ])
+        ]
     }
 
     static func encodeChange(_ change: PlannedChange) -> JSONValue {
@@ -185,6 +191,7 @@ extension Plan {
         plan.toolVersion = tool
         plan.formatVersion = version
         plan.directory = json["directory"]?.stringValue ?? "."
+        plan.stateLocation = json["state"]?.stringValue
         plan.refreshOnly = json["refresh_only"]?.boolValue ?? false
         plan.drift = drift
         plan.warnings = (json["warnings"]?.arrayValue ?? []).map {

@@ -11,6 +11,10 @@ public struct Plan: Sendable, Hashable {
     /// The configuration directory as given to `tfy plan` (relative to where it ran), so
     /// `tfy apply PLANFILE` finds the configuration again.
     public var directory = "."
+    /// Where the state the plan was made against lives: `s3://BUCKET/KEY`, or a local file
+    /// (relative to where `tfy plan` ran when it is under it). `tfy apply PLANFILE` uses that
+    /// state and refuses another; nil in plans made before tfy recorded it.
+    public var stateLocation: String?
     /// True for a `-refresh-only` plan: applying it only records the refreshed state.
     public var refreshOnly = false
     /// The state the plan was made against; nil when there was none yet.

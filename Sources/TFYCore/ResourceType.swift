@@ -14,6 +14,10 @@ public protocol ResourceType: Sendable {
     /// True when a change of `attribute` replaces the object instead of updating it, given the
     /// instance's planned attributes.
     func forcesReplacement(_ attribute: String, planned: [String: Value]) -> Bool
+    /// Computed attributes an update must bring back, given the prior state entry: an instance
+    /// that tfy stopped for an update that never finished plans `instance_state` "running", so
+    /// the plan shows the start. By default none.
+    func recoveredAttributes(_ prior: StateInstance) -> [String: Value]
 }
 
 extension ResourceType {
@@ -27,6 +31,8 @@ extension ResourceType {
     public func forcesReplacement(_ attribute: String, planned: [String: Value]) -> Bool {
         schema.body.attributes[attribute]?.forcesReplacement == true
     }
+
+    public func recoveredAttributes(_ prior: StateInstance) -> [String: Value] { [:] }
 }
 
 /// The resource types a configuration may use, by name. The loader and the planner are given

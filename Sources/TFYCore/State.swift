@@ -83,17 +83,39 @@ public struct StateInstance: Sendable, Hashable {
     /// A create recorded before its call (the client token) whose object is not known yet.
     public var isPendingCreate: Bool { attributes["id"] == nil && pendingClientToken != nil }
 
+    /// The private data's entries, `;`-separated: `key=value` records (`created_at=`,
+    /// `client_token=`) and bare markers.
+    var privateEntries: [Substring] { privateData.map { $0.split(separator: ";") } ?? [] }
+
     /// When tfy recorded the object as created (seconds since 1970), from `created_at=` in the
     /// private data; nil for objects recorded before tfy kept it. An object EC2 does not list
     /// within a grace window after this is not yet visible, not gone.
     public var createdAt: Double? {
-        guard let text = privateData, text.hasPrefix("created_at=") else { return nil }
-        return Double(text.dropFirst("created_at=".count))
+        privateEntries.first { $0.hasPrefix("created_at=") }.flatMap { Double($0.dropFirst("created_at=".count)) }
+    }
+
+    /// Provider-private markers, recorded before a step whose interruption the next run must
+    /// know about.
+    public enum Marker {
+        /// The object's deletion was recorded before the delete call (conditionally, for remote
+        /// state): a refused write stops the run before anything is deleted.
+        public static let deleting = "deleting"
+        /// tfy stopped the instance to update it; the next plan starts it if it is still stopped.
+        public static let stoppedForUpdate = "stopped_for_update"
+    }
+
+    /// True when `marker` is recorded.
+    public func isMarked(_ marker: String) -> Bool { privateEntries.contains { $0 == marker } }
+
+    /// Records `marker` as the only marker (nil: none), keeping the `key=value` records.
+    public mutating func setMarker(_ marker: String?) {
+        let kept = privateEntries.filter { $0.contains("=") }.map(String.init) + (marker.map { [$0] } ?? [])
+        privateData = kept.isEmpty ? nil : kept.joined(separator: ";")
     }
 
     /// The client token of a pending create.
     public var pendingClientToken: String? {
-        guard let text = privateData, text.hasPrefix("client_token=") else { return nil }
+        guard let text = privateEntries.first(where: { $0.hasPrefix("client_token=") }) else { return nil }
         return String(text.dropFirst("client_token=".count))
     }
 

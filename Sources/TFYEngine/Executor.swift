@@ -151,6 +151,8 @@ public final class Executor: Sendable {
         switch node.kind {
         case .delete:
             if change.action == .replace(createFirst: true) {
+                // Recorded before the calls, as every deletion is: a refused write stops here.
+                if !(current?.deposed ?? []).isEmpty { try await recorder.update(always: true) { _ in } }
                 for old in current?.deposed ?? [] { try await provider?.delete(address, prior: old) }
                 try await recorder.update { state in
                     guard var instance = state.instance(address) else { return }
@@ -160,6 +162,13 @@ public final class Executor: Sendable {
                 return nil
             }
             if let current {
+                // The deletion is recorded before the call, as a launch is: with remote state a
+                // refused write (a lost lock, another writer) stops the run before it deletes anything.
+                try await recorder.update(always: true) { state in
+                    guard var marked = state.instance(address), !marked.isPendingCreate else { return }
+                    marked.setMarker(StateInstance.Marker.deleting)
+                    state.setInstance(address, marked)
+                }
                 if current.status == .tainted {
                     try await provider?.deleteTainted(address, prior: current.attributes)
                 } else {
@@ -213,7 +222,16 @@ public final class Executor: Sendable {
                 return attributes["id"]?.stringValue
             }
             guard var instance = current else { throw EngineError(description: "\(address) is not in the state") }
-            instance.attributes = try await provider.update(address, prior: instance.attributes, desired: desired)
+            let record = UpdateRecorder(marking: { [recorder] marker in
+                try await recorder.update { state in
+                    guard var marked = state.instance(address) else { return }
+                    marked.setMarker(marker)
+                    state.setInstance(address, marked)
+                }
+            })
+            instance.attributes = try await provider.update(address, prior: instance.attributes, desired: desired, record: record)
+            // A finished update leaves nothing to finish.
+            instance.setMarker(nil)
             instance.dependencies = dependencies
             try await recorder.set(address, instance)
             return instance.attributes["id"]?.stringValue

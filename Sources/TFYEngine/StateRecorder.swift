@@ -21,13 +21,15 @@ public actor StateRecorder {
         self.store = store
     }
 
-    /// Applies `change` and returns once it is persisted; `serial` moves only when content changed.
-    public func update(_ change: (inout State) -> Void) async throws {
+    /// Applies `change` and returns once it is persisted; `serial` moves only when content
+    /// changed, unless `always`: then the state is written even so, for a step that must not
+    /// start unless the backend still takes this run's writes (a deletion).
+    public func update(always: Bool = false, _ change: (inout State) -> Void) async throws {
         var next = state
         change(&next)
         next.resources.removeAll { $0.instances.isEmpty }
         next.resources.sort { $0.address < $1.address }
-        guard next != state else { return }
+        guard next != state || always else { return }
         next.serial = state.serial + 1
         next.tfyVersion = TFYVersion.current
         state = next

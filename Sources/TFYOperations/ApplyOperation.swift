@@ -156,12 +156,39 @@ package struct ApplyOperation {
         for name in saved.variables.keys.sorted() where !saved.variables[name]!.sensitive {
             inputs.append(VariableInput(name: name, raw: .value(saved.variables[name]!.value, origin), origin: .file(path)))
         }
-        let deployment = Deployment(directory: saved.directory, inputs: inputs, statePath: request.statePath, options: saved.options,
+        // The plan was made against one state: that one, not whatever -state or the default
+        // would name from here.
+        var statePath = request.statePath
+        if let recorded = saved.stateLocation {
+            if let given = request.statePath, location(given) != location(recorded) {
+                return .failed(Diagnostics([Self.anotherState(path, recorded: recorded, given: given)]))
+            }
+            if !recorded.hasPrefix("s3://") { statePath = recorded }
+        }
+        let deployment = Deployment(directory: saved.directory, inputs: inputs, statePath: statePath, options: saved.options,
                                     lockOperation: "OperationTypeApply", lockTimeout: request.lockTimeout,
                                     backendSettings: request.backendSettings)
         let (prepared, diagnostics, sources) = await deployment.prepare(context: environment, log: log)
         guard let session = prepared, !diagnostics.hasErrors else { return .failed(diagnostics, sources: sources) }
+        if let recorded = saved.stateLocation, location(session.store.location) != location(recorded) {
+            let moved = Diagnostic.error("Saved plan is for another state",
+                                         detail: "The plan file \(Value.quoted(path)) was made against the state in \(recorded), but the configuration's backend now keeps it in \(Backend.relative(session.store.location, to: environment.workingDirectory)). Run \"tfy plan\" again to make a new plan, review it, and apply that one.")
+            var problems = Diagnostics([moved])
+            problems.append(contentsOf: await session.release())
+            return .failed(problems)
+        }
         return await releasing(session) { await self.applySaved(saved, path: path, session: session) }
+    }
+
+    /// A state location as a comparable value: `s3://…` as it is, a file as its standardised absolute path.
+    func location(_ given: String) -> String {
+        given.hasPrefix("s3://") ? given : URL(fileURLWithPath: environment.path(given)).standardizedFileURL.path
+    }
+
+    /// `-state` names another state than the one the saved plan was made against.
+    static func anotherState(_ path: String, recorded: String, given: String) -> Diagnostic {
+        .error("Saved plan is for another state",
+               detail: "The plan file \(Value.quoted(path)) was made against the state \(recorded), but -state names \(given). A saved plan applies only to the state it was made against: apply it without -state, or make a new plan with -state \(given) and apply that one.")
     }
 
     func applySaved(_ saved: Plan, path: String, session: Deployment.Session) async -> ApplyOutcome {

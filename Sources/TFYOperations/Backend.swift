@@ -18,13 +18,22 @@ package struct Backend {
     /// `statePath` is `-state`, which only the local backend takes.
     package static func resolve(_ configuration: Configuration, statePath: String?, overrides: [String], context: OperationEnvironment,
                                 statistics: CallStatistics = CallStatistics(), log: @escaping @Sendable (String) -> Void) -> (Backend?, Diagnostics) {
-        let defaultPath = LocalStateStore.defaultPath(stack: configuration.stack, workingDirectory: context.workingDirectory)
+        // Beside the configuration, wherever tfy runs from: `tfy apply big` from the parent and
+        // `tfy apply` inside big use one state.
+        let configurationDirectory = URL(fileURLWithPath: configuration.directory).standardizedFileURL.path
+        let defaultPath = LocalStateStore.defaultPath(stack: configuration.stack, configurationDirectory: configurationDirectory)
         let knownHosts = Deployment.knownHostsPath(statePath: defaultPath)
         let (settings, diagnostics) = Self.settings(configuration, overrides: overrides, workingDirectory: context.workingDirectory)
         guard !diagnostics.hasErrors else { return (nil, diagnostics) }
         let type = configuration.backend?.type ?? "local"
         if type == "local" {
-            let path = statePath.map(context.path) ?? settings["path"]?.stringValue.map(context.path) ?? defaultPath
+            // `-state` is a command-line path (relative to the working directory); the backend
+            // block's `path` is written in the configuration (relative to it).
+            let configured = settings["path"]?.stringValue.map { OperationEnvironment(variables: [:], workingDirectory: configurationDirectory).path($0) }
+            let path = statePath.map(context.path) ?? configured ?? defaultPath
+            if statePath == nil, configured == nil, let left = leftBehindState(stack: configuration.stack, defaultPath: defaultPath, context: context) {
+                return (nil, Diagnostics([left]))
+            }
             return (Backend(storage: LocalStateStore(path: path), knownHostsPath: Deployment.knownHostsPath(statePath: path), defaultLocalPath: defaultPath), diagnostics)
         }
         func missing(_ name: String) -> Diagnostics {
@@ -47,6 +56,25 @@ package struct Backend {
         let store = S3StateStore(client: client, bucket: bucket, key: key, encrypt: settings["encrypt"]?.boolValue ?? false,
                                  useLockfile: settings["use_lockfile"]?.boolValue ?? true)
         return (Backend(storage: store, knownHostsPath: knownHosts, defaultLocalPath: defaultPath), diagnostics)
+    }
+
+    /// Earlier versions of tfy kept the default state under the working directory. When the state is not
+    /// beside the configuration but a file for the stack is there, planning without it would
+    /// launch the cluster again: stop and say how to move it.
+    static func leftBehindState(stack: String, defaultPath: String, context: OperationEnvironment) -> Diagnostic? {
+        let old = LocalStateStore.defaultPath(stack: stack, configurationDirectory: URL(fileURLWithPath: context.workingDirectory).standardizedFileURL.path)
+        let manager = FileManager.default
+        guard old != defaultPath, manager.fileExists(atPath: old), !manager.fileExists(atPath: defaultPath) else { return nil }
+        let oldShown = relative(old, to: context.workingDirectory), newShown = relative(defaultPath, to: context.workingDirectory)
+        return .error("State file outside the configuration directory",
+                      detail: "A stack's default state is \(newShown), beside its configuration, and there is none there; but \(oldShown) exists, where earlier versions of tfy kept it when run from this directory. Planning without it would create again everything it records. Move it (and its .backup and .known_hosts files) beside the configuration:\n    mkdir -p \((newShown as NSString).deletingLastPathComponent) && mv \(oldShown) \(newShown)\nor name it with -state \(oldShown).")
+    }
+
+    /// `path` relative to `directory` when it is under it, otherwise as it is.
+    package static func relative(_ path: String, to directory: String) -> String {
+        let base = URL(fileURLWithPath: directory).standardizedFileURL.path
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 
     /// The backend block's settings, evaluated (they may not refer to anything), with the

@@ -35,6 +35,7 @@ package enum PlanOperation {
         diagnostics.append(contentsOf: planDiagnostics)
         var plan = outcome?.plan
         plan?.directory = deployment.directory
+        plan?.stateLocation = Backend.relative(session.store.location, to: environment.workingDirectory)
         if deployment.refreshOnly, var refreshOnly = plan {
             // A refresh-only plan changes nothing; it records what changed outside tfy.
             refreshOnly.refreshOnly = true

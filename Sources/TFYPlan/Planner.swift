@@ -263,6 +263,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
                 planned[name] = priorValue
             }
         }
+        for (name, value) in type.recoveredAttributes(prior) { planned[name] = value }
         var changed: [String] = []
         for (name, attribute) in schema.body.attributes.sorted(by: { $0.key < $1.key }) {
             let after = redacted(planned[name] ?? .null)

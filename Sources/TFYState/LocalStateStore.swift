@@ -39,9 +39,9 @@ public struct LocalStateStore: StateStorage {
 
     public init(path: String) { self.path = path }
 
-    /// The default path for a stack: `state/<stack>.tfstate` under the working directory.
-    public static func defaultPath(stack: String, workingDirectory: String) -> String {
-        (workingDirectory as NSString).appendingPathComponent("state/\(stack).tfstate")
+    /// The default path for a stack: `state/<stack>.tfstate` in its configuration directory.
+    public static func defaultPath(stack: String, configurationDirectory: String) -> String {
+        (configurationDirectory as NSString).appendingPathComponent("state/\(stack).tfstate")
     }
 
     /// The state, or nil when nothing is at the path. Anything but a regular file there — a

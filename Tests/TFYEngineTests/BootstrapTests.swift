@@ -53,6 +53,7 @@ extension World {
     /// A world whose configuration is `Fixtures/bootstrap` (with its template).
     static func bootstrap(machines: Int) async throws -> World {
         let world = try await World()
+        world.stateConfiguration = "bootstrap"
         try FileManager.default.createDirectory(atPath: world.directory + "/bootstrap", withIntermediateDirectories: true)
         for name in ["main.yml", "hosts.tpl"] {
             var text = try String(contentsOfFile: engineFixtures + "/bootstrap/" + name, encoding: .utf8)
@@ -203,7 +204,7 @@ extension World {
         #expect(again.status == 1)
         #expect(again.err.contains("the host key of [127.0.0.1]:\(hosts.ports[0]) has changed: recorded \(old), offered now \(new)."))
         // The pinned key is still the old one: nothing was accepted.
-        let pinned = try String(contentsOfFile: world.directory + "/state/\(world.stack).known_hosts", encoding: .utf8)
+        let pinned = try String(contentsOfFile: world.stateDirectory + "/\(world.stack).known_hosts", encoding: .utf8)
         #expect(pinned.split(separator: "\n").count == 2)
     }
 
@@ -303,7 +304,7 @@ extension World {
         #expect(up.status == 0, "\(up.err)")
         #expect(hosts.file(1, "node") == "1\n")
         // The bastion's host key is pinned beside the hosts'.
-        let pinned = try String(contentsOfFile: world.directory + "/state/\(world.stack).known_hosts", encoding: .utf8)
+        let pinned = try String(contentsOfFile: world.stateDirectory + "/\(world.stack).known_hosts", encoding: .utf8)
         #expect(pinned.contains("[127.0.0.1]:\(bastion) "))
     }
 }

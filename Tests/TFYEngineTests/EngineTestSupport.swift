@@ -33,7 +33,10 @@ final class World: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-    var statePath: String { directory + "/state/\(stack).tfstate" }
+    /// The configuration whose default state `statePath` is: the state lives beside it.
+    var stateConfiguration = "cluster"
+    var stateDirectory: String { directory + "/\(stateConfiguration)/state" }
+    var statePath: String { stateDirectory + "/\(stack).tfstate" }
 
     var environment: [String: String] {
         ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test-secret", "AWS_ENDPOINT_URL_EC2": endpoint,

@@ -89,19 +89,19 @@ struct LocalStateLockTests {
     @Test func theStateDirectoryIsCreatedPrivate() async throws {
         let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
-        let attributes = try FileManager.default.attributesOfItem(atPath: world.directory + "/state")
+        let attributes = try FileManager.default.attributesOfItem(atPath: world.stateDirectory)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
     }
 
     @Test func temporaryFilesOfACrashedWriteAreRemovedByTheNextRun() async throws {
         let world = try await World()
-        try FileManager.default.createDirectory(atPath: world.directory + "/state", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: world.stateDirectory, withIntermediateDirectories: true)
         // A crashed write's copy of a state that records a security group: never read as the state.
         var state = State(lineage: "left-behind")
         state.resources = [StateResource(type: "aws_security_group", name: "cluster", instances: [StateInstance(indexKey: nil, attributes: ["id": .string("sg-0")])])]
         let leftovers = [world.statePath + ".tmp-999999-1", world.statePath + ".backup.tmp-999999-2"]
         for path in leftovers { #expect(FileManager.default.createFile(atPath: path, contents: Data(state.encoded()))) }
-        let other = world.directory + "/state/other.tfstate.tmp-999999-3"
+        let other = world.stateDirectory + "/other.tfstate.tmp-999999-3"
         #expect(FileManager.default.createFile(atPath: other, contents: Data()))
 
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-no-color"])

@@ -46,8 +46,8 @@ struct LocalStateWriteTests {
     @Test(arguments: Link.allCases)
     func aBrokenSymlinkAtTheStatePathIsAnErrorNotNoState(_ link: Link) async throws {
         let world = try await World()
-        try FileManager.default.createDirectory(atPath: world.directory + "/state", withIntermediateDirectories: true)
-        let target = link == .dangling ? world.directory + "/state/moved-away.tfstate" : world.statePath
+        try FileManager.default.createDirectory(atPath: world.stateDirectory, withIntermediateDirectories: true)
+        let target = link == .dangling ? world.stateDirectory + "/moved-away.tfstate" : world.statePath
         try FileManager.default.createSymbolicLink(atPath: world.statePath, withDestinationPath: target)
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-no-color"])
         #expect(plan.status == 1)

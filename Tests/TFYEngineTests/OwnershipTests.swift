@@ -31,6 +31,7 @@ struct OwnershipTests {
             try FileManager.default.createDirectory(atPath: world.directory + "/" + dir, withIntermediateDirectories: true)
             try boxes(stack: stack).write(toFile: world.directory + "/\(dir)/main.yml", atomically: true, encoding: .utf8)
         }
+        world.stateConfiguration = "boxes"
         return world
     }
 
@@ -53,7 +54,7 @@ struct OwnershipTests {
         // Nothing answers at this endpoint: the refusal must come before any EC2 call.
         world.endpoint = "http://127.0.0.1:9"
         world.extraEnvironment = ["AWS_MAX_ATTEMPTS": "1"]
-        let run = await world.tfy(["destroy", "-state", "state/\(world.stack).tfstate", "b", "-auto-approve", "-no-color"])
+        let run = await world.tfy(["destroy", "-state", "boxes/state/\(world.stack).tfstate", "b", "-auto-approve", "-no-color"])
         #expect(run.status == 1)
         #expect(run.err == """
             Error: State belongs to another stack
@@ -75,7 +76,7 @@ struct OwnershipTests {
         try JSONValue.object(json).pretty().write(toFile: world.statePath, atomically: true, encoding: .utf8)
         let written = try Data(contentsOf: URL(fileURLWithPath: world.statePath))
         #expect(ids.count == 3)
-        let run = await world.tfy(["destroy", "-state", "state/\(world.stack).tfstate", "b", "-auto-approve", "-no-color"])
+        let run = await world.tfy(["destroy", "-state", "boxes/state/\(world.stack).tfstate", "b", "-auto-approve", "-no-color"])
         #expect(run.status == 1)
         let listed = ids.keys.sorted().map { "\($0) (\(ids[$0]!))" }.joined(separator: ", ")
         #expect(run.err == """

@@ -269,11 +269,13 @@ struct S3BackendTests {
     /// A stack with a generated key moves to S3 with its key, and back to another machine with it.
     @Test func migrationCarriesGeneratedKeys() async throws {
         let world = try await World()
+        world.stateConfiguration = "keys"
         try FileManager.default.createDirectory(atPath: world.directory + "/keys", withIntermediateDirectories: true)
         let config = "stack: \(world.stack)\nprovider:\n  aws: {region: us-east-1}\nresource:\n  tfy_ssh_key:\n    cluster: {}\n"
         try config.write(toFile: world.directory + "/keys/main.yml", atomically: true, encoding: .utf8)
         #expect(await world.tfy(["apply", "keys", "-auto-approve"]).status == 0)
-        let recorded = "state/\(world.stack).tfy_ssh_key.cluster.key"
+        // Beside the configuration's state, recorded relative to the working directory.
+        let recorded = "keys/state/\(world.stack).tfy_ssh_key.cluster.key"
         let key = try String(contentsOfFile: world.directory + "/" + recorded, encoding: .utf8)
 
         try await world.prepareS3()
@@ -298,7 +300,7 @@ struct S3BackendTests {
         #expect(back.out.contains("\ntfy_ssh_key.cluster: private key fetched from s3://\(Self.bucket)/\(world.stateKey).keys/tfy_ssh_key.cluster to \(recorded)\n"))
         #expect(try String(contentsOfFile: other + "/" + recorded, encoding: .utf8) == key)
         #expect((try FileManager.default.attributesOfItem(atPath: other + "/" + recorded)[.posixPermissions] as? Int) == 0o600)
-        #expect(FileManager.default.fileExists(atPath: other + "/state/\(world.stack).tfstate"))
+        #expect(FileManager.default.fileExists(atPath: other + "/keys/state/\(world.stack).tfstate"))
     }
 
     @Test func pushRefusesAnotherLineageAnOlderSerialAndAConflict() async throws {
@@ -517,7 +519,7 @@ extension World {
         try #require(apply.status == 0, "\(apply.out)\(apply.err)")
         #expect(apply.out.contains("tfy_bootstrap.node (remote-exec): -rw-------\n"))
         // The state records where the key is, relative to the working directory; never the key.
-        let recorded = "state/\(world.stack).tfy_ssh_key.cluster.key"
+        let recorded = "keyed/state/\(world.stack).tfy_ssh_key.cluster.key"
         #expect(try await world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["private_key_file"]?.stringValue == recorded)
         let key = try String(contentsOfFile: world.directory + "/" + recorded, encoding: .utf8)
         #expect(hosts.file(0, "cluster_key") == key)
@@ -559,7 +561,7 @@ extension World {
         let ssh = await world.tfy(["ssh", "node", "-chdir", "keyed", "--", "cat", world.directory + "/roots/h0/cluster_key.pub"], workingDirectory: ci)
         #expect(ssh.status == 0, "\(ssh.err)")
         #expect(ssh.out == (try await world.s3State()?.instance(ResourceAddress(type: "tfy_ssh_key", name: "cluster"))?.attributes["public_key"]?.stringValue ?? "-") + "\n")
-        let pinned = try String(contentsOfFile: ci + "/state/\(world.stack).known_hosts", encoding: .utf8)
+        let pinned = try String(contentsOfFile: ci + "/keyed/state/\(world.stack).known_hosts", encoding: .utf8)
         #expect(pinned.hasPrefix("[127.0.0.1]:\(hosts.ports[0]) ssh-ed25519 "))
 
         // Destroying the key removes the backend's copy too.

@@ -79,6 +79,13 @@ struct InstanceResource: ManagedResourceType {
             || (attribute == "user_data" && planned["user_data_replace_on_change"]?.boolValue == true)
     }
 
+    /// An instance that tfy stopped for an update and that is still stopped is started again
+    /// (an update of `instance_state` to "running"); one stopped by someone else is left alone.
+    func recoveredAttributes(_ prior: StateInstance) -> [String: Value] {
+        guard prior.isMarked(StateInstance.Marker.stoppedForUpdate), prior.attributes["instance_state"]?.stringValue == "stopped" else { return [:] }
+        return ["instance_state": .string("running")]
+    }
+
     func provider(context: EngineContext, output: @escaping @Sendable (ResourceAddress, String) -> Void) -> any ResourceProvider {
         InstanceProvider(context: context)
     }
@@ -195,6 +202,10 @@ struct InstanceProvider: ResourceProvider {
     }
 
     func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value] {
+        try await update(address, prior: prior, desired: desired, record: UpdateRecorder(marking: { _ in }))
+    }
+
+    func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value], record: UpdateRecorder) async throws -> [String: Value] {
         guard let id = prior["id"]?.stringValue else { throw EngineError(description: "the instance has no ID in state") }
         guard var current = try await ec2.describeInstances(ids: [id]).first else { throw EngineError(description: "instance \(id) no longer exists") }
         try await TagSync.sync(ec2: ec2, resource: id, have: current.tags, want: context.tags(desired["tags"], for: address))
@@ -204,18 +215,50 @@ struct InstanceProvider: ResourceProvider {
         }
         let typeChanged = desired["instance_type"]?.stringValue.map { $0 != current.instanceType } ?? false
         let userDataChanged = desired["user_data"] != prior["user_data"] && desired["user_data"].map { !$0.isNull } == true
+        // A plan that found the instance stopped by an interrupted update wants it running again.
+        let restart = current.state == "stopped" && desired["instance_state"]?.stringValue == "running"
         if typeChanged || userDataChanged {
-            // Instance type and user data change only while the instance is stopped.
+            // Instance type and user data change only while the instance is stopped. The stop is
+            // recorded first, so a run that dies before the start leaves a state that says so.
+            try await record.marking(StateInstance.Marker.stoppedForUpdate)
             _ = try await ec2.stopInstances(ids: [id])
-            _ = try await context.waiter.wait(for: id, until: ["stopped"], timeout: context.timeouts.update)
-            if typeChanged, let type = desired["instance_type"]?.stringValue { try await ec2.modifyInstanceAttribute(id: id, .instanceType(type)) }
-            if userDataChanged, let text = desired["user_data"]?.stringValue { try await ec2.modifyInstanceAttribute(id: id, .userData(text)) }
-            _ = try await ec2.startInstances(ids: [id])
-            if let running = try await context.waiter.wait(for: id, until: ["running"], timeout: context.timeouts.update) { current = running }
+            do {
+                _ = try await context.waiter.wait(for: id, until: ["stopped"], timeout: context.timeouts.update)
+                if typeChanged, let type = desired["instance_type"]?.stringValue { try await ec2.modifyInstanceAttribute(id: id, .instanceType(type)) }
+                if userDataChanged, let text = desired["user_data"]?.stringValue { try await ec2.modifyInstanceAttribute(id: id, .userData(text)) }
+            } catch {
+                // The update failed half-way: the instance runs again (as it was) before the error is told.
+                try await startAgain(id, after: error, record: record)
+                throw error
+            }
+            current = try await start(id)
+        } else if restart {
+            current = try await start(id)
         } else if let refreshed = try await ec2.describeInstances(ids: [id]).first {
             current = refreshed
         }
         return AWSAttributes.instanceAttributes(current, region: context.region, base: desired)
+    }
+
+    /// Starts the instance and waits until it runs.
+    func start(_ id: String) async throws -> EC2Instance {
+        _ = try await ec2.startInstances(ids: [id])
+        guard let running = try await context.waiter.wait(for: id, until: ["running"], timeout: context.timeouts.update) else {
+            throw EngineError(description: "instance \(id) vanished while starting")
+        }
+        return running
+    }
+
+    /// After a failed update: starts the stopped instance again, and clears the stop's marker once
+    /// it runs. If it cannot be started, both errors are told and the marker stays, so the next
+    /// plan starts it.
+    func startAgain(_ id: String, after failure: any Error, record: UpdateRecorder) async throws {
+        do {
+            _ = try await start(id)
+        } catch {
+            throw EngineError(description: "\(failure)\n\nThe instance was stopped for the update and could not be started again: \(error). The next plan shows the start.")
+        }
+        try await record.marking(nil)
     }
 
     func delete(_ address: ResourceAddress, prior: [String: Value]) async throws {

@@ -14,6 +14,9 @@ package protocol ResourceProvider: Sendable {
     /// Creates the object; records it in state as soon as it exists (before waiting for it).
     func create(_ address: ResourceAddress, desired: [String: Value], record: Recorder) async throws -> [String: Value]
     func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value]
+    /// Updates in place, recording through `record` a step that a run stopped half-way must
+    /// find undone (an instance stopped for the update). By default as `update(_:prior:desired:)`.
+    func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value], record: UpdateRecorder) async throws -> [String: Value]
     func delete(_ address: ResourceAddress, prior: [String: Value]) async throws
     /// Deletes an object whose creation did not complete; by default as any other.
     func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws
@@ -21,6 +24,10 @@ package protocol ResourceProvider: Sendable {
 
 extension ResourceProvider {
     package func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError) {}
+
+    package func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value], record: UpdateRecorder) async throws -> [String: Value] {
+        try await update(address, prior: prior, desired: desired)
+    }
 
     package func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws {
         try await delete(address, prior: prior)
@@ -35,6 +42,12 @@ package struct Recorder: Sendable {
     package var token: String
     /// True when an earlier run began this create: the object may exist already.
     package var resumed: Bool
+}
+
+/// How an update records, before it takes a step, what the next run must finish if this one
+/// stops: `marking(marker)` persists the marker on the object's state entry (nil removes it).
+package struct UpdateRecorder: Sendable {
+    package var marking: @Sendable (_ marker: String?) async throws -> Void
 }
 
 struct EngineError: Error, CustomStringConvertible {

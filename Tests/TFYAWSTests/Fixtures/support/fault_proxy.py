@@ -18,8 +18,12 @@ kept-alive connections. Faults are set with command-line options or at run time 
 /__faults__ with a JSON body; GET /__stats__ reports what happened, and GET /__requests__ lists
 every request it received, in order of arrival: its form parameters (EC2's Action and the rest;
 for other requests the method and path) and when it arrived and was answered, in seconds on one
-monotonic clock — what was sent, where moto ignores it, and which requests overlapped. Prints its
-port, and
+monotonic clock — what was sent, where moto ignores it, and which requests overlapped. Per EC2
+action: {"fail_actions": {"ModifyInstanceAttribute": "InvalidParameterValue"}} answers every
+request of that action with that error code (HTTP 400, not retried), and {"hold_actions":
+["StartInstances"]} holds every request of those actions unanswered until a later POST
+/__faults__ drops them from the list (stats "held" counts the requests held so far); a released
+request meets the faults then set. Prints its port, and
 exits when its standard input closes (that is, when the test process exits).
 
   fault_proxy.py TARGET_PORT [--throttle F] [--error5xx F] [--drop F] [--latency-ms N] [--seed N]
@@ -36,7 +40,6 @@ import socket
 import sys
 import threading
 import time
-import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 parser = argparse.ArgumentParser()
@@ -56,11 +59,13 @@ arrivals = threading.Condition(lock)
 HOLD_TIMEOUT_SECONDS = 120
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
           "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "reply": None, "hide_instances": False,
-          "invisible_seconds": options.invisible_seconds}
+          "invisible_seconds": options.invisible_seconds, "fail_actions": {}, "hold_actions": []}
 stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0,
-         "replied": 0, "hidden": 0}
+         "replied": 0, "hidden": 0, "failed_actions": 0, "held": 0}
 # Object ID -> when the proxy saw it created (RunInstances, CreateSecurityGroup answers).
 created = {}
+# Signalled when the faults change: requests held by action wait on it to be let go.
+faults_changed = threading.Condition(lock)
 in_flight = 0
 # Every request received, for GET /__requests__.
 requests = []
@@ -129,6 +134,14 @@ def hide(data, action, hidden):
 SERVER_ERROR = b"<!doctype html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>"
 
 
+def ec2_action(body):
+    """The EC2 Query API action a form-encoded request body names, or None."""
+    for pair in body.split(b"&"):
+        if pair.startswith(b"Action="):
+            return pair[len(b"Action="):].decode(errors="replace")
+    return None
+
+
 def upstream():
     if getattr(local, "connection", None) is None:
         local.connection = http.client.HTTPConnection("127.0.0.1", options.target_port, timeout=60)
@@ -192,6 +205,7 @@ class Handler(BaseHTTPRequestHandler):
                 faults.update(json.loads(body or b"{}"))
                 for key in stats:
                     stats[key] = 0
+                faults_changed.notify_all()
             return self.reply(200, b"{}", "application/json")
         global in_flight
         params = {}
@@ -216,6 +230,19 @@ class Handler(BaseHTTPRequestHandler):
             self.done()
 
     def handle_request(self, body, roll, current, params):
+        action = ec2_action(body)
+        if action in current["hold_actions"]:
+            with lock:
+                stats["held"] += 1
+                faults_changed.wait_for(lambda: action not in faults["hold_actions"], timeout=HOLD_TIMEOUT_SECONDS)
+                # A released request meets the faults set when it was let go.
+                current = dict(faults)
+        if action in current["fail_actions"]:
+            with lock:
+                stats["failed_actions"] += 1
+            code = current["fail_actions"][action].encode()
+            return self.reply(400, b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>' + code
+                              + b'</Code><Message>Injected by the fault proxy.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
         if current["latency_ms"]:
             time.sleep(current["latency_ms"] / 1000.0)
         if current["reply"]:
