@@ -102,6 +102,8 @@ public struct StateInstance: Sendable, Hashable {
         public static let deleting = "deleting"
         /// tfy stopped the instance to update it; the next plan starts it if it is still stopped.
         public static let stoppedForUpdate = "stopped_for_update"
+        /// The create failed after the object existed: it stays tainted, to be replaced.
+        public static let createFailed = "create_failed"
     }
 
     /// True when `marker` is recorded.

@@ -139,6 +139,16 @@ public final class Executor: Sendable {
             return nil
         } catch {
             let message = "\(error)"
+            if operation == .create {
+                // A create that failed after its object existed (a wait that timed out, a tag that
+                // failed) stays tainted and is replaced, as in Terraform; only a create a run did
+                // not see end (killed, interrupted) is waited for and kept by the next refresh.
+                try? await recorder.update { state in
+                    guard var failed = state.instance(address), failed.status == .tainted, failed.createdAt != nil else { return }
+                    failed.setMarker(StateInstance.Marker.createFailed)
+                    state.setInstance(address, failed)
+                }
+            }
             events(.failed(address, operation, message: message))
             return .error("Error \(operation == .delete ? "destroying" : operation == .create ? "creating" : "updating") \(address)", detail: message, address: address.description)
         }

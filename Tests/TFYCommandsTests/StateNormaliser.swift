@@ -10,6 +10,8 @@
 ///   written with dashes in a DNS name (`ip-172-31-…`, `ec2-54-…`) gets the same placeholder.
 /// - `serial` becomes 1: apply writes state after every step and group-commits writes that come
 ///   together, so how many writes a run makes depends on timing.
+/// - `created_at=SECONDS` in an instance's private data (when tfy recorded the object as created)
+///   becomes `created_at=1700000000`.
 ///
 /// Everything else — lineage (fixed before the apply), moto's account ID, attribute names and
 /// values — is kept as apply wrote it.
@@ -40,7 +42,7 @@ enum StateNormaliser {
             return made
         }
 
-        let pattern = /(?<id>\b(?:i|sg|vpc|subnet|r|eni|vol)-[0-9a-f]{8,17}\b)|(?<dns>\b(?:ip|ec2)-(?<d1>\d{1,3})-(?<d2>\d{1,3})-(?<d3>\d{1,3})-(?<d4>\d{1,3})\b)|(?<ip>\b(?<a1>\d{1,3})\.(?<a2>\d{1,3})\.(?<a3>\d{1,3})\.(?<a4>\d{1,3})\b(?!\/))|(?<serial>"serial": \d+)/
+        let pattern = /(?<id>\b(?:i|sg|vpc|subnet|r|eni|vol)-[0-9a-f]{8,17}\b)|(?<dns>\b(?:ip|ec2)-(?<d1>\d{1,3})-(?<d2>\d{1,3})-(?<d3>\d{1,3})-(?<d4>\d{1,3})\b)|(?<ip>\b(?<a1>\d{1,3})\.(?<a2>\d{1,3})\.(?<a3>\d{1,3})\.(?<a4>\d{1,3})\b(?!\/))|(?<serial>"serial": \d+)|(?<created>created_at=\d+)/
         var result = ""
         var rest = text[...]
         while let match = rest.firstMatch(of: pattern) {
@@ -54,6 +56,8 @@ enum StateNormaliser {
             } else if match.output.ip != nil {
                 let octets = [match.output.a1, match.output.a2, match.output.a3, match.output.a4].map { Int($0!)! }
                 result += placeholder(address: octets).map(String.init).joined(separator: ".")
+            } else if match.output.created != nil {
+                result += "created_at=1700000000"
             } else {
                 result += "\"serial\": 1"
             }

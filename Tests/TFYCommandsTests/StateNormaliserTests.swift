@@ -16,4 +16,9 @@ struct StateNormaliserTests {
         let text = "{\n  \"lineage\": \"5f3c2b1a-fixture-lineage\",\n  \"serial\": 13,\n  \"stack\": \"tachyon\",\n  \"owner_id\": \"123456789012\"\n}\n"
         #expect(StateNormaliser.normalise(text) == "{\n  \"lineage\": \"5f3c2b1a-fixture-lineage\",\n  \"serial\": 1,\n  \"stack\": \"tachyon\",\n  \"owner_id\": \"123456789012\"\n}\n")
     }
+
+    @Test func theCreationTimeBecomesAFixedOne() {
+        let text = #"{"private": "created_at=1796223026;stopped_for_update", "serial": 4}"#
+        #expect(StateNormaliser.normalise(text) == #"{"private": "created_at=1700000000;stopped_for_update", "serial": 1}"#)
+    }
 }

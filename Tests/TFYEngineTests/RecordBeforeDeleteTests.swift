@@ -54,7 +54,7 @@ struct RecordBeforeDeleteTests {
         #expect(failed.status == 1)
         #expect(failed.err.hasPrefix("Error: Error destroying aws_instance.master[0]\n\n  with aws_instance.master[0]\n\n"), "\(failed.err)")
         let master = ResourceAddress(type: "aws_instance", name: "master", index: 0)
-        #expect(try world.state().instance(master)?.privateData == StateInstance.Marker.deleting)
+        #expect(try world.state().instance(master)?.isMarked(StateInstance.Marker.deleting) == true)
         #expect(try await world.liveInstances().map(\.name) == ["my-TachyonMaster"])
 
         _ = try await runProgram("curl", ["-sf", "-X", "POST", "-d", #"{"fail_actions": {}}"#, "http://127.0.0.1:\(proxy.port)/__faults__"])

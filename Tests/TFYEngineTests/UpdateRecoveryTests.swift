@@ -59,7 +59,7 @@ struct UpdateRecoveryTests {
         let after = try await Self.described(world)
         #expect(after.state == "running", "started again before the error was reported")
         #expect(after.type == "t2.small")
-        #expect(try world.state().instance(ResourceAddress(type: "aws_instance", name: "box"))?.privateData == nil, "nothing left to finish")
+        #expect(try world.state().instance(ResourceAddress(type: "aws_instance", name: "box"))?.isMarked(StateInstance.Marker.stoppedForUpdate) == false, "nothing left to finish")
 
         // Once EC2 takes the change, the same apply makes it.
         try await Self.faults(proxy, #"{"fail_actions": {}}"#)
@@ -84,7 +84,7 @@ struct UpdateRecoveryTests {
         // Let the held call go, failed: the killed run's modify never takes effect.
         try await Self.faults(proxy, #"{"hold_actions": [], "fail_actions": {"ModifyInstanceAttribute": "InvalidParameterValue"}}"#)
         #expect(try await Self.described(world) == ("stopped", "t2.small"))
-        #expect(try world.state().instance(ResourceAddress(type: "aws_instance", name: "box"))?.privateData == StateInstance.Marker.stoppedForUpdate)
+        #expect(try world.state().instance(ResourceAddress(type: "aws_instance", name: "box"))?.isMarked(StateInstance.Marker.stoppedForUpdate) == true)
 
         let plan = await world.tfy(["plan", "resize", "-no-color", "-detailed-exitcode"])
         #expect(plan.status == 2, "\(plan.err)")
@@ -99,7 +99,7 @@ struct UpdateRecoveryTests {
         #expect(apply.status == 0, "\(apply.err)")
         #expect(apply.out.contains("Apply complete! Resources: 0 added, 1 changed, 0 destroyed."), "\(apply.out)")
         #expect(try await Self.described(world) == ("running", "t2.small"))
-        #expect(try world.state().instance(ResourceAddress(type: "aws_instance", name: "box"))?.privateData == nil)
+        #expect(try world.state().instance(ResourceAddress(type: "aws_instance", name: "box"))?.isMarked(StateInstance.Marker.stoppedForUpdate) == false)
         let clean = await world.tfy(["plan", "resize", "-detailed-exitcode"])
         #expect(clean.status == 0, "\(clean.out)\(clean.err)")
     }

@@ -103,7 +103,8 @@ struct InstanceProvider: ResourceProvider {
     /// tagged for another stack (refused, never read into this state), untagged or terminated.
     /// An ID EC2 does not list at all within the visibility grace after tfy recorded its creation
     /// is not yet visible: refresh polls until it shows (after the grace: gone). An instance whose
-    /// create a run did not finish (tainted) that is alive is waited for until running and kept.
+    /// create a run did not see end (tainted, not marked create_failed) that is alive is waited
+    /// for until running and kept.
     func refresh(_ entries: [(address: ResourceAddress, instance: StateInstance)], prior: State, into result: inout Refresher.Result) async throws(AWSError) {
         guard !entries.isEmpty || result.configuredTypes.contains(InstanceResource.name) else { return }
         let ids = entries.compactMap { $0.instance.attributes["id"]?.stringValue }
@@ -135,9 +136,10 @@ struct InstanceProvider: ResourceProvider {
                 continue
             }
             var kept = instance
-            if instance.status == .tainted, instance.createdAt != nil {
-                // A create that a run did not see through (killed, interrupted, timed out): the
-                // instance is wanted, so it is waited for rather than replaced.
+            if instance.status == .tainted, instance.createdAt != nil, !instance.isMarked(StateInstance.Marker.createFailed) {
+                // A create that a run did not see end (killed, interrupted): the instance is
+                // wanted, so it is waited for rather than replaced. One whose create failed
+                // (a wait that timed out) is marked so, and replaced as in Terraform.
                 if live.state != "running", let running = try? await context.waiter.wait(for: id, until: ["running"], timeout: context.timeouts.create) {
                     live = running
                 }
@@ -155,6 +157,10 @@ struct InstanceProvider: ResourceProvider {
         // A create that recorded its token but whose instance is not (yet) visible keeps its
         // entry: the next create of that address reuses the token, so EC2's ClientToken
         // idempotency returns the instance if the lost call did launch it.
+    }
+
+    func liveTags(id: String) async throws(AWSError) -> [String: String]? {
+        try await ec2.describeInstances(ids: [id]).first { $0.instanceId == id && $0.state != "terminated" && $0.state != "shutting-down" }?.tags
     }
 
     func tagged(_ address: ResourceAddress) async throws -> EC2Instance? {
