@@ -211,6 +211,38 @@ struct StateRemoveCommand: ParsableCommand, ContextCommand, NamesConfigurationWi
     }
 }
 
+struct ImportCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Bring an existing instance or security group under an address of the configuration.",
+                                                    discussion: "Tags the object with this stack's tfy:stack and tfy:address (the inverse of state rm) and records it in the state. An object tagged for another stack is refused.")
+    @Argument(help: "The instance address in the configuration, e.g. aws_instance.web[0].") var address: String
+    @Argument(help: "The object's ID, e.g. i-0abc1234def567890 or sg-0abc1234def567890.") var id: String
+    @OptionGroup var location: StateLocation
+
+    func execute(in context: CommandContext) async -> ExitStatus {
+        let view = stateView(context)
+        let (loaded, diagnostics, sources) = location.configuration(context)
+        guard let configuration = loaded else { return view.finish(diagnostics, sources: sources) }
+        let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: location.state, overrides: location.backendOptions.settings,
+                                                             context: context.operationEnvironment, log: context.logLine)
+        guard let backend = resolved else { return view.finish(backendDiagnostics, sources: sources) }
+        context.out("\(address): Importing from ID \(Value.quoted(id))...\n")
+        let request = StateImport.Request(address: address, id: id, configuration: configuration, backend: backend)
+        let (imported, problems) = await StateImport.run(request, environment: context.operationEnvironment, log: context.logLine)
+        if let imported {
+            context.out("""
+                Tagged \(imported.id) with tfy:stack=\(configuration.stack) and tfy:address=\(imported.address).
+
+                Import successful!
+
+                The resources that were imported are shown above. These resources are now in
+                your tfy state and will henceforth be managed by tfy.
+
+                """)
+        }
+        return view.finish(problems)
+    }
+}
+
 /// A change to the state under its lock: lock, `body`, unlock; every error printed.
 enum StateEdit {
     static func locked(_ location: StateLocation, operation: String, context: CommandContext,

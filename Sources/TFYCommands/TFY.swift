@@ -10,7 +10,7 @@ public struct TFY: ParsableCommand {
         // an option here, argument parsing would take it after a subcommand too.
         usage: "tfy [-chdir=DIR] <subcommand>",
         discussion: "Global option: -chdir=DIR (before the subcommand) works in DIR, as if tfy had been started there: the configuration, the default state and every relative path given on the command line are found from DIR.",
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self, RefreshCommand.self, ShowCommand.self, OutputCommand.self, StateCommand.self, ForceUnlockCommand.self, GraphCommand.self, SSHCommand.self, VersionCommand.self])
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self, RefreshCommand.self, ShowCommand.self, OutputCommand.self, StateCommand.self, ImportCommand.self, ForceUnlockCommand.self, GraphCommand.self, SSHCommand.self, VersionCommand.self])
 
     @Flag(name: [.customLong("version"), .customLong("version", withSingleDash: true)], help: "Print the tfy version.")
     var version = false

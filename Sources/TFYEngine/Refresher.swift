@@ -31,6 +31,11 @@ public struct Refresher: Sendable {
         /// state; the run must stop before it changes anything.
         public var foreign: [ForeignObject] = []
 
+        package init(state: State, drift: [PlannedChange] = []) {
+            self.state = state
+            self.drift = drift
+        }
+
         /// Records an object of another stack that the state points at; the state entry is left
         /// as it was, since nothing of that object may be read into this state.
         package mutating func refuse(_ address: ResourceAddress, id: String, tags: [String: String], stack: String) -> Bool {

@@ -18,6 +18,23 @@ struct AdoptionTests {
         out.split(separator: "\n").last { $0.hasPrefix("API calls: ") }.map(String.init)
     }
 
+    /// A CreateSecurityGroup that took effect but whose answer was lost is retried, and EC2 says
+    /// the name is taken: the group carries this stack's and this address's tags (set by the create
+    /// itself), so it is the run's own group, taken rather than reported as another's.
+    @Test func aGroupWhoseCreateAnswerWasLostIsTakenNotRefused() async throws {
+        let world = try await World()
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port)])
+        world.endpoint = "http://127.0.0.1:\(proxy.port)"
+        try await runProgram("curl", ["-sf", "-X", "POST", "-d", #"{"lose_actions": ["CreateSecurityGroup"]}"#, "http://127.0.0.1:\(proxy.port)/__faults__"])
+        let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
+        #expect(applied.status == 0, "\(applied.err)")
+        #expect(try await proxyStats(proxy)["answers_lost"] == 1)
+        let groups = try await world.securityGroups()
+        #expect(groups.count == 1)
+        #expect(try world.state().instances.first { $0.address.type == "aws_security_group" }?.instance.attributes["id"]?.stringValue == groups.first?["GroupId"] as? String)
+        #expect(await world.tfy(["plan", "cluster", "-var", "machines=2", "-detailed-exitcode"]).status == 0)
+    }
+
     @Test func aLostStateAdoptsEveryObjectInsteadOfLaunchingThemAgain() async throws {
         let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)

@@ -52,7 +52,8 @@ struct OwnershipTests {
         let ids = try world.stateInstances().values.sorted()
         #expect(ids.count == 3)
         // Nothing answers at this endpoint: the refusal must come before any EC2 call.
-        world.endpoint = "http://127.0.0.1:9"
+        let refusing = try RefusingPort()
+        world.endpoint = "http://127.0.0.1:\(refusing.port)"
         world.extraEnvironment = ["AWS_MAX_ATTEMPTS": "1"]
         let run = await world.tfy(["destroy", "-state", "boxes/state/\(world.stack).tfstate", "b", "-auto-approve", "-no-color"])
         #expect(run.status == 1)
@@ -105,6 +106,59 @@ struct OwnershipTests {
         #expect(live[kept]?.tags == ["Name": "box1"])
         #expect(live[ids["aws_instance.box[0]"]!]?.state == "terminated")
         #expect(live[ids["aws_instance.box[2]"]!]?.state == "terminated")
+    }
+
+    /// `tfy import` is the inverse of `state rm`: the object gets this stack's tags back and the
+    /// state records it, so destroy manages it again. Another stack's object is refused untouched.
+    @Test func importTagsTheObjectAndRecordsItAndRefusesAnotherStacks() async throws {
+        let world = try await Self.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        #expect(await world.tfy(["apply", "b", "-auto-approve"]).status == 0)
+        let ids = try world.stateInstances()
+        let id = try #require(ids["aws_instance.box[1]"])
+        #expect(await world.tfy(["state", "rm", "aws_instance.box[1]", "-chdir", "boxes"]).status == 0)
+        #expect(try await Self.instances(world, [id])[id]?.tags == ["Name": "box1"])
+
+        let imported = await world.tfy(["import", "aws_instance.box[1]", id, "-chdir", "boxes"])
+        #expect(imported.status == 0, "\(imported.err)")
+        #expect(imported.out == """
+            aws_instance.box[1]: Importing from ID "\(id)"...
+            Tagged \(id) with tfy:stack=\(world.stack) and tfy:address=aws_instance.box[1].
+
+            Import successful!
+
+            The resources that were imported are shown above. These resources are now in
+            your tfy state and will henceforth be managed by tfy.
+
+            """)
+        #expect(try await Self.instances(world, [id])[id]?.tags == ["Name": "box1", "tfy:stack": world.stack, "tfy:address": "aws_instance.box[1]"])
+        #expect(try world.stateInstances() == ids)
+        #expect(await world.tfy(["plan", "boxes", "-detailed-exitcode"]).status == 0)
+
+        // An address the state tracks, and an object of stack b, are refused; nothing changes.
+        let state = try Data(contentsOf: URL(fileURLWithPath: world.statePath))
+        let again = await world.tfy(["import", "aws_instance.box[1]", id, "-chdir", "boxes"])
+        #expect(again.status == 1)
+        #expect(again.err.contains("Error: Resource already managed by tfy\n\nThe state already tracks aws_instance.box[1] (\(id)). To import another object to it, first forget that one with: tfy state rm aws_instance.box[1]\n"), "\(again.err)")
+        let other = try #require(try await world.liveInstances().isEmpty ? nil : Self.stackBInstance(world))
+        #expect(await world.tfy(["state", "rm", "aws_instance.box[2]", "-chdir", "boxes", "-keep-tags"]).status == 0)
+        let foreign = await world.tfy(["import", "aws_instance.box[2]", other, "-chdir", "boxes"])
+        #expect(foreign.status == 1)
+        #expect(foreign.err.contains("Error: Object belongs to another stack\n\n\(other) is tagged tfy:stack=\(world.stack)b as aws_instance.box[0]; this configuration is stack \"\(world.stack)\". tfy never takes another stack's objects. To move it, first run tfy state rm in stack \"\(world.stack)b\".\n"), "\(foreign.err)")
+        #expect(try await Self.instances(world, [other])[other]?.tags == ["Name": "box0", "tfy:stack": world.stack + "b", "tfy:address": "aws_instance.box[0]"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: world.statePath)) != state)
+        #expect(try world.stateInstances()["aws_instance.box[2]"] == nil)
+
+        // Destroy manages the imported instance again.
+        #expect(await world.tfy(["destroy", "boxes", "-auto-approve"]).status == 0)
+        #expect(try await Self.instances(world, [id])[id]?.state == "terminated")
+    }
+
+    /// The ID of stack b's aws_instance.box[0], from b's state.
+    static func stackBInstance(_ world: World) throws -> String {
+        let path = world.directory + "/b/state/\(world.stack)b.tfstate"
+        let state = try #require(try LocalStateStore(path: path).read())
+        return try #require(state.instance(ResourceAddress(type: "aws_instance", name: "box", index: 0))?.attributes["id"]?.stringValue)
     }
 
     @Test func stateRmWithKeepTagsLeavesTheInstanceForTheNextRunToAdopt() async throws {

@@ -20,6 +20,9 @@ package protocol ResourceProvider: Sendable {
     func delete(_ address: ResourceAddress, prior: [String: Value]) async throws
     /// Deletes an object whose creation did not complete; by default as any other.
     func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws
+    /// `tfy import`: the tags of the live object `id`, or nil when there is no such live object.
+    /// Only types whose objects carry the ownership tags can be imported; by default none.
+    func liveTags(id: String) async throws(AWSError) -> [String: String]?
 }
 
 extension ResourceProvider {
@@ -32,6 +35,8 @@ extension ResourceProvider {
     package func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws {
         try await delete(address, prior: prior)
     }
+
+    package func liveTags(id: String) async throws(AWSError) -> [String: String]? { nil }
 }
 
 /// How a provider records progress mid-operation: the pending create token before the call,

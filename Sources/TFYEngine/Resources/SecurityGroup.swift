@@ -43,6 +43,10 @@ struct SecurityGroupProvider: ResourceProvider {
     let context: EngineContext
     var ec2: EC2Client { context.ec2 }
 
+    func liveTags(id: String) async throws(AWSError) -> [String: String]? {
+        try await ec2.describeSecurityGroups(filters: [EC2Filter("group-id", [id])]).first { $0.groupId == id }?.tags
+    }
+
     /// One DescribeSecurityGroups by the stack's tag: the groups the state records (a group
     /// deleted outside tfy is simply absent) and the groups of this stack it does not track
     /// (`untracked`, for the planner to adopt). Only a recorded group missing from that answer
@@ -112,7 +116,14 @@ struct SecurityGroupProvider: ResourceProvider {
                                                        vpcId: vpc, tags: tags)
             } catch {
                 guard error.code == "InvalidGroup.Duplicate" else { throw error }
-                throw EngineError(description: "a security group named \(Value.quoted(desired["name"]?.stringValue ?? "")) already exists in this VPC and does not belong to stack \(Value.quoted(context.stack)); tfy never adopts another stack's objects. Choose another name, or import it by tagging it tfy:stack=\(context.stack), tfy:address=\(address)")
+                // Ours after all: a create whose answer was lost, or one EC2 did not list by its
+                // tags yet. It carries this stack's and this address's tags (they are set by the
+                // create itself), so it is taken, never duplicated; anything else is refused.
+                if let ours = try await ownGroup(named: desired["name"]?.stringValue ?? address.name, vpc: vpc, address: address) {
+                    id = ours
+                } else {
+                    throw EngineError(description: "a security group named \(Value.quoted(desired["name"]?.stringValue ?? "")) already exists in this VPC and does not belong to stack \(Value.quoted(context.stack)); tfy never adopts another stack's objects. Choose another name, or bring it under this address with: tfy import \(address) GROUP_ID")
+                }
             }
         }
         guard let id else { throw EngineError(description: "CreateSecurityGroup returned no group ID") }
@@ -121,6 +132,20 @@ struct SecurityGroupProvider: ResourceProvider {
         try await syncRules(group, desired: desired)
         guard let final = try await read(id) else { throw EngineError(description: "security group \(id) disappeared") }
         return AWSAttributes.securityGroupAttributes(final, region: context.region, prior: desired)
+    }
+
+    /// The group of this name in `vpc` when it is tagged for this stack and `address`; looked for
+    /// by name (EC2 answered Duplicate, so it exists) until it is listed, within the create timeout.
+    func ownGroup(named name: String, vpc: String?, address: ResourceAddress) async throws -> String? {
+        let deadline = Date().addingTimeInterval(context.timeouts.create)
+        while true {
+            let filters = [EC2Filter("group-name", [name])] + (vpc.map { [EC2Filter("vpc-id", [$0])] } ?? [])
+            if let group = try await ec2.describeSecurityGroups(filters: filters).first {
+                return group.tags["tfy:stack"] == context.stack && group.tags["tfy:address"] == address.description ? group.groupId : nil
+            }
+            guard Date() < deadline else { return nil }
+            try await Task.sleep(nanoseconds: UInt64(context.pollInterval * 1e9))
+        }
     }
 
     /// Authorizes and revokes so the group's rules are exactly the configured ones. An `egress`

@@ -23,7 +23,8 @@ action: {"fail_actions": {"ModifyInstanceAttribute": "InvalidParameterValue"}} a
 request of that action with that error code (HTTP 400, not retried), and {"hold_actions":
 ["StartInstances"]} holds every request of those actions unanswered until a later POST
 /__faults__ drops them from the list (stats "held" counts the requests held so far); a released
-request meets the faults then set. Prints its port, and
+request meets the faults then set; {"lose_actions": ["CreateSecurityGroup"]} forwards the next
+request of each listed action and drops its answer (once per action). Prints its port, and
 exits when its standard input closes (that is, when the test process exits).
 
   fault_proxy.py TARGET_PORT [--throttle F] [--error5xx F] [--drop F] [--latency-ms N] [--seed N]
@@ -59,7 +60,7 @@ arrivals = threading.Condition(lock)
 HOLD_TIMEOUT_SECONDS = 120
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
           "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "reply": None, "hide_instances": False,
-          "invisible_seconds": options.invisible_seconds, "fail_actions": {}, "hold_actions": []}
+          "invisible_seconds": options.invisible_seconds, "fail_actions": {}, "hold_actions": [], "lose_actions": []}
 stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0,
          "replied": 0, "hidden": 0, "failed_actions": 0, "held": 0}
 # Object ID -> when the proxy saw it created (RunInstances, CreateSecurityGroup answers).
@@ -256,6 +257,11 @@ class Handler(BaseHTTPRequestHandler):
             if lose:
                 faults["lose_next_answers"] -= 1
                 stats["answers_lost"] += 1
+            elif action in faults["lose_actions"]:
+                # Once per listed action: the call takes effect, its answer is lost.
+                faults["lose_actions"] = [a for a in faults["lose_actions"] if a != action]
+                stats["answers_lost"] += 1
+                lose = True
         if lose:
             # The request reaches the server and takes effect; its answer never comes back.
             self.forward(body, answer=False)
