@@ -1,6 +1,7 @@
 import Testing
 import TFYCore
 
+@Suite(.timeLimit(.minutes(5)))
 struct DependencyGraphTests {
     @Test func depthFirstOrderFollowsEdgesInTheOrderTheyWereAdded() {
         var graph = DependencyGraph<String>()
