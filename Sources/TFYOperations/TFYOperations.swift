@@ -1,9 +1,9 @@
 /// What tfy's commands do, without printing or parsing anything: plan, apply a configuration or
 /// a saved plan, destroy, refresh, move the state (pull, push, migrate), forget (state rm) or take
-/// (import) an object, and find the instance
-/// `tfy ssh` reaches. Each operation takes a typed request and returns a typed result; progress
-/// goes to a callback as `OperationEvent`s and confirmation is asked through an injected
-/// closure, so the command-line views decide every byte that is printed.
+/// (import) an object, and find the instance `tfy ssh` reaches. Each operation takes a typed
+/// request and returns a typed result; progress goes to a callback as `OperationEvent`s and
+/// confirmation is asked through an injected closure, so the command-line views decide every
+/// byte that is printed.
 import Foundation
 
 /// The outside world an operation may read: the environment and the working directory, as values.
