@@ -88,7 +88,7 @@ public final class Executor: Sendable {
                         await slots.release()
                         continue
                     }
-                    let needs = Set(graph.dependencies(of: node).map(\.address))
+                    let needs = graph.dependencies(of: node)
                     group.addTask {
                         let holder = OperationSlots.Holder(slots)
                         let error = await OperationSlots.$current.withValue(holder) { await self.execute(node, change, needs: needs) }
@@ -104,7 +104,7 @@ public final class Executor: Sendable {
                 if let error {
                     result.errors.append(error)
                 } else {
-                    await cache.completed(node.address)
+                    await cache.completed(node)
                     switch node.kind {
                     case .delete: result.destroyed += 1
                     case .apply: if changes[node.address]!.action.creates { result.added += 1 } else { result.changed += 1 }
@@ -119,7 +119,7 @@ public final class Executor: Sendable {
     }
 
     /// Runs one node; nil on success, the error otherwise.
-    func execute(_ node: Node, _ change: PlannedChange, needs: Set<ResourceAddress>) async -> Diagnostic? {
+    func execute(_ node: Node, _ change: PlannedChange, needs: Set<Node>) async -> Diagnostic? {
         let address = node.address
         let operation: ApplyEvent.Operation = node.kind == .delete ? .delete : (change.action.creates ? .create : .update)
         events(.started(address, operation))
@@ -154,7 +154,7 @@ public final class Executor: Sendable {
         }
     }
 
-    func perform(_ node: Node, _ change: PlannedChange, needs: Set<ResourceAddress>) async throws -> String? {
+    func perform(_ node: Node, _ change: PlannedChange, needs: Set<Node>) async throws -> String? {
         let address = node.address
         let provider = self.provider(address.type)
         let current = await recorder.instance(address)
@@ -250,7 +250,7 @@ public final class Executor: Sendable {
 
     /// The instance's configured values, evaluated against the state as it is now: everything it
     /// depends on has been applied, so its references are known.
-    func values(for address: ResourceAddress, needs: Set<ResourceAddress>) async throws -> [String: Value] {
+    func values(for address: ResourceAddress, needs: Set<Node>) async throws -> [String: Value] {
         // One evaluation serves every operation whose prerequisites were done when it was made:
         // a thousand instances that wait for one security group share one evaluation.
         var outcome = await cache.outcome(covering: needs)
@@ -310,21 +310,24 @@ extension StateRecorder {
 }
 
 /// The latest evaluation of the configuration during an apply, and which operations had finished
-/// when it was made.
+/// when it was made. Operations, not addresses: a replacement's delete finishing says nothing of
+/// its create, and an evaluation made between the two has the new object's ID still unknown (an
+/// instance launched from it had no security group at all).
 actor ValueCache {
-    private var latest: (outcome: PlanOutcome, completed: Set<ResourceAddress>)?
-    private var done = Set<ResourceAddress>()
+    typealias Node = ApplyGraph.Node
+    private var latest: (outcome: PlanOutcome, completed: Set<Node>)?
+    private var done = Set<Node>()
 
-    func completed(_ address: ResourceAddress) { done.insert(address) }
+    func completed(_ node: Node) { done.insert(node) }
 
-    var completedSnapshot: Set<ResourceAddress> { done }
+    var completedSnapshot: Set<Node> { done }
 
-    func outcome(covering needs: Set<ResourceAddress>) -> PlanOutcome? {
+    func outcome(covering needs: Set<Node>) -> PlanOutcome? {
         guard let latest, needs.isSubset(of: latest.completed) else { return nil }
         return latest.outcome
     }
 
-    func store(_ outcome: PlanOutcome, completed: Set<ResourceAddress>) {
+    func store(_ outcome: PlanOutcome, completed: Set<Node>) {
         if latest == nil || completed.count >= latest!.completed.count { latest = (outcome, completed) }
     }
 }

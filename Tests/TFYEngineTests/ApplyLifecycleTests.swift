@@ -58,6 +58,28 @@ struct ApplyLifecycleTests {
         #expect(try world.state().resources.isEmpty)
     }
 
+    /// A group replaced delete-first while its dependents are created and updated in the same
+    /// apply: each instance gets the new group's ID. The apply's value cache counted the group as
+    /// done when its delete finished, so dependents were evaluated before its create, with the ID
+    /// unknown: the new worker was launched with no SecurityGroupId at all (on real EC2, the VPC's
+    /// default group) and the masters kept the deleted group. Found by the chaos campaign.
+    @Test func dependentsOfAGroupReplacedDeleteFirstGetTheNewGroup() async throws {
+        let world = try await World()
+        #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2"]).status == 0)
+        let old = try #require(try await world.securityGroups().first?["GroupId"] as? String)
+        let replaced = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3", "-replace", "aws_security_group.cluster", "-no-color"])
+        #expect(replaced.status == 0, "\(replaced.err)")
+        #expect(replaced.out.contains("Apply complete! Resources: 2 added, 2 changed, 1 destroyed."), "\(replaced.out)")
+        let groups = try await world.securityGroups().compactMap { $0["GroupId"] as? String }
+        let new = try #require(groups.first)
+        #expect(groups == [new] && new != old)
+        let live = try await world.cli(["ec2", "describe-instances", "--filters", "Name=tag:tfy:stack,Values=\(world.stack)", "Name=instance-state-name,Values=running"])
+        let memberships = ((live["Reservations"] as? [[String: Any]]) ?? []).flatMap { ($0["Instances"] as? [[String: Any]]) ?? [] }
+            .map { (($0["SecurityGroups"] as? [[String: Any]]) ?? []).compactMap { $0["GroupId"] as? String } }
+        #expect(memberships == [[new], [new], [new]], "\(memberships)")
+        #expect(await world.tfy(["plan", "cluster", "-var", "machines=3", "-detailed-exitcode"]).status == 0)
+    }
+
     @Test func driftIsShownAndRepaired() async throws {
         let world = try await World()
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Reproduces the chaos campaign's open failure (seed 1, rounds 52, 62, 72, 94, 136, 178): after a
-run killed while its security group was being created (and not yet visible), the rerun replaces
-the tainted group and launches the instances with NO SecurityGroupId (see the printed request
+"""Reproduces the chaos campaign's failure (seed 1, rounds 52, 62, 72, 94, 136, 178; fixed, with
+ApplyLifecycleTests' dependentsOfAGroupReplacedDeleteFirstGetTheNewGroup as its regression test):
+after a run killed while its security group was being created (and not yet visible), the rerun
+replaced the tainted group and launched the instances with NO SecurityGroupId (see the printed request
 log: RunInstances without SecurityGroupId.1), so they land in no group on moto (in the VPC's
 default group on real EC2), and the next plan shows vpc_security_group_ids [] -> [sg-...].
 Timing-dependent: run with several kill delays, e.g. `repro_unguarded_launch.py 1.2 0.8 1.5`.

@@ -178,6 +178,12 @@ struct InstanceProvider: ResourceProvider {
             var request = RunInstancesRequest(imageId: desired["ami"]?.stringValue ?? "", instanceType: desired["instance_type"]?.stringValue ?? "")
             request.clientToken = record.token
             request.keyName = desired["key_name"]?.stringValue
+            // Never launched with a guess: configured groups whose IDs are not known yet would be
+            // dropped, and the instance would land in the VPC's default security group. (A list
+            // that is wholly unknown was not configured: EC2 chooses, as in Terraform.)
+            if let groups = desired["vpc_security_group_ids"]?.listValue, groups.contains(where: { !$0.isWhollyKnown }) {
+                throw EngineError(description: "the value of vpc_security_group_ids is still unknown: something it depends on was not applied")
+            }
             request.securityGroupIds = AWSAttributes.strings(desired["vpc_security_group_ids"])
             request.subnetId = desired["subnet_id"]?.stringValue
             request.privateIpAddress = desired["private_ip"]?.stringValue
