@@ -14,7 +14,7 @@ struct LocalStateLockTests {
     /// The lock file's JSON once a run has written it (the run writes it right after taking the
     /// lock), and the run itself waiting at its prompt.
     func waitForLockInfo(_ world: World, _ run: World.Interactive) async throws -> [String: Any] {
-        try await eventually("the run taking the lock and prompting") {
+        try await eventually("the run taking the lock and prompting", timeout: programTimeout) {
             let prompted = (try? String(contentsOfFile: run.outFile, encoding: .utf8))?.contains("Enter a value: ") == true
             guard prompted, let data = FileManager.default.contents(atPath: lockPath(world)) else { return nil }
             return try? JSONSerialization.jsonObject(with: data) as? [String: Any]

@@ -102,7 +102,12 @@ struct SignalTests {
         let run = try world.spawnInteractive(["apply", "cluster", "-auto-approve", "-var", "machines=20", "-parallelism", "4", "-no-color"],
                                              endpoint: "http://127.0.0.1:\(proxy.port)")
         try run.input.fileHandleForWriting.close()
-        try await sendWhenMidApply(SIGINT, run, world, instances: 4)
+        // Mid-apply (signal 0 sends nothing), every further call waits at the proxy, then the first
+        // Ctrl-C: the graceful stop cannot finish before the second one, however slow the machine.
+        try await sendWhenMidApply(0, run, world, instances: 4)
+        try await runProgram("curl", ["-sf", "-X", "POST", "-d", #"{"hold_actions": ["RunInstances", "DescribeInstances", "CreateTags", "DescribeSecurityGroups"]}"#,
+                                      "http://127.0.0.1:\(proxy.port)/__faults__"])
+        kill(run.process.processIdentifier, SIGINT)
         let errFile = run.errFile
         let sentSecond = await send(SIGINT, to: run.process) {
             ((try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "").hasSuffix("Gracefully shutting down...\n")
