@@ -27,11 +27,17 @@ struct StateLocation: ParsableArguments {
     /// backend block cannot be trusted.
     /// The backend, or nil with the problems (and the sources their locations point into).
     func backend(_ context: CommandContext) -> (Backend?, Diagnostics, SourceFiles) {
+        let (resolved, diagnostics, sources) = configurationAndBackend(context)
+        return (resolved?.backend, diagnostics, sources)
+    }
+
+    /// The configuration DIR names and its backend, for commands that need both (`state rm`, `import`).
+    func configurationAndBackend(_ context: CommandContext) -> ((configuration: Configuration, backend: Backend)?, Diagnostics, SourceFiles) {
         let (configuration, diagnostics, sources) = configuration(context)
         guard let configuration else { return (nil, diagnostics, sources) }
         let (backend, backendDiagnostics) = Backend.resolve(configuration, statePath: state, overrides: backendOptions.settings,
                                                             context: context.operationEnvironment, log: context.logLine)
-        return (backend, backendDiagnostics, sources)
+        return (backend.map { (configuration, $0) }, backendDiagnostics, sources)
     }
 
     func configuration(_ context: CommandContext) -> (Configuration?, Diagnostics, SourceFiles) {
@@ -193,11 +199,8 @@ struct StateRemoveCommand: ParsableCommand, ContextCommand, NamesConfigurationWi
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)
-        let (loaded, diagnostics, sources) = location.configuration(context)
-        guard let configuration = loaded else { return view.finish(diagnostics, sources: sources) }
-        let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: location.state, overrides: location.backendOptions.settings,
-                                                             context: context.operationEnvironment, log: context.logLine)
-        guard let backend = resolved else { return view.finish(backendDiagnostics, sources: sources) }
+        let (resolved, diagnostics, sources) = location.configurationAndBackend(context)
+        guard let (configuration, backend) = resolved else { return view.finish(diagnostics, sources: sources) }
         let request = StateRemoval.Request(address: address, keepTags: keepTags, configuration: configuration, backend: backend)
         let (removed, problems) = await StateRemoval.remove(request, environment: context.operationEnvironment, log: context.logLine)
         if let removed {
@@ -220,11 +223,8 @@ struct ImportCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChd
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)
-        let (loaded, diagnostics, sources) = location.configuration(context)
-        guard let configuration = loaded else { return view.finish(diagnostics, sources: sources) }
-        let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: location.state, overrides: location.backendOptions.settings,
-                                                             context: context.operationEnvironment, log: context.logLine)
-        guard let backend = resolved else { return view.finish(backendDiagnostics, sources: sources) }
+        let (resolved, diagnostics, sources) = location.configurationAndBackend(context)
+        guard let (configuration, backend) = resolved else { return view.finish(diagnostics, sources: sources) }
         context.out("\(address): Importing from ID \(Value.quoted(id))...\n")
         let request = StateImport.Request(address: address, id: id, configuration: configuration, backend: backend)
         let (imported, problems) = await StateImport.run(request, environment: context.operationEnvironment, log: context.logLine)
