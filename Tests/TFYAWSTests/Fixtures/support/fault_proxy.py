@@ -24,7 +24,10 @@ request of that action with that error code (HTTP 400, not retried), and {"hold_
 ["StartInstances"]} holds every request of those actions unanswered until a later POST
 /__faults__ drops them from the list (stats "held" counts the requests held so far); a released
 request meets the faults then set; {"lose_actions": ["CreateSecurityGroup"]} forwards the next
-request of each listed action and drops its answer (once per action). Prints its port, and
+request of each listed action and drops its answer (once per action). {"hold_after": {"RunInstances":
+4}} forwards the first 4 requests of that action (counted from when it was set) and holds every
+later one until a POST drops the action from hold_after ("held" counts them): a run that stops at a
+chosen point, however fast or slow the machine. Prints its port, and
 exits when its standard input closes (that is, when the test process exits).
 
   fault_proxy.py TARGET_PORT [--throttle F] [--error5xx F] [--drop F] [--latency-ms N] [--seed N]
@@ -60,7 +63,10 @@ arrivals = threading.Condition(lock)
 HOLD_TIMEOUT_SECONDS = 120
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
           "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "reply": None, "hide_instances": False,
-          "invisible_seconds": options.invisible_seconds, "fail_actions": {}, "hold_actions": [], "lose_actions": []}
+          "invisible_seconds": options.invisible_seconds, "fail_actions": {}, "hold_actions": [], "lose_actions": [],
+          "hold_after": {}}
+# Requests of each hold_after action seen since hold_after was last set.
+hold_after_seen = {}
 stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0,
          "replied": 0, "hidden": 0, "failed_actions": 0, "held": 0}
 # Object ID -> when the proxy saw it created (RunInstances, CreateSecurityGroup answers).
@@ -203,7 +209,10 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if self.path == "/__faults__" and self.command == "POST":
             with lock:
-                faults.update(json.loads(body or b"{}"))
+                update = json.loads(body or b"{}")
+                faults.update(update)
+                if "hold_after" in update:
+                    hold_after_seen.clear()
                 for key in stats:
                     stats[key] = 0
                 faults_changed.notify_all()
@@ -238,6 +247,13 @@ class Handler(BaseHTTPRequestHandler):
                 faults_changed.wait_for(lambda: action not in faults["hold_actions"], timeout=HOLD_TIMEOUT_SECONDS)
                 # A released request meets the faults set when it was let go.
                 current = dict(faults)
+        if action in current["hold_after"]:
+            with lock:
+                hold_after_seen[action] = hold_after_seen.get(action, 0) + 1
+                if hold_after_seen[action] > current["hold_after"][action]:
+                    stats["held"] += 1
+                    faults_changed.wait_for(lambda: action not in faults["hold_after"], timeout=HOLD_TIMEOUT_SECONDS)
+                    current = dict(faults)
         if action in current["fail_actions"]:
             with lock:
                 stats["failed_actions"] += 1
