@@ -36,6 +36,27 @@ public indirect enum Value: Sendable, Hashable {
         return .sensitive(self)
     }
 
+    /// This value with a sensitive mark wherever `reference` has one at the same path (a map key,
+    /// a list index): what a provider reads back from AWS is as sensitive as what was configured,
+    /// so a secret in a tag stays a secret after the tag comes back from EC2.
+    public func markedLike(_ reference: Value) -> Value {
+        if reference.isSensitive { return marked(true) }
+        switch (self, reference) {
+        case (.map(let entries), .map(let references)):
+            var result = entries
+            for (key, value) in entries {
+                if let reference = references[key] { result[key] = value.markedLike(reference) }
+            }
+            return .map(result)
+        case (.list(let items), .list(let references)):
+            return .list(items.enumerated().map { i, item in i < references.count ? item.markedLike(references[i]) : item })
+        case (.sensitive(let inner), _):
+            return .sensitive(inner.markedLike(reference))
+        default:
+            return self
+        }
+    }
+
     public var isSensitive: Bool {
         if case .sensitive = self { return true }
         return false

@@ -48,14 +48,18 @@ public struct Refresher: Sendable {
         package mutating func record(_ address: ResourceAddress, _ instance: StateInstance, _ updated: [String: Value]?) {
             guard let updated else {
                 state.setInstance(address, nil)
-                drift.append(PlannedChange(address: address, action: .delete, before: .map(instance.attributes), after: nil))
+                drift.append(PlannedChange(address: address, action: .delete, before: SensitiveDigest.redact(.map(instance.attributes), salt: state.lineage).0, after: nil))
                 return
             }
             var refreshed = instance
             refreshed.attributes = updated
             state.setInstance(address, refreshed)
-            if updated != instance.attributes {
-                drift.append(PlannedChange(address: address, action: .update, before: .map(instance.attributes), after: .map(updated)))
+            // Sensitive parts are compared (and shown) as the state keeps them: by digest. The
+            // live value of a sensitive tag is the secret itself, its prior value a digest of it.
+            let before = SensitiveDigest.redact(.map(instance.attributes), salt: state.lineage).0
+            let after = SensitiveDigest.redact(.map(updated), salt: state.lineage).0
+            if after != before {
+                drift.append(PlannedChange(address: address, action: .update, before: before, after: after))
             }
         }
     }

@@ -264,10 +264,13 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             }
         }
         for (name, value) in type.recoveredAttributes(prior) { planned[name] = value }
+        // The prior object as the configuration marks it: a tag read back from EC2 (or found on
+        // an adopted object) is as sensitive as the configured value it is compared with.
+        let before = redacted(Value.map(prior.attributes).markedLike(.map(planned))).mapValue ?? prior.attributes
         var changed: [String] = []
         for (name, attribute) in schema.body.attributes.sorted(by: { $0.key < $1.key }) {
             let after = redacted(planned[name] ?? .null)
-            let before = prior.attributes[name] ?? .null
+            let before = before[name] ?? .null
             // What the provider decides (computed, or optional and unset) is unknown only because
             // the prior object lacks it; that is no reason to change anything.
             let providerDecided = attribute.presence == .computed || unset.contains(name)
@@ -294,7 +297,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             action = changed.isEmpty ? .noOp : .update
         }
         let change = PlannedChange(
-            address: address, action: action, reason: reason, before: .map(prior.attributes), after: redacted(.map(planned)),
+            address: address, action: action, reason: reason, before: .map(before), after: redacted(.map(planned)),
             replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies, adopting: found?.id)
         return (change, planned)
     }

@@ -316,6 +316,7 @@ extension AWSAttributes {
         for (name, attribute) in InstanceResource.schema.body.attributes where a[name] == nil {
             a[name] = attribute.defaultValue ?? .null
         }
-        return a
+        // Whatever the configuration marked sensitive (a tag's value) stays so when read back.
+        return Value.map(a).markedLike(.map(base)).mapValue ?? a
     }
 }
