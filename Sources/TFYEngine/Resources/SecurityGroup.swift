@@ -310,9 +310,11 @@ extension AWSAttributes {
         // Keep the prior representation of rules when they mean the same, so state diffs stay quiet.
         for (name, actual) in [("ingress", group.ingress), ("egress", group.egress)] {
             let same = prior[name].map { sameRules(tuples(ofRules: $0, selfGroup: group.groupId), tuples(ofPermissions: actual)) } ?? false
-            a[name] = same ? prior[name]! : rules(actual)
+            // An object with nothing known of it (adopted) records "no rules" as create does: null.
+            a[name] = same ? prior[name]! : prior[name] == nil && actual.isEmpty ? .null : rules(actual)
         }
         for key in a.keys where a[key]!.isUnknown { a[key] = .null }
-        return a
+        // Whatever the configuration marked sensitive (a tag's value) stays so when read back.
+        return Value.map(a).markedLike(.map(prior)).mapValue ?? a
     }
 }
