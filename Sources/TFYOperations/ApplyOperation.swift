@@ -250,7 +250,9 @@ package struct ApplyOperation {
         do {
             // Objects deleted outside tfy and drift are recorded even when the plan changes
             // nothing, and before anything changes: a refused write stops the run here.
-            try await recorder.update { $0 = start }
+            // With no state yet, the recorder starts from `start` itself: objects adopted into it
+            // would otherwise count as saved, and an apply that only adopts would write nothing.
+            try await recorder.update(always: session.prior == nil && !start.instances.isEmpty) { $0 = start }
         } catch {
             return .failed(Diagnostics([(error as? StateError)?.diagnostic ?? .error("Failed to save state", detail: "\(error)")]))
         }

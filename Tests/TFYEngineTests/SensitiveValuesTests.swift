@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import TFYCore
+import TFYTestSupport
+
+/// Sensitive values end to end against moto (issue 16, docs/configuration.md "Sensitive values"):
+/// a secret configured anywhere never reaches a file or a stream, including after EC2 hands it
+/// back, and a stack that holds one converges.
+@Suite(.timeLimit(.minutes(20)))
+struct SensitiveValuesTests {
+    static let secret = "s3cr3t-Tag-9f4e"
+
+    /// A group and an instance, each with a tag whose value is a sensitive variable.
+    static func taggedConfiguration(stack: String) -> String {
+        """
+        stack: \(stack)
+        provider:
+          aws: {region: us-east-1}
+        variable:
+          pw: {type: string, sensitive: true}
+        resource:
+          aws_security_group:
+            web:
+              name: web
+              description: web servers
+              tags: {Secret: "${var.pw}"}
+          aws_instance:
+            box:
+              ami: ami-1ecae776
+              instance_type: t2.small
+              vpc_security_group_ids: ["${aws_security_group.web.id}"]
+              tags: {Name: box, Secret: "${var.pw}"}
+
+        """
+    }
+
+    /// Every file under `directory` whose bytes contain `needle`, relative to it.
+    static func files(under directory: String, containing needle: String) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: directory)
+        var hits: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + path) else { continue }
+            if data.range(of: Data(needle.utf8)) != nil { hits.append(path) }
+        }
+        return hits.sorted()
+    }
+
+    @Test func aSensitiveTagStaysSecretAfterEC2ReadsItBackAndThePlanConverges() async throws {
+        let world = try await World()
+        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
+        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
+        world.stateConfiguration = "tags"
+        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+
+        let applied = await world.tfy(["apply", "tags", "-auto-approve", "-no-color"])
+        #expect(applied.status == 0, "\(applied.err)")
+        // EC2 holds the tag, so it was sent.
+        let id = try #require(try world.stateInstances()["aws_instance.box"])
+        #expect(try await OwnershipTests.instances(world, [id])[id]?.tags["Secret"] == Self.secret)
+
+        // The second plan converges (before the fix: an update from the clear value to
+        // "(sensitive value)", exit 2, forever), and nothing it writes or prints holds the secret.
+        let plan = await world.tfy(["plan", "tags", "-detailed-exitcode", "-out", "saved.plan", "-no-color"])
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+        #expect(plan.out.contains("No changes. Your infrastructure matches the configuration."), "\(plan.out)")
+        var streams = [applied.out, applied.err, plan.out, plan.err]
+        for arguments in [["plan", "tags", "-json"], ["show", "-json", "saved.plan"], ["show", "saved.plan", "-no-color"],
+                          ["state", "show", "-chdir=tags", "aws_instance.box"], ["state", "show", "-chdir=tags", "aws_security_group.web"],
+                          ["apply", "tags", "-auto-approve", "-no-color"]] {
+            let run = await world.tfy(arguments)
+            #expect(run.status == 0, "\(arguments): \(run.err)")
+            streams += [run.out, run.err]
+        }
+        #expect(streams.filter { $0.contains(Self.secret) }.isEmpty)
+        #expect(Self.files(under: world.directory, containing: Self.secret) == [])
+        // The tags are still there, shown as sensitive.
+        let shown = await world.tfy(["state", "show", "-chdir=tags", "aws_instance.box"])
+        #expect(shown.out.contains("\"Secret\" = (sensitive value)"), "\(shown.out)")
+
+        // A hand edit of the secret tag is drift, shown without either value, and planned back.
+        _ = try await world.cli(["ec2", "create-tags", "--resources", id, "--tags", "Key=Secret,Value=edited-by-hand"])
+        let drifted = await world.tfy(["plan", "tags", "-detailed-exitcode", "-no-color"])
+        #expect(drifted.status == 2, "\(drifted.err)")
+        #expect(drifted.out.contains("""
+              # aws_instance.box has changed
+              ~ resource "aws_instance" "box" {
+                    id   = "\(id)"
+                  ~ tags = {
+                      ~ "Secret" = (sensitive value) -> (sensitive value)
+                        # (1 unchanged element hidden)
+                    }
+            """), "\(drifted.out)")
+        #expect(!drifted.out.contains("edited-by-hand") && !drifted.out.contains(Self.secret), "\(drifted.out)")
+        #expect(drifted.out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "\(drifted.out)")
+    }
+
+    @Test func aSensitiveTagOnAnAdoptedObjectIsRecordedAsADigest() async throws {
+        let world = try await World()
+        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
+        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
+        world.stateConfiguration = "tags"
+        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+        #expect(await world.tfy(["apply", "tags", "-auto-approve", "-no-color"]).status == 0)
+        // The state is lost: refresh finds both objects by their tags, with the secret in them.
+        try FileManager.default.removeItem(atPath: world.statePath)
+
+        let adopted = await world.tfy(["apply", "tags", "-auto-approve", "-no-color"])
+        #expect(adopted.status == 0, "\(adopted.err)")
+        #expect(adopted.out.contains("Apply complete! Resources: 2 adopted, 0 added, 0 changed, 0 destroyed."), "\(adopted.out)")
+        #expect(!adopted.out.contains(Self.secret) && !adopted.err.contains(Self.secret))
+        #expect(Self.files(under: world.directory, containing: Self.secret) == [])
+        let plan = await world.tfy(["plan", "tags", "-detailed-exitcode", "-no-color"])
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+    }
+}
