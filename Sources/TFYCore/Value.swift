@@ -176,6 +176,8 @@ extension Value: CustomStringConvertible {
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             case "\r": out += "\\r"
+            // Other control characters, from a hand-edited tag say, never reach the terminal raw.
+            case _ where TerminalText.needsEscape(ch): out += TerminalText.escape(ch)
             default: out.unicodeScalars.append(ch)
             }
         }

@@ -8,7 +8,9 @@ package enum SSHTargetLookup {
     package static func target(for name: String, in state: State) -> Result<SSHTarget, Diagnostic> {
         let instances = state.instances.filter { ResourceRegistry.standard.sshRole(of: $0.address.type) == .host && !$0.instance.isPendingCreate }
         func label(_ address: ResourceAddress, _ instance: StateInstance) -> String {
-            instance.attributes["tags"]?.mapValue?["Name"]?.stringValue ?? address.description
+            // A Name tag is text from outside tfy (escaped), and a sensitive one is not shown.
+            guard let name = instance.attributes["tags"]?.mapValue?["Name"], !name.isSensitive, let text = name.stringValue else { return address.description }
+            return TerminalText.escaped(text)
         }
         let matches = instances.filter { address, instance in
             let tag = instance.attributes["tags"]?.mapValue?["Name"]?.stringValue

@@ -19,13 +19,13 @@ public struct DiagnosticRenderer: Sendable {
     /// One diagnostic as a block of text ending in a blank line.
     public func text(_ diagnostic: Diagnostic) -> String {
         let label = diagnostic.severity == .error ? paint("Error:", "1;31") : paint("Warning:", "1;33")
-        var out = "\(label) \(paint(diagnostic.summary, "1"))\n\n"
+        var out = "\(label) \(paint(Self.terminalSafe(diagnostic.summary), "1"))\n\n"
         if let location = diagnostic.location {
             out += "  on \(location)\(diagnostic.address.map { " (\($0))" } ?? ""):\n"
             if let source = line(location.file, location.line) {
                 let number = String(location.line)
                 let gutter = String(repeating: " ", count: number.count)
-                out += "  \(number) | \(source)\n"
+                out += "  \(number) | \(TerminalText.escaped(source))\n"
                 // Keep tabs as tabs so the caret lines up with the column in any terminal.
                 let prefix = source.unicodeScalars.prefix(max(location.column - 1, 0)).map { $0 == "\t" ? "\t" : " " }.joined()
                 out += "  \(gutter) | \(prefix)^\n"
@@ -34,8 +34,14 @@ public struct DiagnosticRenderer: Sendable {
         } else if let address = diagnostic.address {
             out += "  with \(address)\n\n"
         }
-        if !diagnostic.detail.isEmpty { out += diagnostic.detail + "\n\n" }
+        if !diagnostic.detail.isEmpty { out += Self.terminalSafe(diagnostic.detail) + "\n\n" }
         return out
+    }
+
+    /// Messages quote text from outside tfy (an AWS error's message, a file's line): each line is
+    /// escaped for the terminal, the line breaks kept.
+    static func terminalSafe(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }.joined(separator: "\n")
     }
 
     /// All diagnostics, in source order.

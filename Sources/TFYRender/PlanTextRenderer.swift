@@ -281,7 +281,7 @@ struct ValueDiff {
         // as Terraform prints it.
         if case .string(let text) = value, text.contains("\n") {
             let body = text.hasSuffix("\n") ? String(text.dropLast()) : text
-            return ["<<-EOT"] + body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + "    " + $0 } + [pad + "EOT"]
+            return ["<<-EOT"] + body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + "    " + TerminalText.escaped(String($0)) } + [pad + "EOT"]
         }
         if let s = scalar(value) { return [s] }
         let mark = printer.paint(symbol)
@@ -373,7 +373,7 @@ struct ValueDiff {
                     case .added(let l): return (printer.paint(.create), l)
                     }
                 }()
-                result.append("\(pad)  \(mark) \(line.stringValue ?? "")".trimmingTrailingSpaces)
+                result.append("\(pad)  \(mark) \(TerminalText.escaped(line.stringValue ?? ""))".trimmingTrailingSpaces)
             }
             return result + [pad + "EOT"]
         default:

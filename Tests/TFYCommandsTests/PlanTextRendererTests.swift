@@ -25,4 +25,26 @@ struct PlanTextRendererTests {
                 }
         """), "\(text)")
     }
+
+    /// Values from outside tfy (a tag edited by hand, a file's lines) cannot drive the terminal:
+    /// an escape sequence that would clear the screen and forge "Apply complete!" is printed as
+    /// escapes, in quoted values, map keys and heredoc lines alike.
+    @Test func controlCharactersFromLiveValuesArePrintedAsEscapes() {
+        let address = ResourceAddress(type: "aws_instance", name: "web", index: nil)
+        let forged = "\u{1B}[2J\u{1B}[H\rApply complete! Resources: 0 added\u{7}"
+        let before = Value.map(["id": .string("i-1"), "tags": .map(["Name": .string("web"), "Note\u{1B}[1m": .string("x")])])
+        let after = Value.map(["id": .string("i-1"), "tags": .map(["Name": .string(forged), "Note\u{1B}[1m": .string("x")]),
+                               "user_data": .string("line one\n\u{1B}]0;owned\u{7}\u{9B}31m\u{202E}txt.sh\n")])
+        let plan = Plan(stack: "s", prior: nil, configHash: "", variables: [:], options: PlanOptions(),
+                        changes: [PlannedChange(address: address, action: .update, before: before, after: after)], outputs: [])
+        let text = PlanTextRenderer(color: false, resourceTypes: .standard).render(plan)
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || $0.value == 0x7F || (0x80...0x9F).contains($0.value) || $0.value == 0x202E }, "\(text)")
+        #expect(text.contains(#"~ "Name" = "web" -> "\x1b[2J\x1b[H\rApply complete! Resources: 0 added\x07""#), "\(text)")
+        #expect(text.contains(#"\x1b]0;owned\x07\u009b31m\u202etxt.sh"#), "\(text)")
+    }
+
+    @Test func terminalTextEscapesEveryControlButTab() {
+        #expect(TerminalText.escaped("plain\ttext é") == "plain\ttext é")
+        #expect(TerminalText.escaped("\u{0}\u{1B}\r\n\u{7F}\u{85}\u{2066}") == #"\x00\x1b\r\n\x7f\u0085\u2066"#)
+    }
 }

@@ -112,4 +112,28 @@ struct SensitiveValuesTests {
         let plan = await world.tfy(["plan", "tags", "-detailed-exitcode", "-no-color"])
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
     }
+
+    /// A Name tag edited by hand to hold an escape sequence (clear the screen, forge a line) is
+    /// printed as escapes in the drift section and in `tfy ssh`'s list of instances.
+    @Test func anEscapeSequenceInATagIsPrintedEscaped() async throws {
+        let world = try await World()
+        world.stateConfiguration = "tags"
+        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
+        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
+        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+        #expect(await world.tfy(["apply", "tags", "-auto-approve", "-no-color"]).status == 0)
+        let id = try #require(try world.stateInstances()["aws_instance.box"])
+        _ = try await world.cli(["ec2", "create-tags", "--resources", id, "--tags", #"[{"Key": "Name", "Value": "\u001b[2J\rApply complete!"}]"#])
+
+        let drifted = await world.tfy(["refresh", "tags", "-no-color"])
+        #expect(drifted.status == 0, "\(drifted.err)")
+        let plan = await world.tfy(["plan", "tags", "-refresh=false", "-no-color"])
+        #expect(plan.out.contains(#"~ "Name" = "\x1b[2J\rApply complete!" -> "box""#), "\(plan.out)")
+        let ssh = await world.tfy(["ssh", "-chdir=tags", "nosuchhost"])
+        #expect(ssh.status == 1)
+        #expect(ssh.err.contains(#"  \x1b[2J\rApply complete! (aws_instance.box)"#), "\(ssh.err)")
+        for text in [plan.out, plan.err, ssh.out, ssh.err] {
+            #expect(!text.contains("\u{1B}") && !text.contains("\r"), "\(text)")
+        }
+    }
 }
