@@ -19,7 +19,9 @@ public struct DiagnosticRenderer: Sendable {
     /// One diagnostic as a block of text ending in a blank line.
     public func text(_ diagnostic: Diagnostic) -> String {
         let label = diagnostic.severity == .error ? paint("Error:", "1;31") : paint("Warning:", "1;33")
-        var out = "\(label) \(paint(diagnostic.summary, "1"))\n\n"
+        // A message may quote text from outside tfy (the tail of a script's output, an AWS
+        // error): its control characters are shown, not obeyed by the terminal.
+        var out = "\(label) \(paint(TerminalText.escaped(diagnostic.summary, keepingNewlines: true), "1"))\n\n"
         if let location = diagnostic.location {
             out += "  on \(location)\(diagnostic.address.map { " (\($0))" } ?? ""):\n"
             if let source = line(location.file, location.line) {
@@ -34,7 +36,7 @@ public struct DiagnosticRenderer: Sendable {
         } else if let address = diagnostic.address {
             out += "  with \(address)\n\n"
         }
-        if !diagnostic.detail.isEmpty { out += diagnostic.detail + "\n\n" }
+        if !diagnostic.detail.isEmpty { out += TerminalText.escaped(diagnostic.detail, keepingNewlines: true) + "\n\n" }
         return out
     }
 
