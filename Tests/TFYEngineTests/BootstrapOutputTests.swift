@@ -29,6 +29,14 @@ struct BootstrapOutputTests {
         #expect(shown.tail(["-----BEGIN KEY-----", "ok"]) == ["(sensitive value)", "ok"])
     }
 
+    @Test func aLargeValueOfManyLinesIsFoundAtAnyOfThem() {
+        let content = (0..<50_000).map { "line \($0) of a large secret" }.joined(separator: "\n")
+        let shown = BootstrapOutput(sensitive: [content, "ab"])
+        let output = (0..<2_000).map { "output \($0) ab" } + ["> line 41234 of a large secret <"]
+        #expect(output.map(shown.line).last == "> (sensitive value) <")
+        #expect(shown.line("output 7 ab") == "output 7 (sensitive value)")
+    }
+
     @Test func bytesAreComparedNotCharacters() {
         // "e" followed by a combining accent is another Character, but the same bytes.
         let shown = BootstrapOutput(sensitive: ["caf"])

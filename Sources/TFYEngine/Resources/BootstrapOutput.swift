@@ -23,15 +23,24 @@ struct BootstrapOutput: Sendable {
     /// value's longer lines are looked for; a one-line value is looked for whatever its length.
     static let minimumLineLength = 4
 
-    /// The byte strings to replace, longest first.
-    let patterns: [[UInt8]]
+    /// The byte strings to replace of 4 bytes or more, by their first four bytes: a 16 MiB file
+    /// of content has many lines, and each line of output is looked up, not compared with each.
+    let patternsByPrefix: [UInt32: [[UInt8]]]
+    /// The shorter ones (one-line values of 1 to 3 bytes), compared at every position.
+    let shortPatterns: [[UInt8]]
     let suppress: Bool
 
     init(sensitive values: [String], suppress: Bool = false) {
         var patterns = Set<[UInt8]>()
         for value in values { patterns.formUnion(Self.patterns(of: value)) }
-        self.patterns = patterns.sorted { $0.count != $1.count ? $0.count > $1.count : $0.lexicographicallyPrecedes($1) }
+        patternsByPrefix = Dictionary(grouping: patterns.filter { $0.count >= 4 }) { Self.prefix($0[...]) }
+        shortPatterns = patterns.filter { $0.count < 4 }.sorted { $0.lexicographicallyPrecedes($1) }
         self.suppress = suppress
+    }
+
+    /// The first four bytes of `bytes` as one number.
+    static func prefix(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     /// What is looked for of one value: the value itself when it is one line (trailing line
@@ -69,17 +78,19 @@ struct BootstrapOutput: Sendable {
     /// `(sensitive value)`. No pattern holds a line break, so text of several lines (an error
     /// message) is redacted as each of its lines would be.
     func redact(_ text: String) -> String {
-        guard !patterns.isEmpty, !text.isEmpty else { return text }
+        guard !patternsByPrefix.isEmpty || !shortPatterns.isEmpty, !text.isEmpty else { return text }
         let bytes = Array(text.utf8)
         var covered = [Bool](repeating: false, count: bytes.count)
         var found = false
-        for pattern in patterns where pattern.count <= bytes.count {
-            let first = pattern[0]
-            for start in 0...(bytes.count - pattern.count) where bytes[start] == first {
-                if bytes[start..<(start + pattern.count)].elementsEqual(pattern) {
-                    for i in start..<(start + pattern.count) { covered[i] = true }
-                    found = true
-                }
+        func cover(_ pattern: [UInt8], at start: Int) {
+            guard start + pattern.count <= bytes.count, bytes[start..<(start + pattern.count)].elementsEqual(pattern) else { return }
+            for i in start..<(start + pattern.count) { covered[i] = true }
+            found = true
+        }
+        for start in bytes.indices {
+            for pattern in shortPatterns { cover(pattern, at: start) }
+            if start + 4 <= bytes.count, let candidates = patternsByPrefix[Self.prefix(bytes[start..<(start + 4)])] {
+                for pattern in candidates { cover(pattern, at: start) }
             }
         }
         guard found else { return text }
