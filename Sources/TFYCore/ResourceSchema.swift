@@ -21,10 +21,13 @@ public struct Attribute: Sendable, Hashable {
     /// A list of files to upload whose literal `source` paths are read when the configuration
     /// loads, so the plan knows what will be uploaded.
     public var readsSourcesAtLoad: Bool
+    /// What a configured value must be beyond its type, checked where it is written.
+    public var check: ValueCheck?
 
     public init(
         _ type: AttributeType, _ presence: Presence, forcesReplacement: Bool = false,
-        sensitive: Bool = false, default defaultValue: Value? = nil, readsSourcesAtLoad: Bool = false
+        sensitive: Bool = false, default defaultValue: Value? = nil, readsSourcesAtLoad: Bool = false,
+        check: ValueCheck? = nil
     ) {
         self.type = type
         self.presence = presence
@@ -32,10 +35,40 @@ public struct Attribute: Sendable, Hashable {
         self.sensitive = sensitive
         self.defaultValue = defaultValue
         self.readsSourcesAtLoad = readsSourcesAtLoad
+        self.check = check
     }
 
     public var isSettable: Bool { presence != .computed }
     public var isComputed: Bool { presence == .computed || presence == .optionalComputed }
+}
+
+/// A rule a configured string follows beyond its type, so a mistake is reported at its
+/// `file:line:col` when the configuration loads rather than on the host mid-apply.
+public enum ValueCheck: Sendable, Hashable {
+    /// One of these words.
+    case oneOf([String])
+    /// A file mode for chmod: three or four octal digits, written as a string ("0644", "755").
+    /// A number is refused: YAML reads an unquoted 0644 as 644 and 0o644 as 420.
+    case octalMode
+
+    /// What is wrong with `value` (as configured, before conversion to the attribute's type),
+    /// or nil. `name` is the attribute's name; a sensitive value is never quoted.
+    public func problem(_ value: Value, name: String) -> (summary: String, detail: String)? {
+        let inner = value.unmarked.value
+        let shown = value.description
+        switch self {
+        case .oneOf(let words):
+            if let text = inner.stringValue, words.contains(text) { return nil }
+            let listed = words.count > 1 ? words.dropLast().map(Value.quoted).joined(separator: ", ") + " or " + Value.quoted(words.last!) : words.map(Value.quoted).joined()
+            return ("Invalid value", "The value of \"\(name)\" must be \(listed), not \(shown).")
+        case .octalMode:
+            if case .number = inner {
+                return ("Invalid file mode", "The file mode \(shown) of \"\(name)\" is a number: write it as a quoted octal string such as \"0644\" or \"0600\" (YAML reads an unquoted 0644 as the number 644, and 0o644 as 420).")
+            }
+            if let text = inner.stringValue, (3...4).contains(text.count), text.allSatisfy({ ("0"..."7").contains($0) }) { return nil }
+            return ("Invalid file mode", "The file mode \(shown) of \"\(name)\" is not an octal mode: give three or four digits 0-7, such as \"0644\" or \"0600\".")
+        }
+    }
 }
 
 /// The shape of an attribute: a plain typed value, a nested object, or a list of nested objects.

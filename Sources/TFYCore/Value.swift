@@ -177,7 +177,7 @@ extension Value: CustomStringConvertible {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             // Other control characters, from a hand-edited tag say, never reach the terminal raw.
-            case _ where TerminalText.needsEscape(ch): out += TerminalText.escape(ch)
+            case _ where TerminalText.needsEscape(ch, keepingNewlines: false): out += TerminalText.escaped(String(ch))
             default: out.unicodeScalars.append(ch)
             }
         }

@@ -27,6 +27,9 @@ public struct EngineContext: Sendable {
     public var workingDirectory = FileManager.default.currentDirectoryPath
     /// Where the backend keeps generated private keys for other machines (S3); nil: only here.
     public var keys: (any KeyEscrow)?
+    /// The run's sensitive variable values: a bootstrap's remote output never shows them, even
+    /// when its script was built from one and so holds it only inside a longer text.
+    public var sensitiveValues: [String] = []
 
     /// Terraform's defaults for aws_instance: 10 min create, 10 min update, 20 min delete.
     public struct Timeouts: Sendable {

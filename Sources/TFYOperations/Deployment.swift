@@ -169,6 +169,7 @@ package struct Deployment {
             engine.ssh = SSHClient(knownHostsFile: knownHostsPath)
             engine.workingDirectory = context.workingDirectory
             engine.keys = store as? any KeyEscrow
+            engine.sensitiveValues = variables.keys.sorted().flatMap { variables[$0]!.sensitiveStrings }
             if let grace = Double(context.variables["TFY_VISIBILITY_GRACE"] ?? ""), grace >= 0 { engine.visibilityGrace = grace }
             if let timeout = Double(context.variables["TFY_TIMEOUT"] ?? "") {
                 engine.timeouts.create = timeout

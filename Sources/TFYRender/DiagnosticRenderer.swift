@@ -19,7 +19,9 @@ public struct DiagnosticRenderer: Sendable {
     /// One diagnostic as a block of text ending in a blank line.
     public func text(_ diagnostic: Diagnostic) -> String {
         let label = diagnostic.severity == .error ? paint("Error:", "1;31") : paint("Warning:", "1;33")
-        var out = "\(label) \(paint(Self.terminalSafe(diagnostic.summary), "1"))\n\n"
+        // A message may quote text from outside tfy (the tail of a script's output, an AWS
+        // error): its control characters are shown, not obeyed by the terminal.
+        var out = "\(label) \(paint(TerminalText.escaped(diagnostic.summary, keepingNewlines: true), "1"))\n\n"
         if let location = diagnostic.location {
             out += "  on \(location)\(diagnostic.address.map { " (\($0))" } ?? ""):\n"
             if let source = line(location.file, location.line) {
@@ -34,14 +36,8 @@ public struct DiagnosticRenderer: Sendable {
         } else if let address = diagnostic.address {
             out += "  with \(address)\n\n"
         }
-        if !diagnostic.detail.isEmpty { out += Self.terminalSafe(diagnostic.detail) + "\n\n" }
+        if !diagnostic.detail.isEmpty { out += TerminalText.escaped(diagnostic.detail, keepingNewlines: true) + "\n\n" }
         return out
-    }
-
-    /// Messages quote text from outside tfy (an AWS error's message, a file's line): each line is
-    /// escaped for the terminal, the line breaks kept.
-    static func terminalSafe(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }.joined(separator: "\n")
     }
 
     /// All diagnostics, in source order.

@@ -62,6 +62,23 @@ struct InvalidConfigurationTests {
         #expect(unsupported?.address == "aws_instance.m")
     }
 
+    /// A file mode is an octal string: a bad digit, a number (YAML reads 0o644 as 420) and a
+    /// sensitive one (never quoted) are each refused where they are written.
+    @Test func bootstrapFileModesAndSensitiveOutputAreCheckedWhereWritten() {
+        func errors(_ mode: String, sensitiveOutput: String = "redact") -> [String] {
+            let text = "variable:\n  m: {type: string, sensitive: true, default: \"9\"}\nresource:\n  tfy_bootstrap:\n    b:\n      connection: {host: h}\n      scripts: [s]\n      sensitive_output: \(sensitiveOutput)\n      files:\n        - {destination: /d, content: x, mode: \(mode)}\n"
+            return evaluate(["main.yml": text]).diagnostics.errors.map { "\($0.location.map(String.init(describing:)) ?? "") \($0.summary): \($0.detail)" }
+        }
+        #expect(errors("\"0755\"") == [])
+        #expect(errors("\"644\"") == [])
+        #expect(errors("\"0855\"") == [#"main.yml:10:47 Invalid file mode: The file mode "0855" of "files[0].mode" is not an octal mode: give three or four digits 0-7, such as "0644" or "0600"."#])
+        #expect(errors("\"06444\"") == [#"main.yml:10:47 Invalid file mode: The file mode "06444" of "files[0].mode" is not an octal mode: give three or four digits 0-7, such as "0644" or "0600"."#])
+        #expect(errors("0o644") == [#"main.yml:10:47 Invalid file mode: The file mode 420 of "files[0].mode" is a number: write it as a quoted octal string such as "0644" or "0600" (YAML reads an unquoted 0644 as the number 644, and 0o644 as 420)."#])
+        #expect(errors("\"${var.m}\"") == [#"main.yml:10:50 Invalid file mode: The file mode (sensitive value) of "files[0].mode" is not an octal mode: give three or four digits 0-7, such as "0644" or "0600"."#])
+        #expect(errors("\"0600\"", sensitiveOutput: "Suppress") == [#"main.yml:8:25 Invalid value: The value of "sensitive_output" must be "redact" or "suppress", not "Suppress"."#])
+        #expect(errors("\"0600\"", sensitiveOutput: "suppress") == [])
+    }
+
     @Test func aliasBombIsRefusedBeforeExpanding() {
         let text = (try? String(contentsOfFile: Self.directory + "/yaml-alias-bomb.yml", encoding: .utf8)) ?? ""
         let result = YAMLParser().parse(SourceFile(name: "bomb.yml", bytes: Array(text.utf8)))

@@ -39,6 +39,8 @@ struct HumanView: CommandView {
         switch event {
         case .clientLog(let line): context.err(line + "\n")
         case .planned(let plan): context.out(PlanTextRenderer(color: color, resourceTypes: .standard).render(plan))
+        // A script's output comes from outside tfy: its control characters are shown, not obeyed.
+        case .apply(.output(let address, let line)): context.out(Self.progress(.output(address, TerminalText.escaped(line)))!.message + "\n")
         case .apply(let event): if let line = Self.progress(event) { context.out(line.message + "\n") }
         case .note(let line): context.out(line + "\n")
         case .problems(let problems): diagnostics(problems, sources: [:])

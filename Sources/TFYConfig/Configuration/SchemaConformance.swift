@@ -105,6 +105,9 @@ enum SchemaConformance {
         let converted: Value
         switch attribute.type {
         case .value(let type):
+            if let problem = attribute.check?.problem(value, name: name) {
+                throw Failure(diagnostic: .error(problem.summary, detail: problem.detail, at: location, address: address))
+            }
             switch type.convert(inner) {
             case .success(let v): converted = v
             case .failure(let error):

@@ -24,7 +24,8 @@ struct BootstrapResource: ManagedResourceType {
         "content": Attribute(.string, .optional, sensitive: true),
         "destination": Attribute(.string, .required),
         "template": Attribute(.bool, .optional, default: .bool(false)),
-        "mode": Attribute(.string, .optional),
+        // Left out: 0600 when the content is sensitive, 0644 otherwise (`Upload.all`).
+        "mode": Attribute(.string, .optional, check: .octalMode),
     ])
 
     static let schema = ResourceSchema(type: "tfy_bootstrap", body: ObjectSchema([
@@ -35,6 +36,8 @@ struct BootstrapResource: ManagedResourceType {
         "environment": Attribute(.stringMap, .optional),
         "scripts": Attribute(.stringList, .required),
         "destroy_scripts": Attribute(.stringList, .optional),
+        // Left out: "redact". No default value, so states written before it existed still match.
+        "sensitive_output": Attribute(.string, .optional, check: .oneOf(["redact", "suppress"])),
         "instance_id": Attribute(.string, .optional),
         "triggers": Attribute(.stringMap, .optionalComputed, forcesReplacement: true),
         "id": Attribute(.string, .computed),
@@ -88,13 +91,20 @@ struct BootstrapProvider: ResourceProvider {
         var attributes = desired
         attributes["id"] = .string(String(SHA256.hex(Array("\(record.token)\u{0}bootstrap".utf8)).prefix(16)))
         try await record.created(attributes)
-        for file in desired["files"]?.deepUnmarked.listValue ?? [] {
-            let entry = file.mapValue ?? [:]
-            guard let destination = entry["destination"]?.stringValue else { continue }
-            let content = try entry["source"]?.stringValue.map { try read($0, for: destination) } ?? Array((entry["content"]?.stringValue ?? "").utf8)
-            try await ssh.upload(target, content: content, destination: destination, mode: entry["mode"]?.stringValue ?? "0644")
+        let uploads = try Upload.all(desired["files"]).map { upload in
+            (upload, try upload.source.map { try read($0, for: upload.destination) } ?? Array(upload.content.utf8))
         }
-        try await run(desired["scripts"], on: target, environment: environment, address: address, what: "script")
+        // A file read from a computed source (the stack's private key) is as secret as content.
+        let sourceTexts = uploads.compactMap { $0.0.source == nil ? nil : String(validating: $0.1, as: UTF8.self) }
+        let shown = output(for: desired, alsoSensitive: sourceTexts)
+        for (upload, content) in uploads {
+            do {
+                try await ssh.upload(target, content: content, destination: upload.destination, mode: upload.mode)
+            } catch let error as SSHError {
+                throw SSHError(description: shown.redact(error.description))
+            }
+        }
+        try await run(desired["scripts"], on: target, environment: environment, address: address, what: "script", shown: shown)
         return attributes
     }
 
@@ -127,7 +137,7 @@ struct BootstrapProvider: ResourceProvider {
         if let key = target.privateKeyFile { try SSHClient.checkKey(key) }
         let ssh = try self.ssh
         try await ssh.waitUntilReachable(target)
-        try await run(prior["destroy_scripts"], on: target, environment: try Self.environment(prior["environment"]), address: address, what: "destroy script")
+        try await run(prior["destroy_scripts"], on: target, environment: try Self.environment(prior["environment"]), address: address, what: "destroy script", shown: output(for: prior))
     }
 
     /// A bootstrap that failed part-way is not cleaned up by its destroy scripts: they undo a
@@ -135,17 +145,31 @@ struct BootstrapProvider: ResourceProvider {
     /// tainted resources the same way).
     func deleteTainted(_ address: ResourceAddress, prior: [String: Value]) async throws {}
 
+    /// How the remote output of a bootstrap with these attributes is shown: every sensitive
+    /// string of its configuration, every sensitive variable of the run and `alsoSensitive` are
+    /// redacted (or all output suppressed, as `sensitive_output` says).
+    func output(for attributes: [String: Value], alsoSensitive: [String] = []) -> BootstrapOutput {
+        let values = attributes.keys.sorted().filter { $0 != "triggers" }.flatMap { attributes[$0]!.sensitiveStrings }
+        return BootstrapOutput(sensitive: values + context.sensitiveValues + alsoSensitive,
+                               suppress: attributes["sensitive_output"]?.deepUnmarked.stringValue == "suppress")
+    }
+
     /// Runs each script in a session of its own, in order; the first failure stops the run.
-    func run(_ scripts: Value?, on target: SSHTarget, environment: [String: String], address: ResourceAddress, what: String) async throws {
+    /// Output is shown, and quoted in the error, only as `shown` lets it.
+    func run(_ scripts: Value?, on target: SSHTarget, environment: [String: String], address: ResourceAddress, what: String, shown: BootstrapOutput) async throws {
         let list = (scripts?.deepUnmarked.listValue ?? []).compactMap(\.stringValue)
         let ssh = try self.ssh
         for (index, script) in list.enumerated() {
-            let result = try await ssh.runScript(target, script: script, environment: environment) { line in output(address, line) }
+            let result = try await ssh.runScript(target, script: script, environment: environment) { line in output(address, shown.line(line)) }
             guard result.status != 0 else { continue }
-            try await ssh.checkHostKey(target, output: result.tail)
+            let tail = shown.tail(result.tail)
+            try await ssh.checkHostKey(target, output: tail)
             let which = list.count == 1 ? what : "\(what) \(index + 1) of \(list.count)"
             let status = result.status == 255 ? "ssh failed (exit status 255)" : "exited with status \(result.status)"
-            throw EngineError(description: "\(which) on \(target.host) \(status). Last \(result.tail.count) lines of output:\n" + result.tail.map { "  " + $0 }.joined(separator: "\n"))
+            // Suppressed, the tail is at most the one line saying so.
+            let quoted = shown.suppress ? tail.map { " " + $0 }.joined()
+                : " Last \(tail.count) lines of output:\n" + tail.map { "  " + $0 }.joined(separator: "\n")
+            throw EngineError(description: "\(which) on \(target.host) \(status).\(quoted)")
         }
     }
 
@@ -160,5 +184,31 @@ struct BootstrapProvider: ResourceProvider {
             environment[name] = value.stringValue ?? ""
         }
         return environment
+    }
+}
+
+/// One entry of a bootstrap's `files`, as it is uploaded.
+struct Upload: Equatable {
+    var destination: String
+    /// A path read when the file is uploaded (a `source` computed from other values); nil: `content`.
+    var source: String?
+    var content: String
+    var mode: String
+
+    /// The entries of `files` (a value with its sensitive marks).
+    static func all(_ files: Value?) -> [Upload] {
+        let (list, allSensitive) = (files ?? .null).unmarked
+        return (list.listValue ?? []).compactMap { item in
+            let (object, itemSensitive) = item.unmarked
+            let entry = object.mapValue ?? [:]
+            guard let destination = entry["destination"]?.deepUnmarked.stringValue else { return nil }
+            let source = entry["source"]?.deepUnmarked.stringValue
+            let content = entry["content"] ?? .null
+            // A source read at upload time is not a configuration value whose marks tfy could
+            // see: it is taken as sensitive (the stack's private key is uploaded this way).
+            let sensitive = allSensitive || itemSensitive || content.containsSensitive || source != nil
+            let mode = entry["mode"]?.deepUnmarked.stringValue ?? (sensitive ? "0600" : "0644")
+            return Upload(destination: destination, source: source, content: content.deepUnmarked.stringValue ?? "", mode: mode)
+        }
     }
 }
