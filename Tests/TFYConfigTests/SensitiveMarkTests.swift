@@ -100,6 +100,16 @@ struct SensitiveMarkTests {
         #expect(try value("${formatlist(\"%s!\", var.names)}") == .sensitive(.list([.sensitive(.string("a!")), .sensitive(.string("b!"))])))
     }
 
+    @Test func canIsSensitiveWhenWhatItReadsIs() throws {
+        // Both answers are marked, so neither gives the other away.
+        #expect(try value("${can(tonumber(var.pw))}") == .sensitive(.bool(false)))
+        #expect(try value("${can(upper(var.pw))}") == .sensitive(.bool(true)))
+        #expect(try value("${[for t in values(local.tags) : can(tonumber(t))]}") == .list([.bool(false), .sensitive(.bool(false))]))
+        #expect(try value("${can(local.masters[0].id)}") == .bool(true))
+        #expect(try value("${can(local.masters[5].id)}") == .sensitive(.bool(false)))
+        #expect(try value("${can(tonumber(local.tags.Name))}") == .bool(false))
+    }
+
     @Test func functionsThatComputeANewValueMarkAllOfIt() throws {
         #expect(try value("${upper(var.pw)}") == .sensitive(.string("S3CR3T")))
         #expect(try value("${join(\",\", [\"a\", var.pw])}") == .sensitive(.string("a,s3cr3t")))

@@ -162,15 +162,18 @@ extension Evaluator {
             throw EvaluationError("Call to unknown function", "There is no function named \"\(name)\".\(Suggestion.didYouMean(name, among: Functions.signatures.keys))", at: location)
         }
         if name == "can" {
-            // Whether its argument evaluates without an error: `can(tonumber(var.price))`.
+            // Whether its argument evaluates without an error: `can(tonumber(var.price))`. That
+            // tells about the values it reads, so when one is sensitive the answer is, true and
+            // false alike.
             guard argumentExpressions.count == 1, !expandFinal else {
                 throw EvaluationError("Invalid function arguments", "Function \"can\" takes exactly one expression.", at: location)
             }
+            let sensitive = readsSensitiveValue(argumentExpressions[0])
             do {
                 let value = try evaluate(argumentExpressions[0])
-                return value.isWhollyKnown ? .bool(true) : .unknown
+                return (value.isWhollyKnown ? Value.bool(true) : .unknown).marked(sensitive)
             } catch is EvaluationError {
-                return .bool(false)
+                return Value.bool(false).marked(sensitive)
             }
         }
         var arguments: [Value] = []
@@ -210,6 +213,25 @@ extension Evaluator {
             }
         } catch is Call.Unknown {
             return Value.unknown.marked(call.containsSensitive)
+        }
+    }
+
+    /// True when `expression` reads a sensitive value: through a reference (as far along it as
+    /// it can be followed; all of its root when it cannot) or a value a for expression bound.
+    private func readsSensitiveValue(_ expression: Expression) -> Bool {
+        if expression.containsSensitiveLiteral { return true }
+        return ReferenceChecker.references(in: expression).contains { reference in
+            let root: Value?
+            switch reference.subject {
+            case .variable(let name): root = scope.variables[name]
+            case .local(let name): root = scope.locals[name]
+            case .resource(let type, let name): root = scope.resources["\(type).\(name)"]
+            case .selfObject: root = scope.selfValue
+            case .countIndex, .path: root = nil
+            }
+            guard let root else { return false }
+            let read = (try? apply(reference.remainingSteps[...], to: root)) ?? root
+            return read.containsSensitive
         }
     }
 
