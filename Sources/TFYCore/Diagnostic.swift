@@ -33,6 +33,9 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     public var location: SourceLocation?
     /// The resource or block the finding is about, e.g. `aws_instance.master[1]`.
     public var address: String?
+    /// The source line at `location` holds a sensitive value (a `-var-file` line): renderers show
+    /// the location and `(sensitive value)` instead of the line.
+    public var sourceIsSensitive = false
 
     public init(
         _ severity: Severity, _ summary: String, detail: String = "",

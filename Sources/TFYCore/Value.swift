@@ -163,8 +163,16 @@ extension Value: CustomStringConvertible {
             let body = entries.keys.sorted().map { "\(Value.quoted($0)) = \(entries[$0]!.description)" }
             return "{" + body.joined(separator: ", ") + "}"
         case .unknown: return "(known after apply)"
-        case .sensitive: return "(sensitive value)"
+        case .sensitive: return Value.redacted
         }
+    }
+
+    /// What a message shows in place of a sensitive value: Terraform's wording.
+    public static let redacted = "(sensitive value)"
+
+    /// `text` quoted for a message, or `(sensitive value)` when it comes from a sensitive value.
+    public static func quoted(_ text: String, sensitive: Bool) -> String {
+        sensitive ? redacted : quoted(text)
     }
 
     public static func quoted(_ s: String) -> String {

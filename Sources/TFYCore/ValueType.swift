@@ -168,9 +168,34 @@ public struct ConversionError: Error, Sendable, Hashable, CustomStringConvertibl
     /// Path inside the value: `attribute "x"`, `element 2`.
     public var path: [String]
     public var message: String
+    /// The path and message with nothing taken from the value itself (a map's keys, the string
+    /// that is not a number): what an error about a sensitive value may say.
+    public var redactedPath: [String]
+    public var redactedMessage: String
+
+    public init(path: [String], message: String, redactedMessage: String? = nil) {
+        self.path = path
+        self.message = message
+        redactedPath = path
+        self.redactedMessage = redactedMessage ?? message
+    }
 
     public var description: String {
         path.isEmpty ? message : path.joined(separator: ", ") + ": " + message
+    }
+
+    /// The description for a sensitive value: where in it, and what was required, but no part of it.
+    public var redacted: String {
+        redactedPath.isEmpty ? redactedMessage : redactedPath.joined(separator: ", ") + ": " + redactedMessage
+    }
+
+    /// The error one level further out: `step` names where inside the value it happened, and
+    /// `redactedStep` says the same without quoting the value (a map key is part of the value).
+    func inside(_ step: String, redactedStep: String? = nil) -> ConversionError {
+        var outer = self
+        outer.path.insert(step, at: 0)
+        outer.redactedPath.insert(redactedStep ?? step, at: 0)
+        return outer
     }
 }
 
@@ -205,7 +230,7 @@ extension ValueType {
             case .number: return value
             case .string(let s):
                 if let n = Double(s.trimmingSpaces), !s.isEmpty, n.isFinite { return .number(n) }
-                throw ConversionError(path: [], message: "a number is required, but \(Value.quoted(s)) is not a number")
+                throw ConversionError(path: [], message: "a number is required, but \(Value.quoted(s)) is not a number", redactedMessage: "a number is required")
             default: throw ConversionError(path: [], message: requirement)
             }
         case .bool:
@@ -220,9 +245,8 @@ extension ValueType {
             var converted: [Value] = []
             converted.reserveCapacity(items.count)
             for (index, item) in items.enumerated() {
-                do { converted.append(try element.convertThrowing(item)) } catch var e as ConversionError {
-                    e.path.insert("element \(index)", at: 0)
-                    throw e
+                do { converted.append(try element.convertThrowing(item)) } catch let e as ConversionError {
+                    throw e.inside("element \(index)")
                 }
             }
             if case .set = self {
@@ -234,9 +258,8 @@ extension ValueType {
             guard case .map(let entries) = value else { throw ConversionError(path: [], message: requirement) }
             var converted: [String: Value] = [:]
             for key in entries.keys.sorted() {
-                do { converted[key] = try element.convertThrowing(entries[key]!) } catch var e as ConversionError {
-                    e.path.insert("element \(Value.quoted(key))", at: 0)
-                    throw e
+                do { converted[key] = try element.convertThrowing(entries[key]!) } catch let e as ConversionError {
+                    throw e.inside("element \(Value.quoted(key))", redactedStep: "an element")
                 }
             }
             return .map(converted)
@@ -247,9 +270,8 @@ extension ValueType {
                 guard let item = entries[key] else {
                     throw ConversionError(path: [], message: "attribute \(Value.quoted(key)) is required")
                 }
-                do { converted[key] = try attributes[key]!.convertThrowing(item) } catch var e as ConversionError {
-                    e.path.insert("attribute \(Value.quoted(key))", at: 0)
-                    throw e
+                do { converted[key] = try attributes[key]!.convertThrowing(item) } catch let e as ConversionError {
+                    throw e.inside("attribute \(Value.quoted(key))")
                 }
             }
             return .map(converted)
@@ -260,9 +282,8 @@ extension ValueType {
             }
             var converted: [Value] = []
             for (index, pair) in zip(types, items).enumerated() {
-                do { converted.append(try pair.0.convertThrowing(pair.1)) } catch var e as ConversionError {
-                    e.path.insert("element \(index)", at: 0)
-                    throw e
+                do { converted.append(try pair.0.convertThrowing(pair.1)) } catch let e as ConversionError {
+                    throw e.inside("element \(index)")
                 }
             }
             return .list(converted)

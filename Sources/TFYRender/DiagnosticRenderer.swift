@@ -24,7 +24,9 @@ public struct DiagnosticRenderer: Sendable {
         var out = "\(label) \(paint(TerminalText.escaped(diagnostic.summary, keepingNewlines: true), "1"))\n\n"
         if let location = diagnostic.location {
             out += "  on \(location)\(diagnostic.address.map { " (\($0))" } ?? ""):\n"
-            if let source = line(location.file, location.line) {
+            if diagnostic.sourceIsSensitive {
+                out += "  \(location.line) | \(Value.redacted)\n"
+            } else if let source = line(location.file, location.line) {
                 let number = String(location.line)
                 let gutter = String(repeating: " ", count: number.count)
                 out += "  \(number) | \(TerminalText.escaped(source))\n"
@@ -61,7 +63,17 @@ public struct DiagnosticRenderer: Sendable {
                     "start": .object(["line": .int(location.line), "column": .int(location.column), "byte": .int(byte)]),
                     "end": .object(["line": .int(location.line), "column": .int(location.column + 1), "byte": .int(byte + 1)]),
                 ])
-                if let code = line(location.file, location.line) {
+                if diagnostic.sourceIsSensitive {
+                    // The line holds a sensitive value: the snippet names it, the whole of it highlighted.
+                    item["snippet"] = .object([
+                        "context": .null,
+                        "code": .string(Value.redacted),
+                        "start_line": .int(location.line),
+                        "highlight_start_offset": .int(0),
+                        "highlight_end_offset": .int(Value.redacted.utf8.count),
+                        "values": .array([]),
+                    ])
+                } else if let code = line(location.file, location.line) {
                     let highlight = code.unicodeScalars.prefix(max(location.column - 1, 0)).reduce(0) { $0 + String($1).utf8.count }
                     item["snippet"] = .object([
                         "context": .null,

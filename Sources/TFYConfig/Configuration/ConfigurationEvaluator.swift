@@ -76,7 +76,10 @@ private struct EvaluationRun {
                     let (result, _) = try evaluator.evaluate(rule.condition).unmarked
                     switch result {
                     case .bool(false):
-                        diagnostics.append(.error("Invalid value for variable", detail: "\(rule.errorMessage)\n\nThis was checked by the validation rule at \(rule.location).", at: variableLocations[name] ?? rule.condition.location))
+                        var diagnostic = Diagnostic.error("Invalid value for variable", detail: "\(rule.errorMessage)\n\nThis was checked by the validation rule at \(rule.location).", at: variableLocations[name] ?? rule.condition.location)
+                        // The location is the variable file's line, which holds the value.
+                        diagnostic.sourceIsSensitive = declaration.sensitive && variableLocations[name] != nil
+                        diagnostics.append(diagnostic)
                     case .bool(true), .unknown:
                         break
                     default:

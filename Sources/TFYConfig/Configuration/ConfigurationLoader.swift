@@ -254,7 +254,7 @@ private struct ConfigurationDecoder {
                 switch type.convert(value) {
                 case .success(let converted): declaration.defaultValue = converted
                 case .failure(let e):
-                    error("Invalid default value for variable", "This default value is not compatible with the variable's type constraint: \(e).", at: pair.key.start)
+                    error("Invalid default value for variable", "This default value is not compatible with the variable's type constraint: \(declaration.sensitive ? e.redacted : e.description).", at: pair.key.start)
                 }
             }
             configuration.variables[name] = declaration

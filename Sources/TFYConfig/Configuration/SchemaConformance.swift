@@ -111,7 +111,8 @@ enum SchemaConformance {
             switch type.convert(inner) {
             case .success(let v): converted = v
             case .failure(let error):
-                throw Failure(diagnostic: .error("Incorrect attribute value type", detail: "Inappropriate value for attribute \"\(name)\": \(error).", at: location, address: address))
+                let why = value.containsSensitive || attribute.sensitive ? error.redacted : error.description
+                throw Failure(diagnostic: .error("Incorrect attribute value type", detail: "Inappropriate value for attribute \"\(name)\": \(why).", at: location, address: address))
             }
         case .object(let schema):
             converted = try conformObject(inner, schema, name: name, expression: expression, location: location, address: address)

@@ -136,8 +136,13 @@ public struct VariableResolver: Sendable {
             case .success(let value):
                 values[name] = value.marked(declaration.sensitive)
             case .failure(let message):
-                diagnostics.append(.error("Invalid value for input variable", detail: "The value given by \(input.originDescription) is not suitable for var.\(name) declared at \(declaration.location): \(message.text).", at: input.location ?? declaration.location))
-                values[name] = .unknown
+                // A sensitive variable's error says what was required, never what was given
+                // (Terraform's wording), and shows no snippet of the variable file's line.
+                let which = declaration.sensitive ? ", which is sensitive: \(message.redacted)" : ": \(message.text)"
+                var diagnostic = Diagnostic.error("Invalid value for input variable", detail: "The value given by \(input.originDescription) is not suitable for var.\(name) declared at \(declaration.location)\(which).", at: input.location ?? declaration.location)
+                diagnostic.sourceIsSensitive = declaration.sensitive && input.location != nil
+                diagnostics.append(diagnostic)
+                values[name] = Value.unknown.marked(declaration.sensitive)
             }
         }
         return (values, locations, diagnostics)
@@ -156,7 +161,8 @@ public struct VariableResolver: Sendable {
             default:
                 let parsed = YAMLParser().parse(SourceFile(name: "<value for var.\(declaration.name)>", bytes: Array(text.utf8)))
                 guard let root = parsed.root, !parsed.diagnostics.hasErrors else {
-                    return .failure(ConversionMessage("it is not a valid \(type) value (\(parsed.diagnostics.errors.first?.detail ?? "empty"))"))
+                    let why = parsed.diagnostics.errors.first?.detail ?? "empty"
+                    return .failure(ConversionMessage("it is not a valid \(type) value (\(why))", redacted: "it is not a valid \(type) value"))
                 }
                 value = YAMLExpressions.literal(root)
             }
@@ -166,12 +172,17 @@ public struct VariableResolver: Sendable {
         }
         switch type.convert(value) {
         case .success(let converted): return .success(converted)
-        case .failure(let error): return .failure(ConversionMessage(error.description))
+        case .failure(let error): return .failure(ConversionMessage(error.description, redacted: error.redacted))
         }
     }
 }
 
 struct ConversionMessage: Error {
     var text: String
-    init(_ text: String) { self.text = text }
+    /// The message without any part of the value, for a sensitive variable.
+    var redacted: String
+    init(_ text: String, redacted: String? = nil) {
+        self.text = text
+        self.redacted = redacted ?? text
+    }
 }

@@ -55,9 +55,10 @@ public struct Evaluator: Sendable {
         case .binary(let op, let left, let right, let location):
             return try evaluateBinary(op, left, right, at: location)
         case .conditional(let condition, let whenTrue, let whenFalse, _):
+            // Which branch was taken tells the condition: a sensitive condition marks the result.
             let (test, sensitive) = try evaluate(condition).unmarked
             switch test {
-            case .unknown: return .unknown
+            case .unknown: return Value.unknown.marked(sensitive)
             case .bool(let b): return try evaluate(b ? whenTrue : whenFalse).marked(sensitive)
             case .null:
                 throw EvaluationError("Invalid conditional", "The condition is null; it must be true or false.", at: condition.location)
@@ -67,19 +68,22 @@ public struct Evaluator: Sendable {
         case .tuple(let items, _):
             return .list(try items.map(evaluate))
         case .object(let entries, _):
+            // Keys carry no marks of their own: a sensitive key marks the whole object.
             var result: [String: Value] = [:]
+            var sensitive = false
             for entry in entries {
-                let (key, _) = try evaluate(entry.key).unmarked
+                let (key, keySensitive) = try evaluate(entry.key).unmarked
+                sensitive = sensitive || keySensitive
                 switch key {
                 case .string(let s): result[s] = try evaluate(entry.value)
                 case .number(let n): result[Value.format(number: n)] = try evaluate(entry.value)
                 case .bool(let b): result[b ? "true" : "false"] = try evaluate(entry.value)
-                case .unknown: return .unknown
+                case .unknown: return Value.unknown.marked(sensitive)
                 default:
                     throw EvaluationError("Invalid object key", "An object key must be a string, not a \(key.kindDescription).", at: entry.key.location)
                 }
             }
-            return .map(result)
+            return Value.map(result).marked(sensitive)
         }
     }
 
@@ -115,9 +119,11 @@ public struct Evaluator: Sendable {
     }
 
     /// A for expression: the body evaluated for each element, its names bound by substituting
-    /// the element's value into the body (so nothing else in scope changes).
+    /// the element's value into the body (so nothing else in scope changes). Each element keeps
+    /// its own marks; a sensitive collection marks every key and element, and it or a sensitive
+    /// `if` condition (which decides what is kept) marks the whole result.
     func evaluateFor(_ clause: Expression.ForClause, at location: SourceLocation) throws -> Value {
-        let (collection, sensitive) = try evaluate(clause.collection).unmarked
+        var (collection, sensitive) = try evaluate(clause.collection).unmarked
         let elements: [(key: Value, value: Value)]
         switch collection {
         case .unknown: return Value.unknown.marked(sensitive)
@@ -130,10 +136,11 @@ public struct Evaluator: Sendable {
         var unknown = false
         for element in elements {
             var bindings = [clause.valueName: element.value.marked(sensitive)]
-            if let keyName = clause.keyName { bindings[keyName] = element.key }
+            if let keyName = clause.keyName { bindings[keyName] = element.key.marked(sensitive) }
             let bind: (String, SourceLocation) -> Expression? = { name, at in bindings[name].map { .literal($0, at) } }
             if let condition = clause.condition {
-                let (keep, _) = try evaluate(condition.replacingRoots(bind)).unmarked
+                let (keep, keepSensitive) = try evaluate(condition.replacingRoots(bind)).unmarked
+                sensitive = sensitive || keepSensitive
                 switch keep {
                 case .unknown:
                     unknown = true
@@ -222,7 +229,9 @@ public struct Evaluator: Sendable {
                 switch inner {
                 case .map(let entries):
                     guard let found = entries[name] else {
-                        throw EvaluationError("Unsupported attribute", "This object does not have an attribute named \"\(name)\".\(Suggestion.didYouMean(name, among: entries.keys))", at: location)
+                        // The keys of a sensitive map are part of its value: no suggestion from them.
+                        let suggestion = sensitive ? "" : Suggestion.didYouMean(name, among: entries.keys)
+                        throw EvaluationError("Unsupported attribute", "This object does not have an attribute named \"\(name)\".\(suggestion)", at: location)
                     }
                     value = found.marked(sensitive)
                 case .list:
@@ -235,7 +244,8 @@ public struct Evaluator: Sendable {
             case .index(let keyExpression, let location):
                 let (key, keySensitive) = try evaluate(keyExpression).unmarked
                 if case .unknown = key { return Value.unknown.marked(sensitive || keySensitive) }
-                value = try element(of: inner, key: key, at: location).marked(sensitive || keySensitive)
+                value = try element(of: inner, key: key, at: location, collectionIsSensitive: sensitive, keyIsSensitive: keySensitive)
+                    .marked(sensitive || keySensitive)
             case .splat:
                 let rest = steps[(index + 1)...]
                 switch inner {
@@ -249,13 +259,18 @@ public struct Evaluator: Sendable {
         return value
     }
 
-    func element(of collection: Value, key: Value, at location: SourceLocation) throws -> Value {
+    /// The element `key` selects; an error about it quotes neither a sensitive key nor anything
+    /// of a sensitive collection (its length, its keys).
+    func element(of collection: Value, key: Value, at location: SourceLocation, collectionIsSensitive: Bool = false, keyIsSensitive: Bool = false) throws -> Value {
         switch collection {
         case .list(let items):
             guard let n = key.numberValue ?? key.stringValue.flatMap({ Double($0) }), let i = Value.wholeNumber(n) else {
-                throw EvaluationError("Invalid index", "A list index must be a whole number, not \(key).", at: location)
+                throw EvaluationError("Invalid index", "A list index must be a whole number, not \(keyIsSensitive ? Value.redacted : key.description).", at: location)
             }
             guard i >= 0, i < items.count else {
+                if keyIsSensitive || collectionIsSensitive {
+                    throw EvaluationError("Invalid index", "The index \(keyIsSensitive ? Value.redacted : String(i)) is out of range for the list\(collectionIsSensitive ? ", which is sensitive" : " of \(items.count) element\(items.count == 1 ? "" : "s")").", at: location)
+                }
                 throw EvaluationError("Invalid index", "The index \(i) is out of range: the list has \(items.count) element\(items.count == 1 ? "" : "s").", at: location)
             }
             return items[i]
@@ -267,7 +282,9 @@ public struct Evaluator: Sendable {
             default: throw EvaluationError("Invalid index", "A map key must be a string, not a \(key.kindDescription).", at: location)
             }
             guard let found = entries[name] else {
-                throw EvaluationError("Invalid index", "The map has no element with the key \(Value.quoted(name)).\(Suggestion.didYouMean(name, among: entries.keys))", at: location)
+                let hidden = keyIsSensitive || collectionIsSensitive
+                let suggestion = hidden ? "" : Suggestion.didYouMean(name, among: entries.keys)
+                throw EvaluationError("Invalid index", "The map has no element with the key \(Value.quoted(name, sensitive: hidden)).\(suggestion)", at: location)
             }
             return found
         case .null:
@@ -312,9 +329,11 @@ public struct Evaluator: Sendable {
 
         switch op {
         case .equal, .notEqual:
-            if !left.isWhollyKnown || !right.isWhollyKnown { return Value.unknown.marked(sensitive) }
+            // The answer depends on every part of both sides, sensitive elements included.
+            let compared = sensitive || left.containsSensitive || right.containsSensitive
+            if !left.isWhollyKnown || !right.isWhollyKnown { return Value.unknown.marked(compared) }
             let equal = left.deepUnmarked == right.deepUnmarked
-            return Value.bool(op == .equal ? equal : !equal).marked(sensitive)
+            return Value.bool(op == .equal ? equal : !equal).marked(compared)
         case .and, .or:
             let l = try operand(left, .bool, "left", leftExpression)
             let r = try operand(right, .bool, "right", rightExpression)

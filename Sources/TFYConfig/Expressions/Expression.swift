@@ -85,6 +85,29 @@ public indirect enum Expression: Sendable {
         }
     }
 
+    /// True when a literal in the expression holds a sensitive value: a for expression binds its
+    /// names by substituting the element's value, marks and all.
+    var containsSensitiveLiteral: Bool {
+        func steps(_ steps: [TraversalStep]) -> Bool {
+            steps.contains { if case .index(let e, _) = $0 { return e.containsSensitiveLiteral } else { return false } }
+        }
+        switch self {
+        case .literal(let value, _): return value.containsSensitive
+        case .scope: return false
+        case .traversal(let base, let s): return base.containsSensitiveLiteral || steps(s)
+        case .template(let parts, _):
+            return parts.contains { if case .interpolation(let e) = $0 { return e.containsSensitiveLiteral } else { return false } }
+        case .call(_, let arguments, _, _): return arguments.contains { $0.containsSensitiveLiteral }
+        case .unary(_, let e, _): return e.containsSensitiveLiteral
+        case .binary(_, let l, let r, _): return l.containsSensitiveLiteral || r.containsSensitiveLiteral
+        case .conditional(let c, let t, let f, _): return c.containsSensitiveLiteral || t.containsSensitiveLiteral || f.containsSensitiveLiteral
+        case .tuple(let items, _): return items.contains { $0.containsSensitiveLiteral }
+        case .object(let entries, _): return entries.contains { $0.key.containsSensitiveLiteral || $0.value.containsSensitiveLiteral }
+        case .forList(let clause, _):
+            return clause.collection.containsSensitiveLiteral || clause.body.containsSensitiveLiteral || (clause.condition?.containsSensitiveLiteral ?? false)
+        }
+    }
+
     /// The literal string key of an object entry, when it is one.
     public var literalString: String? {
         if case .literal(.string(let s), _) = self { return s }

@@ -9,6 +9,18 @@ enum Functions {
         var variadic: String?
         /// How many variadic arguments at least / at most.
         var variadicRange: ClosedRange<Int> = 0...Int.max
+        var marks: Marks = .derived
+    }
+
+    /// How a function's result carries the sensitive marks of its arguments.
+    enum Marks {
+        /// The result is a new value computed from the arguments (`upper`, `join`, `format`,
+        /// `contains`): it is sensitive as a whole when any part of any argument is.
+        case derived
+        /// The result is made of the arguments' elements, entries or one chosen argument
+        /// (`concat`, `merge`, `lookup`): each keeps its own marks, and the function marks what
+        /// its choice or its shape depends on (a sensitive list, map, key or index).
+        case perElement
     }
 
     static let signatures: [String: Signature] = [
@@ -16,38 +28,38 @@ enum Functions {
         "base64decode": Signature(parameters: ["str"]),
         "base64encode": Signature(parameters: ["str"]),
         "ceil": Signature(parameters: ["num"]),
-        "coalesce": Signature(parameters: [], variadic: "vals", variadicRange: 1...Int.max),
-        "concat": Signature(parameters: [], variadic: "seqs"),
+        "coalesce": Signature(parameters: [], variadic: "vals", variadicRange: 1...Int.max, marks: .perElement),
+        "concat": Signature(parameters: [], variadic: "seqs", marks: .perElement),
         "contains": Signature(parameters: ["list", "value"]),
         "distinct": Signature(parameters: ["list"]),
-        "element": Signature(parameters: ["list", "index"]),
+        "element": Signature(parameters: ["list", "index"], marks: .perElement),
         "file": Signature(parameters: ["path"]),
-        "flatten": Signature(parameters: ["list"]),
+        "flatten": Signature(parameters: ["list"], marks: .perElement),
         "floor": Signature(parameters: ["num"]),
         "can": Signature(parameters: ["expression"]),
         "format": Signature(parameters: ["format"], variadic: "args"),
-        "formatlist": Signature(parameters: ["format"], variadic: "args"),
+        "formatlist": Signature(parameters: ["format"], variadic: "args", marks: .perElement),
         "join": Signature(parameters: ["separator", "list"]),
         "jsonencode": Signature(parameters: ["val"]),
-        "keys": Signature(parameters: ["inputMap"]),
-        "length": Signature(parameters: ["value"]),
-        "lookup": Signature(parameters: ["inputMap", "key"], variadic: "default", variadicRange: 0...1),
+        "keys": Signature(parameters: ["inputMap"], marks: .perElement),
+        "length": Signature(parameters: ["value"], marks: .perElement),
+        "lookup": Signature(parameters: ["inputMap", "key"], variadic: "default", variadicRange: 0...1, marks: .perElement),
         "lower": Signature(parameters: ["str"]),
         "max": Signature(parameters: [], variadic: "numbers", variadicRange: 1...Int.max),
-        "merge": Signature(parameters: [], variadic: "maps"),
+        "merge": Signature(parameters: [], variadic: "maps", marks: .perElement),
         "min": Signature(parameters: [], variadic: "numbers", variadicRange: 1...Int.max),
         "range": Signature(parameters: [], variadic: "params", variadicRange: 1...3),
         "replace": Signature(parameters: ["str", "substr", "replace"]),
         "sha256": Signature(parameters: ["str"]),
         "split": Signature(parameters: ["separator", "str"]),
         "templatefile": Signature(parameters: ["path", "vars"]),
-        "tolist": Signature(parameters: ["v"]),
-        "tomap": Signature(parameters: ["v"]),
+        "tolist": Signature(parameters: ["v"], marks: .perElement),
+        "tomap": Signature(parameters: ["v"], marks: .perElement),
         "tonumber": Signature(parameters: ["v"]),
         "tostring": Signature(parameters: ["v"]),
         "trimspace": Signature(parameters: ["str"]),
         "upper": Signature(parameters: ["str"]),
-        "values": Signature(parameters: ["mapping"]),
+        "values": Signature(parameters: ["mapping"], marks: .perElement),
     ]
 
     /// Most elements `range()` may produce, so a typo cannot exhaust memory.
@@ -58,6 +70,8 @@ enum Functions {
 private struct Call {
     let name: String
     let signature: Functions.Signature
+    /// The arguments with their sensitive marks; the helpers below return them unmarked at the
+    /// top level, and lists and maps with their elements' own marks.
     let arguments: [Value]
     let locations: [SourceLocation]
     let callLocation: SourceLocation
@@ -78,8 +92,20 @@ private struct Call {
         EvaluationError("Error in function call", "Call to function \"\(name)\" failed: \(message).", at: callLocation)
     }
 
+    /// True when any part of any argument is sensitive.
+    var containsSensitive: Bool { arguments.contains { $0.containsSensitive } }
+
+    /// `text`, taken from argument `i`, for a message: `(sensitive value)` when any part of the
+    /// argument is sensitive.
+    func shown(_ i: Int, _ text: String) -> String {
+        i < arguments.count && arguments[i].containsSensitive ? Value.redacted : text
+    }
+
+    func quoted(_ i: Int, _ text: String) -> String { shown(i, Value.quoted(text)) }
+
+    /// Argument `i` without its top-level mark; unknown stops the call.
     func known(_ i: Int) throws -> Value {
-        let value = arguments[i]
+        let value = arguments[i].unmarked.value
         if case .unknown = value { throw Unknown() }
         return value
     }
@@ -102,7 +128,7 @@ private struct Call {
 
     func wholeNumber(_ i: Int) throws -> Int {
         let n = try number(i)
-        guard let whole = Value.wholeNumber(n) else { throw fail(i, "a whole number is required, not \(Value.format(number: n))") }
+        guard let whole = Value.wholeNumber(n) else { throw fail(i, "a whole number is required, not \(shown(i, Value.format(number: n)))") }
         return whole
     }
 
@@ -121,7 +147,7 @@ private struct Call {
     func stringList(_ i: Int) throws -> [String] {
         let items = try list(i, of: "list of string")
         return try items.map { item in
-            if case .unknown = item { throw Unknown() }
+            if item.isUnknown { throw Unknown() }
             guard let s = ValueType.string.convert(item).successValue?.stringValue else {
                 throw fail(i, "list of string required")
             }
@@ -136,33 +162,35 @@ extension Evaluator {
             throw EvaluationError("Call to unknown function", "There is no function named \"\(name)\".\(Suggestion.didYouMean(name, among: Functions.signatures.keys))", at: location)
         }
         if name == "can" {
-            // Whether its argument evaluates without an error: `can(tonumber(var.price))`.
+            // Whether its argument evaluates without an error: `can(tonumber(var.price))`. That
+            // tells about the values it reads, so when one is sensitive the answer is, true and
+            // false alike.
             guard argumentExpressions.count == 1, !expandFinal else {
                 throw EvaluationError("Invalid function arguments", "Function \"can\" takes exactly one expression.", at: location)
             }
+            let sensitive = readsSensitiveValue(argumentExpressions[0])
             do {
                 let value = try evaluate(argumentExpressions[0])
-                return value.isWhollyKnown ? .bool(true) : .unknown
+                return (value.isWhollyKnown ? Value.bool(true) : .unknown).marked(sensitive)
             } catch is EvaluationError {
-                return .bool(false)
+                return Value.bool(false).marked(sensitive)
             }
         }
         var arguments: [Value] = []
         var locations: [SourceLocation] = []
-        var sensitive = false
         for (i, expression) in argumentExpressions.enumerated() {
             let value = try evaluate(expression)
-            sensitive = sensitive || value.containsSensitive
             if expandFinal, i == argumentExpressions.count - 1 {
-                let (inner, _) = value.unmarked
-                if case .unknown = inner { return Value.unknown.marked(sensitive) }
+                let (inner, sensitive) = value.unmarked
+                if case .unknown = inner { return Value.unknown.marked(sensitive || arguments.contains { $0.containsSensitive }) }
                 guard let items = inner.listValue else {
                     throw EvaluationError("Invalid expanding argument value", "The expanding argument (indicated by ...) must be a list.", at: expression.location)
                 }
-                arguments.append(contentsOf: items.map(\.deepUnmarked))
+                // Each expanded argument carries the list's mark, as an element of it would.
+                arguments.append(contentsOf: items.map { $0.marked(sensitive) })
                 locations.append(contentsOf: Array(repeating: expression.location, count: items.count))
             } else {
-                arguments.append(value.deepUnmarked)
+                arguments.append(value)
                 locations.append(expression.location)
             }
         }
@@ -178,9 +206,32 @@ extension Evaluator {
         }
         let call = Call(name: name, signature: signature, arguments: arguments, locations: locations, callLocation: location)
         do {
-            return try run(call).marked(sensitive)
+            let result = try run(call)
+            switch signature.marks {
+            case .derived: return result.deepUnmarked.marked(call.containsSensitive)
+            case .perElement: return result
+            }
         } catch is Call.Unknown {
-            return Value.unknown.marked(sensitive)
+            return Value.unknown.marked(call.containsSensitive)
+        }
+    }
+
+    /// True when `expression` reads a sensitive value: through a reference (as far along it as
+    /// it can be followed; all of its root when it cannot) or a value a for expression bound.
+    private func readsSensitiveValue(_ expression: Expression) -> Bool {
+        if expression.containsSensitiveLiteral { return true }
+        return ReferenceChecker.references(in: expression).contains { reference in
+            let root: Value?
+            switch reference.subject {
+            case .variable(let name): root = scope.variables[name]
+            case .local(let name): root = scope.locals[name]
+            case .resource(let type, let name): root = scope.resources["\(type).\(name)"]
+            case .selfObject: root = scope.selfValue
+            case .countIndex, .path: root = nil
+            }
+            guard let root else { return false }
+            let read = (try? apply(reference.remainingSteps[...], to: root)) ?? root
+            return read.containsSensitive
         }
     }
 
@@ -209,12 +260,12 @@ extension Evaluator {
         case "tonumber":
             let value = try call.known(0)
             if value.isNull { return .null }
-            guard let n = ValueType.number.convert(value).successValue else { throw call.fail(0, "cannot convert \(value) to number") }
+            guard let n = ValueType.number.convert(value).successValue else { throw call.fail(0, "cannot convert \(call.shown(0, value.description)) to number") }
             return n
         case "tolist":
-            return .list(try call.list(0))
+            return Value.list(try call.list(0)).marked(args[0].isSensitive)
         case "tomap":
-            return .map(try call.map(0))
+            return Value.map(try call.map(0)).marked(args[0].isSensitive)
         case "sha256":
             return .string(SHA256.hex(Array(try call.string(0).utf8)))
         case "base64encode":
@@ -237,64 +288,83 @@ extension Evaluator {
             guard !search.isEmpty else { return .string(text) }
             return .string(text.replacingOccurrences(of: search, with: replacement))
         case "length":
+            // The count, not the elements: only a sensitive collection or string marks it.
             let value = try call.known(0)
+            let length: Int
             switch value {
-            case .list(let items): return .number(Double(items.count))
-            case .map(let entries): return .number(Double(entries.count))
-            case .string(let s): return .number(Double(s.count))
+            case .list(let items): length = items.count
+            case .map(let entries): length = entries.count
+            case .string(let s): length = s.count
             default: throw call.fail(0, "collection or string required")
             }
+            return Value.number(Double(length)).marked(args[0].isSensitive)
         case "concat":
+            // A sensitive list hides its length, so where every later element lands.
             var result: [Value] = []
             for i in args.indices { result.append(contentsOf: try call.list(i)) }
-            return .list(result)
+            return Value.list(result).marked(args.contains(where: \.isSensitive))
         case "flatten":
+            var shapeIsSensitive = args[0].isSensitive
             func flatten(_ items: [Value]) throws -> [Value] {
                 try items.flatMap { item -> [Value] in
-                    if case .unknown = item { throw Call.Unknown() }
-                    if case .list(let inner) = item { return try flatten(inner) }
+                    let (inner, sensitive) = item.unmarked
+                    if case .unknown = inner { throw Call.Unknown() }
+                    if case .list(let nested) = inner {
+                        shapeIsSensitive = shapeIsSensitive || sensitive
+                        return try flatten(nested)
+                    }
                     return [item]
                 }
             }
-            return .list(try flatten(try call.list(0)))
+            let flattened = try flatten(try call.list(0))
+            return Value.list(flattened).marked(shapeIsSensitive)
         case "distinct":
             var seen = Set<Value>()
-            return .list(try call.list(0).filter { seen.insert($0).inserted })
+            return .list(try call.list(0).map(\.deepUnmarked).filter { seen.insert($0).inserted })
         case "contains":
             let items = try call.list(0)
             let needle = try call.known(1)
             guard items.allSatisfy(\.isWhollyKnown), needle.isWhollyKnown else { throw Call.Unknown() }
-            return .bool(items.contains(needle))
+            return .bool(items.map(\.deepUnmarked).contains(needle.deepUnmarked))
         case "element":
             let items = try call.list(0)
             let index = try call.wholeNumber(1)
             guard !items.isEmpty else { throw call.fail(0, "cannot use element function with an empty list") }
             guard index >= 0 else { throw call.fail(1, "the index must not be negative") }
-            return items[index % items.count]
+            return items[index % items.count].marked(args[0].isSensitive || args[1].isSensitive)
         case "keys":
-            return .list(try call.map(0).keys.sorted().map { .string($0) })
+            return Value.list(try call.map(0).keys.sorted().map { .string($0) }).marked(args[0].isSensitive)
         case "values":
             let entries = try call.map(0)
-            return .list(entries.keys.sorted().map { entries[$0]! })
+            return Value.list(entries.keys.sorted().map { entries[$0]! }).marked(args[0].isSensitive)
         case "merge":
+            // A sensitive map hides its keys, so which entries of the others survive.
             var result: [String: Value] = [:]
             for i in args.indices {
                 if args[i].isNull { continue }
                 result.merge(try call.map(i)) { _, new in new }
             }
-            return .map(result)
+            return Value.map(result).marked(args.contains(where: \.isSensitive))
         case "lookup":
+            // The element or the default, with its own marks; a sensitive map or key decided
+            // which, so it marks either.
             let entries = try call.map(0)
             let key = try call.string(1)
-            if let found = entries[key] { return found }
-            if args.count == 3 { return args[2] }
-            throw call.failure("the given key \(Value.quoted(key)) is not in the map, and no default was given")
+            let decidedBySensitive = args[0].isSensitive || args[1].isSensitive
+            if let found = entries[key] { return found.marked(decidedBySensitive) }
+            if args.count == 3 { return args[2].marked(decidedBySensitive) }
+            throw call.failure("the given key \(Value.quoted(key, sensitive: decidedBySensitive)) is not in the map, and no default was given")
         case "coalesce":
+            // The first argument that is neither null nor "", with its own marks; a sensitive
+            // argument looked at on the way decided the choice, so it marks the result.
+            var decidedBySensitive = false
             for value in args {
-                if case .unknown = value { throw Call.Unknown() }
-                if value.isNull { continue }
-                if case .string("") = value { continue }
-                return value
+                let (inner, sensitive) = value.unmarked
+                decidedBySensitive = decidedBySensitive || sensitive
+                if case .unknown = inner { throw Call.Unknown() }
+                if inner.isNull { continue }
+                if case .string("") = inner { continue }
+                return value.marked(decidedBySensitive)
             }
             throw call.failure("no non-null, non-empty-string arguments")
         case "min", "max":
@@ -310,12 +380,12 @@ extension Evaluator {
         case "jsonencode":
             let value = try call.known(0)
             guard value.isWhollyKnown else { throw Call.Unknown() }
-            return .string(JSONText.encode(value))
+            return .string(JSONText.encode(value.deepUnmarked))
         case "file":
             let path = try call.string(0)
             let bytes = try readFile(path, call: call)
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw call.fail(0, "contents of \(Value.quoted(path)) are not valid UTF-8; use a text file")
+                throw call.fail(0, "contents of \(call.quoted(0, path)) are not valid UTF-8; use a text file")
             }
             return .string(text)
         case "templatefile":
@@ -324,13 +394,15 @@ extension Evaluator {
             guard variables.values.allSatisfy(\.isWhollyKnown) else { throw Call.Unknown() }
             let bytes = try readFile(path, call: call)
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw call.fail(0, "contents of \(Value.quoted(path)) are not valid UTF-8; use a text file")
+                throw call.fail(0, "contents of \(call.quoted(0, path)) are not valid UTF-8; use a text file")
             }
+            // A template chosen by a sensitive path is as sensitive as the path: its errors quote neither.
+            let pathIsSensitive = args[0].containsSensitive
             let templateLocation = SourceLocation(file: path, line: 1, column: 1)
             let expression: Expression
             switch ExpressionParser.parseString(text, sourceMap: .startOnly(templateLocation)) {
             case .success(let parsed): expression = parsed
-            case .failure(let error): throw call.failure("the template \(Value.quoted(path)) is invalid: \(error.diagnostic.detail)")
+            case .failure(let error): throw call.failure("the template \(call.quoted(0, path)) is invalid\(pathIsSensitive ? "" : ": " + error.diagnostic.detail.withoutFinalPeriod)")
             }
             var templateScope = EvaluationScope()
             templateScope.resourceTypes = []
@@ -340,7 +412,9 @@ extension Evaluator {
             do {
                 return try templateEvaluator.evaluate(expression, asString: true)
             } catch let error as EvaluationError {
-                throw call.failure("the template \(Value.quoted(path)) could not be rendered: \(error.diagnostic.detail)")
+                // The variables keep their marks inside the template, so this detail quotes no
+                // sensitive variable.
+                throw call.failure("the template \(call.quoted(0, path)) could not be rendered\(pathIsSensitive ? "" : ": " + error.diagnostic.detail.withoutFinalPeriod)")
             }
         default:
             throw call.failure("not implemented")
@@ -350,9 +424,9 @@ extension Evaluator {
     private func readFile(_ path: String, call: Call) throws -> [UInt8] {
         switch scope.files.read(path, relativeTo: scope.moduleDirectory) {
         case .success(let bytes): return bytes
-        case .failure(.missing): throw call.fail(0, "no file exists at \(Value.quoted(path)); this function works only with files that are distributed as part of the configuration source code")
-        case .failure(.tooLarge): throw call.fail(0, "the file \(Value.quoted(path)) is larger than \(scope.files.sizeLimit / 1024 / 1024) MiB")
-        case .failure(.unreadable(let why)): throw call.fail(0, "cannot read \(Value.quoted(path)): \(why)")
+        case .failure(.missing): throw call.fail(0, "no file exists at \(call.quoted(0, path)); this function works only with files that are distributed as part of the configuration source code")
+        case .failure(.tooLarge): throw call.fail(0, "the file \(call.quoted(0, path)) is larger than \(scope.files.sizeLimit / 1024 / 1024) MiB")
+        case .failure(.unreadable(let why)): throw call.fail(0, "cannot read \(call.quoted(0, path)): \(call.shown(0, why))")
         }
     }
 
@@ -363,7 +437,8 @@ extension Evaluator {
         let step = numbers.count > 2 ? numbers[2] : (start <= limit ? 1 : -1)
         guard step != 0 else { throw call.fail(2, "step must not be zero") }
         guard (step > 0 && start <= limit) || (step < 0 && start >= limit) else {
-            throw call.failure("the step \(Value.format(number: step)) moves away from the limit \(Value.format(number: limit))")
+            let limitIndex = numbers.count > 1 ? 1 : 0
+            throw call.failure("the step \(call.shown(2, Value.format(number: step))) moves away from the limit \(call.shown(limitIndex, Value.format(number: limit)))")
         }
         let count = ((limit - start) / step).rounded(.up)
         guard count <= Double(Functions.rangeLimit) else {
@@ -373,21 +448,29 @@ extension Evaluator {
     }
 
     /// format applied element by element: list arguments (all of one length) give one result
-    /// each, other arguments are repeated.
+    /// each, other arguments are repeated. Each result is sensitive when something it was made
+    /// from is; a sensitive list argument (its length decides the result's) marks them all.
     private func formatlist(_ call: Call) throws -> Value {
         var length: Int?
+        var lengthIsSensitive = false
         for i in 1..<max(1, call.arguments.count) {
             guard let items = try call.known(i).listValue else { continue }
+            let sensitive = call.arguments[i].isSensitive
             if let length, length != items.count {
-                throw call.fail(i, "all list arguments must have the same length: \(length) and \(items.count)")
+                let lengths = lengthIsSensitive || sensitive ? "" : ": \(length) and \(items.count)"
+                throw call.fail(i, "all list arguments must have the same length\(lengths)")
             }
             length = items.count
+            lengthIsSensitive = lengthIsSensitive || sensitive
         }
         let count = length ?? 1
-        return .list(try (0..<count).map { index in
-            let arguments = call.arguments.enumerated().map { i, value in i > 0 ? (value.listValue?[index] ?? value) : value }
-            return .string(try format(Call(name: call.name, signature: call.signature, arguments: arguments, locations: call.locations, callLocation: call.callLocation)))
-        })
+        return Value.list(try (0..<count).map { index in
+            let arguments = call.arguments.enumerated().map { i, value in
+                i > 0 ? (value.listValue.map { $0[index].marked(value.isSensitive) } ?? value) : value
+            }
+            let text = try format(Call(name: call.name, signature: call.signature, arguments: arguments, locations: call.locations, callLocation: call.callLocation))
+            return Value.string(text).marked(arguments.contains { $0.containsSensitive })
+        }).marked(lengthIsSensitive)
     }
 
     private func format(_ call: Call) throws -> String {
@@ -422,13 +505,13 @@ extension Evaluator {
             case "s", "v":
                 let value = try call.known(argument)
                 if verb == "v", !value.isWhollyKnown { throw Call.Unknown() }
-                if verb == "v", value.listValue != nil || value.mapValue != nil { piece = JSONText.encode(value) } else { piece = try call.string(argument) }
+                if verb == "v", value.listValue != nil || value.mapValue != nil { piece = JSONText.encode(value.deepUnmarked) } else { piece = try call.string(argument) }
                 if let p = precision, let n = Int(p) { piece = String(piece.prefix(n)) }
             case "q":
                 piece = JSONText.encode(.string(try call.string(argument)))
             case "d":
                 let n = try call.number(argument)
-                guard let whole = Value.wholeNumber(n) else { throw call.fail(argument, "%d requires a whole number, not \(Value.format(number: n))") }
+                guard let whole = Value.wholeNumber(n) else { throw call.fail(argument, "%d requires a whole number, not \(call.shown(argument, Value.format(number: n)))") }
                 piece = String(whole)
                 if flags.contains("+"), whole >= 0 { piece = "+" + piece }
             case "f":
@@ -439,7 +522,7 @@ extension Evaluator {
                 guard let b = ValueType.bool.convert(value).successValue?.boolValue else { throw call.fail(argument, "%t requires a bool") }
                 piece = b ? "true" : "false"
             default:
-                throw call.fail(0, "unsupported format verb %\(verb); use %s, %d, %f, %t, %q or %v")
+                throw call.fail(0, "unsupported format verb \(call.shown(0, "%\(verb)")); use %s, %d, %f, %t, %q or %v")
             }
             if let w = Int(width), piece.count < w {
                 let pad = String(repeating: flags.contains("0") && !flags.contains("-") ? "0" : " ", count: w - piece.count)
@@ -478,4 +561,9 @@ private struct TemplateVariables {
             variables[name] == nil ? nil : .traversal(.scope("var", location), [.attribute(name, location)])
         }
     }
+}
+
+private extension String {
+    /// A detail quoted inside a sentence that ends with its own period.
+    var withoutFinalPeriod: String { hasSuffix(".") ? String(dropLast()) : self }
 }
