@@ -3,7 +3,7 @@ import Testing
 @testable import TFYAWS
 
 /// The credential and settings chain, with fixture files and environments.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct AWSConfigurationTests {
     static let credentialsFile = """
         [default]

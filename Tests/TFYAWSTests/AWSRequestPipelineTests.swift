@@ -4,7 +4,7 @@ import Testing
 
 /// EC2 and S3 go through one `AWSRequestPipeline`: the same answers are retried, slept on,
 /// counted and logged alike; only the wire protocol's reading of an answer differs.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct AWSRequestPipelineTests {
     final class Record: @unchecked Sendable {
         private let lock = NSLock()

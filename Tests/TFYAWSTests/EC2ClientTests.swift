@@ -4,7 +4,7 @@ import Testing
 import TFYTestSupport
 
 /// Every EC2 operation tfy uses, against moto on 127.0.0.1, cross-checked with the AWS CLI.
-@Suite(.serialized, .timeLimit(.minutes(20)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct EC2ClientTests {
     static let server = MotoServer.Shared()
     let moto: MotoServer

@@ -5,7 +5,7 @@ import TFYTestSupport
 
 /// Faults injected by a loopback proxy in front of moto: throttling, server errors, dropped
 /// connections, latency.
-@Suite(.serialized, .timeLimit(.minutes(20)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct FaultTests {
     static let server = MotoServer.Shared()
     let moto: MotoServer
@@ -80,7 +80,7 @@ struct FaultTests {
 
 /// Signatures checked for real: moto started with INITIAL_NO_AUTH_ACTION_COUNT lets the set-up
 /// calls (an IAM user, its key, an allow-all policy) through, then verifies every request.
-@Suite(.serialized, .timeLimit(.minutes(20)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct SignatureTests {
     @Test func signedRequestsAreAcceptedAndAWrongSecretIsRejected() async throws {
         let moto = try await MotoServer(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "4"])

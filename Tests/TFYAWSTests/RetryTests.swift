@@ -3,7 +3,7 @@ import Testing
 @testable import TFYAWS
 
 /// Retry behaviour with a scripted transport: exact attempts and exact delays, no sleeping.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct RetryTests {
     final class Sleeps: @unchecked Sendable {
         private let lock = NSLock()

@@ -5,7 +5,7 @@ import TFYTestSupport
 
 /// The S3 object operations a state backend needs, against moto's S3 on 127.0.0.1, cross-checked
 /// with the AWS CLI.
-@Suite(.serialized, .timeLimit(.minutes(20)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct S3ClientTests {
     static let server = MotoServer.Shared()
     let moto: MotoServer

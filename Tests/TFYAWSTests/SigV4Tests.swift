@@ -4,7 +4,7 @@ import Testing
 
 /// AWS's published SigV4 test suite (Fixtures/sigv4, from aws-c-auth): every case's canonical
 /// request, string to sign, signature and Authorization header must match exactly.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct SigV4Tests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/sigv4").path
     static let cases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])

@@ -6,7 +6,7 @@ import TFYTestSupport
 /// The transport's promises (docs/aws.md, "Requests"): TLS certificates are verified (against
 /// `AWS_CA_BUNDLE` when it is set), and an
 /// attempt that gets no answer times out (`TFY_REQUEST_TIMEOUT`) and is retried up to the attempts.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct TransportTests {
     /// A client configured from `environment` as tfy configures one, with no backoff between attempts.
     func configuredClient(_ environment: [String: String]) throws -> EC2Client {

@@ -6,7 +6,7 @@ import TFYCore
 /// Drives the command line as a user would, and pins its output with snapshot files.
 /// `RECORD_SNAPSHOTS=1 swift test` re-records them; a run that records fails, so it is never
 /// mistaken for a passing run.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct CommandTests {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
     static let clusterFixture = URL(fileURLWithPath: testsDirectory).deletingLastPathComponent()

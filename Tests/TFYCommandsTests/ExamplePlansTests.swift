@@ -5,7 +5,7 @@ import TFYCommands
 /// `plans/` holds the rendered first-create plan of every configuration under `examples/`, so a
 /// change to plan output shows up in review as a diff of those files. `RECORD_SNAPSHOTS=1`
 /// re-renders them.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct ExamplePlansTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let examples: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: root + "/examples")) ?? [])

@@ -3,7 +3,7 @@ import Testing
 import TFYCore
 import TFYPlan
 
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct GraphCommandTests {
     /// The nodes and edges of `tfy graph`'s DOT output.
     static func parse(_ dot: String) -> DependencyGraph<String> {

@@ -4,7 +4,7 @@ import TFYCommands
 
 /// One view per output format: with -json every command's diagnostics are JSON lines (the shape
 /// `apply -json` prints), and without it every command shows the source line an error points at.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct OutputFormatTests {
     /// A configuration with two mistakes in one resource.
     func withBrokenConfiguration(_ body: (String) async -> Void) async {

@@ -10,7 +10,7 @@ import TFYCore
 /// fails) and `exit-code` (with -detailed-exitcode). `RECORD_SNAPSHOTS=1` re-records them all,
 /// prior states included: each is what a real `tfy apply` against moto writes
 /// (`PriorStateRecorder`).
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct PlanGoldenTests {
     static let fixtures = CommandTests.testsDirectory + "/Fixtures"
     static let cases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: fixtures + "/plan-cases")) ?? []).sorted()
@@ -130,7 +130,7 @@ struct PlanGoldenTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct GraphAndColourTests {
     func tfy(_ arguments: [String], terminal: Bool = false) async -> CommandTests.Run {
         let out = CommandTests.Box(), err = CommandTests.Box()

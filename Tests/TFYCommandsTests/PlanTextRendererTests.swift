@@ -3,7 +3,7 @@ import TFYCore
 import TFYEngine
 import TFYRender
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct PlanTextRendererTests {
     /// A multi-line string reads as a heredoc; a changed one as a line diff inside it.
     @Test func multiLineStringsAreHeredocsAndTheirChangesLineDiffs() {

@@ -5,7 +5,7 @@ import TFYCommands
 /// A diagnostic about a sensitive value says `(sensitive value)` in its detail and in place of
 /// the variable file's line, in `tfy validate` and `tfy validate -json` alike: the secret is in
 /// no output stream.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct SensitiveDiagnosticCommandTests {
     static let secret = "s3cr3t"
 

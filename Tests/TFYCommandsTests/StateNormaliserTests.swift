@@ -1,6 +1,6 @@
 import Testing
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct StateNormaliserTests {
     @Test func idsArePlaceholdersPerPrefixInOrderOfAppearanceWithTheirLength() {
         let text = #"["i-94de2423e9f76e7e2", "arn:aws:ec2:us-east-1:123456789012:instance/i-aa28f2f3205f4e346", "sg-bd672e0ff630c6c55", "i-94de2423e9f76e7e2", "vpc-5a361ab6", "ami-1ecae776", "tachyon-vagrant-test"]"#

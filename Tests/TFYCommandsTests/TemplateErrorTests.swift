@@ -4,7 +4,7 @@ import TFYCommands
 
 /// A bootstrap file with `template: true` is an expression like a configuration string; its errors
 /// point into the template file (docs/bootstrap.md), not at the `source:` line that names it.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct TemplateErrorTests {
     /// A configuration directory `boot/` in a fresh temporary directory, with `hosts.tpl`.
     func configuration(template: String) throws -> String {

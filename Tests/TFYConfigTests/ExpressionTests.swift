@@ -2,7 +2,7 @@ import Testing
 import TFYConfig
 import TFYCore
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct ExpressionTests {
     @Test(arguments: [
         ("${1 + 2 * 3}", Value.number(7)),

@@ -6,7 +6,7 @@ import TFYEngine
 
 /// Every file under Fixtures/invalid is one malformed configuration; `expected.tsv` lists every
 /// error it must produce (line:col and summary), in source order.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct InvalidConfigurationTests {
     static let directory = fixturesDirectory + "/invalid"
 

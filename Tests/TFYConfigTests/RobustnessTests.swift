@@ -6,7 +6,7 @@ import TFYEngine
 
 /// Mutates valid configurations thousands of times — truncation, byte flips, random insertions —
 /// and checks that each run ends in diagnostics or success, never in a crash or a trap.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct RobustnessTests {
     /// A deterministic generator (SplitMix64), so a failure reproduces from its seed.
     struct SplitMix: RandomNumberGenerator {

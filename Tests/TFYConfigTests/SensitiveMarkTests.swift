@@ -6,7 +6,7 @@ import TFYCore
 /// operators, `for`, splats, indexes and conditionals (Terraform's rule): one sensitive attribute
 /// does not make everything built from its object sensitive, and nothing computed from a
 /// sensitive value loses the mark.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct SensitiveMarkTests {
     static let secret = Value.sensitive(.string("s3cr3t"))
     /// Instances as resources give them: only `user_data` is sensitive.
@@ -124,7 +124,7 @@ struct SensitiveMarkTests {
 
 /// Every diagnostic that would quote a value says `(sensitive value)` when any part of it is
 /// sensitive (Terraform's wording).
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct SensitiveDiagnosticTests {
     let locals: [String: Value] = ["tags": .map(["Name": .string("m")])]
     let variables: [String: Value] = [

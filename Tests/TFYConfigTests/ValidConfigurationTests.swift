@@ -5,7 +5,7 @@ import TFYCore
 import TFYEngine
 
 /// The multi-file cluster fixture: two masters, workers, a security group and bootstrap phases.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct ValidConfigurationTests {
     static let directory = fixturesDirectory + "/valid/cluster"
 

@@ -4,7 +4,7 @@ import TFYConfig
 import TFYCore
 import TFYEngine
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct VariableTests {
     let config = """
         variable:

@@ -2,7 +2,7 @@ import Testing
 import TFYConfig
 import TFYCore
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct YAMLParserTests {
     func parse(_ text: String) -> YAMLParser.Result {
         YAMLParser().parse(SourceFile(name: "t.yml", bytes: Array(text.utf8)))

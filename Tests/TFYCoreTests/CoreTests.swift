@@ -1,7 +1,7 @@
 import Testing
 import TFYCore
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct ValueTypeTests {
     @Test(arguments: [
         ("string", ValueType.string), ("list(string)", .list(.string)), ("map(any)", .map(.any)), ("list", .list(.any)),
@@ -36,7 +36,7 @@ struct ValueTypeTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct SHA256Tests {
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
@@ -52,7 +52,7 @@ struct SHA256Tests {
     }
 }
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct DiagnosticsTests {
     @Test func sortsBySourcePositionAndDropsRepeats() {
         let a = Diagnostic.error("A", detail: "x", at: SourceLocation(file: "b.yml", line: 1, column: 1))
@@ -79,7 +79,7 @@ extension Result {
     }
 }
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct DurationTextTests {
     @Test(arguments: [
         ("30s", 30.0), ("5m", 300), ("1h30m", 5400), ("1.5m", 90), ("250ms", 0.25), ("2m10s", 130), ("45", 45), (" 10s ", 10),

@@ -1,7 +1,7 @@
 import Testing
 import TFYCore
 
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct DependencyGraphTests {
     @Test func depthFirstOrderFollowsEdgesInTheOrderTheyWereAdded() {
         var graph = DependencyGraph<String>()

@@ -1,7 +1,7 @@
 import Testing
 @testable import TFYCore
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct PlanValueEncodingTests {
     /// A saved plan rebuilds every value exactly: a sensitive value not known yet (a file's
     /// content read from a key that does not exist until apply) stays sensitive *and* unknown,

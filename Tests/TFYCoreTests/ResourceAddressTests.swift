@@ -1,7 +1,7 @@
 import Testing
 import TFYCore
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct ResourceAddressTests {
     @Test(arguments: [
         "aws_security_group.cluster",
@@ -39,7 +39,7 @@ struct ResourceAddressTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct ChangeActionTests {
     @Test func convertsToAndFromTerraformsListForm() {
         let all: [ChangeAction] = [.noOp, .create, .read, .update, .delete, .replace(createFirst: false), .replace(createFirst: true)]

@@ -1,7 +1,7 @@
 import Testing
 import TFYCore
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct TerminalTextTests {
     @Test func controlCharactersAreSpelledOut() {
         #expect(TerminalText.escaped("\u{1B}[2J\u{1B}]0;title\u{07}") == #"\x1b[2J\x1b]0;title\x07"#)

@@ -6,7 +6,7 @@ import TFYTestSupport
 
 /// Untracked objects of this stack are adopted (shown in the plan, never launched again) or
 /// warned about, never deleted; an ID EC2 does not list yet is waited for, not replaced.
-@Suite(.timeLimit(.minutes(20)))
+@Suite(.timeLimit(.minutes(30)))
 struct AdoptionTests {
     /// The plan's `  # …` header lines.
     static func headers(_ out: String) -> [String] {

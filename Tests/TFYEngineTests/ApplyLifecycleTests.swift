@@ -5,7 +5,7 @@ import TFYState
 import TFYTestSupport
 
 /// Apply and destroy against moto, each test with its own moto and stack, checked with the AWS CLI.
-@Suite(.timeLimit(.minutes(20)))
+@Suite(.timeLimit(.minutes(30)))
 struct ApplyLifecycleTests {
     @Test func fullLifecycle() async throws {
         let world = try await World()

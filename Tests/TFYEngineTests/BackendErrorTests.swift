@@ -6,7 +6,7 @@ import TFYTestSupport
 
 /// The S3 backend's errors that docs/backend.md promises ("Errors"): a bucket in another region,
 /// S3 out of reach, a corrupt state object. Each is a clear message, exits 1, and writes nothing.
-@Suite(.serialized, .timeLimit(.minutes(15)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct BackendErrorTests {
     static let bucket = S3BackendTests.bucket
 

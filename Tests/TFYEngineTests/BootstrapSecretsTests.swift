@@ -18,7 +18,7 @@ extension World {
 
 /// Secrets a bootstrap is given never reach the user through its remote output (text, `-json`
 /// events, the failure's error), and uploaded secrets are not readable by other users.
-@Suite(.serialized, .timeLimit(.minutes(20))) struct BootstrapSecretsTests {
+@Suite(.serialized, .timeLimit(.minutes(30))) struct BootstrapSecretsTests {
     static let password = "s3cr3t pa55'w0rd"
     /// Only in the script's text, which it makes sensitive as a whole.
     static let token = "t0k3n-9f8e7d"

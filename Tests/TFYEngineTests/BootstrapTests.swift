@@ -64,7 +64,7 @@ extension World {
     }
 }
 
-@Suite(.serialized, .timeLimit(.minutes(20))) struct BootstrapTests {
+@Suite(.serialized, .timeLimit(.minutes(30))) struct BootstrapTests {
     /// Times a phase's scripts recorded on each host ("phase seconds.nanoseconds" lines).
     func times(_ hosts: Hosts, _ host: Int, _ phase: String) -> [Double] {
         (hosts.file(host, "phases") ?? "").split(separator: "\n").compactMap { line in

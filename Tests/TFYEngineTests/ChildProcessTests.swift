@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TFYEngine
 
-@Suite(.timeLimit(.minutes(10))) struct ChildProcessTests {
+@Suite(.timeLimit(.minutes(30))) struct ChildProcessTests {
     final class Lines: @unchecked Sendable {
         let lock = NSLock()
         var all: [String] = []

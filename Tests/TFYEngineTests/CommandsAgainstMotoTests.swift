@@ -6,7 +6,7 @@ import TFYState
 import TFYTestSupport
 
 /// The commands around apply: outputs, state inspection, refresh-only, JSON progress, timeouts.
-@Suite(.timeLimit(.minutes(20)))
+@Suite(.timeLimit(.minutes(30)))
 struct CommandsAgainstMotoTests {
     @Test func outputsAndStateCommands() async throws {
         let world = try await World()
@@ -81,7 +81,7 @@ struct CommandsAgainstMotoTests {
 /// Signal handling belongs to the whole process: a run inside another program (these tests run
 /// many at once) must not take SIGINT or SIGTERM over, or one run's end would restore the default
 /// under another run, and an interrupt meant for the test process would be swallowed.
-@Suite(.timeLimit(.minutes(10))) struct InProcessSignalTests {
+@Suite(.timeLimit(.minutes(30))) struct InProcessSignalTests {
     /// SIGINT's and SIGTERM's handlers, read without changing them.
     static func dispositions() -> [UInt] {
         [SIGINT, SIGTERM].map { sig in

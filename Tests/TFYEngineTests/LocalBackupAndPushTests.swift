@@ -7,7 +7,7 @@ import TFYTestSupport
 /// The local backend's `.backup` (docs/apply.md, "The state file") and `tfy state push -`
 /// (docs/backend.md): the backup holds exactly the state a run read at its start, or the one a
 /// push replaced; a refused push changes neither file.
-@Suite(.timeLimit(.minutes(15)))
+@Suite(.timeLimit(.minutes(30)))
 struct LocalBackupAndPushTests {
     func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
 

@@ -7,7 +7,7 @@ import TFYTestSupport
 /// The local state lock under crashes: it dies with its holder, an empty or garbled lock file
 /// wedges nothing, a live holder is still refused and named, and a crashed write's temporary
 /// files are removed by the next run.
-@Suite(.timeLimit(.minutes(20)))
+@Suite(.timeLimit(.minutes(30)))
 struct LocalStateLockTests {
     var lockPath: (World) -> String { { StateLock.lockPath(forState: $0.statePath) } }
 

@@ -7,7 +7,7 @@ import TFYTestSupport
 /// No write replaces what is not a regular file, and nothing but a regular file is read as the
 /// state: a FIFO or a symbolic link at `-out` is left untouched, a broken link at the state path
 /// is an error, never "no state".
-@Suite(.timeLimit(.minutes(20)))
+@Suite(.timeLimit(.minutes(30)))
 struct LocalStateWriteTests {
     var lockPath: (World) -> String { { StateLock.lockPath(forState: $0.statePath) } }
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TFYEngine
 
-@Suite(.timeLimit(.minutes(10))) struct OperationSlotsTests {
+@Suite(.timeLimit(.minutes(30))) struct OperationSlotsTests {
     /// Whether `body` finishes within `seconds`: a deadlock shows as false after the deadline, not
     /// as a run hung until the suite's time limit. The deadline is a timer racing the body; the
     /// test never polls.

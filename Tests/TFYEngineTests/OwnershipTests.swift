@@ -6,7 +6,7 @@ import TFYTestSupport
 
 /// The ownership rules (DESIGN §3): another stack's objects are never read, changed or deleted;
 /// `state rm` forgets for real; the state follows what refresh found.
-@Suite(.timeLimit(.minutes(20)))
+@Suite(.timeLimit(.minutes(30)))
 struct OwnershipTests {
     /// Three instances and nothing else, so what refresh drops is all that changes in the state.
     static func boxes(stack: String) -> String {

@@ -7,7 +7,7 @@ import TFYTestSupport
 /// What the documentation promises about apply and bootstrap, checked against moto and sshd:
 /// create-before-destroy replacement, in-place instance updates, timeouts that taint, the refresh
 /// budget, `-parallelism`, `-target`, `output -json` and explicit bootstrap `triggers`.
-@Suite(.timeLimit(.minutes(20)))
+@Suite(.timeLimit(.minutes(30)))
 struct PromisedBehaviourTests {
     @Test func createBeforeDestroyLaunchesTheNewInstanceMovesItsDependentsThenDeletesTheOld() async throws {
         let world = try await World()

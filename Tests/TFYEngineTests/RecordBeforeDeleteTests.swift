@@ -6,7 +6,7 @@ import TFYTestSupport
 
 /// Every deletion is recorded with a conditional state write before the delete call (issue 15,
 /// item 5): a run that lost its lock, whose state someone changed meanwhile, deletes nothing.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct RecordBeforeDeleteTests {
     @Test func aDestroyThatLostItsLockTerminatesNothing() async throws {
         try requireExecutable()

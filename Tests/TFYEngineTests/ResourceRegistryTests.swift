@@ -78,7 +78,7 @@ struct WidgetProvider: ResourceProvider {
     }
 }
 
-@Suite(.timeLimit(.minutes(10))) struct ResourceRegistryTests {
+@Suite(.timeLimit(.minutes(30))) struct ResourceRegistryTests {
     let directory = NSTemporaryDirectory() + "tfy-widgets-" + UUID().uuidString
     let world = WidgetWorld()
     var registry: ResourceRegistry { ResourceRegistry([WidgetResource(world: world)]) }

@@ -7,7 +7,7 @@ import TFYTestSupport
 
 /// The S3 backend against moto's S3, checked with the AWS CLI: state and lock objects, two runs
 /// at once, a lost lock, migration, push, throttling, and the errors a team meets first.
-@Suite(.serialized, .timeLimit(.minutes(20)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct S3BackendTests {
     static let bucket = "tfy-team"
 
@@ -480,7 +480,7 @@ extension World {
 /// The team's case: the state in S3, and a cluster key (`tfy_ssh_key`) that bootstraps upload
 /// (`source` computed from `private_key_file`, read at apply). Another machine plans without the
 /// key, and applies by fetching it from the backend, which keeps it beside the state.
-@Suite(.serialized, .timeLimit(.minutes(20))) struct TeamBootstrapTests {
+@Suite(.serialized, .timeLimit(.minutes(30))) struct TeamBootstrapTests {
     @Test func anotherMachinePlansWithoutTheKeyAndAppliesWithTheBackendsCopy() async throws {
         let world = try await World()
         let hosts = try await Hosts(world, count: 1)

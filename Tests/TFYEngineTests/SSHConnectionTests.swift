@@ -6,7 +6,7 @@ import TFYTestSupport
 /// What docs/bootstrap.md promises of ssh beyond running scripts: the run's ControlMaster
 /// connections are closed at the end of the apply, and `tfy ssh` refuses a name that matches
 /// several instances, listing them.
-@Suite(.timeLimit(.minutes(15)))
+@Suite(.timeLimit(.minutes(30)))
 struct SSHConnectionTests {
     /// The control socket name ssh gives `%C` for this user at 127.0.0.1:`port` (its connection
     /// hash), as ssh itself computes it.

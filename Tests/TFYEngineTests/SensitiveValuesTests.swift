@@ -6,7 +6,7 @@ import TFYTestSupport
 /// Sensitive values end to end against moto (issue 16, docs/configuration.md "Sensitive values"):
 /// a secret configured anywhere never reaches a file or a stream, including after EC2 hands it
 /// back, and a stack that holds one converges.
-@Suite(.timeLimit(.minutes(20)))
+@Suite(.timeLimit(.minutes(30)))
 struct SensitiveValuesTests {
     static let secret = "s3cr3t-Tag-9f4e"
 

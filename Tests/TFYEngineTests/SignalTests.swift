@@ -7,7 +7,7 @@ import TFYTestSupport
 /// SIGTERM and a second Ctrl-C during an apply, sent to tfy running as a process of its own
 /// (docs/apply.md, "Interrupts and crashes"): the exact messages, the exit status, the lock, and a
 /// state that matches what EC2 holds.
-@Suite(.timeLimit(.minutes(20)))
+@Suite(.timeLimit(.minutes(30)))
 struct SignalTests {
     static let graceful = "\nInterrupt received.\nPlease wait for tfy to exit or data loss may occur.\nGracefully shutting down...\n"
     static let immediate = "\nTwo interrupts received. Exiting immediately; the state records what exists.\n"

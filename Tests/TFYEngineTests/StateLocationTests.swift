@@ -8,7 +8,7 @@ import TFYTestSupport
 /// Where state lives (issue 15, item 6): beside the configuration, whichever directory tfy runs
 /// from; `-chdir` as Terraform's global option; a saved plan applies to the state it was made
 /// against and to no other.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct StateLocationTests {
     @Test func runningFromTheParentAndFromInsideUsesOneState() async throws {
         let world = try await World()

@@ -7,7 +7,7 @@ import TFYTestSupport
 /// An instance stopped for an in-place update is never left stopped (issue 15, item 9): a failed
 /// modify starts it again before the error is told, and a run killed while it is stopped leaves a
 /// state from which the next plan shows the start and apply makes it.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct UpdateRecoveryTests {
     static let configuration = """
         variable:

@@ -14,7 +14,7 @@ func delete(_ address: String) -> ApplyGraph.Node { ApplyGraph.Node(ResourceAddr
 func edges(_ graph: ApplyGraph) -> Set<DependencyGraph<ApplyGraph.Node>.Edge> { graph.graph.edges }
 func edge(_ node: ApplyGraph.Node, after dependency: ApplyGraph.Node) -> DependencyGraph<ApplyGraph.Node>.Edge { .init(node, dependsOn: dependency) }
 
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct ApplyGraphTests {
     @Test func appliesFollowTheAppliesOfWhatTheyDependOn() {
         let graph = ApplyGraph([

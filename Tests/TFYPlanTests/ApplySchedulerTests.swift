@@ -11,7 +11,7 @@ extension ApplyScheduler {
     }
 }
 
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct ApplySchedulerTests {
     /// sg ← m[0], m[1] ← boot (diamond), plus an unrelated key pair.
     static let diamond = ApplyGraph([

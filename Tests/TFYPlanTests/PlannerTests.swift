@@ -19,7 +19,7 @@ func plan(_ configuration: Configuration, prior: State? = nil, options: PlanOpti
     return Planner.plan(PlanRequest(configuration: configuration, variables: values, prior: prior, options: options))
 }
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct GraphTests {
     @Test func cyclesNameEveryMember() {
         var graph = DependencyGraph<String>()
@@ -74,7 +74,7 @@ struct GraphTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct PlannerTests {
     @Test func countThatDependsOnApplyIsAnError() {
         let configuration = load(["main.yml": """
@@ -157,7 +157,7 @@ struct PlannerTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct SavedPlanCheckTests {
     func samplePlan() -> Plan {
         Plan(stack: "s", prior: PriorStateReference(lineage: "lin", serial: 7), configHash: "sha256:abc", variables: [:],

@@ -3,7 +3,7 @@ import Testing
 import TFYCore
 import TFYState
 
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct LocalStateStoreTests {
     func withDirectory(_ body: (String) throws -> Void) rethrows {
         let path = NSTemporaryDirectory() + "tfy-state-" + UUID().uuidString
