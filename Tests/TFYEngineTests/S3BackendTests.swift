@@ -16,8 +16,9 @@ struct S3BackendTests {
         try await world.useS3Backend()
         let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
         #expect(apply.status == 0, "\(apply.err)")
-        // One lock, one read, then one write per persisted step, one lock read and its delete.
-        #expect(apply.out.hasSuffix(", GetObject 1, PutObject 10, RunInstances 2\n"))
+        // One lock, one read of the state and one of the stack key, the key kept, then one write
+        // per persisted step, one lock read and its delete.
+        #expect(apply.out.hasSuffix(", GetObject 2, PutObject 11, RunInstances 2\n"), "\(apply.out)")
         #expect(!FileManager.default.fileExists(atPath: world.statePath), "no local state file")
         let state = try #require(try await world.s3State())
         #expect(state.instances.map(\.address.description) == ["aws_instance.master[0]", "aws_instance.master[1]", "aws_security_group.cluster"])
