@@ -62,6 +62,7 @@ package enum StateTransfer {
             guard let state = try await source.read() else {
                 return Diagnostics([.error("No state to migrate", detail: "There is no state at \(source.location).")])
             }
+            var keptKey: String?
             var problems = await withLock(destination, operation: "OperationTypeMigrate") { (destination) async throws(StateError) -> Diagnostics in
                 let existing = try await destination.read()
                 if let existing, let refusal = refusal(writing: state, named: source.location, over: existing, at: destination.location, force: force) {
@@ -74,7 +75,7 @@ package enum StateTransfer {
                 // The stack key goes with the state: its digests were made with it.
                 if let key = try await source.readStackKey(), try await destination.readStackKey() != key {
                     _ = try await destination.writeStackKey(key, replacing: true)
-                    events(.note("The stack key was kept in \(destination.stackKeyLocation)."))
+                    keptKey = destination.stackKeyLocation
                 }
                 // Read back what was written: the migration is done only when the destination holds it.
                 guard try await destination.read() == state else {
@@ -84,6 +85,7 @@ package enum StateTransfer {
             }
             guard !problems.hasErrors else { return problems }
             events(.note("Migrated the state (lineage \(state.lineage), serial \(state.serial)) from \(source.location) to \(destination.location)."))
+            if let keptKey { events(.note("The stack key was kept in \(keptKey).")) }
             // Generated private keys go with the state: into the backend, or back onto this machine.
             if let keys = backend.storage as? any KeyEscrow {
                 let (lines, keyProblems) = toLocal
