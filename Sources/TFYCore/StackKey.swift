@@ -30,7 +30,7 @@ public enum HMACSHA256 {
 /// The stack key: 32 random bytes made with a stack, that its digests of sensitive values are
 /// keyed with (`SensitiveDigest`). It is kept beside the state, never in it nor in a plan, so a
 /// state or plan file alone cannot confirm a guessed secret, and equal secrets in two stacks
-/// give different digests. Stored as 64 hexadecimal digits and a newline (docs/state.md).
+/// give different digests. Stored as 64 hexadecimal digits and a newline (docs/plan.md, "State").
 public struct StackKey: Sendable, Hashable {
     public static let byteCount = 32
     public let bytes: [UInt8]

@@ -30,7 +30,7 @@ public protocol StateStorage: Sendable {
     func forceUnlock(id: String) async throws(LockError)
 
     /// Where the stack key is kept, for messages: a file beside the local state, an object
-    /// beside the S3 state (docs/state.md).
+    /// beside the S3 state (docs/plan.md, "State").
     var stackKeyLocation: String { get }
 
     /// The stack key kept beside the state, or nil when none is kept yet.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import TFYCore
 
-/// The digest form of sensitive values in state and plan files (docs/state.md).
+/// The digest form of sensitive values in state and plan files (docs/plan.md, "State").
 @Suite(.timeLimit(.minutes(10)))
 struct SensitiveDigestTests {
     /// Bytes 0…31: the HMAC values below are Python's `hmac.new(key, message, sha256)`.
