@@ -57,15 +57,20 @@ public struct StackKey: Sendable, Hashable {
 
     /// Reads a key file's contents; nil when they are not 64 hexadecimal digits.
     public static func decode(_ data: [UInt8]) -> StackKey? {
-        let text = String(decoding: data, as: UTF8.self).filter { !$0.isWhitespace }
-        guard text.utf8.count == byteCount * 2 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: return c - 48
+            case 97...102: return c - 87
+            case 65...70: return c - 55
+            default: return nil
+            }
+        }
+        let digits = data.filter { ![9, 10, 13, 32].contains($0) }
+        guard digits.count == byteCount * 2 else { return nil }
         var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = nibble(digits[i]), let low = nibble(digits[i + 1]) else { return nil }
+            bytes.append(high << 4 | low)
         }
         return StackKey(bytes: bytes)
     }
