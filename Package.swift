@@ -21,12 +21,12 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // OpenSSL's libcrypto, from Debian's libssl-dev.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // Pure model: values, diagnostics, schemas. No I/O.
-        .target(name: "TFYCore"),
+        // Pure model: values, diagnostics, schemas. No I/O; libcrypto only for HMAC and key bytes.
+        .target(name: "TFYCore", dependencies: ["COpenSSL"]),
         // YAML → configuration → evaluated values.
         .target(name: "TFYConfig", dependencies: ["CYAML", "TFYCore"]),
         // AWS access: HTTP over libcurl, SigV4 over OpenSSL, credentials, the EC2 Query API.
-        .target(name: "TFYAWS", dependencies: ["CCurl", "COpenSSL"]),
+        .target(name: "TFYAWS", dependencies: ["CCurl", "COpenSSL", "TFYCore"]),
         // State files: read strictly, written atomically.
         .target(name: "TFYState", dependencies: ["TFYCore", "TFYAWS"]),
         // The planner: configuration + prior state → plan. Pure.

@@ -71,9 +71,10 @@ struct PlanCommand: ParsableCommand, ContextCommand {
         var sources = varSources
         var plan: Plan?
         if !inputDiagnostics.hasErrors {
-            let deployment = Deployment(directory: directory, inputs: inputs, statePath: stateFile.state, options: options, refreshOnly: refreshOnly,
+            var deployment = Deployment(directory: directory, inputs: inputs, statePath: stateFile.state, options: options, refreshOnly: refreshOnly,
                                         lockOperation: "OperationTypePlan", lockTimeout: lockTimeout.seconds, useLock: lock,
                                         backendSettings: backend.settings)
+            deployment.savesPlan = out != nil
             let outcome = await PlanOperation.plan(deployment, environment: context.operationEnvironment, events: { view.event($0) })
             diagnostics.append(contentsOf: outcome.diagnostics)
             sources.merge(outcome.sources) { a, _ in a }

@@ -53,7 +53,7 @@ extension Plan {
         default:
             value = Value(json: raw)
         }
-        if sensitive == .bool(true) { value = .sensitive(value) }
+        if sensitive == .bool(true) { value = SensitiveDigest.recognised(.sensitive(value)) }
         return value
     }
 

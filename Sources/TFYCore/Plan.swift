@@ -52,6 +52,13 @@ public struct Plan: Sendable, Hashable {
         changes.contains { $0.action != .noOp || $0.adopting != nil } || outputs.contains { $0.action != .noOp }
     }
 
+    /// True when a sensitive value (a digest, or one not known yet) is anywhere in the plan.
+    public var containsSensitive: Bool {
+        variables.values.contains { $0.sensitive || $0.value.containsSensitive }
+            || (changes + drift).contains { ($0.before?.containsSensitive ?? false) || ($0.after?.containsSensitive ?? false) }
+            || outputs.contains { $0.sensitive || ($0.before?.containsSensitive ?? false) || ($0.after?.containsSensitive ?? false) }
+    }
+
     /// The counts of the summary line; `adopt` is shown only when not zero, as Terraform shows
     /// its imports.
     public var resourceChangeCount: (adopt: Int, add: Int, change: Int, destroy: Int) {
@@ -76,7 +83,7 @@ public struct PriorStateReference: Sendable, Hashable {
 }
 
 public struct PlanVariable: Sendable, Hashable {
-    /// The value; for a sensitive variable, a salted digest marked sensitive.
+    /// The value; for a sensitive variable, its digest under the stack key (`SensitiveDigest`).
     public var value: Value
     public var sensitive: Bool
     public init(value: Value, sensitive: Bool) {

@@ -15,13 +15,14 @@ extension State {
     }
 
     public var json: JSONValue {
+        let key = stackKey ?? StackKey.generate()
         var document: [String: JSONValue] = [
             "version": .int(version),
             "tfy_version": .string(tfyVersion),
             "serial": .int(serial),
             "lineage": .string(lineage),
             "outputs": .object(outputs.mapValues { output in
-                let (redacted, _) = SensitiveDigest.redact(output.value.marked(output.sensitive), salt: lineage)
+                let (redacted, _) = SensitiveDigest.redact(output.value.marked(output.sensitive), key: key)
                 return .object(["value": redacted.json, "sensitive": .bool(output.sensitive)])
             }),
             "resources": .array(resources.sorted { $0.address < $1.address }.map { resource in
@@ -31,7 +32,7 @@ extension State {
                     "name": .string(resource.name),
                     "provider": .string(resource.provider),
                     "instances": .array(resource.instances.sorted { InstanceKey.precedes($0.indexKey, $1.indexKey) }.map { instance in
-                        let (attributes, paths) = SensitiveDigest.redact(.map(instance.attributes), salt: lineage)
+                        let (attributes, paths) = SensitiveDigest.redact(.map(instance.attributes), key: key)
                         var object: [String: JSONValue] = [
                             "attributes": attributes.json,
                             "sensitive_attributes": .array(paths.map { .array($0) }),
@@ -42,7 +43,7 @@ extension State {
                         if let status = instance.status { object["status"] = .string(status.rawValue) }
                         if let privateData = instance.privateData { object["private"] = .string(privateData) }
                         if !instance.deposed.isEmpty {
-                            object["deposed"] = .array(instance.deposed.map { SensitiveDigest.redact(.map($0), salt: lineage).0.json })
+                            object["deposed"] = .array(instance.deposed.map { SensitiveDigest.redact(.map($0), key: key).0.json })
                         }
                         return .object(object)
                     }),
@@ -78,7 +79,7 @@ extension State {
         for (name, output) in object["outputs"]?.objectValue ?? [:] {
             guard let value = output["value"] else { return .failure(.shape("output \"\(name)\" has no value")) }
             let sensitive = output["sensitive"]?.boolValue ?? false
-            state.outputs[name] = StateOutput(value: Value(json: value).marked(sensitive), sensitive: sensitive)
+            state.outputs[name] = StateOutput(value: SensitiveDigest.recognised(Value(json: value).marked(sensitive)), sensitive: sensitive)
         }
         for (i, item) in (object["resources"]?.arrayValue ?? []).enumerated() {
             guard let type = item["type"]?.stringValue, let name = item["name"]?.stringValue,
@@ -93,7 +94,7 @@ extension State {
                     return .failure(.shape("resources[\(i)].instances[\(j)] has no \"attributes\""))
                 }
                 let paths = (entry["sensitive_attributes"]?.arrayValue ?? []).compactMap(\.arrayValue)
-                let marked = Value.map(attributes.mapValues(Value.init(json:))).marking(paths: paths)
+                let marked = SensitiveDigest.recognised(Value.map(attributes.mapValues(Value.init(json:))).marking(paths: paths))
                 var status: StateInstance.Status?
                 if let raw = entry["status"]?.stringValue {
                     guard let known = StateInstance.Status(rawValue: raw) else {

@@ -1,7 +1,7 @@
 /// What tfy knows exists: the state file's model (DESIGN §6).
 ///
 /// Sensitive values are never stored: each is replaced by a digest (`SensitiveDigest`) and its
-/// path is listed in `sensitiveAttributes`, so a change is still detected without the secret
+/// path is listed in `sensitive_attributes`, so a change is still detected without the secret
 /// touching the disk.
 public struct State: Sendable, Hashable {
     /// The state format this tfy writes; a newer one is refused.
@@ -20,6 +20,16 @@ public struct State: Sendable, Hashable {
     /// Sorted by `type.name`.
     public var resources: [StateResource] = []
 
+    /// The key this state's digests are made with when it is written (`SensitiveDigest`): kept
+    /// beside the state by its storage, never in it, and no part of the state's value (two
+    /// states that differ only in it are equal). Nil when none is known: a write then digests
+    /// with a key made for that write alone, so a secret still never reaches the file.
+    public var stackKey: StackKey? {
+        get { keySlot.key }
+        set { keySlot.key = newValue }
+    }
+    var keySlot = KeySlot()
+
     public init(lineage: String) { self.lineage = lineage }
 
     /// Every instance, sorted by address.
@@ -34,7 +44,22 @@ public struct State: Sendable, Hashable {
             .instances.first { $0.indexKey == address.key }
     }
 
+    /// True when an HMAC digest (not a legacy one) is anywhere in the state: those need the
+    /// stack key to be compared.
+    public var holdsKeyedDigests: Bool {
+        let keyed = { (value: Value) in SensitiveDigest.isDigest(value) && !SensitiveDigest.isLegacy(value) }
+        return outputs.values.contains { SensitiveDigest.contains($0.value, where: keyed) }
+            || instances.contains { SensitiveDigest.contains(.map($0.instance.attributes), where: keyed) }
+    }
+
     public var isEmpty: Bool { resources.allSatisfy { $0.instances.isEmpty } && outputs.isEmpty }
+}
+
+/// Holds a state's stack key outside its value: every two slots are equal.
+struct KeySlot: Sendable, Hashable {
+    var key: StackKey?
+    static func == (a: KeySlot, b: KeySlot) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }
 
 public struct StateOutput: Sendable, Hashable {
@@ -69,7 +94,8 @@ public struct StateInstance: Sendable, Hashable {
     /// The `count` index or `for_each` key; nil for a resource with neither.
     public var indexKey: InstanceKey?
     public var status: Status?
-    /// The object's attributes; sensitive parts are `.sensitive(.string(digest))`.
+    /// The object's attributes; sensitive parts are their values in memory, digests
+    /// (`SensitiveDigest`) once written or read.
     public var attributes: [String: Value]
     /// `type.name` of every resource this one depended on when it was last written, so destroy
     /// can order it without configuration.
@@ -147,28 +173,89 @@ public enum Providers {
     }
 }
 
-/// The stand-in for a sensitive value in state and plan files: a digest salted with the state's
-/// lineage, so a change is detected without storing the secret, and equal secrets in two
-/// stacks do not show as equal digests.
+/// The stand-in for a sensitive value in state and plan files: HMAC-SHA256 of its canonical JSON
+/// under the stack key (`StackKey`), so a change is detected without storing the secret, a
+/// state or plan file alone cannot confirm a guess, and equal secrets in two stacks do not show
+/// as equal digests.
+///
+/// In files a digest is the object `{"hmac-sha256": "<64 hex digits>"}` at a path the value marks
+/// sensitive; every sensitive path holds one, since sensitive values are never written. In
+/// memory it is that object marked sensitive twice, a form no value from configuration or AWS
+/// takes (`Value.marked` never marks twice), so no user value, whatever its text, is mistaken
+/// for a digest and kept verbatim.
+///
+/// States written before the stack key hold legacy digests: the string `sha256:<hex>` of
+/// SHA-256 over the lineage, a NUL and the canonical JSON. They are read (in memory, the string
+/// marked twice), compared by the planner with that old formula, and replaced with an HMAC
+/// digest when the state is next written with the value known.
 public enum SensitiveDigest {
-    public static let prefix = "sha256:"
+    /// The digest object's one member.
+    public static let field = "hmac-sha256"
+    /// The legacy digest's prefix.
+    public static let legacyPrefix = "sha256:"
 
-    public static func of(_ value: Value, salt: String) -> String {
-        prefix + SHA256.hex(Array((salt + "\u{0}" + JSONText.encode(value.deepUnmarked)).utf8))
+    /// The digest of `value` under `key`, as state and plans keep it.
+    public static func of(_ value: Value, key: StackKey) -> Value {
+        .sensitive(.sensitive(.map([field: .string(key.hexDigest(value))])))
     }
 
-    /// The value with every sensitive part replaced by its digest (still marked sensitive),
-    /// and the paths of those parts.
-    public static func redact(_ value: Value, salt: String, path: [JSONValue] = []) -> (Value, [[JSONValue]]) {
+    /// The legacy (lineage-salted SHA-256) digest of `value`, as older tfy wrote it.
+    public static func legacy(_ value: Value, salt: String) -> Value {
+        .sensitive(.sensitive(.string(legacyPrefix + SHA256.hex(Array((salt + "\u{0}" + JSONText.encode(value.deepUnmarked)).utf8)))))
+    }
+
+    /// True for a digest (either form) in its in-memory form.
+    public static func isDigest(_ value: Value) -> Bool {
+        guard case .sensitive(.sensitive(let inner)) = value else { return false }
+        return isDigestShaped(inner)
+    }
+
+    /// True for a legacy digest in its in-memory form.
+    public static func isLegacy(_ value: Value) -> Bool {
+        guard case .sensitive(.sensitive(.string(let text))) = value else { return false }
+        return isDigestShaped(.string(text))
+    }
+
+    /// True for the JSON shapes of a digest: the object with `field`, or a legacy string.
+    static func isDigestShaped(_ value: Value) -> Bool {
+        func isHex(_ text: String) -> Bool { text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } }
+        switch value {
+        case .map(let entries):
+            guard entries.count == 1, case .string(let hex)? = entries[field] else { return false }
+            return isHex(hex)
+        case .string(let text):
+            return text.hasPrefix(legacyPrefix) && isHex(String(text.dropFirst(legacyPrefix.count)))
+        default:
+            return false
+        }
+    }
+
+    /// A value read from a state or plan file, with each sensitive part that has a digest's shape
+    /// turned into a digest. Only file readers call this: in a file every sensitive path holds a
+    /// digest, since sensitive values are never written.
+    public static func recognised(_ value: Value) -> Value {
         switch value {
         case .sensitive(let inner):
-            if case .string(let s) = inner, s.hasPrefix(prefix) { return (value, [path]) }
+            if isDigestShaped(inner) { return .sensitive(.sensitive(inner)) }
+            return .sensitive(recognised(inner))
+        case .list(let items): return .list(items.map(recognised))
+        case .map(let entries): return .map(entries.mapValues(recognised))
+        default: return value
+        }
+    }
+
+    /// The value with every sensitive part replaced by its digest under `key` (digests already
+    /// made, and sensitive values not known yet, stay as they are), and the paths of those parts.
+    public static func redact(_ value: Value, key: StackKey, path: [JSONValue] = []) -> (Value, [[JSONValue]]) {
+        switch value {
+        case .sensitive(let inner):
+            if isDigest(value) { return (value, [path]) }
             if case .unknown = inner { return (value, [path]) }
-            return (.sensitive(.string(of(inner, salt: salt))), [path])
+            return (of(inner, key: key), [path])
         case .list(let items):
             var paths: [[JSONValue]] = []
             let redacted = items.enumerated().map { i, item -> Value in
-                let (v, p) = redact(item, salt: salt, path: path + [.int(i)])
+                let (v, p) = redact(item, key: key, path: path + [.int(i)])
                 paths += p
                 return v
             }
@@ -176,14 +263,47 @@ public enum SensitiveDigest {
         case .map(let entries):
             var paths: [[JSONValue]] = []
             var redacted: [String: Value] = [:]
-            for key in entries.keys.sorted() {
-                let (v, p) = redact(entries[key]!, salt: salt, path: path + [.string(key)])
+            for name in entries.keys.sorted() {
+                let (v, p) = redact(entries[name]!, key: key, path: path + [.string(name)])
                 paths += p
-                redacted[key] = v
+                redacted[name] = v
             }
             return (.map(redacted), paths)
         default:
             return (value, [])
+        }
+    }
+
+    /// `prior` with each legacy digest that `current` (the value now, secrets included) matches
+    /// under the old formula replaced by `current`'s HMAC digest: the first plan after an upgrade
+    /// sees no change, and the next state write stores the new form. A legacy digest that does
+    /// not match, or whose value is not known, is left as it is (and so shows as a change).
+    public static func upgradingLegacy(_ prior: Value, current: Value, key: StackKey, salt: String) -> Value {
+        if isLegacy(prior) {
+            guard current.isWhollyKnown, !isDigest(current) else { return prior }
+            return legacy(current.unmarked.value, salt: salt) == prior ? of(current.unmarked.value, key: key) : prior
+        }
+        switch (prior, current.unmarked.value) {
+        case (.list(let items), .list(let now)):
+            return .list(items.enumerated().map { i, item in i < now.count ? upgradingLegacy(item, current: now[i], key: key, salt: salt) : item })
+        case (.map(let entries), .map(let now)):
+            var upgraded = entries
+            for (name, item) in entries { if let value = now[name] { upgraded[name] = upgradingLegacy(item, current: value, key: key, salt: salt) } }
+            return .map(upgraded)
+        case (.sensitive(let inner), _):
+            return .sensitive(upgradingLegacy(inner, current: current, key: key, salt: salt))
+        default:
+            return prior
+        }
+    }
+
+    /// True when a legacy or HMAC digest appears anywhere in the value.
+    public static func contains(_ value: Value, where predicate: (Value) -> Bool = isDigest) -> Bool {
+        if predicate(value) { return true }
+        switch value.unmarked.value {
+        case .list(let items): return items.contains { contains($0, where: predicate) }
+        case .map(let entries): return entries.values.contains { contains($0, where: predicate) }
+        default: return false
         }
     }
 }

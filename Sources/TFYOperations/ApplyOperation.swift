@@ -225,8 +225,16 @@ package struct ApplyOperation {
     func execute(_ plan: Plan, session: Deployment.Session, request: PlanRequest, refreshOnly: Bool, destroy: Bool) async -> ApplyOutcome {
         // What refresh found is the state from here on, and the state records its stack (older
         // states get it on this write).
-        var start = session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
+        // The plan's prior state has the legacy digests it matched upgraded (and the refresh).
+        var start = plan.priorState ?? session.refreshed ?? session.prior ?? State(lineage: UUID().uuidString.lowercased())
         start.stack = session.configuration.stack
+        // The stack key is made with the stack: kept before the state is first written.
+        start.stackKey = session.stackKey
+        do {
+            try await session.keepStackKey()
+        } catch {
+            return .failed(Diagnostics([error.diagnostic]))
+        }
         // Objects found by their tags and planned as adopted go into the state as they are.
         for change in plan.changes where !refreshOnly {
             guard change.adopting != nil, start.instance(change.address) == nil || start.instance(change.address)?.isPendingCreate == true,

@@ -19,6 +19,9 @@ package struct Deployment {
     package var useLock = true
     /// `-backend-config KEY=VALUE` settings.
     package var backendSettings: [String] = []
+    /// The plan will be saved (`plan -out`): a stack key made by this run is kept beside the
+    /// state when the plan holds sensitive values, so its apply digests with the same key.
+    package var savesPlan = false
 
     package init(directory: String, inputs: [VariableInput], statePath: String?, options: PlanOptions, refreshOnly: Bool = false,
                  lockOperation: String, lockTimeout: Double = 0, useLock: Bool = true, backendSettings: [String] = []) {
@@ -50,6 +53,11 @@ package struct Deployment {
         package var engine: EngineContext?
         package var statistics = CallStatistics()
         package var sources: SourceFiles
+        /// The key digests of sensitive values are made with (`SensitiveDigest`): the one kept
+        /// beside the state, or, when none is kept yet, one made by this run and kept by its
+        /// first write (`keepStackKey`).
+        package var stackKey = StackKey.generate()
+        package var stackKeyIsNew = false
 
         init(configuration: Configuration, variables: [String: Value], locations: [String: SourceLocation], backend: Backend, sources: SourceFiles) {
             self.configuration = configuration
@@ -77,7 +85,19 @@ package struct Deployment {
             request.variableLocations = locations
             request.drift = drift
             request.untracked = untracked
+            request.stackKey = stackKey
             return request
+        }
+
+        /// Keeps a stack key this run made beside the state, before the first write that
+        /// digests with it (the state's, or a saved plan's).
+        package func keepStackKey() async throws(StateError) {
+            guard stackKeyIsNew else { return }
+            let kept = try await store.writeStackKey(stackKey, replacing: false)
+            guard kept == stackKey else {
+                throw StateError(path: store.stackKeyLocation, message: "another run kept a stack key there while this one ran, so this run's digests would not match it. Run the command again", operation: .write)
+            }
+            stackKeyIsNew = false
         }
     }
 
@@ -117,12 +137,31 @@ package struct Deployment {
             diagnostics.append(error.diagnostic)
             return (nil, diagnostics, sources)
         }
+        do {
+            if let kept = try await session.store.readStackKey() { session.stackKey = kept } else { session.stackKeyIsNew = true }
+        } catch {
+            diagnostics.append(contentsOf: await session.release())
+            diagnostics.append(error.diagnostic)
+            return (nil, diagnostics, sources)
+        }
+        session.prior?.stackKey = session.stackKey
+        if session.stackKeyIsNew, let prior = session.prior, prior.holdsKeyedDigests {
+            diagnostics.append(Self.stackKeyMissing(session.store.stackKeyLocation))
+        }
         if let recorded = session.prior?.stack, recorded != configuration.stack {
             diagnostics.append(contentsOf: await session.release())
             diagnostics.append(Self.anotherStacksState(session.store.location, recorded: recorded, directory: directory, stack: configuration.stack))
             return (nil, diagnostics, sources)
         }
         return (session, diagnostics, sources)
+    }
+
+    /// The state holds digests made with a stack key that is not where it is kept. Planned as a
+    /// lost secret would be: the values cannot be compared, so they show as changed, and the
+    /// next apply stores them under a new key.
+    package static func stackKeyMissing(_ location: String) -> Diagnostic {
+        .warning("Stack key not found",
+                 detail: "The state holds digests of sensitive values, but the stack key they were made with is not at \(location), so tfy cannot tell whether those values changed: it plans each of them as changed, and the next apply stores them under a new key. If you have the key (on another machine, in a backup), put it back at \(location) before you apply.")
     }
 
     /// A state that records another stack than the configuration's: refused before any call.

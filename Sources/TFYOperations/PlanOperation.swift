@@ -44,6 +44,10 @@ package enum PlanOperation {
             refreshOnly.drift = session.drift
             plan = refreshOnly
         }
+        // A saved plan's digests must be the ones its apply makes: the key it used is kept.
+        if deployment.savesPlan, let saved = plan, saved.containsSensitive, !diagnostics.hasErrors {
+            do { try await session.keepStackKey() } catch { diagnostics.append(error.diagnostic) }
+        }
         if !keepSession { diagnostics.append(contentsOf: await session.release()) }
         return Outcome(plan: plan, outcome: outcome, diagnostics: diagnostics.unique, sources: session.sources, session: keepSession ? session : nil)
     }

@@ -62,6 +62,7 @@ package enum StateTransfer {
             guard let state = try await source.read() else {
                 return Diagnostics([.error("No state to migrate", detail: "There is no state at \(source.location).")])
             }
+            var keptKey: String?
             var problems = await withLock(destination, operation: "OperationTypeMigrate") { (destination) async throws(StateError) -> Diagnostics in
                 let existing = try await destination.read()
                 if let existing, let refusal = refusal(writing: state, named: source.location, over: existing, at: destination.location, force: force) {
@@ -71,6 +72,11 @@ package enum StateTransfer {
                     if let existing { try await destination.writeBackup(existing) }
                     try await destination.write(state)
                 }
+                // The stack key goes with the state: its digests were made with it.
+                if let key = try await source.readStackKey(), try await destination.readStackKey() != key {
+                    _ = try await destination.writeStackKey(key, replacing: true)
+                    keptKey = destination.stackKeyLocation
+                }
                 // Read back what was written: the migration is done only when the destination holds it.
                 guard try await destination.read() == state else {
                     return Diagnostics([.error("Migration not verified", detail: "Reading \(destination.location) back did not give the state just written; \(source.location) was left as it is.")])
@@ -79,6 +85,7 @@ package enum StateTransfer {
             }
             guard !problems.hasErrors else { return problems }
             events(.note("Migrated the state (lineage \(state.lineage), serial \(state.serial)) from \(source.location) to \(destination.location)."))
+            if let keptKey { events(.note("The stack key was kept in \(keptKey).")) }
             // Generated private keys go with the state: into the backend, or back onto this machine.
             if let keys = backend.storage as? any KeyEscrow {
                 let (lines, keyProblems) = toLocal
@@ -95,6 +102,10 @@ package enum StateTransfer {
                     problems.append(.warning("Local state file left in place", detail: "Renaming \(local.path) to \(moved) failed (\(String(cString: strerror(errno)))); delete it yourself so no run reads it by mistake."))
                 } else {
                     events(.note("The local file was renamed to \(moved), so no run reads it by mistake."))
+                }
+                // Its key stays beside it, so the renamed file can still be read as it was.
+                if FileManager.default.fileExists(atPath: local.stackKeyLocation), rename(local.stackKeyLocation, moved + ".key") != 0 {
+                    problems.append(.warning("Local stack key left in place", detail: "Renaming \(local.stackKeyLocation) to \(moved).key failed (\(String(cString: strerror(errno)))); delete it yourself once the migrated state is no longer needed."))
                 }
             }
             return problems

@@ -17,6 +17,10 @@ public struct PlanRequest: Sendable {
     /// Live objects of this stack the state does not track, found by refresh through their tags:
     /// adopted where the configuration has their address, warned about where it has not.
     public var untracked: [UntrackedObject] = []
+    /// The key sensitive values are digested with (`SensitiveDigest`): the stack's, so that
+    /// digests compare with the state's and a saved plan's. Nil: the prior state's, or, with
+    /// none, a key made for this plan alone.
+    public var stackKey: StackKey?
 
     public init(configuration: Configuration, variables: [String: Value], prior: State?, options: PlanOptions, files: FileReader = FileReader()) {
         self.configuration = configuration
@@ -43,8 +47,8 @@ public enum Planner {
     }
 
     public static func planWithValues(_ request: PlanRequest) -> (PlanOutcome?, Diagnostics) {
-        let salt = request.prior?.lineage ?? ""
-        let session = PlanningSession(prior: request.prior, options: request.options, salt: salt, untracked: request.untracked)
+        let key = request.stackKey ?? request.prior?.stackKey ?? StackKey.generate()
+        let session = PlanningSession(prior: request.prior, options: request.options, key: key, untracked: request.untracked)
         var diagnostics = Diagnostics()
         session.checkReplaceAddresses(request.configuration, into: &diagnostics)
 
@@ -61,7 +65,7 @@ public enum Planner {
 
         var changes = session.changes
         session.addOrphans(request.configuration, to: &changes)
-        var outputs = plannedOutputs(evaluated, prior: request.prior, salt: salt, destroy: request.options.destroy)
+        var outputs = plannedOutputs(evaluated, prior: request.prior, key: key, destroy: request.options.destroy)
         if request.options.destroy {
             changes = destroyChanges(request.prior)
         }
@@ -78,13 +82,15 @@ public enum Planner {
             stack: request.configuration.stack,
             prior: request.prior.map { PriorStateReference(lineage: $0.lineage, serial: $0.serial) },
             configHash: configurationHash(request.configuration),
-            variables: planVariables(request, salt: salt),
+            variables: planVariables(request, key: key),
             options: request.options,
             changes: changes.sorted { $0.address < $1.address },
             outputs: outputs.sorted { $0.name < $1.name })
         plan.warnings = warnings
         diagnostics.append(contentsOf: warnings)
-        plan.priorState = request.prior
+        // Legacy digests the configuration's values matched are upgraded: the next state write
+        // (this plan's apply) stores them in the HMAC form.
+        plan.priorState = session.upgradedPrior
         plan.configuration = ConfigurationDescription.describe(request.configuration)
         plan.relevantAttributes = ConfigurationDescription.relevantAttributes(request.configuration)
         plan.drift = relevantDrift(request.drift, changes: plan.changes, relevant: plan.relevantAttributes)
@@ -114,11 +120,11 @@ public enum Planner {
         return "sha256:" + SHA256.hex(bytes)
     }
 
-    static func planVariables(_ request: PlanRequest, salt: String) -> [String: PlanVariable] {
+    static func planVariables(_ request: PlanRequest, key: StackKey) -> [String: PlanVariable] {
         var result: [String: PlanVariable] = [:]
         for (name, value) in request.variables {
             let sensitive = request.configuration.variables[name]?.sensitive == true || value.isSensitive
-            let (redacted, _) = SensitiveDigest.redact(value.marked(sensitive), salt: salt)
+            let (redacted, _) = SensitiveDigest.redact(value.marked(sensitive), key: key)
             result[name] = PlanVariable(value: redacted, sensitive: sensitive)
         }
         return result
@@ -130,18 +136,21 @@ public enum Planner {
         }
     }
 
-    static func plannedOutputs(_ evaluated: EvaluatedConfiguration, prior: State?, salt: String, destroy: Bool) -> [PlannedOutput] {
+    static func plannedOutputs(_ evaluated: EvaluatedConfiguration, prior: State?, key: StackKey, destroy: Bool) -> [PlannedOutput] {
         var result: [PlannedOutput] = []
         let declared = evaluated.configuration.outputs
         for name in Set(declared.keys).union(prior?.outputs.keys ?? [:].keys).sorted() {
-            let before = prior?.outputs[name]
+            var before = prior?.outputs[name]
             guard !destroy, let declaration = declared[name] else {
                 if let before {
                     result.append(PlannedOutput(name: name, action: .delete, before: before.value, after: nil, sensitive: before.sensitive))
                 }
                 continue
             }
-            let (after, _) = SensitiveDigest.redact((evaluated.outputs[name] ?? .unknown).marked(declaration.sensitive), salt: salt)
+            let value = (evaluated.outputs[name] ?? .unknown).marked(declaration.sensitive)
+            let (after, _) = SensitiveDigest.redact(value, key: key)
+            // A legacy digest the value matches is upgraded, so it shows no change.
+            if let old = before?.value { before?.value = SensitiveDigest.upgradingLegacy(old, current: value, key: key, salt: prior?.lineage ?? "") }
             let action: ChangeAction
             if let before { action = before.value == after && after.isWhollyKnown ? .noOp : .update } else { action = .create }
             result.append(PlannedOutput(name: name, action: action, before: before?.value, after: after, sensitive: declaration.sensitive))
@@ -165,16 +174,18 @@ public enum Planner {
 final class PlanningSession: InstancePlanner, @unchecked Sendable {
     let prior: State?
     let options: PlanOptions
-    let salt: String
+    let key: StackKey
     private(set) var changes: [PlannedChange] = []
     private(set) var plannedValues: [ResourceAddress: [String: Value]] = [:]
     private var visited = Set<ResourceAddress>()
     let untracked: [ResourceAddress: UntrackedObject]
 
-    init(prior: State?, options: PlanOptions, salt: String, untracked: [UntrackedObject] = []) {
+    init(prior: State?, options: PlanOptions, key: StackKey, untracked: [UntrackedObject] = []) {
         self.prior = prior
+        self.upgradedPrior = prior
+        self.upgradedPrior?.stackKey = key
         self.options = options
-        self.salt = salt
+        self.key = key
         var byAddress: [ResourceAddress: UntrackedObject] = [:]
         // Two objects tagged with one address: the lowest ID is adopted, the other warned about.
         for object in untracked.sorted(by: { $0.id > $1.id }) { byAddress[object.address] = object }
@@ -229,7 +240,11 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         }
     }
 
-    func redacted(_ value: Value) -> Value { SensitiveDigest.redact(value, salt: salt).0 }
+    /// The prior state with the legacy digests the configuration's values matched upgraded, and
+    /// the key of this plan.
+    private(set) var upgradedPrior: State?
+
+    func redacted(_ value: Value) -> Value { SensitiveDigest.redact(value, key: key).0 }
 
     func planInstance(_ instance: ResourceInstance, block: ResourceBlock, type: any ResourceType, dependencies: [String]) -> (PlannedChange, [String: Value]) {
         let address = instance.address
@@ -238,7 +253,14 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         let derived = type.derivedAttributeNames
         // An entry with no object yet (a create whose call may or may not have launched) is a
         // create, unless refresh found the object by its tags: then it is adopted.
-        let tracked = prior?.instance(address).flatMap { $0.isPendingCreate ? nil : $0 }
+        var tracked = prior?.instance(address).flatMap { $0.isPendingCreate ? nil : $0 }
+        if var upgraded = tracked, let lineage = prior?.lineage {
+            upgraded.attributes = SensitiveDigest.upgradingLegacy(.map(upgraded.attributes), current: .map(instance.attributes), key: key, salt: lineage).mapValue ?? upgraded.attributes
+            if upgraded != tracked {
+                tracked = upgraded
+                upgradedPrior?.setInstance(address, upgraded)
+            }
+        }
         let found = tracked == nil ? untracked[address] : nil
         if found != nil { adopted.insert(address) }
         guard let prior = tracked ?? found.map({ StateInstance(indexKey: address.key, attributes: $0.attributes, dependencies: dependencies) }) else {

@@ -78,6 +78,34 @@ public struct LocalStateStore: StateStorage {
 
     public func forceUnlock(id: String) throws(LockError) { try StateLock.forceUnlock(statePath: path, id: id) }
 
+    /// The stack key's file: the state file's path and `.key`, mode 0600, beside it.
+    public var stackKeyLocation: String { path + ".key" }
+
+    public func readStackKey() throws(StateError) -> StackKey? {
+        let keyPath = stackKeyLocation
+        switch FileKind(path: keyPath) {
+        case .missing: return nil
+        case .regular: break
+        case .symbolicLink(let target):
+            throw StateError(path: keyPath, message: "the stack key file is a symbolic link to \"\(target)\"; tfy reads the key only from a regular file")
+        case .special(let noun): throw StateError(path: keyPath, message: "the stack key file is \(noun), not a regular file")
+        case .unexaminable(let reason): throw StateError(path: keyPath, message: "the stack key file cannot be examined: \(reason)")
+        }
+        guard let data = FileManager.default.contents(atPath: keyPath) else {
+            throw StateError(path: keyPath, message: "the stack key file cannot be read")
+        }
+        guard let key = StackKey.decode([UInt8](data)) else {
+            throw StateError(path: keyPath, message: "the file is not a stack key (64 hexadecimal digits)")
+        }
+        return key
+    }
+
+    public func writeStackKey(_ key: StackKey, replacing: Bool) throws(StateError) -> StackKey {
+        if !replacing, let kept = try readStackKey() { return kept }
+        try Self.atomicWrite(key.encoded, to: stackKeyLocation)
+        return key
+    }
+
     static let regularOnly = "tfy reads the state only from a regular file (give the file itself with -state PATH)"
 
     /// Creates `directory` and any missing parent with mode 0700: state, keys and plans are

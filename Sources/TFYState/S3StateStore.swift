@@ -184,6 +184,33 @@ extension S3StateStore: KeyEscrow {
         }
     }
 
+    /// The stack key's object: `KEY.keys/stack-key`, beside the generated SSH keys (whose names
+    /// always hold a dot), encrypted at rest like them.
+    nonisolated static let stackKeyName = "stack-key"
+
+    public nonisolated var stackKeyLocation: String { keysLocation + Self.stackKeyName }
+
+    public func readStackKey() async throws(StateError) -> StackKey? {
+        guard let bytes = try await key(Self.stackKeyName) else { return nil }
+        guard let key = StackKey.decode(bytes) else {
+            throw StateError(path: stackKeyLocation, message: "the object is not a stack key (64 hexadecimal digits)")
+        }
+        return key
+    }
+
+    public func writeStackKey(_ key: StackKey, replacing: Bool) async throws(StateError) -> StackKey {
+        do {
+            try await client.put(bucket: bucket, key: keyObject(Self.stackKeyName), body: key.encoded, condition: replacing ? .always : .absent,
+                                 encrypt: true, contentType: "application/octet-stream")
+            return key
+        } catch {
+            guard error.code == "PreconditionFailed" else { throw StateError(path: stackKeyLocation, message: explain(error), operation: .write) }
+            // Kept already (by another run, or by this one's first attempt, retried).
+            guard let kept = try await readStackKey() else { throw StateError(path: stackKeyLocation, message: explain(error), operation: .write) }
+            return kept
+        }
+    }
+
     public func deleteKey(_ name: String) async throws(StateError) {
         do {
             try await client.delete(bucket: bucket, key: keyObject(name))

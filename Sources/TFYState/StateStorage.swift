@@ -28,6 +28,17 @@ public protocol StateStorage: Sendable {
 
     /// Removes the lock whose ID is `id`; refuses any other ID.
     func forceUnlock(id: String) async throws(LockError)
+
+    /// Where the stack key is kept, for messages: a file beside the local state, an object
+    /// beside the S3 state (docs/plan.md, "State").
+    var stackKeyLocation: String { get }
+
+    /// The stack key kept beside the state, or nil when none is kept yet.
+    func readStackKey() async throws(StateError) -> StackKey?
+
+    /// Keeps `key` beside the state and returns the key kept: with `replacing` false, a key kept
+    /// already stays, and is returned instead.
+    func writeStackKey(_ key: StackKey, replacing: Bool) async throws(StateError) -> StackKey
 }
 
 /// A lock this run holds.

@@ -115,9 +115,11 @@ struct PlanGoldenTests {
     }
 
     @Test func sensitiveValuesNeverReachThePlanFile() async throws {
-        let planFile = NSTemporaryDirectory() + "tfy-secret-\(UUID().uuidString).tfplan"
-        defer { try? FileManager.default.removeItem(atPath: planFile) }
-        let run = await tfy(["plan", "cluster-secrets", "-refresh=false", "-lock=false", "-state", "/nonexistent/none.tfstate", "-out", planFile, "-no-color"])
+        let directory = NSTemporaryDirectory() + "tfy-secret-\(UUID().uuidString)"
+        let planFile = directory + "/plan.tfplan"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A saved plan with sensitive values keeps its stack key beside the state it names.
+        let run = await tfy(["plan", "cluster-secrets", "-refresh=false", "-lock=false", "-state", directory + "/none.tfstate", "-out", planFile, "-no-color"])
         #expect(run.status == 0)
         let saved = String(decoding: FileManager.default.contents(atPath: planFile) ?? Data(), as: UTF8.self)
         let shownJSON = await tfy(["show", "-json", planFile]).out
@@ -126,7 +128,8 @@ struct PlanGoldenTests {
             #expect(!text.contains("correct horse"))
             #expect(!text.contains("zk.secret"))
         }
-        #expect(saved.contains("sha256:"))
+        #expect(saved.contains("\"hmac-sha256\": \""))
+        #expect(FileManager.default.fileExists(atPath: directory + "/none.tfstate.key"))
     }
 }
 

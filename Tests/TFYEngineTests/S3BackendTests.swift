@@ -16,8 +16,9 @@ struct S3BackendTests {
         try await world.useS3Backend()
         let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])
         #expect(apply.status == 0, "\(apply.err)")
-        // One lock, one read, then one write per persisted step, one lock read and its delete.
-        #expect(apply.out.hasSuffix(", GetObject 1, PutObject 10, RunInstances 2\n"))
+        // One lock, one read of the state and one of the stack key, the key kept, then one write
+        // per persisted step, one lock read and its delete.
+        #expect(apply.out.hasSuffix(", GetObject 2, PutObject 11, RunInstances 2\n"), "\(apply.out)")
         #expect(!FileManager.default.fileExists(atPath: world.statePath), "no local state file")
         let state = try #require(try await world.s3State())
         #expect(state.instances.map(\.address.description) == ["aws_instance.master[0]", "aws_instance.master[1]", "aws_security_group.cluster"])
@@ -239,7 +240,7 @@ struct S3BackendTests {
 
         let migrate = await world.tfy(["state", "migrate", "-chdir", "cluster"])
         #expect(migrate.status == 0, "\(migrate.err)")
-        #expect(migrate.out == "Migrated the state (lineage \(local.lineage), serial \(local.serial)) from \(world.statePath) to s3://\(Self.bucket)/\(world.stateKey).\nThe local file was renamed to \(world.statePath).migrated, so no run reads it by mistake.\n")
+        #expect(migrate.out == "Migrated the state (lineage \(local.lineage), serial \(local.serial)) from \(world.statePath) to s3://\(Self.bucket)/\(world.stateKey).\nThe stack key was kept in s3://\(Self.bucket)/\(world.stateKey).keys/stack-key.\nThe local file was renamed to \(world.statePath).migrated, so no run reads it by mistake.\n")
         #expect(try await world.s3Object(world.stateKey) == localBytes, "the same bytes: lineage and serial kept")
         #expect(!FileManager.default.fileExists(atPath: world.statePath))
         let plan = await world.tfy(["plan", "cluster", "-var", "machines=2", "-detailed-exitcode"])
@@ -347,7 +348,10 @@ struct S3BackendTests {
     /// SlowDown (HTTP 503) from S3 is retried for the lock, the reads and the writes alike.
     @Test func throttlingIsRetried() async throws {
         let world = try await World()
-        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--throttle", "0.4", "--seed", "3"])
+        // The lock's release comes after the API-calls line, so its calls' retries are not in it:
+        // with this seed every throttled request comes before (the proxy draws one number per
+        // request, so the seed fixes which of the run's S3 requests are throttled).
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--throttle", "0.4", "--seed", "13"])
         try await world.useS3Backend(s3Endpoint: "http://127.0.0.1:\(proxy.port)")
         // EC2 goes straight to moto; only the backend's calls pass the proxy.
         let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-no-color"])

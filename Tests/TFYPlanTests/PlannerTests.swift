@@ -142,10 +142,12 @@ struct PlannerTests {
                 m: {ami: a, instance_type: t, user_data: "${var.secret}"}
             """
         let configuration = load(["main.yml": text])
+        let key = StackKey.generate()
         var prior = State(lineage: "lin")
+        prior.stackKey = key
         prior.resources = [StateResource(type: "aws_instance", name: "m", instances: [StateInstance(indexKey: nil, attributes: [
             "id": .string("i-1"), "ami": .string("a"), "instance_type": .string("t"),
-            "user_data": .sensitive(.string(SensitiveDigest.of(.string("one"), salt: "lin"))),
+            "user_data": SensitiveDigest.of(.string("one"), key: key),
             "user_data_replace_on_change": .bool(false),
         ])])]
         let same = plan(configuration, prior: prior, variables: ["secret": .sensitive(.string("one"))]).0
@@ -154,6 +156,41 @@ struct PlannerTests {
         let change = try #require(changed?.changes.first)
         #expect(change.action == .update)
         #expect(change.after?.mapValue?["user_data"]?.isSensitive == true)
+    }
+
+    /// A legacy digest (lineage-salted SHA-256, from before the stack key) the configured value
+    /// matches plans as no change, and the plan's prior state holds it upgraded to the HMAC form
+    /// that apply then writes; one it does not match is a change.
+    @Test func legacyDigestsConvergeAndAreUpgraded() throws {
+        let text = """
+            variable:
+              secret: {type: string, sensitive: true}
+            resource:
+              aws_instance:
+                m: {ami: a, instance_type: t, user_data: "${var.secret}"}
+            output:
+              token: {value: "${var.secret}", sensitive: true}
+            """
+        let configuration = load(["main.yml": text])
+        let legacy = Value.sensitive(.sensitive(.string("sha256:" + SHA256.hex(Array("lin\u{0}\"one\"".utf8)))))
+        #expect(SensitiveDigest.legacy(.string("one"), salt: "lin") == legacy)
+        var prior = State(lineage: "lin")
+        prior.outputs["token"] = StateOutput(value: legacy, sensitive: true)
+        prior.resources = [StateResource(type: "aws_instance", name: "m", instances: [StateInstance(indexKey: nil, attributes: [
+            "id": .string("i-1"), "ami": .string("a"), "instance_type": .string("t"), "user_data": legacy,
+            "user_data_replace_on_change": .bool(false),
+        ])])]
+        let key = StackKey.generate()
+        var request = PlanRequest(configuration: configuration, variables: ["secret": .sensitive(.string("one"))], prior: prior, options: PlanOptions())
+        request.stackKey = key
+        let same = try #require(Planner.plan(request).0)
+        #expect(same.changes.map(\.action) == [.noOp])
+        #expect(same.outputs.map(\.action) == [.noOp])
+        #expect(same.priorState?.instances.first?.instance.attributes["user_data"] == SensitiveDigest.of(.string("one"), key: key))
+        request.variables = ["secret": .sensitive(.string("two"))]
+        let changed = try #require(Planner.plan(request).0)
+        #expect(changed.changes.map(\.action) == [.update])
+        #expect(changed.priorState?.instances.first?.instance.attributes["user_data"] == legacy)
     }
 }
 
