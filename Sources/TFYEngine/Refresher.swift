@@ -44,11 +44,19 @@ public struct Refresher: Sendable {
             return true
         }
 
+        /// `attributes` as the state keeps them: sensitive parts digested with the stack's key
+        /// (the state refreshed is the one read with it; one without a key gets one of its own,
+        /// so a secret is never compared, or shown as drift, in clear).
+        mutating func redacted(_ attributes: [String: Value]) -> Value {
+            if state.stackKey == nil { state.stackKey = StackKey.generate() }
+            return SensitiveDigest.redact(.map(attributes), key: state.stackKey!).0
+        }
+
         /// Records what refresh read of one tracked object: its live attributes, or nil when it is gone.
         package mutating func record(_ address: ResourceAddress, _ instance: StateInstance, _ updated: [String: Value]?) {
             guard let updated else {
                 state.setInstance(address, nil)
-                drift.append(PlannedChange(address: address, action: .delete, before: SensitiveDigest.redact(.map(instance.attributes), salt: state.lineage).0, after: nil))
+                drift.append(PlannedChange(address: address, action: .delete, before: redacted(instance.attributes), after: nil))
                 return
             }
             var refreshed = instance
@@ -56,8 +64,7 @@ public struct Refresher: Sendable {
             state.setInstance(address, refreshed)
             // Sensitive parts are compared (and shown) as the state keeps them: by digest. The
             // live value of a sensitive tag is the secret itself, its prior value a digest of it.
-            let before = SensitiveDigest.redact(.map(instance.attributes), salt: state.lineage).0
-            let after = SensitiveDigest.redact(.map(updated), salt: state.lineage).0
+            let before = redacted(instance.attributes), after = redacted(updated)
             if after != before {
                 drift.append(PlannedChange(address: address, action: .update, before: before, after: after))
             }
