@@ -136,4 +136,64 @@ struct SensitiveValuesTests {
             #expect(!text.contains("\u{1B}") && !text.contains("\r"), "\(text)")
         }
     }
+
+    /// Every output stream, every file under the working directory and every object in the S3
+    /// bucket, after a full apply, plan, show, output, state, refresh and destroy of a stack that
+    /// uses secrets in every place tfy takes them: none holds a secret, nor the uppercase one
+    /// derived from it. (The remote host's files are the one place they belong.)
+    @Test func noSecretReachesAnyStreamFileOrObject() async throws {
+        let world = try await World()
+        world.stateConfiguration = "every"
+        try FileManager.default.createDirectory(atPath: world.directory + "/every", withIntermediateDirectories: true)
+        let text = try String(contentsOfFile: engineFixtures + "/every-secret/main.yml", encoding: .utf8)
+        try ("stack: \(world.stack)\n" + text).write(toFile: world.directory + "/every/main.yml", atomically: true, encoding: .utf8)
+        try await world.prepareS3()
+        try "backend:\n  s3: {bucket: \(S3BackendTests.bucket), key: \(world.stateKey), region: us-east-1, use_lockfile: true}\n"
+            .write(toFile: world.directory + "/every/backend.yml", atomically: true, encoding: .utf8)
+        let hosts = try await Hosts(world, count: 1)
+        let variables = try BootstrapSecretsTests().variables(hosts)
+        let secrets = BootstrapSecretsTests.secrets + [BootstrapSecretsTests.password.uppercased()]
+
+        var runs: [(String, World.Run)] = []
+        func run(_ arguments: [String], status: Int32 = 0) async {
+            let result = await world.tfy(arguments)
+            #expect(result.status == status, "\(arguments): \(result.out)\(result.err)")
+            runs.append((arguments.joined(separator: " "), result))
+        }
+        await run(["apply", "every", "-auto-approve", "-no-color"] + variables)
+        await run(["plan", "every", "-detailed-exitcode", "-no-color", "-out", "saved.plan"] + variables)
+        await run(["plan", "every", "-json"] + variables)
+        await run(["show", "saved.plan", "-no-color"])
+        await run(["show", "-json", "saved.plan"])
+        await run(["output", "-chdir=every"])
+        await run(["output", "-chdir=every", "-json"])
+        await run(["state", "list", "-chdir=every"])
+        for address in ["aws_instance.box", "aws_security_group.web", "tfy_bootstrap.secrets"] {
+            await run(["state", "show", "-chdir=every", address])
+        }
+        await run(["state", "pull", "-chdir=every"])
+        await run(["refresh", "every", "-no-color"] + variables)
+        await run(["apply", "every", "-auto-approve", "-json"] + variables)
+        await run(["destroy", "every", "-auto-approve", "-no-color"] + variables)
+        #expect(runs.count == 15)
+        // The sensitive output is there, redacted.
+        #expect(runs[5].1.out == "shouted = <sensitive>\n", "\(runs[5].1.out)")
+
+        for (what, result) in runs {
+            for secret in secrets {
+                #expect(!result.out.contains(secret) && !result.err.contains(secret), "\(what): \(secret)")
+            }
+        }
+        for secret in secrets {
+            let files = Self.files(under: world.directory, containing: secret).filter { !$0.hasPrefix("roots/") && $0 != "local-key" }
+            #expect(files == [], "\(secret) in \(files)")
+        }
+        let listing = try await world.cli(["s3api", "list-objects-v2", "--bucket", S3BackendTests.bucket])
+        let keys = ((listing["Contents"] as? [[String: Any]]) ?? []).compactMap { $0["Key"] as? String }
+        #expect(keys.contains(world.stateKey), "\(keys)")
+        for key in keys {
+            let bytes = try #require(try await world.s3Object(key))
+            for secret in secrets { #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) in s3://\(key)") }
+        }
+    }
 }
