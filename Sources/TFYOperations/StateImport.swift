@@ -3,6 +3,7 @@ import TFYAWS
 import TFYConfig
 import TFYCore
 import TFYEngine
+import TFYPlan
 import TFYState
 
 /// `tfy import ADDR ID`: the inverse of `state rm`. An existing object comes under an address of
@@ -91,9 +92,16 @@ package enum StateImport {
                 guard let read = result.state.instance(address), read.attributes["id"]?.stringValue == request.id else {
                     return Diagnostics([.error("Cannot import non-existent remote object", detail: "\(request.id) was tagged, but reading it back found nothing; run the import again.")])
                 }
+                // What the configuration makes sensitive (a tag whose value is a secret) is
+                // recorded as the digest a plan adopting the object would record.
+                let key: StackKey
+                if let kept = try await store.readStackKey() { key = kept } else { key = try await store.writeStackKey(StackKey.generate(), replacing: false) }
+                state.stackKey = key
+                let attributes = Self.recorded(read.attributes, of: request.id, at: address, configuration: request.configuration,
+                                               variables: variables, files: FileReader(currentDirectory: environment.workingDirectory), state: state, key: key)
                 if stored != nil { try await store.writeBackup(state) }
                 state.stack = stack
-                state.setInstance(address, StateInstance(indexKey: address.key, attributes: read.attributes))
+                state.setInstance(address, StateInstance(indexKey: address.key, attributes: attributes))
                 state.serial += 1
                 try await store.write(state)
             } catch let error as StateError {
@@ -105,5 +113,19 @@ package enum StateImport {
             return Diagnostics()
         }
         return (imported, problems)
+    }
+
+    /// The object's attributes as a plan adopting it at `address` records them: sensitive where
+    /// the configuration is (its secrets digested with `key`). The attributes as read when the
+    /// configuration cannot be planned without the run's variables (a `count` that needs one).
+    static func recorded(_ attributes: [String: Value], of id: String, at address: ResourceAddress, configuration: Configuration,
+                         variables: [String: Value], files: FileReader, state: State, key: StackKey) -> [String: Value] {
+        var options = PlanOptions()
+        options.targets = [address.description]
+        var request = PlanRequest(configuration: configuration, variables: variables, prior: state, options: options, files: files)
+        request.untracked = [UntrackedObject(address: address, id: id, attributes: attributes)]
+        request.stackKey = key
+        let change = Planner.plan(request).0?.changes.first { $0.address == address && $0.adopting == id }
+        return change?.before?.mapValue ?? attributes
     }
 }

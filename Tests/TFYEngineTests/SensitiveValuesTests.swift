@@ -113,6 +113,26 @@ struct SensitiveValuesTests {
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
     }
 
+    /// `tfy import` records a tag whose configured value is a secret as a digest, as adoption
+    /// does, and the next plan converges.
+    @Test func anImportedObjectsSecretTagIsRecordedAsADigest() async throws {
+        let world = try await World()
+        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
+        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
+        world.stateConfiguration = "tags"
+        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+        #expect(await world.tfy(["apply", "tags", "-auto-approve", "-no-color"]).status == 0)
+        let id = try #require(try world.stateInstances()["aws_instance.box"])
+        #expect(await world.tfy(["state", "rm", "-chdir=tags", "aws_instance.box"]).status == 0)
+
+        let imported = await world.tfy(["import", "-chdir=tags", "aws_instance.box", id])
+        #expect(imported.status == 0, "\(imported.err)")
+        #expect(!imported.out.contains(Self.secret) && !imported.err.contains(Self.secret))
+        #expect(Self.files(under: world.directory, containing: Self.secret) == [])
+        let plan = await world.tfy(["plan", "tags", "-detailed-exitcode", "-no-color"])
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+    }
+
     /// A Name tag edited by hand to hold an escape sequence (clear the screen, forge a line) is
     /// printed as escapes in the drift section and in `tfy ssh`'s list of instances.
     @Test func anEscapeSequenceInATagIsPrintedEscaped() async throws {
