@@ -241,7 +241,21 @@ package struct ApplyOperation {
                   let attributes = change.before?.mapValue else { continue }
             start.setInstance(change.address, StateInstance(indexKey: change.address.key, attributes: attributes, dependencies: change.dependencies))
         }
-        if let prior = session.prior { try? await session.store.writeBackup(prior) }
+        // Every object is recorded as the configuration marks it: a secret an older tfy kept in
+        // clear (a tag's value, before tags read back from EC2 kept their marks) is digested by
+        // this write, and by the backup's.
+        func markedAsConfigured(_ state: State) -> State {
+            var state = state
+            for change in plan.changes {
+                guard let after = change.after, var instance = state.instance(change.address), !instance.isPendingCreate,
+                      let marked = Value.map(instance.attributes).markedLike(after).mapValue, marked != instance.attributes else { continue }
+                instance.attributes = marked
+                state.setInstance(change.address, instance)
+            }
+            return state
+        }
+        start = markedAsConfigured(start)
+        if let prior = session.prior { try? await session.store.writeBackup(markedAsConfigured(prior)) }
         if refreshOnly {
             var refreshed = start
             do {

@@ -133,6 +133,46 @@ struct SensitiveValuesTests {
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
     }
 
+    /// A state in which an older tfy kept a secret tag in clear (as read back from EC2, unmarked)
+    /// loses it on the next apply's write, even when nothing changes.
+    @Test func aSecretTagAnOlderTfyStoredInClearIsDigestedByTheNextWrite() async throws {
+        let world = try await World()
+        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
+        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
+        world.stateConfiguration = "tags"
+        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+        #expect(await world.tfy(["apply", "tags", "-auto-approve", "-no-color"]).status == 0)
+        // The state as the older tfy wrote it: the tag's value in clear, no sensitive path for it.
+        var json = try #require(JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: world.statePath)))).get().objectValue)
+        var resources = try #require(json["resources"]?.arrayValue)
+        for (r, resource) in resources.enumerated() {
+            var resource = try #require(resource.objectValue)
+            var instances = try #require(resource["instances"]?.arrayValue)
+            for (i, instance) in instances.enumerated() {
+                var instance = try #require(instance.objectValue)
+                var attributes = try #require(instance["attributes"]?.objectValue)
+                var tags = try #require(attributes["tags"]?.objectValue)
+                tags["Secret"] = .string(Self.secret)
+                attributes["tags"] = .object(tags)
+                instance["attributes"] = .object(attributes)
+                instance["sensitive_attributes"] = .array([])
+                instances[i] = .object(instance)
+            }
+            resource["instances"] = .array(instances)
+            resources[r] = .object(resource)
+        }
+        json["resources"] = .array(resources)
+        try JSONValue.object(json).pretty().write(toFile: world.statePath, atomically: true, encoding: .utf8)
+        #expect(Self.files(under: world.directory, containing: Self.secret) == ["tags/state/\(world.stack).tfstate"])
+
+        let applied = await world.tfy(["apply", "tags", "-auto-approve", "-no-color"])
+        #expect(applied.status == 0, "\(applied.err)")
+        #expect(applied.out.contains("Apply complete! Resources: 0 added, 0 changed, 0 destroyed."), "\(applied.out)")
+        // Neither the state nor its backup (the state as it was, with the secret digested) holds it.
+        #expect(Self.files(under: world.directory, containing: Self.secret) == [])
+        #expect(FileManager.default.fileExists(atPath: world.statePath + ".backup"))
+    }
+
     /// A Name tag edited by hand to hold an escape sequence (clear the screen, forge a line) is
     /// printed as escapes in the drift section and in `tfy ssh`'s list of instances.
     @Test func anEscapeSequenceInATagIsPrintedEscaped() async throws {
