@@ -281,7 +281,11 @@ public enum SensitiveDigest {
     public static func upgradingLegacy(_ prior: Value, current: Value, key: StackKey, salt: String) -> Value {
         if isLegacy(prior) {
             guard current.isWhollyKnown, !isDigest(current) else { return prior }
-            return legacy(current.unmarked.value, salt: salt) == prior ? of(current.unmarked.value, key: key) : prior
+            let now = current.unmarked.value
+            // A sensitive value that itself read like a digest (a bootstrap's `triggers`, digests
+            // of its scripts and files) was kept verbatim by older tfy: it is the value, not a digest.
+            if case .sensitive(.sensitive(.string(let kept))) = prior, now.deepUnmarked == .string(kept) { return of(now, key: key) }
+            return legacy(now, salt: salt) == prior ? of(now, key: key) : prior
         }
         switch (prior, current.unmarked.value) {
         case (.list(let items), .list(let now)):

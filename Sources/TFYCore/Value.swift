@@ -48,6 +48,13 @@ public indirect enum Value: Sendable, Hashable {
                 if let reference = references[key] { result[key] = value.markedLike(reference) }
             }
             return .map(result)
+        case (.list(let items), .list(let references)) where references.contains(where: \.isSensitive):
+            // AWS may return a list of values in another order (CIDR blocks, group IDs, sorted):
+            // where the configuration has a wholly secret element, an element is kept plain only
+            // when it equals a plain configured one, so a secret never loses its mark by moving.
+            // (Lists of blocks, such as a bootstrap's files, are matched by position below.)
+            let plain = Set(references.filter { !$0.containsSensitive })
+            return .list(items.map { plain.contains($0) ? $0 : $0.marked(true) })
         case (.list(let items), .list(let references)):
             return .list(items.enumerated().map { i, item in i < references.count ? item.markedLike(references[i]) : item })
         case (.sensitive(let inner), _):

@@ -116,8 +116,8 @@ package enum StateImport {
     }
 
     /// The object's attributes as a plan adopting it at `address` records them: sensitive where
-    /// the configuration is (its secrets digested with `key`). The attributes as read when the
-    /// configuration cannot be planned without the run's variables (a `count` that needs one).
+    /// the configuration is (its secrets digested with `key`). When the configuration cannot be
+    /// planned without the run's variables (a `count` that needs one), every tag as a digest.
     static func recorded(_ attributes: [String: Value], of id: String, at address: ResourceAddress, configuration: Configuration,
                          variables: [String: Value], files: FileReader, state: State, key: StackKey) -> [String: Value] {
         var options = PlanOptions()
@@ -125,7 +125,13 @@ package enum StateImport {
         var request = PlanRequest(configuration: configuration, variables: variables, prior: state, options: options, files: files)
         request.untracked = [UntrackedObject(address: address, id: id, attributes: attributes)]
         request.stackKey = key
-        let change = Planner.plan(request).0?.changes.first { $0.address == address && $0.adopting == id }
-        return change?.before?.mapValue ?? attributes
+        if let before = Planner.plan(request).0?.changes.first(where: { $0.address == address && $0.adopting == id })?.before?.mapValue {
+            return before
+        }
+        // Which tags hold secrets cannot be told: all are kept as digests until the next apply
+        // records them as the configuration marks them.
+        var marked = attributes
+        if let tags = attributes["tags"]?.mapValue { marked["tags"] = .map(tags.mapValues { $0.marked(true) }) }
+        return SensitiveDigest.redact(.map(marked), key: key).0.mapValue ?? marked
     }
 }

@@ -68,14 +68,15 @@ package enum StateTransfer {
                 if let existing, let refusal = refusal(writing: state, named: source.location, over: existing, at: destination.location, force: force) {
                     return Diagnostics([refusal])
                 }
-                if existing != state {
-                    if let existing { try await destination.writeBackup(existing) }
-                    try await destination.write(state)
-                }
-                // The stack key goes with the state: its digests were made with it.
+                // The stack key goes with the state, and first: its digests were made with it, so
+                // a state must never arrive where its key cannot follow.
                 if let key = try await source.readStackKey(), try await destination.readStackKey() != key {
                     _ = try await destination.writeStackKey(key, replacing: true)
                     keptKey = destination.stackKeyLocation
+                }
+                if existing != state {
+                    if let existing { try await destination.writeBackup(existing) }
+                    try await destination.write(state)
                 }
                 // Read back what was written: the migration is done only when the destination holds it.
                 guard try await destination.read() == state else {

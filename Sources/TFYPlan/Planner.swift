@@ -67,7 +67,7 @@ public enum Planner {
         session.addOrphans(request.configuration, to: &changes)
         var outputs = plannedOutputs(evaluated, prior: request.prior, key: key, destroy: request.options.destroy)
         if request.options.destroy {
-            changes = destroyChanges(request.prior)
+            changes = destroyChanges(request.prior, key: key)
         }
         var warnings = session.unadopted(request.configuration, destroy: request.options.destroy)
         if !request.options.targets.isEmpty {
@@ -130,9 +130,12 @@ public enum Planner {
         return result
     }
 
-    static func destroyChanges(_ prior: State?) -> [PlannedChange] {
+    /// Every object the state records, deleted. The objects as refresh read them may hold secrets
+    /// (a tag's value read back from EC2): a plan holds their digests.
+    static func destroyChanges(_ prior: State?, key: StackKey) -> [PlannedChange] {
         (prior?.instances ?? []).filter { !$0.instance.isPendingCreate }.map { address, instance in
-            PlannedChange(address: address, action: .delete, before: .map(instance.attributes), after: nil, dependencies: instance.dependencies)
+            PlannedChange(address: address, action: .delete, before: SensitiveDigest.redact(.map(instance.attributes), key: key).0, after: nil,
+                          dependencies: instance.dependencies)
         }
     }
 
@@ -288,7 +291,13 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         for (name, value) in type.recoveredAttributes(prior) { planned[name] = value }
         // The prior object as the configuration marks it: a tag read back from EC2 (or found on
         // an adopted object) is as sensitive as the configured value it is compared with.
-        let before = redacted(Value.map(prior.attributes).markedLike(.map(planned))).mapValue ?? prior.attributes
+        let marked = Value.map(prior.attributes).markedLike(.map(planned)).mapValue ?? prior.attributes
+        // The plan's prior state too: a secret an older tfy kept in clear is digested in it.
+        if tracked != nil, marked != prior.attributes, var upgraded = upgradedPrior?.instance(address) {
+            upgraded.attributes = marked
+            upgradedPrior?.setInstance(address, upgraded)
+        }
+        let before = redacted(.map(marked)).mapValue ?? prior.attributes
         var changed: [String] = []
         for (name, attribute) in schema.body.attributes.sorted(by: { $0.key < $1.key }) {
             let after = redacted(planned[name] ?? .null)
@@ -358,7 +367,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             } else {
                 reason = .deleteBecauseNoResourceConfig
             }
-            changes.append(PlannedChange(address: address, action: .delete, reason: reason, before: .map(instance.attributes), after: nil,
+            changes.append(PlannedChange(address: address, action: .delete, reason: reason, before: redacted(.map(instance.attributes)), after: nil,
                                          dependencies: instance.dependencies))
         }
     }

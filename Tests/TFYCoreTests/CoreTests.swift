@@ -92,4 +92,14 @@ struct DurationTextTests {
     func anythingElseIsNotADuration(_ text: String) {
         #expect(DurationText.seconds(text) == nil)
     }
+
+    /// What AWS returns in another order keeps its marks by value, not by position: a secret CIDR
+    /// sorted after a plain one is still marked, and the plain one is not.
+    @Test func marksFollowListElementsByValue() {
+        let configured = Value.list([.sensitive(.string("203.0.113.5/32")), .string("10.0.0.0/16")])
+        let live = Value.list([.string("10.0.0.0/16"), .string("203.0.113.5/32")])
+        #expect(live.markedLike(configured) == .list([.string("10.0.0.0/16"), .sensitive(.string("203.0.113.5/32"))]))
+        let tags = Value.map(["Name": .string("box"), "Secret": .string("s")]).markedLike(.map(["Name": .string("box"), "Secret": .sensitive(.string("s"))]))
+        #expect(tags == .map(["Name": .string("box"), "Secret": .sensitive(.string("s"))]))
+    }
 }

@@ -31,6 +31,20 @@ struct SensitiveDigestTests {
         #expect(Self.stored(.sensitive(newForm)) == .object(["hmac-sha256": .string("b62f15f515cf911c3d0628ce4383d778583749ce0326ebb51933f0aba565503a")]))
     }
 
+    /// Older tfy kept a sensitive value that itself read like a digest verbatim: a bootstrap's
+    /// `triggers` (digests of its scripts and files, sensitive when it uploads files). Upgraded,
+    /// it matches the same value now, rather than planning the bootstrap's replacement.
+    @Test func aValueOlderTfyKeptVerbatimUpgradesWhenItIsTheSameValueNow() {
+        let trigger = "sha256:" + String(repeating: "0f", count: 32)
+        let prior = SensitiveDigest.recognised(.map(["scripts": .sensitive(.string(trigger))]))
+        let current = Value.map(["scripts": .sensitive(.string(trigger))])
+        #expect(SensitiveDigest.upgradingLegacy(prior, current: current, key: Self.key, salt: "l")
+                == .map(["scripts": SensitiveDigest.of(.string(trigger), key: Self.key)]))
+        // Another value now: the prior stays, and so shows as a change.
+        let changed = Value.map(["scripts": .sensitive(.string("sha256:" + String(repeating: "1e", count: 32)))])
+        #expect(SensitiveDigest.upgradingLegacy(prior, current: changed, key: Self.key, salt: "l") == prior)
+    }
+
     /// Read back, a digest stays the same digest: written again it is not digested again.
     @Test func digestsSurviveStateAndPlanRoundTrips() throws {
         var state = State(lineage: "l")

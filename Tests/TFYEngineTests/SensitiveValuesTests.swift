@@ -164,6 +164,10 @@ struct SensitiveValuesTests {
         json["resources"] = .array(resources)
         try JSONValue.object(json).pretty().write(toFile: world.statePath, atomically: true, encoding: .utf8)
         #expect(Self.files(under: world.directory, containing: Self.secret) == ["tags/state/\(world.stack).tfstate"])
+        // A saved plan made from it holds the secret nowhere, its prior state included.
+        let saved = await world.tfy(["plan", "tags", "-out", "saved.plan", "-no-color"])
+        #expect(saved.status == 0, "\(saved.err)")
+        #expect(Self.files(under: world.directory, containing: Self.secret) == ["tags/state/\(world.stack).tfstate"])
 
         let applied = await world.tfy(["apply", "tags", "-auto-approve", "-no-color"])
         #expect(applied.status == 0, "\(applied.err)")
@@ -234,8 +238,10 @@ struct SensitiveValuesTests {
         await run(["state", "pull", "-chdir=every"])
         await run(["refresh", "every", "-no-color"] + variables)
         await run(["apply", "every", "-auto-approve", "-json"] + variables)
+        await run(["plan", "every", "-destroy", "-out", "destroy.plan", "-no-color"] + variables)
+        await run(["show", "-json", "destroy.plan"])
         await run(["destroy", "every", "-auto-approve", "-no-color"] + variables)
-        #expect(runs.count == 15)
+        #expect(runs.count == 17)
         // The sensitive output is there, redacted.
         #expect(runs[5].1.out == "shouted = <sensitive>\n", "\(runs[5].1.out)")
 

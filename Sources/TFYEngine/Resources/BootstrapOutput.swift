@@ -119,8 +119,11 @@ extension Value {
         switch self {
         case .sensitive(let inner): return inner.sensitiveStrings(inherited: true)
         case .string(let text): return inherited ? [text] : []
+        // A sensitive number reaches a script as its text (`echo ${var.pin}` prints 4711).
+        case .number(let number): return inherited ? [Value.format(number: number)] : []
         case .list(let items): return items.flatMap { $0.sensitiveStrings(inherited: inherited) }
-        case .map(let entries): return entries.keys.sorted().flatMap { entries[$0]!.sensitiveStrings(inherited: inherited) }
+        // A sensitive map's keys are as secret as its values.
+        case .map(let entries): return entries.keys.sorted().flatMap { (inherited ? [$0] : []) + entries[$0]!.sensitiveStrings(inherited: inherited) }
         default: return []
         }
     }
