@@ -34,6 +34,16 @@ struct SensitiveValuesTests {
         """
     }
 
+    /// A world whose configuration `tags/` is `taggedConfiguration`, its secret given by `TFY_VAR_pw`.
+    static func taggedWorld() async throws -> World {
+        let world = try await World()
+        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
+        try taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
+        world.stateConfiguration = "tags"
+        world.extraEnvironment = ["TFY_VAR_pw": secret]
+        return world
+    }
+
     /// Every file under `directory` whose bytes contain `needle`, relative to it.
     static func files(under directory: String, containing needle: String) -> [String] {
         let enumerator = FileManager.default.enumerator(atPath: directory)
@@ -46,11 +56,7 @@ struct SensitiveValuesTests {
     }
 
     @Test func aSensitiveTagStaysSecretAfterEC2ReadsItBackAndThePlanConverges() async throws {
-        let world = try await World()
-        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
-        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
-        world.stateConfiguration = "tags"
-        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+        let world = try await Self.taggedWorld()
 
         let applied = await world.tfy(["apply", "tags", "-auto-approve", "-no-color"])
         #expect(applied.status == 0, "\(applied.err)")
@@ -95,11 +101,7 @@ struct SensitiveValuesTests {
     }
 
     @Test func aSensitiveTagOnAnAdoptedObjectIsRecordedAsADigest() async throws {
-        let world = try await World()
-        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
-        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
-        world.stateConfiguration = "tags"
-        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+        let world = try await Self.taggedWorld()
         #expect(await world.tfy(["apply", "tags", "-auto-approve", "-no-color"]).status == 0)
         // The state is lost: refresh finds both objects by their tags, with the secret in them.
         try FileManager.default.removeItem(atPath: world.statePath)
@@ -116,11 +118,7 @@ struct SensitiveValuesTests {
     /// `tfy import` records a tag whose configured value is a secret as a digest, as adoption
     /// does, and the next plan converges.
     @Test func anImportedObjectsSecretTagIsRecordedAsADigest() async throws {
-        let world = try await World()
-        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
-        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
-        world.stateConfiguration = "tags"
-        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+        let world = try await Self.taggedWorld()
         #expect(await world.tfy(["apply", "tags", "-auto-approve", "-no-color"]).status == 0)
         let id = try #require(try world.stateInstances()["aws_instance.box"])
         #expect(await world.tfy(["state", "rm", "-chdir=tags", "aws_instance.box"]).status == 0)
@@ -136,11 +134,7 @@ struct SensitiveValuesTests {
     /// A state in which an older tfy kept a secret tag in clear (as read back from EC2, unmarked)
     /// loses it on the next apply's write, even when nothing changes.
     @Test func aSecretTagAnOlderTfyStoredInClearIsDigestedByTheNextWrite() async throws {
-        let world = try await World()
-        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
-        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
-        world.stateConfiguration = "tags"
-        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+        let world = try await Self.taggedWorld()
         #expect(await world.tfy(["apply", "tags", "-auto-approve", "-no-color"]).status == 0)
         // The state as the older tfy wrote it: the tag's value in clear, no sensitive path for it.
         var json = try #require(JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: world.statePath)))).get().objectValue)
@@ -180,11 +174,7 @@ struct SensitiveValuesTests {
     /// A Name tag edited by hand to hold an escape sequence (clear the screen, forge a line) is
     /// printed as escapes in the drift section and in `tfy ssh`'s list of instances.
     @Test func anEscapeSequenceInATagIsPrintedEscaped() async throws {
-        let world = try await World()
-        world.stateConfiguration = "tags"
-        try FileManager.default.createDirectory(atPath: world.directory + "/tags", withIntermediateDirectories: true)
-        try Self.taggedConfiguration(stack: world.stack).write(toFile: world.directory + "/tags/main.yml", atomically: true, encoding: .utf8)
-        world.extraEnvironment = ["TFY_VAR_pw": Self.secret]
+        let world = try await Self.taggedWorld()
         #expect(await world.tfy(["apply", "tags", "-auto-approve", "-no-color"]).status == 0)
         let id = try #require(try world.stateInstances()["aws_instance.box"])
         _ = try await world.cli(["ec2", "create-tags", "--resources", id, "--tags", #"[{"Key": "Name", "Value": "\u001b[2J\rApply complete!"}]"#])

@@ -42,6 +42,16 @@ struct StackKeyTests {
         (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
     }
 
+    /// A world in which `config` is applied with its secret `hunter2`.
+    static func appliedWorld() async throws -> World {
+        let world = try await World()
+        try world.configure(config)
+        world.extraEnvironment["TFY_VAR_secret"] = "hunter2"
+        let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
+        try #require(apply.status == 0, "\(apply.out)\(apply.err)")
+        return world
+    }
+
     /// A secret that reads like an old digest is digested like any other, in the saved plan of a
     /// stack's first plan and in the state its apply writes: the key the plan made is the one
     /// the apply uses, kept 0600 beside the state, and in neither file.
@@ -106,11 +116,7 @@ struct StackKeyTests {
     /// A state whose key is gone: the plan warns and shows the sensitive values as changed
     /// (it cannot compare them); with the key back, nothing to do.
     @Test func aMissingKeyIsWarnedAboutAndItsDigestsPlanAsChanged() async throws {
-        let world = try await World()
-        try world.configure(Self.config)
-        world.extraEnvironment["TFY_VAR_secret"] = "hunter2"
-        let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
-        try #require(apply.status == 0, "\(apply.out)\(apply.err)")
+        let world = try await Self.appliedWorld()
         let keyFile = world.statePath + ".key"
         let key = try Data(contentsOf: URL(fileURLWithPath: keyFile))
         try FileManager.default.removeItem(atPath: keyFile)
@@ -130,11 +136,7 @@ struct StackKeyTests {
     /// A state written before the stack key (legacy `sha256:` digests salted with the lineage,
     /// no key file): read, planned with no changes, and upgraded by the next write.
     @Test func anOldFormatStateConvergesAndIsUpgradedOnTheNextWrite() async throws {
-        let world = try await World()
-        try world.configure(Self.config)
-        world.extraEnvironment["TFY_VAR_secret"] = "hunter2"
-        let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
-        try #require(apply.status == 0, "\(apply.out)\(apply.err)")
+        let world = try await Self.appliedWorld()
         // Rewrite it as older tfy wrote it: the digests as salted SHA-256 strings, no key.
         var stateText = try Self.text(world.statePath)
         let state = try Self.json(world.statePath)
@@ -175,11 +177,7 @@ struct StackKeyTests {
     /// `state migrate` takes the key along: to S3 as an object beside the state, encrypted at
     /// rest, and back to a local file (0600) on another machine; plans against either converge.
     @Test func stateMigrateMovesTheStackKey() async throws {
-        let world = try await World()
-        try world.configure(Self.config)
-        world.extraEnvironment["TFY_VAR_secret"] = "hunter2"
-        let apply = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
-        try #require(apply.status == 0, "\(apply.out)\(apply.err)")
+        let world = try await Self.appliedWorld()
         let keyFile = world.statePath + ".key"
         let key = try Data(contentsOf: URL(fileURLWithPath: keyFile))
 
