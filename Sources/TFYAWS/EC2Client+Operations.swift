@@ -62,7 +62,9 @@ extension EC2Client {
 
     public func describeImages(ids: [String] = [], owners: [String] = []) async throws(AWSError) -> [EC2Image] {
         try await paginate("DescribeImages", Self.list("ImageId", ids) + Self.list("Owner", owners)) { root in
-            root.items("imagesSet").map { EC2Image(imageId: $0.string("imageId") ?? "", name: $0.string("name"), state: $0.string("imageState")) }
+            root.items("imagesSet").map {
+                EC2Image(imageId: $0.string("imageId") ?? "", name: $0.string("name"), state: $0.string("imageState"), rootDeviceName: $0.string("rootDeviceName").nonEmpty)
+            }
         }
     }
 
@@ -105,31 +107,79 @@ extension EC2Client {
     // MARK: Instances
 
     public func runInstances(_ request: RunInstancesRequest) async throws(AWSError) -> [EC2Instance] {
+        let root = try await call("RunInstances", Self.parameters(request))
+        return root.items("instancesSet").map { EC2Instance($0, ownerId: root.string("ownerId")) }
+    }
+
+    /// RunInstances' parameters, in the order the AWS CLI sends them.
+    static func parameters(_ request: RunInstancesRequest) -> Parameters {
         var p: Parameters = [("ImageId", request.imageId), ("InstanceType", request.instanceType),
                              ("MinCount", String(request.count)), ("MaxCount", String(request.count))]
         if let token = request.clientToken { p.append(("ClientToken", token)) }
         if let key = request.keyName { p.append(("KeyName", key)) }
-        p += Self.list("SecurityGroupId", request.securityGroupIds)
-        if let subnet = request.subnetId { p.append(("SubnetId", subnet)) }
-        if let ip = request.privateIpAddress { p.append(("PrivateIpAddress", ip)) }
+        if let associate = request.associatePublicIpAddress {
+            // EC2 refuses subnet, groups or a private IP beside a network interface: all go in it.
+            let prefix = "NetworkInterface.1"
+            p += [("\(prefix).DeviceIndex", "0"), ("\(prefix).AssociatePublicIpAddress", Self.bool(associate))]
+            if let subnet = request.subnetId { p.append(("\(prefix).SubnetId", subnet)) }
+            if let ip = request.privateIpAddress { p.append(("\(prefix).PrivateIpAddress", ip)) }
+            p += Self.list("\(prefix).SecurityGroupId", request.securityGroupIds)
+        } else {
+            p += Self.list("SecurityGroupId", request.securityGroupIds)
+            if let subnet = request.subnetId { p.append(("SubnetId", subnet)) }
+            if let ip = request.privateIpAddress { p.append(("PrivateIpAddress", ip)) }
+        }
         if let zone = request.availabilityZone { p.append(("Placement.AvailabilityZone", zone)) }
+        if let group = request.placementGroup { p.append(("Placement.GroupName", group)) }
+        if let tenancy = request.tenancy { p.append(("Placement.Tenancy", tenancy)) }
         if let userData = request.userData { p.append(("UserData", Data(userData.utf8).base64EncodedString())) }
         for (i, device) in request.blockDevices.enumerated() {
             let prefix = "BlockDeviceMapping.\(i + 1)"
             p.append(("\(prefix).DeviceName", device.deviceName))
+            if device.noDevice {
+                // EC2 takes NoDevice as an empty string: the image's device is left out.
+                p.append(("\(prefix).NoDevice", ""))
+                continue
+            }
             if let virtual = device.virtualName { p.append(("\(prefix).VirtualName", virtual)) }
+            if let snapshot = device.snapshotId { p.append(("\(prefix).Ebs.SnapshotId", snapshot)) }
             if let size = device.volumeSize { p.append(("\(prefix).Ebs.VolumeSize", String(size))) }
             if let type = device.volumeType { p.append(("\(prefix).Ebs.VolumeType", type)) }
-            if let delete = device.deleteOnTermination { p.append(("\(prefix).Ebs.DeleteOnTermination", delete ? "true" : "false")) }
-            if let encrypted = device.encrypted { p.append(("\(prefix).Ebs.Encrypted", encrypted ? "true" : "false")) }
+            if let iops = device.iops { p.append(("\(prefix).Ebs.Iops", String(iops))) }
+            if let throughput = device.throughput { p.append(("\(prefix).Ebs.Throughput", String(throughput))) }
+            if let delete = device.deleteOnTermination { p.append(("\(prefix).Ebs.DeleteOnTermination", Self.bool(delete))) }
+            if let encrypted = device.encrypted { p.append(("\(prefix).Ebs.Encrypted", Self.bool(encrypted))) }
+            if let key = device.kmsKeyId { p.append(("\(prefix).Ebs.KmsKeyId", key)) }
         }
-        if let price = request.spotMaxPrice {
-            p += [("InstanceMarketOptions.MarketType", "spot"), ("InstanceMarketOptions.SpotOptions.MaxPrice", price)]
+        if let market = request.market {
+            p.append(("InstanceMarketOptions.MarketType", market.marketType))
+            let prefix = "InstanceMarketOptions.SpotOptions"
+            if let price = market.maxPrice { p.append(("\(prefix).MaxPrice", price)) }
+            if let type = market.spotInstanceType { p.append(("\(prefix).SpotInstanceType", type)) }
+            if let until = market.validUntil { p.append(("\(prefix).ValidUntil", until)) }
+            if let behaviour = market.instanceInterruptionBehavior { p.append(("\(prefix).InstanceInterruptionBehavior", behaviour)) }
         }
+        if let monitoring = request.monitoring { p.append(("Monitoring.Enabled", Self.bool(monitoring))) }
+        if let profile = request.iamInstanceProfile {
+            p.append((profile.hasPrefix("arn:") ? "IamInstanceProfile.Arn" : "IamInstanceProfile.Name", profile))
+        }
+        if let optimized = request.ebsOptimized { p.append(("EbsOptimized", Self.bool(optimized))) }
+        if let disable = request.disableApiTermination { p.append(("DisableApiTermination", Self.bool(disable))) }
+        if let behaviour = request.instanceInitiatedShutdownBehavior { p.append(("InstanceInitiatedShutdownBehavior", behaviour)) }
+        if let options = request.metadataOptions {
+            if let tokens = options.httpTokens { p.append(("MetadataOptions.HttpTokens", tokens)) }
+            if let limit = options.httpPutResponseHopLimit { p.append(("MetadataOptions.HttpPutResponseHopLimit", String(limit))) }
+            if let endpoint = options.httpEndpoint { p.append(("MetadataOptions.HttpEndpoint", endpoint)) }
+        }
+        if let credits = request.cpuCredits { p.append(("CreditSpecification.CpuCredits", credits)) }
+        if let cores = request.cpuCoreCount { p.append(("CpuOptions.CoreCount", String(cores))) }
+        if let threads = request.cpuThreadsPerCore { p.append(("CpuOptions.ThreadsPerCore", String(threads))) }
         p += Self.tagSpecifications("instance", request.tags)
-        let root = try await call("RunInstances", p)
-        return root.items("instancesSet").map { EC2Instance($0, ownerId: root.string("ownerId")) }
+        p += Self.tagSpecifications("volume", request.volumeTags, index: request.tags.isEmpty ? 1 : 2)
+        return p
     }
+
+    static func bool(_ value: Bool) -> String { value ? "true" : "false" }
 
     /// One page of DescribeInstances.
     public func describeInstancesPage(ids: [String] = [], filters: [EC2Filter] = [], maxResults: Int? = nil, nextToken: String? = nil) async throws(AWSError) -> (instances: [EC2Instance], nextToken: String?) {
@@ -187,10 +237,17 @@ extension EC2Client {
     }
 
     /// What ModifyInstanceAttribute changes.
+    /// What ModifyInstanceAttribute changes: one attribute per call, as EC2 requires.
     public enum InstanceAttributeChange: Sendable, Hashable {
         case instanceType(String)
         case userData(String)
         case securityGroups([String])
+        case ebsOptimized(Bool)
+        case disableApiTermination(Bool)
+        case instanceInitiatedShutdownBehavior(String)
+        case sourceDestCheck(Bool)
+        /// The delete-on-termination flag of an attached EBS volume.
+        case deleteOnTermination(device: String, Bool)
     }
 
     public func modifyInstanceAttribute(id: String, _ change: InstanceAttributeChange) async throws(AWSError) {
@@ -199,8 +256,72 @@ extension EC2Client {
         case .instanceType(let type): p.append(("InstanceType.Value", type))
         case .userData(let text): p.append(("UserData.Value", Data(text.utf8).base64EncodedString()))
         case .securityGroups(let groups): p += Self.list("GroupId", groups)
+        case .ebsOptimized(let flag): p.append(("EbsOptimized.Value", Self.bool(flag)))
+        case .disableApiTermination(let flag): p.append(("DisableApiTermination.Value", Self.bool(flag)))
+        case .instanceInitiatedShutdownBehavior(let behaviour): p.append(("InstanceInitiatedShutdownBehavior.Value", behaviour))
+        case .sourceDestCheck(let flag): p.append(("SourceDestCheck.Value", Self.bool(flag)))
+        case .deleteOnTermination(let device, let flag):
+            p += [("BlockDeviceMapping.1.DeviceName", device), ("BlockDeviceMapping.1.Ebs.DeleteOnTermination", Self.bool(flag))]
         }
         _ = try await call("ModifyInstanceAttribute", p)
+    }
+
+    /// Turns detailed monitoring on or off (MonitorInstances / UnmonitorInstances).
+    public func setMonitoring(ids: [String], enabled: Bool) async throws(AWSError) {
+        _ = try await call(enabled ? "MonitorInstances" : "UnmonitorInstances", Self.list("InstanceId", ids))
+    }
+
+    public func modifyInstanceMetadataOptions(id: String, _ options: EC2Instance.MetadataOptions) async throws(AWSError) {
+        var p: Parameters = [("InstanceId", id)]
+        if let tokens = options.httpTokens { p.append(("HttpTokens", tokens)) }
+        if let limit = options.httpPutResponseHopLimit { p.append(("HttpPutResponseHopLimit", String(limit))) }
+        if let endpoint = options.httpEndpoint { p.append(("HttpEndpoint", endpoint)) }
+        _ = try await call("ModifyInstanceMetadataOptions", p)
+    }
+
+    public func modifyInstanceCreditSpecification(id: String, cpuCredits: String) async throws(AWSError) {
+        _ = try await call("ModifyInstanceCreditSpecification", [("InstanceCreditSpecification.1.InstanceId", id),
+                                                                 ("InstanceCreditSpecification.1.CpuCredits", cpuCredits)])
+    }
+
+    /// The instance profile association of each instance that has one, by instance ID.
+    public func describeIamInstanceProfileAssociations(instanceIds: [String]) async throws(AWSError) -> [String: (associationId: String, arn: String)] {
+        let items = try await paginate("DescribeIamInstanceProfileAssociations", Self.filters([EC2Filter("instance-id", instanceIds), EC2Filter("state", ["associating", "associated"])])) { root in
+            root.items("iamInstanceProfileAssociationSet").map { ($0.string("instanceId") ?? "", $0.string("associationId") ?? "", $0.child("iamInstanceProfile")?.string("arn") ?? "") }
+        }
+        return Dictionary(items.map { ($0.0, (associationId: $0.1, arn: $0.2)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// `IamInstanceProfile.Name` or `.Arn`, as the profile is given.
+    static func profile(_ profile: String) -> Parameters {
+        [(profile.hasPrefix("arn:") ? "IamInstanceProfile.Arn" : "IamInstanceProfile.Name", profile)]
+    }
+
+    public func associateIamInstanceProfile(id: String, profile: String) async throws(AWSError) {
+        _ = try await call("AssociateIamInstanceProfile", Self.profile(profile) + [("InstanceId", id)])
+    }
+
+    public func replaceIamInstanceProfileAssociation(associationId: String, profile: String) async throws(AWSError) {
+        _ = try await call("ReplaceIamInstanceProfileAssociation", Self.profile(profile) + [("AssociationId", associationId)])
+    }
+
+    public func disassociateIamInstanceProfile(associationId: String) async throws(AWSError) {
+        _ = try await call("DisassociateIamInstanceProfile", [("AssociationId", associationId)])
+    }
+
+    // MARK: Volumes
+
+    /// The volumes with these IDs, by a `volume-id` filter in batches of 200 (a filter, unlike
+    /// VolumeId.N, does not fail the call on one unknown ID).
+    public func describeVolumes(ids: [String], batchSize: Int = 200) async throws(AWSError) -> [EC2Volume] {
+        var all: [EC2Volume] = []
+        var start = 0
+        while start < ids.count {
+            let batch = Array(ids[start..<min(start + batchSize, ids.count)])
+            all += try await paginate("DescribeVolumes", Self.filters([EC2Filter("volume-id", batch)])) { root in root.items("volumeSet").map(EC2Volume.init) }
+            start += batchSize
+        }
+        return all
     }
 
     /// One attribute (`instanceType`, `userData`, …) as text; user data comes back decoded.

@@ -34,9 +34,34 @@ public struct EC2Instance: Sendable, Hashable {
     public var securityGroupIds: [String]
     public var tags: [String: String]
     public var instanceLifecycle: String?
+    /// Volume IDs by device name.
     public var blockDevices: [String: String]
+    /// Delete-on-termination flags by device name.
+    public var deleteOnTermination: [String: Bool]
+    public var rootDeviceName: String?
     /// The owning account (from the reservation).
     public var ownerId: String?
+    public var monitoring: Bool
+    public var ebsOptimized: Bool?
+    public var sourceDestCheck: Bool?
+    public var iamInstanceProfileArn: String?
+    public var placementGroup: String?
+    public var tenancy: String?
+    public var metadataOptions: MetadataOptions?
+    public var cpuCoreCount: Int?
+    public var cpuThreadsPerCore: Int?
+
+    /// The instance metadata service settings (IMDS) EC2 reports.
+    public struct MetadataOptions: Sendable, Hashable {
+        public var httpTokens: String?
+        public var httpEndpoint: String?
+        public var httpPutResponseHopLimit: Int?
+        public init(httpTokens: String? = nil, httpEndpoint: String? = nil, httpPutResponseHopLimit: Int? = nil) {
+            self.httpTokens = httpTokens
+            self.httpEndpoint = httpEndpoint
+            self.httpPutResponseHopLimit = httpPutResponseHopLimit
+        }
+    }
 
     init(_ node: XMLNode, ownerId: String? = nil) {
         self.ownerId = ownerId
@@ -60,6 +85,23 @@ public struct EC2Instance: Sendable, Hashable {
             guard let name = item.string("deviceName"), let volume = item.child("ebs")?.string("volumeId") else { return nil }
             return (name, volume)
         }, uniquingKeysWith: { a, _ in a })
+        deleteOnTermination = Dictionary(node.items("blockDeviceMapping").compactMap { item in
+            guard let name = item.string("deviceName"), let flag = item.child("ebs")?.string("deleteOnTermination") else { return nil }
+            return (name, flag == "true")
+        }, uniquingKeysWith: { a, _ in a })
+        rootDeviceName = node.string("rootDeviceName").nonEmpty
+        monitoring = node.child("monitoring")?.string("state").map { $0 == "enabled" || $0 == "pending" } ?? false
+        ebsOptimized = node.string("ebsOptimized").map { $0 == "true" }
+        sourceDestCheck = node.string("sourceDestCheck").map { $0 == "true" }
+        iamInstanceProfileArn = node.child("iamInstanceProfile")?.string("arn").nonEmpty
+        placementGroup = node.child("placement")?.string("groupName").nonEmpty
+        tenancy = node.child("placement")?.string("tenancy").nonEmpty
+        metadataOptions = node.child("metadataOptions").map {
+            MetadataOptions(httpTokens: $0.string("httpTokens").nonEmpty, httpEndpoint: $0.string("httpEndpoint").nonEmpty,
+                            httpPutResponseHopLimit: $0.string("httpPutResponseHopLimit").flatMap { Int($0) })
+        }
+        cpuCoreCount = node.child("cpuOptions")?.string("coreCount").flatMap { Int($0) }
+        cpuThreadsPerCore = node.child("cpuOptions")?.string("threadsPerCore").flatMap { Int($0) }
     }
 
     static func tags(_ node: XMLNode) -> [String: String] {
@@ -156,6 +198,33 @@ public struct EC2Image: Sendable, Hashable {
     public var imageId: String
     public var name: String?
     public var state: String?
+    /// The device of the root volume (`/dev/xvda`, `/dev/sda1`): a root block device mapping names it.
+    public var rootDeviceName: String?
+}
+
+/// An EBS volume, as DescribeVolumes reports it.
+public struct EC2Volume: Sendable, Hashable {
+    public var volumeId: String
+    public var size: Int?
+    public var volumeType: String?
+    public var iops: Int?
+    public var throughput: Int?
+    public var encrypted: Bool?
+    public var kmsKeyId: String?
+    public var snapshotId: String?
+    public var tags: [String: String]
+
+    init(_ node: XMLNode) {
+        volumeId = node.string("volumeId") ?? ""
+        size = node.string("size").flatMap { Int($0) }
+        volumeType = node.string("volumeType").nonEmpty
+        iops = node.string("iops").flatMap { Int($0) }
+        throughput = node.string("throughput").flatMap { Int($0) }
+        encrypted = node.string("encrypted").map { $0 == "true" }
+        kmsKeyId = node.string("kmsKeyId").nonEmpty
+        snapshotId = node.string("snapshotId").nonEmpty
+        tags = EC2Instance.tags(node)
+    }
 }
 
 public struct EC2KeyPair: Sendable, Hashable {
@@ -172,6 +241,8 @@ public struct EC2InstanceStateChange: Sendable, Hashable {
 
 /// What RunInstances launches.
 public struct RunInstancesRequest: Sendable, Hashable {
+    /// One `BlockDeviceMapping.N`: an EBS volume (any `Ebs` field set), an instance store volume
+    /// (`virtualName`), or a device of the image left out (`noDevice`).
     public struct BlockDevice: Sendable, Hashable {
         public var deviceName: String
         public var virtualName: String?
@@ -179,14 +250,48 @@ public struct RunInstancesRequest: Sendable, Hashable {
         public var volumeType: String?
         public var deleteOnTermination: Bool?
         public var encrypted: Bool?
+        public var iops: Int?
+        public var throughput: Int?
+        public var snapshotId: String?
+        public var kmsKeyId: String?
+        public var noDevice = false
         public init(deviceName: String, virtualName: String? = nil, volumeSize: Int? = nil, volumeType: String? = nil,
-                    deleteOnTermination: Bool? = nil, encrypted: Bool? = nil) {
+                    deleteOnTermination: Bool? = nil, encrypted: Bool? = nil, iops: Int? = nil, throughput: Int? = nil,
+                    snapshotId: String? = nil, kmsKeyId: String? = nil, noDevice: Bool = false) {
             self.deviceName = deviceName
             self.virtualName = virtualName
             self.volumeSize = volumeSize
             self.volumeType = volumeType
             self.deleteOnTermination = deleteOnTermination
             self.encrypted = encrypted
+            self.iops = iops
+            self.throughput = throughput
+            self.snapshotId = snapshotId
+            self.kmsKeyId = kmsKeyId
+            self.noDevice = noDevice
+        }
+
+        var hasEbs: Bool {
+            volumeSize != nil || volumeType != nil || deleteOnTermination != nil || encrypted != nil || iops != nil
+                || throughput != nil || snapshotId != nil || kmsKeyId != nil
+        }
+    }
+
+    /// `InstanceMarketOptions`: a Spot Instance.
+    public struct MarketOptions: Sendable, Hashable {
+        public var marketType = "spot"
+        public var maxPrice: String?
+        public var spotInstanceType: String?
+        public var instanceInterruptionBehavior: String?
+        /// ISO 8601, for a persistent request.
+        public var validUntil: String?
+        public init(marketType: String = "spot", maxPrice: String? = nil, spotInstanceType: String? = nil,
+                    instanceInterruptionBehavior: String? = nil, validUntil: String? = nil) {
+            self.marketType = marketType
+            self.maxPrice = maxPrice
+            self.spotInstanceType = spotInstanceType
+            self.instanceInterruptionBehavior = instanceInterruptionBehavior
+            self.validUntil = validUntil
         }
     }
 
@@ -198,13 +303,34 @@ public struct RunInstancesRequest: Sendable, Hashable {
     public var securityGroupIds: [String] = []
     public var subnetId: String?
     public var privateIpAddress: String?
+    /// When set, the network settings go through `NetworkInterface.1` (device 0), the only place
+    /// EC2 takes the public-IP choice; subnet, groups and private IP move there with it.
+    public var associatePublicIpAddress: Bool?
     public var availabilityZone: String?
+    public var placementGroup: String?
+    public var tenancy: String?
     /// The user data as text; base64-encoded on the wire.
     public var userData: String?
     public var tags: [String: String] = [:]
+    /// Tags for the volumes launched with the instance.
+    public var volumeTags: [String: String] = [:]
     public var blockDevices: [BlockDevice] = []
-    /// Launch as spot instances at this maximum price.
-    public var spotMaxPrice: String?
+    public var market: MarketOptions?
+    public var monitoring: Bool?
+    public var iamInstanceProfile: String?
+    public var ebsOptimized: Bool?
+    public var disableApiTermination: Bool?
+    public var instanceInitiatedShutdownBehavior: String?
+    public var metadataOptions: EC2Instance.MetadataOptions?
+    public var cpuCredits: String?
+    public var cpuCoreCount: Int?
+    public var cpuThreadsPerCore: Int?
+
+    /// Launch as Spot Instances at this maximum price (one-time, terminated on interruption).
+    public var spotMaxPrice: String? {
+        get { market?.maxPrice }
+        set { market = newValue.map { MarketOptions(maxPrice: $0) } }
+    }
 
     public init(imageId: String, instanceType: String) {
         self.imageId = imageId
