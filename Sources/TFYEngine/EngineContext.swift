@@ -12,6 +12,8 @@ public struct EngineContext: Sendable {
     public var region: String
     public var stack: String
     public var waiter: InstanceWaiter
+    /// Image and volume reads shared by the run's operations.
+    public var lookups: EC2Lookups
     public var timeouts = Timeouts()
     /// Seconds between polls of a waiter.
     public var pollInterval: Double
@@ -45,6 +47,7 @@ public struct EngineContext: Sendable {
         self.stack = stack
         self.pollInterval = pollInterval
         self.waiter = InstanceWaiter(ec2: ec2, pollInterval: pollInterval)
+        self.lookups = EC2Lookups(ec2: ec2)
     }
 
     /// The tags every object tfy creates carries.
