@@ -119,6 +119,7 @@ extension Plan {
         ]
         if let reason = change.reason { object["reason"] = .string(reason.rawValue) }
         if let id = change.adopting { object["adopting"] = .object(["id": .string(id)]) }
+        if !change.stopPaths.isEmpty { object["stop_paths"] = .array(change.stopPaths.map { .array($0.map { .string($0) }) }) }
         return .object(object)
     }
 
@@ -141,12 +142,14 @@ extension Plan {
             guard let known = ActionReason(rawValue: raw) else { throw .shape("unknown reason \"\(raw)\"") }
             reason = known
         }
-        return PlannedChange(
+        var change = PlannedChange(
             address: ResourceAddress(type: type, name: name, key: try InstanceKey.decode(json["index"]) { DocumentError.shape($0) }),
             action: action, reason: reason, before: decodeValue(json["before"]), after: decodeValue(json["after"]),
             replacePaths: (json["replace_paths"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) },
             dependencies: (json["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue),
             adopting: json["adopting"]?["id"]?.stringValue)
+        change.stopPaths = (json["stop_paths"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) }
+        return change
     }
 
     public static func decode(_ bytes: [UInt8]) -> Result<Plan, DocumentError> {

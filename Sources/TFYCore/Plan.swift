@@ -182,6 +182,8 @@ public struct PlannedChange: Sendable, Hashable {
     public var after: Value?
     /// Attribute paths whose change forces the replacement.
     public var replacePaths: [[String]]
+    /// Attributes whose in-place update stops the object and starts it again.
+    public var stopPaths: [[String]] = []
     /// `type.name` of the resources this one depends on.
     public var dependencies: [String]
     /// The ID of a live object of this stack that the state did not track and that was found by

@@ -14,6 +14,9 @@ public protocol ResourceType: Sendable {
     /// True when a change of `attribute` replaces the object instead of updating it, given the
     /// instance's planned attributes.
     func forcesReplacement(_ attribute: String, planned: [String: Value]) -> Bool
+    /// True when an in-place update of `attribute` stops the object and starts it again (an
+    /// instance's type): the plan says so. By default false.
+    func updateStopsObject(_ attribute: String, planned: [String: Value]) -> Bool
     /// Computed attributes an update must bring back, given the prior state entry: an instance
     /// that tfy stopped for an update that never finished plans `instance_state` "running", so
     /// the plan shows the start. By default none.
@@ -33,6 +36,8 @@ extension ResourceType {
     }
 
     public func recoveredAttributes(_ prior: StateInstance) -> [String: Value] { [:] }
+
+    public func updateStopsObject(_ attribute: String, planned: [String: Value]) -> Bool { false }
 }
 
 /// The resource types a configuration may use, by name. The loader and the planner are given

@@ -252,6 +252,11 @@ extension ValueType {
             if case .set = self {
                 var seen = Set<Value>()
                 converted = converted.filter { seen.insert($0).inserted }
+                // A set has no order; Terraform lists a set of strings in lexical order, so a
+                // configuration's order never shows as a change against what AWS reports.
+                if converted.allSatisfy({ $0.unmarked.value.stringValue != nil }) {
+                    converted.sort { $0.unmarked.value.stringValue! < $1.unmarked.value.stringValue! }
+                }
             }
             return .list(converted)
         case .map(let element):

@@ -239,7 +239,15 @@ public final class Executor: Sendable {
                     state.setInstance(address, marked)
                 }
             })
-            instance.attributes = try await provider.update(address, prior: instance.attributes, desired: desired, record: record)
+            // Secrets the state keeps as digests are compared by digest: a provider sees the
+            // configured value where the digest matches it, so an unchanged secret is not sent again.
+            var prior = instance.attributes
+            if let key = await recorder.state.stackKey {
+                for (name, value) in prior where SensitiveDigest.isDigest(value) {
+                    if let configured = desired[name], SensitiveDigest.redact(configured, key: key).0.deepUnmarked == value.deepUnmarked { prior[name] = configured }
+                }
+            }
+            instance.attributes = try await provider.update(address, prior: prior, desired: desired, record: record)
             // A finished update leaves nothing to finish.
             instance.setMarker(nil)
             instance.dependencies = dependencies
@@ -269,11 +277,38 @@ public final class Executor: Sendable {
         }
         guard let schema = registry[address.type]?.schema else { return values }
         for (name, attribute) in schema.body.attributes where attribute.isSettable && !attribute.isComputed {
-            if let value = values[name], let path = Self.firstUnknown(value, path: name) {
+            if let value = values[name], let path = Self.firstUnknown(value, path: name, type: attribute.type) {
                 throw EngineError(description: "the value of \(path) is still unknown: something it depends on was not applied")
             }
         }
         return values
+    }
+
+    /// Where in `value` the first unknown part is, as `files[0].content`. Nested attributes left
+    /// to the provider (a volume's type when only its size is given) are unknown until the object
+    /// exists, and are not looked at.
+    static func firstUnknown(_ value: Value, path: String, type: AttributeType) -> String? {
+        switch (type, value.unmarked.value) {
+        case (.value, _):
+            return firstUnknown(value, path: path)
+        case (.object(let schema), .map(let entries)):
+            return firstUnknown(entries, path: path, schema: schema)
+        case (.objectList(let schema), .list(let items)):
+            return items.indices.lazy.compactMap { i in
+                guard case .map(let entries) = items[i].unmarked.value else { return firstUnknown(items[i], path: "\(path)[\(i)]") }
+                return firstUnknown(entries, path: "\(path)[\(i)]", schema: schema)
+            }.first
+        default:
+            return firstUnknown(value, path: path)
+        }
+    }
+
+    static func firstUnknown(_ entries: [String: Value], path: String, schema: ObjectSchema) -> String? {
+        entries.keys.sorted().lazy.compactMap { key -> String? in
+            guard let attribute = schema.attributes[key] else { return firstUnknown(entries[key]!, path: "\(path).\(key)") }
+            if attribute.isComputed, case .unknown = entries[key]!.unmarked.value { return nil }
+            return firstUnknown(entries[key]!, path: "\(path).\(key)", type: attribute.type)
+        }.first
     }
 
     /// Where in `value` the first unknown part is, as `files[0].content`.

@@ -266,9 +266,15 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         }
         let found = tracked == nil ? untracked[address] : nil
         if found != nil { adopted.insert(address) }
-        guard let prior = tracked ?? found.map({ StateInstance(indexKey: address.key, attributes: $0.attributes, dependencies: dependencies) }) else {
+        guard var prior = tracked ?? found.map({ StateInstance(indexKey: address.key, attributes: $0.attributes, dependencies: dependencies) }) else {
             return (PlannedChange(address: address, action: .create, before: nil, after: redacted(.map(instance.attributes)), dependencies: dependencies),
                     instance.attributes)
+        }
+        // An attribute with a default that an older tfy did not record (added to the schema since)
+        // reads as that default, as Terraform upgrades a resource's state to a new schema: a new
+        // setting the configuration leaves alone is no change.
+        for (name, attribute) in schema.body.attributes where prior.attributes[name] == nil {
+            if let value = attribute.defaultValue { prior.attributes[name] = value }
         }
         var planned = instance.attributes
         // An optional, computed attribute configured as null is left to the provider, as in
@@ -327,9 +333,10 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         } else {
             action = changed.isEmpty ? .noOp : .update
         }
-        let change = PlannedChange(
+        var change = PlannedChange(
             address: address, action: action, reason: reason, before: .map(before), after: redacted(.map(planned)),
             replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies, adopting: found?.id)
+        if action == .update { change.stopPaths = changed.filter { type.updateStopsObject($0, planned: planned) }.map { [$0] } }
         return (change, planned)
     }
 
@@ -352,7 +359,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
 
     static func keepingDefaults(_ value: Value, prior: Value, schema: ObjectSchema) -> Value {
         guard var entries = value.mapValue, let priorEntries = prior.mapValue else { return value }
-        for (key, attribute) in schema.attributes where attribute.presence == .optionalComputed {
+        for (key, attribute) in schema.attributes where attribute.isComputed {
             if case .unknown? = entries[key], let known = priorEntries[key] { entries[key] = known }
         }
         return .map(entries)

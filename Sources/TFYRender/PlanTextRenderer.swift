@@ -168,6 +168,10 @@ public struct PlanTextRenderer: Sendable {
         var out = header(change) + "\n"
         if let id = change.adopting, change.action != .noOp { out += "  # (adopted: found by its tags, \(id))\n" }
         if let reason = reasonLine(change) { out += reason + "\n" }
+        if !change.stopPaths.isEmpty {
+            // EC2 changes these only while the instance is stopped: the update is an outage.
+            out += "  # (stopped and started again to change \(change.stopPaths.map { $0.joined(separator: ".") }.joined(separator: ", ")))\n"
+        }
         let pad = symbol.rawValue.count == 1 ? "  " : ""
         out += "\(pad)\(paint(symbol)) resource \"\(change.address.type)\" \"\(change.address.name)\" {\n"
         let before = change.before?.mapValue ?? [:]

@@ -16,6 +16,12 @@ enum AWSAttributes {
         (value?.mapValue ?? [:]).compactMapValues { $0.stringValue ?? $0.numberValue.map(Value.format(number:)) }
     }
 
+    /// A whole number EC2 can take; nil for a value that is not one (never a trap on 1e30).
+    static func int(_ value: Value?) -> Int? {
+        guard let number = value?.numberValue, number.isFinite, abs(number) < 9.0e15 else { return nil }
+        return Int(exactly: number.rounded())
+    }
+
     static func strings(_ value: Value?) -> [String] {
         (value?.listValue ?? []).compactMap(\.stringValue)
     }
