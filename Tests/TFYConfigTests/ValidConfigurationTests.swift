@@ -62,6 +62,7 @@ struct ValidConfigurationTests {
         #expect(workers.instances[0].attributes["ebs_block_device"] == .list([.map([
             "device_name": .string("/dev/sdb"), "volume_size": .number(100), "delete_on_termination": .bool(true),
             "encrypted": .unknown, "iops": .unknown, "snapshot_id": .unknown, "volume_type": .unknown,
+            "throughput": .unknown, "kms_key_id": .unknown, "volume_id": .unknown,
         ])]))
     }
 

@@ -102,8 +102,25 @@ struct PlannerTests {
         ])])]
         let (result, _) = plan(configuration, prior: prior)
         let change = try #require(result?.changes.first)
-        #expect(change.action == .update)
+        #expect(change.action == .noOp)
         #expect(change.after?.mapValue?["ami"] == .string("old"))
+    }
+
+    /// A state written before an attribute with a default existed (monitoring, source_dest_check)
+    /// reads as if it held the default, as Terraform upgrades state to a new schema; a
+    /// configuration that sets the new attribute otherwise plans an update.
+    @Test func attributesAddedToTheSchemaReadAsTheirDefaults() throws {
+        var prior = State(lineage: "l")
+        prior.resources = [StateResource(type: "aws_instance", name: "m", instances: [StateInstance(indexKey: nil, attributes: [
+            "id": .string("i-1"), "ami": .string("a"), "instance_type": .string("t"),
+        ])])]
+        let unchanged = try #require(plan(load(["main.yml": "resource:\n  aws_instance:\n    m: {ami: a, instance_type: t}\n"]), prior: prior).0?.changes.first)
+        #expect(unchanged.action == .noOp)
+        #expect(unchanged.before?.mapValue?["monitoring"] == .bool(false))
+        #expect(unchanged.before?.mapValue?["source_dest_check"] == .bool(true))
+        let changed = try #require(plan(load(["main.yml": "resource:\n  aws_instance:\n    m: {ami: a, instance_type: t, monitoring: true}\n"]), prior: prior).0?.changes.first)
+        #expect(changed.action == .update)
+        #expect(changed.after?.mapValue?["monitoring"] == .bool(true))
     }
 
     /// As in Terraform, an optional computed attribute configured as null is the provider's to

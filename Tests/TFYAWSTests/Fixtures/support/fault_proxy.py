@@ -27,7 +27,9 @@ request meets the faults then set; {"lose_actions": ["CreateSecurityGroup"]} for
 request of each listed action and drops its answer (once per action). {"hold_after": {"RunInstances":
 4}} forwards the first 4 requests of that action (counted from when it was set) and holds every
 later one until a POST drops the action from hold_after ("held" counts them): a run that stops at a
-chosen point, however fast or slow the machine. Prints its port, and
+chosen point, however fast or slow the machine. {"succeed_actions": ["MonitorInstances"]} answers
+every request of those actions with a bare success, forwarding nothing: calls moto does not
+implement, whose wire form a test still checks. Prints its port, and
 exits when its standard input closes (that is, when the test process exits).
 
   fault_proxy.py TARGET_PORT [--throttle F] [--error5xx F] [--drop F] [--latency-ms N] [--seed N]
@@ -64,7 +66,7 @@ HOLD_TIMEOUT_SECONDS = 120
 faults = {"throttle": options.throttle, "error5xx": options.error5xx, "drop": options.drop, "latency_ms": options.latency_ms,
           "lose_next_answers": 0, "hold_until_in_flight": options.hold_until_in_flight, "reply": None, "hide_instances": False,
           "invisible_seconds": options.invisible_seconds, "fail_actions": {}, "hold_actions": [], "lose_actions": [],
-          "hold_after": {}}
+          "hold_after": {}, "succeed_actions": []}
 # Requests of each hold_after action seen since hold_after was last set.
 hold_after_seen = {}
 stats = {"requests": 0, "forwarded": 0, "throttled": 0, "errors": 0, "dropped": 0, "answers_lost": 0, "max_in_flight": 0,
@@ -260,6 +262,13 @@ class Handler(BaseHTTPRequestHandler):
             code = current["fail_actions"][action].encode()
             return self.reply(400, b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>' + code
                               + b'</Code><Message>Injected by the fault proxy.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>')
+        if action in current["succeed_actions"]:
+            # A call moto does not implement (MonitorInstances, say), answered as EC2 answers a
+            # success: what was sent is in /__requests__; moto's objects do not change.
+            with lock:
+                stats["replied"] += 1
+            return self.reply(200, b'<?xml version="1.0" encoding="UTF-8"?>\n<' + action.encode() + b'Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fault-proxy</requestId><return>true</return></'
+                              + action.encode() + b'Response>')
         if current["latency_ms"]:
             time.sleep(current["latency_ms"] / 1000.0)
         if current["reply"]:
