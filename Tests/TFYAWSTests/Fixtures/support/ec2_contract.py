@@ -33,7 +33,6 @@ that none of them has a violation (no false alarms anywhere in the model); exits
 """
 import base64
 import binascii
-import math
 import re
 import threading
 
@@ -41,6 +40,8 @@ API_VERSION = "2016-11-15"
 
 _TYPE_RANGES = {"integer": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1)}
 _INTEGER = re.compile(r"-?[0-9]+\Z")
+# A decimal number as botocore writes a float or double (Python's float() also takes "1_0" and "nan").
+_NUMBER = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
 _ISO_8601 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})\Z")
 # An enum with more values than this is named rather than listed (InstanceType has over 1,000).
 _ENUM_LISTED = 12
@@ -212,12 +213,9 @@ def _value_problem(node, value):
             return "= %s is not an integer" % _shown(value)
         number = int(value)
     elif kind in ("float", "double"):
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number) or value.strip() != value:
+        if not _NUMBER.match(value):
             return "= %s is not a number" % _shown(value)
+        number = float(value)
     elif kind == "blob":
         try:
             base64.b64decode(value, validate=True)
