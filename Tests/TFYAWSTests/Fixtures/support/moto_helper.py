@@ -7,8 +7,23 @@ Environment variables such as INITIAL_NO_AUTH_ACTION_COUNT are read by moto as u
 moto's own server (Werkzeug's development server) closes the connection after every response.
 Real AWS endpoints keep connections alive, and tfy's client relies on that, so moto's WSGI
 application is served here by a small HTTP/1.1 keep-alive server instead.
+
+Every EC2 Query request (a form-encoded POST with an Action and Version=2016-11-15, or one signed
+for the ec2 service) is checked against AWS's EC2 service model (ec2_contract.py) before moto sees
+it: moto ignores parameters it does not model, real EC2 rejects them. A request that breaks the
+model is answered HTTP 400 with the error code TfyWireContractViolation and every violation in the
+message, so the test that sent it fails with the reason; when the environment variable
+TFY_WIRE_CONTRACT_LOG names a file, one JSON line per such request is appended to it
+({"action": ..., "violations": [...]}, no parameter values). S3 and other requests pass untouched.
+
+GET /__wire__ (answered here, not by moto) lists the parameters of every EC2 request received so
+far, rejected ones included, in order of arrival: a JSON list with one [[key, value], ...] list per
+request, exactly as sent. At most 100,000 requests are kept; later ones are still counted (the
+X-Tfy-Wire-Received header of the answer) but not stored, so memory stays bounded.
 """
 import io
+import json
+import os
 import socket
 import sys
 import threading
@@ -17,10 +32,38 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+import ec2_contract
+
 app = DomainDispatcherApplication(create_backend_app)
 # S3 checks If-None-Match / If-Match and writes in one step; moto checks, then writes, so two
 # conditional PUTs served on two threads could both succeed. They are served one at a time here.
 conditional_writes = threading.Lock()
+
+# The EC2 requests received, for GET /__wire__: at most WIRE_KEPT of them, all of them counted.
+WIRE_KEPT = 100_000
+wire = []
+wire_received = 0
+wire_lock = threading.Lock()
+contract_log = os.environ.get("TFY_WIRE_CONTRACT_LOG")
+
+
+def ec2_parameters(command, headers, body):
+    """The form parameters of an EC2 Query request, in order and as sent; None for anything else."""
+    if command != "POST" or "x-www-form-urlencoded" not in (headers.get("Content-Type") or ""):
+        return None
+    parameters = urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    keys = dict(parameters)
+    signed_for_ec2 = "/ec2/aws4_request" in (headers.get("Authorization") or "")
+    if signed_for_ec2 or ("Action" in keys and keys.get("Version") == ec2_contract.API_VERSION):
+        return parameters
+    return None
+
+
+def contract_violation(violations):
+    """EC2's error answer, naming every violation."""
+    message = "; ".join(violations).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>TfyWireContractViolation</Code><Message>%s'
+            '</Message></Error></Errors><RequestID>contract</RequestID></Response>' % message).encode()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -35,9 +78,37 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def reply(self, status, data, content_type, headers=()):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def handle_any(self):
+        global wire_received
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.command == "GET" and self.path == "/__wire__":
+            with wire_lock:
+                data = json.dumps(wire).encode()
+                received = wire_received
+            return self.reply(200, data, "application/json", [("X-Tfy-Wire-Received", str(received))])
+        parameters = ec2_parameters(self.command, self.headers, body)
+        if parameters is not None:
+            with wire_lock:
+                wire_received += 1
+                if len(wire) < WIRE_KEPT:
+                    wire.append(parameters)
+            violations = ec2_contract.violations(parameters)
+            if violations:
+                if contract_log:
+                    line = json.dumps({"action": dict(parameters).get("Action"), "violations": violations}) + "\n"
+                    with wire_lock, open(contract_log, "a") as log:
+                        log.write(line)
+                return self.reply(400, contract_violation(violations), "text/xml")
         path, _, query = self.path.partition("?")
         environ = {
             "REQUEST_METHOD": self.command,
@@ -102,6 +173,8 @@ ThreadingHTTPServer.request_queue_size = 128
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 threading.Thread(target=server.serve_forever, daemon=True).start()
+# The model loads (a second or so) while the test gets going; the first EC2 request waits for it.
+threading.Thread(target=ec2_contract.contract, daemon=True).start()
 print(server.server_address[1], flush=True)
 try:
     sys.stdin.read()
