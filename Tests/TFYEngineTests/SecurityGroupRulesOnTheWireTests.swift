@@ -186,7 +186,19 @@ struct SecurityGroupRulesOnTheWireTests {
         #expect((pair["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
                 == ["New": "y", "Team": "b", "tfy:stack": world.stack, "tfy:address": "aws_key_pair.deployer"])
         #expect(try world.attributes("aws_key_pair.deployer")["tags"] == .map(["New": .string("y"), "Team": .string("b")]))
-        #expect(await world.tfy(["plan", "cluster", "-detailed-exitcode", "-no-color"]).status == 0)
+        let before = try await proxyRequests(proxy).count
+        let unchanged = await world.tfy(["plan", "cluster", "-detailed-exitcode", "-no-color"])
+        #expect(unchanged.status == 0, "\(unchanged.out)\(unchanged.err)")
+        // Refresh reads the key pairs with one call, by the stack's tag.
+        let refreshed = try await proxyRequests(proxy).dropFirst(before)
+        #expect(refreshed.map(\.params) == [["Action": "DescribeKeyPairs", "Version": "2016-11-15", "Filter.1.Name": "tag:tfy:stack", "Filter.1.Value.1": world.stack]])
+
+        // Refresh reads the key pair's tags: one changed outside tfy is put back.
+        _ = try await world.cli(["ec2", "create-tags", "--resources", id, "--tags", "Key=Team,Value=c"])
+        let drifted = await world.tfy(["plan", "cluster", "-detailed-exitcode", "-no-color"])
+        #expect(drifted.status == 2, "\(drifted.out)\(drifted.err)")
+        #expect(drifted.out.contains("  # aws_key_pair.deployer will be updated in-place\n"), "\(drifted.out)")
+        #expect(drifted.out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "\(drifted.out)")
     }
 
     @Test func emptyTagsAndNoTagsPlanNoChangeForEveryResourceType() async throws {
