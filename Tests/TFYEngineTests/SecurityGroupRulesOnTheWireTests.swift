@@ -126,6 +126,40 @@ struct SecurityGroupRulesOnTheWireTests {
         #expect(await world.tfy(["plan", "cluster", "-detailed-exitcode", "-var", "note=second", "-no-color"]).status == 0)
     }
 
+    /// A group source's (and `self`'s) new description goes as `Groups.N.Description`. moto
+    /// matches a group pair with its old description included, so it keeps the old text: only
+    /// the request is checked here; the read-back of group descriptions is checked above.
+    @Test func aGroupSourcesDescriptionChangeIsSentAsGroupsDescription() async throws {
+        let world = try await World()
+        try world.configure(Self.provider + """
+
+            variable:
+              note: {type: string, default: first}
+            resource:
+              aws_security_group:
+                lb: {name: lb}
+                web:
+                  name: web
+                  ingress:
+                    - {protocol: tcp, from_port: 8080, to_port: 8080, security_groups: ["${aws_security_group.lb.id}"], self: true, description: "${var.note}"}
+            """)
+        let created = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
+        try #require(created.status == 0, "\(created.out)\(created.err)")
+        let web = try #require(try world.attributes("aws_security_group.web")["id"]?.stringValue)
+        let lb = try #require(try world.attributes("aws_security_group.lb")["id"]?.stringValue)
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port)])
+        world.endpoint = "http://127.0.0.1:\(proxy.port)"
+        let updated = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "note=second", "-no-color"])
+        try #require(updated.status == 0, "\(updated.out)\(updated.err)")
+        let (first, second) = lb < web ? (lb, web) : (web, lb)
+        #expect(try await proxyRequests(proxy).filter { !$0.action.hasPrefix("Describe") }.map(\.params) == [
+            ["Action": "UpdateSecurityGroupRuleDescriptionsIngress", "Version": "2016-11-15", "GroupId": web,
+             "IpPermissions.1.IpProtocol": "tcp", "IpPermissions.1.FromPort": "8080", "IpPermissions.1.ToPort": "8080",
+             "IpPermissions.1.Groups.1.GroupId": first, "IpPermissions.1.Groups.1.Description": "second",
+             "IpPermissions.1.Groups.2.GroupId": second, "IpPermissions.1.Groups.2.Description": "second"],
+        ])
+    }
+
     @Test func rulesAndCIDRsInAnotherOrderPlanNoChange() async throws {
         let world = try await World()
         func configure(reversed: Bool) throws {
