@@ -358,3 +358,29 @@ extension EC2Client {
         _ = try await call("DeleteKeyPair", [("KeyName", name)])
     }
 }
+
+// MARK: Security group rule descriptions
+
+extension EC2Client {
+    /// Sets the descriptions of existing ingress rules. Each permission names its rules by
+    /// protocol, ports and source, as Revoke does; a source given without a description loses
+    /// the one it had.
+    public func updateSecurityGroupRuleDescriptionsIngress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
+        _ = try await call("UpdateSecurityGroupRuleDescriptionsIngress", [("GroupId", groupId)] + Self.ipPermissions(permissions))
+    }
+
+    /// Sets the descriptions of existing egress rules, as `updateSecurityGroupRuleDescriptionsIngress`.
+    public func updateSecurityGroupRuleDescriptionsEgress(groupId: String, permissions: [EC2IpPermission]) async throws(AWSError) {
+        _ = try await call("UpdateSecurityGroupRuleDescriptionsEgress", [("GroupId", groupId)] + Self.ipPermissions(permissions))
+    }
+}
+
+// MARK: Key pairs with their tags
+
+extension EC2Client {
+    /// The key pairs with these IDs (`KeyPairId.N`) or matching `filters`, with their tags.
+    public func describeKeyPairs(ids: [String], filters: [EC2Filter] = []) async throws(AWSError) -> [EC2KeyPair] {
+        let root = try await call("DescribeKeyPairs", Self.list("KeyPairId", ids) + Self.filters(filters))
+        return root.items("keySet").map(EC2KeyPair.init)
+    }
+}

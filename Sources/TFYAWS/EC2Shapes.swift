@@ -109,47 +109,71 @@ public struct EC2Instance: Sendable, Hashable {
     }
 }
 
+/// One permission of a security group: a protocol and port range, and its sources. EC2 keeps a
+/// rule's description per source (each IPv4 range, IPv6 range and group pair has its own).
 public struct EC2IpPermission: Sendable, Hashable {
+    /// A CIDR block or a security group ID, with that source's rule description.
+    public struct Source: Sendable, Hashable {
+        public var id: String
+        public var description: String?
+        public init(_ id: String, description: String? = nil) {
+            self.id = id
+            self.description = description
+        }
+    }
+
     public var ipProtocol: String
     public var fromPort: Int?
     public var toPort: Int?
-    public var cidrBlocks: [String]
-    public var ipv6CidrBlocks: [String]
-    public var groupIds: [String]
-    public var description: String?
+    public var ipRanges: [Source]
+    public var ipv6Ranges: [Source]
+    public var groups: [Source]
 
+    public var cidrBlocks: [String] { ipRanges.map(\.id) }
+    public var ipv6CidrBlocks: [String] { ipv6Ranges.map(\.id) }
+    public var groupIds: [String] { groups.map(\.id) }
+
+    /// A permission whose sources all share `description`.
     public init(ipProtocol: String, fromPort: Int?, toPort: Int?, cidrBlocks: [String] = [], ipv6CidrBlocks: [String] = [],
                 groupIds: [String] = [], description: String? = nil) {
+        self.init(ipProtocol: ipProtocol, fromPort: fromPort, toPort: toPort, ipRanges: cidrBlocks.map { Source($0, description: description) },
+                  ipv6Ranges: ipv6CidrBlocks.map { Source($0, description: description) }, groups: groupIds.map { Source($0, description: description) })
+    }
+
+    public init(ipProtocol: String, fromPort: Int?, toPort: Int?, ipRanges: [Source] = [], ipv6Ranges: [Source] = [], groups: [Source] = []) {
         self.ipProtocol = ipProtocol
         self.fromPort = fromPort
         self.toPort = toPort
-        self.cidrBlocks = cidrBlocks
-        self.ipv6CidrBlocks = ipv6CidrBlocks
-        self.groupIds = groupIds
-        self.description = description
+        self.ipRanges = ipRanges
+        self.ipv6Ranges = ipv6Ranges
+        self.groups = groups
     }
 
     init(_ node: XMLNode) {
         ipProtocol = node.string("ipProtocol") ?? "-1"
         fromPort = node.string("fromPort").flatMap { Int($0) }
         toPort = node.string("toPort").flatMap { Int($0) }
-        let ranges = node.items("ipRanges")
-        cidrBlocks = ranges.compactMap { $0.string("cidrIp") }
-        ipv6CidrBlocks = node.items("ipv6Ranges").compactMap { $0.string("cidrIpv6") }
-        groupIds = node.items("groups").compactMap { $0.string("groupId") }
-        description = ranges.first?.string("description").nonEmpty
+        func sources(_ list: String, _ key: String) -> [Source] {
+            node.items(list).compactMap { item in item.string(key).map { Source($0, description: item.string("description").nonEmpty) } }
+        }
+        ipRanges = sources("ipRanges", "cidrIp")
+        ipv6Ranges = sources("ipv6Ranges", "cidrIpv6")
+        groups = sources("groups", "groupId")
     }
 
+    /// The permission as EC2's Query API takes it, the way botocore (and so the AWS CLI)
+    /// serialises an `IpPermission`: a member's capitalised `locationName`, so the model's
+    /// `UserIdGroupPairs` goes on the wire as `Groups.N`; every source with its own description.
     func parameters(_ prefix: String) -> EC2Client.Parameters {
         var p: EC2Client.Parameters = [("\(prefix).IpProtocol", ipProtocol)]
         if let fromPort { p.append(("\(prefix).FromPort", String(fromPort))) }
         if let toPort { p.append(("\(prefix).ToPort", String(toPort))) }
-        for (i, cidr) in cidrBlocks.enumerated() {
-            p.append(("\(prefix).IpRanges.\(i + 1).CidrIp", cidr))
-            if let description { p.append(("\(prefix).IpRanges.\(i + 1).Description", description)) }
+        for (list, key, sources) in [("IpRanges", "CidrIp", ipRanges), ("Ipv6Ranges", "CidrIpv6", ipv6Ranges), ("Groups", "GroupId", groups)] {
+            for (i, source) in sources.enumerated() {
+                p.append(("\(prefix).\(list).\(i + 1).\(key)", source.id))
+                if let description = source.description { p.append(("\(prefix).\(list).\(i + 1).Description", description)) }
+            }
         }
-        for (i, cidr) in ipv6CidrBlocks.enumerated() { p.append(("\(prefix).Ipv6Ranges.\(i + 1).CidrIpv6", cidr)) }
-        for (i, group) in groupIds.enumerated() { p.append(("\(prefix).Groups.\(i + 1).GroupId", group)) }
         return p
     }
 }
@@ -231,6 +255,14 @@ public struct EC2KeyPair: Sendable, Hashable {
     public var keyName: String
     public var keyPairId: String?
     public var fingerprint: String?
+    public var tags: [String: String] = [:]
+}
+
+extension EC2KeyPair {
+    init(_ node: XMLNode) {
+        self.init(keyName: node.string("keyName") ?? "", keyPairId: node.string("keyPairId").nonEmpty, fingerprint: node.string("keyFingerprint").nonEmpty,
+                  tags: EC2Instance.tags(node))
+    }
 }
 
 public struct EC2InstanceStateChange: Sendable, Hashable {

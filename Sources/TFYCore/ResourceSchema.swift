@@ -23,11 +23,16 @@ public struct Attribute: Sendable, Hashable {
     public var readsSourcesAtLoad: Bool
     /// What a configured value must be beyond its type, checked where it is written.
     public var check: ValueCheck?
+    /// A set, as the AWS provider's set-typed attributes (a security group's rules, their CIDR
+    /// blocks): neither order nor repeats mean anything, so the list is kept in one canonical
+    /// order (`canonical`) wherever it is configured or read back, and a configuration that
+    /// lists the same elements in another order plans no change.
+    public var isSet: Bool
 
     public init(
         _ type: AttributeType, _ presence: Presence, forcesReplacement: Bool = false,
         sensitive: Bool = false, default defaultValue: Value? = nil, readsSourcesAtLoad: Bool = false,
-        check: ValueCheck? = nil
+        check: ValueCheck? = nil, isSet: Bool = false
     ) {
         self.type = type
         self.presence = presence
@@ -36,10 +41,36 @@ public struct Attribute: Sendable, Hashable {
         self.defaultValue = defaultValue
         self.readsSourcesAtLoad = readsSourcesAtLoad
         self.check = check
+        self.isSet = isSet
     }
 
     public var isSettable: Bool { presence != .computed }
     public var isComputed: Bool { presence == .computed || presence == .optionalComputed }
+
+    /// `value` in this attribute's canonical form: where the attribute, or one inside its
+    /// objects, is a set, its elements without repeats and in one order (by their rendering,
+    /// marks aside). Configured values and values read back from AWS both pass through it, so
+    /// equal sets compare equal.
+    public func canonical(_ value: Value) -> Value {
+        let (inner, sensitive) = value.unmarked
+        guard case .list(var items) = inner else { return value }
+        if case .objectList(let schema) = type {
+            items = items.map { item in
+                let (object, marked) = item.unmarked
+                guard case .map(var entries) = object else { return item }
+                for (key, attribute) in schema.attributes {
+                    if let entry = entries[key] { entries[key] = attribute.canonical(entry) }
+                }
+                return Value.map(entries).marked(marked)
+            }
+        }
+        if isSet {
+            var seen = Set<Value>()
+            items = items.filter { seen.insert($0.deepUnmarked).inserted }
+            items.sort { $0.deepUnmarked.description < $1.deepUnmarked.description }
+        }
+        return Value.list(items).marked(sensitive)
+    }
 }
 
 /// A rule a configured string follows beyond its type, so a mistake is reported at its

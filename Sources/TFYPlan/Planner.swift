@@ -345,6 +345,11 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
     /// as a change.
     static func keepingProviderDefaults(_ value: Value, prior: Value, type: AttributeType) -> Value {
         switch type {
+        case .value(.map):
+            // No map and an empty one mean the same, as in Terraform: `tags: {}` plans no change
+            // against an object whose tags EC2 reads back as none, nor no `tags` against `{}`.
+            func isEmpty(_ map: Value) -> Bool { map.isNull || map.unmarked.value.mapValue?.isEmpty == true }
+            return isEmpty(value) && isEmpty(prior) ? prior : value
         case .value:
             return value
         case .object(let schema):

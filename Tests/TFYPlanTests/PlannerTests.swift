@@ -248,3 +248,65 @@ struct SavedPlanCheckTests {
         #expect(decoded == p)
     }
 }
+
+/// Issue 17: sets and empty maps compare as Terraform compares them, so a configuration that
+/// says the same thing in another way plans no change.
+@Suite(.timeLimit(.minutes(30)))
+struct SetAndEmptyMapPlanningTests {
+    static func keyPair(tags: String?, prior priorTags: Value) throws -> PlannedChange {
+        let configuration = load(["main.yml": """
+            resource:
+              aws_key_pair:
+                k: {key_name: k, public_key: "ssh-ed25519 AAAA"\(tags.map { ", tags: \($0)" } ?? "")}
+            """])
+        var prior = State(lineage: "l")
+        prior.resources = [StateResource(type: "aws_key_pair", name: "k", instances: [StateInstance(indexKey: nil, attributes: [
+            "id": .string("k"), "key_name": .string("k"), "public_key": .string("ssh-ed25519 AAAA"), "tags": priorTags,
+            "arn": .string("arn:aws:ec2:us-east-1::key-pair/key-1"), "fingerprint": .string("f"), "key_pair_id": .string("key-1"),
+        ])])]
+        return try #require(plan(configuration, prior: prior).0?.changes.first)
+    }
+
+    @Test func anEmptyMapAndNoMapPlanNoChangeEitherWay() throws {
+        #expect(try Self.keyPair(tags: "{}", prior: .null).action == .noOp)
+        #expect(try Self.keyPair(tags: nil, prior: .map([:])).action == .noOp)
+        #expect(try Self.keyPair(tags: "{}", prior: .map([:])).action == .noOp)
+        let added = try Self.keyPair(tags: "{Team: a}", prior: .null)
+        #expect(added.action == .update)
+        #expect(added.after?.mapValue?["tags"] == .map(["Team": .string("a")]))
+        #expect(try Self.keyPair(tags: nil, prior: .map(["Team": .string("a")])).action == .update)
+    }
+
+    @Test func securityGroupRulesAndTheirCIDRsInAnotherOrderPlanNoChange() throws {
+        func configuration(_ rules: [String]) -> Configuration {
+            load(["main.yml": """
+                resource:
+                  aws_security_group:
+                    web:
+                      name: web
+                      ingress:
+                        \(rules.joined(separator: "\n        "))
+                """])
+        }
+        let ssh = "- {protocol: tcp, from_port: 22, to_port: 22, cidr_blocks: [198.51.100.0/24, 10.0.0.0/8, 10.0.0.0/8], description: ssh}"
+        let dns = "- {protocol: udp, from_port: 53, to_port: 53, cidr_blocks: [10.0.0.0/8]}"
+        let created = try #require(plan(configuration([ssh, dns])).0?.changes.first?.after?.mapValue)
+        // The configured set in its canonical order: no repeats, CIDRs and rules sorted.
+        let ingress = try #require(created["ingress"]?.listValue)
+        #expect(ingress.map { $0.mapValue?["protocol"] } == [.string("tcp"), .string("udp")])
+        #expect(ingress.first?.mapValue?["cidr_blocks"] == .list([.string("10.0.0.0/8"), .string("198.51.100.0/24")]))
+
+        var prior = State(lineage: "l")
+        var attributes = created
+        for (name, value) in [("id", "sg-1"), ("arn", "arn:aws:ec2:us-east-1:1:security-group/sg-1"), ("owner_id", "1"), ("vpc_id", "vpc-1")] {
+            attributes[name] = .string(value)
+        }
+        attributes["egress"] = .null
+        prior.resources = [StateResource(type: "aws_security_group", name: "web", instances: [StateInstance(indexKey: nil, attributes: attributes)])]
+        let reordered = try #require(plan(configuration([dns, ssh.replacingOccurrences(of: "[198.51.100.0/24, 10.0.0.0/8, 10.0.0.0/8]", with: "[10.0.0.0/8, 198.51.100.0/24]")]),
+                                          prior: prior).0?.changes.first)
+        #expect(reordered.action == .noOp)
+        let changed = try #require(plan(configuration([dns, ssh.replacingOccurrences(of: "description: ssh", with: "description: admin")]), prior: prior).0?.changes.first)
+        #expect(changed.action == .update)
+    }
+}

@@ -79,7 +79,8 @@ enum SchemaConformance {
         for (name, attribute) in schema.attributes {
             if let value = values[name] {
                 let expression = expressions[name]?.expression
-                result[name] = try conform(value, attribute, name: name, expression: expression, location: expression?.location ?? location, address: address)
+                // A set's elements in their canonical order, as the read-back has them.
+                result[name] = attribute.canonical(try conform(value, attribute, name: name, expression: expression, location: expression?.location ?? location, address: address))
             } else {
                 result[name] = fill(attribute)
             }

@@ -3,17 +3,18 @@ import TFYAWS
 import TFYCore
 
 /// `aws_security_group`: name, description and VPC force replacement; rules and tags update in
-/// place (Authorize/Revoke, CreateTags/DeleteTags). Behaviour as the AWS provider: wait until
-/// the group is readable, an `egress` list replaces AWS's default allow-all rule, delete is
-/// retried on `DependencyViolation`.
+/// place (Authorize/Revoke, UpdateSecurityGroupRuleDescriptionsIngress/Egress for a rule whose
+/// description alone changed, CreateTags/DeleteTags). Behaviour as the AWS provider: rules and
+/// their sources are sets, wait until the group is readable, an `egress` list replaces AWS's
+/// default allow-all rule, delete is retried on `DependencyViolation`.
 struct SecurityGroupResource: ManagedResourceType {
     static let rule = ObjectSchema([
         "protocol": Attribute(.string, .required),
         "from_port": Attribute(.number, .required),
         "to_port": Attribute(.number, .required),
-        "cidr_blocks": Attribute(.stringList, .optional),
-        "ipv6_cidr_blocks": Attribute(.stringList, .optional),
-        "security_groups": Attribute(.stringList, .optional),
+        "cidr_blocks": Attribute(.stringList, .optional, isSet: true),
+        "ipv6_cidr_blocks": Attribute(.stringList, .optional, isSet: true),
+        "security_groups": Attribute(.stringList, .optional, isSet: true),
         "self": Attribute(.bool, .optional),
         "description": Attribute(.string, .optional),
     ])
@@ -22,8 +23,8 @@ struct SecurityGroupResource: ManagedResourceType {
         "name": Attribute(.string, .required, forcesReplacement: true),
         "description": Attribute(.string, .optional, forcesReplacement: true, default: .string("Managed by tfy")),
         "vpc_id": Attribute(.string, .optionalComputed, forcesReplacement: true),
-        "ingress": Attribute(.objectList(rule), .optional),
-        "egress": Attribute(.objectList(rule), .optionalComputed),
+        "ingress": Attribute(.objectList(rule), .optional, isSet: true),
+        "egress": Attribute(.objectList(rule), .optionalComputed, isSet: true),
         "tags": Attribute(.stringMap, .optional),
         "id": Attribute(.string, .computed),
         "arn": Attribute(.string, .computed),
@@ -148,8 +149,9 @@ struct SecurityGroupProvider: ResourceProvider {
         }
     }
 
-    /// Authorizes and revokes so the group's rules are exactly the configured ones. An `egress`
-    /// left to the provider (unknown) keeps what AWS has, the default allow-all rule included.
+    /// Authorizes and revokes so the group's rules are exactly the configured ones, and updates
+    /// the descriptions of rules that stay. An `egress` left to the provider (unknown) keeps what
+    /// AWS has, the default allow-all rule included.
     func syncRules(_ group: EC2SecurityGroup, desired: [String: Value]) async throws {
         let wantedIngress = AWSAttributes.tuples(ofRules: desired["ingress"], selfGroup: group.groupId)
         let haveIngress = AWSAttributes.tuples(ofPermissions: group.ingress)
@@ -160,11 +162,15 @@ struct SecurityGroupProvider: ResourceProvider {
         }
     }
 
+    /// A rule whose source stays and whose description alone changes is not revoked and
+    /// authorized again (the rule would be missing in between): the description is set with
+    /// UpdateSecurityGroupRuleDescriptions, which names the rule by protocol, ports and source.
     func apply(want: Set<AWSAttributes.RuleTuple>, have: Set<AWSAttributes.RuleTuple>, groupId: String, egress: Bool) async throws {
         func key(_ t: AWSAttributes.RuleTuple) -> AWSAttributes.RuleTuple { var k = t; k.description = nil; return k }
         let haveKeys = Set(have.map(key)), wantKeys = Set(want.map(key))
         let revoke = have.filter { !wantKeys.contains(key($0)) }
         let authorize = want.filter { !haveKeys.contains(key($0)) }
+        let describe = want.filter { haveKeys.contains(key($0)) && !have.contains($0) }
         if !revoke.isEmpty {
             let permissions = AWSAttributes.permissions(Set(revoke))
             if egress { try await ec2.revokeSecurityGroupEgress(groupId: groupId, permissions: permissions) } else { try await ec2.revokeSecurityGroupIngress(groupId: groupId, permissions: permissions) }
@@ -172,6 +178,14 @@ struct SecurityGroupProvider: ResourceProvider {
         if !authorize.isEmpty {
             let permissions = AWSAttributes.permissions(Set(authorize))
             if egress { try await ec2.authorizeSecurityGroupEgress(groupId: groupId, permissions: permissions) } else { try await ec2.authorizeSecurityGroupIngress(groupId: groupId, permissions: permissions) }
+        }
+        if !describe.isEmpty {
+            let permissions = AWSAttributes.permissions(Set(describe))
+            if egress {
+                try await ec2.updateSecurityGroupRuleDescriptionsEgress(groupId: groupId, permissions: permissions)
+            } else {
+                try await ec2.updateSecurityGroupRuleDescriptionsIngress(groupId: groupId, permissions: permissions)
+            }
         }
     }
 
@@ -211,8 +225,9 @@ struct SecurityGroupProvider: ResourceProvider {
 extension AWSAttributes {
     // MARK: Security group rules
 
-    /// One (protocol, ports, source) of a rule: rules compare as sets of these, since EC2 merges
-    /// the sources of rules with the same protocol and ports into one permission.
+    /// One (protocol, ports, source) of a rule, with that source's description: rules compare as
+    /// sets of these, since EC2 merges the sources of rules with the same protocol and ports into
+    /// one permission and keeps a description per source.
     struct RuleTuple: Hashable, Comparable {
         var ipProtocol: String
         var fromPort: Int
@@ -262,38 +277,53 @@ extension AWSAttributes {
             let proto = canonicalProtocol(p.ipProtocol)
             let all = proto == "-1"
             let from = all ? 0 : (p.fromPort ?? 0), to = all ? 0 : (p.toPort ?? 0)
-            for cidr in p.cidrBlocks { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 0, source: cidr, description: p.description)) }
-            for cidr in p.ipv6CidrBlocks { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 1, source: cidr, description: p.description)) }
-            for group in p.groupIds { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 2, source: group, description: p.description)) }
+            for (kind, sources) in [(0, p.ipRanges), (1, p.ipv6Ranges), (2, p.groups)] {
+                for source in sources {
+                    result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: kind, source: source.id, description: source.description))
+                }
+            }
         }
         return result
     }
 
-    static func sameRules(_ a: Set<RuleTuple>, _ b: Set<RuleTuple>) -> Bool {
-        func key(_ t: RuleTuple) -> RuleTuple { var k = t; k.description = nil; return k }
-        return Set(a.map(key)) == Set(b.map(key))
-    }
-
+    /// The permissions that grant `tuples`: one per protocol and ports, as the AWS provider
+    /// sends a rule, each source with its own description.
     static func permissions(_ tuples: Set<RuleTuple>) -> [EC2IpPermission] {
-        tuples.sorted().map { t in
-            EC2IpPermission(ipProtocol: t.ipProtocol, fromPort: t.ipProtocol == "-1" ? nil : t.fromPort, toPort: t.ipProtocol == "-1" ? nil : t.toPort,
-                            cidrBlocks: t.kind == 0 ? [t.source] : [], ipv6CidrBlocks: t.kind == 1 ? [t.source] : [],
-                            groupIds: t.kind == 2 ? [t.source] : [], description: t.description)
+        var result: [EC2IpPermission] = []
+        var last: (String, Int, Int)?
+        for t in tuples.sorted() {
+            let all = t.ipProtocol == "-1"
+            if last.map({ $0 != (t.ipProtocol, t.fromPort, t.toPort) }) ?? true {
+                result.append(EC2IpPermission(ipProtocol: t.ipProtocol, fromPort: all ? nil : t.fromPort, toPort: all ? nil : t.toPort))
+                last = (t.ipProtocol, t.fromPort, t.toPort)
+            }
+            let source = EC2IpPermission.Source(t.source, description: t.description)
+            switch t.kind {
+            case 0: result[result.count - 1].ipRanges.append(source)
+            case 1: result[result.count - 1].ipv6Ranges.append(source)
+            default: result[result.count - 1].groups.append(source)
+            }
         }
+        return result
     }
 
-    /// Rules as the attribute objects the schema describes, one per (protocol, ports).
-    static func rules(_ permissions: [EC2IpPermission]) -> Value {
-        let ordered = permissions.sorted { ($0.ipProtocol, $0.fromPort ?? 0, $0.toPort ?? 0) < ($1.ipProtocol, $1.fromPort ?? 0, $1.toPort ?? 0) }
-        return .list(ordered.map { p in
-            let proto = canonicalProtocol(p.ipProtocol)
-            func list(_ items: [String]) -> Value { items.isEmpty ? .null : .list(items.sorted().map { .string($0) }) }
+    /// Rules as the attribute objects the schema describes, one per (protocol, ports,
+    /// description), as the AWS provider reads them: `selfGroup` as a source is `self: true`.
+    static func rules(_ permissions: [EC2IpPermission], selfGroup: String) -> Value {
+        struct RuleKey: Hashable { var ipProtocol: String, fromPort: Int, toPort: Int, description: String? }
+        let grouped = Dictionary(grouping: tuples(ofPermissions: permissions).sorted()) {
+            RuleKey(ipProtocol: $0.ipProtocol, fromPort: $0.fromPort, toPort: $0.toPort, description: $0.description)
+        }
+        return .list(grouped.map { key, tuples in
+            func list(_ kind: Int) -> Value {
+                let items = tuples.filter { $0.kind == kind && !(kind == 2 && $0.source == selfGroup) }.map { Value.string($0.source) }
+                return items.isEmpty ? .null : .list(items)
+            }
             return .map([
-                "protocol": .string(proto),
-                "from_port": .number(Double(proto == "-1" ? 0 : (p.fromPort ?? 0))),
-                "to_port": .number(Double(proto == "-1" ? 0 : (p.toPort ?? 0))),
-                "cidr_blocks": list(p.cidrBlocks), "ipv6_cidr_blocks": list(p.ipv6CidrBlocks), "security_groups": list(p.groupIds),
-                "self": .null, "description": p.description.map { .string($0) } ?? .null,
+                "protocol": .string(key.ipProtocol), "from_port": .number(Double(key.fromPort)), "to_port": .number(Double(key.toPort)),
+                "cidr_blocks": list(0), "ipv6_cidr_blocks": list(1), "security_groups": list(2),
+                "self": tuples.contains { $0.kind == 2 && $0.source == selfGroup } ? .bool(true) : .null,
+                "description": key.description.map { .string($0) } ?? .null,
             ])
         })
     }
@@ -307,11 +337,13 @@ extension AWSAttributes {
         a["description"] = .string(group.description)
         a["vpc_id"] = group.vpcId.map { .string($0) } ?? .null
         a["tags"] = userTags(group.tags)
-        // Keep the prior representation of rules when they mean the same, so state diffs stay quiet.
+        // Keep the prior representation of rules when they mean the same (every source with the
+        // same description), so state diffs stay quiet; either way in the sets' canonical order.
         for (name, actual) in [("ingress", group.ingress), ("egress", group.egress)] {
-            let same = prior[name].map { sameRules(tuples(ofRules: $0, selfGroup: group.groupId), tuples(ofPermissions: actual)) } ?? false
+            let same = prior[name].map { tuples(ofRules: $0, selfGroup: group.groupId) == tuples(ofPermissions: actual) } ?? false
             // An object with nothing known of it (adopted) records "no rules" as create does: null.
-            a[name] = same ? prior[name]! : prior[name] == nil && actual.isEmpty ? .null : rules(actual)
+            let value = same ? prior[name]! : prior[name] == nil && actual.isEmpty ? .null : rules(actual, selfGroup: group.groupId)
+            a[name] = SecurityGroupResource.schema.body.attributes[name]!.canonical(value)
         }
         for key in a.keys where a[key]!.isUnknown { a[key] = .null }
         // Whatever the configuration marked sensitive (a tag's value) stays so when read back.
