@@ -13,6 +13,12 @@ public actor EC2Lookups {
     private var reading = false
     private var terminations: [(id: String, continuation: CheckedContinuation<Void, any Error>)] = []
     private var terminating = false
+    /// Terminations asked for so far: the gathering below waits until this stops growing.
+    private var terminationsAsked = 0
+    /// How long no new termination must arrive before a call goes out. Deletes that are ready
+    /// together arrive within milliseconds of each other (each records its deletion in state
+    /// first, one write at a time), so a short quiet spell gathers them into one call.
+    static let gatheringQuiet: UInt64 = 100_000_000
 
     public init(ec2: EC2Client) { self.ec2 = ec2 }
 
@@ -65,11 +71,13 @@ public actor EC2Lookups {
         reading = false
     }
 
-    /// Terminates the instance, in one TerminateInstances with every termination asked for while
-    /// the previous call was under way. An ID EC2 does not know counts as terminated.
+    /// Terminates the instance, in one TerminateInstances with every termination asked for until
+    /// none has arrived for a moment (or while the previous call was under way). An ID EC2 does
+    /// not know counts as terminated.
     func terminate(_ id: String) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             terminations.append((id, continuation))
+            terminationsAsked += 1
             if !terminating {
                 terminating = true
                 Task { await self.terminateQueued() }
@@ -79,6 +87,11 @@ public actor EC2Lookups {
 
     private func terminateQueued() async {
         while !terminations.isEmpty {
+            var seen = -1
+            while seen != terminationsAsked, terminations.count < 1000 {
+                seen = terminationsAsked
+                try? await Task.sleep(nanoseconds: Self.gatheringQuiet)
+            }
             let batch = Array(terminations.prefix(1000))
             terminations.removeFirst(batch.count)
             do {

@@ -333,7 +333,7 @@ struct InstanceWireTests {
         let ids = Set(try world.stateInstances().values)
         try #require(ids.count == 12)
         // The first termination is held until every deletion is recorded: all twelve are then
-        // waiting, and must go out together in the next call.
+        // in that call or waiting, and the waiting ones must go out together in the next.
         let proxy = try await Self.proxied(world)
         try await setFaults(proxy, #"{"hold_actions": ["TerminateInstances"]}"#)
         let destroy = try world.spawn(["destroy", "cluster", "-auto-approve", "-no-color"], endpoint: world.endpoint)
@@ -347,7 +347,8 @@ struct InstanceWireTests {
         try await waitForExit(destroy, name: "tfy destroy")
         #expect(destroy.terminationStatus == 0)
         let terminations = try await proxyRequests(proxy).filter { $0.action == "TerminateInstances" }
-        #expect(terminations.count == 2, "\(terminations.map(\.params))")
+        // While the first call was held every other termination queued: at most one more call.
+        #expect(terminations.count <= 2, "\(terminations.map(\.params))")
         let sent = terminations.flatMap { request in request.params.filter { $0.key.hasPrefix("InstanceId.") }.map(\.value) }
         #expect(sent.count == 12 && Set(sent) == ids, "\(terminations.map(\.params))")
         #expect(try await world.liveInstances().isEmpty)

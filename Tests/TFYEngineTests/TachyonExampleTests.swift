@@ -188,6 +188,21 @@ final class TachyonCluster: @unchecked Sendable {
         // Masters: 2 from tachyon.yml: two masters, ZooKeeper.
         #expect(changes.contains { $0["address"] as? String == "aws_instance.master[1]" })
         #expect(changes.contains { $0["address"] as? String == "tfy_bootstrap.zookeeper[0]" })
+
+        // And they apply: the machine reaches EC2 with both devices and the spot price.
+        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port)])
+        world.endpoint = "http://127.0.0.1:\(proxy.port)"
+        let applied = await world.tfy(["apply", "tachyon-ft", "-var-file", "ec2.yml", "-var-file", "tachyon-ft/conf/tachyon.yml", "-var", "machines=4",
+                                       "-target", "aws_instance.worker[1]", "-auto-approve", "-no-color"])
+        #expect(applied.status == 0, "\(applied.out)\(applied.err)")
+        let launch = try #require(try await proxyRequests(proxy).first { $0.action == "RunInstances" })
+        #expect(launch.params.filter { $0.key.hasPrefix("BlockDeviceMapping.") || $0.key.hasPrefix("InstanceMarketOptions.") } == [
+            "BlockDeviceMapping.1.DeviceName": "/dev/sdc", "BlockDeviceMapping.1.Ebs.VolumeSize": "100",
+            "BlockDeviceMapping.1.Ebs.DeleteOnTermination": "true",
+            "BlockDeviceMapping.2.DeviceName": "/dev/sdb", "BlockDeviceMapping.2.VirtualName": "ephemeral0",
+            "InstanceMarketOptions.MarketType": "spot", "InstanceMarketOptions.SpotOptions.MaxPrice": "0.05",
+        ], "\(launch.params)")
+        #expect(launch.params["InstanceType"] == "m4.large")
     }
 
     /// The scripts parse, and shellcheck finds nothing in them.

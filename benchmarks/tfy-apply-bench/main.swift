@@ -139,6 +139,15 @@ Task.detached {
                  status, wall, criticalCalls, critical, wall / critical))
     print("  calls by action (mean duration as tfy saw it): " + describe(made))
     print(String(format: "  time the latency added: %.2f s = %.2f × the critical path's latency", wall - baseWall, (wall - baseWall) / critical))
+
+    // 3. Destroying the 100 instances created without latency: TerminateInstances takes up to
+    // 1,000 IDs, so the target is ≤ 10 EC2 calls in all (refresh, terminations, the waiter's polls).
+    let destroyStart = Date()
+    let (destroyStatus, destroyed) = await tfy(["destroy", "cluster", "-auto-approve"], directory: base + "/bench-fast",
+                                               environment: environment.merging(["TFY_LOG": "debug", "TFY_POLL_INTERVAL": "0.05"]) { $1 })
+    let destroyCalls = calls(destroyed.err)
+    print(String(format: "destroy 100 instances: exit %d, %.2f s; %d EC2 calls (target ≤ 10)", destroyStatus, Date().timeIntervalSince(destroyStart), destroyCalls.count))
+    print("  calls by action (mean duration as tfy saw it): " + describe(destroyCalls))
     done.signal()
 }
 done.wait()

@@ -34,6 +34,32 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 
 import ec2_contract
 
+from moto.ec2.responses.instances import InstanceResponse
+
+# EC2 takes an instance store mapping (`DeviceName` + `VirtualName`, no `Ebs`) and lists no volume
+# for it; moto refuses it with MissingParameter. Such mappings are left out of what moto sees, so
+# a launch with one behaves as on EC2 (what was sent is still checked above, and in the proxy's log).
+_parse_block_device_mapping = InstanceResponse._parse_block_device_mapping
+
+
+def _parse_without_instance_store(self):
+    get_param = self._get_param
+
+    def without_instance_store(name, *args, **kwargs):
+        value = get_param(name, *args, **kwargs)
+        if name == "BlockDeviceMappings" and value:
+            value = [m for m in value if not ("VirtualName" in m and "Ebs" not in m)]
+        return value
+
+    self._get_param = without_instance_store
+    try:
+        return _parse_block_device_mapping(self)
+    finally:
+        del self._get_param
+
+
+InstanceResponse._parse_block_device_mapping = _parse_without_instance_store
+
 app = DomainDispatcherApplication(create_backend_app)
 # S3 checks If-None-Match / If-Match and writes in one step; moto checks, then writes, so two
 # conditional PUTs served on two threads could both succeed. They are served one at a time here.
