@@ -13,12 +13,12 @@ public actor EC2Lookups {
     private var reading = false
     private var terminations: [(id: String, continuation: CheckedContinuation<Void, any Error>)] = []
     private var terminating = false
-    /// Terminations asked for so far: the gathering below waits until this stops growing.
-    private var terminationsAsked = 0
-    /// How long no new termination must arrive before a call goes out. Deletes that are ready
-    /// together arrive within milliseconds of each other (each records its deletion in state
-    /// first, one write at a time), so a short quiet spell gathers them into one call.
-    static let gatheringQuiet: UInt64 = 100_000_000
+    /// The run's operation slots, as the first queued termination saw them: the gathering below
+    /// waits until no operation holds or waits for one.
+    private var gatheringSlots: OperationSlots?
+    /// How long a termination waits at most for others to join it, when other operations keep
+    /// their slots (a bootstrap running beside a replacement).
+    static let gatheringLimit: Duration = .seconds(10)
 
     public init(ec2: EC2Client) { self.ec2 = ec2 }
 
@@ -71,13 +71,13 @@ public actor EC2Lookups {
         reading = false
     }
 
-    /// Terminates the instance, in one TerminateInstances with every termination asked for until
-    /// none has arrived for a moment (or while the previous call was under way). An ID EC2 does
-    /// not know counts as terminated.
-    func terminate(_ id: String) async throws {
+    /// Terminates the instance, in one TerminateInstances with every other termination that is
+    /// ready with it: the call waits until no operation of the run (`slots`) holds or waits for a
+    /// slot, at most `gatheringLimit`. An ID EC2 does not know counts as terminated.
+    func terminate(_ id: String, slots: OperationSlots?) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             terminations.append((id, continuation))
-            terminationsAsked += 1
+            if gatheringSlots == nil { gatheringSlots = slots }
             if !terminating {
                 terminating = true
                 Task { await self.terminateQueued() }
@@ -87,11 +87,14 @@ public actor EC2Lookups {
 
     private func terminateQueued() async {
         while !terminations.isEmpty {
-            var seen = -1
-            while seen != terminationsAsked, terminations.count < 1000 {
-                seen = terminationsAsked
-                try? await Task.sleep(nanoseconds: Self.gatheringQuiet)
+            // Deletes that are ready together each record their deletion first, one state write
+            // at a time, and then queue here with their slot given back: once no operation holds
+            // or waits for a slot, every one of them has queued, however slow the machine.
+            let started = ContinuousClock.now
+            while terminations.count < 1000, let slots = gatheringSlots, !(await slots.isIdle), ContinuousClock.now - started < Self.gatheringLimit {
+                try? await Task.sleep(for: .milliseconds(5))
             }
+            gatheringSlots = nil
             let batch = Array(terminations.prefix(1000))
             terminations.removeFirst(batch.count)
             do {

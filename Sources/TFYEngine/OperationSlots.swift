@@ -31,6 +31,10 @@ actor OperationSlots {
     /// How many operations wait in line for a slot.
     var waiting: Int { queue.count }
 
+    /// True when no operation holds a slot or waits for one: every operation under way is waiting
+    /// on something else (an instance's state, a shared call).
+    var isIdle: Bool { used == 0 && queue.isEmpty }
+
     /// Takes a slot, waiting in line for one when all are taken.
     func acquire() async {
         if used < limit {

@@ -443,7 +443,8 @@ struct InstanceProvider: ResourceProvider {
     func delete(_ address: ResourceAddress, prior: [String: Value]) async throws {
         guard let id = prior["id"]?.stringValue else { return }
         // Terminations of one run share calls; the slot is free while this one waits its turn.
-        try await OperationSlots.released { try await context.lookups.terminate(id) }
+        let slots = OperationSlots.current?.slots
+        try await OperationSlots.released { try await context.lookups.terminate(id, slots: slots) }
         _ = try await context.waiter.wait(for: id, until: ["terminated"], timeout: context.timeouts.delete, last: true)
     }
 }
