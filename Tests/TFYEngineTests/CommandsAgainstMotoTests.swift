@@ -21,7 +21,7 @@ struct CommandsAgainstMotoTests {
         #expect(list.out == "aws_instance.master[0]\naws_instance.master[1]\naws_instance.worker[0]\naws_security_group.cluster\n")
         let show = await world.tfy(["state", "show", "aws_instance.worker[0]", "-chdir", "cluster"])
         #expect(show.out.hasPrefix("# aws_instance.worker[0]:\nresource \"aws_instance\" \"worker\" {\n"))
-        #expect(show.out.contains("    instance_type               = \"t2.small\"\n"))
+        #expect(show.out.contains("    instance_type                        = \"t2.small\"\n"))
         let removed = await world.tfy(["state", "rm", "-keep-tags", "aws_instance.worker[0]", "-chdir", "cluster"])
         #expect(removed.out == "Removed aws_instance.worker[0]\nSuccessfully removed 1 resource instance(s).\n")
         #expect(try world.stateInstances().count == 2)

@@ -472,7 +472,8 @@ extension AWSAttributes {
         a["vpc_security_group_ids"] = .list(instance.securityGroupIds.sorted().map { .string($0) })
         a["tags"] = userTags(instance.tags)
         a["monitoring"] = .bool(instance.monitoring)
-        a["iam_instance_profile"] = instance.iamInstanceProfileArn.map { .string(profileName($0)) } ?? .null
+        // Configured by name (as Terraform writes it) or by ARN: read back the same way.
+        a["iam_instance_profile"] = instance.iamInstanceProfileArn.map { arn in .string(base["iam_instance_profile"]?.stringValue == arn ? arn : profileName(arn)) } ?? .null
         if let optimized = instance.ebsOptimized { a["ebs_optimized"] = .bool(optimized) }
         if let check = instance.sourceDestCheck { a["source_dest_check"] = .bool(check) }
         // EC2 reports an empty group name for an instance in no group, and so does an emulator
