@@ -289,8 +289,6 @@ public final class Executor: Sendable {
     /// exists, and are not looked at.
     static func firstUnknown(_ value: Value, path: String, type: AttributeType) -> String? {
         switch (type, value.unmarked.value) {
-        case (.value, _):
-            return firstUnknown(value, path: path)
         case (.object(let schema), .map(let entries)):
             return firstUnknown(entries, path: path, schema: schema)
         case (.objectList(let schema), .list(let items)):

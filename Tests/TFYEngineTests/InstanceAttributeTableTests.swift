@@ -79,11 +79,8 @@ struct InstanceAttributeTableTests {
 
     @Test func everyConfiguredAttributeAppearsOnTheWire() async throws {
         let world = try await World()
-        let images = try #require(try await world.cli(["ec2", "describe-images", "--owners", "amazon"])["Images"] as? [[String: Any]])
-        let image = try #require(images.first { ($0["RootDeviceName"] as? String) == "/dev/sda1" })
-        let ami = try #require(image["ImageId"] as? String)
-        let snapshot = try #require((((image["BlockDeviceMappings"] as? [[String: Any]])?.first?["Ebs"]) as? [String: Any])?["SnapshotId"] as? String)
-        let subnet = try #require(((try await world.cli(["ec2", "describe-subnets"])["Subnets"] as? [[String: Any]])?.first?["SubnetId"]) as? String)
+        let (ami, _, snapshot) = try await InstanceWireTests.image(world)
+        let subnet = try await InstanceWireTests.defaultSubnet(world)
         _ = try await awsCLI(world.motoEndpoint, ["iam", "create-instance-profile", "--instance-profile-name", "web"], accessKey: "AKIDTEST", secret: "x")
         try world.configure("""
             variable:
@@ -126,8 +123,7 @@ struct InstanceAttributeTableTests {
         _ = try await awsCLI(world.motoEndpoint, ["ec2", "import-key-pair", "--key-name", "none", "--public-key-material",
                                                   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJl2X5bL0Qf2k8T0mEhnoEOv6hEnq6e3NfAVTuCYJtK test"],
                              accessKey: "AKIDTEST", secret: "x")
-        let proxy = try await Helper("fault_proxy.py", [String(world.moto.port)])
-        world.endpoint = "http://127.0.0.1:\(proxy.port)"
+        let proxy = try await InstanceWireTests.proxied(world)
         let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
         try #require(applied.status == 0, "\(applied.out)\(applied.err)")
         let sent = try await proxyRequests(proxy).filter { $0.action == "RunInstances" || $0.action == "ModifyInstanceAttribute" }

@@ -18,6 +18,11 @@ struct InstanceWireTests {
         return (try #require(image["ImageId"] as? String), "/dev/sda1", snapshot)
     }
 
+    /// The first subnet moto lists (its default VPC's).
+    static func defaultSubnet(_ world: World) async throws -> String {
+        try #require(((try await world.cli(["ec2", "describe-subnets"])["Subnets"] as? [[String: Any]])?.first?["SubnetId"]) as? String)
+    }
+
     static func proxied(_ world: World) async throws -> Helper {
         let proxy = try await Helper("fault_proxy.py", [String(world.moto.port)])
         world.endpoint = "http://127.0.0.1:\(proxy.port)"
@@ -148,8 +153,7 @@ struct InstanceWireTests {
 
     @Test func aPublicIpChoiceGoesThroughTheFirstNetworkInterface() async throws {
         let world = try await World()
-        let subnets = try await world.cli(["ec2", "describe-subnets"])
-        let subnet = try #require(((subnets["Subnets"] as? [[String: Any]])?.first?["SubnetId"]) as? String)
+        let subnet = try await Self.defaultSubnet(world)
         try world.configure("""
             variable:
               stack_tag: {type: string}
