@@ -83,7 +83,7 @@ struct InvalidConfigurationTests {
         let text = (try? String(contentsOfFile: Self.directory + "/yaml-alias-bomb.yml", encoding: .utf8)) ?? ""
         let result = YAMLParser().parse(SourceFile(name: "bomb.yml", bytes: Array(text.utf8)))
         #expect(result.root == nil)
-        #expect(errorLines(result.diagnostics) == ["6:8 YAML alias expansion too large"])
+        #expect(errorLines(result.diagnostics) == ["7:8 YAML alias expansion too large"])
     }
 
     @Test func cycleNamesEveryMember() {

@@ -133,3 +133,25 @@ var textLength = 0, jsonLength = 0
 measure("render that plan as text", runs: 5) { textLength = PlanTextRenderer(color: false, resourceTypes: .standard).render(benchPlan).utf8.count }
 measure("render that plan as Terraform JSON", runs: 5) { jsonLength = PlanJSONRenderer.render(benchPlan).utf8.count }
 print("  text \(textLength / 1024) KiB, JSON \(jsonLength / 1024) KiB")
+
+// Validation of many distinct resource blocks: loading, validating and evaluating must stay
+// linear in the number of blocks (issue 18: 40,000 blocks in under 1 s).
+func distinctBlocks(_ blocks: Int) -> String {
+    var text = "variable:\n  ami: {type: string, default: ami-1ecae776}\nresource:\n  aws_security_group:\n    sg: {name: bench}\n  aws_instance:\n"
+    for i in 0..<blocks {
+        text += "    w\(i):\n      ami: \"${var.ami}\"\n      instance_type: t2.small\n      vpc_security_group_ids: [\"${aws_security_group.sg.id}\"]\n      tags: {Name: w\(i)}\n"
+    }
+    return text
+}
+
+for blocks in [10_000, 20_000, 40_000] {
+    let directory = root + "/blocks-\(blocks)"
+    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(atPath: directory + "/main.yml", contents: Data(distinctBlocks(blocks).utf8))
+    let outcome = run(directory: directory)
+    guard !outcome.diagnostics.hasErrors, outcome.evaluated?.resources.count == blocks + 1 else {
+        print("distinct-block configuration is invalid: \(outcome.diagnostics)")
+        exit(1)
+    }
+    measure("load+validate+evaluate \(blocks) distinct resource blocks", runs: 3) { _ = run(directory: directory) }
+}

@@ -467,7 +467,10 @@ private struct ConfigurationDecoder {
                 error("File not found", "There is no file \(Value.quoted(source)) (looked for \(Value.quoted(display))).", at: sourceLocation, address: address)
                 return item
             case .failure(.tooLarge):
-                error("File too large", "\(Value.quoted(source)) is larger than 16 MiB; upload it another way, for example with a script that downloads it.", at: sourceLocation, address: address)
+                error("File too large", "\(Value.quoted(source)) is larger than \(EvaluationBudget.describe(bytes: EvaluationBudget.standard.fileBytes)); upload it another way, for example with a script that downloads it.", at: sourceLocation, address: address)
+                return item
+            case .failure(.notRegularFile(let kind)):
+                error("Not a regular file", "\(Value.quoted(source)) is \(kind); a bootstrap file's source must be a regular file.", at: sourceLocation, address: address)
                 return item
             case .failure(.unreadable(let reason)):
                 error("Cannot read file", "\(Value.quoted(source)) could not be read: \(reason).", at: sourceLocation, address: address)

@@ -14,6 +14,13 @@ public struct EvaluationScope: Sendable {
     /// is always ".", so values never carry a machine-specific path into plans.
     public var moduleDirectory: String = "."
     public var files: FileReader = FileReader()
+    /// The limits on the work evaluation may do, and the running count every copy of this
+    /// scope draws on.
+    public var budget = EvaluationBudget.standard
+    public var meter = EvaluationMeter()
+    /// The templates being rendered, outermost first: resolved paths (to find a template that
+    /// includes itself) and the paths as written (to name the chain).
+    var templateChain: [(resolved: String, shown: String)] = []
 
     public init() {}
 }
@@ -21,8 +28,18 @@ public struct EvaluationScope: Sendable {
 /// An evaluation failure with the diagnostic to show.
 public struct EvaluationError: Error, Sendable {
     public var diagnostic: Diagnostic
+    /// True when evaluation stopped because it would pass its budget: not a mistake in the
+    /// expression that `can()` could answer, nor one a template's error wraps.
+    public var exceedsBudget = false
+
     init(_ summary: String, _ detail: String, at location: SourceLocation) {
         diagnostic = .error(summary, detail: detail, at: location)
+    }
+
+    static func budget(_ summary: String, _ detail: String, at location: SourceLocation) -> EvaluationError {
+        var error = EvaluationError(summary, detail, at: location)
+        error.exceedsBudget = true
+        return error
     }
 }
 
@@ -65,9 +82,11 @@ public struct Evaluator: Sendable {
             default:
                 throw EvaluationError("Invalid conditional", "The condition must be a bool, not a \(test.kindDescription).", at: condition.location)
             }
-        case .tuple(let items, _):
-            return .list(try items.map(evaluate))
-        case .object(let entries, _):
+        case .tuple(let items, let location):
+            let list = Value.list(try items.map(evaluate))
+            try checkSize(of: list, builtBy: "this list", at: location)
+            return list
+        case .object(let entries, let location):
             // Keys carry no marks of their own: a sensitive key marks the whole object.
             var result: [String: Value] = [:]
             var sensitive = false
@@ -83,8 +102,26 @@ public struct Evaluator: Sendable {
                     throw EvaluationError("Invalid object key", "An object key must be a string, not a \(key.kindDescription).", at: entry.key.location)
                 }
             }
-            return Value.map(result).marked(sensitive)
+            let map = Value.map(result)
+            try checkSize(of: map, builtBy: "this object", at: location)
+            return map.marked(sensitive)
         }
+    }
+
+    // MARK: Budget
+
+    /// Throws when `value`, just built, holds more elements or bytes than one value may.
+    func checkSize(of value: Value, builtBy what: String, at location: SourceLocation) throws {
+        var size = ValueSize()
+        guard !size.add(value, budget: scope.budget) else { return }
+        throw valueTooLarge(size, builtBy: what, at: location)
+    }
+
+    func valueTooLarge(_ size: ValueSize, builtBy what: String, at location: SourceLocation) -> EvaluationError {
+        let limit = size.elements > scope.budget.valueElements
+            ? "more than \(scope.budget.valueElements) elements"
+            : "more than \(EvaluationBudget.describe(bytes: scope.budget.valueBytes)) of text"
+        return .budget("Value too large", "The value \(what) builds would hold \(limit), the most one value may hold; build smaller values.", at: location)
     }
 
     static let referenceHint = "references start with var., local., count., self., path. or a resource type."
@@ -98,12 +135,15 @@ public struct Evaluator: Sendable {
         for part in parts {
             switch part {
             case .literal(let s):
+                try checkTemplateLength(result, adding: s, at: location)
                 result += s
             case .interpolation(let expression):
                 let (value, isSensitive) = try evaluate(expression).unmarked
                 sensitive = sensitive || isSensitive
                 switch value {
-                case .string(let s): result += s
+                case .string(let s):
+                    try checkTemplateLength(result, adding: s, at: location)
+                    result += s
                 case .number(let n): result += Value.format(number: n)
                 case .bool(let b): result += b ? "true" : "false"
                 case .unknown: unknown = true
@@ -118,12 +158,21 @@ public struct Evaluator: Sendable {
         return (unknown ? Value.unknown : .string(result)).marked(sensitive)
     }
 
+    func checkTemplateLength(_ text: String, adding more: String, at location: SourceLocation) throws {
+        guard text.utf8.count + more.utf8.count > scope.budget.valueBytes else { return }
+        throw valueTooLarge(ValueSize(bytes: text.utf8.count + more.utf8.count), builtBy: "this string template", at: location)
+    }
+
     /// A for expression: the body evaluated for each element, its names bound by substituting
     /// the element's value into the body (so nothing else in scope changes). Each element keeps
     /// its own marks; a sensitive collection marks every key and element, and it or a sensitive
     /// `if` condition (which decides what is kept) marks the whole result.
     func evaluateFor(_ clause: Expression.ForClause, at location: SourceLocation) throws -> Value {
         var (collection, sensitive) = try evaluate(clause.collection).unmarked
+        let iterations = collection.listValue?.count ?? collection.mapValue?.count ?? 0
+        guard scope.meter.takeForIterations(iterations, limit: scope.budget.forIterations) else {
+            throw EvaluationError.budget("Too many for iterations", "The for expressions of this configuration would iterate more than \(scope.budget.forIterations) times in all; iterate over smaller collections.", at: location)
+        }
         let elements: [(key: Value, value: Value)]
         switch collection {
         case .unknown: return Value.unknown.marked(sensitive)
@@ -133,6 +182,7 @@ public struct Evaluator: Sendable {
         default: throw EvaluationError("Iteration over non-iterable value", "A value of type \(collection.kindDescription) cannot be used as the collection in a for expression; use a list or a map.", at: clause.collection.location)
         }
         var result: [Value] = []
+        var size = ValueSize()
         var unknown = false
         for element in elements {
             var bindings = [clause.valueName: element.value.marked(sensitive)]
@@ -151,7 +201,10 @@ public struct Evaluator: Sendable {
                     throw EvaluationError("Invalid for expression condition", "The condition of a for expression must be a bool, not a \(keep.kindDescription).", at: condition.location)
                 }
             }
-            result.append(try evaluate(clause.body.replacingRoots(bind)))
+            let item = try evaluate(clause.body.replacingRoots(bind))
+            size.elements += 1
+            guard size.add(item, budget: scope.budget) else { throw valueTooLarge(size, builtBy: "this for expression", at: location) }
+            result.append(item)
         }
         return (unknown ? Value.unknown : .list(result)).marked(sensitive)
     }

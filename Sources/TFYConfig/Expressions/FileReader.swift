@@ -1,32 +1,70 @@
 import Foundation
 
-/// Reads files for `file()` and `templatefile()`, relative to the configuration directory.
+/// Reads files for `file()`, `templatefile()` and bootstrap `files.source`, relative to the
+/// configuration directory.
+///
+/// Only regular files are read: a FIFO would block forever, a device such as `/dev/zero` never
+/// ends, and a directory has no contents. The file is checked with `stat` before it is opened,
+/// opened non-blocking (so a FIFO swapped in between cannot block the open), and checked again
+/// with `fstat` on the descriptor actually read.
 public struct FileReader: Sendable {
     public var currentDirectory: String
-    /// Files larger than this are refused, so a stray `file("/dev/zero")` cannot exhaust memory.
-    public var sizeLimit = 16 * 1024 * 1024
+    /// Files larger than this are refused (`EvaluationBudget.fileBytes`).
+    public var sizeLimit = EvaluationBudget.standard.fileBytes
 
     public init(currentDirectory: String = FileManager.default.currentDirectoryPath) {
         self.currentDirectory = currentDirectory
     }
 
-    public enum Failure: Error, Sendable { case missing, tooLarge, unreadable(String) }
+    public enum Failure: Error, Sendable, Equatable {
+        case missing
+        case tooLarge
+        /// Something other than a regular file: its kind, such as "a directory".
+        case notRegularFile(String)
+        case unreadable(String)
+    }
 
-    public func read(_ path: String, relativeTo directory: String) -> Result<[UInt8], Failure> {
+    /// The absolute path `path` names, `~/` expanded and relative paths taken from `directory`.
+    public func resolve(_ path: String, relativeTo directory: String) -> String {
         let expanded = path.hasPrefix("~/") ? NSString(string: path).expandingTildeInPath : path
         let full = expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            return .failure(.missing)
+        return (full as NSString).standardizingPath
+    }
+
+    public func read(_ path: String, relativeTo directory: String) -> Result<[UInt8], Failure> {
+        let full = resolve(path, relativeTo: directory)
+        var status = stat()
+        guard stat(full, &status) == 0 else {
+            return errno == ENOENT || errno == ENOTDIR ? .failure(.missing) : .failure(.unreadable(String(cString: strerror(errno))))
         }
-        guard let handle = FileHandle(forReadingAtPath: full) else { return .failure(.unreadable("permission denied")) }
-        defer { try? handle.close() }
+        if let failure = check(status) { return .failure(failure) }
+        let descriptor = open(full, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
+        defer { close(descriptor) }
+        // The path may have been replaced between stat and open: judge what was opened.
+        guard fstat(descriptor, &status) == 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
+        if let failure = check(status) { return .failure(failure) }
+        // Reading at most one byte more than the limit bounds a file that grows while it is read.
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
         do {
             let data = try handle.read(upToCount: sizeLimit + 1) ?? Data()
             guard data.count <= sizeLimit else { return .failure(.tooLarge) }
             return .success([UInt8](data))
         } catch {
             return .failure(.unreadable("\(error)"))
+        }
+    }
+
+    /// Why a file with `status` cannot be read, or nil when it can.
+    private func check(_ status: stat) -> Failure? {
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return Int(status.st_size) > sizeLimit ? .tooLarge : nil
+        case S_IFDIR: return .notRegularFile("a directory")
+        case S_IFIFO: return .notRegularFile("a FIFO (named pipe)")
+        case S_IFCHR: return .notRegularFile("a character device")
+        case S_IFBLK: return .notRegularFile("a block device")
+        case S_IFSOCK: return .notRegularFile("a socket")
+        default: return .notRegularFile("a special file")
         }
     }
 }

@@ -62,8 +62,13 @@ enum Functions {
         "values": Signature(parameters: ["mapping"], marks: .perElement),
     ]
 
-    /// Most elements `range()` may produce, so a typo cannot exhaust memory.
-    static let rangeLimit = 1_000_000
+    /// Most elements `range()` may produce: as many as any value may hold, so a typo cannot
+    /// exhaust memory.
+    static let rangeLimit = EvaluationBudget.standard.valueElements
+
+    /// Functions with per-element marks that still build a new collection, whose size the
+    /// budget bounds.
+    static let concatenating: Set<String> = ["concat", "flatten", "formatlist", "merge"]
 }
 
 /// A function call in progress: its arguments, with helpers that check their types.
@@ -172,7 +177,9 @@ extension Evaluator {
             do {
                 let value = try evaluate(argumentExpressions[0])
                 return (value.isWhollyKnown ? Value.bool(true) : .unknown).marked(sensitive)
-            } catch is EvaluationError {
+            } catch let error as EvaluationError {
+                // Running out of budget says nothing about whether the expression is valid.
+                if error.exceedsBudget { throw error }
                 return Value.bool(false).marked(sensitive)
             }
         }
@@ -207,6 +214,11 @@ extension Evaluator {
         let call = Call(name: name, signature: signature, arguments: arguments, locations: locations, callLocation: location)
         do {
             let result = try run(call)
+            // Functions that make a new value are held to the budget; the others return parts
+            // of their arguments, which were held to it when they were made.
+            if signature.marks == .derived || Functions.concatenating.contains(name) {
+                try checkSize(of: result, builtBy: "\(name)()", at: location)
+            }
             switch signature.marks {
             case .derived: return result.deepUnmarked.marked(call.containsSensitive)
             case .perElement: return result
@@ -277,15 +289,30 @@ extension Evaluator {
             return .string(s)
         case "join":
             let separator = try call.string(0)
-            return .string(try call.stringList(1).joined(separator: separator))
+            let items = try call.stringList(1)
+            // Measured before joining: a long list of one shared long string is small in
+            // memory until it is joined.
+            var bytes = separator.utf8.count * max(0, items.count - 1)
+            for item in items {
+                bytes += item.utf8.count
+                if bytes > scope.budget.valueBytes { throw valueTooLarge(ValueSize(bytes: bytes), builtBy: "join()", at: call.callLocation) }
+            }
+            return .string(items.joined(separator: separator))
         case "split":
             let separator = try call.string(0)
             let text = try call.string(1)
+            let pieces = separator.isEmpty ? text.count : occurrences(of: separator, in: text, upTo: scope.budget.valueElements) + 1
+            guard pieces <= scope.budget.valueElements else { throw valueTooLarge(ValueSize(elements: pieces), builtBy: "split()", at: call.callLocation) }
             guard !separator.isEmpty else { return .list(text.map { .string(String($0)) }) }
             return .list(text.components(separatedBy: separator).map { .string($0) })
         case "replace":
             let text = try call.string(0), search = try call.string(1), replacement = try call.string(2)
             guard !search.isEmpty else { return .string(text) }
+            let growth = replacement.utf8.count - search.utf8.count
+            if growth > 0 {
+                let bytes = text.utf8.count + growth * occurrences(of: search, in: text, upTo: scope.budget.valueBytes)
+                guard bytes <= scope.budget.valueBytes else { throw valueTooLarge(ValueSize(bytes: bytes), builtBy: "replace()", at: call.callLocation) }
+            }
             return .string(text.replacingOccurrences(of: search, with: replacement))
         case "length":
             // The count, not the elements: only a sensitive collection or string marks it.
@@ -301,7 +328,10 @@ extension Evaluator {
         case "concat":
             // A sensitive list hides its length, so where every later element lands.
             var result: [Value] = []
-            for i in args.indices { result.append(contentsOf: try call.list(i)) }
+            let lists = try args.indices.map { try call.list($0) }
+            let count = lists.reduce(0) { $0 + $1.count }
+            guard count <= scope.budget.valueElements else { throw valueTooLarge(ValueSize(elements: count), builtBy: "concat()", at: call.callLocation) }
+            for list in lists { result.append(contentsOf: list) }
             return Value.list(result).marked(args.contains(where: \.isSensitive))
         case "flatten":
             var shapeIsSensitive = args[0].isSensitive
@@ -380,6 +410,9 @@ extension Evaluator {
         case "jsonencode":
             let value = try call.known(0)
             guard value.isWhollyKnown else { throw Call.Unknown() }
+            // The text is at least as long as the strings in it: refuse before encoding.
+            var size = ValueSize()
+            guard size.add(value, budget: scope.budget) else { throw valueTooLarge(size, builtBy: "jsonencode()", at: call.callLocation) }
             return .string(JSONText.encode(value.deepUnmarked))
         case "file":
             let path = try call.string(0)
@@ -392,6 +425,15 @@ extension Evaluator {
             let path = try call.string(0)
             let variables = try call.map(1)
             guard variables.values.allSatisfy(\.isWhollyKnown) else { throw Call.Unknown() }
+            let resolved = scope.files.resolve(path, relativeTo: scope.moduleDirectory)
+            let chain = scope.templateChain + [(resolved: resolved, shown: call.shown(0, path))]
+            let named = chain.map(\.shown).joined(separator: " -> ")
+            if scope.templateChain.contains(where: { $0.resolved == resolved }) {
+                throw EvaluationError.budget("Template inclusion cycle", "The template \(call.quoted(0, path)) includes itself: \(named). A template cannot call templatefile() on itself, directly or through other templates.", at: call.callLocation)
+            }
+            guard chain.count <= scope.budget.templateDepth else {
+                throw EvaluationError.budget("Templates nested too deeply", "templatefile() calls nest more than \(scope.budget.templateDepth) templates deep: \(named).", at: call.callLocation)
+            }
             let bytes = try readFile(path, call: call)
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw call.fail(0, "contents of \(call.quoted(0, path)) are not valid UTF-8; use a text file")
@@ -408,9 +450,17 @@ extension Evaluator {
             templateScope.resourceTypes = []
             templateScope.moduleDirectory = scope.moduleDirectory
             templateScope.files = scope.files
+            templateScope.budget = scope.budget
+            templateScope.meter = scope.meter
+            templateScope.templateChain = chain
             let templateEvaluator = TemplateVariables(variables: variables, evaluator: Evaluator(scope: templateScope))
             do {
                 return try templateEvaluator.evaluate(expression, asString: true)
+            } catch var error as EvaluationError where error.exceedsBudget {
+                // Shown where the configuration calls the outermost template, which a person
+                // can see and change; the detail names what was too large.
+                if scope.templateChain.isEmpty { error.diagnostic.location = call.callLocation }
+                throw error
             } catch let error as EvaluationError {
                 // The variables keep their marks inside the template, so this detail quotes no
                 // sensitive variable.
@@ -421,11 +471,23 @@ extension Evaluator {
         }
     }
 
+    /// How often `needle` (not empty) occurs in `text`, counting no further than `limit + 1`.
+    private func occurrences(of needle: String, in text: String, upTo limit: Int) -> Int {
+        var count = 0
+        var rest = text[...]
+        while count <= limit, let found = rest.range(of: needle) {
+            count += 1
+            rest = rest[found.upperBound...]
+        }
+        return count
+    }
+
     private func readFile(_ path: String, call: Call) throws -> [UInt8] {
         switch scope.files.read(path, relativeTo: scope.moduleDirectory) {
         case .success(let bytes): return bytes
         case .failure(.missing): throw call.fail(0, "no file exists at \(call.quoted(0, path)); this function works only with files that are distributed as part of the configuration source code")
-        case .failure(.tooLarge): throw call.fail(0, "the file \(call.quoted(0, path)) is larger than \(scope.files.sizeLimit / 1024 / 1024) MiB")
+        case .failure(.tooLarge): throw call.fail(0, "the file \(call.quoted(0, path)) is larger than \(EvaluationBudget.describe(bytes: scope.files.sizeLimit)), the most a file read by \(call.name)() may hold")
+        case .failure(.notRegularFile(let kind)): throw call.fail(0, "\(call.quoted(0, path)) is \(kind), not a regular file; \(call.name)() reads only regular files")
         case .failure(.unreadable(let why)): throw call.fail(0, "cannot read \(call.quoted(0, path)): \(call.shown(0, why))")
         }
     }
@@ -464,11 +526,14 @@ extension Evaluator {
             lengthIsSensitive = lengthIsSensitive || sensitive
         }
         let count = length ?? 1
+        var bytes = 0
         return Value.list(try (0..<count).map { index in
             let arguments = call.arguments.enumerated().map { i, value in
                 i > 0 ? (value.listValue.map { $0[index].marked(value.isSensitive) } ?? value) : value
             }
             let text = try format(Call(name: call.name, signature: call.signature, arguments: arguments, locations: call.locations, callLocation: call.callLocation))
+            bytes += text.utf8.count
+            guard bytes <= scope.budget.valueBytes else { throw valueTooLarge(ValueSize(bytes: bytes), builtBy: "formatlist()", at: call.callLocation) }
             return Value.string(text).marked(arguments.contains { $0.containsSensitive })
         }).marked(lengthIsSensitive)
     }
@@ -527,6 +592,9 @@ extension Evaluator {
             if let w = Int(width), piece.count < w {
                 let pad = String(repeating: flags.contains("0") && !flags.contains("-") ? "0" : " ", count: w - piece.count)
                 piece = flags.contains("-") ? piece + pad : pad + piece
+            }
+            guard output.utf8.count + piece.utf8.count <= scope.budget.valueBytes else {
+                throw valueTooLarge(ValueSize(bytes: output.utf8.count + piece.utf8.count), builtBy: "\(call.name)()", at: call.callLocation)
             }
             output += piece
             argument += 1

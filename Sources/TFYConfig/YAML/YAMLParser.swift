@@ -3,12 +3,13 @@ import TFYCore
 
 /// Parses one YAML document with libyaml into a `YAMLNode` tree with 1-based source marks.
 ///
-/// Aliases are expanded, but the expansion is bounded (`aliasNodeLimit`) so a "billion laughs"
-/// document fails at once instead of exhausting memory. Duplicate mapping keys are errors; `<<`
+/// Aliases are expanded, but the expanded document is bounded in nodes and in bytes of text
+/// (`EvaluationBudget.yamlNodes`, `yamlBytes`) so a "billion laughs" document, or one large
+/// scalar aliased many times, fails at once instead of exhausting memory or time. Duplicate mapping keys are errors; `<<`
 /// merge keys are honoured. Every libyaml error becomes a diagnostic with file:line:col.
 public struct YAMLParser: Sendable {
-    /// How many nodes aliases may stand for in one document, in all.
-    public var aliasNodeLimit = 100_000
+    /// Bounds the document's nodes and bytes of text, aliases expanded.
+    public var budget = EvaluationBudget.standard
     /// How deeply sequences and mappings may nest.
     public var depthLimit = 64
 
@@ -28,7 +29,7 @@ public struct YAMLParser: Sendable {
                 "Cannot read YAML", detail: "libyaml could not be initialised (out of memory).",
                 at: SourceLocation(file: source.name, line: 1, column: 1))]), isEmpty: false)
         }
-        var builder = TreeBuilder(source: source, aliasNodeLimit: aliasNodeLimit, depthLimit: depthLimit)
+        var builder = TreeBuilder(source: source, budget: budget, depthLimit: depthLimit)
         return handle.withParser { parser in builder.run(parser) }
     }
 }
@@ -62,25 +63,41 @@ private final class LibYAMLHandle {
 
 private struct TreeBuilder {
     let source: SourceFile
-    let aliasNodeLimit: Int
+    let budget: EvaluationBudget
     let depthLimit: Int
 
-    enum Frame {
-        case sequence(start: SourceLocation, anchor: String?, items: [YAMLNode], size: Int)
-        case mapping(start: SourceLocation, anchor: String?, pairs: [YAMLNode.Pair], pendingKey: YAMLNode?,
-                     keys: [String: SourceLocation], merged: [YAMLNode.Pair], size: Int)
+    /// A list or mapping being built. A struct changed in place on the stack, so adding a node
+    /// never copies the nodes added before it (which made loading quadratic in the file's size).
+    struct Frame {
+        var isMapping: Bool
+        var start: SourceLocation
+        var anchor: String?
+        var items: [YAMLNode] = []
+        var pairs: [YAMLNode.Pair] = []
+        var pendingKey: YAMLNode?
+        var keys: [String: SourceLocation] = [:]
+        /// Pairs merged in with "<<", and their keys.
+        var merged: [YAMLNode.Pair] = []
+        var mergedKeys: Set<String> = []
+        var size = 1
+        /// `expandedBytes` when the frame started, so its own bytes are known at its end.
+        var startBytes: Int
     }
 
     var stack: [Frame] = []
     var anchors: [String: YAMLNode] = [:]
-    var aliasExpansion = 0
+    /// Nodes and bytes of scalar text so far, aliases expanded.
+    var expandedNodes = 0
+    var expandedBytes = 0
+    /// Bytes of scalar text each anchored node stands for.
+    var anchorBytes: [String: Int] = [:]
     var documents = 0
     var root: YAMLNode?
     var diagnostics = Diagnostics()
 
-    init(source: SourceFile, aliasNodeLimit: Int, depthLimit: Int) {
+    init(source: SourceFile, budget: EvaluationBudget, depthLimit: Int) {
         self.source = source
-        self.aliasNodeLimit = aliasNodeLimit
+        self.budget = budget
         self.depthLimit = depthLimit
     }
 
@@ -139,11 +156,14 @@ private struct TreeBuilder {
             var tag = string(scalarData.tag)
             if let t = tag, t.hasPrefix("tag:yaml.org,2002:") { tag = "!!" + t.dropFirst("tag:yaml.org,2002:".count) }
             let end = location(event.end_mark)
+            let anchor = string(scalarData.anchor)
+            guard expand(nodes: 1, bytes: scalarData.length, at: start, alias: false) else { return false }
+            if let anchor { anchorBytes[anchor] = scalarData.length }
             let scalar = YAMLNode.Scalar(text: text, style: style, tag: tag)
             let node = YAMLNode(
                 content: .scalar(scalar), start: start, end: end, size: 1,
                 sourceMap: sourceMap(for: scalar, start: start, end: end))
-            return add(node, anchor: string(scalarData.anchor))
+            return add(node, anchor: anchor)
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor) ?? ""
             guard var target = anchors[name] else {
@@ -152,41 +172,60 @@ private struct TreeBuilder {
                     at: start))
                 return false
             }
-            aliasExpansion += target.size
-            guard aliasExpansion <= aliasNodeLimit else {
-                diagnostics.append(.error(
-                    "YAML alias expansion too large",
-                    detail: "Aliases in this file expand to more than \(aliasNodeLimit) nodes, as in a \"billion laughs\" document. Write the values out, or nest fewer aliases.",
-                    at: start))
-                return false
-            }
+            guard expand(nodes: target.size, bytes: anchorBytes[name] ?? 0, at: start, alias: true) else { return false }
             target.start = start
             return add(target, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
             guard stack.count < depthLimit else { return tooDeep(start) }
-            stack.append(.sequence(start: start, anchor: string(event.data.sequence_start.anchor), items: [], size: 1))
+            guard expand(nodes: 1, bytes: 0, at: start, alias: false) else { return false }
+            stack.append(Frame(isMapping: false, start: start, anchor: string(event.data.sequence_start.anchor), startBytes: expandedBytes))
         case YAML_MAPPING_START_EVENT:
             guard stack.count < depthLimit else { return tooDeep(start) }
-            stack.append(.mapping(
-                start: start, anchor: string(event.data.mapping_start.anchor), pairs: [], pendingKey: nil,
-                keys: [:], merged: [], size: 1))
+            guard expand(nodes: 1, bytes: 0, at: start, alias: false) else { return false }
+            stack.append(Frame(isMapping: true, start: start, anchor: string(event.data.mapping_start.anchor), startBytes: expandedBytes))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return true }
             let end = location(event.end_mark)
-            switch frame {
-            case let .sequence(frameStart, anchor, items, size):
-                return add(YAMLNode(content: .sequence(items), start: frameStart, end: end, size: size,
-                                    sourceMap: .startOnly(frameStart)), anchor: anchor)
-            case let .mapping(frameStart, anchor, pairs, _, keys, merged, size):
-                // Keys written in the mapping itself win over keys merged in with "<<".
-                let all = pairs + merged.filter { keys[$0.key.scalar?.text ?? ""] == nil }
-                return add(YAMLNode(content: .mapping(all), start: frameStart, end: end, size: size,
-                                    sourceMap: .startOnly(frameStart)), anchor: anchor)
+            if let anchor = frame.anchor { anchorBytes[anchor] = expandedBytes - frame.startBytes }
+            guard frame.isMapping else {
+                return add(YAMLNode(content: .sequence(frame.items), start: frame.start, end: end, size: frame.size,
+                                    sourceMap: .startOnly(frame.start)), anchor: frame.anchor)
             }
+            // Keys written in the mapping itself win over keys merged in with "<<".
+            let all = frame.merged.isEmpty ? frame.pairs : frame.pairs + frame.merged.filter { frame.keys[$0.key.scalar?.text ?? ""] == nil }
+            return add(YAMLNode(content: .mapping(all), start: frame.start, end: end, size: frame.size,
+                                sourceMap: .startOnly(frame.start)), anchor: frame.anchor)
         default:
             break
         }
         return true
+    }
+
+    /// Counts a node (or the nodes and bytes an alias stands for) against the budget; false,
+    /// with the error recorded, when the document grows past it.
+    mutating func expand(nodes: Int, bytes: Int, at: SourceLocation, alias: Bool) -> Bool {
+        expandedNodes += nodes
+        expandedBytes += bytes
+        let limit: String
+        if expandedNodes > budget.yamlNodes {
+            limit = "\(budget.yamlNodes) nodes"
+        } else if expandedBytes > budget.yamlBytes {
+            limit = "\(EvaluationBudget.describe(bytes: budget.yamlBytes)) of text"
+        } else {
+            return true
+        }
+        if alias {
+            diagnostics.append(.error(
+                "YAML alias expansion too large",
+                detail: "With its aliases expanded, this file holds more than \(limit), as in a \"billion laughs\" document; this alias stands for \(nodes) node\(nodes == 1 ? "" : "s") and \(bytes) byte\(bytes == 1 ? "" : "s") of text. Write the values out, or alias them fewer times.",
+                at: at))
+        } else {
+            diagnostics.append(.error(
+                "YAML document too large",
+                detail: "This file holds more than \(limit); split the configuration into several files.",
+                at: at))
+        }
+        return false
     }
 
     mutating func tooDeep(_ at: SourceLocation) -> Bool {
@@ -200,46 +239,45 @@ private struct TreeBuilder {
     /// Adds a finished node to the container being built, or makes it the document's root.
     mutating func add(_ node: YAMLNode, anchor: String?) -> Bool {
         if let anchor { anchors[anchor] = node }
-        guard let top = stack.popLast() else {
+        guard !stack.isEmpty else {
             root = node
             return true
         }
-        switch top {
-        case .sequence(let start, let anchor, var items, let size):
-            items.append(node)
-            stack.append(.sequence(start: start, anchor: anchor, items: items, size: size + node.size))
-        case .mapping(let start, let anchor, var pairs, let pendingKey, var keys, var merged, let size):
-            guard let key = pendingKey else {
-                guard node.scalar != nil else {
-                    diagnostics.append(.error(
-                        "Invalid mapping key",
-                        detail: "Mapping keys must be plain strings, not \(node.kindDescription).", at: node.start))
-                    return false
-                }
-                stack.append(.mapping(start: start, anchor: anchor, pairs: pairs, pendingKey: node, keys: keys,
-                                      merged: merged, size: size))
-                return true
-            }
-            let name = key.scalar?.text ?? ""
-            if name == "<<", key.scalar?.style == .plain {
-                merge(node, into: &merged)
-            } else if let first = keys[name] {
+        let top = stack.count - 1
+        guard stack[top].isMapping else {
+            stack[top].items.append(node)
+            stack[top].size += node.size
+            return true
+        }
+        guard let key = stack[top].pendingKey else {
+            guard node.scalar != nil else {
                 diagnostics.append(.error(
-                    "Duplicate mapping key",
-                    detail: "The key \"\(name)\" is already defined at line \(first.line), column \(first.column) of this mapping; each key may appear once.",
-                    at: key.start))
-            } else {
-                keys[name] = key.start
-                pairs.append(YAMLNode.Pair(key: key, value: node))
+                    "Invalid mapping key",
+                    detail: "Mapping keys must be plain strings, not \(node.kindDescription).", at: node.start))
+                return false
             }
-            stack.append(.mapping(start: start, anchor: anchor, pairs: pairs, pendingKey: nil, keys: keys,
-                                  merged: merged, size: size + key.size + node.size))
+            stack[top].pendingKey = node
+            return true
+        }
+        stack[top].pendingKey = nil
+        stack[top].size += key.size + node.size
+        let name = key.scalar?.text ?? ""
+        if name == "<<", key.scalar?.style == .plain {
+            Self.merge(node, into: &stack[top], diagnostics: &diagnostics)
+        } else if let first = stack[top].keys[name] {
+            diagnostics.append(.error(
+                "Duplicate mapping key",
+                detail: "The key \"\(name)\" is already defined at line \(first.line), column \(first.column) of this mapping; each key may appear once.",
+                at: key.start))
+        } else {
+            stack[top].keys[name] = key.start
+            stack[top].pairs.append(YAMLNode.Pair(key: key, value: node))
         }
         return true
     }
 
     /// A `<<: *defaults` merge: keys the mapping does not set itself are taken from the alias.
-    mutating func merge(_ node: YAMLNode, into merged: inout [YAMLNode.Pair]) {
+    static func merge(_ node: YAMLNode, into frame: inout Frame, diagnostics: inout Diagnostics) {
         let sources: [YAMLNode]
         switch node.content {
         case .mapping: sources = [node]
@@ -257,8 +295,8 @@ private struct TreeBuilder {
                     at: source.start))
                 continue
             }
-            for pair in sourcePairs where !merged.contains(where: { $0.key.scalar?.text == pair.key.scalar?.text }) {
-                merged.append(pair)
+            for pair in sourcePairs where frame.mergedKeys.insert(pair.key.scalar?.text ?? "").inserted {
+                frame.merged.append(pair)
             }
         }
     }

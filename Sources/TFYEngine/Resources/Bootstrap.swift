@@ -1,4 +1,5 @@
 import Foundation
+import TFYConfig
 import TFYCore
 
 /// `tfy_bootstrap`: files uploaded and scripts run over SSH once the host answers.
@@ -118,10 +119,16 @@ struct BootstrapProvider: ResourceProvider {
     /// A file whose `source` was computed: read now, on this machine.
     func read(_ source: String, for destination: String) throws -> [UInt8] {
         let path = context.resolve(source)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        switch FileReader().read(path, relativeTo: "/") {
+        case .success(let bytes):
+            return bytes
+        case .failure(.notRegularFile(let kind)):
+            throw EngineError(description: "cannot upload \(path) to \(destination): it is \(kind), not a regular file")
+        case .failure(.tooLarge):
+            throw EngineError(description: "cannot upload \(path) to \(destination): it is larger than \(FileReader().sizeLimit / 1024 / 1024) MiB")
+        case .failure(.missing), .failure(.unreadable):
             throw EngineError(description: "cannot read \(path), the file to upload to \(destination): it does not exist on this machine or is not readable. A source computed from other values (such as a tfy_ssh_key's private_key_file) is read when it is uploaded, on the machine that applies")
         }
-        return [UInt8](data)
     }
 
     func update(_ address: ResourceAddress, prior: [String: Value], desired: [String: Value]) async throws -> [String: Value] {
