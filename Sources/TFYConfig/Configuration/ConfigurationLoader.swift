@@ -76,7 +76,7 @@ enum YAMLExpressions {
         switch node.content {
         case .scalar(let scalar):
             let value = YAMLNode.resolve(scalar)
-            guard case .string(let text) = value, text.contains("${") else { return .literal(value, node.start) }
+            guard case .string(let text) = value, ExpressionParser.containsTemplate(text) else { return .literal(value, node.start) }
             switch ExpressionParser.parseString(text, sourceMap: node.sourceMap) {
             case .success(let expression): return expression
             case .failure(let error):

@@ -75,7 +75,7 @@ enum SchemaConformance {
     /// The full object of a resource instance: configured attributes converted, defaults filled,
     /// computed attributes unknown, sensitive attributes marked.
     static func conformBody(_ values: [String: Value], _ schema: ObjectSchema, expressions: [String: AttributeExpression], address: String, location: SourceLocation) throws -> [String: Value] {
-        var result: [String: Value] = [:]
+        var result = [String: Value](minimumCapacity: schema.attributes.count)
         for (name, attribute) in schema.attributes {
             if let value = values[name] {
                 let expression = expressions[name]?.expression
