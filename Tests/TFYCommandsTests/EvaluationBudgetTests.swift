@@ -88,6 +88,28 @@ struct EvaluationBudgetTests {
             "The template \"a.tpl\" includes itself: a.tpl -> b.tpl -> a.tpl. A template cannot call templatefile() on itself, directly or through other templates."))
     }
 
+    /// Nine templates, each including the next, are one more than may nest.
+    @Test func templatesNestedDeeperThanTheBudgetAreRefusedNamingTheChain() async throws {
+        var files = ["main.yml": "output:\n  page:\n    value: ${templatefile(\"t1.tpl\", {})}\n", "t9.tpl": "end\n"]
+        for i in 1...8 { files["t\(i).tpl"] = "${templatefile(\"t\(i + 1).tpl\", {})}\n" }
+        let dir = try directory(files)
+        let result = try await validate(dir)
+        #expect(result.status == 1)
+        #expect(result.error == error("Templates nested too deeply", dir + "/main.yml", 3, 14, address: "output.page", source: "    value: ${templatefile(\"t1.tpl\", {})}",
+            "templatefile() calls nest more than 8 templates deep: t1.tpl -> t2.tpl -> t3.tpl -> t4.tpl -> t5.tpl -> t6.tpl -> t7.tpl -> t8.tpl -> t9.tpl."))
+    }
+
+    /// Running out of budget says nothing about whether the expression is valid: `can` does not
+    /// turn it into false.
+    @Test func canDoesNotHideAnExceededBudget() async throws {
+        let line = "  ok: ${can(join(\"--------------------\", range(1000000)))}"
+        let dir = try directory(["main.yml": "locals:\n\(line)\n"])
+        let result = try await validate(dir)
+        #expect(result.status == 1)
+        #expect(result.error == error("Value too large", dir + "/main.yml", 2, 13, source: line,
+            "The value join() builds would hold more than 16 MiB of text, the most one value may hold; build smaller values."))
+    }
+
     /// Twenty separator bytes between a million numbers make 25 MB, more than one value may hold;
     /// the size is known before the string is made.
     @Test func joinOverAMillionNumbersIsRefusedBeforeItsResultIsBuilt() async throws {
