@@ -310,7 +310,9 @@ extension Evaluator {
             guard !search.isEmpty else { return .string(text) }
             let growth = replacement.utf8.count - search.utf8.count
             if growth > 0 {
-                let bytes = text.utf8.count + growth * occurrences(of: search, in: text, upTo: scope.budget.valueBytes)
+                // Counting stops as soon as the result would be too large.
+                let allowed = max(0, scope.budget.valueBytes - text.utf8.count) / growth
+                let bytes = text.utf8.count + growth * occurrences(of: search, in: text, upTo: allowed)
                 guard bytes <= scope.budget.valueBytes else { throw valueTooLarge(ValueSize(bytes: bytes), builtBy: "replace()", at: call.callLocation) }
             }
             return .string(text.replacingOccurrences(of: search, with: replacement))
@@ -471,13 +473,29 @@ extension Evaluator {
         }
     }
 
-    /// How often `needle` (not empty) occurs in `text`, counting no further than `limit + 1`.
+    /// How often `needle` (not empty) occurs in `text`, without overlaps, counting no further
+    /// than `limit + 1`. A byte search in linear time (Knuth–Morris–Pratt): Foundation's
+    /// `range(of:)` copies the rest of a substring on every call, which made counting quadratic.
     private func occurrences(of needle: String, in text: String, upTo limit: Int) -> Int {
+        let pattern = Array(needle.utf8)
+        guard !pattern.isEmpty else { return 0 }
+        var failure = [Int](repeating: 0, count: pattern.count)
+        var k = 0
+        for i in 1..<max(1, pattern.count) {
+            while k > 0, pattern[i] != pattern[k] { k = failure[k - 1] }
+            if pattern[i] == pattern[k] { k += 1 }
+            failure[i] = k
+        }
         var count = 0
-        var rest = text[...]
-        while count <= limit, let found = rest.range(of: needle) {
-            count += 1
-            rest = rest[found.upperBound...]
+        var matched = 0
+        for byte in text.utf8 {
+            while matched > 0, byte != pattern[matched] { matched = failure[matched - 1] }
+            if byte == pattern[matched] { matched += 1 }
+            if matched == pattern.count {
+                count += 1
+                if count > limit { break }
+                matched = 0
+            }
         }
         return count
     }
