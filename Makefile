@@ -71,6 +71,7 @@ bench: deps
 	.build/release/tfy-state-bench
 	$(SWIFT) build -c release --product tfy
 	benchmarks/tachyon-bench.sh
+	$(PYTHON) benchmarks/hostile/run.py --tfy .build/release/tfy
 
 chaos: deps
 	$(SWIFT) build -c release --product tfy
