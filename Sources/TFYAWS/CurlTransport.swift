@@ -29,6 +29,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
+    /// libcurl's codes for a connection that never got going (`HTTPTransportError.isConnectionFailure`).
+    package static let connectionFailureCodes: Set<Int> = Set([
+        CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_PEER_FAILED_VERIFICATION,
+    ].map { Int($0.rawValue) })
+
     /// How many TCP connections libcurl opened in all, across every request.
     package var connectionsOpened: Int { counters.connections }
     package var requestsSent: Int { counters.requests }
@@ -203,7 +208,7 @@ private final class CurlHandle: @unchecked Sendable {
     ]
 
     static let retryable: Set<CURLcode> = [
-        CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
+        CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
         CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR,
     ]
 }
