@@ -2,10 +2,10 @@ import Foundation
 
 /// When and how long to wait before trying a failed call again: the AWS SDKs' standard mode —
 /// capped exponential backoff with full jitter — with the Terraform AWS provider's budget of
-/// 25 attempts. A connection that fails outright (refused, host not found, certificate not
-/// verified) is another matter: retrying it for minutes only makes a wrong endpoint look like a
-/// hang, so it gets `connectionAttempts` quick attempts. The sleep and the random source are
-/// injected, so tests check exact delays without sleeping.
+/// 25 attempts. A connection that fails outright (refused, host name not resolved) is another
+/// matter: retrying it for minutes only makes a wrong endpoint look like a hang, so it gets
+/// `connectionAttempts` quick attempts (a certificate that fails verification, none more). The
+/// sleep and the random source are injected, so tests check exact delays without sleeping.
 public struct RetryPolicy: Sendable {
     public var maxAttempts: Int
     /// The backoff before jitter is `base × 2^(attempt-1)`, capped at `maxBackoff` (seconds).

@@ -41,7 +41,8 @@ public struct S3Client: Sendable {
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         let regional = configuration.endpoint == AWSConfiguration.regionalEndpoint(service: "s3", region: configuration.region)
         self.init(credentials: configuration.credentials, region: configuration.region, endpoint: regional ? nil : configuration.endpoint,
-                  transport: CurlTransport(settings: configuration.transportSettings), retry: RetryPolicy(maxAttempts: configuration.maxAttempts, connectionAttempts: configuration.connectionAttempts),
+                  transport: CurlTransport(settings: configuration.transportSettings),
+                  retry: RetryPolicy(maxAttempts: configuration.maxAttempts, connectionAttempts: configuration.connectionAttempts),
                   statistics: statistics, log: log)
         debugLogging = configuration.debugLogging
         endpointNote = configuration.endpointNote
