@@ -48,10 +48,12 @@ public struct VariableInput: Sendable {
 
     /// One `-var 'name=value'` argument.
     public static func fromArgument(_ argument: String) -> Result<VariableInput, Diagnostic> {
-        guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
+        let equals = argument.firstIndex(of: "=")
+        // A name of blanks is no name: " =3" is refused as "=3" is.
+        let name = equals.map { String(argument[..<$0]).trimmingCharacters(in: .whitespaces) } ?? ""
+        guard let equals, !name.isEmpty else {
             return .failure(.error("Invalid -var option", detail: "The given -var option \(Value.quoted(argument)) is not correctly specified. It must be a variable name and value separated by an equals sign, like -var=\"key=value\"."))
         }
-        let name = String(argument[..<equals]).trimmingCharacters(in: .whitespaces)
         return .success(VariableInput(name: name, raw: .text(String(argument[argument.index(after: equals)...])), origin: .commandLine))
     }
 
