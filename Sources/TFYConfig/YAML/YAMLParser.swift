@@ -311,26 +311,8 @@ private struct TreeBuilder {
             }
             return .error("Invalid character encoding", detail: detail + ".", at: source.location(ofByteOffset: offset))
         }
-        let at = location(parser.problem_mark)
-        var detail = problem
-        if let context = parser.context.map({ String(cString: $0) }) {
-            detail += " " + context
-            let contextAt = location(parser.context_mark)
-            if contextAt.line != at.line || contextAt.column != at.column {
-                detail += " that starts at line \(contextAt.line), column \(contextAt.column)"
-            }
-        }
-        if at.line >= 1, at.line <= source.lines.count {
-            let line = source.lines[at.line - 1]
-            if at.column - 1 < line.count, at.column >= 1, line[at.column - 1] == "\t" {
-                detail += ". Tabs cannot indent YAML; use spaces"
-            }
-        }
-        return .error("Invalid YAML syntax", detail: capitalizedSentence(detail), at: at)
-    }
-
-    func capitalizedSentence(_ text: String) -> String {
-        guard let first = text.first else { return text }
-        return first.uppercased() + text.dropFirst() + (text.hasSuffix(".") ? "" : ".")
+        return YAMLSyntaxError(
+            source: source, problem: problem, problemAt: location(parser.problem_mark),
+            context: parser.context.map { String(cString: $0) }, contextAt: location(parser.context_mark)).diagnostic
     }
 }
