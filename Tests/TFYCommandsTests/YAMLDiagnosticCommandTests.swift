@@ -30,7 +30,7 @@ struct YAMLDiagnosticCommandTests {
               5 |      instance_type: t2.small
                 |      ^
 
-            This line is indented 5 spaces, which lines it up with no key above it: "ami" (line 4) is indented 6 spaces and "master" (line 3) 4. Keys of one mapping start in the same column.
+            This line starts in column 6, which lines it up with no key above it: "ami" (line 4) starts in column 7 and "master" (line 3) in column 5. Keys of one mapping start in the same column.
 
 
             """)

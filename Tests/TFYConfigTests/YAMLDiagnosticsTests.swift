@@ -64,7 +64,10 @@ struct YAMLDiagnosticsTests {
     @Test func badIndentationIsOneErrorWithNoCascade() {
         let main = "variable:\n  Tag: {default: my}\nresource:\n  aws_instance:\n    master:\n      ami: ami-1\n     instance_type: t2.small\n"
         #expect(report(["main.yml": main, "other.yml": Self.referrer]) == [
-            #"main.yml:7:6 Error Inconsistent indentation: This line is indented 5 spaces, which lines it up with no key above it: "ami" (line 6) is indented 6 spaces and "master" (line 5) 4. Keys of one mapping start in the same column."#,
+            #"main.yml:7:6 Error Inconsistent indentation: This line starts in column 6, which lines it up with no key above it: "ami" (line 6) starts in column 7 and "master" (line 5) in column 5. Keys of one mapping start in the same column."#,
+        ])
+        #expect(report(["main.yml": "locals:\n  a: 1\n b: 2\n"]) == [
+            #"main.yml:3:2 Error Inconsistent indentation: This line starts in column 2, which lines it up with no key above it: "a" (line 2) starts in column 3 and "locals" (line 1) in column 1. Keys of one mapping start in the same column."#,
         ])
     }
 
@@ -157,6 +160,60 @@ struct YAMLDiagnosticsTests {
         let text = "resource:\n  aws_instance:\n    web: {ami: ami-1, instance_type: t2.small}\ntags:\n  Name: web\n"
         #expect(report(["main.yml": text]) == [
             #"main.yml:4:1 Error Unsupported block type: Blocks of type "tags" are not expected here. "tags" is an argument of aws_instance, aws_key_pair and aws_security_group; is it indented too little?"#,
+        ])
+    }
+
+    @Test func missingSpaceAfterAColonIsReportedAtTheColon() {
+        #expect(report(["main.yml": "locals:\n  x:1\n  y: 2\n"]) == [
+            #"main.yml:2:4 Error Missing space after colon: YAML reads "x:1" as one piece of text: a key's ":" must be followed by a space. Write "x: 1"."#,
+        ])
+    }
+
+    @Test func keyWithoutAColonSaysSo() {
+        #expect(report(["main.yml": "locals:\n  x: 1\n  y 2\n  z: 3\n"]) == [
+            #"main.yml:3:3 Error Missing colon: This line stands where a key goes, but no ":" follows "y 2". Write a key as "name: value"."#,
+        ])
+    }
+
+    @Test func strayClosingBracketSaysSo() {
+        #expect(report(["main.yml": "locals:\n  x: 1\n}\n"]) == [
+            #"main.yml:3:1 Error Unexpected closing bracket: This "}" closes no "{" before it. Remove it, or add the "{" it was meant to close."#,
+        ])
+    }
+
+    @Test func innerDoubleQuoteEndingTheValueIsReportedAtThatQuote() {
+        #expect(report(["main.yml": "locals:\n  x: \"${join(\",\", [\"a\"])}\"\n"]) == [
+            #"main.yml:2:14 Error Quote ends the value early: This " closes the quoted string before it, and more text follows on the line. Write a " that belongs to the value as \", or put the whole value in single quotes."#,
+        ])
+    }
+
+    @Test func listItemOnAKeysLineSaysWhereItGoes() {
+        #expect(report(["main.yml": "locals:\n  x: - a\n"]) == [
+            #"main.yml:2:6 Error List item on a key's line: A "- " list item cannot follow a key on its line. Put it on the next line, indented under the key, or write the list in brackets: [a, b]."#,
+        ])
+    }
+
+    @Test func valueStartingWithAReservedCharacterSaysQuoteIt() {
+        #expect(report(["main.yml": "locals:\n  x: @home\n"]) == [
+            #"main.yml:2:6 Error Value must be quoted: A plain value cannot start with "@"; YAML reserves it. Quote the whole value: '@home'"#,
+        ])
+    }
+
+    @Test func quoteLeftOpenOnAnEarlierLineIsReportedThere() {
+        #expect(report(["main.yml": "locals:\n  a: \"x\n  b: \"y\"\n"]) == [
+            #"main.yml:2:6 Error Unclosed quote: The string that starts with " here has no closing " on its line, so it runs on to the " at line 3, column 6, and YAML found more text after that. Add the closing quote where the value ends."#,
+        ])
+    }
+
+    @Test func misalignedKeyOfAListItemNamesTheColumns() {
+        #expect(report(["main.yml": "locals:\n  files:\n    - content: x\n     destination: y\n"]) == [
+            #"main.yml:4:6 Error Inconsistent indentation: This line starts in column 6, which lines it up with no key above it: "content" (line 3) starts in column 7 and "files" (line 2) in column 3. Keys of one mapping start in the same column."#,
+        ])
+    }
+
+    @Test func keyWithoutAColonAboveItsBlockSaysSo() {
+        #expect(report(["main.yml": "variable:\n  machines\n    type: number\n"]) == [
+            #"main.yml:2:3 Error Missing colon: This line stands where a key goes, but no ":" follows "machines". Write a key as "name: value"."#,
         ])
     }
 }

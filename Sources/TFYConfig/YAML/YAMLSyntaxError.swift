@@ -14,7 +14,9 @@ struct YAMLSyntaxError {
     let contextAt: SourceLocation
 
     var diagnostic: Diagnostic {
-        unclosedQuote ?? unknownEscape ?? flowCollection ?? tabIndentation ?? colonInValue ?? misalignedLine ?? libyamlWording
+        unclosedQuote ?? unknownEscape ?? flowCollection ?? tabIndentation ?? colonInValue ?? missingColon
+            ?? strayClosingBracket ?? quoteEndsEarly ?? misalignedLine ?? listItemAfterKey ?? reservedFirstCharacter
+            ?? libyamlWording
     }
 
     // MARK: the cases
@@ -69,12 +71,13 @@ struct YAMLSyntaxError {
         guard problem == "mapping values are not allowed in this context", context == nil,
               let line = line(problemAt.line) else { return nil }
         let colon = problemAt.column - 1
-        guard colon < line.count else { return nil }
+        guard colon >= 0, colon < line.count, line[colon] == ":" else { return nil }
         var start = indentation(line)
-        while start + 1 < line.count, line[start] == "-", line[start + 1] == " " {
+        while start + 1 < colon, line[start] == "-", line[start + 1] == " " {
             start += 1
-            while start < line.count, line[start] == " " { start += 1 }
+            while start < colon, line[start] == " " { start += 1 }
         }
+        guard start <= colon else { return nil }
         guard let keyColon = (start..<colon).first(where: { line[$0] == ":" && line[$0 + 1] == " " }) else {
             return continuationOfValue(at: problemAt.line)
         }
@@ -83,7 +86,7 @@ struct YAMLSyntaxError {
         var value = String(String.UnicodeScalarView(line[valueStart...]))
         if let comment = value.firstRange(of: " #") { value = String(value[..<comment.lowerBound]) }
         while value.hasSuffix(" ") { value.removeLast() }
-        let quoted = "'" + value.replacing("'", with: "''") + "'"
+        let quoted = Self.singleQuoted(value)
         let isExpression = String(String.UnicodeScalarView(line[valueStart..<colon])).contains("${")
         let what = isExpression
             ? "This expression contains \": \" (as a conditional's \"? … : …\" does)"
@@ -92,37 +95,144 @@ struct YAMLSyntaxError {
                       at: SourceLocation(file: problemAt.file, line: problemAt.line, column: valueStart + 1))
     }
 
-    /// A key on a line indented deeper than a key above it whose value is on its own line.
+    /// A key on a line that continues the plain value above it: the line above wrote `key:value`
+    /// with no space, or the line is indented deeper than a key whose value is on its own line.
     func continuationOfValue(at number: Int) -> Diagnostic? {
         guard let line = line(number) else { return nil }
+        if let previous = linesAbove(number).first, let missing = missingSpace(inLine: previous.number) { return missing }
         let indent = indentation(line)
-        guard let (keyLine, key) = linesAbove(number).first(where: { $0.indent < indent }).flatMap({ above in
-            self.key(of: above.number).map { (above.number, $0) }
-        }) else { return nil }
+        guard let parent = linesAbove(number).first(where: { $0.indent < indent }), let parentLine = self.line(parent.number) else { return nil }
+        guard let key = key(of: parent.number) else {
+            // `name` alone above an indented block: the key's colon is missing.
+            guard !parentLine.contains(":"), parentLine[parent.indent] != "-" else { return nil }
+            return missingColon(at: SourceLocation(file: problemAt.file, line: parent.number, column: parent.indent + 1))
+        }
+        let keyLine = parent.number
+        guard hasValueOnItsLine(keyLine) else { return nil }
         return .error("Inconsistent indentation", detail: "This line is indented more than \(Value.quoted(key)) (line \(keyLine)), whose value is already on its line, so YAML reads it as more of that value. Line it up with \(Value.quoted(key)), or move \(key)'s value onto lines of its own below it.",
                       at: SourceLocation(file: problemAt.file, line: number, column: indent + 1))
     }
 
+    /// `key:value` on line `number`: one piece of text, not a key, for want of a space.
+    func missingSpace(inLine number: Int) -> Diagnostic? {
+        guard let line = line(number) else { return nil }
+        var start = indentation(line)
+        while start + 1 < line.count, line[start] == "-", line[start + 1] == " " { start += 2 }
+        let text = Array(line[start...])
+        guard !text.isEmpty, text[0] != "#", text[0] != "\"", text[0] != "'",
+              !zip(text, text.dropFirst()).contains(where: { $0 == ":" && $1 == " " }), text.last != ":",
+              let colon = text.indices.first(where: { text[$0] == ":" && $0 > 0 && $0 + 1 < text.count }),
+              text[colon + 1] != "/", text[..<colon].allSatisfy(ExpressionParser.isIdentifierContinue) else { return nil }
+        let written = String(String.UnicodeScalarView(text)).split(separator: " #").first.map(String.init) ?? ""
+        let key = String(String.UnicodeScalarView(text[..<colon]))
+        let value = String(String.UnicodeScalarView(text[(colon + 1)...]))
+        return .error("Missing space after colon", detail: "YAML reads \(Value.quoted(written)) as one piece of text: a key's \":\" must be followed by a space. Write \(Value.quoted(key + ": " + value)).",
+                      at: SourceLocation(file: problemAt.file, line: number, column: start + colon + 1))
+    }
+
+    /// Whether line `number` is `key: value` with the value on it (not `key:` alone, a comment or a block scalar).
+    func hasValueOnItsLine(_ number: Int) -> Bool {
+        guard let line = line(number) else { return false }
+        let text = Array(line)
+        guard let colon = text.indices.first(where: { text[$0] == ":" && $0 + 1 < text.count && text[$0 + 1] == " " }) else { return false }
+        let rest = text[(colon + 1)...].drop { $0 == " " }
+        guard let first = rest.first else { return false }
+        return first != "#" && first != "|" && first != ">"
+    }
+
+    /// A key with no colon: libyaml reads on for the ":" and reports the line after it.
+    var missingColon: Diagnostic? {
+        guard context == "while scanning a simple key", problem == "could not find expected ':'" else { return nil }
+        return missingColon(at: contextAt)
+    }
+
+    func missingColon(at start: SourceLocation) -> Diagnostic? {
+        guard let line = line(start.line), start.column >= 1, start.column <= line.count else { return nil }
+        var text = String(String.UnicodeScalarView(line[(start.column - 1)...]))
+        if let comment = text.firstRange(of: " #") { text = String(text[..<comment.lowerBound]) }
+        while text.hasSuffix(" ") { text.removeLast() }
+        return .error("Missing colon", detail: "This line stands where a key goes, but no \":\" follows \(Value.quoted(text)). Write a key as \"name: value\".", at: start)
+    }
+
+    /// A `}` or `]` that closes nothing, where a key should be.
+    var strayClosingBracket: Diagnostic? {
+        guard context?.hasPrefix("while parsing a block") == true, problem.hasPrefix("did not find expected"),
+              let found = character(at: problemAt), found == "}" || found == "]" else { return nil }
+        let open = found == "}" ? "{" : "["
+        return .error("Unexpected closing bracket", detail: "This \(Value.quoted(String(found))) closes no \"\(open)\" before it. Remove it, or add the \"\(open)\" it was meant to close.", at: problemAt)
+    }
+
+    /// More text after a quoted string on its line: most often a quote inside the value, as in
+    /// `"${join(",", list)}"`, that ended the string early. Reported at that quote.
+    var quoteEndsEarly: Diagnostic? {
+        guard context?.hasPrefix("while parsing a block") == true, problem.hasPrefix("did not find expected"),
+              let line = line(problemAt.line), problemAt.column - 1 > indentation(line) else { return nil }
+        var before = problemAt.column - 2
+        while before > 0, line[before] == " " { before -= 1 }
+        guard before >= 0, line[before] == "\"" || line[before] == "'" else { return nil }
+        let quote = line[before]
+        if !line[..<before].contains(quote), let opening = openingQuote(quote, above: problemAt.line) {
+            return .error("Unclosed quote", detail: "The string that starts with \(quote) here has no closing \(quote) on its line, so it runs on to the \(quote) at line \(problemAt.line), column \(before + 1), and YAML found more text after that. Add the closing quote where the value ends.", at: opening)
+        }
+        let escape = line[before] == "\"" ? "\\\"" : "''"
+        let other = line[before] == "\"" ? "single" : "double"
+        return .error("Quote ends the value early", detail: "This \(line[before]) closes the quoted string before it, and more text follows on the line. Write a \(line[before]) that belongs to the value as \(escape), or put the whole value in \(other) quotes.",
+                      at: SourceLocation(file: problemAt.file, line: problemAt.line, column: before + 1))
+    }
+
+    /// The quote that opened a string still open at the end of a line above `number`: the last
+    /// `quote` on the nearest line above with an odd number of them.
+    func openingQuote(_ quote: Unicode.Scalar, above number: Int) -> SourceLocation? {
+        for above in linesAbove(number) {
+            guard let line = line(above.number) else { continue }
+            let positions = line.indices.filter { line[$0] == quote && (quote == "'" || $0 == 0 || line[$0 - 1] != "\\") }
+            if positions.count % 2 == 1, let last = positions.last {
+                return SourceLocation(file: problemAt.file, line: above.number, column: last + 1)
+            }
+        }
+        return nil
+    }
+
+    /// `key: - item`: a block list cannot start on its key's line.
+    var listItemAfterKey: Diagnostic? {
+        guard problem == "block sequence entries are not allowed in this context", character(at: problemAt) == "-" else { return nil }
+        return .error("List item on a key's line", detail: "A \"- \" list item cannot follow a key on its line. Put it on the next line, indented under the key, or write the list in brackets: [a, b].", at: problemAt)
+    }
+
+    /// A value that starts with a character YAML reserves (`@`, a backtick).
+    var reservedFirstCharacter: Diagnostic? {
+        guard problem == "found character that cannot start any token", let found = character(at: problemAt),
+              found == "@" || found == "`", let line = line(problemAt.line) else { return nil }
+        var value = String(String.UnicodeScalarView(line[(problemAt.column - 1)...]))
+        if let comment = value.firstRange(of: " #") { value = String(value[..<comment.lowerBound]) }
+        if line[..<(problemAt.column - 1)].contains(where: { $0 == "{" || $0 == "[" }), let end = value.firstIndex(where: { ",]}".contains($0) }) {
+            value = String(value[..<end])
+        }
+        while value.hasSuffix(" ") { value.removeLast() }
+        return .error("Value must be quoted", detail: "A plain value cannot start with \(Value.quoted(String(found))); YAML reserves it. Quote the whole value: \(Self.singleQuoted(value))", at: problemAt)
+    }
+
     /// A line whose indentation matches no key above it: libyaml ends the mapping it could belong
-    /// to and then finds no key where one must come.
+    /// to and then finds no key where one must come. Columns, not spaces, name where the keys
+    /// stand, as a key after "- " starts two columns right of its line's indentation.
     var misalignedLine: Diagnostic? {
         guard context == "while parsing a block mapping" || context == "while parsing a block collection",
               problem.hasPrefix("did not find expected"), let line = line(problemAt.line) else { return nil }
         let indent = indentation(line)
         guard problemAt.column == indent + 1 else { return nil }
-        // The lines that enclose this one, nearest first, each indented less than the one before.
-        var enclosing: [(indent: Int, number: Int)] = []
-        for above in linesAbove(problemAt.line) where above.indent < (enclosing.last?.indent ?? Int.max) {
-            enclosing.append(above)
-            if above.indent == 0 { break }
+        // The keys that enclose this line, nearest first, each left of the one before; lines that
+        // start no key (a block scalar's text, a list's plain items) are passed over.
+        var enclosing: [(column: Int, number: Int, key: String)] = []
+        for above in linesAbove(problemAt.line) {
+            guard let (column, key) = keyStart(of: above.number), column < (enclosing.last?.column ?? Int.max) else { continue }
+            enclosing.append((column, above.number, key))
+            if column == 0 { break }
         }
-        guard !enclosing.contains(where: { $0.indent == indent }) else { return nil }
-        let sides = [enclosing.last { $0.indent > indent }, enclosing.first { $0.indent < indent }].compactMap { $0 }
-        let named = sides.compactMap { side in key(of: side.number).map { (side, $0) } }
-        guard !named.isEmpty, named.count == sides.count else { return nil }
-        let first = named[0]
-        var detail = "This line is indented \(indent) spaces, which lines it up with no key above it: \(Value.quoted(first.1)) (line \(first.0.number)) is indented \(first.0.indent) spaces"
-        if named.count > 1 { detail += " and \(Value.quoted(named[1].1)) (line \(named[1].0.number)) \(named[1].0.indent)" }
+        guard !enclosing.contains(where: { $0.column == indent }) else { return nil }
+        let sides = [enclosing.last { $0.column > indent }, enclosing.first { $0.column < indent }].compactMap { $0 }
+        guard let first = sides.first else { return nil }
+        var detail = "This line starts in column \(indent + 1), which lines it up with no key above it: \(Value.quoted(first.key)) (line \(first.number)) starts in column \(first.column + 1)"
+        if sides.count > 1 { detail += " and \(Value.quoted(sides[1].key)) (line \(sides[1].number)) in column \(sides[1].column + 1)" }
         return .error("Inconsistent indentation", detail: detail + ". Keys of one mapping start in the same column.", at: problemAt)
     }
 
@@ -168,14 +278,28 @@ struct YAMLSyntaxError {
 
     /// The key a line starts (after any "- "), or nil when it starts none.
     func key(of number: Int) -> String? {
+        keyStart(of: number)?.key
+    }
+
+    /// The key a line starts (after any "- ") and its 0-based column, or nil when it starts none.
+    func keyStart(of number: Int) -> (column: Int, key: String)? {
         guard let line = line(number) else { return nil }
-        var text = Substring(String(String.UnicodeScalarView(line.dropFirst(indentation(line)))))
-        while text.hasPrefix("- ") { text = text.dropFirst(2).drop { $0 == " " } }
-        guard let colon = text.firstIndex(of: ":") else { return nil }
-        let quotes: Set<Character> = [" ", "\"", "'"]
+        var column = indentation(line)
+        while column + 1 < line.count, line[column] == "-", line[column + 1] == " " {
+            column += 1
+            while column < line.count, line[column] == " " { column += 1 }
+        }
+        let text = line[column...]
+        guard let colon = text.firstIndex(where: { $0 == ":" }), colon + 1 == line.count || line[colon + 1] == " " else { return nil }
+        let quotes: Set<Unicode.Scalar> = [" ", "\"", "'"]
         var key = text[..<colon].drop { quotes.contains($0) }
         while let last = key.last, quotes.contains(last) { key = key.dropLast() }
-        return key.isEmpty ? nil : String(key)
+        return key.isEmpty ? nil : (column, String(String.UnicodeScalarView(key)))
+    }
+
+    /// `text` as a YAML single-quoted scalar, in which only a quote needs escaping (doubled).
+    static func singleQuoted(_ text: String) -> String {
+        "'" + text.replacing("'", with: "''") + "'"
     }
 
     static func capitalizedSentence(_ text: String) -> String {
