@@ -216,4 +216,16 @@ struct YAMLDiagnosticsTests {
             #"main.yml:2:3 Error Missing colon: This line stands where a key goes, but no ":" follows "machines". Write a key as "name: value"."#,
         ])
     }
+
+    @Test func unknownEscapeInDoubleQuotesSaysHowToWriteABackslash() {
+        #expect(report(["main.yml": "locals:\n  x: \"^\\d+$\"\n"]) == [
+            #"main.yml:2:8 Error Invalid escape sequence: In double quotes a backslash starts an escape such as \n or \", and "\d" is not one. Write \\ for a backslash, or use single quotes, in which a backslash is an ordinary character."#,
+        ])
+    }
+
+    @Test func keyLineWithAColonIsNotAMissingColon() {
+        #expect(report(["main.yml": "locals:\n  x: 1\n  y:}\n  z: 2\n"]) == [
+            #"main.yml:4:3 Error Invalid YAML syntax: Could not find expected ':' while scanning a simple key that starts at line 3, column 3."#,
+        ])
+    }
 }

@@ -151,6 +151,8 @@ struct YAMLSyntaxError {
         var text = String(String.UnicodeScalarView(line[(start.column - 1)...]))
         if let comment = text.firstRange(of: " #") { text = String(text[..<comment.lowerBound]) }
         while text.hasSuffix(" ") { text.removeLast() }
+        // A colon or a bracket on the line means another mistake; libyaml's words fit it better.
+        guard !text.contains(":"), let first = text.first, !"[{\"'".contains(first) else { return nil }
         return .error("Missing colon", detail: "This line stands where a key goes, but no \":\" follows \(Value.quoted(text)). Write a key as \"name: value\".", at: start)
     }
 
