@@ -228,4 +228,16 @@ struct YAMLDiagnosticsTests {
             #"main.yml:4:3 Error Invalid YAML syntax: Could not find expected ':' while scanning a simple key that starts at line 3, column 3."#,
         ])
     }
+
+    /// The block a dedented required argument was taken from does not also report it missing.
+    @Test func dedentedRequiredArgumentIsNotAlsoMissing() {
+        let underType = "resource:\n  aws_instance:\n    web:\n      ami: ami-1\n    instance_type: t2.small\n"
+        #expect(report(["main.yml": underType]) == [
+            #"main.yml:5:5 Error Argument in place of a resource: "instance_type" is an argument of aws_instance, not a resource name; is it indented too little? Indent it under the aws_instance block it belongs to."#,
+        ])
+        let underResource = "resource:\n  aws_instance:\n    web:\n      ami: ami-1\n  instance_type: t2.small\n"
+        #expect(report(["main.yml": underResource]) == [
+            #"main.yml:5:3 Error Invalid resource type: "instance_type" is not a resource type; is it indented too little? It is an argument of aws_instance: indent it under the resource it belongs to."#,
+        ])
+    }
 }

@@ -406,6 +406,7 @@ private struct ConfigurationDecoder {
 
     mutating func decodeResources(_ node: YAMLNode) {
         guard let types = mapping(node, "resource block") else { return }
+        let dedented = dedentedArguments(types)
         for typePair in types {
             let type = typePair.key.scalar?.text ?? ""
             let known = configuration.resourceTypes.names
@@ -429,11 +430,35 @@ private struct ConfigurationDecoder {
                       define("resource", "\(type).\(name)", at: blockPair.key.start) else { continue }
                 var block = ResourceBlock(type: type, resourceType: resourceType, name: name, location: blockPair.key.start)
                 if let body = mapping(blockPair.value, "resource body") {
-                    decodeResourceBody(body, schema: resourceType.schema, into: &block)
+                    decodeResourceBody(body, schema: resourceType.schema, into: &block, dedented: dedented["\(type).\(name)"] ?? [])
                 }
                 configuration.resources.append(block)
             }
         }
+    }
+
+    /// The arguments indented too little to stay in their block, by the address of the resource
+    /// block they follow (the one they were most likely meant for): one error already says where
+    /// each went, so that block does not also report them missing.
+    func dedentedArguments(_ types: [YAMLNode.Pair]) -> [String: Set<String>] {
+        var dedented: [String: Set<String>] = [:]
+        var previous: String?
+        for typePair in types {
+            let type = typePair.key.scalar?.text ?? ""
+            guard let resourceType = configuration.resourceTypes[type] else {
+                if let previous, !argumentOwners(type).isEmpty { dedented[previous, default: []].insert(type) }
+                continue
+            }
+            for blockPair in typePair.value.pairs ?? [] {
+                let name = blockPair.key.scalar?.text ?? ""
+                if isMisplacedArgument(blockPair, of: resourceType.schema) {
+                    if let previous { dedented[previous, default: []].insert(name) }
+                } else {
+                    previous = "\(type).\(name)"
+                }
+            }
+        }
+        return dedented
     }
 
     /// A key in a resource name's place that is one of the type's arguments, with a value no
@@ -474,7 +499,7 @@ private struct ConfigurationDecoder {
         names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + names.last! : names.joined()
     }
 
-    mutating func decodeResourceBody(_ body: [YAMLNode.Pair], schema: ResourceSchema, into block: inout ResourceBlock) {
+    mutating func decodeResourceBody(_ body: [YAMLNode.Pair], schema: ResourceSchema, into block: inout ResourceBlock, dedented: Set<String> = []) {
         let address = block.address
         for pair in body {
             let key = pair.key.scalar?.text ?? ""
@@ -499,7 +524,7 @@ private struct ConfigurationDecoder {
                 block.attributes[key] = AttributeExpression(expression: value, keyLocation: pair.key.start)
             }
         }
-        for name in schema.body.attributes.keys.sorted() where schema.body.attributes[name]!.presence == .required && block.attributes[name] == nil {
+        for name in schema.body.attributes.keys.sorted() where schema.body.attributes[name]!.presence == .required && block.attributes[name] == nil && !dedented.contains(name) {
             diagnostics.append(SchemaConformance.missingArgument(name, at: block.location, address: address))
         }
     }
