@@ -240,4 +240,23 @@ struct YAMLDiagnosticsTests {
             #"main.yml:5:3 Error Invalid resource type: "instance_type" is not a resource type; is it indented too little? It is an argument of aws_instance: indent it under the resource it belongs to."#,
         ])
     }
+
+    /// A variable file may hold secrets before any value is known to be sensitive: its syntax
+    /// errors say what is wrong and where, and quote none of its text.
+    @Test(arguments: [
+        ("pw: hunter: two\n", #"s.vars:1:5 Error Value must be quoted: This value contains ": ", which YAML reads as the start of a key. Quote the whole value."#),
+        ("pw: @hunter\n", #"s.vars:1:5 Error Value must be quoted: A plain value cannot start with "@"; YAML reserves it. Quote the whole value."#),
+        ("pw: \"hun\\qer\"\n", #"s.vars:1:9 Error Invalid escape sequence: In double quotes a backslash starts an escape such as \n or \", and this one is not an escape YAML knows. Write \\ for a backslash, or use single quotes, in which a backslash is an ordinary character."#),
+        ("a: 1\nhunter2\nb: 2\n", #"s.vars:2:1 Error Missing colon: This line stands where a key goes, but no ":" follows it. Write a key as "name: value"."#),
+        ("m:\n  hunter:2\n  b: 2\n", #"s.vars:2:9 Error Missing space after colon: YAML reads this ":" and the text around it as one piece of text: a key's ":" must be followed by a space."#),
+        ("m:\n  hunter: 1\n b: 2\n", #"s.vars:3:2 Error Inconsistent indentation: This line starts in column 2, which lines it up with no key above it: the key on line 2 starts in column 3 and the one on line 1 in column 1. Keys of one mapping start in the same column."#),
+        ("m:\n  hunter: two\n    b: 2\n", #"s.vars:3:5 Error Inconsistent indentation: This line is indented more than the key on line 2, whose value is already on its line, so YAML reads it as more of that value. Line it up with that key, or move its value onto lines of its own below it."#),
+    ])
+    func variableFileErrorsQuoteNoneOfItsText(_ text: String, _ expected: String) {
+        let (_, diagnostics) = VariableInput.fromFile(path: "s.vars", bytes: Array(text.utf8))
+        let lines = diagnostics.sorted.map { d in
+            "\(d.location.map(String.init(describing:)) ?? "-") \(d.severity == .error ? "Error" : "Warning") \(d.summary): \(d.detail)"
+        }
+        #expect(lines == [expected])
+    }
 }

@@ -14,6 +14,10 @@ public struct YAMLParser: Sendable {
 
     public init() {}
 
+    /// False for a file that may hold secrets (a variable file): its syntax errors quote none of
+    /// its text, only say where.
+    public var quotesSourceInErrors = true
+
     public struct Result: Sendable {
         /// The document's root node; nil when the stream is empty or could not be parsed.
         public var root: YAMLNode?
@@ -29,6 +33,7 @@ public struct YAMLParser: Sendable {
                 at: SourceLocation(file: source.name, line: 1, column: 1))]), isEmpty: false)
         }
         var builder = TreeBuilder(source: source, aliasNodeLimit: aliasNodeLimit, depthLimit: depthLimit)
+        builder.quotesSource = quotesSourceInErrors
         return handle.withParser { parser in builder.run(parser) }
     }
 }
@@ -77,6 +82,7 @@ private struct TreeBuilder {
     var documents = 0
     var root: YAMLNode?
     var diagnostics = Diagnostics()
+    var quotesSource = true
 
     init(source: SourceFile, aliasNodeLimit: Int, depthLimit: Int) {
         self.source = source
@@ -313,6 +319,7 @@ private struct TreeBuilder {
         }
         return YAMLSyntaxError(
             source: source, problem: problem, problemAt: location(parser.problem_mark),
-            context: parser.context.map { String(cString: $0) }, contextAt: location(parser.context_mark)).diagnostic
+            context: parser.context.map { String(cString: $0) }, contextAt: location(parser.context_mark),
+            quotesSource: quotesSource).diagnostic
     }
 }

@@ -12,6 +12,8 @@ struct YAMLSyntaxError {
     /// What libyaml was reading ("while parsing a block mapping"), and where that began.
     let context: String?
     let contextAt: SourceLocation
+    /// False for a file that may hold secrets (a variable file): then no text of it is quoted.
+    var quotesSource = true
 
     var diagnostic: Diagnostic {
         unclosedQuote ?? unknownEscape ?? flowCollection ?? tabIndentation ?? colonInValue ?? missingColon
@@ -35,7 +37,8 @@ struct YAMLSyntaxError {
     var unknownEscape: Diagnostic? {
         guard problem == "found unknown escape character", character(at: problemAt) == "\\" else { return nil }
         let next = character(at: SourceLocation(file: problemAt.file, line: problemAt.line, column: problemAt.column + 1)).map(String.init) ?? ""
-        return .error("Invalid escape sequence", detail: "In double quotes a backslash starts an escape such as \\n or \\\", and \"\\\(next)\" is not one. Write \\\\ for a backslash, or use single quotes, in which a backslash is an ordinary character.", at: problemAt)
+        let this = quotesSource ? "\"\\\(next)\" is not one" : "this one is not an escape YAML knows"
+        return .error("Invalid escape sequence", detail: "In double quotes a backslash starts an escape such as \\n or \\\", and \(this). Write \\\\ for a backslash, or use single quotes, in which a backslash is an ordinary character.", at: problemAt)
     }
 
     /// `[` or `{` without its closing bracket — or, when libyaml stops on the same line at
@@ -91,7 +94,7 @@ struct YAMLSyntaxError {
         let what = isExpression
             ? "This expression contains \": \" (as a conditional's \"? … : …\" does)"
             : "This value contains \": \""
-        return .error("Value must be quoted", detail: "\(what), which YAML reads as the start of a key. Quote the whole value: \(quoted)",
+        return .error("Value must be quoted", detail: "\(what), which YAML reads as the start of a key. Quote the whole value\(quotesSource ? ": " + quoted : ".")",
                       at: SourceLocation(file: problemAt.file, line: problemAt.line, column: valueStart + 1))
     }
 
@@ -109,7 +112,10 @@ struct YAMLSyntaxError {
         }
         let keyLine = parent.number
         guard hasValueOnItsLine(keyLine) else { return nil }
-        return .error("Inconsistent indentation", detail: "This line is indented more than \(Value.quoted(key)) (line \(keyLine)), whose value is already on its line, so YAML reads it as more of that value. Line it up with \(Value.quoted(key)), or move \(key)'s value onto lines of its own below it.",
+        let detail = quotesSource
+            ? "This line is indented more than \(Value.quoted(key)) (line \(keyLine)), whose value is already on its line, so YAML reads it as more of that value. Line it up with \(Value.quoted(key)), or move \(key)'s value onto lines of its own below it."
+            : "This line is indented more than the key on line \(keyLine), whose value is already on its line, so YAML reads it as more of that value. Line it up with that key, or move its value onto lines of its own below it."
+        return .error("Inconsistent indentation", detail: detail,
                       at: SourceLocation(file: problemAt.file, line: number, column: indent + 1))
     }
 
@@ -126,7 +132,10 @@ struct YAMLSyntaxError {
         let written = String(String.UnicodeScalarView(text)).split(separator: " #").first.map(String.init) ?? ""
         let key = String(String.UnicodeScalarView(text[..<colon]))
         let value = String(String.UnicodeScalarView(text[(colon + 1)...]))
-        return .error("Missing space after colon", detail: "YAML reads \(Value.quoted(written)) as one piece of text: a key's \":\" must be followed by a space. Write \(Value.quoted(key + ": " + value)).",
+        let detail = quotesSource
+            ? "YAML reads \(Value.quoted(written)) as one piece of text: a key's \":\" must be followed by a space. Write \(Value.quoted(key + ": " + value))."
+            : "YAML reads this \":\" and the text around it as one piece of text: a key's \":\" must be followed by a space."
+        return .error("Missing space after colon", detail: detail,
                       at: SourceLocation(file: problemAt.file, line: number, column: start + colon + 1))
     }
 
@@ -153,7 +162,7 @@ struct YAMLSyntaxError {
         while text.hasSuffix(" ") { text.removeLast() }
         // A colon or a bracket on the line means another mistake; libyaml's words fit it better.
         guard !text.contains(":"), let first = text.first, !"[{\"'".contains(first) else { return nil }
-        return .error("Missing colon", detail: "This line stands where a key goes, but no \":\" follows \(Value.quoted(text)). Write a key as \"name: value\".", at: start)
+        return .error("Missing colon", detail: "This line stands where a key goes, but no \":\" follows \(quotesSource ? Value.quoted(text) : "it"). Write a key as \"name: value\".", at: start)
     }
 
     /// A `}` or `]` that closes nothing, where a key should be.
@@ -211,7 +220,7 @@ struct YAMLSyntaxError {
             value = String(value[..<end])
         }
         while value.hasSuffix(" ") { value.removeLast() }
-        return .error("Value must be quoted", detail: "A plain value cannot start with \(Value.quoted(String(found))); YAML reserves it. Quote the whole value: \(Self.singleQuoted(value))", at: problemAt)
+        return .error("Value must be quoted", detail: "A plain value cannot start with \(Value.quoted(String(found))); YAML reserves it. Quote the whole value\(quotesSource ? ": " + Self.singleQuoted(value) : ".")", at: problemAt)
     }
 
     /// A line whose indentation matches no key above it: libyaml ends the mapping it could belong
@@ -233,8 +242,12 @@ struct YAMLSyntaxError {
         guard !enclosing.contains(where: { $0.column == indent }) else { return nil }
         let sides = [enclosing.last { $0.column > indent }, enclosing.first { $0.column < indent }].compactMap { $0 }
         guard let first = sides.first else { return nil }
-        var detail = "This line starts in column \(indent + 1), which lines it up with no key above it: \(Value.quoted(first.key)) (line \(first.number)) starts in column \(first.column + 1)"
-        if sides.count > 1 { detail += " and \(Value.quoted(sides[1].key)) (line \(sides[1].number)) in column \(sides[1].column + 1)" }
+        let firstKey = quotesSource ? "\(Value.quoted(first.key)) (line \(first.number))" : "the key on line \(first.number)"
+        var detail = "This line starts in column \(indent + 1), which lines it up with no key above it: \(firstKey) starts in column \(first.column + 1)"
+        if sides.count > 1 {
+            let secondKey = quotesSource ? "\(Value.quoted(sides[1].key)) (line \(sides[1].number))" : "the one on line \(sides[1].number)"
+            detail += " and \(secondKey) in column \(sides[1].column + 1)"
+        }
         return .error("Inconsistent indentation", detail: detail + ". Keys of one mapping start in the same column.", at: problemAt)
     }
 
