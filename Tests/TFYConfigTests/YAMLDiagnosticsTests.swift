@@ -165,7 +165,10 @@ struct YAMLDiagnosticsTests {
 
     @Test func missingSpaceAfterAColonIsReportedAtTheColon() {
         #expect(report(["main.yml": "locals:\n  x:1\n  y: 2\n"]) == [
-            #"main.yml:2:4 Error Missing space after colon: YAML reads "x:1" as one piece of text: a key's ":" must be followed by a space. Write "x: 1"."#,
+            #"main.yml:2:4 Error Missing space after colon: No space follows the ":" after "x", so YAML does not read "x" as a key. Write "x: 1"."#,
+        ])
+        #expect(report(["main.yml": "variable:\n  Tag:{type: string, default: my}\n"]) == [
+            #"main.yml:2:6 Error Missing space after colon: No space follows the ":" after "Tag", so YAML does not read "Tag" as a key. Write "Tag: {type: string, default: my}"."#,
         ])
     }
 
@@ -248,7 +251,7 @@ struct YAMLDiagnosticsTests {
         ("pw: @hunter\n", #"s.vars:1:5 Error Value must be quoted: A plain value cannot start with "@"; YAML reserves it. Quote the whole value."#),
         ("pw: \"hun\\qer\"\n", #"s.vars:1:9 Error Invalid escape sequence: In double quotes a backslash starts an escape such as \n or \", and this one is not an escape YAML knows. Write \\ for a backslash, or use single quotes, in which a backslash is an ordinary character."#),
         ("a: 1\nhunter2\nb: 2\n", #"s.vars:2:1 Error Missing colon: This line stands where a key goes, but no ":" follows it. Write a key as "name: value"."#),
-        ("m:\n  hunter:2\n  b: 2\n", #"s.vars:2:9 Error Missing space after colon: YAML reads this ":" and the text around it as one piece of text: a key's ":" must be followed by a space."#),
+        ("m:\n  hunter:2\n  b: 2\n", #"s.vars:2:9 Error Missing space after colon: No space follows this ":", so YAML does not read what comes before it as a key. Put a space after the colon."#),
         ("m:\n  hunter: 1\n b: 2\n", #"s.vars:3:2 Error Inconsistent indentation: This line starts in column 2, which lines it up with no key above it: the key on line 2 starts in column 3 and the one on line 1 in column 1. Keys of one mapping start in the same column."#),
         ("m:\n  hunter: two\n    b: 2\n", #"s.vars:3:5 Error Inconsistent indentation: This line is indented more than the key on line 2, whose value is already on its line, so YAML reads it as more of that value. Line it up with that key, or move its value onto lines of its own below it."#),
     ])

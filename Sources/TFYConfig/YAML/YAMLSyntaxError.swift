@@ -75,6 +75,7 @@ struct YAMLSyntaxError {
               let line = line(problemAt.line) else { return nil }
         let colon = problemAt.column - 1
         guard colon >= 0, colon < line.count, line[colon] == ":" else { return nil }
+        if let missing = missingSpace(inLine: problemAt.line) { return missing }
         var start = indentation(line)
         while start + 1 < colon, line[start] == "-", line[start + 1] == " " {
             start += 1
@@ -125,16 +126,16 @@ struct YAMLSyntaxError {
         var start = indentation(line)
         while start + 1 < line.count, line[start] == "-", line[start + 1] == " " { start += 2 }
         let text = Array(line[start...])
-        guard !text.isEmpty, text[0] != "#", text[0] != "\"", text[0] != "'",
-              !zip(text, text.dropFirst()).contains(where: { $0 == ":" && $1 == " " }), text.last != ":",
-              let colon = text.indices.first(where: { text[$0] == ":" && $0 > 0 && $0 + 1 < text.count }),
-              text[colon + 1] != "/", text[..<colon].allSatisfy(ExpressionParser.isIdentifierContinue) else { return nil }
-        let written = String(String.UnicodeScalarView(text)).split(separator: " #").first.map(String.init) ?? ""
+        // The line's first colon, right after a name and followed by neither a space nor "/" (a URL).
+        guard let colon = text.firstIndex(of: ":"), colon > 0, colon + 1 < text.count,
+              text[colon + 1] != " ", text[colon + 1] != "/",
+              text[..<colon].allSatisfy(ExpressionParser.isIdentifierContinue) else { return nil }
+        var written = String(String.UnicodeScalarView(text))
+        if let comment = written.firstRange(of: " #") { written = String(written[..<comment.lowerBound]) }
         let key = String(String.UnicodeScalarView(text[..<colon]))
-        let value = String(String.UnicodeScalarView(text[(colon + 1)...]))
         let detail = quotesSource
-            ? "YAML reads \(Value.quoted(written)) as one piece of text: a key's \":\" must be followed by a space. Write \(Value.quoted(key + ": " + value))."
-            : "YAML reads this \":\" and the text around it as one piece of text: a key's \":\" must be followed by a space."
+            ? "No space follows the \":\" after \(Value.quoted(key)), so YAML does not read \(Value.quoted(key)) as a key. Write \(Value.quoted(key + ": " + written.dropFirst(key.count + 1)))."
+            : "No space follows this \":\", so YAML does not read what comes before it as a key. Put a space after the colon."
         return .error("Missing space after colon", detail: detail,
                       at: SourceLocation(file: problemAt.file, line: number, column: start + colon + 1))
     }
