@@ -61,9 +61,12 @@ public struct VariableInput: Sendable {
     /// Tachyon `ec2.yml` and `tachyon.yml` load unchanged).
     public static func fromFile(path: String, bytes: [UInt8]) -> ([VariableInput], Diagnostics) {
         let source = SourceFile(name: path, bytes: bytes)
-        let result = YAMLParser().parse(source)
+        var parser = YAMLParser()
+        parser.quotesSourceInErrors = false
+        let result = parser.parse(source)
         // A file that does not parse is read before any of its values is known to belong to a
-        // sensitive variable: its errors give the place, never the line (it may hold a secret).
+        // sensitive variable: its errors give the place, never the line or any of its text (it
+        // may hold a secret).
         var diagnostics = Diagnostics(result.diagnostics.map { var d = $0; d.sourceIsSensitive = true; return d })
         if result.isEmpty { return ([], diagnostics) }
         guard let root = result.root else { return ([], diagnostics) }
