@@ -3,6 +3,7 @@
 #   make test   install what is missing, build, run the whole test suite
 #   make bench  run the benchmarks under benchmarks/
 #   make chaos  run the seeded chaos campaign (ROUNDS=200 SEED=1), not part of make test
+#   make fuzz   run the libFuzzer campaigns (SECONDS=3600 per target, all at once), not part of make test
 
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -15,10 +16,11 @@ APT_PACKAGES := libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config openssh-c
 PYPI_PINS := moto[server]==5.2.1 boto3==1.43.11 awscli==1.45.11 werkzeug==3.1.8
 PYTHON ?= python3
 
-.PHONY: deps build demo test bench chaos clean
+.PHONY: deps build demo test bench chaos fuzz clean
 
 ROUNDS ?= 200
 SEED ?= 1
+SECONDS ?= 3600
 
 # Exits non-zero unless every pinned package is installed at its version and the helpers' imports work.
 define PYPI_CHECK
@@ -69,10 +71,14 @@ bench: deps
 	.build/release/tfy-state-bench
 	$(SWIFT) build -c release --product tfy
 	benchmarks/tachyon-bench.sh
+	$(PYTHON) benchmarks/hostile/run.py --tfy .build/release/tfy
 
 chaos: deps
 	$(SWIFT) build -c release --product tfy
 	$(PYTHON) benchmarks/chaos/chaos.py --rounds $(ROUNDS) --seed $(SEED) --tfy .build/release/tfy
 
+fuzz: deps
+	fuzz/run.sh $(SECONDS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -46,6 +46,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "tfy", dependencies: ["TFYCommands"]),
+        // The inputs libFuzzer exercises (fuzz/README.md), as a library the regression tests replay.
+        .target(name: "TFYFuzzing", dependencies: ["TFYConfig", "TFYCore", "TFYEngine", "TFYPlan", "TFYRender"]),
+        // fuzz/run.sh builds this with -sanitize=fuzzer; built plainly it replays inputs.
+        .executableTarget(name: "tfy-fuzz", dependencies: ["TFYFuzzing"], path: "fuzz/tfy-fuzz"),
         .executableTarget(name: "tfy-apply-bench", dependencies: ["TFYCommands", "TFYAWS", "TFYTestSupport"], path: "benchmarks/tfy-apply-bench"),
         .executableTarget(name: "tfy-aws-bench", dependencies: ["TFYAWS"], path: "benchmarks/tfy-aws-bench"),
         .executableTarget(name: "tfy-state-bench", dependencies: ["TFYCommands", "TFYAWS", "TFYCore", "TFYState", "TFYTestSupport"], path: "benchmarks/tfy-state-bench"),
@@ -64,6 +68,6 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "TFYStateTests", dependencies: ["TFYState", "TFYCore"]),
         .testTarget(name: "TFYPlanTests", dependencies: ["TFYPlan", "TFYConfig", "TFYCore", "TFYState", "TFYEngine"]),
-        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore", "TFYRender", "TFYEngine", "TFYTestSupport"], exclude: ["Fixtures", "Snapshots"]),
+        .testTarget(name: "TFYCommandsTests", dependencies: ["TFYCommands", "TFYCore", "TFYRender", "TFYEngine", "TFYTestSupport", "TFYFuzzing"], exclude: ["Fixtures", "Snapshots"]),
     ]
 )

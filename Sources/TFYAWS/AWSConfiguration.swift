@@ -21,7 +21,13 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
     public var region: String
     /// The EC2 endpoint, e.g. `https://ec2.us-east-1.amazonaws.com` or a local emulator.
     public var endpoint: String
+    /// What set `endpoint`, completing "the endpoint URL …": "was set by AWS_ENDPOINT_URL_EC2",
+    /// "is AWS's own for us-east-1 (no endpoint is configured)"; nil when not known.
+    public var endpointSource: String?
     public var maxAttempts: Int
+    /// Attempts for a connection that fails outright (`TFY_CONNECT_ATTEMPTS`, default 3), within
+    /// `maxAttempts`.
+    public var connectionAttempts: Int
     public var proxy: ProxySettings
     /// `TFY_LOG=debug`: log every call (never its credentials).
     public var debugLogging: Bool
@@ -32,12 +38,15 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
     /// profile's `ca_bundle`), for endpoints behind a TLS-inspecting proxy or with a private CA.
     public var caBundle: String?
 
-    public init(credentials: AWSCredentials, region: String, endpoint: String, maxAttempts: Int = 25,
-                proxy: ProxySettings = ProxySettings(), debugLogging: Bool = false, requestTimeout: Double = 60, caBundle: String? = nil) {
+    public init(credentials: AWSCredentials, region: String, endpoint: String, endpointSource: String? = nil, maxAttempts: Int = 25,
+                connectionAttempts: Int = 3, proxy: ProxySettings = ProxySettings(), debugLogging: Bool = false, requestTimeout: Double = 60,
+                caBundle: String? = nil) {
         self.credentials = credentials
         self.region = region
         self.endpoint = endpoint
+        self.endpointSource = endpointSource
         self.maxAttempts = maxAttempts
+        self.connectionAttempts = connectionAttempts
         self.proxy = proxy
         self.debugLogging = debugLogging
         self.requestTimeout = requestTimeout
@@ -53,6 +62,9 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
         settings.caBundle = caBundle
         return settings
     }
+
+    /// The endpoint and what set it, for the errors of connections that fail outright.
+    public var endpointNote: String? { endpointSource.map { "the endpoint \(endpoint) \($0)" } }
 
     public var description: String {
         "AWSConfiguration(region: \(region), endpoint: \(endpoint), maxAttempts: \(maxAttempts), credentials: \(credentials))"
@@ -79,7 +91,9 @@ public struct AWSConfigurationError: Error, Sendable, Hashable, CustomStringConv
 /// Region: provider block, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`.
 /// Endpoint: provider block, `AWS_ENDPOINT_URL_EC2` (`_S3` for the state backend),
 /// `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, then AWS's regional endpoint. Attempts: provider `max_retries` + 1,
-/// `AWS_MAX_ATTEMPTS`, the profile's `max_attempts`, 25. Seconds per attempt: `TFY_REQUEST_TIMEOUT`, 60.
+/// `AWS_MAX_ATTEMPTS`, the profile's `max_attempts`, 25; for a connection that fails outright
+/// (refused, unresolvable, certificate not verified) `TFY_CONNECT_ATTEMPTS`, 3, within those.
+/// Seconds per attempt: `TFY_REQUEST_TIMEOUT`, 60.
 /// CA certificates: `AWS_CA_BUNDLE`, the profile's `ca_bundle`, the system's.
 public struct AWSConfigurationResolver: Sendable {
     public var environment: [String: String]
@@ -144,8 +158,15 @@ public struct AWSConfigurationResolver: Sendable {
         guard let region = provider.region ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ?? configSection?["region"], !region.isEmpty else {
             throw AWSConfigurationError(summary: "No AWS region", detail: "Set region in the provider block (provider: {aws: {region: us-east-1}}), or AWS_REGION, or region in profile \"\(profileName)\" of \(configPath).")
         }
-        let endpoint = provider.endpoint ?? env("AWS_ENDPOINT_URL_\(service.uppercased())") ?? env("AWS_ENDPOINT_URL") ?? configSection?["endpoint_url"]
-            ?? AWSConfiguration.regionalEndpoint(service: service, region: region)
+        let serviceVariable = "AWS_ENDPOINT_URL_\(service.uppercased())"
+        let configured: [(value: String?, source: String)] = [
+            // The S3 client's "provider" is the backend's settings (the block and -backend-config).
+            (provider.endpoint, service == "s3" ? "the backend's \"endpoint\" setting" : "the provider block"),
+            (env(serviceVariable), serviceVariable), (env("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL"),
+            (configSection?["endpoint_url"], "endpoint_url in profile \"\(profileName)\" of \(configPath)"),
+        ]
+        let (endpoint, endpointSource) = configured.first { $0.value != nil }.map { ($0.value!, "was set by \($0.source)") }
+            ?? (AWSConfiguration.regionalEndpoint(service: service, region: region), "is AWS's own for \(region) (no endpoint is configured)")
 
         var maxAttempts = 25
         if let retries = provider.maxRetries {
@@ -156,6 +177,13 @@ public struct AWSConfigurationResolver: Sendable {
             }
             maxAttempts = n
         }
+        var connectionAttempts = 3
+        if let text = env("TFY_CONNECT_ATTEMPTS") {
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1 else {
+                throw AWSConfigurationError(summary: "Invalid TFY_CONNECT_ATTEMPTS", detail: "\"\(text)\" is not a whole number of at least 1.")
+            }
+            connectionAttempts = n
+        }
         var requestTimeout = 60.0
         if let text = env("TFY_REQUEST_TIMEOUT") {
             guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds.isFinite else {
@@ -163,7 +191,8 @@ public struct AWSConfigurationResolver: Sendable {
             }
             requestTimeout = seconds
         }
-        return AWSConfiguration(credentials: credentials, region: region, endpoint: endpoint, maxAttempts: maxAttempts,
+        return AWSConfiguration(credentials: credentials, region: region, endpoint: endpoint, endpointSource: endpointSource,
+                                maxAttempts: maxAttempts, connectionAttempts: connectionAttempts,
                                 proxy: ProxySettings.from(environment: environment), debugLogging: env("TFY_LOG")?.lowercased() == "debug",
                                 requestTimeout: requestTimeout, caBundle: (env("AWS_CA_BUNDLE") ?? configSection?["ca_bundle"]).map(expand))
     }

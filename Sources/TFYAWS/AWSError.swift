@@ -14,6 +14,9 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     public var cause: Cause
     public var requestID: String?
     public var attempts: Int
+    /// For a connection failure: the endpoint and what set it ("the endpoint http://… was set by
+    /// AWS_ENDPOINT_URL_EC2"), so a mistyped endpoint is recognised as one.
+    public var endpointNote: String?
 
     public var code: String? {
         if case .service(let code, _, _) = cause { return code }
@@ -37,6 +40,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         if let requestID { text += (text.hasSuffix("(") ? "" : ", ") + "request id \(requestID)" }
         if attempts > 1 { text += (text.hasSuffix("(") ? "" : ", ") + "gave up after \(attempts) attempts" }
         if text.hasSuffix("(") { text.removeLast(2) } else { text += ")" }
+        if let endpointNote { text += "; " + endpointNote }
         return text
     }
 }

@@ -27,6 +27,8 @@ struct AWSRequestPipeline: Sendable {
     var debugLogging: Bool
     /// Receives the debug lines; never credentials.
     var log: @Sendable (String) -> Void
+    /// Where the endpoint came from, for the errors of connections that fail outright.
+    var endpointNote: String? = nil
 
     /// Makes `action`'s call, retrying as `retry` allows, and returns what `Wire` reads from the
     /// answer. A `request` that could not be laid out fails as a first attempt would.
@@ -68,7 +70,9 @@ struct AWSRequestPipeline: Sendable {
         do {
             response = try await transport.send(HTTPRequest(method: request.method, url: request.url, headers: signed.filter { $0.name != "Host" }, body: request.body))
         } catch {
-            return .failure(failed(AWSFailure(cause: .transport(error))))
+            var failure = failed(AWSFailure(cause: .transport(error)))
+            if error.isConnectionFailure { failure.endpointNote = endpointNote }
+            return .failure(failure)
         }
         return Wire.decode(response).mapError(failed)
     }

@@ -29,6 +29,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
+    /// libcurl's codes for a connection that never got going (`HTTPTransportError.isConnectionFailure`).
+    package static let connectionFailureCodes: Set<Int> = Set([
+        CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_PEER_FAILED_VERIFICATION,
+    ].map { Int($0.rawValue) })
+
     /// How many TCP connections libcurl opened in all, across every request.
     package var connectionsOpened: Int { counters.connections }
     package var requestsSent: Int { counters.requests }
@@ -202,8 +207,10 @@ private final class CurlHandle: @unchecked Sendable {
         CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE, CURLE_OPERATION_TIMEDOUT,
     ]
 
+    /// A name that did not resolve is tried again too, within the few attempts of a connection
+    /// failure: a resolver's passing failure (EAI_AGAIN) has the same code as an unknown name.
     static let retryable: Set<CURLcode> = [
-        CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
-        CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR,
+        CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT,
+        CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR,
     ]
 }

@@ -19,7 +19,7 @@ public struct EC2Client: Sendable {
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         self.configuration = configuration
         self.transport = transport ?? CurlTransport(settings: configuration.transportSettings)
-        self.retry = retry ?? RetryPolicy(maxAttempts: configuration.maxAttempts)
+        self.retry = retry ?? RetryPolicy(maxAttempts: configuration.maxAttempts, connectionAttempts: configuration.connectionAttempts)
         self.statistics = statistics
         self.clock = clock
         self.log = log
@@ -36,6 +36,7 @@ public struct EC2Client: Sendable {
 
     var pipeline: AWSRequestPipeline {
         AWSRequestPipeline(transport: transport, credentials: configuration.credentials, region: configuration.region, retry: retry,
-                           statistics: statistics, clock: clock, debugLogging: configuration.debugLogging, log: log)
+                           statistics: statistics, clock: clock, debugLogging: configuration.debugLogging, log: log,
+                           endpointNote: configuration.endpointNote)
     }
 }

@@ -44,6 +44,13 @@ public struct HTTPTransportError: Error, Sendable, Hashable, CustomStringConvert
     }
 
     public var description: String { message }
+
+    /// Whether no exchange with the endpoint could begin: the connection was refused, the host
+    /// name did not resolve, or the server's certificate failed verification. Trying again
+    /// within seconds rarely helps — the endpoint is usually wrong — so these get a few quick
+    /// attempts (`RetryPolicy.connectionAttempts`) rather than the throttling budget, and their
+    /// errors say where the endpoint came from.
+    public var isConnectionFailure: Bool { CurlTransport.connectionFailureCodes.contains(code) }
 }
 
 /// Sends HTTP requests. Production uses `CurlTransport`; unit tests of decoding and retries may

@@ -17,6 +17,8 @@ public struct S3Client: Sendable {
     public var statistics: CallStatistics
     public var clock: @Sendable () -> Date
     public var debugLogging = false
+    /// Where the endpoint came from, for connection failures' errors (`AWSError.endpointNote`).
+    public var endpointNote: String?
     public var log: @Sendable (String) -> Void
 
     public init(credentials: AWSCredentials, region: String, endpoint: String? = nil, transport: (any HTTPTransport)? = nil,
@@ -39,8 +41,11 @@ public struct S3Client: Sendable {
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         let regional = configuration.endpoint == AWSConfiguration.regionalEndpoint(service: "s3", region: configuration.region)
         self.init(credentials: configuration.credentials, region: configuration.region, endpoint: regional ? nil : configuration.endpoint,
-                  transport: CurlTransport(settings: configuration.transportSettings), retry: RetryPolicy(maxAttempts: configuration.maxAttempts), statistics: statistics, log: log)
+                  transport: CurlTransport(settings: configuration.transportSettings),
+                  retry: RetryPolicy(maxAttempts: configuration.maxAttempts, connectionAttempts: configuration.connectionAttempts),
+                  statistics: statistics, log: log)
         debugLogging = configuration.debugLogging
+        endpointNote = configuration.endpointNote
     }
 
     public struct Object: Sendable, Hashable {
@@ -118,6 +123,6 @@ public struct S3Client: Sendable {
 
     var pipeline: AWSRequestPipeline {
         AWSRequestPipeline(transport: transport, credentials: credentials, region: region, retry: retry, statistics: statistics,
-                           clock: clock, debugLogging: debugLogging, log: log)
+                           clock: clock, debugLogging: debugLogging, log: log, endpointNote: endpointNote)
     }
 }

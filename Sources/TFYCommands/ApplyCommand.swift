@@ -4,24 +4,13 @@ import TFYCore
 import TFYOperations
 import TFYPlan
 
-/// Options `apply`, `destroy` and `refresh` share.
-struct ApplyOptions: ParsableArguments {
-    @Flag(name: .customLong("auto-approve", withSingleDash: true), help: "Apply without asking for confirmation.")
-    var autoApprove = false
-
+/// What `apply`, `destroy` and `refresh` share, with one meaning in all three. What only some
+/// take (`-auto-approve`, `-replace`, `-refresh`) or what means something else in each
+/// (`-target`, `-input`), each declares itself, so each one's help is its own.
+struct ApplyRunOptions: ParsableArguments {
     @OptionGroup var stateFile: StateFileOption
 
-    @Option(name: .customLong("parallelism", withSingleDash: true), help: "How many operations may run at once.")
-    var parallelism: Int = 10
-
-    @Option(name: .customLong("refresh", withSingleDash: true), help: ArgumentHelp("Read live objects before planning.", valueName: "bool"))
-    var refresh: Bool = true
-
-    @Option(name: .customLong("target", withSingleDash: true), help: ArgumentHelp("Apply only this resource or instance and what it depends on.", valueName: "address"))
-    var targets: [String] = []
-
-    @Option(name: .customLong("replace", withSingleDash: true), help: ArgumentHelp("Replace this instance.", valueName: "address"))
-    var replace: [String] = []
+    @OptionGroup var parallelism: ParallelismOption
 
     @OptionGroup var lock: LockTimeoutOption
 
@@ -30,21 +19,18 @@ struct ApplyOptions: ParsableArguments {
 
     @OptionGroup var colorOptions: ColorOptions
 
-    @Option(name: .customLong("input", withSingleDash: true), help: ArgumentHelp("Ask for confirmation (false: never; then -auto-approve is needed).", valueName: "bool"))
-    var input: Bool = true
-
     @OptionGroup var backend: BackendOptions
 
     /// Runs one apply of `source`: the operation reports to the view chosen from `-json`.
-    func run(_ source: ApplyRequest.Source, variables: VariableOptions, context: CommandContext) async -> ExitStatus {
+    func run(_ source: ApplyRequest.Source, autoApprove: Bool, input: Bool, variables: VariableOptions, context: CommandContext) async -> ExitStatus {
         // Installed before anything else, so an interrupt during planning is handled too.
         let interrupt = InterruptHandler(context: context)
         let view = HumanView.chosen(json: json, context: context, color: colorOptions.color(context))
         let (inputs, inputProblems, _) = variables.inputs(context: context, arguments: context.arguments)
         let request = ApplyRequest(source: source, inputs: inputs, inputProblems: inputProblems, statePath: stateFile.state, lockTimeout: lock.seconds,
-                                   backendSettings: backend.settings, parallelism: parallelism, autoApprove: autoApprove)
+                                   backendSettings: backend.settings, parallelism: parallelism.parallelism, autoApprove: autoApprove)
         let operation = ApplyOperation(request: request, environment: context.operationEnvironment, events: { view.event($0) },
-                                       confirm: { [input] in view.confirm($0, input: input) }, interrupt: interrupt)
+                                       confirm: { view.confirm($0, input: input) }, interrupt: interrupt)
         let outcome = await operation.run()
         view.applied(outcome)
         return ExitStatus(succeeded: outcome.succeeded)
@@ -60,24 +46,39 @@ struct ApplyCommand: ParsableCommand, ContextCommand {
     @Argument(help: "A configuration directory, or a saved plan file.")
     var target: String = "."
 
+    @Flag(name: .customLong("auto-approve", withSingleDash: true), help: "Apply without asking for confirmation.")
+    var autoApprove = false
+
+    @Option(name: .customLong("refresh", withSingleDash: true), help: ArgumentHelp("Read live objects before planning.", valueName: "bool"))
+    var refresh: Bool = true
+
     @Flag(name: .customLong("refresh-only", withSingleDash: true), help: "Only record what changed outside tfy.")
     var refreshOnly = false
 
-    @OptionGroup var apply: ApplyOptions
+    @Option(name: .customLong("target", withSingleDash: true), help: ArgumentHelp("Apply only this resource or instance and what it depends on.", valueName: "address"))
+    var targets: [String] = []
+
+    @Option(name: .customLong("replace", withSingleDash: true), help: ArgumentHelp("Replace this instance.", valueName: "address"))
+    var replace: [String] = []
+
+    @Option(name: .customLong("input", withSingleDash: true), help: ArgumentHelp("Ask for confirmation (false: never; then -auto-approve is needed).", valueName: "bool"))
+    var input: Bool = true
+
+    @OptionGroup var apply: ApplyRunOptions
     @OptionGroup var variables: VariableOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: context.path(target), isDirectory: &isDirectory)
         if exists, !isDirectory.boolValue {
-            return await apply.run(.savedPlan(path: target), variables: variables, context: context)
+            return await apply.run(.savedPlan(path: target), autoApprove: autoApprove, input: input, variables: variables, context: context)
         }
         var options = PlanOptions()
-        options.refresh = apply.refresh
-        options.targets = apply.targets
-        options.replace = apply.replace
+        options.refresh = refresh
+        options.targets = targets
+        options.replace = replace
         return await apply.run(.configuration(directory: target, options: options, refreshOnly: refreshOnly, lockOperation: "OperationTypeApply"),
-                               variables: variables, context: context)
+                               autoApprove: autoApprove, input: input, variables: variables, context: context)
     }
 }
 
@@ -87,16 +88,28 @@ struct DestroyCommand: ParsableCommand, ContextCommand {
     @Argument(help: "The configuration directory.")
     var directory: String = "."
 
-    @OptionGroup var apply: ApplyOptions
+    @Flag(name: .customLong("auto-approve", withSingleDash: true), help: "Destroy without asking for confirmation.")
+    var autoApprove = false
+
+    @Option(name: .customLong("refresh", withSingleDash: true), help: ArgumentHelp("Read live objects before planning the destroy.", valueName: "bool"))
+    var refresh: Bool = true
+
+    @Option(name: .customLong("target", withSingleDash: true), help: ArgumentHelp("Destroy only this resource or instance and what depends on it.", valueName: "address"))
+    var targets: [String] = []
+
+    @Option(name: .customLong("input", withSingleDash: true), help: ArgumentHelp("Ask for confirmation (false: never; then -auto-approve is needed).", valueName: "bool"))
+    var input: Bool = true
+
+    @OptionGroup var apply: ApplyRunOptions
     @OptionGroup var variables: VariableOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         var options = PlanOptions()
         options.destroy = true
-        options.refresh = apply.refresh
-        options.targets = apply.targets
+        options.refresh = refresh
+        options.targets = targets
         return await apply.run(.configuration(directory: directory, options: options, refreshOnly: false, lockOperation: "OperationTypeDestroy"),
-                               variables: variables, context: context)
+                               autoApprove: autoApprove, input: input, variables: variables, context: context)
     }
 }
 
@@ -106,13 +119,15 @@ struct RefreshCommand: ParsableCommand, ContextCommand {
     @Argument(help: "The configuration directory.")
     var directory: String = "."
 
-    @OptionGroup var apply: ApplyOptions
+    // Terraform's refresh takes -input; it asks for nothing here, so the option is only accepted.
+    @Option(name: .customLong("input", withSingleDash: true), help: ArgumentHelp("Accepted for Terraform compatibility: refresh never asks.", valueName: "bool"))
+    var input: Bool = true
+
+    @OptionGroup var apply: ApplyRunOptions
     @OptionGroup var variables: VariableOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
-        var options = apply
-        options.autoApprove = true
-        return await options.run(.configuration(directory: directory, options: PlanOptions(), refreshOnly: true, lockOperation: "OperationTypeRefresh"),
-                                 variables: variables, context: context)
+        await apply.run(.configuration(directory: directory, options: PlanOptions(), refreshOnly: true, lockOperation: "OperationTypeRefresh"),
+                        autoApprove: true, input: input, variables: variables, context: context)
     }
 }

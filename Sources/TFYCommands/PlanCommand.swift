@@ -52,7 +52,7 @@ struct PlanCommand: ParsableCommand, ContextCommand {
 
     @OptionGroup var lockTimeout: LockTimeoutOption
 
-    @Option(name: .customLong("lock", withSingleDash: true), help: ArgumentHelp("Lock the state (default true).", valueName: "bool"))
+    @Option(name: .customLong("lock", withSingleDash: true), help: ArgumentHelp("Lock the state while planning.", valueName: "bool"))
     var lock: Bool = true
 
     @OptionGroup var variables: VariableOptions

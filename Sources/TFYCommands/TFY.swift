@@ -10,7 +10,11 @@ public struct TFY: ParsableCommand {
         // an option here, argument parsing would take it after a subcommand too.
         usage: "tfy [-chdir=DIR] <subcommand>",
         discussion: "Global option: -chdir=DIR (before the subcommand) works in DIR, as if tfy had been started there: the configuration, the default state and every relative path given on the command line are found from DIR.",
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self, RefreshCommand.self, ShowCommand.self, OutputCommand.self, StateCommand.self, ImportCommand.self, ForceUnlockCommand.self, GraphCommand.self, SSHCommand.self, VersionCommand.self])
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DestroyCommand.self, RefreshCommand.self, ShowCommand.self, OutputCommand.self, StateCommand.self, ImportCommand.self, ForceUnlockCommand.self, GraphCommand.self, SSHCommand.self, VersionCommand.self],
+        // No short `-h` for the parser: it splits an unknown single-dash option into short flags
+        // (`-this` into -t -h -i -s) and, finding `-h` among them, printed help and exited 0
+        // instead of refusing the option. `-h` alone is help all the same (`HelpRequest`).
+        helpNames: [.long, .customLong("help", withSingleDash: true)])
 
     @Flag(name: [.customLong("version"), .customLong("version", withSingleDash: true)], help: "Print the tfy version.")
     var version = false
@@ -29,8 +33,23 @@ extension TFY: ContextCommand {
             context.out(VersionCommand.text)
             return .success
         }
-        context.out(TFY.helpMessage() + "\n")
+        context.out(HelpRequest.text(for: TFY.self))
         return .success
+    }
+}
+
+/// How help is asked for and printed: `-h`, `-help` or `--help` anywhere before `--` (or
+/// `tfy help COMMAND`, which the parser handles). Printed 80 columns wide wherever it is shown,
+/// so it reads the same in a terminal, a pipe and the golden files.
+enum HelpRequest {
+    static let names: Set<String> = ["-h", "-help", "--help"]
+
+    static func isAsked(_ arguments: [String]) -> Bool {
+        arguments.prefix { $0 != "--" }.contains { names.contains($0) }
+    }
+
+    static func text(for command: any ParsableCommand.Type) -> String {
+        TFY.helpMessage(for: command, columns: 80) + "\n"
     }
 }
 
@@ -56,16 +75,20 @@ public enum TFYCommandLine {
             return ExitStatus.failure.code
         }
         context.arguments = arguments
+        if HelpRequest.isAsked(arguments) {
+            context.out(HelpRequest.text(for: helpTarget(arguments)))
+            return ExitStatus.success.code
+        }
         do {
             let command = try TFY.parseAsRoot(arguments)
             guard let runnable = command as? ContextCommand else {
-                // `--help`, `-h` or `help [COMMAND...]`: the help of the command named.
-                context.out(TFY.helpMessage(for: helpTarget(arguments)) + "\n")
+                // `help [COMMAND...]`: the help of the command named.
+                context.out(HelpRequest.text(for: helpTarget(arguments)))
                 return ExitStatus.success.code
             }
             return await runnable.execute(in: context).code
         } catch {
-            let message = TFY.fullMessage(for: error)
+            let message = TFY.fullMessage(for: error, columns: 80)
             if TFY.exitCode(for: error) == .success {
                 context.out(message + "\n")
                 return ExitStatus.success.code

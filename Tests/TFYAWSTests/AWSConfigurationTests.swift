@@ -75,6 +75,34 @@ struct AWSConfigurationTests {
         #expect(try resolver(base.merging(["AWS_MAX_ATTEMPTS": "4"]) { $1 }).resolve().maxAttempts == 4)
     }
 
+    /// What set the endpoint, as connection failures' errors name it.
+    @Test func theEndpointsSourceIsKnown() throws {
+        let base = ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1"]
+        func note(_ environment: [String: String], _ provider: ProviderSettings = ProviderSettings(), service: String = "ec2",
+                  files: [String: String] = [:]) throws -> String? {
+            try resolver(base.merging(environment) { $1 }, files: files).resolve(provider, service: service).endpointNote
+        }
+        #expect(try note([:]) == "the endpoint https://ec2.us-east-1.amazonaws.com is AWS's own for us-east-1 (no endpoint is configured)")
+        #expect(try note(["AWS_ENDPOINT_URL": "http://a"]) == "the endpoint http://a was set by AWS_ENDPOINT_URL")
+        #expect(try note(["AWS_ENDPOINT_URL": "http://a", "AWS_ENDPOINT_URL_EC2": "http://b"]) == "the endpoint http://b was set by AWS_ENDPOINT_URL_EC2")
+        #expect(try note(["AWS_ENDPOINT_URL_S3": "http://c"], service: "s3") == "the endpoint http://c was set by AWS_ENDPOINT_URL_S3")
+        #expect(try note(["AWS_ENDPOINT_URL_EC2": "http://b"], ProviderSettings(endpoint: "http://p")) == "the endpoint http://p was set by the provider block")
+        #expect(try note([:], ProviderSettings(endpoint: "http://p"), service: "s3") == "the endpoint http://p was set by the backend's \"endpoint\" setting")
+        #expect(try note([:], files: ["/home/u/.aws/config": "[default]\nendpoint_url = http://f\n"])
+            == "the endpoint http://f was set by endpoint_url in profile \"default\" of /home/u/.aws/config")
+    }
+
+    @Test func theConnectionAttemptsAreThreeUnlessSet() throws {
+        let base = ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1"]
+        #expect(try resolver(base).resolve().connectionAttempts == 3)
+        #expect(try resolver(base.merging(["TFY_CONNECT_ATTEMPTS": "10"]) { $1 }).resolve().connectionAttempts == 10)
+        for text in ["0", "x"] {
+            #expect(throws: AWSConfigurationError(summary: "Invalid TFY_CONNECT_ATTEMPTS", detail: "\"\(text)\" is not a whole number of at least 1.")) {
+                try resolver(base.merging(["TFY_CONNECT_ATTEMPTS": text]) { $1 }).resolve()
+            }
+        }
+    }
+
     @Test func alternativeFileLocations() throws {
         let files = ["/etc/creds": "[default]\naws_access_key_id = AKIDALT\naws_secret_access_key = x\n", "/etc/conf": "[default]\nregion = us-west-1\n"]
         let c = try resolver(["AWS_SHARED_CREDENTIALS_FILE": "/etc/creds", "AWS_CONFIG_FILE": "/etc/conf"], files: files).resolve()

@@ -29,6 +29,47 @@ struct RetryTests {
         #expect(c.statistics.summary == "API calls: DescribeInstances 1 (7 retries)")
     }
 
+    /// Connection refused and an unresolvable host (libcurl's codes 7 and 6) get a few quick
+    /// attempts, not the 25 throttling gets: with 25 attempts a wrong endpoint looked like a hang.
+    @Test(arguments: [(7, "Couldn't connect to server"), (6, "Couldn't resolve host name")])
+    func connectionFailuresGetAFewQuickAttempts(_ code: Int, _ message: String) async {
+        let transport = ScriptedTransport([.failure(HTTPTransportError(code: code, message: message, isRetryable: true))])
+        let sleeps = Sleeps()
+        do {
+            _ = try await client(transport, attempts: 25, sleeps: sleeps).call("DescribeInstances")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.attempts == 3)
+        }
+        #expect(transport.count == 3)
+        // random 0.5 × 0.2 s × 2^(n-1).
+        #expect(sleeps.all == [0.1, 0.2])
+    }
+
+    /// The few attempts are overridable; the overall budget still bounds them.
+    @Test func theConnectionBudgetIsOverridable() async {
+        let transport = ScriptedTransport([.failure(HTTPTransportError(code: 7, message: "Couldn't connect to server", isRetryable: true))])
+        var policy = RetryPolicy(maxAttempts: 25, random: { 0 }, sleep: { _ in })
+        policy.connectionAttempts = 6
+        let (_, attempts) = await policy.run { () async -> Result<Int, AWSError> in
+            (try? await transport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:9/"))).map { .success($0.status) }
+                ?? .failure(AWSError(service: "ec2", action: "X", cause: .transport(HTTPTransportError(code: 7, message: "refused", isRetryable: true)), attempts: 1))
+        }
+        #expect(attempts == 6)
+        policy.maxAttempts = 2
+        #expect(await policy.run { () async -> Result<Int, AWSError> in
+            .failure(AWSError(service: "ec2", action: "X", cause: .transport(HTTPTransportError(code: 7, message: "refused", isRetryable: true)), attempts: 1))
+        }.attempts == 2)
+    }
+
+    /// Throttling keeps the SDK-standard budget beside them.
+    @Test func throttlingKeepsTheFullBudget() async {
+        let transport = ScriptedTransport([throttled])
+        let sleeps = Sleeps()
+        await #expect(throws: AWSError.self) { _ = try await client(transport, attempts: 25, sleeps: sleeps).call("DescribeInstances") }
+        #expect(transport.count == 25)
+    }
+
     @Test func permanentServerErrorsGiveUpAfterTheConfiguredAttempts() async {
         let transport = ScriptedTransport([.success(HTTPResponse(status: 500, body: Array("<html><h1>Internal Server Error</h1></html>".utf8)))])
         let sleeps = Sleeps()

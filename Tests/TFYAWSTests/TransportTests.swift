@@ -33,7 +33,7 @@ struct TransportTests {
         } catch {
             // A certificate that fails verification will fail again: not retried.
             #expect(error.attempts == 1)
-            #expect(error.description == "EC2 DescribeInstances failed: SSL peer certificate or SSH remote key was not OK: SSL certificate problem: self-signed certificate (\(endpoint))", "\(error.description)")
+            #expect(error.description == "EC2 DescribeInstances failed: SSL peer certificate or SSH remote key was not OK: SSL certificate problem: self-signed certificate (\(endpoint)); the endpoint \(endpoint) was set by AWS_ENDPOINT_URL_EC2", "\(error.description)")
         }
 
         // AWS_CA_BUNDLE, as the SDKs read it, makes tfy trust that certificate: the same call succeeds.

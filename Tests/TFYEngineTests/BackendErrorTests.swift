@@ -63,7 +63,7 @@ struct BackendErrorTests {
         let elapsed = Date().timeIntervalSince(started)
         #expect(failed.status == 1)
         let lockURL = "\(endpoint)/\(Self.bucket)/\(world.stateKey).tflock"
-        #expect(failed.err == "Error: Error acquiring the state lock\n\nCannot create the lock object s3://\(Self.bucket)/\(world.stateKey).tflock: cannot reach S3 at \(endpoint) (S3 PutObject failed: Couldn't connect to server (\(lockURL)) (gave up after 3 attempts)).\n\n", "\(failed.err)")
+        #expect(failed.err == "Error: Error acquiring the state lock\n\nCannot create the lock object s3://\(Self.bucket)/\(world.stateKey).tflock: cannot reach S3 at \(endpoint) (S3 PutObject failed: Couldn't connect to server (\(lockURL)) (gave up after 3 attempts); the endpoint \(endpoint) was set by AWS_ENDPOINT_URL_S3).\n\n", "\(failed.err)")
         #expect(failed.out.isEmpty, "\(failed.out)")
         #expect(elapsed < 60, "bounded: \(elapsed) s")
         #expect(try await world.liveInstances().isEmpty, "nothing was created")
@@ -71,7 +71,7 @@ struct BackendErrorTests {
         // A read (no lock) says the same.
         let list = await world.tfy(["state", "list", "-chdir", "cluster"])
         #expect(list.status == 1)
-        #expect(list.err == "Error: Failed to load state\n\nError reading the state s3://\(Self.bucket)/\(world.stateKey): cannot reach S3 at \(endpoint) (S3 GetObject failed: Couldn't connect to server (\(endpoint)/\(Self.bucket)/\(world.stateKey)) (gave up after 3 attempts)). The object was not modified.\n\n", "\(list.err)")
+        #expect(list.err == "Error: Failed to load state\n\nError reading the state s3://\(Self.bucket)/\(world.stateKey): cannot reach S3 at \(endpoint) (S3 GetObject failed: Couldn't connect to server (\(endpoint)/\(Self.bucket)/\(world.stateKey)) (gave up after 3 attempts); the endpoint \(endpoint) was set by AWS_ENDPOINT_URL_S3). The object was not modified.\n\n", "\(list.err)")
     }
 
     /// Bytes that are not a state, put there with the AWS CLI: every command that reads it stops

@@ -13,6 +13,9 @@ public struct Configuration: Sendable {
     public var outputs: [String: OutputDeclaration] = [:]
     public var backend: BackendBlock?
     public var sources: SourceFiles = [:]
+    /// False when a file could not be parsed as YAML: then nothing was decoded, as every check of
+    /// the rest would only report what the unparsed file declares as missing.
+    public var isParsed = true
     /// The resource types the configuration was loaded with.
     public var resourceTypes = ResourceCatalog()
 

@@ -53,6 +53,7 @@ public struct ConfigurationLoader: Sendable {
     public func load(files: [SourceFile], directory: String, defaultStack: String) -> (Configuration, Diagnostics) {
         var decoder = ConfigurationDecoder(configuration: Configuration(directory: directory, stack: defaultStack, resourceTypes: resourceTypes))
         let parser = YAMLParser()
+        var roots: [YAMLNode] = []
         for file in files {
             decoder.configuration.sources[file.name] = file
             let result = parser.parse(file)
@@ -61,9 +62,12 @@ public struct ConfigurationLoader: Sendable {
                 decoder.diagnostics.append(.warning("Empty configuration file", detail: "\(Value.quoted(file.name)) holds no configuration.", at: SourceLocation(file: file.name, line: 1, column: 1)))
                 continue
             }
-            guard let root = result.root else { continue }
-            decoder.decodeFile(root)
+            if let root = result.root { roots.append(root) } else if result.diagnostics.hasErrors { decoder.configuration.isParsed = false }
         }
+        // A file that did not parse is reported alone: checking the other files without it would
+        // report each reference to what it declares as a false "undeclared" error.
+        guard decoder.configuration.isParsed else { return (decoder.configuration, decoder.diagnostics) }
+        for root in roots { decoder.decodeFile(root) }
         decoder.finish()
         return (decoder.configuration, decoder.diagnostics)
     }
@@ -103,6 +107,9 @@ private struct ConfigurationDecoder {
     /// Where each named definition was first made, to report duplicates across files.
     var definitions: [String: SourceLocation] = [:]
     var stackLocation: SourceLocation?
+    /// Unquoted strings that may be references written without `${}`, checked in `finish` once
+    /// every variable, local value and resource is declared.
+    var plainStrings: [(text: String, location: SourceLocation)] = []
 
     init(configuration: Configuration) { self.configuration = configuration }
 
@@ -140,7 +147,21 @@ private struct ConfigurationDecoder {
     }
 
     mutating func expression(_ node: YAMLNode) -> Expression {
-        YAMLExpressions.expression(node, diagnostics: &diagnostics)
+        notePlainStrings(node)
+        return YAMLExpressions.expression(node, diagnostics: &diagnostics)
+    }
+
+    mutating func notePlainStrings(_ node: YAMLNode) {
+        switch node.content {
+        case .scalar(let scalar):
+            guard scalar.style == .plain, scalar.tag == nil, scalar.text.contains("."), !scalar.text.contains("${"),
+                  case .string(let text) = YAMLNode.resolve(scalar) else { return }
+            plainStrings.append((text, node.start))
+        case .sequence(let items):
+            for item in items { notePlainStrings(item) }
+        case .mapping(let pairs):
+            for pair in pairs { notePlainStrings(pair.value) }
+        }
     }
 
     mutating func decodeFile(_ root: YAMLNode) {
@@ -159,9 +180,11 @@ private struct ConfigurationDecoder {
             case "stack": decodeStack(pair.value)
             case "backend": decodeBackend(pair.value)
             default:
+                let owners = argumentOwners(key)
                 let hint = key == "data" || key == "module"
                     ? " tfy does not support \"\(key)\" blocks yet."
-                    : Suggestion.didYouMean(key, among: ConfigurationLoader.blockTypes)
+                    : owners.isEmpty ? Suggestion.didYouMean(key, among: ConfigurationLoader.blockTypes)
+                    : " \(Value.quoted(key)) is an argument of \(Self.listed(owners)); is it indented too little?"
                 error("Unsupported block type", "Blocks of type \(Value.quoted(key)) are not expected here.\(hint)", at: pair.key.start)
             }
         }
@@ -383,27 +406,100 @@ private struct ConfigurationDecoder {
 
     mutating func decodeResources(_ node: YAMLNode) {
         guard let types = mapping(node, "resource block") else { return }
+        let dedented = dedentedArguments(types)
         for typePair in types {
             let type = typePair.key.scalar?.text ?? ""
             let known = configuration.resourceTypes.names
             guard let resourceType = configuration.resourceTypes[type] else {
+                let owners = argumentOwners(type)
+                guard owners.isEmpty else {
+                    error("Invalid resource type", "\(Value.quoted(type)) is not a resource type; is it indented too little? It is an argument of \(Self.listed(owners)): indent it under the resource it belongs to.", at: typePair.key.start)
+                    continue
+                }
                 error("Invalid resource type", "The resource type \(Value.quoted(type)) is not supported.\(Suggestion.didYouMean(type, among: known)) tfy manages \(known.joined(separator: ", ")).", at: typePair.key.start)
                 continue
             }
             guard let blocks = mapping(typePair.value, "\(type) block") else { continue }
             for blockPair in blocks {
+                if isMisplacedArgument(blockPair, of: resourceType.schema) {
+                    let name = blockPair.key.scalar?.text ?? ""
+                    error("Argument in place of a resource", "\(Value.quoted(name)) is an argument of \(type), not a resource name; is it indented too little? Indent it under the \(type) block it belongs to.", at: blockPair.key.start)
+                    continue
+                }
                 guard let name = validName(blockPair.key, "resource"),
                       define("resource", "\(type).\(name)", at: blockPair.key.start) else { continue }
                 var block = ResourceBlock(type: type, resourceType: resourceType, name: name, location: blockPair.key.start)
                 if let body = mapping(blockPair.value, "resource body") {
-                    decodeResourceBody(body, schema: resourceType.schema, into: &block)
+                    decodeResourceBody(body, schema: resourceType.schema, into: &block, dedented: dedented["\(type).\(name)"] ?? [])
                 }
                 configuration.resources.append(block)
             }
         }
     }
 
-    mutating func decodeResourceBody(_ body: [YAMLNode.Pair], schema: ResourceSchema, into block: inout ResourceBlock) {
+    /// The arguments indented too little to stay in their block, by the address of the resource
+    /// block they follow (the one they were most likely meant for): one error already says where
+    /// each went, so that block does not also report them missing.
+    func dedentedArguments(_ types: [YAMLNode.Pair]) -> [String: Set<String>] {
+        var dedented: [String: Set<String>] = [:]
+        var previous: String?
+        for typePair in types {
+            let type = typePair.key.scalar?.text ?? ""
+            guard let resourceType = configuration.resourceTypes[type] else {
+                if let previous, !argumentOwners(type).isEmpty { dedented[previous, default: []].insert(type) }
+                continue
+            }
+            for blockPair in typePair.value.pairs ?? [] {
+                let name = blockPair.key.scalar?.text ?? ""
+                if isMisplacedArgument(blockPair, of: resourceType.schema) {
+                    if let previous { dedented[previous, default: []].insert(name) }
+                } else {
+                    previous = "\(type).\(name)"
+                }
+            }
+        }
+        return dedented
+    }
+
+    /// A key in a resource name's place that is one of the type's arguments, with a value no
+    /// resource body has (a scalar, or keys the type does not take): a line indented too little,
+    /// not a resource. A resource whose body is a resource's may still bear an argument's name.
+    func isMisplacedArgument(_ pair: YAMLNode.Pair, of schema: ResourceSchema) -> Bool {
+        let name = pair.key.scalar?.text ?? ""
+        guard schema.body.attributes[name]?.isSettable == true || ConfigurationLoader.resourceMetaArguments.contains(name) else { return false }
+        guard let body = pair.value.pairs else { return true }
+        return body.contains { item in
+            let key = item.key.scalar?.text ?? ""
+            return schema.body.attributes[key]?.isSettable != true && !ConfigurationLoader.resourceMetaArguments.contains(key)
+        }
+    }
+
+    /// The resource types that take an argument named `name`, at any depth of their schemas:
+    /// such a key where a block type or a resource type goes is a line indented too little.
+    func argumentOwners(_ name: String) -> [String] {
+        configuration.resourceTypes.names.filter { type in
+            configuration.resourceTypes[type].map { Self.argumentNames(of: $0.schema.body).contains(name) } ?? false
+        }
+    }
+
+    static func argumentNames(of schema: ObjectSchema) -> Set<String> {
+        var names = Set<String>()
+        for (name, attribute) in schema.attributes where attribute.isSettable {
+            names.insert(name)
+            switch attribute.type {
+            case .object(let nested), .objectList(let nested): names.formUnion(argumentNames(of: nested))
+            case .value: break
+            }
+        }
+        return names
+    }
+
+    /// "a", "a and b", "a, b and c".
+    static func listed(_ names: [String]) -> String {
+        names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + names.last! : names.joined()
+    }
+
+    mutating func decodeResourceBody(_ body: [YAMLNode.Pair], schema: ResourceSchema, into block: inout ResourceBlock, dedented: Set<String> = []) {
         let address = block.address
         for pair in body {
             let key = pair.key.scalar?.text ?? ""
@@ -431,7 +527,7 @@ private struct ConfigurationDecoder {
         // Only the missing names are sorted: sorting every attribute of the schema for each block
         // was a large part of loading many blocks.
         let missing = schema.body.attributes.compactMap { name, attribute in
-            attribute.presence == .required && block.attributes[name] == nil ? name : nil
+            attribute.presence == .required && block.attributes[name] == nil && !dedented.contains(name) ? name : nil
         }
         for name in missing.sorted() {
             diagnostics.append(SchemaConformance.missingArgument(name, at: block.location, address: address))
@@ -561,6 +657,11 @@ private struct ConfigurationDecoder {
             + configuration.outputs.values.flatMap { output in output.dependsOn.map { ($0, "output.\(output.name)" as String?) } }
         for (entry, address) in allDependsOn where !declared.contains(entry.address) {
             error("Reference to undeclared resource", "depends_on names \(Value.quoted(entry.address)), which is not declared.\(Suggestion.didYouMean(entry.address, among: declared))", at: entry.location, address: address)
+        }
+        guard !plainStrings.isEmpty else { return }
+        let bare = BareReference(configuration: configuration, declared: declared)
+        for (text, location) in plainStrings where bare.matches(text) {
+            diagnostics.append(.warning("Value looks like a reference", detail: "\(Value.quoted(text)) is plain text here, so it is the string \(Value.quoted(text)). Did you mean \"${\(text)}\"?", at: location))
         }
     }
 }

@@ -33,6 +33,7 @@ public struct ConfigurationPipeline: Sendable {
         let (loaded, loadDiagnostics) = ConfigurationLoader(resourceTypes: resourceTypes).load(directory: path, displayDirectory: directory)
         var diagnostics = loadDiagnostics
         guard let configuration = loaded else { return Outcome(evaluated: nil, diagnostics: diagnostics, sources: [:]) }
+        guard configuration.isParsed else { return Outcome(evaluated: nil, diagnostics: diagnostics, sources: configuration.sources) }
         let (variables, locations, variableDiagnostics) = VariableResolver(missingRequired: missingRequired).resolve(configuration, inputs: inputs)
         diagnostics.append(contentsOf: variableDiagnostics)
         let (evaluated, evaluationDiagnostics) = ConfigurationEvaluator(files: files).evaluate(configuration, variables: variables, variableLocations: locations)

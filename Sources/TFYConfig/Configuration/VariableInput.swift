@@ -48,10 +48,12 @@ public struct VariableInput: Sendable {
 
     /// One `-var 'name=value'` argument.
     public static func fromArgument(_ argument: String) -> Result<VariableInput, Diagnostic> {
-        guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
+        let equals = argument.firstIndex(of: "=")
+        // A name of blanks is no name: " =3" is refused as "=3" is.
+        let name = equals.map { String(argument[..<$0]).trimmingCharacters(in: .whitespaces) } ?? ""
+        guard let equals, !name.isEmpty else {
             return .failure(.error("Invalid -var option", detail: "The given -var option \(Value.quoted(argument)) is not correctly specified. It must be a variable name and value separated by an equals sign, like -var=\"key=value\"."))
         }
-        let name = String(argument[..<equals]).trimmingCharacters(in: .whitespaces)
         return .success(VariableInput(name: name, raw: .text(String(argument[argument.index(after: equals)...])), origin: .commandLine))
     }
 
@@ -59,9 +61,12 @@ public struct VariableInput: Sendable {
     /// Tachyon `ec2.yml` and `tachyon.yml` load unchanged).
     public static func fromFile(path: String, bytes: [UInt8]) -> ([VariableInput], Diagnostics) {
         let source = SourceFile(name: path, bytes: bytes)
-        let result = YAMLParser().parse(source)
+        var parser = YAMLParser()
+        parser.quotesSourceInErrors = false
+        let result = parser.parse(source)
         // A file that does not parse is read before any of its values is known to belong to a
-        // sensitive variable: its errors give the place, never the line (it may hold a secret).
+        // sensitive variable: its errors give the place, never the line or any of its text (it
+        // may hold a secret).
         var diagnostics = Diagnostics(result.diagnostics.map { var d = $0; d.sourceIsSensitive = true; return d })
         if result.isEmpty { return ([], diagnostics) }
         guard let root = result.root else { return ([], diagnostics) }

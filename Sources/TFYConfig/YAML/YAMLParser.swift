@@ -15,6 +15,10 @@ public struct YAMLParser: Sendable {
 
     public init() {}
 
+    /// False for a file that may hold secrets (a variable file): its syntax errors quote none of
+    /// its text, only say where.
+    public var quotesSourceInErrors = true
+
     public struct Result: Sendable {
         /// The document's root node; nil when the stream is empty or could not be parsed.
         public var root: YAMLNode?
@@ -30,6 +34,7 @@ public struct YAMLParser: Sendable {
                 at: SourceLocation(file: source.name, line: 1, column: 1))]), isEmpty: false)
         }
         var builder = TreeBuilder(source: source, budget: budget, depthLimit: depthLimit)
+        builder.quotesSource = quotesSourceInErrors
         return handle.withParser { parser in builder.run(parser) }
     }
 }
@@ -94,6 +99,7 @@ private struct TreeBuilder {
     var documents = 0
     var root: YAMLNode?
     var diagnostics = Diagnostics()
+    var quotesSource = true
 
     init(source: SourceFile, budget: EvaluationBudget, depthLimit: Int) {
         self.source = source
@@ -349,26 +355,9 @@ private struct TreeBuilder {
             }
             return .error("Invalid character encoding", detail: detail + ".", at: source.location(ofByteOffset: offset))
         }
-        let at = location(parser.problem_mark)
-        var detail = problem
-        if let context = parser.context.map({ String(cString: $0) }) {
-            detail += " " + context
-            let contextAt = location(parser.context_mark)
-            if contextAt.line != at.line || contextAt.column != at.column {
-                detail += " that starts at line \(contextAt.line), column \(contextAt.column)"
-            }
-        }
-        if at.line >= 1, at.line <= source.lines.count {
-            let line = source.lines[at.line - 1]
-            if at.column - 1 < line.count, at.column >= 1, line[at.column - 1] == "\t" {
-                detail += ". Tabs cannot indent YAML; use spaces"
-            }
-        }
-        return .error("Invalid YAML syntax", detail: capitalizedSentence(detail), at: at)
-    }
-
-    func capitalizedSentence(_ text: String) -> String {
-        guard let first = text.first else { return text }
-        return first.uppercased() + text.dropFirst() + (text.hasSuffix(".") ? "" : ".")
+        return YAMLSyntaxError(
+            source: source, problem: problem, problemAt: location(parser.problem_mark),
+            context: parser.context.map { String(cString: $0) }, contextAt: location(parser.context_mark),
+            quotesSource: quotesSource).diagnostic
     }
 }
