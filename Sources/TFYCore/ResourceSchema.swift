@@ -81,6 +81,11 @@ public enum ValueCheck: Sendable, Hashable {
     /// A file mode for chmod: three or four octal digits, written as a string ("0644", "755").
     /// A number is refused: YAML reads an unquoted 0644 as 644 and 0o644 as 420.
     case octalMode
+    /// A whole number in a range (a port, a size, a number of retries), so a value no API or
+    /// integer takes (`1e30`, `22.5`) is reported where it is written, never met mid-apply.
+    case wholeNumber(NumberRange)
+    /// A duration as Terraform writes them ("30s", "5m", "1h30m") of at most `maximumHours`.
+    case duration(maximumHours: Int)
 
     /// What is wrong with `value` (as configured, before conversion to the attribute's type),
     /// or nil. `name` is the attribute's name; a sensitive value is never quoted.
@@ -98,7 +103,47 @@ public enum ValueCheck: Sendable, Hashable {
             }
             if let text = inner.stringValue, (3...4).contains(text.count), text.allSatisfy({ ("0"..."7").contains($0) }) { return nil }
             return ("Invalid file mode", "The file mode \(shown) of \"\(name)\" is not an octal mode: give three or four digits 0-7, such as \"0644\" or \"0600\".")
+        case .wholeNumber(let range):
+            // A value of another type is left to the type conversion, which names the type.
+            guard case .success(.number(let number)) = ValueType.number.convert(inner) else { return nil }
+            if range.accepts(number) { return nil }
+            return ("Invalid value", "The value of \"\(name)\" must be \(range.description), not \(shown).")
+        case .duration(let maximumHours):
+            guard case .success(.string(let text)) = ValueType.string.convert(inner) else { return nil }
+            if let seconds = DurationText.seconds(text), seconds.isFinite, seconds <= Double(maximumHours) * 3600 { return nil }
+            return ("Invalid value", "The value of \"\(name)\" must be a duration such as \"30s\", \"5m\" or \"1h30m\", from 0s to \(maximumHours)h, not \(shown).")
         }
+    }
+}
+
+/// The whole numbers an attribute takes: `bounds`, and one value outside them that means
+/// something of its own (-1, "all ports", where AWS reads it so).
+public struct NumberRange: Sendable, Hashable {
+    public var bounds: ClosedRange<Int>
+    public var unit: String?
+    public var special: Int?
+    public var specialMeaning: String?
+
+    public init(_ bounds: ClosedRange<Int>, unit: String? = nil, special: Int? = nil, meaning: String? = nil) {
+        self.bounds = bounds
+        self.unit = unit
+        self.special = special
+        self.specialMeaning = meaning
+    }
+
+    /// Compared as doubles: no conversion to Int, which traps on 1e30.
+    public func accepts(_ number: Double) -> Bool {
+        guard number.isFinite, number == number.rounded() else { return false }
+        if let special, number == Double(special) { return true }
+        return number >= Double(bounds.lowerBound) && number <= Double(bounds.upperBound)
+    }
+
+    /// "a whole number from 0 to 65535 (or -1 for all ports)", "a whole number of GiB from 1 to
+    /// 65536", as the message and the docs say it.
+    public var description: String {
+        var text = "a whole number\(unit.map { " of \($0)" } ?? "") from \(bounds.lowerBound) to \(bounds.upperBound)"
+        if let special, let specialMeaning { text += " (or \(special) for \(specialMeaning))" }
+        return text
     }
 }
 

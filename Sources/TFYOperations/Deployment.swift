@@ -198,12 +198,13 @@ package struct Deployment {
             return try? evaluator.evaluate(expression).deepUnmarked
         }
         let provider = ProviderSettings(region: setting("region")?.stringValue, endpoint: setting("endpoint")?.stringValue,
-                                        profile: setting("profile")?.stringValue, maxRetries: setting("max_retries")?.numberValue.map { Int($0) })
+                                        profile: setting("profile")?.stringValue, maxRetries: setting("max_retries")?.numberValue.flatMap(Value.wholeNumber))
         do {
             let aws = try AWSConfigurationResolver(environment: context.variables).resolve(provider)
             var ec2 = EC2Client(configuration: aws, statistics: statistics, log: log)
             if let base = Double(context.variables["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
-            let poll = Double(context.variables["TFY_POLL_INTERVAL"] ?? "") ?? 2
+            // Between 0 and an hour: the sleep converts it to nanoseconds, which traps beyond UInt64.
+            let poll = Double(context.variables["TFY_POLL_INTERVAL"] ?? "").flatMap { (0...3600).contains($0) ? $0 : nil } ?? 2
             var engine = EngineContext(ec2: ec2, region: aws.region, stack: configuration.stack, pollInterval: poll)
             engine.ssh = SSHClient(knownHostsFile: knownHostsPath)
             engine.workingDirectory = context.workingDirectory

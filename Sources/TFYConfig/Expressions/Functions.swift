@@ -62,6 +62,9 @@ enum Functions {
         "values": Signature(parameters: ["mapping"], marks: .perElement),
     ]
 
+    /// 2^53: up to here every whole number is a double, so `range` bounds count exactly.
+    static let largestExactWholeNumber = 9_007_199_254_740_992.0
+
     /// Most elements `range()` may produce, so a typo cannot exhaust memory.
     static let rangeLimit = 1_000_000
 }
@@ -432,6 +435,11 @@ extension Evaluator {
 
     private func range(_ call: Call) throws -> Value {
         let numbers = try call.arguments.indices.map { try call.number($0) }
+        // Beyond 2^53 a double no longer counts by one: such a bound is an error, not a range
+        // whose elements repeat or a count converted to Int.
+        for (i, n) in numbers.enumerated() where !(abs(n) <= Functions.largestExactWholeNumber) {
+            throw call.fail(i, "must be from -9007199254740992 to 9007199254740992, not \(call.shown(i, Value.format(number: n)))")
+        }
         let start = numbers.count > 1 ? numbers[0] : 0
         let limit = numbers.count > 1 ? numbers[1] : numbers[0]
         let step = numbers.count > 2 ? numbers[2] : (start <= limit ? 1 : -1)
