@@ -163,7 +163,12 @@ public indirect enum AttributeType: Sendable, Hashable {
 /// A set of named attributes: a resource body, a provider block, or a nested object.
 public struct ObjectSchema: Sendable, Hashable {
     public var attributes: [String: Attribute]
-    public init(_ attributes: [String: Attribute]) { self.attributes = attributes }
+    /// What the attributes must be together, beyond each one's own check.
+    public var check: ObjectCheck?
+    public init(_ attributes: [String: Attribute], check: ObjectCheck? = nil) {
+        self.attributes = attributes
+        self.check = check
+    }
 
     public var settableNames: [String] { attributes.filter { $0.value.isSettable }.keys.sorted() }
 }
@@ -175,5 +180,47 @@ public struct ResourceSchema: Sendable, Hashable {
     public init(type: String, body: ObjectSchema) {
         self.type = type
         self.body = body
+    }
+}
+
+/// A rule an object's attributes follow together, checked once each is converted, so a
+/// combination EC2 refuses is reported where it is written rather than after other objects exist.
+public enum ObjectCheck: Sendable, Hashable {
+    /// An EC2 IP permission's ports, as EC2 and the AWS provider take them: TCP and UDP ports
+    /// 0-65535 with `from_port` no greater than `to_port`; for ICMP the type and code, 0-255 or
+    /// -1 for all; protocol -1 (all traffic) with both ports 0, as the AWS provider requires.
+    case ipPermissionPorts
+
+    /// The attribute at fault and what is wrong, or nil. `entries` are converted values;
+    /// `name` is the object's name in messages (`ingress[0]`).
+    public func problem(_ entries: [String: Value], name: String) -> (key: String, summary: String, detail: String)? {
+        switch self {
+        case .ipPermissionPorts:
+            guard let written = entries["protocol"]?.stringValue, let from = entries["from_port"]?.numberValue,
+                  let to = entries["to_port"]?.numberValue else { return nil }
+            func invalid(_ key: String, _ rule: String, _ note: String = "") -> (key: String, summary: String, detail: String) {
+                (key, "Invalid value", "The value of \"\(name).\(key)\" must be \(rule) with protocol \(Value.quoted(written))\(note), not \(entries[key]!.description).")
+            }
+            let ports = ["from_port": from, "to_port": to]
+            switch written.lowercased() {
+            case "tcp", "udp", "6", "17":
+                for key in ["from_port", "to_port"] where !NumberRange(0...65535).accepts(ports[key]!) {
+                    return invalid(key, "a whole number from 0 to 65535")
+                }
+                if from > to { return invalid("from_port", "no greater than to_port (\(entries["to_port"]!.description))") }
+            case "icmp", "icmpv6", "1", "58":
+                let what = ["from_port": "the ICMP type", "to_port": "the ICMP code"]
+                for key in ["from_port", "to_port"] where !NumberRange(0...255, special: -1, meaning: "all").accepts(ports[key]!) {
+                    return invalid(key, "\(what[key]!), a whole number from 0 to 255 (or -1 for all),")
+                }
+            case "-1", "all":
+                for key in ["from_port", "to_port"] where ports[key]! != 0 {
+                    return invalid(key, "0", " (all traffic, which has no ports; the AWS provider requires 0)")
+                }
+            default:
+                break
+            }
+            return nil
+        }
     }
 }

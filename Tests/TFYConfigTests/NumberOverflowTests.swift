@@ -47,6 +47,18 @@ struct NumberOverflowTests {
         #expect(try evaluateExpression("${range(9007199254740990, 9007199254740992)}") == .list([.number(9_007_199_254_740_990), .number(9_007_199_254_740_991)]))
     }
 
+    /// The next write adds one to a state's serial: a hand-edited Int.max is refused when read.
+    @Test func aStateWhoseSerialCannotGrowIsRefused() {
+        let text = #"{"version": 1, "lineage": "l", "serial": 9223372036854775807, "resources": []}"#
+        // The same file with a serial that can grow is read.
+        #expect(throws: Never.self) { try State.decode(Array(text.replacingOccurrences(of: "9223372036854775807", with: "5").utf8)).get() }
+        guard case .failure(let error) = State.decode(Array(text.utf8)) else {
+            Issue.record("a state with serial Int.max was read")
+            return
+        }
+        #expect("\(error)".contains(#""serial" is missing, negative or too large"#), "\(error)")
+    }
+
     @Test func anExtremeCountIsALocatedError() {
         let outcome = evaluate(["main.yml": """
             resource:

@@ -240,6 +240,28 @@ struct NumericRangeTests {
         ])
     }
 
+    /// A rule's ports follow its protocol, as EC2 and the AWS provider take them: a rule EC2
+    /// would refuse after the group exists is an error at the port.
+    @Test(arguments: [
+        ("tcp", "-1", "22", #"main.yml:3:32: Invalid value: The value of "ingress[0].from_port" must be a whole number from 0 to 65535 with protocol "tcp", not -1."#),
+        ("udp", "53", "-1", #"main.yml:3:45: Invalid value: The value of "ingress[0].to_port" must be a whole number from 0 to 65535 with protocol "udp", not -1."#),
+        ("tcp", "8080", "80", #"main.yml:3:32: Invalid value: The value of "ingress[0].from_port" must be no greater than to_port (80) with protocol "tcp", not 8080."#),
+        ("icmp", "300", "0", #"main.yml:3:33: Invalid value: The value of "ingress[0].from_port" must be the ICMP type, a whole number from 0 to 255 (or -1 for all), with protocol "icmp", not 300."#),
+        ("\"1\"", "8", "256", #"main.yml:3:44: Invalid value: The value of "ingress[0].to_port" must be the ICMP code, a whole number from 0 to 255 (or -1 for all), with protocol "1", not 256."#),
+        ("\"-1\"", "22", "22", #"main.yml:3:33: Invalid value: The value of "ingress[0].from_port" must be 0 with protocol "-1" (all traffic, which has no ports; the AWS provider requires 0), not 22."#),
+        ("all", "0", "-1", #"main.yml:3:44: Invalid value: The value of "ingress[0].to_port" must be 0 with protocol "all" (all traffic, which has no ports; the AWS provider requires 0), not -1."#),
+        ("tcp", "0", "65535", nil), ("tcp", "22", "22", nil), ("icmp", "-1", "-1", nil), ("icmpv6", "8", "0", nil),
+        ("\"-1\"", "0", "0", nil), ("\"50\"", "0", "0", nil),
+    ] as [(String, String, String, String?)])
+    func aRulesPortsFollowItsProtocol(_ proto: String, _ from: String, _ to: String, _ expected: String?) {
+        let errors = Self.validate("""
+            resource:
+              aws_security_group: {web: {name: web, ingress: [
+                {protocol: \(proto), from_port: \(from), to_port: \(to), cidr_blocks: [0.0.0.0/0]}]}}
+            """).errors
+        #expect(errors.map(Self.line) == (expected.map { [$0] } ?? []))
+    }
+
     @Test func aValueFromAnExpressionIsCheckedAtTheExpression() {
         let errors = Self.validate("""
             variable:

@@ -8,8 +8,8 @@ import TFYCore
 /// their sources are sets, wait until the group is readable, an `egress` list replaces AWS's
 /// default allow-all rule, delete is retried on `DependencyViolation`.
 struct SecurityGroupResource: ManagedResourceType {
-    /// A rule's port: 0-65535 for TCP and UDP, the ICMP type or code for ICMP, and -1 (with
-    /// protocol -1 or ICMP) for all, as EC2 and the AWS provider take them.
+    /// A rule's port on its own; `ObjectCheck.ipPermissionPorts` narrows it by the protocol
+    /// (TCP and UDP 0-65535, the ICMP type and code -1 to 255, protocol -1 only 0).
     static let port = NumberRange(0...65535, special: -1, meaning: "all ports")
 
     static let rule = ObjectSchema([
@@ -21,7 +21,7 @@ struct SecurityGroupResource: ManagedResourceType {
         "security_groups": Attribute(.stringList, .optional, isSet: true),
         "self": Attribute(.bool, .optional),
         "description": Attribute(.string, .optional),
-    ])
+    ], check: .ipPermissionPorts)
 
     static let schema = ResourceSchema(type: "aws_security_group", body: ObjectSchema([
         "name": Attribute(.string, .required, forcesReplacement: true),
