@@ -39,8 +39,8 @@ public struct SSHTarget: Sendable, Hashable {
         // Validate checks the ports; a value it could not see is checked again here, never converted blindly.
         func port(_ name: String) throws -> Int {
             guard let value = c[name], !value.isNull else { return 22 }
-            guard let number = value.numberValue, let port = Value.wholeNumber(number), (1...65535).contains(port) else {
-                throw SSHError(description: "connection.\(name) \(value) is not a port: it must be a whole number from 1 to 65535")
+            guard let number = value.numberValue, let port = Value.wholeNumber(number), (0...65535).contains(port) else {
+                throw SSHError(description: "connection.\(name) \(value) is not a port: it must be a whole number from 0 to 65535")
             }
             return port
         }

@@ -211,7 +211,7 @@ package struct Deployment {
             engine.keys = store as? any KeyEscrow
             engine.sensitiveValues = variables.keys.sorted().flatMap { variables[$0]!.sensitiveStrings }
             if let grace = Double(context.variables["TFY_VISIBILITY_GRACE"] ?? ""), grace >= 0 { engine.visibilityGrace = grace }
-            if let timeout = Double(context.variables["TFY_TIMEOUT"] ?? "") {
+            if let timeout = Double(context.variables["TFY_TIMEOUT"] ?? ""), timeout.isFinite, timeout >= 0 {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout
                 engine.timeouts.delete = timeout

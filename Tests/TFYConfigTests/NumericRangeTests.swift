@@ -155,8 +155,8 @@ struct NumericRangeTests {
             "aws_instance.cpu_options.core_count": "a whole number from 1 to 1024",
             "aws_instance.cpu_options.threads_per_core": "a whole number from 1 to 2",
             "aws_instance.metadata_options.http_put_response_hop_limit": "a whole number from 1 to 64",
-            "tfy_bootstrap.connection.bastion_port": "a whole number from 1 to 65535",
-            "tfy_bootstrap.connection.port": "a whole number from 1 to 65535",
+            "tfy_bootstrap.connection.bastion_port": "a whole number from 0 to 65535",
+            "tfy_bootstrap.connection.port": "a whole number from 0 to 65535",
             "aws.max_retries": "a whole number from 0 to 100",
         ]
         for (name, range) in volume {
@@ -289,7 +289,7 @@ struct NumericRangeTests {
                   scripts: [x]
             """).errors
         #expect(errors.map(\.detail) == [
-            "The value of \"connection.port\" must be a whole number from 1 to 65535, not (sensitive value).",
+            "The value of \"connection.port\" must be a whole number from 0 to 65535, not (sensitive value).",
         ])
     }
 

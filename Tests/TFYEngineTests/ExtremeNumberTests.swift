@@ -49,14 +49,14 @@ struct ExtremeNumberTests {
                 setup:
                   connection: {host: 10.0.0.1, port: 1e30}
                   scripts: [uptime]
-            """, message: #"The value of "connection.port" must be a whole number from 1 to 65535, not 1e+30."#),
+            """, message: #"The value of "connection.port" must be a whole number from 0 to 65535, not 1e+30."#),
         Case(name: "bastion_port", configuration: """
             resource:
               tfy_bootstrap:
                 setup:
                   connection: {host: 10.0.0.1, bastion_host: 10.0.0.2, bastion_port: 1e30}
                   scripts: [uptime]
-            """, message: #"The value of "connection.bastion_port" must be a whole number from 1 to 65535, not 1e+30."#),
+            """, message: #"The value of "connection.bastion_port" must be a whole number from 0 to 65535, not 1e+30."#),
         Case(name: "volume_size", configuration: """
             resource:
               aws_instance:
@@ -153,5 +153,25 @@ struct ExtremeNumberTests {
         let shown = Value.format(number: Double(width) * 1e30)
         #expect(apply.err.contains(#"The value of "ingress[0].from_port" must be a whole number from 0 to 65535 (or -1 for all ports), not \#(shown)."#), "\(apply.err)")
         #expect(try await world.securityGroups().map { $0["GroupName"] as? String } == ["first-\(world.stack)"])
+    }
+
+    /// The tuning variables are numbers too: a progress interval or request timeout of 1e300
+    /// trapped in the conversion to nanoseconds or milliseconds on the first operation.
+    @Test func extremeTuningValuesNeitherTrapNorStall() async throws {
+        try requireExecutable()
+        let world = try await World()
+        world.extraEnvironment = ["TFY_PROGRESS_INTERVAL": "1e300", "TFY_REQUEST_TIMEOUT": "1e300", "TFY_TIMEOUT": "nan"]
+        try """
+            stack: \(world.stack)
+            provider:
+              aws: {region: us-east-1}
+            resource:
+              aws_security_group:
+                web: {name: web-\(world.stack)}
+
+            """.write(toFile: world.directory + "/cluster/main.yml", atomically: true, encoding: .utf8)
+        let apply = try await world.spawnInteractive(["apply", "cluster", "-auto-approve", "-no-color"]).answer("")
+        #expect(apply.status == 0, "\(apply.err)")
+        #expect(try await world.securityGroups().map { $0["GroupName"] as? String } == ["web-\(world.stack)"])
     }
 }

@@ -8,8 +8,9 @@ import TFYCore
 /// apply and what depends on it is skipped. Updating changes nothing remote: what re-runs a
 /// bootstrap is a change of its `triggers`, which forces a replacement.
 struct BootstrapResource: ManagedResourceType {
-    /// A port ssh connects to (0 is not one).
-    static let port = NumberRange(1...65535)
+    /// A TCP port. 0 is accepted: a `bastion_port` of 0 beside an empty `bastion_host` is a way
+    /// to say "no bastion" (ssh itself refuses to connect to port 0).
+    static let port = NumberRange(0...65535)
 
     /// The longest `timeout`, in hours: a day, beyond which a host that has not answered never will.
     static let longestTimeout = 24
