@@ -21,8 +21,9 @@ struct NumberOverflowTests {
         ("${range(1e30)}", "Invalid function argument", "Invalid value for \"params\" parameter: must be from -9007199254740992 to 9007199254740992, not 1e+30."),
         ("${range(-1e30, 0)}", "Invalid function argument", "Invalid value for \"params\" parameter: must be from -9007199254740992 to 9007199254740992, not -1e+30."),
         ("${range(0, 1, 1e-300)}", "Error in function call", "Call to function \"range\" failed: more than 1000000 numbers would be produced."),
-        ("${element([1, 2], 1e30)}", "Invalid function argument", "Invalid value for \"index\" parameter: a whole number is required, not 1e+30."),
-        ("${format(\"%d\", 1e30)}", "Invalid function argument", "Invalid value for \"args\" parameter: %d requires a whole number, not 1e+30."),
+        ("${element([1, 2], 1e30)}", "Invalid function argument", "Invalid value for \"index\" parameter: must be from -9007199254740992 to 9007199254740992, not 1e+30."),
+        ("${element([1, 2], 0.5)}", "Invalid function argument", "Invalid value for \"index\" parameter: a whole number is required, not 0.5."),
+        ("${format(\"%d\", 1e30)}", "Invalid function argument", "Invalid value for \"args\" parameter: %d requires a whole number from -9007199254740992 to 9007199254740992, not 1e+30."),
     ])
     func isALocatedError(_ text: String, _ summary: String, _ detail: String) {
         do {
@@ -44,6 +45,7 @@ struct NumberOverflowTests {
         #expect(try evaluateExpression("${9223372036854775807 + 1}x") == .string("9.223372036854776e+18x"))
         #expect(try evaluateExpression("${-9223372036854775808 - 1}") == .number(-9_223_372_036_854_775_808))
         #expect(try evaluateExpression("${1e308 * 1}") == .number(1e308))
+        #expect(try evaluateExpression("${format(\"%+d\", 9007199254740992)}") == .string("+9007199254740992"))
         #expect(try evaluateExpression("${range(9007199254740990, 9007199254740992)}") == .list([.number(9_007_199_254_740_990), .number(9_007_199_254_740_991)]))
     }
 

@@ -131,7 +131,10 @@ private struct Call {
 
     func wholeNumber(_ i: Int) throws -> Int {
         let n = try number(i)
-        guard let whole = Value.wholeNumber(n) else { throw fail(i, "a whole number is required, not \(shown(i, Value.format(number: n)))") }
+        guard n == n.rounded() else { throw fail(i, "a whole number is required, not \(shown(i, Value.format(number: n)))") }
+        guard abs(n) <= Functions.largestExactWholeNumber, let whole = Int(exactly: n) else {
+            throw fail(i, "must be from -9007199254740992 to 9007199254740992, not \(shown(i, Value.format(number: n)))")
+        }
         return whole
     }
 
@@ -519,7 +522,12 @@ extension Evaluator {
                 piece = JSONText.encode(.string(try call.string(argument)))
             case "d":
                 let n = try call.number(argument)
-                guard let whole = Value.wholeNumber(n) else { throw call.fail(argument, "%d requires a whole number, not \(call.shown(argument, Value.format(number: n)))") }
+                guard n == n.rounded() else { throw call.fail(argument, "%d requires a whole number, not \(call.shown(argument, Value.format(number: n)))") }
+                // Beyond 2^53 a double's digits are not the ones written (1e30 would print as
+                // 1000000000000000019884624838656): refused, like an index or a range bound.
+                guard abs(n) <= Functions.largestExactWholeNumber, let whole = Int(exactly: n) else {
+                    throw call.fail(argument, "%d requires a whole number from -9007199254740992 to 9007199254740992, not \(call.shown(argument, Value.format(number: n)))")
+                }
                 piece = String(whole)
                 if flags.contains("+"), whole >= 0 { piece = "+" + piece }
             case "f":
