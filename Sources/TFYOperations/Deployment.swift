@@ -112,6 +112,12 @@ package struct Deployment {
         let (variables, locations, variableDiagnostics) = VariableResolver(missingRequired: .error).resolve(configuration, inputs: inputs)
         diagnostics.append(contentsOf: variableDiagnostics)
         guard !diagnostics.hasErrors else { return (nil, diagnostics, sources) }
+        // Mistakes in the configuration (a port of 1e30) are reported before the state is locked
+        // or AWS is asked anything, as Terraform validates before it refreshes: an unreachable
+        // endpoint must not hide them behind "Failed to refresh".
+        let files = FileReader(currentDirectory: context.workingDirectory)
+        diagnostics.append(contentsOf: ConfigurationEvaluator(files: files).evaluate(configuration, variables: variables, variableLocations: locations).1.errors)
+        guard !diagnostics.hasErrors else { return (nil, diagnostics, sources) }
         let statistics = CallStatistics()
         let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: statePath, overrides: backendSettings, context: context, statistics: statistics, log: log)
         diagnostics.append(contentsOf: backendDiagnostics)

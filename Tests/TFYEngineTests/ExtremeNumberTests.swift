@@ -90,8 +90,8 @@ struct ExtremeNumberTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try ("stack: numbers\n" + example.configuration + "\n").write(toFile: directory + "/main.yml", atomically: true, encoding: .utf8)
-        // plan without refresh: with nothing to refresh from, the configuration is what it checks.
-        for command in [["validate"], ["plan", "-refresh=false"]] {
+        // plan checks the configuration before it refreshes: the refused endpoint is never reached.
+        for command in [["validate"], ["plan"], ["plan", "-refresh=false"]] {
             let result = try await run(command + [directory, "-no-color"], in: directory, endpoint: "http://127.0.0.1:\(refusing.port)")
             #expect(result.status == 1, "\(command[0]) \(example.name): \(result.error)")
             #expect(result.error.contains("Error: Invalid value\n"), "\(command[0]) \(example.name): \(result.error)")
