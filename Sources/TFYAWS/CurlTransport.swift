@@ -27,6 +27,12 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         self.pool = HandlePool(limit: settings.maxConnections)
     }
 
+    /// `seconds` as whole milliseconds for curl, at most a day: a TFY_REQUEST_TIMEOUT of 1e300
+    /// would trap in the conversion to Int.
+    static func milliseconds(_ seconds: Double) -> Int {
+        Int(min(max(seconds, 0), 86_400) * 1000)
+    }
+
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// libcurl's codes for a connection that never got going (`HTTPTransportError.isConnectionFailure`).
@@ -135,8 +141,8 @@ private final class CurlHandle: @unchecked Sendable {
 
         tfy_curl_setopt_string(handle, CURLOPT_URL, request.url)
         tfy_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        tfy_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000))
-        tfy_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout * 1000))
+        tfy_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, CurlTransport.milliseconds(settings.connectTimeout))
+        tfy_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, CurlTransport.milliseconds(settings.totalTimeout))
         tfy_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         tfy_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         tfy_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)

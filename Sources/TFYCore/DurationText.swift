@@ -23,7 +23,8 @@ public enum DurationText {
 extension DurationText {
     /// A whole number of seconds as a person reads it: `45s`, `12m5s`, `3h2m`, `2d4h`.
     public static func describe(_ seconds: Double) -> String {
-        let total = max(0, Int(seconds.rounded()))
+        // Clamped before the conversion, which traps on a value no Int holds (a -lock-timeout of 1e30).
+        let total = Int(min(max(0, seconds.isNaN ? 0 : seconds.rounded()), 1e15))
         let (days, hours, minutes, secs) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60, total % 60)
         if days > 0 { return "\(days)d" + (hours > 0 ? "\(hours)h" : "") }
         if hours > 0 { return "\(hours)h" + (minutes > 0 ? "\(minutes)m" : "") }

@@ -81,6 +81,11 @@ public enum ValueCheck: Sendable, Hashable {
     /// A file mode for chmod: three or four octal digits, written as a string ("0644", "755").
     /// A number is refused: YAML reads an unquoted 0644 as 644 and 0o644 as 420.
     case octalMode
+    /// A whole number in a range (a port, a size, a number of retries), so a value no API or
+    /// integer takes (`1e30`, `22.5`) is reported where it is written, never met mid-apply.
+    case wholeNumber(NumberRange)
+    /// A duration as Terraform writes them ("30s", "5m", "1h30m") of at most `maximumHours`.
+    case duration(maximumHours: Int)
 
     /// What is wrong with `value` (as configured, before conversion to the attribute's type),
     /// or nil. `name` is the attribute's name; a sensitive value is never quoted.
@@ -98,7 +103,47 @@ public enum ValueCheck: Sendable, Hashable {
             }
             if let text = inner.stringValue, (3...4).contains(text.count), text.allSatisfy({ ("0"..."7").contains($0) }) { return nil }
             return ("Invalid file mode", "The file mode \(shown) of \"\(name)\" is not an octal mode: give three or four digits 0-7, such as \"0644\" or \"0600\".")
+        case .wholeNumber(let range):
+            // A value of another type is left to the type conversion, which names the type.
+            guard case .success(.number(let number)) = ValueType.number.convert(inner) else { return nil }
+            if range.accepts(number) { return nil }
+            return ("Invalid value", "The value of \"\(name)\" must be \(range.description), not \(shown).")
+        case .duration(let maximumHours):
+            guard case .success(.string(let text)) = ValueType.string.convert(inner) else { return nil }
+            if let seconds = DurationText.seconds(text), seconds.isFinite, seconds <= Double(maximumHours) * 3600 { return nil }
+            return ("Invalid value", "The value of \"\(name)\" must be a duration such as \"30s\", \"5m\" or \"1h30m\", from 0s to \(maximumHours)h, not \(shown).")
         }
+    }
+}
+
+/// The whole numbers an attribute takes: `bounds`, and one value outside them that means
+/// something of its own (-1, "all ports", where AWS reads it so).
+public struct NumberRange: Sendable, Hashable {
+    public var bounds: ClosedRange<Int>
+    public var unit: String?
+    public var special: Int?
+    public var specialMeaning: String?
+
+    public init(_ bounds: ClosedRange<Int>, unit: String? = nil, special: Int? = nil, meaning: String? = nil) {
+        self.bounds = bounds
+        self.unit = unit
+        self.special = special
+        self.specialMeaning = meaning
+    }
+
+    /// Compared as doubles: no conversion to Int, which traps on 1e30.
+    public func accepts(_ number: Double) -> Bool {
+        guard number.isFinite, number == number.rounded() else { return false }
+        if let special, number == Double(special) { return true }
+        return number >= Double(bounds.lowerBound) && number <= Double(bounds.upperBound)
+    }
+
+    /// "a whole number from 0 to 65535 (or -1 for all ports)", "a whole number of GiB from 1 to
+    /// 65536", as the message and the docs say it.
+    public var description: String {
+        var text = "a whole number\(unit.map { " of \($0)" } ?? "") from \(bounds.lowerBound) to \(bounds.upperBound)"
+        if let special, let specialMeaning { text += " (or \(special) for \(specialMeaning))" }
+        return text
     }
 }
 
@@ -118,7 +163,12 @@ public indirect enum AttributeType: Sendable, Hashable {
 /// A set of named attributes: a resource body, a provider block, or a nested object.
 public struct ObjectSchema: Sendable, Hashable {
     public var attributes: [String: Attribute]
-    public init(_ attributes: [String: Attribute]) { self.attributes = attributes }
+    /// What the attributes must be together, beyond each one's own check.
+    public var check: ObjectCheck?
+    public init(_ attributes: [String: Attribute], check: ObjectCheck? = nil) {
+        self.attributes = attributes
+        self.check = check
+    }
 
     public var settableNames: [String] { attributes.filter { $0.value.isSettable }.keys.sorted() }
 }
@@ -130,5 +180,47 @@ public struct ResourceSchema: Sendable, Hashable {
     public init(type: String, body: ObjectSchema) {
         self.type = type
         self.body = body
+    }
+}
+
+/// A rule an object's attributes follow together, checked once each is converted, so a
+/// combination EC2 refuses is reported where it is written rather than after other objects exist.
+public enum ObjectCheck: Sendable, Hashable {
+    /// An EC2 IP permission's ports, as EC2 and the AWS provider take them: TCP and UDP ports
+    /// 0-65535 with `from_port` no greater than `to_port`; for ICMP the type and code, 0-255 or
+    /// -1 for all; protocol -1 (all traffic) with both ports 0, as the AWS provider requires.
+    case ipPermissionPorts
+
+    /// The attribute at fault and what is wrong, or nil. `entries` are converted values;
+    /// `name` is the object's name in messages (`ingress[0]`).
+    public func problem(_ entries: [String: Value], name: String) -> (key: String, summary: String, detail: String)? {
+        switch self {
+        case .ipPermissionPorts:
+            guard let written = entries["protocol"]?.stringValue, let from = entries["from_port"]?.numberValue,
+                  let to = entries["to_port"]?.numberValue else { return nil }
+            func invalid(_ key: String, _ rule: String, _ note: String = "") -> (key: String, summary: String, detail: String) {
+                (key, "Invalid value", "The value of \"\(name).\(key)\" must be \(rule) with protocol \(Value.quoted(written))\(note), not \(entries[key]!.description).")
+            }
+            let ports = ["from_port": from, "to_port": to]
+            switch written.lowercased() {
+            case "tcp", "udp", "6", "17":
+                for key in ["from_port", "to_port"] where !NumberRange(0...65535).accepts(ports[key]!) {
+                    return invalid(key, "a whole number from 0 to 65535")
+                }
+                if from > to { return invalid("from_port", "no greater than to_port (\(entries["to_port"]!.description))") }
+            case "icmp", "icmpv6", "1", "58":
+                let what = ["from_port": "the ICMP type", "to_port": "the ICMP code"]
+                for key in ["from_port", "to_port"] where !NumberRange(0...255, special: -1, meaning: "all").accepts(ports[key]!) {
+                    return invalid(key, "\(what[key]!), a whole number from 0 to 255 (or -1 for all),")
+                }
+            case "-1", "all":
+                for key in ["from_port", "to_port"] where ports[key]! != 0 {
+                    return invalid(key, "0", " (all traffic, which has no ports; the AWS provider requires 0)")
+                }
+            default:
+                break
+            }
+            return nil
+        }
     }
 }

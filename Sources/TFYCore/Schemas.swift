@@ -7,7 +7,8 @@ public enum Schemas {
             "region": Attribute(.string, .optional),
             "endpoint": Attribute(.string, .optional),
             "profile": Attribute(.string, .optional),
-            "max_retries": Attribute(.number, .optional),
+            // Each retry waits up to 20 s: 100 is over half an hour for one call.
+            "max_retries": Attribute(.number, .optional, check: .wholeNumber(NumberRange(0...100))),
         ]),
     ]
 

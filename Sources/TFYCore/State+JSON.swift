@@ -67,7 +67,8 @@ extension State {
         let tool = object["tfy_version"]?.stringValue ?? "unknown"
         guard version <= State.formatVersion else { return .failure(.newerVersion(version, tool)) }
         guard let lineage = object["lineage"]?.stringValue, !lineage.isEmpty else { return .failure(.shape("\"lineage\" is missing")) }
-        guard let serial = object["serial"]?.intValue, serial >= 0 else { return .failure(.shape("\"serial\" is missing or negative")) }
+        // Every write adds one to the serial: Int.max would trap there.
+        guard let serial = object["serial"]?.intValue, serial >= 0, serial < Int.max else { return .failure(.shape("\"serial\" is missing, negative or too large")) }
         var state = State(lineage: lineage)
         state.version = version
         state.tfyVersion = tool

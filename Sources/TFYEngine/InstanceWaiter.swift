@@ -29,7 +29,7 @@ public actor InstanceWaiter {
         public var lastState: String?
         public var seconds: Double
         public var description: String {
-            "timed out after \(Int(seconds))s waiting for instance \(instanceId) to become \(targets.sorted().joined(separator: " or ")) (last seen: \(lastState ?? "not found"))"
+            "timed out after \(Int(min(max(seconds, 0), 1e15)))s waiting for instance \(instanceId) to become \(targets.sorted().joined(separator: " or ")) (last seen: \(lastState ?? "not found"))"
         }
     }
 

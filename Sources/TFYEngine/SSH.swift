@@ -31,15 +31,23 @@ public struct SSHTarget: Sendable, Hashable {
         let c = connection?.deepUnmarked.mapValue ?? [:]
         guard let host = c["host"]?.stringValue, !host.isEmpty else { throw SSHError(description: "connection.host is empty") }
         let timeoutText = c["timeout"]?.stringValue ?? "5m"
-        guard let timeout = DurationText.seconds(timeoutText) else {
+        guard let timeout = DurationText.seconds(timeoutText), timeout.isFinite else {
             throw SSHError(description: "connection.timeout \(Value.quoted(timeoutText)) is not a duration such as \"30s\", \"5m\" or \"1h30m\"")
         }
         // "~/.ssh/key.pem", as the old tool's Key_Path is written, is the user's home here.
         let key = c["private_key_file"]?.stringValue.map { $0.hasPrefix("~/") ? NSString(string: $0).expandingTildeInPath : $0 }
-        self.init(host: host, port: Int(c["port"]?.numberValue ?? 22), user: c["user"]?.stringValue ?? "ec2-user",
+        // Validate checks the ports; a value it could not see is checked again here, never converted blindly.
+        func port(_ name: String) throws -> Int {
+            guard let value = c[name], !value.isNull else { return 22 }
+            guard let number = value.numberValue, let port = Value.wholeNumber(number), (0...65535).contains(port) else {
+                throw SSHError(description: "connection.\(name) \(value) is not a port: it must be a whole number from 0 to 65535")
+            }
+            return port
+        }
+        self.init(host: host, port: try port("port"), user: c["user"]?.stringValue ?? "ec2-user",
                   privateKeyFile: key, timeout: timeout)
         if let bastion = c["bastion_host"]?.stringValue, !bastion.isEmpty {
-            self.bastion = Bastion(host: bastion, port: Int(c["bastion_port"]?.numberValue ?? 22), user: c["bastion_user"]?.stringValue ?? user)
+            self.bastion = Bastion(host: bastion, port: try port("bastion_port"), user: c["bastion_user"]?.stringValue ?? user)
         }
     }
 
@@ -226,7 +234,7 @@ public final class SSHClient: @unchecked Sendable {
     }
 
     static func format(_ seconds: Double) -> String {
-        let whole = Int(seconds)
+        let whole = Int(min(max(seconds, 0), 1e15))
         if whole >= 60, whole % 60 == 0 { return "\(whole / 60)m" }
         if whole >= 60 { return "\(whole / 60)m\(whole % 60)s" }
         return "\(whole)s"

@@ -95,7 +95,8 @@ package struct ApplyOperation {
         self.events = events
         self.confirm = confirm
         self.interrupt = interrupt
-        self.progressInterval = Double(environment.variables["TFY_PROGRESS_INTERVAL"] ?? "") ?? 10
+        // Between 0 and an hour: the sleep converts it to nanoseconds, which traps beyond UInt64.
+        self.progressInterval = Double(environment.variables["TFY_PROGRESS_INTERVAL"] ?? "").flatMap { (0...3600).contains($0) ? $0 : nil } ?? 10
     }
 
     var log: @Sendable (String) -> Void { { [events] in events(.clientLog($0)) } }

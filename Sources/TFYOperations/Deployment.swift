@@ -112,6 +112,12 @@ package struct Deployment {
         let (variables, locations, variableDiagnostics) = VariableResolver(missingRequired: .error).resolve(configuration, inputs: inputs)
         diagnostics.append(contentsOf: variableDiagnostics)
         guard !diagnostics.hasErrors else { return (nil, diagnostics, sources) }
+        // Mistakes in the configuration (a port of 1e30) are reported before the state is locked
+        // or AWS is asked anything, as Terraform validates before it refreshes: an unreachable
+        // endpoint must not hide them behind "Failed to refresh".
+        let files = FileReader(currentDirectory: context.workingDirectory)
+        diagnostics.append(contentsOf: ConfigurationEvaluator(files: files).evaluate(configuration, variables: variables, variableLocations: locations).1.errors)
+        guard !diagnostics.hasErrors else { return (nil, diagnostics, sources) }
         let statistics = CallStatistics()
         let (resolved, backendDiagnostics) = Backend.resolve(configuration, statePath: statePath, overrides: backendSettings, context: context, statistics: statistics, log: log)
         diagnostics.append(contentsOf: backendDiagnostics)
@@ -198,19 +204,20 @@ package struct Deployment {
             return try? evaluator.evaluate(expression).deepUnmarked
         }
         let provider = ProviderSettings(region: setting("region")?.stringValue, endpoint: setting("endpoint")?.stringValue,
-                                        profile: setting("profile")?.stringValue, maxRetries: setting("max_retries")?.numberValue.map { Int($0) })
+                                        profile: setting("profile")?.stringValue, maxRetries: setting("max_retries")?.numberValue.flatMap(Value.wholeNumber))
         do {
             let aws = try AWSConfigurationResolver(environment: context.variables).resolve(provider)
             var ec2 = EC2Client(configuration: aws, statistics: statistics, log: log)
             if let base = Double(context.variables["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
-            let poll = Double(context.variables["TFY_POLL_INTERVAL"] ?? "") ?? 2
+            // Between 0 and an hour: the sleep converts it to nanoseconds, which traps beyond UInt64.
+            let poll = Double(context.variables["TFY_POLL_INTERVAL"] ?? "").flatMap { (0...3600).contains($0) ? $0 : nil } ?? 2
             var engine = EngineContext(ec2: ec2, region: aws.region, stack: configuration.stack, pollInterval: poll)
             engine.ssh = SSHClient(knownHostsFile: knownHostsPath)
             engine.workingDirectory = context.workingDirectory
             engine.keys = store as? any KeyEscrow
             engine.sensitiveValues = variables.keys.sorted().flatMap { variables[$0]!.sensitiveStrings }
             if let grace = Double(context.variables["TFY_VISIBILITY_GRACE"] ?? ""), grace >= 0 { engine.visibilityGrace = grace }
-            if let timeout = Double(context.variables["TFY_TIMEOUT"] ?? "") {
+            if let timeout = Double(context.variables["TFY_TIMEOUT"] ?? ""), timeout.isFinite, timeout >= 0 {
                 engine.timeouts.create = timeout
                 engine.timeouts.update = timeout
                 engine.timeouts.delete = timeout

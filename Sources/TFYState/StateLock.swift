@@ -42,7 +42,8 @@ public struct LockInfo: Sendable, Hashable {
         version = json["Version"]?.stringValue ?? "unknown"
         created = json["Created"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date(timeIntervalSince1970: 0)
         path = json["Path"]?.stringValue ?? ""
-        pid = Int32(json["PID"]?.intValue ?? 0)
+        // A lock file written by hand or by another tool may hold any number.
+        pid = json["PID"]?.intValue.flatMap { Int32(exactly: $0) } ?? 0
         host = json["Host"]?.stringValue ?? ""
     }
 

@@ -24,6 +24,7 @@ public struct ConfigurationEvaluator: Sendable {
         run.checkValidations(variableLocations: variableLocations)
         run.buildGraph()
         run.evaluateInOrder()
+        run.checkProviders()
         let diagnostics = run.diagnostics.unique
         let evaluated = EvaluatedConfiguration(
             configuration: configuration, variables: variables, locals: run.scope.locals,
@@ -164,6 +165,25 @@ private struct EvaluationRun {
         }
     }
 
+    /// The provider blocks' values, converted and checked against their schemas where they are
+    /// written: a `max_retries` of 1e30 is reported by validate, not met when the AWS client is made.
+    mutating func checkProviders() {
+        for name in configuration.providers.keys.sorted() {
+            guard let body = configuration.providers[name], let schema = Schemas.providers[name] else { continue }
+            for key in body.attributes.keys.sorted() {
+                guard let attribute = schema.attributes[key], let written = body.attributes[key] else { continue }
+                let value = evaluate(written.expression, node: "provider.\(name)")
+                do {
+                    _ = try SchemaConformance.conform(value, attribute, name: key, expression: written.expression, location: written.expression.location, address: "provider.\(name)")
+                } catch let failure as SchemaConformance.Failure {
+                    var diagnostic = failure.diagnostic
+                    diagnostic.address = nil
+                    diagnostics.append(diagnostic)
+                } catch {}
+            }
+        }
+    }
+
     mutating func evaluate(_ expression: Expression, node: String, scope custom: EvaluationScope? = nil, address: String? = nil) -> Value {
         do {
             return try Evaluator(scope: custom ?? scope).evaluate(expression)
@@ -208,14 +228,15 @@ private struct EvaluationRun {
             guard let number = ValueType.number.convert(value).successValue?.numberValue else {
                 return invalid("The given \"count\" argument value is unsuitable: a number is required, not \(value.kindDescription).")
             }
-            guard let whole = Value.wholeNumber(number) else {
+            guard number.isFinite, number == number.rounded() else {
                 return invalid("The given \"count\" argument value is unsuitable: must be a whole number, not \(Value.format(number: number)).")
             }
-            guard whole >= 0 else {
-                return invalid("The given \"count\" argument value is unsuitable: must be greater than or equal to zero, not \(whole).")
+            guard number >= 0 else {
+                return invalid("The given \"count\" argument value is unsuitable: must be greater than or equal to zero, not \(Value.format(number: number)).")
             }
-            guard whole <= ConfigurationEvaluator.countLimit else {
-                return invalid("The given \"count\" argument value is unsuitable: must be at most \(ConfigurationEvaluator.countLimit), not \(whole).")
+            // Compared as a double: 1e30 is too many, not a number the conversion to Int traps on.
+            guard number <= Double(ConfigurationEvaluator.countLimit), let whole = Value.wholeNumber(number) else {
+                return invalid("The given \"count\" argument value is unsuitable: must be at most \(ConfigurationEvaluator.countLimit), not \(Value.format(number: number)).")
             }
             return (whole, true)
         }

@@ -150,6 +150,10 @@ enum SchemaConformance {
                 result[key] = fill(attribute)
             }
         }
+        if let problem = schema.check?.problem(result, name: name) {
+            let at = expression?.entry(problem.key)?.location ?? location
+            throw Failure(diagnostic: .error(problem.summary, detail: problem.detail, at: at, address: address))
+        }
         return .map(result)
     }
 }

@@ -317,14 +317,16 @@ public struct Evaluator: Sendable {
     func element(of collection: Value, key: Value, at location: SourceLocation, collectionIsSensitive: Bool = false, keyIsSensitive: Bool = false) throws -> Value {
         switch collection {
         case .list(let items):
-            guard let n = key.numberValue ?? key.stringValue.flatMap({ Double($0) }), let i = Value.wholeNumber(n) else {
+            guard let n = key.numberValue ?? key.stringValue.flatMap({ Double($0) }), n.isFinite, n == n.rounded() else {
                 throw EvaluationError("Invalid index", "A list index must be a whole number, not \(keyIsSensitive ? Value.redacted : key.description).", at: location)
             }
-            guard i >= 0, i < items.count else {
+            // Compared as a double first: an index such as 1e30 is out of range, not a trap.
+            guard n >= 0, n < Double(items.count), let i = Value.wholeNumber(n) else {
+                let shown = keyIsSensitive ? Value.redacted : Value.format(number: n)
                 if keyIsSensitive || collectionIsSensitive {
-                    throw EvaluationError("Invalid index", "The index \(keyIsSensitive ? Value.redacted : String(i)) is out of range for the list\(collectionIsSensitive ? ", which is sensitive" : " of \(items.count) element\(items.count == 1 ? "" : "s")").", at: location)
+                    throw EvaluationError("Invalid index", "The index \(shown) is out of range for the list\(collectionIsSensitive ? ", which is sensitive" : " of \(items.count) element\(items.count == 1 ? "" : "s")").", at: location)
                 }
-                throw EvaluationError("Invalid index", "The index \(i) is out of range: the list has \(items.count) element\(items.count == 1 ? "" : "s").", at: location)
+                throw EvaluationError("Invalid index", "The index \(shown) is out of range: the list has \(items.count) element\(items.count == 1 ? "" : "s").", at: location)
             }
             return items[i]
         case .map(let entries):

@@ -69,6 +69,9 @@ enum Functions {
     /// Functions with per-element marks that still build a new collection, whose size the
     /// budget bounds.
     static let concatenating: Set<String> = ["concat", "flatten", "formatlist", "merge"]
+
+    /// 2^53: up to here every whole number is a double, so `range` bounds count exactly.
+    static let largestExactWholeNumber = 9_007_199_254_740_992.0
 }
 
 /// A function call in progress: its arguments, with helpers that check their types.
@@ -133,7 +136,10 @@ private struct Call {
 
     func wholeNumber(_ i: Int) throws -> Int {
         let n = try number(i)
-        guard let whole = Value.wholeNumber(n) else { throw fail(i, "a whole number is required, not \(shown(i, Value.format(number: n)))") }
+        guard n == n.rounded() else { throw fail(i, "a whole number is required, not \(shown(i, Value.format(number: n)))") }
+        guard abs(n) <= Functions.largestExactWholeNumber, let whole = Int(exactly: n) else {
+            throw fail(i, "must be from -9007199254740992 to 9007199254740992, not \(shown(i, Value.format(number: n)))")
+        }
         return whole
     }
 
@@ -512,6 +518,11 @@ extension Evaluator {
 
     private func range(_ call: Call) throws -> Value {
         let numbers = try call.arguments.indices.map { try call.number($0) }
+        // Beyond 2^53 a double no longer counts by one: such a bound is an error, not a range
+        // whose elements repeat or a count converted to Int.
+        for (i, n) in numbers.enumerated() where !(abs(n) <= Functions.largestExactWholeNumber) {
+            throw call.fail(i, "must be from -9007199254740992 to 9007199254740992, not \(call.shown(i, Value.format(number: n)))")
+        }
         let start = numbers.count > 1 ? numbers[0] : 0
         let limit = numbers.count > 1 ? numbers[1] : numbers[0]
         let step = numbers.count > 2 ? numbers[2] : (start <= limit ? 1 : -1)
@@ -594,7 +605,12 @@ extension Evaluator {
                 piece = JSONText.encode(.string(try call.string(argument)))
             case "d":
                 let n = try call.number(argument)
-                guard let whole = Value.wholeNumber(n) else { throw call.fail(argument, "%d requires a whole number, not \(call.shown(argument, Value.format(number: n)))") }
+                guard n == n.rounded() else { throw call.fail(argument, "%d requires a whole number, not \(call.shown(argument, Value.format(number: n)))") }
+                // Beyond 2^53 a double's digits are not the ones written (1e30 would print as
+                // 1000000000000000019884624838656): refused, like an index or a range bound.
+                guard abs(n) <= Functions.largestExactWholeNumber, let whole = Int(exactly: n) else {
+                    throw call.fail(argument, "%d requires a whole number from -9007199254740992 to 9007199254740992, not \(call.shown(argument, Value.format(number: n)))")
+                }
                 piece = String(whole)
                 if flags.contains("+"), whole >= 0 { piece = "+" + piece }
             case "f":

@@ -9,14 +9,21 @@ import TFYCore
 /// apply and what depends on it is skipped. Updating changes nothing remote: what re-runs a
 /// bootstrap is a change of its `triggers`, which forces a replacement.
 struct BootstrapResource: ManagedResourceType {
+    /// A TCP port. 0 is accepted: a `bastion_port` of 0 beside an empty `bastion_host` is a way
+    /// to say "no bastion" (ssh itself refuses to connect to port 0).
+    static let port = NumberRange(0...65535)
+
+    /// The longest `timeout`, in hours: a day, beyond which a host that has not answered never will.
+    static let longestTimeout = 24
+
     static let connection = ObjectSchema([
         "host": Attribute(.string, .required),
-        "port": Attribute(.number, .optional, default: .number(22)),
+        "port": Attribute(.number, .optional, default: .number(22), check: .wholeNumber(port)),
         "user": Attribute(.string, .optional, default: .string("ec2-user")),
         "private_key_file": Attribute(.string, .optional),
-        "timeout": Attribute(.string, .optional, default: .string("5m")),
+        "timeout": Attribute(.string, .optional, default: .string("5m"), check: .duration(maximumHours: longestTimeout)),
         "bastion_host": Attribute(.string, .optional),
-        "bastion_port": Attribute(.number, .optional),
+        "bastion_port": Attribute(.number, .optional, check: .wholeNumber(port)),
         "bastion_user": Attribute(.string, .optional),
     ])
 

@@ -15,11 +15,15 @@ struct InstanceResource: ManagedResourceType {
 
     /// What an EBS volume takes: fields left out are AWS's choice (the image's snapshot, gp2/gp3,
     /// the type's baseline IOPS), read back once the volume exists.
+    ///
+    /// Ranges are the widest any volume type takes (EBS volume types, AWS docs): size up to
+    /// 64 TiB (gp3, io2), IOPS from io1's 100 to io2's 256,000, throughput gp3's 125-2,000 MiB/s.
+    /// EC2 checks each type's own narrower range before anything is created.
     static let volume: [String: Attribute] = [
-        "volume_size": Attribute(.number, .optionalComputed),
+        "volume_size": Attribute(.number, .optionalComputed, check: .wholeNumber(NumberRange(1...65_536, unit: "GiB"))),
         "volume_type": Attribute(.string, .optionalComputed, check: .oneOf(["standard", "gp2", "gp3", "io1", "io2", "sc1", "st1"])),
-        "iops": Attribute(.number, .optionalComputed),
-        "throughput": Attribute(.number, .optionalComputed),
+        "iops": Attribute(.number, .optionalComputed, check: .wholeNumber(NumberRange(100...256_000))),
+        "throughput": Attribute(.number, .optionalComputed, check: .wholeNumber(NumberRange(125...2_000, unit: "MiB/s"))),
         "encrypted": Attribute(.bool, .optionalComputed),
         "kms_key_id": Attribute(.string, .optionalComputed),
         "delete_on_termination": Attribute(.bool, .optional, default: .bool(true)),
@@ -52,7 +56,7 @@ struct InstanceResource: ManagedResourceType {
     static let metadataOptions = ObjectSchema([
         "http_tokens": Attribute(.string, .optionalComputed, check: .oneOf(["optional", "required"])),
         "http_endpoint": Attribute(.string, .optionalComputed, check: .oneOf(["enabled", "disabled"])),
-        "http_put_response_hop_limit": Attribute(.number, .optionalComputed),
+        "http_put_response_hop_limit": Attribute(.number, .optionalComputed, check: .wholeNumber(NumberRange(1...64))),
     ])
 
     static let schema = ResourceSchema(type: name, body: ObjectSchema([
@@ -67,8 +71,9 @@ struct InstanceResource: ManagedResourceType {
         "placement_group": Attribute(.string, .optional, forcesReplacement: true),
         "tenancy": Attribute(.string, .optionalComputed, forcesReplacement: true, check: .oneOf(["default", "dedicated", "host"])),
         "cpu_options": Attribute(.object(ObjectSchema([
-            "core_count": Attribute(.number, .optionalComputed),
-            "threads_per_core": Attribute(.number, .optionalComputed),
+            // The largest instance types have 960 cores; a core runs one or two threads.
+            "core_count": Attribute(.number, .optionalComputed, check: .wholeNumber(NumberRange(1...1_024))),
+            "threads_per_core": Attribute(.number, .optionalComputed, check: .wholeNumber(NumberRange(1...2))),
         ])), .optional, forcesReplacement: true),
         "user_data": Attribute(.string, .optional, sensitive: true),
         "user_data_replace_on_change": Attribute(.bool, .optional, default: .bool(false)),

@@ -8,16 +8,20 @@ import TFYCore
 /// their sources are sets, wait until the group is readable, an `egress` list replaces AWS's
 /// default allow-all rule, delete is retried on `DependencyViolation`.
 struct SecurityGroupResource: ManagedResourceType {
+    /// A rule's port on its own; `ObjectCheck.ipPermissionPorts` narrows it by the protocol
+    /// (TCP and UDP 0-65535, the ICMP type and code -1 to 255, protocol -1 only 0).
+    static let port = NumberRange(0...65535, special: -1, meaning: "all ports")
+
     static let rule = ObjectSchema([
         "protocol": Attribute(.string, .required),
-        "from_port": Attribute(.number, .required),
-        "to_port": Attribute(.number, .required),
+        "from_port": Attribute(.number, .required, check: .wholeNumber(port)),
+        "to_port": Attribute(.number, .required, check: .wholeNumber(port)),
         "cidr_blocks": Attribute(.stringList, .optional, isSet: true),
         "ipv6_cidr_blocks": Attribute(.stringList, .optional, isSet: true),
         "security_groups": Attribute(.stringList, .optional, isSet: true),
         "self": Attribute(.bool, .optional),
         "description": Attribute(.string, .optional),
-    ])
+    ], check: .ipPermissionPorts)
 
     static let schema = ResourceSchema(type: "aws_security_group", body: ObjectSchema([
         "name": Attribute(.string, .required, forcesReplacement: true),
@@ -258,8 +262,8 @@ extension AWSAttributes {
             let r = rule.mapValue ?? [:]
             let proto = canonicalProtocol(r["protocol"]?.stringValue ?? "-1")
             let all = proto == "-1"
-            let from = all ? 0 : Int(r["from_port"]?.numberValue ?? 0)
-            let to = all ? 0 : Int(r["to_port"]?.numberValue ?? 0)
+            let from = all ? 0 : (int(r["from_port"]) ?? 0)
+            let to = all ? 0 : (int(r["to_port"]) ?? 0)
             let description = r["description"]?.stringValue
             for cidr in strings(r["cidr_blocks"]) { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 0, source: cidr, description: description)) }
             for cidr in strings(r["ipv6_cidr_blocks"]) { result.insert(RuleTuple(ipProtocol: proto, fromPort: from, toPort: to, kind: 1, source: cidr, description: description)) }
