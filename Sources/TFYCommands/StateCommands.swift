@@ -97,6 +97,7 @@ struct OutputCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChd
     var raw = false
 
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = json ? JSONView(context: context) as any CommandView : stateView(context)
@@ -154,21 +155,59 @@ struct StateCommand: ParsableCommand {
 }
 
 struct StateListCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List every resource instance in the state.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List every resource instance in the state.",
+        discussion: "Given addresses, only the instances they match: a resource address (aws_instance.master) matches each of its instances, an instance address (aws_instance.master[0]) that instance, a module path (module.NAME) what is inside it. An address that matches nothing lists nothing.")
+    @Argument(help: ArgumentHelp("Only the instances of these resources or these instances.", valueName: "address"))
+    var addresses: [String] = []
+    @Option(name: .customLong("id", withSingleDash: true), help: ArgumentHelp("Only the instances whose id is this.", valueName: "id"))
+    var id: String?
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
+        var filters: [StateListFilter] = []
+        for address in addresses {
+            guard let filter = StateListFilter(address) else {
+                return stateView(context).finish(.error("Invalid address", detail: "\(Value.quoted(address)) is not a resource or resource instance address such as aws_instance.master or aws_instance.master[0]."))
+            }
+            filters.append(filter)
+        }
         let (read, problems, sources) = await location.read(context)
         guard let state = read else { return stateView(context).finish(problems, sources: sources) }
-        for (address, _) in state.instances { context.out("\(address)\n") }
+        for (address, instance) in state.instances {
+            guard filters.isEmpty || filters.contains(where: { $0.matches(address) }) else { continue }
+            if let id, instance.attributes["id"]?.stringValue != id { continue }
+            context.out("\(address)\n")
+        }
         return .success
     }
+}
+
+/// One address given to `state list`, with Terraform's meaning: a resource matches its every
+/// instance, an instance itself, a module path (`module.NAME`) everything inside it.
+struct StateListFilter {
+    private let match: (ResourceAddress) -> Bool
+
+    init?(_ text: String) {
+        if let address = ResourceAddress(parsing: text) {
+            match = { address.key == nil ? $0.resource == address.resource : $0 == address }
+        } else if let resource = ResourceAddress(parsing: text + ".x.y"), resource.type == "x", resource.name == "y", resource.key == nil, !resource.module.isEmpty {
+            // A bare module path: read as the module steps of a resource address.
+            match = { $0.module.starts(with: resource.module) }
+        } else {
+            return nil
+        }
+    }
+
+    func matches(_ address: ResourceAddress) -> Bool { match(address) }
 }
 
 struct StateShowCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one resource instance's attributes.")
     @Argument(help: "The instance address, e.g. aws_instance.master[0].") var address: String
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let (read, problems, sources) = await location.read(context)
@@ -196,6 +235,7 @@ struct StateRemoveCommand: ParsableCommand, ContextCommand, NamesConfigurationWi
     @Flag(name: .customLong("keep-tags", withSingleDash: true), help: "Keep the object's tfy: tags, so the next run adopts it again.")
     var keepTags = false
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)
@@ -220,6 +260,7 @@ struct ImportCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChd
     @Argument(help: "The instance address in the configuration, e.g. aws_instance.web[0].") var address: String
     @Argument(help: "The object's ID, e.g. i-0abc1234def567890 or sg-0abc1234def567890.") var id: String
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)
@@ -257,6 +298,7 @@ struct ForceUnlockCommand: ParsableCommand, ContextCommand, NamesConfigurationWi
     static let configuration = CommandConfiguration(commandName: "force-unlock", abstract: "Remove a state lock left by a run that died.")
     @Argument(help: "The lock ID, as the lock error printed it.") var id: String
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)
