@@ -150,7 +150,7 @@ extension OutputCommand {
 
 struct StateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "state", abstract: "Read and edit the state.",
-                                                    subcommands: [StateListCommand.self, StateShowCommand.self, StateRemoveCommand.self,
+                                                    subcommands: [StateListCommand.self, StateShowCommand.self, StateMoveCommand.self, StateRemoveCommand.self,
                                                                   StatePullCommand.self, StatePushCommand.self, StateMigrateCommand.self])
 }
 
@@ -249,6 +249,32 @@ struct StateRemoveCommand: ParsableCommand, ContextCommand, NamesConfigurationWi
                 text += "Removed the tfy:stack and tfy:address tags of \(removed.untagged.joined(separator: ", ")), so no later run adopts it.\n"
             }
             context.out(text + "Successfully removed 1 resource instance(s).\n")
+        }
+        return view.finish(problems)
+    }
+}
+
+struct StateMoveCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
+    static let configuration = CommandConfiguration(
+        commandName: "mv", abstract: "Record a resource or instance under another address, without touching it.",
+        discussion: "A resource address moves each of its instances, keys kept; an instance address that instance. The object's tfy:address tag is set to the new address too.")
+    @Argument(help: "The address in the state.") var source: String
+    @Argument(help: "The address to record it under.") var destination: String
+    @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
+
+    func execute(in context: CommandContext) async -> ExitStatus {
+        let view = stateView(context)
+        let (resolved, diagnostics, sources) = location.configurationAndBackend(context)
+        guard let (configuration, backend) = resolved else { return view.finish(diagnostics, sources: sources) }
+        let request = StateMove.Request(source: source, destination: destination, configuration: configuration, backend: backend)
+        let (moved, problems) = await StateMove.move(request, environment: context.operationEnvironment, log: context.logLine)
+        if let moved {
+            var text = moved.moves.map { "Move \(Value.quoted($0.from.description)) to \(Value.quoted($0.to.description))\n" }.joined()
+            if !moved.retagged.isEmpty {
+                text += "Set the tfy:address tag of \(moved.retagged.joined(separator: ", ")) to the new address.\n"
+            }
+            context.out(text + "Successfully moved \(moved.moves.count) object(s).\n")
         }
         return view.finish(problems)
     }

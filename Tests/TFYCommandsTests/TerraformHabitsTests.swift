@@ -39,6 +39,7 @@ struct TerraformHabitsTests {
         ["state", "list", "-state", "nowhere.tfstate"],
         ["state", "show", "aws_instance.a", "-state", "nowhere.tfstate"],
         ["state", "rm", "aws_instance.a", "-state", "nowhere.tfstate"],
+        ["state", "mv", "aws_instance.a", "aws_instance.b", "-state", "nowhere.tfstate"],
         ["state", "pull", "-state", "nowhere.tfstate"],
         ["state", "push", "nowhere.tfstate", "-state", "nowhere.tfstate"],
         ["state", "migrate", "-state", "nowhere.tfstate"],
