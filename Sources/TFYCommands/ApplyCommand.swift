@@ -26,7 +26,9 @@ struct ApplyRunOptions: ParsableArguments {
         // Installed before anything else, so an interrupt during planning is handled too.
         let interrupt = InterruptHandler(context: context)
         let view = HumanView.chosen(json: json, context: context, color: colorOptions.color(context))
-        let (inputs, inputProblems, _) = variables.inputs(context: context, arguments: context.arguments)
+        let directory: String?
+        if case .configuration(let path, _, _, _) = source { directory = path } else { directory = nil }
+        let (inputs, inputProblems, _) = variables.inputs(context: context, arguments: context.arguments, directory: directory)
         let request = ApplyRequest(source: source, inputs: inputs, inputProblems: inputProblems, statePath: stateFile.state, lockTimeout: lock.seconds,
                                    backendSettings: backend.settings, parallelism: parallelism.parallelism, autoApprove: autoApprove)
         let operation = ApplyOperation(request: request, environment: context.operationEnvironment, events: { view.event($0) },

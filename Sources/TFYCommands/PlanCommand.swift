@@ -52,6 +52,14 @@ struct PlanCommand: ParsableCommand, ContextCommand {
 
     @OptionGroup var lockTimeout: LockTimeoutOption
 
+    /// Terraform's `plan -parallelism`, which scripts pass to plan and apply alike. tfy's refresh
+    /// reads each resource type with one batched call, one type after another, so there is
+    /// nothing for it to run at once: the value is checked as apply's is, and changes nothing.
+    @Option(name: .customLong("parallelism", withSingleDash: true), parsing: .unconditional,
+            help: ArgumentHelp("Accepted as Terraform's (a whole number of at least 1); refresh makes its batched calls one at a time whatever it is.", valueName: "n"),
+            transform: ParallelismOption.count)
+    var parallelism: Int = 10
+
     @Option(name: .customLong("lock", withSingleDash: true), help: ArgumentHelp("Lock the state while planning.", valueName: "bool"))
     var lock: Bool = true
 
@@ -61,7 +69,7 @@ struct PlanCommand: ParsableCommand, ContextCommand {
     func execute(in context: CommandContext) async -> ExitStatus {
         let format = json ? .json : planFormat.format
         let view = HumanView.chosen(json: format == .json, context: context, color: colorOptions.color(context), planFormat: format)
-        let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments)
+        let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments, directory: directory)
         var options = PlanOptions()
         options.destroy = destroy
         options.refresh = refresh

@@ -19,6 +19,7 @@ struct SSHCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir 
     var command: [String] = []
 
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)

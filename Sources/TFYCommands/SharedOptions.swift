@@ -6,7 +6,9 @@ import TFYCore
 // words; an option whose meaning differs between commands (`-target`, `-input`) is declared by
 // each command.
 
-/// `-no-color`, worded alike wherever a command colours its output.
+/// `-no-color`, worded alike in every command: Terraform takes it everywhere, and scripts pass it
+/// to every command they run, so the commands that never colour (`output`, `state`, `graph`,
+/// `ssh`, `version`...) take it too and have nothing to turn off.
 struct ColorOptions: ParsableArguments {
     @Flag(name: .customLong("no-color", withSingleDash: true), help: "Do not colour the output (also: NO_COLOR set, or TERM=dumb).")
     var noColor = false

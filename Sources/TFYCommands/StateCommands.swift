@@ -97,6 +97,7 @@ struct OutputCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChd
     var raw = false
 
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = json ? JSONView(context: context) as any CommandView : stateView(context)
@@ -149,26 +150,64 @@ extension OutputCommand {
 
 struct StateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "state", abstract: "Read and edit the state.",
-                                                    subcommands: [StateListCommand.self, StateShowCommand.self, StateRemoveCommand.self,
+                                                    subcommands: [StateListCommand.self, StateShowCommand.self, StateMoveCommand.self, StateRemoveCommand.self,
                                                                   StatePullCommand.self, StatePushCommand.self, StateMigrateCommand.self])
 }
 
 struct StateListCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List every resource instance in the state.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List every resource instance in the state.",
+        discussion: "Given addresses, only the instances they match: a resource address (aws_instance.master) matches each of its instances, an instance address (aws_instance.master[0]) that instance, a module path (module.NAME) what is inside it. An address that matches nothing lists nothing.")
+    @Argument(help: ArgumentHelp("Only the instances of these resources or these instances.", valueName: "address"))
+    var addresses: [String] = []
+    @Option(name: .customLong("id", withSingleDash: true), help: ArgumentHelp("Only the instances whose id is this.", valueName: "id"))
+    var id: String?
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
+        var filters: [StateListFilter] = []
+        for address in addresses {
+            guard let filter = StateListFilter(address) else {
+                return stateView(context).finish(.error("Invalid address", detail: "\(Value.quoted(address)) is not a resource or resource instance address such as aws_instance.master or aws_instance.master[0]."))
+            }
+            filters.append(filter)
+        }
         let (read, problems, sources) = await location.read(context)
         guard let state = read else { return stateView(context).finish(problems, sources: sources) }
-        for (address, _) in state.instances { context.out("\(address)\n") }
+        for (address, instance) in state.instances {
+            guard filters.isEmpty || filters.contains(where: { $0.matches(address) }) else { continue }
+            if let id, instance.attributes["id"]?.stringValue != id { continue }
+            context.out("\(address)\n")
+        }
         return .success
     }
+}
+
+/// One address given to `state list`, with Terraform's meaning: a resource matches its every
+/// instance, an instance itself, a module path (`module.NAME`) everything inside it.
+struct StateListFilter {
+    private let match: (ResourceAddress) -> Bool
+
+    init?(_ text: String) {
+        if let address = ResourceAddress(parsing: text) {
+            match = { address.key == nil ? $0.resource == address.resource : $0 == address }
+        } else if let resource = ResourceAddress(parsing: text + ".x.y"), resource.type == "x", resource.name == "y", resource.key == nil, !resource.module.isEmpty {
+            // A bare module path: read as the module steps of a resource address.
+            match = { $0.module.starts(with: resource.module) }
+        } else {
+            return nil
+        }
+    }
+
+    func matches(_ address: ResourceAddress) -> Bool { match(address) }
 }
 
 struct StateShowCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one resource instance's attributes.")
     @Argument(help: "The instance address, e.g. aws_instance.master[0].") var address: String
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let (read, problems, sources) = await location.read(context)
@@ -196,6 +235,7 @@ struct StateRemoveCommand: ParsableCommand, ContextCommand, NamesConfigurationWi
     @Flag(name: .customLong("keep-tags", withSingleDash: true), help: "Keep the object's tfy: tags, so the next run adopts it again.")
     var keepTags = false
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)
@@ -214,12 +254,39 @@ struct StateRemoveCommand: ParsableCommand, ContextCommand, NamesConfigurationWi
     }
 }
 
+struct StateMoveCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
+    static let configuration = CommandConfiguration(
+        commandName: "mv", abstract: "Record a resource or instance under another address, without touching it.",
+        discussion: "A resource address moves each of its instances, keys kept; an instance address that instance. The object's tfy:address tag is set to the new address too.")
+    @Argument(help: "The address in the state.") var source: String
+    @Argument(help: "The address to record it under.") var destination: String
+    @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
+
+    func execute(in context: CommandContext) async -> ExitStatus {
+        let view = stateView(context)
+        let (resolved, diagnostics, sources) = location.configurationAndBackend(context)
+        guard let (configuration, backend) = resolved else { return view.finish(diagnostics, sources: sources) }
+        let request = StateMove.Request(source: source, destination: destination, configuration: configuration, backend: backend)
+        let (moved, problems) = await StateMove.move(request, environment: context.operationEnvironment, log: context.logLine)
+        if let moved {
+            var text = moved.moves.map { "Move \(Value.quoted($0.from.description)) to \(Value.quoted($0.to.description))\n" }.joined()
+            if !moved.retagged.isEmpty {
+                text += "Set the tfy:address tag of \(moved.retagged.joined(separator: ", ")) to the new address.\n"
+            }
+            context.out(text + "Successfully moved \(moved.moves.count) object(s).\n")
+        }
+        return view.finish(problems)
+    }
+}
+
 struct ImportCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Bring an existing instance or security group under an address of the configuration.",
                                                     discussion: "Tags the object with this stack's tfy:stack and tfy:address (the inverse of state rm) and records it in the state. An object tagged for another stack is refused.")
     @Argument(help: "The instance address in the configuration, e.g. aws_instance.web[0].") var address: String
     @Argument(help: "The object's ID, e.g. i-0abc1234def567890 or sg-0abc1234def567890.") var id: String
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)
@@ -257,6 +324,7 @@ struct ForceUnlockCommand: ParsableCommand, ContextCommand, NamesConfigurationWi
     static let configuration = CommandConfiguration(commandName: "force-unlock", abstract: "Remove a state lock left by a run that died.")
     @Argument(help: "The lock ID, as the lock error printed it.") var id: String
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)

@@ -9,6 +9,7 @@ struct StatePullCommand: ParsableCommand, ContextCommand, NamesConfigurationWith
     static let configuration = CommandConfiguration(commandName: "pull", abstract: "Print the state as the backend stores it (JSON).",
                                                     discussion: "Prints nothing when no state exists yet.")
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)
@@ -33,6 +34,7 @@ struct StatePushCommand: ParsableCommand, ContextCommand, NamesConfigurationWith
     @Flag(name: .customLong("force", withSingleDash: true), help: "Push even a state of another lineage or an older serial.")
     var force = false
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)
@@ -73,6 +75,7 @@ struct StateMigrateCommand: ParsableCommand, ContextCommand, NamesConfigurationW
     @Flag(name: .customLong("force", withSingleDash: true), help: "Overwrite a different state already at the destination.")
     var force = false
     @OptionGroup var location: StateLocation
+    @OptionGroup var colorOptions: ColorOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = stateView(context)

@@ -24,7 +24,7 @@ struct ValidateCommand: ParsableCommand, ContextCommand {
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let view = HumanView.chosen(json: json, context: context, color: colorOptions.color(context))
-        let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments)
+        let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments, directory: directory)
         var diagnostics = inputDiagnostics
         var sources = varSources
         if !inputDiagnostics.hasErrors {

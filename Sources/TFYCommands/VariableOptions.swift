@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TFYConfig
 import TFYCore
 
@@ -7,15 +8,25 @@ struct VariableOptions: ParsableArguments {
     @Option(name: .customLong("var", withSingleDash: true), help: ArgumentHelp("Set an input variable: -var 'name=value'.", valueName: "name=value"))
     var assignments: [String] = []
 
-    @Option(name: .customLong("var-file", withSingleDash: true), help: ArgumentHelp("Load input variables from a YAML mapping file.", valueName: "file"))
+    @Option(name: .customLong("var-file", withSingleDash: true), help: ArgumentHelp("Load input variables from a file: a YAML mapping or a JSON object.", valueName: "file"))
     var files: [String] = []
 
-    /// Inputs in Terraform's precedence, lowest first: environment, then `-var-file` and `-var`
-    /// in the order given on the command line.
-    func inputs(context: CommandContext, arguments: [String]) -> ([VariableInput], Diagnostics, SourceFiles) {
+    /// Inputs in Terraform's precedence, lowest first: environment, then the variable files of the
+    /// configuration `directory` that load automatically (none for a saved plan, which holds its
+    /// values), then `-var-file` and `-var` in the order given on the command line.
+    func inputs(context: CommandContext, arguments: [String], directory: String?) -> ([VariableInput], Diagnostics, SourceFiles) {
         var inputs = VariableInput.fromEnvironment(context.environment)
         var diagnostics = Diagnostics()
         var sources: SourceFiles = [:]
+        if let directory {
+            for name in AutomaticVariableFiles.names(in: context.path(directory)) {
+                let shown = directory == "." || directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
+                let (fileInputs, fileDiagnostics, source) = VariableInput.fromFile(path: shown, resolvedPath: context.path(shown))
+                inputs.append(contentsOf: fileInputs)
+                diagnostics.append(contentsOf: fileDiagnostics)
+                if let source { sources[source.name] = source }
+            }
+        }
         var nextAssignment = assignments.makeIterator()
         var nextFile = files.makeIterator()
         for argument in arguments {

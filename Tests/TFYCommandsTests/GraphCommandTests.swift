@@ -29,7 +29,7 @@ struct GraphCommandTests {
         #expect(plan.changes.map(\.action) == [.replace(createFirst: false), .replace(createFirst: false), .replace(createFirst: false), .replace(createFirst: true)])
         let walked = ApplyGraph(plan)
 
-        let run = await GraphAndColourTests().tfy(["graph", "cluster", "-state", state] + variables)
+        let run = await GraphAndColourTests().tfy(["graph", "cluster", "-type", "plan", "-state", state] + variables)
         #expect(run.status == 0)
         let printed = Self.parse(run.out)
         #expect(printed.nodes == walked.named.nodes)

@@ -9,7 +9,7 @@ struct HelpGoldenTests {
     /// Every command and subcommand, as typed.
     static let commands: [[String]] = [
         [], ["validate"], ["plan"], ["apply"], ["destroy"], ["refresh"], ["show"], ["output"],
-        ["state"], ["state", "list"], ["state", "show"], ["state", "rm"], ["state", "pull"], ["state", "push"], ["state", "migrate"],
+        ["state"], ["state", "list"], ["state", "show"], ["state", "mv"], ["state", "rm"], ["state", "pull"], ["state", "push"], ["state", "migrate"],
         ["import"], ["force-unlock"], ["graph"], ["ssh"], ["version"],
     ]
 

@@ -144,7 +144,7 @@ struct GraphAndColourTests {
     }
 
     @Test func graphPrintsDOTWithDependencyEdges() async {
-        let run = await tfy(["graph", "cluster", "-state", "/nonexistent/none.tfstate"])
+        let run = await tfy(["graph", "cluster", "-type", "plan", "-state", "/nonexistent/none.tfstate"])
         #expect(run.status == 0)
         #expect(run.out == """
             digraph {

@@ -1,8 +1,9 @@
 import Foundation
 import TFYCore
 
-/// Reads every `*.yml`/`*.yaml` file of a directory and decodes the merged configuration,
-/// collecting every error with its location.
+/// Reads every `*.yml`/`*.yaml` file of a directory but its variable files (`*.tfvars.yml`, see
+/// `AutomaticVariableFiles`) and decodes the merged configuration, collecting every error with
+/// its location.
 public struct ConfigurationLoader: Sendable {
     /// The resource types a configuration may declare.
     public var resourceTypes: ResourceCatalog
@@ -23,7 +24,7 @@ public struct ConfigurationLoader: Sendable {
             return (nil, Diagnostics([.error("Configuration directory not found", detail: "There is no directory at \(Value.quoted(shown)).")]))
         }
         let names = ((try? manager.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { ($0.hasSuffix(".yml") || $0.hasSuffix(".yaml")) && !$0.hasPrefix(".") }
+            .filter { ($0.hasSuffix(".yml") || $0.hasSuffix(".yaml")) && !$0.hasPrefix(".") && !AutomaticVariableFiles.isVariableFile($0) }
             .sorted()
         guard !names.isEmpty else {
             return (nil, Diagnostics([.error("No configuration files", detail: "The directory \(Value.quoted(shown)) contains no *.yml or *.yaml files.")]))

@@ -4,13 +4,14 @@ import TFYCore
 /// A value given for an input variable, and where it came from.
 public struct VariableInput: Sendable {
     public enum Origin: Sendable, Hashable {
-        case environment
+        /// The environment variable's whole name (`TFY_VAR_n` or `TF_VAR_n`).
+        case environment(String)
         case file(String)
         case commandLine
     }
 
     public enum Raw: Sendable {
-        /// Text from `-var` or `TFY_VAR_`: a string for string variables, parsed as YAML otherwise.
+        /// Text from `-var`, `TFY_VAR_` or `TF_VAR_`: a string for string variables, parsed as YAML otherwise.
         case text(String)
         /// A value from a variable file, with its location.
         case value(Value, SourceLocation)
@@ -33,16 +34,20 @@ public struct VariableInput: Sendable {
 
     var originDescription: String {
         switch origin {
-        case .environment: return "the environment variable TFY_VAR_\(name)"
+        case .environment(let variable): return "the environment variable \(variable)"
         case .file(let path): return "the variable file \(Value.quoted(path))"
         case .commandLine: return "the -var option"
         }
     }
 
-    /// `TFY_VAR_name=value` entries of the environment, sorted by name.
+    /// `TF_VAR_name=value` then `TFY_VAR_name=value` entries of the environment, each sorted by
+    /// name: Terraform's prefix is read so its users' scripts keep working, and tfy's own comes
+    /// later so that it wins where both name one variable.
     public static func fromEnvironment(_ environment: [String: String]) -> [VariableInput] {
-        environment.keys.filter { $0.hasPrefix("TFY_VAR_") && $0.count > 8 }.sorted().map {
-            VariableInput(name: String($0.dropFirst(8)), raw: .text(environment[$0]!), origin: .environment)
+        ["TF_VAR_", "TFY_VAR_"].flatMap { prefix in
+            environment.keys.filter { $0.hasPrefix(prefix) && $0.count > prefix.count }.sorted().map {
+                VariableInput(name: String($0.dropFirst(prefix.count)), raw: .text(environment[$0]!), origin: .environment($0))
+            }
         }
     }
 
@@ -58,12 +63,35 @@ public struct VariableInput: Sendable {
     }
 
     /// The entries of a variable file: a YAML mapping of variable names to values (the legacy
-    /// Tachyon `ec2.yml` and `tachyon.yml` load unchanged).
+    /// Tachyon `ec2.yml` and `tachyon.yml` load unchanged), or a JSON object (Terraform's
+    /// `.tfvars.json`), whatever the file's name.
+    ///
+    /// JSON is read by the YAML parser, of which it is (nearly) a subset, for its values'
+    /// locations. A `*.json` file is checked by the strict JSON parser first, and so is any file
+    /// starting with `{` that YAML refuses: a mistake is then reported as JSON's, at its line and
+    /// column, rather than as the YAML error the same text makes (a YAML flow mapping such as
+    /// `{n: 1}` stays YAML). Like a YAML error, it quotes none of the file's text.
     public static func fromFile(path: String, bytes: [UInt8]) -> ([VariableInput], Diagnostics) {
+        let json = path.hasSuffix(".json") ? JSONValue.parse(bytes) : nil
+        if case .failure(let error) = json { return ([], Diagnostics([jsonProblem(path: path, error)])) }
         let source = SourceFile(name: path, bytes: bytes)
         var parser = YAMLParser()
         parser.quotesSourceInErrors = false
         let result = parser.parse(source)
+        let startsLikeJSON = bytes.first(where: { ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains($0) }) == UInt8(ascii: "{")
+        if result.diagnostics.hasErrors, startsLikeJSON {
+            switch json ?? JSONValue.parse(bytes) {
+            case .failure(let error):
+                return ([], Diagnostics([jsonProblem(path: path, error)]))
+            case .success(.object(let members)):
+                // Valid JSON that YAML refuses (a tab where YAML wants spaces): the values
+                // without their own locations.
+                let start = SourceLocation(file: path, line: 1, column: 1)
+                return (members.keys.sorted().map { VariableInput(name: $0, raw: .value(Value(json: members[$0]!), start), origin: .file(path)) }, Diagnostics())
+            case .success:
+                break
+            }
+        }
         // A file that does not parse is read before any of its values is known to belong to a
         // sensitive variable: its errors give the place, never the line or any of its text (it
         // may hold a secret).
@@ -78,6 +106,12 @@ public struct VariableInput: Sendable {
             VariableInput(name: $0.key.scalar?.text ?? "", raw: .value(YAMLExpressions.literal($0.value), $0.value.start), origin: .file(path))
         }
         return (inputs, diagnostics)
+    }
+
+    static func jsonProblem(path: String, _ error: JSONValue.ParseError) -> Diagnostic {
+        var diagnostic = Diagnostic.error("Invalid variable file", detail: "The file is not valid JSON: \(error.message).", at: SourceLocation(file: path, line: error.line, column: error.column))
+        diagnostic.sourceIsSensitive = true
+        return diagnostic
     }
 
     /// Reads and decodes a variable file from disk; `path` is the name shown, `resolvedPath` the
