@@ -15,6 +15,8 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(configuration expression state plan)
 scratch=.build-fuzz
+# Seconds one input may take before libFuzzer reports a hang: raise it on a loaded machine.
+timeout="${FUZZ_TIMEOUT:-10}"
 
 echo "building the fuzzing binary (release, -sanitize=fuzzer,address)"
 swift build -c release --scratch-path "$scratch" --product tfy-fuzz \
@@ -50,7 +52,7 @@ for target in "${targets[@]}"; do
     log="$scratch/$target.log"
     echo "fuzzing $target for $seconds s; log $log, findings fuzz/findings/$target/"
     TFY_FUZZ_TARGET="$target" ASAN_OPTIONS=detect_leaks=0 nice -n 19 "$fuzzer" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
+        -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 -max_len="$max_len" \
         -dict="$dictionary" -print_final_stats=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -fork=1 -artifact_prefix="fuzz/findings/$target/" \
         "$scratch/corpus/$target" "$seeds/$target" >"$log" 2>&1 &

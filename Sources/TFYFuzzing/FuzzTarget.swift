@@ -35,12 +35,16 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
-    /// A directory with one small file, for `file()`, `templatefile()` and `files.source` to
+    /// A directory with a few small files, for `file()`, `templatefile()` and `files.source` to
     /// reach. Created once per process.
     public static let directory: String = {
         let path = NSTemporaryDirectory() + "tfy-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: path + "/setup.sh", contents: Data("#!/bin/sh\necho ${name}\n".utf8))
+        // Templates that include themselves and each other, so inclusion cycles are in reach.
+        _ = FileManager.default.createFile(atPath: path + "/self.tpl", contents: Data("${templatefile(\"self.tpl\", {})}\n".utf8))
+        _ = FileManager.default.createFile(atPath: path + "/a.tpl", contents: Data("a ${templatefile(\"b.tpl\", {n = n})}\n".utf8))
+        _ = FileManager.default.createFile(atPath: path + "/b.tpl", contents: Data("%{ if n > 0 }${templatefile(\"a.tpl\", {n = n - 1})}%{ endif }\n".utf8))
         return path
     }()
 
@@ -98,6 +102,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             scope.moduleDirectory = directory
             do {
                 return "\(try Evaluator(scope: scope).evaluate(expression))"
+            } catch let error as EvaluationError {
+                return "\(error.diagnostic)"
             } catch {
                 return "\(error)"
             }
