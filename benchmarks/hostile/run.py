@@ -99,8 +99,12 @@ def main():
             env["AWS_ENDPOINT_URL_EC2"] = ENDPOINTS.get(name, "http://127.0.0.1:9")
             command = ["/usr/bin/time", "-f", "%e %M", tfy] + arguments
             start = time.monotonic()
+            # A session of its own, so a case that hangs is killed with tfy, not only with `time`.
+            process = subprocess.Popen(command, cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True, start_new_session=True)
             try:
-                done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, timeout=60)
+                stdout, stderr = process.communicate(timeout=60)
+                done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
                 wall = time.monotonic() - start
                 *output, measured = done.stderr.rstrip("\n").split("\n")
                 try:
@@ -112,6 +116,8 @@ def main():
                 lines = [l for l in output + done.stdout.split("\n") if l.strip() and not l.startswith("Command ")]
                 first = lines[0][:90] if lines else ""
             except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+                process.communicate()
                 wall, peak, status, first = 60.0, float("nan"), "hung", "(killed after 60 s)"
             ok = status == expected and wall <= args.time_limit and not (peak > args.memory_limit_mb)
             failures += not ok
