@@ -6,6 +6,8 @@ public struct SourceFile: Sendable {
     public var name: String
     public var bytes: [UInt8]
     /// The file's lines as Unicode scalars, decoded leniently (invalid UTF-8 becomes U+FFFD).
+    /// Lines end where libyaml's do, so its marks index them: at "\n", "\r\n", a lone "\r",
+    /// NEL (U+0085), LS (U+2028) and PS (U+2029).
     public var lines: [[Unicode.Scalar]]
 
     public init(name: String, bytes: [UInt8]) {
@@ -13,11 +15,16 @@ public struct SourceFile: Sendable {
         self.bytes = bytes
         var lines: [[Unicode.Scalar]] = []
         var current: [Unicode.Scalar] = []
+        var afterCarriageReturn = false
         for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
-            if scalar == "\n" {
+            defer { afterCarriageReturn = scalar == "\r" }
+            switch scalar {
+            case "\n" where afterCarriageReturn:
+                continue  // the second half of "\r\n": the line already ended
+            case "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}":
                 lines.append(current)
                 current = []
-            } else if scalar != "\r" {
+            default:
                 current.append(scalar)
             }
         }
@@ -34,14 +41,9 @@ public struct SourceFile: Sendable {
     /// The 1-based line and column of a byte offset.
     func location(ofByteOffset offset: Int) -> SourceLocation {
         let end = min(max(offset, 0), bytes.count)
-        var line = 1
-        var lineStart = 0
-        for i in 0..<end where bytes[i] == UInt8(ascii: "\n") {
-            line += 1
-            lineStart = i + 1
-        }
-        let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).unicodeScalars.count + 1
-        return SourceLocation(file: name, line: line, column: column)
+        // The lines before the offset, split as `lines` are; the column counts scalars after the last.
+        let before = SourceFile(name: name, bytes: Array(bytes[..<end])).lines
+        return SourceLocation(file: name, line: before.count, column: before[before.count - 1].count + 1)
     }
 }
 

@@ -178,7 +178,7 @@ struct YAMLSyntaxError {
     /// `"${join(",", list)}"`, that ended the string early. Reported at that quote.
     var quoteEndsEarly: Diagnostic? {
         guard context?.hasPrefix("while parsing a block") == true, problem.hasPrefix("did not find expected"),
-              let line = line(problemAt.line), problemAt.column - 1 > indentation(line) else { return nil }
+              let line = line(problemAt.line), problemAt.column - 1 > indentation(line), problemAt.column - 2 < line.count else { return nil }
         var before = problemAt.column - 2
         while before > 0, line[before] == " " { before -= 1 }
         guard before >= 0, line[before] == "\"" || line[before] == "'" else { return nil }
