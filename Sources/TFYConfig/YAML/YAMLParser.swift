@@ -308,18 +308,19 @@ private struct TreeBuilder {
     }
 
     func sourceMap(for scalar: YAMLNode.Scalar, start: SourceLocation, end: SourceLocation) -> ScalarSourceMap {
-        let text = Array(scalar.text.unicodeScalars)
+        // Compared in place, without copying the text or the line: this runs for every scalar.
+        let text = scalar.text.unicodeScalars
         switch scalar.style {
         case .plain, .singleQuoted, .doubleQuoted:
             guard start.line == end.line, start.line <= source.lines.count else { break }
             let line = source.lines[start.line - 1]
             let from = start.column - 1, to = end.column - 1
             guard from >= 0, from <= to, to <= line.count else { break }
-            let raw = Array(line[from..<to])
-            if scalar.style == .plain, raw == text {
+            let raw = line[from..<to]
+            if scalar.style == .plain, raw.elementsEqual(text) {
                 return ScalarSourceMap(start: start, kind: .sameLine(column: start.column))
             }
-            if scalar.style != .plain, raw.count >= 2, Array(raw.dropFirst().dropLast()) == text {
+            if scalar.style != .plain, raw.count >= 2, raw.dropFirst().dropLast().elementsEqual(text) {
                 return ScalarSourceMap(start: start, kind: .sameLine(column: start.column + 1))
             }
         case .literal:
