@@ -94,17 +94,29 @@ public struct DependencyGraph<Node: Hashable & Comparable & Sendable>: Sendable,
     /// order, each node's dependencies in the order their edges were added. Each cycle is
     /// reported once (whichever way round it is met), as the path the search took around it;
     /// the walk goes on past it, so one run names every cycle.
+    // Specialised for the configuration's graph of names: called from another module, the
+    // generic version sorted 40,000 names through protocol witnesses.
+    @_specialize(where Node == String)
     public func depthFirstOrder() -> (order: [Node], cycles: [[Node]]) {
-        var marks: [Node: DepthFirstMark] = [:]
+        // The walk runs on integer indices (the nodes in sorted order) and arrays: with one
+        // dictionary lookup per step on the nodes themselves, it was a large part of validating
+        // many resource blocks.
+        let sorted = nodes.sorted()
+        var index: [Node: Int] = [:]
+        index.reserveCapacity(sorted.count)
+        for (i, node) in sorted.enumerated() { index[node] = i }
+        let targetsOf: [[Int]] = sorted.map { node in (addedDependencies[node] ?? []).map { index[$0]! } }
+        var marks = [DepthFirstMark?](repeating: nil, count: sorted.count)
         var ordered: [Node] = []
+        ordered.reserveCapacity(sorted.count)
         var cycles: [[Node]] = []
         var reported = Set<Set<Node>>()
         // Iterative, so a long chain cannot overflow the stack.
-        for root in nodes.sorted() where marks[root] == nil {
-            var stack: [(node: Node, next: Int)] = [(root, 0)]
+        for root in sorted.indices where marks[root] == nil {
+            var stack: [(node: Int, next: Int)] = [(root, 0)]
             marks[root] = .visiting
             while let top = stack.last {
-                let targets = addedDependencies[top.node] ?? []
+                let targets = targetsOf[top.node]
                 if top.next < targets.count {
                     stack[stack.count - 1].next += 1
                     let target = targets[top.next]
@@ -114,14 +126,14 @@ public struct DependencyGraph<Node: Hashable & Comparable & Sendable>: Sendable,
                         stack.append((target, 0))
                     case .visiting?:
                         let path = stack.map(\.node)
-                        let cycle = Array(path[(path.lastIndex(of: target) ?? 0)...])
+                        let cycle = path[(path.lastIndex(of: target) ?? 0)...].map { sorted[$0] }
                         if reported.insert(Set(cycle)).inserted { cycles.append(cycle) }
                     case .done?:
                         break
                     }
                 } else {
                     marks[top.node] = .done
-                    ordered.append(top.node)
+                    ordered.append(sorted[top.node])
                     stack.removeLast()
                 }
             }

@@ -282,9 +282,9 @@ private struct EvaluationRun {
                 let attributes = try SchemaConformance.conformBody(values, schema.body, expressions: block.attributes, address: label, location: block.location)
                 var instance = ResourceInstance(address: address, attributes: attributes)
                 // Optional, computed attributes configured as null are left to the provider.
-                instance.nullConfigured = Set(values.filter { name, value in
-                    value.isNull && schema.body.attributes[name]?.presence == .optionalComputed
-                }.keys)
+                for (name, value) in values where value.isNull && schema.body.attributes[name]?.presence == .optionalComputed {
+                    instance.nullConfigured.insert(name)
+                }
                 instances.append(instance)
             } catch let failure as SchemaConformance.Failure {
                 diagnostics.append(failure.diagnostic)

@@ -9,7 +9,7 @@ struct ReferenceChecker {
 
     init(configuration: Configuration) {
         self.configuration = configuration
-        var blocks: [String: ResourceBlock] = [:]
+        var blocks = [String: ResourceBlock](minimumCapacity: configuration.resources.count)
         for block in configuration.resources { blocks[block.address] = block }
         resourceBlocks = blocks
     }

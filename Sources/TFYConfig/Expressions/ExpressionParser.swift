@@ -317,7 +317,13 @@ public struct ExpressionParser {
         guard let first = current, Self.isIdentifierStart(first) else { return "" }
         let start = position
         while let c = current, Self.isIdentifierContinue(c) { position += 1 }
-        return String(String.UnicodeScalarView(text[start..<position]))
+        let scalars = text[start..<position]
+        // An ASCII name (nearly every one) is made from its bytes at once, not scalar by scalar.
+        guard scalars.allSatisfy(\.isASCII) else { return String(String.UnicodeScalarView(scalars)) }
+        return String(unsafeUninitializedCapacity: scalars.count) { buffer in
+            for (i, c) in scalars.enumerated() { buffer[i] = UInt8(truncatingIfNeeded: c.value) }
+            return scalars.count
+        }
     }
 
     mutating func parseNumber() throws -> Expression {

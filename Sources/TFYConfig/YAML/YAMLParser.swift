@@ -80,6 +80,8 @@ private struct TreeBuilder {
         var items: [YAMLNode] = []
         var pairs: [YAMLNode.Pair] = []
         var pendingKey: YAMLNode?
+        /// Where each key of `pairs` is written, once the mapping has `Frame.indexedKeys` keys:
+        /// most mappings are small, and a dictionary for each was a noticeable part of loading.
         var keys: [String: SourceLocation] = [:]
         /// Pairs merged in with "<<", and their keys.
         var merged: [YAMLNode.Pair] = []
@@ -87,6 +89,23 @@ private struct TreeBuilder {
         var size = 1
         /// `expandedBytes` when the frame started, so its own bytes are known at its end.
         var startBytes: Int
+
+        static let indexedKeys = 8
+
+        /// Where the key `name` is written in this mapping, if it is.
+        func location(ofKey name: String) -> SourceLocation? {
+            guard pairs.count < Self.indexedKeys else { return keys[name] }
+            return pairs.first { $0.key.scalar?.text ?? "" == name }?.key.start
+        }
+
+        mutating func append(_ pair: YAMLNode.Pair, name: String) {
+            pairs.append(pair)
+            if pairs.count == Self.indexedKeys {
+                for pair in pairs { keys[pair.key.scalar?.text ?? ""] = pair.key.start }
+            } else if pairs.count > Self.indexedKeys {
+                keys[name] = pair.key.start
+            }
+        }
     }
 
     var stack: [Frame] = []
@@ -198,7 +217,7 @@ private struct TreeBuilder {
                                     sourceMap: .startOnly(frame.start)), anchor: frame.anchor)
             }
             // Keys written in the mapping itself win over keys merged in with "<<".
-            let all = frame.merged.isEmpty ? frame.pairs : frame.pairs + frame.merged.filter { frame.keys[$0.key.scalar?.text ?? ""] == nil }
+            let all = frame.merged.isEmpty ? frame.pairs : frame.pairs + frame.merged.filter { frame.location(ofKey: $0.key.scalar?.text ?? "") == nil }
             return add(YAMLNode(content: .mapping(all), start: frame.start, end: end, size: frame.size,
                                 sourceMap: .startOnly(frame.start)), anchor: frame.anchor)
         default:
@@ -270,14 +289,13 @@ private struct TreeBuilder {
         let name = key.scalar?.text ?? ""
         if name == "<<", key.scalar?.style == .plain {
             Self.merge(node, into: &stack[top], diagnostics: &diagnostics)
-        } else if let first = stack[top].keys[name] {
+        } else if let first = stack[top].location(ofKey: name) {
             diagnostics.append(.error(
                 "Duplicate mapping key",
                 detail: "The key \"\(name)\" is already defined at line \(first.line), column \(first.column) of this mapping; each key may appear once.",
                 at: key.start))
         } else {
-            stack[top].keys[name] = key.start
-            stack[top].pairs.append(YAMLNode.Pair(key: key, value: node))
+            stack[top].append(YAMLNode.Pair(key: key, value: node), name: name)
         }
         return true
     }
@@ -308,18 +326,19 @@ private struct TreeBuilder {
     }
 
     func sourceMap(for scalar: YAMLNode.Scalar, start: SourceLocation, end: SourceLocation) -> ScalarSourceMap {
-        let text = Array(scalar.text.unicodeScalars)
+        // Compared in place, without copying the text or the line: this runs for every scalar.
+        let text = scalar.text.unicodeScalars
         switch scalar.style {
         case .plain, .singleQuoted, .doubleQuoted:
             guard start.line == end.line, start.line <= source.lines.count else { break }
             let line = source.lines[start.line - 1]
             let from = start.column - 1, to = end.column - 1
             guard from >= 0, from <= to, to <= line.count else { break }
-            let raw = Array(line[from..<to])
-            if scalar.style == .plain, raw == text {
+            let raw = line[from..<to]
+            if scalar.style == .plain, raw.elementsEqual(text) {
                 return ScalarSourceMap(start: start, kind: .sameLine(column: start.column))
             }
-            if scalar.style != .plain, raw.count >= 2, Array(raw.dropFirst().dropLast()) == text {
+            if scalar.style != .plain, raw.count >= 2, raw.dropFirst().dropLast().elementsEqual(text) {
                 return ScalarSourceMap(start: start, kind: .sameLine(column: start.column + 1))
             }
         case .literal:
