@@ -4,6 +4,28 @@ import TFYCore
 
 @Suite(.timeLimit(.minutes(30)))
 struct YAMLParserTests {
+    /// Source lines end where libyaml's do, so the line and column of a mark index the snippet
+    /// shown: "\n", "\r\n", a lone "\r", and in non-ASCII text NEL, LS and PS too. ASCII text
+    /// takes a faster path that must split the same way.
+    @Test(arguments: [
+        ("a\rb\r\nc\nd", ["a", "b", "c", "d"]),
+        ("\r\n\r\n", ["", "", ""]),
+        ("é\rb\r\nc\nd\u{85}e\u{2028}f\u{2029}g", ["é", "b", "c", "d", "e", "f", "g"]),
+    ])
+    func sourceLinesEndWhereLibyamlsDo(_ text: String, _ lines: [String]) {
+        let file = SourceFile(name: "main.yml", bytes: Array(text.utf8))
+        #expect(file.lines.map { String(String.UnicodeScalarView($0)) } == lines)
+    }
+
+    /// A lone carriage return in an indentation ends a line for libyaml; the error's snippet is
+    /// the line libyaml means (the fuzzer found the column past the end of the wrong line).
+    @Test func aLoneCarriageReturnStartsALine() {
+        let result = YAMLParser().parse(SourceFile(name: "main.yml", bytes: Array("a:\r  b: 1\r c: 2\n".utf8)))
+        let error = result.diagnostics.errors.first
+        #expect(error?.location == SourceLocation(file: "main.yml", line: 3, column: 2))
+        #expect(error?.summary == "Inconsistent indentation")
+    }
+
     func parse(_ text: String) -> YAMLParser.Result {
         YAMLParser().parse(SourceFile(name: "t.yml", bytes: Array(text.utf8)))
     }

@@ -44,12 +44,19 @@ public struct SourceFile: Sendable {
         func line(_ end: Int) -> [Unicode.Scalar] {
             var line: [Unicode.Scalar] = []
             line.reserveCapacity(end - lineStart)
-            for byte in bytes[lineStart..<end] where byte != UInt8(ascii: "\r") { line.append(Unicode.Scalar(byte)) }
+            for byte in bytes[lineStart..<end] { line.append(Unicode.Scalar(byte)) }
             return line
         }
-        for (i, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-            lines.append(line(i))
-            lineStart = i + 1
+        for (i, byte) in bytes.enumerated() {
+            switch byte {
+            case UInt8(ascii: "\n") where i > 0 && bytes[i - 1] == UInt8(ascii: "\r"):
+                lineStart = i + 1  // the second half of "\r\n": the line already ended
+            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                lines.append(line(i))
+                lineStart = i + 1
+            default:
+                continue
+            }
         }
         lines.append(line(bytes.count))
         return lines
