@@ -75,6 +75,8 @@ CASES = [
     ("20,000 blocks", {"main.yml": blocks(20_000)}, ["validate"], 0),
     ("40,000 blocks", {"main.yml": blocks(40_000)}, ["validate"], 0),
 ]
+# Cases with a tighter time target than the default.
+TIME_LIMITS = {"40,000 blocks": 1.0}
 ENDPOINTS = {"refused endpoint": "http://127.0.0.1:9", "unresolvable endpoint": "http://ec2.tfy-bench.invalid"}
 
 def main():
@@ -119,12 +121,12 @@ def main():
                 os.killpg(process.pid, 9)
                 process.communicate()
                 wall, peak, status, first = 60.0, float("nan"), "hung", "(killed after 60 s)"
-            ok = status == expected and wall <= args.time_limit and not (peak > args.memory_limit_mb)
+            ok = status == expected and wall <= TIME_LIMITS.get(name, args.time_limit) and not (peak > args.memory_limit_mb)
             failures += not ok
             print(f"{name:<42} {expected:>6} {status:>4} {wall:>7.2f} {peak:>8.0f}  {'' if ok else 'MISSED '}{first}")
         finally:
             shutil.rmtree(directory, ignore_errors=True)
-    print(f"{len(CASES) - failures} of {len(CASES)} cases within {args.time_limit} s and {args.memory_limit_mb:.0f} MB with the expected exit status")
+    print(f"{len(CASES) - failures} of {len(CASES)} cases within {args.time_limit} s (40,000 blocks: 1 s) and {args.memory_limit_mb:.0f} MB with the expected exit status")
     sys.exit(1 if failures else 0)
 
 if __name__ == "__main__":
