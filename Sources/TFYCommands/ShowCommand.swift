@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TFYConfig
 import TFYCore
 import TFYRender
 
@@ -22,11 +23,17 @@ struct ShowCommand: ParsableCommand, ContextCommand {
         let format = json ? .json : planFormat.format
         let view = format == .json ? JSONView(context: context) as any CommandView
             : HumanView(context: context, color: colorOptions.color(context), diagnosticColor: false, planFormat: format)
-        guard let data = FileManager.default.contents(atPath: context.path(planFile)) else {
+        let data: [UInt8]
+        switch FileReader.commandFiles(limit: FileReader.documentBytes).read(context.path(planFile)) {
+        case .success(let bytes): data = bytes
+        case .failure(.missing):
             view.diagnostic(.error("Failed to read plan file", detail: "The plan file \(Value.quoted(planFile)) does not exist or cannot be read."))
             return .failure
+        case .failure(let failure):
+            view.diagnostic(.error("Failed to read plan file", detail: "The plan file \(Value.quoted(planFile)) \(failure.reason(limit: FileReader.documentBytes))."))
+            return .failure
         }
-        switch Plan.decode([UInt8](data)) {
+        switch Plan.decode(data) {
         case .failure(let error):
             view.diagnostic(.error("Failed to read plan file", detail: "\(Value.quoted(planFile)): \(error)."))
             return .failure

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TFYConfig
 import TFYCore
 import TFYOperations
 import TFYState
@@ -44,10 +45,13 @@ struct StatePushCommand: ParsableCommand, ContextCommand, NamesConfigurationWith
             while let line = context.readLine() { lines.append(line) }
             bytes = Array(lines.joined(separator: "\n").utf8)
         } else {
-            guard let data = FileManager.default.contents(atPath: context.path(file)) else {
+            switch FileReader.commandFiles(limit: FileReader.documentBytes).read(context.path(file)) {
+            case .success(let read): bytes = read
+            case .failure(.missing):
                 return view.finish(.error("Cannot read the state to push", detail: "There is no readable file at \(Value.quoted(file))."))
+            case .failure(let failure):
+                return view.finish(.error("Cannot read the state to push", detail: "\(Value.quoted(file)) \(failure.reason(limit: FileReader.documentBytes))."))
             }
-            bytes = [UInt8](data)
         }
         let pushed: State
         switch State.decode(bytes) {

@@ -35,7 +35,7 @@ public struct EvaluationBudget: Sendable, Hashable {
     public static let standard = EvaluationBudget()
 
     /// `bytes` as a person reads a limit: "16 MiB".
-    static func describe(bytes: Int) -> String {
+    public static func describe(bytes: Int) -> String {
         bytes % (1024 * 1024) == 0 ? "\(bytes / 1024 / 1024) MiB" : "\(bytes) bytes"
     }
 }

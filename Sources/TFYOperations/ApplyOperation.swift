@@ -141,11 +141,16 @@ package struct ApplyOperation {
     }
 
     func applySavedPlan(path: String) async -> ApplyOutcome {
-        guard let data = FileManager.default.contents(atPath: environment.path(path)) else {
+        let data: [UInt8]
+        switch FileReader.commandFiles(limit: FileReader.documentBytes).read(environment.path(path)) {
+        case .success(let bytes): data = bytes
+        case .failure(.missing):
             return .failed(Diagnostics([.error("Failed to read plan file", detail: "The plan file \(Value.quoted(path)) does not exist or cannot be read.")]))
+        case .failure(let failure):
+            return .failed(Diagnostics([.error("Failed to read plan file", detail: "The plan file \(Value.quoted(path)) \(failure.reason(limit: FileReader.documentBytes)).")]))
         }
         let saved: Plan
-        switch Plan.decode([UInt8](data)) {
+        switch Plan.decode(data) {
         case .success(let plan): saved = plan
         case .failure(let error): return .failed(Diagnostics([.error("Failed to read plan file", detail: "\(Value.quoted(path)): \(error).")]))
         }

@@ -130,6 +130,52 @@ struct EvaluationBudgetTests {
             "The for expressions of this configuration would iterate more than 1000000 times in all; iterate over smaller collections."))
     }
 
+    /// Files a command reads because the user named them or put them in the configuration
+    /// directory are read as `file()` reads: regular files only, of bounded size, and the error
+    /// says which rule the file broke (it said "does not exist or cannot be read" of a FIFO).
+    @Test func aFIFOAsAConfigurationFileIsRefused() async throws {
+        let dir = try directory(["main.yml": "output:\n  x: {value: 1}\n"])
+        #expect(mkfifo(dir + "/pipe.yml", 0o600) == 0)
+        let result = try await validate(dir)
+        #expect(result.status == 1)
+        #expect(result.error == """
+            Error: Cannot read configuration file
+
+              on \(dir)/pipe.yml:1:1:
+
+            "\(dir)/pipe.yml" is a FIFO (named pipe), not a regular file.
+
+
+            """)
+    }
+
+    @Test func aFIFOAsAVariablesFileIsRefused() async throws {
+        let dir = try directory(["main.yml": "output:\n  x: {value: 1}\n"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(mkfifo(dir + "/pipe.tfvars.yml", 0o600) == 0)
+        let result = try await runProgramAllowingFailure(Self.executable, ["validate", "-no-color", "-var-file", dir + "/pipe.tfvars.yml", dir], timeout: 120)
+        #expect(result.status == 1)
+        #expect(result.error == """
+            Error: Failed to read variables file
+
+            Given variables file \(dir)/pipe.tfvars.yml is a FIFO (named pipe), not a regular file.
+
+
+            """)
+    }
+
+    @Test func aDeviceAsAPlanFileIsRefused() async throws {
+        let result = try await runProgramAllowingFailure(Self.executable, ["show", "-no-color", "/dev/zero"], timeout: 120)
+        #expect(result.status == 1)
+        #expect(result.error == """
+            Error: Failed to read plan file
+
+            The plan file "/dev/zero" is a character device, not a regular file.
+
+
+            """)
+    }
+
     /// A FIFO, a directory and a file over 16 MiB, given to file() and to a bootstrap file's
     /// source: each refused where it is named, without opening the FIFO (which would block).
     @Test func fileAndBootstrapSourcesReadOnlyRegularFilesOfBoundedSize() async throws {

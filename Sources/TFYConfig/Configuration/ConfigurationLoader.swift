@@ -31,14 +31,18 @@ public struct ConfigurationLoader: Sendable {
         }
         var files: [SourceFile] = []
         var diagnostics = Diagnostics()
+        // A configuration file holds at most the YAML budget's text; a FIFO or device named *.yml
+        // is refused instead of read forever.
+        let limit = EvaluationBudget.standard.yamlBytes
+        let reader = FileReader.commandFiles(limit: limit, currentDirectory: directory)
         for name in names {
-            let path = (directory as NSString).appendingPathComponent(name)
             let display = Self.displayPath(directory: shown, name: name)
-            guard let data = manager.contents(atPath: path) else {
-                diagnostics.append(.error("Cannot read configuration file", detail: "\(Value.quoted(display)) could not be read.", at: SourceLocation(file: display, line: 1, column: 1)))
-                continue
+            switch reader.read(name) {
+            case .success(let bytes):
+                files.append(SourceFile(name: display, bytes: bytes))
+            case .failure(let failure):
+                diagnostics.append(.error("Cannot read configuration file", detail: "\(Value.quoted(display)) \(failure.reason(limit: limit)).", at: SourceLocation(file: display, line: 1, column: 1)))
             }
-            files.append(SourceFile(name: display, bytes: [UInt8](data)))
         }
         let stack = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
         let (configuration, more) = load(files: files, directory: directory, defaultStack: stack)

@@ -117,10 +117,15 @@ public struct VariableInput: Sendable {
     /// Reads and decodes a variable file from disk; `path` is the name shown, `resolvedPath` the
     /// file read. Returns the file's source for diagnostics.
     public static func fromFile(path: String, resolvedPath: String) -> ([VariableInput], Diagnostics, SourceFile?) {
-        guard let data = FileManager.default.contents(atPath: resolvedPath) else {
+        let limit = EvaluationBudget.standard.yamlBytes
+        let bytes: [UInt8]
+        switch FileReader.commandFiles(limit: limit).read(resolvedPath) {
+        case .success(let read): bytes = read
+        case .failure(.missing):
             return ([], Diagnostics([.error("Failed to read variables file", detail: "Given variables file \(path) does not exist or cannot be read.")]), nil)
+        case .failure(let failure):
+            return ([], Diagnostics([.error("Failed to read variables file", detail: "Given variables file \(path) \(failure.reason(limit: limit)).")]), nil)
         }
-        let bytes = [UInt8](data)
         let (inputs, diagnostics) = fromFile(path: path, bytes: bytes)
         return (inputs, diagnostics, SourceFile(name: path, bytes: bytes))
     }

@@ -22,6 +22,34 @@ public struct FileReader: Sendable {
         /// Something other than a regular file: its kind, such as "a directory".
         case notRegularFile(String)
         case unreadable(String)
+
+        /// The end of a sentence that starts with the file's name: "is a FIFO (named pipe), not
+        /// a regular file", for the files a command names (configuration, variables, plan, state).
+        public func reason(limit: Int) -> String {
+            switch self {
+            case .missing: return "does not exist"
+            case .tooLarge: return "is larger than \(EvaluationBudget.describe(bytes: limit)), the most tfy reads from such a file"
+            case .notRegularFile(let kind): return "is \(kind), not a regular file"
+            case .unreadable(let why): return "cannot be read (\(why))"
+            }
+        }
+    }
+
+    /// Largest saved plan or state file a command reads: far above 100,000 instances' worth.
+    public static let documentBytes = 1024 * 1024 * 1024
+
+    /// A reader of files named on the command line or found in the configuration directory,
+    /// bounded by `limit` bytes: a FIFO, a device or a huge file given by mistake is an error
+    /// instead of a hang or an exhausted memory.
+    public static func commandFiles(limit: Int, currentDirectory: String = FileManager.default.currentDirectoryPath) -> FileReader {
+        var reader = FileReader(currentDirectory: currentDirectory)
+        reader.sizeLimit = limit
+        return reader
+    }
+
+    /// `read` of `path` as given (absolute, or relative to `currentDirectory`).
+    public func read(_ path: String) -> Result<[UInt8], Failure> {
+        read(path, relativeTo: currentDirectory)
     }
 
     /// The absolute path `path` names, `~/` expanded and relative paths taken from `directory`.
