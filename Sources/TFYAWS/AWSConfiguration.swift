@@ -172,8 +172,10 @@ public struct AWSConfigurationResolver: Sendable {
         if let retries = provider.maxRetries {
             maxAttempts = retries + 1
         } else if let text = env("AWS_MAX_ATTEMPTS") ?? configSection?["max_attempts"] {
-            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1 else {
-                throw AWSConfigurationError(summary: "Invalid AWS_MAX_ATTEMPTS", detail: "\"\(text)\" is not a whole number of at least 1.")
+            // At most what the provider block's max_retries allows (100 retries): more attempts
+            // would keep one failing call retrying for over half an hour.
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), (1...101).contains(n) else {
+                throw AWSConfigurationError(summary: "Invalid AWS_MAX_ATTEMPTS", detail: "\"\(text)\" is not a whole number from 1 to 101.")
             }
             maxAttempts = n
         }

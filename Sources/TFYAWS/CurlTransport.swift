@@ -38,6 +38,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     /// libcurl's codes for a connection that never got going (`HTTPTransportError.isConnectionFailure`).
     package static let connectionFailureCodes: Set<Int> = Set([
         CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_PEER_FAILED_VERIFICATION,
+        // A TLS handshake that fails, most often an https URL for an endpoint that speaks plain HTTP.
+        CURLE_SSL_CONNECT_ERROR,
     ].map { Int($0.rawValue) })
 
     /// How many TCP connections libcurl opened in all, across every request.

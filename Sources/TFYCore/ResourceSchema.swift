@@ -198,8 +198,11 @@ public enum ObjectCheck: Sendable, Hashable {
         case .ipPermissionPorts:
             guard let written = entries["protocol"]?.stringValue, let from = entries["from_port"]?.numberValue,
                   let to = entries["to_port"]?.numberValue else { return nil }
+            // A sensitive protocol or port is named, never quoted.
+            let protocolShown = entries["protocol"]?.isSensitive == true ? "(sensitive value)" : Value.quoted(written)
             func invalid(_ key: String, _ rule: String, _ note: String = "") -> (key: String, summary: String, detail: String) {
-                (key, "Invalid value", "The value of \"\(name).\(key)\" must be \(rule) with protocol \(Value.quoted(written))\(note), not \(entries[key]!.description).")
+                let shown = entries[key]?.isSensitive == true ? "(sensitive value)" : entries[key]!.description
+                return (key, "Invalid value", "The value of \"\(name).\(key)\" must be \(rule) with protocol \(protocolShown)\(note), not \(shown).")
             }
             let ports = ["from_port": from, "to_port": to]
             switch written.lowercased() {
@@ -207,7 +210,10 @@ public enum ObjectCheck: Sendable, Hashable {
                 for key in ["from_port", "to_port"] where !NumberRange(0...65535).accepts(ports[key]!) {
                     return invalid(key, "a whole number from 0 to 65535")
                 }
-                if from > to { return invalid("from_port", "no greater than to_port (\(entries["to_port"]!.description))") }
+                if from > to {
+                    let toShown = entries["to_port"]?.isSensitive == true ? "" : " (\(entries["to_port"]!.description))"
+                    return invalid("from_port", "no greater than to_port\(toShown)")
+                }
             case "icmp", "icmpv6", "1", "58":
                 let what = ["from_port": "the ICMP type", "to_port": "the ICMP code"]
                 for key in ["from_port", "to_port"] where !NumberRange(0...255, special: -1, meaning: "all").accepts(ports[key]!) {

@@ -96,7 +96,7 @@ package struct ApplyOperation {
         self.confirm = confirm
         self.interrupt = interrupt
         // Between 0 and an hour: the sleep converts it to nanoseconds, which traps beyond UInt64.
-        self.progressInterval = Double(environment.variables["TFY_PROGRESS_INTERVAL"] ?? "").flatMap { (0...3600).contains($0) ? $0 : nil } ?? 10
+        self.progressInterval = Double(environment.variables["TFY_PROGRESS_INTERVAL"] ?? "").flatMap { (0.1...3600).contains($0) ? $0 : nil } ?? 10
     }
 
     var log: @Sendable (String) -> Void { { [events] in events(.clientLog($0)) } }

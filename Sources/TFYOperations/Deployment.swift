@@ -210,7 +210,7 @@ package struct Deployment {
             var ec2 = EC2Client(configuration: aws, statistics: statistics, log: log)
             if let base = Double(context.variables["TFY_RETRY_BASE"] ?? ""), base > 0 { ec2.retry.base = base }
             // Between 0 and an hour: the sleep converts it to nanoseconds, which traps beyond UInt64.
-            let poll = Double(context.variables["TFY_POLL_INTERVAL"] ?? "").flatMap { (0...3600).contains($0) ? $0 : nil } ?? 2
+            let poll = Double(context.variables["TFY_POLL_INTERVAL"] ?? "").flatMap { (0.05...3600).contains($0) ? $0 : nil } ?? 2
             var engine = EngineContext(ec2: ec2, region: aws.region, stack: configuration.stack, pollInterval: poll)
             engine.ssh = SSHClient(knownHostsFile: knownHostsPath)
             engine.workingDirectory = context.workingDirectory

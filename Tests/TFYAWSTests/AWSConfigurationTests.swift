@@ -92,6 +92,17 @@ struct AWSConfigurationTests {
             == "the endpoint http://f was set by endpoint_url in profile \"default\" of /home/u/.aws/config")
     }
 
+    /// As many attempts as the provider block's max_retries allows (100 retries), no more.
+    @Test func maxAttemptsHasTheProvidersBound() throws {
+        let base = ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1"]
+        #expect(try resolver(base.merging(["AWS_MAX_ATTEMPTS": "101"]) { $1 }).resolve().maxAttempts == 101)
+        for text in ["0", "102", "1000000000000"] {
+            #expect(throws: AWSConfigurationError(summary: "Invalid AWS_MAX_ATTEMPTS", detail: "\"\(text)\" is not a whole number from 1 to 101.")) {
+                try resolver(base.merging(["AWS_MAX_ATTEMPTS": text]) { $1 }).resolve()
+            }
+        }
+    }
+
     @Test func theConnectionAttemptsAreThreeUnlessSet() throws {
         let base = ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1"]
         #expect(try resolver(base).resolve().connectionAttempts == 3)

@@ -29,9 +29,10 @@ struct RetryTests {
         #expect(c.statistics.summary == "API calls: DescribeInstances 1 (7 retries)")
     }
 
-    /// Connection refused and an unresolvable host (libcurl's codes 7 and 6) get a few quick
-    /// attempts, not the 25 throttling gets: with 25 attempts a wrong endpoint looked like a hang.
-    @Test(arguments: [(7, "Couldn't connect to server"), (6, "Couldn't resolve host name")])
+    /// Connection refused, an unresolvable host and a failed TLS handshake (libcurl's codes 7, 6
+    /// and 35: an https URL for a plain-HTTP endpoint) get a few quick attempts, not the 25
+    /// throttling gets: with 25 attempts a wrong endpoint looked like a hang.
+    @Test(arguments: [(7, "Couldn't connect to server"), (6, "Couldn't resolve host name"), (35, "SSL connect error")])
     func connectionFailuresGetAFewQuickAttempts(_ code: Int, _ message: String) async {
         let transport = ScriptedTransport([.failure(HTTPTransportError(code: code, message: message, isRetryable: true))])
         let sleeps = Sleeps()

@@ -293,6 +293,23 @@ struct NumericRangeTests {
         ])
     }
 
+    /// A rule's ports are checked with its protocol; a sensitive protocol is named, not quoted.
+    @Test func aSensitiveProtocolIsNotQuoted() {
+        let errors = Self.validate("""
+            variable:
+              p: {default: UdP, sensitive: true}
+            resource:
+              aws_security_group:
+                g:
+                  name: g
+                  ingress:
+                    - {protocol: "${var.p}", from_port: 300, to_port: 1, cidr_blocks: ["0.0.0.0/0"]}
+            """).errors
+        #expect(errors.map(\.detail) == [
+            "The value of \"ingress[0].from_port\" must be no greater than to_port (1) with protocol (sensitive value), not 300.",
+        ])
+    }
+
     @Test func theConnectionTimeoutIsADurationOfAtMostADay() {
         func errors(_ timeout: String) -> [String] {
             Self.validate("""
