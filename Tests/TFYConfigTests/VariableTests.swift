@@ -6,6 +6,30 @@ import TFYEngine
 
 @Suite(.timeLimit(.minutes(30)))
 struct VariableTests {
+    /// A variable file may hold secrets before any value is known to be sensitive: its errors
+    /// name neither an alias (a password starting with "*" reads as one) nor a duplicated key.
+    @Test(arguments: [
+        ("f.yml", "pw: *Hunter2secret\n"),
+        ("f.yml", "Hunter2secret: 1\nHunter2secret: 2\n"),
+        ("f.json", "{\"Hunter2secret\": 1, \"Hunter2secret\": 2}"),
+    ])
+    func variableFileErrorsQuoteNoneOfItsText(_ name: String, _ text: String) {
+        let (_, diagnostics) = VariableInput.fromFile(path: name, bytes: Array(text.utf8))
+        #expect(diagnostics.hasErrors)
+        for diagnostic in diagnostics.items {
+            #expect(!diagnostic.summary.contains("Hunter2") && !diagnostic.detail.contains("Hunter2"), "\(diagnostic)")
+        }
+    }
+
+    /// JSON that YAML refuses is read as JSON, but within YAML's limits: nesting past 64 (which
+    /// YAML refused) is not accepted through the JSON parser's 512.
+    @Test func jsonVariableFilesKeepTheYAMLLimits() {
+        let deep = "{\"x\":\t" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}"
+        let (inputs, diagnostics) = VariableInput.fromFile(path: "f.json", bytes: Array(deep.utf8))
+        #expect(inputs.isEmpty)
+        #expect(diagnostics.errors.map(\.summary) == ["Variable file too large"])
+    }
+
     let config = """
         variable:
           machines: {type: number, default: 3}

@@ -85,8 +85,12 @@ public struct VariableInput: Sendable {
                 return ([], Diagnostics([jsonProblem(path: path, error)]))
             case .success(.object(let members)):
                 // Valid JSON that YAML refuses (a tab where YAML wants spaces): the values
-                // without their own locations.
+                // without their own locations, within the YAML budget YAML may have refused it for.
                 let start = SourceLocation(file: path, line: 1, column: 1)
+                guard Self.fitsBudget(.object(members)) else {
+                    let budget = EvaluationBudget.standard
+                    return ([], Diagnostics([.error("Variable file too large", detail: "The file holds more than \(budget.yamlNodes) values or nests them more than 64 deep, the most a configuration or variable file may.", at: start)]))
+                }
                 return (members.keys.sorted().map { VariableInput(name: $0, raw: .value(Value(json: members[$0]!), start), origin: .file(path)) }, Diagnostics())
             case .success:
                 break
@@ -108,8 +112,25 @@ public struct VariableInput: Sendable {
         return (inputs, diagnostics)
     }
 
+    /// Whether `json` stays within the YAML limits: its values, nested ones included, and its depth.
+    static func fitsBudget(_ json: JSONValue) -> Bool {
+        var remaining = EvaluationBudget.standard.yamlNodes
+        func walk(_ value: JSONValue, depth: Int) -> Bool {
+            remaining -= 1
+            guard remaining >= 0, depth <= 64 else { return false }
+            switch value {
+            case .array(let items): return items.allSatisfy { walk($0, depth: depth + 1) }
+            case .object(let members): return members.values.allSatisfy { walk($0, depth: depth + 1) }
+            default: return true
+            }
+        }
+        return walk(json, depth: 0)
+    }
+
     static func jsonProblem(path: String, _ error: JSONValue.ParseError) -> Diagnostic {
-        var diagnostic = Diagnostic.error("Invalid variable file", detail: "The file is not valid JSON: \(error.message).", at: SourceLocation(file: path, line: error.line, column: error.column))
+        // The parser names a duplicate key; in a variable file a key may be a secret.
+        let message = error.message.hasPrefix("duplicate key") ? "a key is defined twice in one object" : error.message
+        var diagnostic = Diagnostic.error("Invalid variable file", detail: "The file is not valid JSON: \(message).", at: SourceLocation(file: path, line: error.line, column: error.column))
         diagnostic.sourceIsSensitive = true
         return diagnostic
     }

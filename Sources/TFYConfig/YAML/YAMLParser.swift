@@ -193,7 +193,9 @@ private struct TreeBuilder {
             let name = string(event.data.alias.anchor) ?? ""
             guard var target = anchors[name] else {
                 diagnostics.append(.error(
-                    "Undefined YAML alias", detail: "No anchor named \"&\(name)\" is defined before this alias.",
+                    "Undefined YAML alias", detail: quotesSource
+                        ? "No anchor named \"&\(name)\" is defined before this alias."
+                        : "No anchor of this alias's name is defined before it (a value starting with \"*\" is an alias; quote it to mean the text).",
                     at: start))
                 return false
             }
@@ -292,7 +294,9 @@ private struct TreeBuilder {
         } else if let first = stack[top].location(ofKey: name) {
             diagnostics.append(.error(
                 "Duplicate mapping key",
-                detail: "The key \"\(name)\" is already defined at line \(first.line), column \(first.column) of this mapping; each key may appear once.",
+                detail: quotesSource
+                    ? "The key \"\(name)\" is already defined at line \(first.line), column \(first.column) of this mapping; each key may appear once."
+                    : "This key is already defined at line \(first.line), column \(first.column) of this mapping; each key may appear once.",
                 at: key.start))
         } else {
             stack[top].append(YAMLNode.Pair(key: key, value: node), name: name)
