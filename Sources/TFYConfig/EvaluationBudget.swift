@@ -25,6 +25,12 @@ public struct EvaluationBudget: Sendable, Hashable {
     public var valueBytes = 16 * 1024 * 1024
     /// Iterations of every `for` expression of one evaluation of a configuration, in all.
     public var forIterations = 1_000_000
+    /// Elements and bytes of string text that every value built during one evaluation holds, in
+    /// all: each value is bounded on its own, and this bounds how many may be built, so a cheap
+    /// loop over an expensive call (`[for i in range(20) : length(range(1000000))]`) or values
+    /// nested in one another thousands deep stop instead of running for minutes.
+    public var builtElements = 10_000_000
+    public var builtBytes = 256 * 1024 * 1024
     /// Largest file `file()`, `templatefile()` or a bootstrap `files.source` reads. Its contents
     /// end up in plans (a bootstrap file's content) and in memory several times over; larger
     /// files belong in an artifact store the machine downloads from.
@@ -47,6 +53,19 @@ public final class EvaluationMeter: @unchecked Sendable {
     private var forIterationsUsed = 0
 
     public init() {}
+
+    private var elementsBuilt = 0
+    private var bytesBuilt = 0
+
+    /// Takes a built value's `elements` and `bytes`; false when either total would pass its limit.
+    func takeBuilt(elements: Int, bytes: Int, budget: EvaluationBudget) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard elements <= budget.builtElements - elementsBuilt, bytes <= budget.builtBytes - bytesBuilt else { return false }
+        elementsBuilt += elements
+        bytesBuilt += bytes
+        return true
+    }
 
     /// Takes `n` more `for` iterations; false when that would pass `limit`.
     func takeForIterations(_ n: Int, limit: Int) -> Bool {

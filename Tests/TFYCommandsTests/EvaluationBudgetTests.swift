@@ -121,6 +121,25 @@ struct EvaluationBudgetTests {
             "The value join() builds would hold more than 16 MiB of text, the most one value may hold; build smaller values."))
     }
 
+    /// Each value within its own limit, but many of them: a cheap loop over an expensive call,
+    /// and lists nested in one another thousands deep (each measured again by the next). The
+    /// evaluation's running totals stop both, reported once.
+    @Test func manyValuesWithinTheirLimitsRunOutOfWork() async throws {
+        let line = "  a: '${[for i in range(20): length(range(1000000))]}'"
+        let dir = try directory(["main.yml": "locals:\n\(line)\n"])
+        let result = try await validate(dir)
+        #expect(result.status == 1)
+        #expect(result.error == error("Too much evaluation work", dir + "/main.yml", 2, 37, source: line,
+            "The values this configuration builds would hold more than 10000000 elements or 256 MiB of text in all, the most one evaluation may build; build fewer or smaller values."))
+
+        let chain = (1...5000).map { "  a\($0): \"${[local.a\($0 - 1)]}\"" }
+        let nested = try directory(["main.yml": "locals:\n  a0: \"${[1]}\"\n" + chain.joined(separator: "\n") + "\n"])
+        let deep = try await validate(nested)
+        #expect(deep.status == 1)
+        #expect(deep.error.components(separatedBy: "Error: ").count == 2)
+        #expect(deep.error.hasPrefix("Error: Too much evaluation work"))
+    }
+
     @Test func nestedForOverAMillionByAMillionRunsOutOfIterations() async throws {
         let line = "  grid: \"${[for i in range(1000000): [for j in range(1000000): i * j]]}\""
         let dir = try directory(["main.yml": "locals:\n\(line)\n"])

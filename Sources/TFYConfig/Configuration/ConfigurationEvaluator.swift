@@ -25,7 +25,14 @@ public struct ConfigurationEvaluator: Sendable {
         run.buildGraph()
         run.evaluateInOrder()
         run.checkProviders()
-        let diagnostics = run.diagnostics.unique
+        // Once the evaluation's running totals are spent, every later value fails the same way:
+        // the first place is the one to report.
+        var exhausted = false
+        let diagnostics = Diagnostics(run.diagnostics.unique.items.filter { item in
+            guard item.summary == Evaluator.workExhausted else { return true }
+            defer { exhausted = true }
+            return !exhausted
+        })
         let evaluated = EvaluatedConfiguration(
             configuration: configuration, variables: variables, locals: run.scope.locals,
             resources: configuration.resources.compactMap { run.resources[$0.address] }, outputs: run.outputs)

@@ -113,8 +113,16 @@ public struct Evaluator: Sendable {
     /// Throws when `value`, just built, holds more elements or bytes than one value may.
     func checkSize(of value: Value, builtBy what: String, at location: SourceLocation) throws {
         var size = ValueSize()
-        guard !size.add(value, budget: scope.budget) else { return }
-        throw valueTooLarge(size, builtBy: what, at: location)
+        guard size.add(value, budget: scope.budget) else { throw valueTooLarge(size, builtBy: what, at: location) }
+        try takeBuilt(size, at: location)
+    }
+
+    static let workExhausted = "Too much evaluation work"
+
+    /// Draws a value just built from the evaluation's running total of built elements and bytes.
+    func takeBuilt(_ size: ValueSize, at location: SourceLocation) throws {
+        guard !scope.meter.takeBuilt(elements: size.elements, bytes: size.bytes, budget: scope.budget) else { return }
+        throw EvaluationError.budget(Self.workExhausted, "The values this configuration builds would hold more than \(scope.budget.builtElements) elements or \(EvaluationBudget.describe(bytes: scope.budget.builtBytes)) of text in all, the most one evaluation may build; build fewer or smaller values.", at: location)
     }
 
     func valueTooLarge(_ size: ValueSize, builtBy what: String, at location: SourceLocation) -> EvaluationError {
@@ -206,6 +214,7 @@ public struct Evaluator: Sendable {
             guard size.add(item, budget: scope.budget) else { throw valueTooLarge(size, builtBy: "this for expression", at: location) }
             result.append(item)
         }
+        try takeBuilt(size, at: location)
         return (unknown ? Value.unknown : .list(result)).marked(sensitive)
     }
 
