@@ -224,7 +224,8 @@ package struct ApplyOperation {
         guard comparable.changes == saved.changes, comparable.outputs == saved.outputs, comparable.variables == saved.variables else {
             return .failed(Diagnostics([.error("Saved plan is stale", detail: "Evaluating the configuration now gives a different plan than the saved one (a variable value differs, or a file the configuration reads changed). Run \"tfy plan\" again to make a new plan, review it, and apply that one.")]))
         }
-        events(.planned(saved))
+        // As Terraform: a saved plan was reviewed when it was made, so applying it prints
+        // progress and the "Apply complete!" summary, not the plan again.
         return await execute(saved, session: session, request: request, refreshOnly: saved.refreshOnly, destroy: saved.options.destroy)
     }
 

@@ -6,6 +6,8 @@ public struct PlanTextRenderer: Sendable {
     public var color: Bool
     /// The resource types, whose schemas say how an attribute's changes read (a set, a list of objects).
     public var resourceTypes: ResourceCatalog
+    /// The script changes of the plan being rendered and the instances that share each.
+    var sharedScripts: SharedScripts?
 
     public init(color: Bool, resourceTypes: ResourceCatalog) {
         self.color = color
@@ -100,7 +102,13 @@ public struct PlanTextRenderer: Sendable {
                 }
             }
             out += "\ntfy will perform the following actions:\n"
-            for change in visible { out += "\n" + renderChange(change) }
+            // A first pass finds which instances share each script change, so the second shows
+            // it in full once, at the first of them.
+            var printer = self
+            printer.sharedScripts = SharedScripts()
+            for change in visible { _ = printer.renderChange(change) }
+            printer.sharedScripts!.recording = false
+            for change in visible { out += "\n" + printer.renderChange(change) }
             let counts = plan.resourceChangeCount
             out += "\n" + bold("Plan:") + " \(Self.summary(counts))\n"
         }
@@ -181,7 +189,7 @@ public struct PlanTextRenderer: Sendable {
         var hidden = 0
         let schema = resourceTypes[change.address.type]?.schema.body
         for name in Set(before.keys).union(after.keys).sorted() {
-            let diff = ValueDiff(printer: self, type: schema?.attributes[name]?.type)
+            let diff = ValueDiff(printer: self, type: schema?.attributes[name]?.type, address: change.address)
             let old = change.before == nil ? nil : (before[name] ?? .null)
             let new = change.after == nil ? nil : (after[name] ?? .null)
             if (old ?? .null).isNull && (new ?? .null).isNull { continue }
@@ -216,14 +224,16 @@ struct ValueDiff {
     let printer: PlanTextRenderer
     /// The schema type of the value, when known: object attributes print bare, map keys quoted.
     var type: AttributeType?
+    /// The instance whose value this is, to show a script change shared by several once.
+    var address: ResourceAddress?
     typealias Symbol = PlanTextRenderer.Symbol
 
     /// The diff for an element or member of this value.
     func nested(_ key: String?) -> ValueDiff {
         switch type {
-        case .objectList(let schema)?: return ValueDiff(printer: printer, type: key == nil ? .object(schema) : nil)
-        case .object(let schema)?: return ValueDiff(printer: printer, type: key.flatMap { schema.attributes[$0]?.type })
-        default: return ValueDiff(printer: printer, type: nil)
+        case .objectList(let schema)?: return ValueDiff(printer: printer, type: key == nil ? .object(schema) : nil, address: address)
+        case .object(let schema)?: return ValueDiff(printer: printer, type: key.flatMap { schema.attributes[$0]?.type }, address: address)
+        default: return ValueDiff(printer: printer, type: nil, address: address)
         }
     }
 
@@ -281,12 +291,10 @@ struct ValueDiff {
     /// A whole value, every line marked with `symbol`.
     func render(_ value: Value, symbol: Symbol, indent: Int) -> [String] {
         let pad = String(repeating: " ", count: indent)
-        // A multi-line string (a script, a configuration file) reads as what it is: a heredoc,
-        // as Terraform prints it.
-        if case .string(let text) = value, text.contains("\n") {
-            let body = text.hasSuffix("\n") ? String(text.dropLast()) : text
-            return ["<<-EOT"] + body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + "    " + TerminalText.escaped(String($0)) } + [pad + "EOT"]
-        }
+        // A multi-line string (a script, a configuration file) created, destroyed or unchanged
+        // reads as one line: a plan of five nodes would otherwise repeat every script in full
+        // per instance. `tfy show -json` keeps the whole text.
+        if case .string(let text) = value, text.contains("\n") { return [Self.summary(text)] }
         if let s = scalar(value) { return [s] }
         let mark = printer.paint(symbol)
         switch value {
@@ -319,6 +327,90 @@ struct ValueDiff {
         }
     }
 
+    /// `"#!/bin/bash" … (65 lines, sha256:0123abcd)`: the first line, how many lines, and
+    /// enough of the digest to tell two versions apart.
+    static func summary(_ text: String) -> String {
+        let lines = scriptLines(text)
+        return "\(Value.string(lines.first ?? "").description) … (\(lines.count) lines, sha256:\(SHA256.hex(Array(text.utf8)).prefix(8)))"
+    }
+
+    /// A script's lines, without the empty one after its final newline.
+    static func scriptLines(_ text: String) -> [String] {
+        (text.hasSuffix("\n") ? String(text.dropLast()) : text).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// Unchanged lines shown around each changed one, as `diff -U2` shows them.
+    static let contextLines = 2
+
+    /// Two versions of a script or file: only the changed lines with their context, marked as a
+    /// diff; the unchanged runs between them are counted, as Terraform counts hidden elements.
+    /// A change shared by several instances is shown in full at the first of them only.
+    func scriptChange(_ old: String, _ new: String, indent: Int) -> [String] {
+        let pad = String(repeating: " ", count: indent)
+        let shared = printer.sharedScripts?.sharing(old, new, at: address) ?? []
+        if let first = shared.first, first != address {
+            return ["(the same change as in \(first), sha256:\(SHA256.hex(Array(old.utf8)).prefix(8)) -> sha256:\(SHA256.hex(Array(new.utf8)).prefix(8)))"]
+        }
+        let steps = Self.alignment(Self.scriptLines(old).map(Value.string), Self.scriptLines(new).map(Value.string))
+        var nearChange = [Bool](repeating: false, count: steps.count)
+        for (index, step) in steps.enumerated() {
+            if case .same = step { continue }
+            for near in max(0, index - Self.contextLines)...min(steps.count - 1, index + Self.contextLines) { nearChange[near] = true }
+        }
+        var result = ["<<-EOT"]
+        if shared.count > 1 {
+            result[0] += " # (the same change in \(shared.dropFirst().map(\.description).joined(separator: ", ")))"
+        }
+        var hidden = 0
+        func flushHidden() {
+            if hidden > 0 { result.append("\(pad)    # (\(hidden) unchanged line\(hidden == 1 ? "" : "s") hidden)") }
+            hidden = 0
+        }
+        for (index, step) in steps.enumerated() {
+            let (mark, line): (String, Value) = {
+                switch step {
+                case .same(let l): return (" ", l)
+                case .removed(let l): return (printer.paint(.delete), l)
+                case .added(let l): return (printer.paint(.create), l)
+                }
+            }()
+            guard nearChange[index] else { hidden += 1; continue }
+            flushHidden()
+            result.append("\(pad)  \(mark) \(TerminalText.escaped(line.stringValue ?? ""))".trimmingTrailingSpaces)
+        }
+        flushHidden()
+        return result + [pad + "EOT"]
+    }
+
+    /// A list's steps, with a removed script followed by an added one paired as one change, so
+    /// a one-line edit reads as a one-line diff rather than two whole scripts.
+    static func pairingScripts(_ steps: [Step]) -> [ListStep] {
+        var result: [ListStep] = []
+        var index = 0
+        while index < steps.count {
+            var removed: [Value] = [], added: [Value] = []
+            var end = index
+            while end < steps.count, case .removed(let v) = steps[end] { removed.append(v); end += 1 }
+            while end < steps.count, case .added(let v) = steps[end] { added.append(v); end += 1 }
+            // Only plain strings: `stringValue` would see through a sensitive mark, and a
+            // secret is never diffed.
+            func script(_ value: Value) -> String? {
+                if case .string(let text) = value, text.contains("\n") { return text }
+                return nil
+            }
+            if !removed.isEmpty, removed.count == added.count, (removed + added).allSatisfy({ script($0) != nil }) {
+                result += zip(removed, added).map { .changed(script($0)!, script($1)!) }
+                index = end
+                continue
+            }
+            result.append(.step(steps[index]))
+            index += 1
+        }
+        return result
+    }
+
+    enum ListStep { case step(Step), changed(String, String) }
+
     func change(_ before: Value, _ after: Value, indent: Int) -> [String] {
         if before == after && after.isWhollyKnown { return render(after, symbol: .none, indent: indent) }
         let pad = String(repeating: " ", count: indent)
@@ -326,7 +418,16 @@ struct ValueDiff {
         case (.list(let old), .list(let new)) where !old.isEmpty && !new.isEmpty:
             var lines = ["["]
             var unchanged = 0
-            for step in Self.alignment(old, new) {
+            for listStep in Self.pairingScripts(Self.alignment(old, new)) {
+                let step: Step
+                switch listStep {
+                case .changed(let o, let n):
+                    let inner = nested(nil).scriptChange(o, n, indent: indent + 4)
+                    lines.append("\(pad)  \(printer.paint(.update)) \(inner[0])" + (inner.count == 1 ? "," : ""))
+                    if inner.count > 1 { lines += inner.dropFirst().dropLast() + [inner.last! + ","] }
+                    continue
+                case .step(let s): step = s
+                }
                 switch step {
                 case .same: unchanged += 1
                 case .removed(let v):
@@ -364,22 +465,7 @@ struct ValueDiff {
             result.append("\(pad)}")
             return result
         case (.string(let old), .string(let new)) where old.contains("\n") && new.contains("\n"):
-            // Two versions of a script or file: one heredoc, its lines marked as a diff.
-            func lines(_ text: String) -> [Value] {
-                (text.hasSuffix("\n") ? String(text.dropLast()) : text).split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }
-            }
-            var result = ["<<-EOT"]
-            for step in Self.alignment(lines(old), lines(new)) {
-                let (mark, line): (String, Value) = {
-                    switch step {
-                    case .same(let l): return (" ", l)
-                    case .removed(let l): return (printer.paint(.delete), l)
-                    case .added(let l): return (printer.paint(.create), l)
-                    }
-                }()
-                result.append("\(pad)  \(mark) \(TerminalText.escaped(line.stringValue ?? ""))".trimmingTrailingSpaces)
-            }
-            return result + [pad + "EOT"]
+            return scriptChange(old, new, indent: indent)
         default:
             let old = render(before, symbol: .delete, indent: indent)
             let new = render(after, symbol: .create, indent: indent)
@@ -427,5 +513,27 @@ extension String {
     /// The string followed by spaces up to `width` characters.
     func padded(to width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
+
+/// The (old, new) pairs of changed scripts in one plan and the instances each appears in, in
+/// plan order: when every node runs the same script, its change is shown once. Used by one
+/// render on one thread.
+final class SharedScripts: @unchecked Sendable {
+    struct Pair: Hashable { let old: String, new: String }
+    private var addresses: [Pair: [ResourceAddress]] = [:]
+    /// While true, `sharing` records and answers nothing.
+    var recording = true
+
+    /// The instances that have this change, if `address` is one of several; else empty.
+    func sharing(_ old: String, _ new: String, at address: ResourceAddress?) -> [ResourceAddress] {
+        guard let address else { return [] }
+        let pair = Pair(old: old, new: new)
+        if recording {
+            if addresses[pair]?.contains(address) != true { addresses[pair, default: []].append(address) }
+            return []
+        }
+        guard let shared = addresses[pair], shared.count > 1, shared.contains(address) else { return [] }
+        return shared
     }
 }

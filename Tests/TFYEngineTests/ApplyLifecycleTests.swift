@@ -145,6 +145,10 @@ struct ApplyLifecycleTests {
         #expect(applied.status == 0, "\(applied.err)")
         #expect(applied.out.contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."))
         #expect(!applied.out.contains("Enter a value"))
+        // As Terraform: the plan was reviewed when it was saved, so applying it shows progress only.
+        #expect(!applied.out.contains("tfy will perform the following actions"))
+        #expect(!applied.out.contains("Plan: 3 to add, 0 to change, 0 to destroy."))
+        #expect(!applied.out.contains("will be created"))
 
         #expect(await world.tfy(["plan", "cluster", "-var", "machines=3", "-out", "plans/second.tfplan"]).status == 0)
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=4"]).status == 0)
