@@ -3,7 +3,11 @@ import Foundation
 /// A program run to completion without blocking a thread of Swift's concurrency pool: its
 /// output (standard output and error together, in order) arrives line by line, and the last
 /// lines are kept for error messages.
-enum ChildProcess {
+///
+/// Each child runs in a process group of its own, so the Ctrl-C a terminal sends to its
+/// foreground group reaches tfy alone: a first one lets running scripts finish, and only
+/// `terminateAll` (the second one, or tfy ending early) stops them.
+public enum ChildProcess {
     struct Result: Sendable {
         var status: Int32
         /// The last `tailLength` lines of output.
@@ -12,49 +16,142 @@ enum ChildProcess {
 
     static let tailLength = 200
 
+    /// How long children have to end after SIGTERM before they get SIGKILL.
+    public static let terminationGrace: TimeInterval = 2
+
     /// A child that exits before reading all its input (ssh failing to connect while a script is
     /// being sent) must not kill tfy with SIGPIPE: the write fails instead, and the child's exit
     /// status says what happened.
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Runs `executable` with `arguments`, writes `input` to its standard input and closes it.
-    /// Returns once the program has exited and its output has ended.
+    /// Returns once the program has exited and its output has ended. `ownProcessGroup: false`
+    /// keeps the child in tfy's group, for a program the user drives from the terminal.
     static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil,
-                    onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
+                    ownProcessGroup: Bool = true, onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
         ChildProcess.ignoreBrokenPipes
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let output = Pipe(), stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = stdin
+        let output = try Self.pipe(), stdin = try Self.pipe()
+        let pid: pid_t
+        do {
+            pid = try Children.shared.spawn(executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                                            stdin: stdin.read, output: output.write, ownProcessGroup: ownProcessGroup)
+        } catch {
+            for descriptor in [output.read, output.write, stdin.read, stdin.write] { close(descriptor) }
+            throw error
+        }
+        // Our copies of the pipe ends the child uses must close, or the reader never sees
+        // the end of its output.
+        close(output.write)
+        close(stdin.read)
         let lines = LineCollector(onLine: onLine)
-        return try await withCheckedThrowingContinuation { continuation in
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-                return
-            }
-            // Our copies of the pipe ends the child uses must close, or the reader never sees
-            // the end of its output.
-            try? output.fileHandleForWriting.close()
-            try? stdin.fileHandleForReading.close()
-            let writer = stdin.fileHandleForWriting
+        let writer = FileHandle(fileDescriptor: stdin.write, closeOnDealloc: true)
+        let reader = FileHandle(fileDescriptor: output.read, closeOnDealloc: true)
+        return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 if !input.isEmpty { try? writer.write(contentsOf: Data(input)) }
                 try? writer.close()
             }
-            let reader = output.fileHandleForReading
             Thread.detachNewThread {
                 while let chunk = try? reader.read(upToCount: 65536), !chunk.isEmpty { lines.append(chunk) }
+                try? reader.close()
                 lines.finish()
-                process.waitUntilExit()
-                continuation.resume(returning: Result(status: process.terminationStatus, tail: lines.tail))
+                let status = Children.shared.wait(pid)
+                continuation.resume(returning: Result(status: status, tail: lines.tail))
             }
         }
+    }
+
+    /// Stops every child still running, for good: SIGTERM to each one's process group, SIGKILL
+    /// to those still there after `grace` seconds. No child starts after this.
+    public static func terminateAll(grace: TimeInterval = terminationGrace) {
+        Children.shared.terminateAll(grace: grace)
+    }
+
+    /// A pipe whose ends are not inherited by other children (an inherited write end would keep
+    /// a reader from ever seeing the end of its output): made close-on-exec under the lock that
+    /// spawning takes, so no child starts in between.
+    private static func pipe() throws -> (read: Int32, write: Int32) {
+        try Children.shared.withSpawnLock {
+            var ends: [Int32] = [0, 0]
+            guard Foundation.pipe(&ends) == 0 else { throw ChildProcessError(description: "cannot create a pipe: \(String(cString: strerror(errno)))") }
+            for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+            return (ends[0], ends[1])
+        }
+    }
+}
+
+struct ChildProcessError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The children running now, by process ID (each the leader of its own group): spawned and
+/// recorded under one lock, so `terminateAll` cannot miss one being started, and removed before
+/// they are reaped, so it never signals an ID the system has given to another process.
+private final class Children: @unchecked Sendable {
+    static let shared = Children()
+    private let lock = NSLock()
+    private var groups: Set<pid_t> = []
+    private var terminating = false
+
+    func withSpawnLock<T>(_ body: () throws -> T) rethrows -> T { try lock.withLock(body) }
+
+    func spawn(_ executable: String, _ arguments: [String], environment: [String: String], stdin: Int32, output: Int32,
+               ownProcessGroup: Bool) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, output, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // tfy ignores SIGINT, SIGTERM and SIGPIPE while it applies; its children must not.
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        if ownProcessGroup {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        return try lock.withLock {
+            if terminating { throw ChildProcessError(description: "tfy is stopping: \((executable as NSString).lastPathComponent) was not started") }
+            var pid = pid_t()
+            let failure = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            guard failure == 0 else { throw ChildProcessError(description: "cannot run \(executable): \(String(cString: strerror(failure)))") }
+            if ownProcessGroup { groups.insert(pid) }
+            return pid
+        }
+    }
+
+    /// Waits for `pid` to exit and reaps it; its exit status, or the signal that ended it.
+    func wait(_ pid: pid_t) -> Int32 {
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1, errno == EINTR {}
+        lock.withLock { _ = groups.remove(pid) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : signal
+    }
+
+    func terminateAll(grace: TimeInterval) {
+        let running = lock.withLock { terminating = true; return groups }
+        for group in running { kill(-group, SIGTERM) }
+        let deadline = Date().addingTimeInterval(grace)
+        var left = running
+        while !left.isEmpty, Date() < deadline {
+            left = left.filter { kill(-$0, 0) == 0 }
+            if !left.isEmpty { usleep(10_000) }
+        }
+        for group in left { kill(-group, SIGKILL) }
     }
 }
 

@@ -142,9 +142,10 @@ public final class SSHClient: @unchecked Sendable {
     func run(_ target: SSHTarget, _ command: String, input: [UInt8] = [], connectTimeout: Int = 10,
              onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ChildProcess.Result {
         try FileManager.default.createDirectory(atPath: controlDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let result = try await ChildProcess.run(ssh, options(target, connectTimeout: connectTimeout) + ["--", target.host, command], input: input, onLine: onLine)
+        // Recorded before the connection exists, so a stop while it runs ends its master too.
         lock.withLock { _ = masters.insert(target) }
-        return result
+        Self.open.withLock { $0[ObjectIdentifier(self)] = self }
+        return try await ChildProcess.run(ssh, options(target, connectTimeout: connectTimeout) + ["--", target.host, command], input: input, onLine: onLine)
     }
 
     /// Waits until the host answers SSH: retries every failure to connect or log in, backing off
@@ -221,7 +222,8 @@ public final class SSHClient: @unchecked Sendable {
 
     /// Runs ssh with `arguments`, passing each output line on; returns its exit status.
     public func runCapturing(_ arguments: [String], onLine: @escaping @Sendable (String) -> Void) async throws -> Int32 {
-        try await ChildProcess.run(ssh, arguments, onLine: onLine).status
+        // In tfy's process group: the user's Ctrl-C is meant for it.
+        try await ChildProcess.run(ssh, arguments, ownProcessGroup: false, onLine: onLine).status
     }
 
     /// Ends the connections this client opened.
@@ -231,6 +233,33 @@ public final class SSHClient: @unchecked Sendable {
             _ = try? await ChildProcess.run(ssh, options(target) + ["-O", "exit", target.host])
         }
         try? FileManager.default.removeItem(atPath: controlDirectory)
+        _ = Self.open.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) }
+    }
+
+    /// Clients whose connections may be open. A master detaches from tfy (ControlPersist makes it
+    /// a daemon of its own), so only its client can end it.
+    private static let open = OpenClients()
+
+    private final class OpenClients: @unchecked Sendable {
+        private let lock = NSLock()
+        private var clients: [ObjectIdentifier: SSHClient] = [:]
+        func withLock<T>(_ body: (inout [ObjectIdentifier: SSHClient]) -> T) -> T { lock.withLock { body(&clients) } }
+    }
+
+    /// Stops at once, for a second Ctrl-C: ends every connection master (which closes its
+    /// sessions), then every child left (SIGTERM, SIGKILL after a grace), so nothing tfy started
+    /// outlives it. Waits at most a few seconds.
+    public static func stopEverything() {
+        let clients = open.withLock { Array($0.values) }
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            await withTaskGroup(of: Void.self) { group in
+                for client in clients { group.addTask { await client.closeAll() } }
+            }
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + ChildProcess.terminationGrace)
+        ChildProcess.terminateAll()
     }
 
     static func format(_ seconds: Double) -> String {

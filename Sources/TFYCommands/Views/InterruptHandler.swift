@@ -1,8 +1,10 @@
 import Foundation
+import TFYEngine
 import TFYOperations
 
-/// First Ctrl-C (or SIGTERM): stop starting operations, let running ones finish, save state.
-/// Second: exit at once (the state already records every object that exists).
+/// First Ctrl-C (or SIGTERM): stop starting operations, let running ones finish, save state —
+/// ssh children run in process groups of their own, so a terminal's Ctrl-C does not reach them.
+/// Second: stop the children and exit at once (the state already records every object that exists).
 /// Installed only when the context handles signals (the real process); in-process runs get one
 /// that is never interrupted and leaves the process's signal dispositions alone.
 final class InterruptHandler: InterruptSignal, @unchecked Sendable {
@@ -24,6 +26,8 @@ final class InterruptHandler: InterruptSignal, @unchecked Sendable {
                     context.err("\nInterrupt received.\nPlease wait for tfy to exit or data loss may occur.\nGracefully shutting down...\n")
                 } else {
                     context.err("\nTwo interrupts received. Exiting immediately; the state records what exists.\n")
+                    // The scripts still running are stopped: no ssh outlives tfy.
+                    SSHClient.stopEverything()
                     exit(1)
                 }
             }
