@@ -57,6 +57,8 @@ CASES = [
     ("join over range(1e6) (within budget)", {"main.yml": 'output:\n  x: {value: \'${join(",", range(1e6))}\'}\n'}, ["validate"], 0),
     ("join over range(1e6), 20-byte separator", {"main.yml": 'output:\n  x: {value: \'${join("--------------------", range(1e6))}\'}\n'}, ["validate"], 1),
     ("for over 1e6 x 1e6", {"main.yml": "output:\n  x: {value: '${[for i in range(1e6) : [for j in range(1e6) : j]]}'}\n"}, ["validate"], 1),
+    ("for over range(20) of length(range(1e6))", {"main.yml": "locals:\n  a: '${[for i in range(20): length(range(1000000))]}'\n"}, ["validate"], 1),
+    ("5,000 lists nested through locals", {"main.yml": "locals:\n  a0: \"${[1]}\"\n" + "".join(f'  a{i}: "${{[local.a{i - 1}]}}"\n' for i in range(1, 5001))}, ["validate"], 1),
     ("1 MB scalar aliased 90,000 times", {"main.yml": alias_bomb()}, ["validate"], 1),
     ("file() of a FIFO", {"main.yml": 'output:\n  x: {value: \'${file("pipe")}\'}\n', "pipe": None}, ["validate"], 1),
     ("unclosed quote", {"main.yml": 'resource:\n  aws_instance:\n    web:\n      ami: "ami-123\n      instance_type: t3.micro\n'}, ["validate"], 1),
