@@ -49,6 +49,10 @@ struct TerraformHabitsTests {
         ["ssh", "master", "-state", "nowhere.tfstate"],
     ])
     func everyCommandTakesNoColor(_ arguments: [String]) async {
+        // A state path of its own per case: the cases run in parallel, and those that lock the
+        // state would otherwise find each other's lock.
+        let state = NSTemporaryDirectory() + "tfy-no-color-\(UUID().uuidString).tfstate"
+        let arguments = arguments.map { $0 == "nowhere.tfstate" ? state : $0 }
         let plain = await tfy(arguments)
         let noColor = await tfy(arguments + ["-no-color"])
         #expect(!noColor.err.contains("Unknown option"), "\(noColor.err)")

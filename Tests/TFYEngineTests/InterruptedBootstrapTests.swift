@@ -160,7 +160,11 @@ struct InterruptedBootstrapTests {
 
         #expect(Date().timeIntervalSince(sent) < 15, "stopped promptly")
         #expect(exited.status == 1)
-        #expect(exited.err == SignalTests.graceful + SignalTests.immediate, "\(exited.err)")
+        // The killed script's session may be reported failed before tfy exits: only that may follow.
+        let expected = SignalTests.graceful + SignalTests.immediate
+        #expect(exited.err.hasPrefix(expected), "\(exited.err)")
+        let rest = String(exited.err.dropFirst(expected.count))
+        #expect(rest.isEmpty || rest.hasPrefix("Error: Error creating tfy_bootstrap.slow\n"), "\(rest)")
         #expect(!exited.out.contains("(remote-exec): script finished"), "\(exited.out)")
         let left = try await eventually("every ssh gone", timeout: 10) { () -> [pid_t]? in
             let alive = running.filter(isAlive)
