@@ -2,10 +2,17 @@
 # Sourced by demo.sh and benchmarks/tachyon-bench.sh: a local EC2 emulator (moto) and five sshd
 # hosts on 127.0.0.1 standing in for the nodes, and the example's variables that point at them.
 # Sets: repo, work, tfy_bin, and the AWS_* variables; writes "$work/demo-vars.yml". Everything
-# started here stops when the shell that sourced it exits (however it exits).
+# started here stops when the shell that sourced it exits (however it exits). `work` is
+# .build/demo, or TFY_DEMO_WORK (a new directory under /tmp) when a test runs the demo.
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 support="$repo/Tests/TFYAWSTests/Fixtures/support"
-work="$repo/.build/demo"
+work="${TFY_DEMO_WORK:-$repo/.build/demo}"
+# It is removed before and after: nothing but those two places will do.
+case "$work" in
+    "$repo/.build/demo" | /tmp/tfy-demo-*) ;;
+    *) echo "refusing: TFY_DEMO_WORK \"$work\" is not /tmp/tfy-demo-*" >&2; exit 1 ;;
+esac
+case "$work" in */../* | */..) echo "refusing: TFY_DEMO_WORK \"$work\" has .. in it" >&2; exit 1 ;; esac
 tfy_bin="${tfy_bin:-$repo/.build/debug/tfy}"
 rm -rf "$work"
 mkdir -p "$work/hosts" "$work/roots"
@@ -54,7 +61,7 @@ done
 # The bootstrap scripts write authorized_keys, /etc/hosts and the hostname under host_root: an
 # empty one would make them change this machine. Refuse anything but the demo's own directory.
 case "$work/roots" in
-    /*/.build/demo/roots) [ -d "$work/roots" ] || { echo "refusing: no $work/roots" >&2; exit 1; } ;;
+    /*/.build/demo/roots | /tmp/tfy-demo-*/roots) [ -d "$work/roots" ] || { echo "refusing: no $work/roots" >&2; exit 1; } ;;
     *) echo "refusing: host_root \"$work/roots\" is not the demo's own directory" >&2; exit 1 ;;
 esac
 
