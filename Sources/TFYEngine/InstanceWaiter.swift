@@ -1,8 +1,42 @@
 import Foundation
 import TFYAWS
 
+/// How often a waiting instance is asked about: soon after its operation starts waiting (a local
+/// emulator answers in milliseconds, and an instance that is already running should not cost a
+/// whole interval), then twice as long each time, up to the configured interval (EC2 takes
+/// seconds to boot; polling it faster only spends calls).
+public struct PollSchedule: Sendable, Equatable {
+    /// The wait before the first poll.
+    public var first: Double
+    /// The longest wait between polls: `TFY_POLL_INTERVAL`.
+    public var cap: Double
+
+    public init(cap: Double, first: Double = 0.1) {
+        self.cap = cap
+        self.first = min(first, cap)
+    }
+
+    /// The wait after one of `previous` seconds; the first wait when there was none.
+    public func interval(after previous: Double?) -> Double {
+        previous.map { min($0 * 2, cap) } ?? first
+    }
+
+    /// The first `count` waits.
+    public func intervals(_ count: Int) -> [Double] {
+        var result: [Double] = []
+        var previous: Double?
+        for _ in 0..<count {
+            let next = interval(after: previous)
+            result.append(next)
+            previous = next
+        }
+        return result
+    }
+}
+
 /// Waits for instances to reach a state, polling with one batched DescribeInstances for every
-/// instance being waited on, however many operations are waiting.
+/// instance being waited on, however many operations are waiting. Each instance has its own
+/// `PollSchedule`; a poll happens when the earliest of them is due, and asks about all of them.
 public actor InstanceWaiter {
     struct Waiting {
         var targets: Set<String>
@@ -13,14 +47,23 @@ public actor InstanceWaiter {
         var continuation: CheckedContinuation<EC2Instance?, any Error>
     }
 
+    /// When an instance is next asked about, and the wait that led there.
+    struct Due {
+        var at: Date
+        var interval: Double
+    }
+
     let ec2: EC2Client
-    let pollInterval: Double
+    let schedule: PollSchedule
     var waiting: [String: [Waiting]] = [:]
+    var due: [String: Due] = [:]
     var polling = false
+    /// The poll loop's sleep until the next poll, which a newly waiting instance due earlier cuts short.
+    var sleeper: (task: Task<Void, Never>, until: Date)?
 
     public init(ec2: EC2Client, pollInterval: Double = 2) {
         self.ec2 = ec2
-        self.pollInterval = pollInterval
+        self.schedule = PollSchedule(cap: pollInterval)
     }
 
     public struct Timeout: Error, CustomStringConvertible {
@@ -42,10 +85,14 @@ public actor InstanceWaiter {
 
     func enqueue(_ id: String, until targets: Set<String>, timeout: Double) async throws -> EC2Instance? {
         try await withCheckedThrowingContinuation { continuation in
-            waiting[id, default: []].append(Waiting(targets: targets, deadline: Date().addingTimeInterval(timeout), timeout: timeout, continuation: continuation))
+            let now = Date()
+            waiting[id, default: []].append(Waiting(targets: targets, deadline: now.addingTimeInterval(timeout), timeout: timeout, continuation: continuation))
+            if due[id] == nil { due[id] = Due(at: now.addingTimeInterval(schedule.first), interval: schedule.first) }
             if !polling {
                 polling = true
                 Task { await self.pollLoop() }
+            } else if let sleeper, let at = due[id]?.at, at < sleeper.until {
+                sleeper.task.cancel()
             }
         }
     }
@@ -54,6 +101,15 @@ public actor InstanceWaiter {
 
     func pollLoop() async {
         while !waiting.isEmpty {
+            let next = due.values.map(\.at).min() ?? Date()
+            let wait = next.timeIntervalSinceNow
+            if wait > 0 {
+                let task = Task { _ = try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+                sleeper = (task, next)
+                await task.value
+                sleeper = nil
+                continue
+            }
             let ids = waiting.keys.sorted()
             do {
                 let found = try await ec2.describeInstances(ids: ids)
@@ -88,8 +144,12 @@ public actor InstanceWaiter {
                     if waiting[id]?.isEmpty == true { waiting[id] = nil }
                 }
             }
-            if waiting.isEmpty { break }
-            try? await Task.sleep(nanoseconds: UInt64(pollInterval * 1e9))
+            let polled = Date()
+            for id in ids where waiting[id] != nil {
+                let interval = schedule.interval(after: due[id]?.interval)
+                due[id] = Due(at: polled.addingTimeInterval(interval), interval: interval)
+            }
+            due = due.filter { waiting[$0.key] != nil }
         }
         polling = false
     }

@@ -20,6 +20,13 @@ GET /__wire__ (answered here, not by moto) lists the parameters of every EC2 req
 far, rejected ones included, in order of arrival: a JSON list with one [[key, value], ...] list per
 request, exactly as sent. At most 100,000 requests are kept; later ones are still counted (the
 X-Tfy-Wire-Received header of the answer) but not stored, so memory stays bounded.
+Boot-delay mode: with TFY_MOTO_BOOT_SECONDS=B, an instance reports `pending` (code 0) for B seconds
+after its launch instead of `running` at once, as a real instance does while it boots; with
+TFY_MOTO_BOOT_AFTER_LAUNCHES=N as well, every instance reports `pending` until N instances have been
+launched (or, at the latest, B seconds after its own launch). GET /__boot__ answers
+{"launched": count, "released_by": "launches" | "time" | null}: what first let an instance run, so a
+test can tell one wave of launches (all N launched while every instance was still booting) from
+launches made in waves (the first instances had to finish booting first).
 """
 import io
 import json
@@ -27,6 +34,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -59,6 +67,63 @@ def _parse_without_instance_store(self):
 
 
 InstanceResponse._parse_block_device_mapping = _parse_without_instance_store
+
+
+# Boot-delay mode (see the module's description): moto's Instance keeps its state in `_state`;
+# while an instance boots, reads of it see `pending`, and writes (stop, terminate) go through.
+BOOT_SECONDS = float(os.environ.get("TFY_MOTO_BOOT_SECONDS") or 0)
+BOOT_AFTER_LAUNCHES = int(os.environ.get("TFY_MOTO_BOOT_AFTER_LAUNCHES") or 0)
+boot = {"launched": 0, "released_by": None}
+boot_lock = threading.Lock()
+
+
+class _Booting:
+    """An instance's state as seen while it boots: `pending` where the real one says `running`."""
+
+    def __init__(self, real):
+        object.__setattr__(self, "_real", real)
+
+    def __getattr__(self, key):
+        real = object.__getattribute__(self, "_real")
+        if real.name == "running" and key in ("name", "code"):
+            return "pending" if key == "name" else 0
+        return getattr(real, key)
+
+    def __setattr__(self, key, value):
+        setattr(object.__getattribute__(self, "_real"), key, value)
+
+    def __copy__(self):
+        return InstanceState(self.name, self.code)
+
+
+def _still_booting(instance):
+    with boot_lock:
+        if BOOT_AFTER_LAUNCHES and boot["launched"] >= BOOT_AFTER_LAUNCHES:
+            boot["released_by"] = boot["released_by"] or "launches"
+            return False
+        if time.monotonic() - instance.__dict__["_tfy_launched"] >= BOOT_SECONDS:
+            boot["released_by"] = boot["released_by"] or "time"
+            return False
+        return True
+
+
+def _get_state(instance):
+    real = instance.__dict__["_tfy_state"]
+    return _Booting(real) if real.name == "running" and _still_booting(instance) else real
+
+
+def _set_state(instance, value):
+    if "_tfy_launched" not in instance.__dict__:
+        instance.__dict__["_tfy_launched"] = time.monotonic()
+        with boot_lock:
+            boot["launched"] += 1
+    instance.__dict__["_tfy_state"] = value
+
+
+if BOOT_SECONDS > 0:
+    from moto.ec2.models.instances import Instance, InstanceState
+
+    Instance._state = property(_get_state, _set_state)
 
 app = DomainDispatcherApplication(create_backend_app)
 # S3 checks If-None-Match / If-Match and writes in one step; moto checks, then writes, so two
@@ -117,6 +182,10 @@ class Handler(BaseHTTPRequestHandler):
         global wire_received
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.command == "GET" and self.path == "/__boot__":
+            with boot_lock:
+                data = json.dumps(boot).encode()
+            return self.reply(200, data, "application/json")
         if self.command == "GET" and self.path == "/__wire__":
             with wire_lock:
                 data = json.dumps(wire).encode()
