@@ -28,7 +28,7 @@ public enum PlanJSONRenderer {
             ]),
             "resource_changes": .array(plan.changes.map { resourceChange($0, form: form) }),
             "output_changes": .object(outputChanges(plan)),
-            "configuration": plan.configuration,
+            "configuration": configuration(plan.configuration, form: form),
             "relevant_attributes": .array(plan.relevantAttributes.map {
                 .object(["resource": .string($0.resource), "attribute": .array($0.attribute.map { .string($0) })])
             }),
@@ -44,6 +44,27 @@ public enum PlanJSONRenderer {
         if let state = plan.priorState, !StateJSONRenderer.isEmpty(state) {
             root["prior_state"] = StateJSONRenderer.document(state, resourceTypes: resourceTypes)
         }
+        return .object(root)
+    }
+
+    /// The configuration with each nested block tfy keeps as one object (`root_block_device`)
+    /// written as Terraform writes a block: a list of one object of expressions. A block whose
+    /// members refer to other values is described by its references as a whole, as tfy has it.
+    static func configuration(_ configuration: JSONValue, form: TerraformForm) -> JSONValue {
+        guard case .object(var root) = configuration, case .object(var module)? = root["root_module"],
+              let resources = module["resources"]?.arrayValue else { return configuration }
+        module["resources"] = .array(resources.map { resource in
+            guard case .object(var object) = resource, let type = object["type"]?.stringValue, let schema = form.schema(type),
+                  case .object(var expressions)? = object["expressions"] else { return resource }
+            for (name, expression) in expressions {
+                guard case .object? = schema.attributes[name]?.type, expression.objectValue?.count == 1,
+                      case .object(let members)? = expression["constant_value"] else { continue }
+                expressions[name] = .array([.object(members.mapValues { .object(["constant_value": $0]) })])
+            }
+            object["expressions"] = .object(expressions)
+            return .object(object)
+        })
+        root["root_module"] = .object(module)
         return .object(root)
     }
 
