@@ -150,6 +150,27 @@ struct PlanJSONRendererTests {
         #expect(read.variables["Masters"]?.text == nil)
     }
 
+    /// Through the command line: the value that wins is shown as it was given.
+    @Test func theWinningInputDecidesAVariablesJSONType() async throws {
+        let directory = NSTemporaryDirectory() + "tfy-vars-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/four.yml"
+        try "machines: 4\n".write(toFile: file, atomically: true, encoding: .utf8)
+        func machines(_ options: [String], environment: [String: String] = [:]) async -> JSONValue? {
+            let run = await CommandTests().tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", directory + "/none.tfstate", "-json"] + options,
+                                               in: PlanGoldenTests.configs, environment: environment)
+            guard run.status == 0, case .success(let document) = JSONValue.parse(Array(run.out.utf8)) else { return .string("failed: \(run.err)") }
+            return document["variables"]?["machines"]?["value"]
+        }
+        #expect(await machines(["-var", "machines=3"]) == .string("3"))
+        #expect(await machines([], environment: ["TF_VAR_machines": "5"]) == .string("5"))
+        #expect(await machines(["-var-file", file]) == .int(4))
+        #expect(await machines(["-var", "machines=3", "-var-file", file]) == .int(4))
+        #expect(await machines(["-var-file", file, "-var", "machines=3"]) == .string("3"))
+        #expect(await machines([]) == .int(3), "the default keeps its type")
+    }
+
     @Test func terraformVersionIsTfysAndTfyVersionIsKept() {
         let document = Self.render(Self.plan([]))
         #expect(document["terraform_version"] == .string("9.8.7"))
