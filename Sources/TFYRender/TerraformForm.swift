@@ -15,6 +15,15 @@ import TFYCore
 /// Marks stay where they were: a sensitive value is reshaped inside its mark.
 struct TerraformForm {
     let resourceTypes: ResourceCatalog
+    /// Each type's shape, worked out once per rendering rather than once per resource.
+    let shapes: [String: Shape]
+
+    init(resourceTypes: ResourceCatalog) {
+        self.resourceTypes = resourceTypes
+        var shapes: [String: Shape] = [:]
+        for name in resourceTypes.names { shapes[name] = resourceTypes[name].map { Self.shape($0.schema.body, path: name) } }
+        self.shapes = shapes
+    }
 
     /// What a value's JSON mirrors need of its type where the value itself is unknown: Terraform
     /// writes an unknown list's sensitivity as `[]`, an unknown map's or object's as `{}`.
@@ -41,9 +50,7 @@ struct TerraformForm {
     }
 
     /// The shape of a resource's attributes in Terraform's form; nil for an unknown type.
-    func shape(ofResource type: String) -> Shape? {
-        schema(type).map { Self.shape($0, path: type) }
-    }
+    func shape(ofResource type: String) -> Shape? { shapes[type] }
 
     static func shape(_ schema: ObjectSchema, path: String) -> Shape {
         var members: [String: Shape] = [:]
