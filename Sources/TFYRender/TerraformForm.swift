@@ -123,7 +123,7 @@ struct TerraformForm {
     }
 
     /// go-cty's order of a set's elements (`setRules.Less`): strings lexically, numbers by value,
-    /// anything else by the bytes that identify it (`appendSetHashBytes`); nulls, then unknowns, last.
+    /// anything else by the bytes that identify it (`appendSetHashBytes`); then unknowns, then nulls.
     static func sortedAsSet(_ items: [Value]) -> [Value] {
         let keyed = items.map { item -> (Value, rank: Int, key: [UInt8], number: Double?) in
             let plain = item.deepUnmarked
