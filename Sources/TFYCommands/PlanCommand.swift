@@ -118,7 +118,7 @@ enum PlanPresentation {
         switch format {
         case .text: return PlanTextRenderer(color: color, resourceTypes: .standard).render(plan)
         case .markdown: return PlanMarkdownRenderer.render(plan, resourceTypes: .standard)
-        case .json: return PlanJSONRenderer.render(plan)
+        case .json: return PlanJSONRenderer.render(plan, resourceTypes: .standard)
         }
     }
 }

@@ -2,27 +2,32 @@ import ArgumentParser
 import Foundation
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYRender
 
-struct ShowCommand: ParsableCommand, ContextCommand {
+struct ShowCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show a saved plan as plan printed it (or as JSON or Markdown).")
+        abstract: "Show the state, or a saved plan as plan printed it (or as JSON or Markdown).",
+        discussion: "Without a file, the state of the configuration in -chdir DIR (default: the working directory), as `terraform show` prints it; with -json, Terraform's JSON representation of it. A state file may be given in place of a plan.")
 
-    @Argument(help: "The saved plan file.")
-    var planFile: String
+    @Argument(help: "A saved plan file (or a state file); without it, the state.")
+    var planFile: String?
 
     @OptionGroup var planFormat: PlanFormatOption
 
-    @Flag(name: .customLong("json", withSingleDash: true), help: "Same as -format json.")
+    @Flag(name: .customLong("json", withSingleDash: true), help: "Same as -format json: Terraform's JSON representation of the plan or the state.")
     var json = false
 
     @OptionGroup var colorOptions: ColorOptions
+
+    @OptionGroup var location: StateLocation
 
     func execute(in context: CommandContext) async -> ExitStatus {
         let format = json ? .json : planFormat.format
         let view = format == .json ? JSONView(context: context) as any CommandView
             : HumanView(context: context, color: colorOptions.color(context), diagnosticColor: false, planFormat: format)
+        guard let planFile else { return await showState(context, view: view, format: format) }
         let data: [UInt8]
         switch FileReader.commandFiles(limit: FileReader.documentBytes).read(context.path(planFile)) {
         case .success(let bytes): data = bytes
@@ -35,11 +40,37 @@ struct ShowCommand: ParsableCommand, ContextCommand {
         }
         switch Plan.decode(data) {
         case .failure(let error):
+            // As `terraform show FILE`: a state file is shown as the state.
+            if case .success(let state) = State.decode(data) {
+                context.out(Self.render(state, format: format))
+                return .success
+            }
             view.diagnostic(.error("Failed to read plan file", detail: "\(Value.quoted(planFile)): \(error)."))
             return .failure
         case .success(let plan):
-            view.plan(plan, savedTo: nil)
+            // Terraform's `show -json` prints one document, whatever -json does in other commands.
+            if format == .json {
+                context.out(PlanJSONRenderer.render(plan, resourceTypes: .standard))
+            } else {
+                view.plan(plan, savedTo: nil)
+            }
             return .success
         }
+    }
+
+    /// The state as `terraform show` prints it; none at all is "No state." (`{"format_version":"1.0"}`).
+    func showState(_ context: CommandContext, view: any CommandView, format: OutputFormat) async -> ExitStatus {
+        let (resolved, diagnostics, sources) = location.backend(context)
+        guard let backend = resolved else { return view.finish(diagnostics, sources: sources) }
+        do {
+            context.out(Self.render(try await backend.storage.read(), format: format))
+            return .success
+        } catch {
+            return view.finish(Diagnostics([error.diagnostic]))
+        }
+    }
+
+    static func render(_ state: State?, format: OutputFormat) -> String {
+        format == .json ? StateJSONRenderer.render(state, resourceTypes: .standard) : StateTextRenderer.render(state)
     }
 }

@@ -215,15 +215,7 @@ struct StateShowCommand: ParsableCommand, ContextCommand, NamesConfigurationWith
         guard let entry = state.instances.first(where: { $0.address.description == address }) else {
             return stateView(context).finish(.error("No instance found for the given address", detail: "The state has no instance \(Value.quoted(address)).\(Suggestion.didYouMean(address, among: state.instances.map(\.address.description)))"))
         }
-        var text = "# \(address):" + (entry.instance.status == .tainted ? " (tainted)" : "") + "\n"
-        text += "resource \"\(entry.address.type)\" \"\(entry.address.name)\" {\n"
-        let attributes = entry.instance.attributes
-        let width = attributes.keys.map(\.count).max() ?? 0
-        for key in attributes.keys.sorted() where !attributes[key]!.isNull {
-            let rendered = ValueText.attribute(attributes[key]!)
-            text += "    \(key)\(String(repeating: " ", count: width - key.count)) = \(rendered)\n"
-        }
-        context.out(text + "}\n")
+        context.out(StateTextRenderer.instance(entry.address, entry.instance))
         return .success
     }
 }

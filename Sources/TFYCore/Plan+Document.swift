@@ -66,6 +66,7 @@ extension Plan {
     public var document: JSONValue {
         var document = documentFields
         if let stateLocation { document["state"] = .string(stateLocation) }
+        if let timestamp { document["timestamp"] = .string(timestamp) }
         return .object(document)
     }
 
@@ -78,7 +79,11 @@ extension Plan {
             "refresh_only": .bool(refreshOnly),
             "prior": prior.map { .object(["lineage": .string($0.lineage), "serial": .int($0.serial)]) } ?? .null,
             "config_hash": .string(configHash),
-            "variables": .object(variables.mapValues { .object(["value": Plan.encodeValue($0.value), "sensitive": .bool($0.sensitive)]) }),
+            "variables": .object(variables.mapValues { variable in
+                var object: [String: JSONValue] = ["value": Plan.encodeValue(variable.value), "sensitive": .bool(variable.sensitive)]
+                if let text = variable.text, !variable.sensitive { object["text"] = .string(text) }
+                return .object(object)
+            }),
             "options": .object([
                 "destroy": .bool(options.destroy),
                 "refresh": .bool(options.refresh),
@@ -172,7 +177,8 @@ extension Plan {
         }
         var variables: [String: PlanVariable] = [:]
         for (name, v) in json["variables"]?.objectValue ?? [:] {
-            variables[name] = PlanVariable(value: decodeValue(v["value"]) ?? .null, sensitive: v["sensitive"]?.boolValue ?? false)
+            let sensitive = v["sensitive"]?.boolValue ?? false
+            variables[name] = PlanVariable(value: decodeValue(v["value"]) ?? .null, sensitive: sensitive, text: sensitive ? nil : v["text"]?.stringValue)
         }
         var options = PlanOptions()
         options.destroy = json["options"]?["destroy"]?.boolValue ?? false
@@ -195,6 +201,7 @@ extension Plan {
         plan.formatVersion = version
         plan.directory = json["directory"]?.stringValue ?? "."
         plan.stateLocation = json["state"]?.stringValue
+        plan.timestamp = json["timestamp"]?.stringValue
         plan.refreshOnly = json["refresh_only"]?.boolValue ?? false
         plan.drift = drift
         plan.warnings = (json["warnings"]?.arrayValue ?? []).map {
@@ -215,6 +222,7 @@ extension Plan {
         return plan
     }
 
-    /// The saved plan file's bytes: deterministic, so the same inputs give the same file.
+    /// The saved plan file's bytes: deterministic, so the same inputs at the same second give the
+    /// same file (only `timestamp` tells two plans of the same inputs apart).
     public func encoded() -> [UInt8] { Array(document.pretty().utf8) }
 }

@@ -35,6 +35,9 @@ public struct Plan: Sendable, Hashable {
     public var configuration: JSONValue = .object([:])
     /// Resource attributes other resources' configuration refers to.
     public var relevantAttributes: [RelevantAttribute] = []
+    /// When the plan was made, as RFC 3339 in UTC (Terraform's plan `timestamp`); nil in plans
+    /// made before tfy recorded it.
+    public var timestamp: String?
 
     public init(stack: String, prior: PriorStateReference?, configHash: String, variables: [String: PlanVariable],
                 options: PlanOptions, changes: [PlannedChange], outputs: [PlannedOutput]) {
@@ -86,9 +89,14 @@ public struct PlanVariable: Sendable, Hashable {
     /// The value; for a sensitive variable, its digest under the stack key (`SensitiveDigest`).
     public var value: Value
     public var sensitive: Bool
-    public init(value: Value, sensitive: Bool) {
+    /// The text given on the command line or in the environment (`-var`, `TF_VAR_`), which
+    /// Terraform's plan JSON shows as it was given: a string, whatever the variable's type.
+    /// Nil for a value from a file or a default, and for a sensitive variable.
+    public var text: String?
+    public init(value: Value, sensitive: Bool, text: String? = nil) {
         self.value = value
         self.sensitive = sensitive
+        self.text = text
     }
 }
 
@@ -233,5 +241,25 @@ public struct RelevantAttribute: Sendable, Hashable {
     public init(resource: String, attribute: [String]) {
         self.resource = resource
         self.attribute = attribute
+    }
+}
+
+extension Plan {
+    /// `secondsSince1970` as RFC 3339 in UTC to the second, as Terraform writes a plan's timestamp.
+    public static func timestamp(secondsSince1970 seconds: Int) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let second = seconds - days * 86_400
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(second / 3_600)):\(two(second % 3_600 / 60)):\(two(second % 60))Z"
     }
 }

@@ -64,7 +64,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 diagnostics.append(contentsOf: planDiagnostics)
                 if let plan {
                     output += PlanTextRenderer(color: false, resourceTypes: .standard).render(plan)
-                    output += PlanJSONRenderer.render(plan)
+                    output += PlanJSONRenderer.render(plan, resourceTypes: .standard)
                     output += String(decoding: plan.encoded(), as: UTF8.self)
                 }
             }
@@ -123,7 +123,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .success(let plan):
             return PlanTextRenderer(color: false, resourceTypes: .standard).render(plan)
                 + PlanMarkdownRenderer.render(plan, resourceTypes: .standard)
-                + PlanJSONRenderer.render(plan)
+                + PlanJSONRenderer.render(plan, resourceTypes: .standard)
                 + String(decoding: plan.encoded(), as: UTF8.self)
         }
     }

@@ -221,7 +221,9 @@ package struct ApplyOperation {
             comparable.outputs = saved.outputs
             comparable.drift = saved.drift
         }
-        guard comparable.changes == saved.changes, comparable.outputs == saved.outputs, comparable.variables == saved.variables else {
+        // The text a variable was given as (`-var n=3`) is how the plan JSON shows it, not its value.
+        func values(_ variables: [String: PlanVariable]) -> [String: PlanVariable] { variables.mapValues { PlanVariable(value: $0.value, sensitive: $0.sensitive) } }
+        guard comparable.changes == saved.changes, comparable.outputs == saved.outputs, values(comparable.variables) == values(saved.variables) else {
             return .failed(Diagnostics([.error("Saved plan is stale", detail: "Evaluating the configuration now gives a different plan than the saved one (a variable value differs, or a file the configuration reads changed). Run \"tfy plan\" again to make a new plan, review it, and apply that one.")]))
         }
         // As Terraform: a saved plan was reviewed when it was made, so applying it prints

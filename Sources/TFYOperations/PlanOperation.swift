@@ -36,6 +36,8 @@ package enum PlanOperation {
         var plan = outcome?.plan
         plan?.directory = deployment.directory
         plan?.stateLocation = Backend.relative(session.store.location, to: environment.workingDirectory)
+        plan?.timestamp = Plan.timestamp(secondsSince1970: Int(Date().timeIntervalSince1970))
+        if var given = plan { given.keepGivenText(deployment.inputs); plan = given }
         if deployment.refreshOnly, var refreshOnly = plan {
             // A refresh-only plan changes nothing; it records what changed outside tfy.
             refreshOnly.refreshOnly = true
@@ -50,5 +52,18 @@ package enum PlanOperation {
         }
         if !keepSession { diagnostics.append(contentsOf: await session.release()) }
         return Outcome(plan: plan, outcome: outcome, diagnostics: diagnostics.unique, sources: session.sources, session: keepSession ? session : nil)
+    }
+}
+
+extension Plan {
+    /// Records the text each variable was given as on the command line or in the environment,
+    /// which Terraform's plan JSON shows (`-var machines=3` is "3"). The input that wins is the
+    /// last one, as `VariableResolver` takes it; a sensitive variable's text is never kept.
+    mutating func keepGivenText(_ inputs: [VariableInput]) {
+        var given: [String: String?] = [:]
+        for input in inputs {
+            if case .text(let text) = input.raw { given[input.name] = .some(text) } else { given[input.name] = .some(nil) }
+        }
+        for (name, text) in given where variables[name]?.sensitive == false { variables[name]?.text = text }
     }
 }

@@ -3,47 +3,75 @@ import TFYCore
 /// The plan in the `terraform show -json` representation, so tools that consume Terraform plan
 /// JSON (policy checkers, PR bots) accept tfy plans. Sensitive values are null, never shown.
 public enum PlanJSONRenderer {
-    public static func render(_ plan: Plan) -> String { document(plan).pretty() }
+    /// `resourceTypes` gives each attribute's Terraform form (`TerraformForm`); a type it does not
+    /// know is rendered as tfy holds it.
+    public static func render(_ plan: Plan, resourceTypes: ResourceCatalog = ResourceCatalog()) -> String {
+        document(plan, resourceTypes: resourceTypes).pretty()
+    }
 
-    public static func document(_ plan: Plan) -> JSONValue {
+    public static func document(_ plan: Plan, resourceTypes: ResourceCatalog = ResourceCatalog()) -> JSONValue {
+        let form = TerraformForm(resourceTypes: resourceTypes)
         var root: [String: JSONValue] = [
             "format_version": .string("1.2"),
             "terraform_version": .string(plan.toolVersion),
             "tfy_version": .string(plan.toolVersion),
             "variables": .object(plan.variables.mapValues { variable in
-                variable.sensitive ? .object(["value": .null, "sensitive": .bool(true)]) : .object(["value": visible(variable.value)])
+                variable.sensitive ? .object(["value": .null, "sensitive": .bool(true)])
+                    : .object(["value": variable.text.map(JSONValue.string) ?? visible(variable.value)])
             }),
             "planned_values": .object([
                 "outputs": .object(plannedOutputs(plan)),
                 "root_module": .object(["resources": .array(plan.changes.compactMap { change in
                     guard let after = change.after else { return nil }
-                    return resourceObject(change.address, values: after)
+                    return .object(resourceObject(change.address, values: after, form: form))
                 })]),
             ]),
-            "resource_changes": .array(plan.changes.map { resourceChange($0) }),
-            "resource_drift": .array(plan.drift.map { resourceChange($0) }),
+            "resource_changes": .array(plan.changes.map { resourceChange($0, form: form) }),
             "output_changes": .object(outputChanges(plan)),
-            "configuration": plan.configuration,
+            "configuration": configuration(plan.configuration, form: form),
             "relevant_attributes": .array(plan.relevantAttributes.map {
                 .object(["resource": .string($0.resource), "attribute": .array($0.attribute.map { .string($0) })])
             }),
+            // A plan tfy could not make is never written or shown: it is an error instead.
             "errored": .bool(false),
+            "applyable": .bool(applyable(plan)),
+            // Terraform's "complete": every object is planned, which -target leaves undone.
+            "complete": .bool(plan.options.targets.isEmpty),
         ]
-        if let state = plan.priorState {
-            root["prior_state"] = .object([
-                "format_version": .string("1.0"),
-                "terraform_version": .string(state.tfyVersion),
-                "values": .object([
-                    "outputs": .object(state.outputs.mapValues { output in
-                        var object: [String: JSONValue] = ["sensitive": .bool(output.sensitive)]
-                        object["value"] = output.sensitive ? .null : visible(output.value)
-                        return .object(object)
-                    }),
-                    "root_module": .object(["resources": .array(state.instances.map { resourceObject($0.address, values: .map($0.instance.attributes)) })]),
-                ]),
-            ])
+        // Terraform leaves out the sections it has nothing for.
+        if !plan.drift.isEmpty { root["resource_drift"] = .array(plan.drift.map { resourceChange($0, form: form) }) }
+        if let timestamp = plan.timestamp { root["timestamp"] = .string(timestamp) }
+        if let state = plan.priorState, !StateJSONRenderer.isEmpty(state) {
+            root["prior_state"] = StateJSONRenderer.document(state, resourceTypes: resourceTypes)
         }
         return .object(root)
+    }
+
+    /// The configuration with each nested block tfy keeps as one object (`root_block_device`)
+    /// written as Terraform writes a block: a list of one object of expressions. A block whose
+    /// members refer to other values is described by its references as a whole, as tfy has it.
+    static func configuration(_ configuration: JSONValue, form: TerraformForm) -> JSONValue {
+        guard case .object(var root) = configuration, case .object(var module)? = root["root_module"],
+              let resources = module["resources"]?.arrayValue else { return configuration }
+        module["resources"] = .array(resources.map { resource in
+            guard case .object(var object) = resource, let type = object["type"]?.stringValue, let schema = form.schema(type),
+                  case .object(var expressions)? = object["expressions"] else { return resource }
+            for (name, expression) in expressions {
+                guard case .object? = schema.attributes[name]?.type, expression.objectValue?.count == 1,
+                      case .object(let members)? = expression["constant_value"] else { continue }
+                expressions[name] = .array([.object(members.mapValues { .object(["constant_value": $0]) })])
+            }
+            object["expressions"] = .object(expressions)
+            return .object(object)
+        })
+        root["root_module"] = .object(module)
+        return .object(root)
+    }
+
+    /// Terraform's rule: a plan is applyable when it changes something; a refresh-only plan
+    /// when refresh found objects changed outside tfy.
+    static func applyable(_ plan: Plan) -> Bool {
+        plan.hasChanges || (plan.refreshOnly && !plan.drift.isEmpty)
     }
 
     /// JSON of a value as shown to tools: unknown and sensitive parts are null.
@@ -56,24 +84,10 @@ public enum PlanJSONRenderer {
         }
     }
 
-    static func known(_ value: Value) -> JSONValue {
-        guard case .map(let entries) = value else { return visible(value) }
-        return .object(entries.filter { !$0.value.isUnknown }.mapValues(visible))
-    }
-
-    static func sensitiveMirror(_ value: Value?) -> JSONValue {
-        guard let value else { return .bool(false) }
-        let mirror = value.mirror(\.isSensitive)
-        return mirror == .bool(false) && value.mapValue != nil ? .object([:]) : mirror
-    }
-
-    static func unknownMirror(_ value: Value?) -> JSONValue {
-        guard let value else { return .bool(false) }
-        let mirror = value.mirror { if case .unknown = $0 { return true }; return false }
-        return mirror == .bool(false) && value.mapValue != nil ? .object([:]) : mirror
-    }
-
-    static func resourceObject(_ address: ResourceAddress, values: Value) -> JSONValue {
+    /// A resource object of `planned_values` or of a state representation: `values` in
+    /// Terraform's form with unknown parts left out, `sensitive_values` its mirror.
+    static func resourceObject(_ address: ResourceAddress, values: Value, form: TerraformForm) -> [String: JSONValue] {
+        let shaped = form.resource(values, type: address.type)
         var object: [String: JSONValue] = [
             "address": .string(address.description),
             "mode": .string("managed"),
@@ -81,22 +95,26 @@ public enum PlanJSONRenderer {
             "name": .string(address.name),
             "provider_name": .string(Providers.name(forResourceType: address.type)),
             "schema_version": .int(0),
-            "values": known(values),
-            "sensitive_values": sensitiveMirror(values),
+            "values": TerraformJSON.omittingUnknowns(shaped) ?? .object([:]),
+            "sensitive_values": TerraformJSON.sensitiveMirror(shaped, shape: form.shape(ofResource: address.type)),
         ]
-        if let index = address.index { object["index"] = .int(index) }
-        return .object(object)
+        if let key = address.key { object["index"] = key.json }
+        return object
     }
 
-    static func resourceChange(_ change: PlannedChange) -> JSONValue {
+    static func resourceChange(_ change: PlannedChange, form: TerraformForm) -> JSONValue {
+        let shape = form.shape(ofResource: change.address.type)
+        let before = change.before.map { form.resource($0, type: change.address.type) }
+        let after = change.after.map { form.resource($0, type: change.address.type) }
         var inner: [String: JSONValue] = [
             "actions": .array(change.actions.map { .string($0.rawValue) }),
-            "before": change.before.map(visible) ?? .null,
-            "after": change.after.map(visible) ?? .null,
-            "after_unknown": unknownMirror(change.after),
-            "before_sensitive": sensitiveMirror(change.before),
-            "after_sensitive": sensitiveMirror(change.after),
+            "before": before.map { TerraformJSON.omittingUnknowns($0) ?? .null } ?? .null,
+            "after_unknown": TerraformJSON.afterUnknown(after),
+            "before_sensitive": before.map { TerraformJSON.sensitiveMirror($0, shape: shape) } ?? .bool(false),
+            "after_sensitive": after.map { TerraformJSON.sensitiveMirror($0, shape: shape) } ?? .bool(false),
         ]
+        // Unknown parts are left out of `after` (an object wholly unknown leaves it out).
+        if let after { if let known = TerraformJSON.omittingUnknowns(after) { inner["after"] = known } } else { inner["after"] = .null }
         // Terraform's `importing` shape, named for what tfy does: adopt an object found by its tags.
         if let id = change.adopting { inner["adopting"] = .object(["id": .string(id)]) }
         if !change.replacePaths.isEmpty {
@@ -110,7 +128,7 @@ public enum PlanJSONRenderer {
             "provider_name": .string(Providers.name(forResourceType: change.address.type)),
             "change": .object(inner),
         ]
-        if let index = change.address.index { object["index"] = .int(index) }
+        if let key = change.address.key { object["index"] = key.json }
         if let reason = change.reason { object["action_reason"] = .string(reason.rawValue) }
         return .object(object)
     }
@@ -129,14 +147,20 @@ public enum PlanJSONRenderer {
     static func outputChanges(_ plan: Plan) -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         for output in plan.outputs {
-            result[output.name] = .object([
+            var object: [String: JSONValue] = [
                 "actions": .array(output.actions.map { .string($0.rawValue) }),
                 "before": output.before.map(visible) ?? .null,
-                "after": output.after.map(visible) ?? .null,
-                "after_unknown": output.after.map { $0.isWhollyKnown ? JSONValue.bool(false) : unknownMirror($0) } ?? .bool(false),
+                "after_unknown": output.after.map { $0.isWhollyKnown ? JSONValue.bool(false) : TerraformJSON.unknownMirror($0) } ?? .bool(false),
                 "before_sensitive": .bool(output.sensitive && output.before != nil),
                 "after_sensitive": .bool(output.sensitive && output.after != nil),
-            ])
+            ]
+            // As Terraform: unknown parts are left out of `after`, and a wholly unknown one leaves it out.
+            if let after = output.after {
+                if let known = TerraformJSON.omittingUnknowns(after) { object["after"] = known }
+            } else {
+                object["after"] = .null
+            }
+            result[output.name] = .object(object)
         }
         return result
     }

@@ -77,7 +77,7 @@ struct PlanGoldenTests {
             outputs.append(("plan.err", text.err))
         } else {
             outputs.append(("plan.txt", text.out))
-            outputs.append(("plan.json", await tfy(base + ["-json"]).out))
+            outputs.append(("plan.json", PlanTimestamp.pinned(await tfy(base + ["-json"]).out)))
             outputs.append(("plan.md", await tfy(base + ["-format", "markdown"]).out))
         }
         for (file, actual) in outputs {
@@ -95,8 +95,8 @@ struct PlanGoldenTests {
         #expect(shown.status == 0)
         #expect(planned.out.hasPrefix(shown.out))
         #expect(planned.out.dropFirst(shown.out.count) == "\nSaved the plan to: \(planFile)\n\nTo perform exactly these actions, run the following command to apply:\n    tfy apply \(planFile)\n")
-        let shownJSON = await tfy(["show", "-json", planFile]).out
-        let plannedJSON = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-json"]).out
+        let shownJSON = PlanTimestamp.pinned(await tfy(["show", "-json", planFile]).out)
+        let plannedJSON = PlanTimestamp.pinned(await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-json"]).out)
         #expect(shownJSON == plannedJSON)
     }
 
@@ -109,9 +109,10 @@ struct PlanGoldenTests {
             let plan = await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-out", out])
             #expect(plan.status == 0, "\(plan.err)")
         }
-        let first = try #require(FileManager.default.contents(atPath: a))
-        #expect(first == FileManager.default.contents(atPath: b))
-        #expect(first.count > 1000)
+        // Deterministic but for when each was made.
+        let first = PlanTimestamp.pinned(try #require(try? String(contentsOfFile: a, encoding: .utf8)))
+        #expect(first == PlanTimestamp.pinned(try #require(try? String(contentsOfFile: b, encoding: .utf8))))
+        #expect(first.utf8.count > 1000)
     }
 
     @Test func sensitiveValuesNeverReachThePlanFile() async throws {

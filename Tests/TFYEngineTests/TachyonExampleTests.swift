@@ -184,7 +184,8 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(ebs["device_name"] as? String == "/dev/sdc")
         #expect(ebs["volume_size"] as? Int == 100)
         #expect(ebs["delete_on_termination"] as? Bool == true)
-        #expect(((after["instance_market_options"] as? [String: Any])?["spot_options"] as? [String: Any])?["max_price"] as? String == "0.05")
+        // Blocks are lists of one, as in Terraform's plan JSON.
+        #expect((((after["instance_market_options"] as? [[String: Any]])?.first?["spot_options"] as? [[String: Any]])?.first)?["max_price"] as? String == "0.05")
         // Masters: 2 from tachyon.yml: two masters, ZooKeeper.
         #expect(changes.contains { $0["address"] as? String == "aws_instance.master[1]" })
         #expect(changes.contains { $0["address"] as? String == "tfy_bootstrap.zookeeper[0]" })

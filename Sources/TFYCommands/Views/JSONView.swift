@@ -1,5 +1,6 @@
 import TFYConfig
 import TFYCore
+import TFYEngine
 import TFYOperations
 import TFYRender
 
@@ -55,7 +56,7 @@ struct JSONView: CommandView {
     }
 
     func plan(_ plan: Plan, savedTo: String?) {
-        context.out(PlanJSONRenderer.render(plan))
+        context.out(PlanJSONRenderer.render(plan, resourceTypes: .standard))
     }
 
     func validation(_ diagnostics: Diagnostics, sources: SourceFiles) {
