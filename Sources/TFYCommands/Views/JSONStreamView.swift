@@ -11,8 +11,6 @@ import TFYRender
 /// text. The stream never asks anything: the commands refuse `-json` without `-auto-approve`.
 struct JSONStreamView: CommandView {
     let context: CommandContext
-    /// Stamps each message; `UITimestamp.now` but in tests that need fixed times.
-    var timestamp: @Sendable () -> String = UITimestamp.now
 
     /// A stream begun: its `version` message is written.
     static func begun(context: CommandContext) -> JSONStreamView {
@@ -22,7 +20,7 @@ struct JSONStreamView: CommandView {
     }
 
     func write(_ message: UIMessage) {
-        context.out(message.line(at: timestamp()))
+        context.out(message.line(at: UITimestamp.now()))
     }
 
     func write(_ messages: [UIMessage]) {
