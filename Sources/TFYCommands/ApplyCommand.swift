@@ -14,7 +14,7 @@ struct ApplyRunOptions: ParsableArguments {
 
     @OptionGroup var lock: LockTimeoutOption
 
-    @Flag(name: .customLong("json", withSingleDash: true), help: "Print progress as JSON lines.")
+    @Flag(name: .customLong("json", withSingleDash: true), help: "Print Terraform's machine-readable UI: one JSON message per line. It never asks, so apply and destroy need -auto-approve (or a saved plan).")
     var json = false
 
     @OptionGroup var colorOptions: ColorOptions
@@ -23,11 +23,16 @@ struct ApplyRunOptions: ParsableArguments {
 
     /// Runs one apply of `source`: the operation reports to the view chosen from `-json`.
     func run(_ source: ApplyRequest.Source, autoApprove: Bool, input: Bool, variables: VariableOptions, context: CommandContext) async -> ExitStatus {
-        // Installed before anything else, so an interrupt during planning is handled too.
-        let interrupt = InterruptHandler(context: context)
         let view = HumanView.chosen(json: json, context: context, color: colorOptions.color(context))
         let directory: String?
         if case .configuration(let path, _, _, _) = source { directory = path } else { directory = nil }
+        // The stream cannot ask for confirmation, and applying without it is never assumed.
+        if json, directory != nil, !autoApprove {
+            view.diagnostic(Self.approvalRequired)
+            return .failure
+        }
+        // Installed before the run begins, so an interrupt during planning is handled too.
+        let interrupt = InterruptHandler(context: context)
         let (inputs, inputProblems, _) = variables.inputs(context: context, arguments: context.arguments, directory: directory)
         let request = ApplyRequest(source: source, inputs: inputs, inputProblems: inputProblems, statePath: stateFile.state, lockTimeout: lock.seconds,
                                    backendSettings: backend.settings, parallelism: parallelism.parallelism, autoApprove: autoApprove)
@@ -37,6 +42,11 @@ struct ApplyRunOptions: ParsableArguments {
         view.applied(outcome)
         return ExitStatus(succeeded: outcome.succeeded)
     }
+
+    /// `-json` without `-auto-approve` or a saved plan: Terraform's error.
+    static let approvalRequired = Diagnostic.error(
+        "Plan file or auto-approve required",
+        detail: "tfy cannot ask for interactive approval when -json is set. You can either apply a saved plan file, or enable the -auto-approve option.")
 }
 
 struct ApplyCommand: ParsableCommand, ContextCommand {

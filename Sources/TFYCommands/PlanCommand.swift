@@ -24,7 +24,7 @@ struct PlanCommand: ParsableCommand, ContextCommand {
 
     @OptionGroup var planFormat: PlanFormatOption
 
-    @Flag(name: .customLong("json", withSingleDash: true), help: "Same as -format json: the plan as `terraform show -json` prints it.")
+    @Flag(name: .customLong("json", withSingleDash: true), help: "Print Terraform's machine-readable UI: one JSON message per line (for the plan as `tfy show -json` prints it, use -format json).")
     var json = false
 
     @OptionGroup var colorOptions: ColorOptions
@@ -67,8 +67,10 @@ struct PlanCommand: ParsableCommand, ContextCommand {
     @OptionGroup var backend: BackendOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
-        let format = json ? .json : planFormat.format
-        let view = HumanView.chosen(json: format == .json, context: context, color: colorOptions.color(context), planFormat: format)
+        // -json is Terraform's message stream; -format json the plan document, as `show -json` prints it.
+        let format = planFormat.format
+        let view: any CommandView = json ? JSONStreamView.begun(context: context)
+            : format == .json ? JSONView(context: context) as any CommandView : HumanView(context: context, color: colorOptions.color(context), planFormat: format)
         let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments, directory: directory)
         var options = PlanOptions()
         options.destroy = destroy

@@ -23,7 +23,8 @@ struct ValidateCommand: ParsableCommand, ContextCommand {
     @OptionGroup var variables: VariableOptions
 
     func execute(in context: CommandContext) async -> ExitStatus {
-        let view = HumanView.chosen(json: json, context: context, color: colorOptions.color(context))
+        // One document, as `terraform validate -json` prints: not the stream of plan and apply.
+        let view: any CommandView = json ? JSONView(context: context) as any CommandView : HumanView(context: context, color: colorOptions.color(context))
         let (inputs, inputDiagnostics, varSources) = variables.inputs(context: context, arguments: context.arguments, directory: directory)
         var diagnostics = inputDiagnostics
         var sources = varSources

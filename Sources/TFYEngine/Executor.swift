@@ -7,13 +7,21 @@ import TFYState
 /// What apply reports as it goes, for the progress lines (`aws_instance.m[0]: Creating...`).
 public enum ApplyEvent: Sendable {
     public enum Operation: String, Sendable { case create = "Creating", update = "Modifying", delete = "Destroying" }
-    case started(ResourceAddress, Operation)
+    /// How a provisioning step (a bootstrap's remote commands) went.
+    public enum Provisioning: Sendable { case started, completed, failed }
+    /// `id`: the object's ID when it exists already (an update, a delete), so progress can name it.
+    case started(ResourceAddress, Operation, id: String?)
     case stillRunning(ResourceAddress, Operation, seconds: Int)
     case completed(ResourceAddress, Operation, seconds: Int, id: String?)
-    case failed(ResourceAddress, Operation, message: String)
+    case failed(ResourceAddress, Operation, seconds: Int, message: String)
     case skipped(ResourceAddress, because: ResourceAddress)
-    /// A line a bootstrap's remote commands printed.
-    case output(ResourceAddress, String)
+    /// A line a bootstrap's remote commands printed, already redacted; `provisioner` is
+    /// Terraform's name for that kind of step (`remote-exec`).
+    case output(ResourceAddress, String, provisioner: String)
+    /// A provisioning step of an operation began, ended or failed. A create's step begins with
+    /// the operation (creating a bootstrap is running it); a delete's only with its first line
+    /// of output, since only a bootstrap with destroy scripts runs anything when deleted.
+    case provisioning(ResourceAddress, provisioner: String, Provisioning)
 }
 
 public struct ApplyResult: Sendable {
@@ -43,6 +51,7 @@ public final class Executor: Sendable {
     /// The resource types whose providers apply the changes.
     let registry: ResourceRegistry
     private let cache = ValueCache()
+    private let provisioning = ProvisioningSteps()
 
     public init(context: EngineContext, recorder: StateRecorder, planning: PlanRequest, parallelism: Int = 10,
                 stillRunningInterval: Double = 10, registry: ResourceRegistry = .standard,
@@ -60,7 +69,11 @@ public final class Executor: Sendable {
     typealias Node = ApplyGraph.Node
 
     func provider(_ type: String) -> (any ResourceProvider)? {
-        registry[type]?.provider(context: context, output: { [events] in events(.output($0, $1)) })
+        let provisioner = registry[type]?.provisioner ?? "remote-exec"
+        return registry[type]?.provider(context: context, output: { [events, provisioning] address, line in
+            if provisioning.begin(address) { events(.provisioning(address, provisioner: provisioner, .started)) }
+            events(.output(address, line, provisioner: provisioner))
+        })
     }
 
     /// Drives an `ApplyScheduler` over the plan's `ApplyGraph`: starts what it hands out as slots
@@ -122,8 +135,16 @@ public final class Executor: Sendable {
     func execute(_ node: Node, _ change: PlannedChange, needs: Set<Node>) async -> Diagnostic? {
         let address = node.address
         let operation: ApplyEvent.Operation = node.kind == .delete ? .delete : (change.action.creates ? .create : .update)
-        events(.started(address, operation))
+        events(.started(address, operation, id: operation == .create ? nil : await existingID(address, deletingDeposed: change.action == .replace(createFirst: true))))
         let started = Date()
+        let provisioner = registry[address.type]?.provisioner
+        if let provisioner, operation == .create, provisioning.begin(address) {
+            events(.provisioning(address, provisioner: provisioner, .started))
+        }
+        // A provisioning step that began ends with its operation, before the operation's own line.
+        func endProvisioning(_ how: ApplyEvent.Provisioning) {
+            if let provisioner, provisioning.end(address) { events(.provisioning(address, provisioner: provisioner, how)) }
+        }
         let ticker = Task {
             var seconds = 0
             while !Task.isCancelled {
@@ -135,6 +156,7 @@ public final class Executor: Sendable {
         defer { ticker.cancel() }
         do {
             let id = try await perform(node, change, needs: needs)
+            endProvisioning(.completed)
             events(.completed(address, operation, seconds: Int(Date().timeIntervalSince(started)), id: id))
             return nil
         } catch {
@@ -149,9 +171,18 @@ public final class Executor: Sendable {
                     state.setInstance(address, failed)
                 }
             }
-            events(.failed(address, operation, message: message))
+            endProvisioning(.failed)
+            events(.failed(address, operation, seconds: Int(Date().timeIntervalSince(started)), message: message))
             return .error("Error \(operation == .delete ? "destroying" : operation == .create ? "creating" : "updating") \(address)", detail: message, address: address.description)
         }
+    }
+
+    /// The ID of the object an update or delete works on: the recorded object's, or for the
+    /// delete half of a create-before-destroy replacement, the old (deposed) object's.
+    func existingID(_ address: ResourceAddress, deletingDeposed: Bool) async -> String? {
+        let current = await recorder.instance(address)
+        let attributes = deletingDeposed ? current?.deposed.first : current?.attributes
+        return attributes?["id"]?.stringValue
     }
 
     func perform(_ node: Node, _ change: PlannedChange, needs: Set<Node>) async throws -> String? {
@@ -340,6 +371,20 @@ extension StateRecorder {
             }
         }
     }
+}
+
+/// The resource instances whose provisioning step has begun and not yet ended, so each step
+/// is reported begun once and ended once, whether it began with its operation or with its first
+/// line of output. Output arrives on the SSH reader's thread, hence the lock.
+final class ProvisioningSteps: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = Set<ResourceAddress>()
+
+    /// True when the step of `address` begins now (it was not running).
+    func begin(_ address: ResourceAddress) -> Bool { lock.withLock { running.insert(address).inserted } }
+
+    /// True when the step of `address` was running and ends now.
+    func end(_ address: ResourceAddress) -> Bool { lock.withLock { running.remove(address) != nil } }
 }
 
 /// The latest evaluation of the configuration during an apply, and which operations had finished

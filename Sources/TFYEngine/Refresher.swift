@@ -78,15 +78,26 @@ public struct Refresher: Sendable {
         public var stack: String
     }
 
+    /// Progress through a refresh, one tracked instance at a time: started when its type's
+    /// batched read begins, completed when it has ended, with the object's ID (none for an
+    /// object found gone, or one whose creation never got as far as an ID).
+    public enum Progress: Sendable {
+        case started(ResourceAddress, id: String?)
+        case completed(ResourceAddress, id: String?)
+    }
+
     /// Refreshes `prior`; `configuredTypes` are the resource types the configuration has, so
     /// an empty or lost state still finds the stack's objects by their tags.
-    public func refresh(_ prior: State, configuredTypes: Set<String> = []) async throws(AWSError) -> Result {
+    public func refresh(_ prior: State, configuredTypes: Set<String> = [],
+                        progress: @Sendable (Progress) -> Void = { _ in }) async throws(AWSError) -> Result {
         var result = Result(state: prior, drift: [])
         result.configuredTypes = configuredTypes
         let entries = prior.instances
         for type in registry.types {
             let own = entries.filter { $0.address.type == type.name }
+            for entry in own { progress(.started(entry.address, id: entry.instance.attributes["id"]?.stringValue)) }
             try await type.provider(context: context, output: { _, _ in }).refresh(own, prior: prior, into: &result)
+            for entry in own { progress(.completed(entry.address, id: result.state.instance(entry.address)?.attributes["id"]?.stringValue)) }
         }
         result.drift.sort { $0.address < $1.address }
         result.foreign.sort { $0.address < $1.address }

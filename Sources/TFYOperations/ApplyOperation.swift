@@ -62,6 +62,8 @@ package struct ApplyOutcome {
     package var sources: SourceFiles = [:]
     /// Problems letting the state lock go, found after everything else.
     package var unlockProblems = Diagnostics()
+    /// The API calls of an applied run, per action (what `calls` sums up), for the JSON stream.
+    package var apiCalls: [String: CallStatistics.Entry] = [:]
 
     static func failed(_ diagnostics: Diagnostics, sources: SourceFiles = [:]) -> ApplyOutcome {
         ApplyOutcome(ending: .failed, diagnostics: diagnostics, sources: sources)
@@ -228,6 +230,7 @@ package struct ApplyOperation {
         }
         // As Terraform: a saved plan was reviewed when it was made, so applying it prints
         // progress and the "Apply complete!" summary, not the plan again.
+        events(.savedPlanApplying(saved))
         return await execute(saved, session: session, request: request, refreshOnly: saved.refreshOnly, destroy: saved.options.destroy)
     }
 
@@ -331,7 +334,9 @@ package struct ApplyOperation {
         // As Terraform: a targeted run may leave other changes (and outputs) pending.
         if !request.options.targets.isEmpty { diagnostics.append(Targeting.appliedWarning) }
         let state = await recorder.state
-        return ApplyOutcome(ending: .applied(result, outputs: state.outputs, calls: engine?.ec2.statistics.summary), destroy: destroy, diagnostics: diagnostics)
+        var outcome = ApplyOutcome(ending: .applied(result, outputs: state.outputs, calls: engine?.ec2.statistics.summary), destroy: destroy, diagnostics: diagnostics)
+        outcome.apiCalls = engine?.ec2.statistics.snapshot ?? [:]
+        return outcome
     }
 
     /// The state could not be persisted: keep it in `errored.tfstate` so nothing is lost.

@@ -236,7 +236,8 @@ package struct Deployment {
     /// Reads every tracked object live, and finds the stack's untracked objects by their tags
     /// (when the state or the configuration has anything to read: an empty or lost state still
     /// looks, so it adopts instead of launching everything again).
-    package static func refresh(_ session: Session, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) async -> Diagnostics {
+    package static func refresh(_ session: Session, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void,
+                                progress: @Sendable (Refresher.Progress) -> Void = { _ in }) async -> Diagnostics {
         let configuredTypes = Set(session.configuration.resources.map(\.type))
         let tagged = configuredTypes.contains { ResourceRegistry.standard[$0]?.carriesOwnershipTags == true }
         guard !(session.prior?.isEmpty ?? true) || tagged else { return Diagnostics() }
@@ -247,7 +248,7 @@ package struct Deployment {
             }
         }
         do {
-            let result = try await Refresher(context: session.engine!).refresh(session.prior ?? State(lineage: ""), configuredTypes: configuredTypes)
+            let result = try await Refresher(context: session.engine!).refresh(session.prior ?? State(lineage: ""), configuredTypes: configuredTypes, progress: progress)
             guard result.foreign.isEmpty else {
                 return Diagnostics([anotherStacksObjects(result.foreign, location: session.store.location, stack: session.configuration.stack)])
             }

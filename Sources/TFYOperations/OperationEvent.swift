@@ -5,8 +5,13 @@ import TFYEngine
 package enum OperationEvent: Sendable {
     /// A note an AWS client wrote (a retry, a throttled call), as it happened.
     case clientLog(String)
+    /// Refresh reading one tracked object.
+    case refresh(Refresher.Progress)
     /// The plan about to be carried out, shown before the confirmation.
     case planned(Plan)
+    /// The saved plan about to be applied. It was reviewed when it was made, so the text view
+    /// shows nothing of it; the JSON stream lists its changes, as Terraform's does.
+    case savedPlanApplying(Plan)
     /// A resource operation's progress.
     case apply(ApplyEvent)
     /// A line of its own, not tied to a resource operation (a key fetched from the backend).

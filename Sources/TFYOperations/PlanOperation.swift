@@ -22,7 +22,7 @@ package enum PlanOperation {
         var diagnostics = prepareDiagnostics
         guard let session = prepared else { return Outcome(diagnostics: diagnostics, sources: sources) }
         if deployment.options.refresh || deployment.refreshOnly {
-            let refreshDiagnostics = await Deployment.refresh(session, context: environment, log: log)
+            let refreshDiagnostics = await Deployment.refresh(session, context: environment, log: log, progress: { events(.refresh($0)) })
             diagnostics.append(contentsOf: refreshDiagnostics)
         }
         guard !diagnostics.hasErrors else {

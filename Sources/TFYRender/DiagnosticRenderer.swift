@@ -49,51 +49,54 @@ public struct DiagnosticRenderer: Sendable {
 
     /// `tfy validate -json`: the shape of `terraform validate -json`.
     public func validateJSON(_ diagnostics: Diagnostics) -> String {
-        let items: [JSONValue] = diagnostics.sorted.map { diagnostic in
-            var item: [String: JSONValue] = [
-                "severity": .string(diagnostic.severity.rawValue),
-                "summary": .string(diagnostic.summary),
-                "detail": .string(diagnostic.detail),
-            ]
-            if let address = diagnostic.address { item["address"] = .string(address) }
-            if let location = diagnostic.location {
-                let byte = byteOffset(of: location)
-                item["range"] = .object([
-                    "filename": .string(location.file),
-                    "start": .object(["line": .int(location.line), "column": .int(location.column), "byte": .int(byte)]),
-                    "end": .object(["line": .int(location.line), "column": .int(location.column + 1), "byte": .int(byte + 1)]),
-                ])
-                if diagnostic.sourceIsSensitive {
-                    // The line holds a sensitive value: the snippet names it, the whole of it highlighted.
-                    item["snippet"] = .object([
-                        "context": .null,
-                        "code": .string(Value.redacted),
-                        "start_line": .int(location.line),
-                        "highlight_start_offset": .int(0),
-                        "highlight_end_offset": .int(Value.redacted.utf8.count),
-                        "values": .array([]),
-                    ])
-                } else if let code = line(location.file, location.line) {
-                    let highlight = code.unicodeScalars.prefix(max(location.column - 1, 0)).reduce(0) { $0 + String($1).utf8.count }
-                    item["snippet"] = .object([
-                        "context": .null,
-                        "code": .string(code),
-                        "start_line": .int(location.line),
-                        "highlight_start_offset": .int(highlight),
-                        "highlight_end_offset": .int(highlight + 1),
-                        "values": .array([]),
-                    ])
-                }
-            }
-            return .object(item)
-        }
-        return JSONValue.object([
+        JSONValue.object([
             "format_version": .string("1.0"),
             "valid": .bool(!diagnostics.hasErrors),
             "error_count": .int(diagnostics.errors.count),
             "warning_count": .int(diagnostics.warnings.count),
-            "diagnostics": .array(items),
+            "diagnostics": .array(diagnostics.sorted.map(json)),
         ]).pretty()
+    }
+
+    /// One diagnostic as Terraform's JSON writes them (in `validate -json` and the `-json`
+    /// stream's `diagnostic` messages): with its `range` and source `snippet` when it is located.
+    public func json(_ diagnostic: Diagnostic) -> JSONValue {
+        var item: [String: JSONValue] = [
+            "severity": .string(diagnostic.severity.rawValue),
+            "summary": .string(diagnostic.summary),
+            "detail": .string(diagnostic.detail),
+        ]
+        if let address = diagnostic.address { item["address"] = .string(address) }
+        if let location = diagnostic.location {
+            let byte = byteOffset(of: location)
+            item["range"] = .object([
+                "filename": .string(location.file),
+                "start": .object(["line": .int(location.line), "column": .int(location.column), "byte": .int(byte)]),
+                "end": .object(["line": .int(location.line), "column": .int(location.column + 1), "byte": .int(byte + 1)]),
+            ])
+            if diagnostic.sourceIsSensitive {
+                // The line holds a sensitive value: the snippet names it, the whole of it highlighted.
+                item["snippet"] = .object([
+                    "context": .null,
+                    "code": .string(Value.redacted),
+                    "start_line": .int(location.line),
+                    "highlight_start_offset": .int(0),
+                    "highlight_end_offset": .int(Value.redacted.utf8.count),
+                    "values": .array([]),
+                ])
+            } else if let code = line(location.file, location.line) {
+                let highlight = code.unicodeScalars.prefix(max(location.column - 1, 0)).reduce(0) { $0 + String($1).utf8.count }
+                item["snippet"] = .object([
+                    "context": .null,
+                    "code": .string(code),
+                    "start_line": .int(location.line),
+                    "highlight_start_offset": .int(highlight),
+                    "highlight_end_offset": .int(highlight + 1),
+                    "values": .array([]),
+                ])
+            }
+        }
+        return .object(item)
     }
 
     /// The byte offset of a location, counting each line's UTF-8 bytes and its newline.

@@ -21,7 +21,7 @@ struct ExamplePlansTests {
         let tests = CommandTests()
         let base = ["plan", "examples/\(name)", "-refresh=false", "-lock=false", "-state", "/nonexistent/none.tfstate"]
         let text = await tests.tfy(base + ["-no-color"], in: Self.root)
-        let json = await tests.tfy(base + ["-json"], in: Self.root)
+        let json = await tests.tfy(base + ["-format", "json"], in: Self.root)
         #expect(text.status == 0, "\(text.err)")
         for (file, actual) in [("\(name).txt", text.out), ("\(name).json", PlanTimestamp.pinned(json.out))] {
             Snapshot.check(actual, path: "\(Self.root)/plans/\(file)", name: "plans/\(file)")

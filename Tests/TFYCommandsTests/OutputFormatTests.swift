@@ -47,13 +47,30 @@ struct OutputFormatTests {
 
         """
 
-    @Test(arguments: [["plan", "cfg", "-json", "-lock=false"], ["plan", "cfg", "-format", "json", "-lock=false"], ["output", "-json", "-chdir", "cfg"]])
+    @Test(arguments: [["plan", "cfg", "-format", "json", "-lock=false"], ["output", "-json", "-chdir", "cfg"]])
     func errorsInJSONModeAreJSONLines(_ arguments: [String]) async {
         await withBrokenConfiguration { directory in
             let run = await TFYCommandLine.capture(arguments, directory: directory, environment: [:])
             #expect(run.status == 1)
             #expect(run.out == Self.jsonErrors)
             #expect(run.err == "")
+        }
+    }
+
+    /// `plan -json` is Terraform's stream: its version message, then each error as a
+    /// `diagnostic` message with the range and source line it points at.
+    @Test func planJSONStreamShowsErrorsAsLocatedDiagnostics() async {
+        await withBrokenConfiguration { directory in
+            let run = await TFYCommandLine.capture(["plan", "cfg", "-json", "-lock=false"], directory: directory, environment: [:])
+            #expect(run.status == 1)
+            #expect(run.err == "")
+            let stamped = run.out.replacingOccurrences(of: #""@timestamp":"[^"]*""#, with: #""@timestamp":"T""#, options: .regularExpression)
+            #expect(stamped == """
+                {"@level":"info","@message":"tfy 0.1.0","@module":"tfy.ui","@timestamp":"T","terraform":"0.1.0","tfy":"0.1.0","type":"version","ui":"1.2"}
+                {"@level":"error","@message":"Error: Missing required argument","@module":"tfy.ui","@timestamp":"T","diagnostic":{"address":"aws_security_group.cluster","detail":"The argument \\"name\\" is required, but no definition was found.","range":{"end":{"byte":37,"column":6,"line":3},"filename":"cfg/main.yml","start":{"byte":36,"column":5,"line":3}},"severity":"error","snippet":{"code":"    cluster:","context":null,"highlight_end_offset":5,"highlight_start_offset":4,"start_line":3,"values":[]},"summary":"Missing required argument"},"type":"diagnostic"}
+                {"@level":"error","@message":"Error: Unsupported argument","@module":"tfy.ui","@timestamp":"T","diagnostic":{"address":"aws_security_group.cluster","detail":"An argument named \\"nmae\\" is not expected here.","range":{"end":{"byte":52,"column":8,"line":4},"filename":"cfg/main.yml","start":{"byte":51,"column":7,"line":4}},"severity":"error","snippet":{"code":"      nmae: x","context":null,"highlight_end_offset":7,"highlight_start_offset":6,"start_line":4,"values":[]},"summary":"Unsupported argument"},"type":"diagnostic"}
+
+                """)
         }
     }
 

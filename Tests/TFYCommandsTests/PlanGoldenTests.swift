@@ -77,7 +77,7 @@ struct PlanGoldenTests {
             outputs.append(("plan.err", text.err))
         } else {
             outputs.append(("plan.txt", text.out))
-            outputs.append(("plan.json", PlanTimestamp.pinned(await tfy(base + ["-json"]).out)))
+            outputs.append(("plan.json", PlanTimestamp.pinned(await tfy(base + ["-format", "json"]).out)))
             outputs.append(("plan.md", await tfy(base + ["-format", "markdown"]).out))
         }
         for (file, actual) in outputs {
@@ -96,7 +96,7 @@ struct PlanGoldenTests {
         #expect(planned.out.hasPrefix(shown.out))
         #expect(planned.out.dropFirst(shown.out.count) == "\nSaved the plan to: \(planFile)\n\nTo perform exactly these actions, run the following command to apply:\n    tfy apply \(planFile)\n")
         let shownJSON = PlanTimestamp.pinned(await tfy(["show", "-json", planFile]).out)
-        let plannedJSON = PlanTimestamp.pinned(await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-json"]).out)
+        let plannedJSON = PlanTimestamp.pinned(await tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", state, "-var", "machines=5", "-format", "json"]).out)
         #expect(shownJSON == plannedJSON)
     }
 

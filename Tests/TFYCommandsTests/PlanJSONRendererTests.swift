@@ -158,7 +158,7 @@ struct PlanJSONRendererTests {
         let file = directory + "/four.yml"
         try "machines: 4\n".write(toFile: file, atomically: true, encoding: .utf8)
         func machines(_ options: [String], environment: [String: String] = [:]) async -> JSONValue? {
-            let run = await CommandTests().tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", directory + "/none.tfstate", "-json"] + options,
+            let run = await CommandTests().tfy(["plan", "cluster", "-refresh=false", "-lock=false", "-state", directory + "/none.tfstate", "-format", "json"] + options,
                                                in: PlanGoldenTests.configs, environment: environment)
             guard run.status == 0, case .success(let document) = JSONValue.parse(Array(run.out.utf8)) else { return .string("failed: \(run.err)") }
             return document["variables"]?["machines"]?["value"]

@@ -95,7 +95,7 @@ struct ApplyLifecycleTests {
         #expect(plan.out.contains("  # aws_instance.worker[0] will be created"))
         #expect(plan.out.contains("  # aws_security_group.cluster will be updated in-place"))
         #expect(plan.out.contains("Plan: 1 to add, 1 to change, 0 to destroy."))
-        let json = await world.tfy(["plan", "cluster", "-var", "machines=3", "-json"])
+        let json = await world.tfy(["plan", "cluster", "-var", "machines=3", "-format", "json"])
         #expect(json.out.contains("\"resource_drift\": [\n    {"))
         #expect(await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=3"]).status == 0)
         #expect(try await world.liveInstances().count == 3)

@@ -79,7 +79,7 @@ extension World {
         #expect(json.status == 0, "\(json.out)\(json.err)")
         expectNoSecret(json, "-json")
         let messages = try events(json.out, type: "provision_progress").map { $0["@message"] as? String ?? "" }
-        #expect(messages == shown(control: "start\u{1B}[2Jcleared\rover", failing: false).map { "tfy_bootstrap.secrets (remote-exec): " + $0 })
+        #expect(messages == shown(control: "start\u{1B}[2Jcleared\rover", failing: false).map { "tfy_bootstrap.secrets: (remote-exec): " + $0 })
         #expect(json.out.contains(#"start\u001b[2Jcleared\rover"#))
 
         // A failing script: its error quotes the last lines, redacted (and escaped in text).
@@ -114,7 +114,7 @@ extension World {
         #expect(failed.status == 1)
         expectNoSecret(failed, "-json failure")
         let messages = try events(failed.out, type: "provision_progress").map { $0["@message"] as? String ?? "" }
-        #expect(messages == Array(repeating: "tfy_bootstrap.secrets (remote-exec): " + suppressed, count: 13))
+        #expect(messages == Array(repeating: "tfy_bootstrap.secrets: (remote-exec): " + suppressed, count: 13))
         let details = try events(failed.out, type: "diagnostic").compactMap { ($0["diagnostic"] as? [String: Any])?["detail"] as? String }
         #expect(details.contains { $0.hasSuffix("script on 127.0.0.1 exited with status 5. " + suppressed) }, "\(details)")
         #expect(!failed.out.contains("failing with"))

@@ -53,10 +53,17 @@ struct CommandsAgainstMotoTests {
         world.extraEnvironment = ["TFY_PROGRESS_INTERVAL": "0.2"]
         let run = await world.tfy(["apply", "cluster", "-auto-approve", "-var", "machines=2", "-json"])
         #expect(run.status == 0, "\(run.err)")
-        let lines = run.out.split(separator: "\n").map(String.init)
-        #expect(lines.contains("{\"@level\":\"info\",\"@message\":\"aws_security_group.cluster: Creating...\",\"type\":\"apply_start\"}"))
-        #expect(lines.contains { $0.hasPrefix("{\"@level\":\"info\",\"@message\":\"aws_instance.master[0]: Still creating... [") })
-        #expect(lines.last == "{\"@level\":\"info\",\"@message\":\"Apply complete! Resources: 3 added, 0 changed, 0 destroyed.\",\"changes\":{\"add\":3,\"change\":0,\"operation\":\"apply\",\"remove\":0},\"type\":\"change_summary\"}")
+        // Terraform's machine-readable UI, every line as its schema describes it.
+        let messages = JSONStreamTests.messages(run.out).compactMap(\.objectValue)
+        let start = try #require(messages.first { $0["type"] == .string("apply_start") && $0["@message"] == .string("aws_security_group.cluster: Creating...") })
+        #expect(start["hook"]?.objectValue?["action"] == .string("create"))
+        let progress = try #require(messages.first { $0["type"] == .string("apply_progress") && $0["hook"]?.objectValue?["resource"]?.objectValue?["addr"] == .string("aws_instance.master[0]") })
+        #expect(progress["@message"]?.stringValue?.hasPrefix("aws_instance.master[0]: Still creating... [") == true)
+        #expect(progress["hook"]?.objectValue?["elapsed_seconds"]?.intValue != nil)
+        let summary = try #require(messages.first { $0["type"] == .string("change_summary") && $0["changes"]?.objectValue?["operation"] == .string("apply") })
+        #expect(summary["@message"] == .string("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."))
+        #expect(summary["changes"] == .object(["add": .int(3), "change": .int(0), "import": .int(0), "remove": .int(0), "operation": .string("apply")]))
+        #expect(messages.last?["type"] == .string("tfy_api_calls"))
     }
 
     @Test func aCreateThatFailsAfterTheObjectExistsIsSavedTaintedAndReplacedNextTime() async throws {

@@ -171,7 +171,7 @@ final class TachyonCluster: @unchecked Sendable {
             """).replacingOccurrences(of: "Spot_Price: \"\"", with: "Spot_Price: \"0.05\"").replacingOccurrences(of: "t2.small", with: "m4.large")
         try ec2.write(toFile: world.directory + "/ec2.yml", atomically: true, encoding: .utf8)
         let plan = await world.tfy(["plan", "tachyon-ft", "-var-file", "ec2.yml", "-var-file", "tachyon-ft/conf/tachyon.yml", "-var", "machines=4",
-                                    "-refresh=false", "-lock=false", "-json"])
+                                    "-refresh=false", "-lock=false", "-format", "json"])
         #expect(plan.status == 0, "\(plan.err)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [String: Any])
         let changes = (json["resource_changes"] as? [[String: Any]]) ?? []

@@ -25,9 +25,10 @@ protocol CommandView: Sendable {
 }
 
 extension CommandView {
-    /// The one view for `json`: JSON, or text for people (coloured when `color`).
+    /// The one view for `json`: Terraform's JSON stream (its `version` message written), or
+    /// text for people (coloured when `color`).
     static func chosen(json: Bool, context: CommandContext, color: Bool, planFormat: OutputFormat = .text) -> any CommandView {
-        json ? JSONView(context: context) : HumanView(context: context, color: color, planFormat: planFormat)
+        json ? JSONStreamView.begun(context: context) : HumanView(context: context, color: color, planFormat: planFormat)
     }
 
     /// One error.
@@ -53,19 +54,19 @@ extension CommandView {
             : "Apply complete! Resources: \(result.adopted > 0 ? "\(result.adopted) adopted, " : "")\(result.added) added, \(result.changed) changed, \(result.destroyed) destroyed."
     }
 
-    /// A resource operation's progress line, as Terraform prints it, and its JSON message type;
-    /// nil for what is not printed (a skip).
-    static func progress(_ event: ApplyEvent) -> (message: String, type: String)? {
+    /// A resource operation's progress line for people; nil for what is not printed (a skip,
+    /// the beginning and end of a bootstrap's commands).
+    static func progress(_ event: ApplyEvent) -> String? {
         switch event {
-        case .started(let a, let op): return ("\(a): \(op.rawValue)...", "apply_start")
+        case .started(let a, let op, _): return "\(a): \(op.rawValue)..."
         case .stillRunning(let a, let op, let s):
-            return ("\(a): Still \(op == .create ? "creating" : op == .update ? "modifying" : "destroying")... [\(s)s elapsed]", "apply_progress")
+            return "\(a): Still \(op == .create ? "creating" : op == .update ? "modifying" : "destroying")... [\(s)s elapsed]"
         case .completed(let a, let op, let s, let id):
             let noun = op == .create ? "Creation" : op == .update ? "Modifications" : "Destruction"
-            return ("\(a): \(noun) complete after \(s)s" + (id.map { " [id=\($0)]" } ?? ""), "apply_complete")
-        case .failed(let a, let op, _): return ("\(a): \(op == .create ? "Creation" : op == .update ? "Modification" : "Destruction") errored", "apply_errored")
-        case .skipped: return nil
-        case .output(let a, let line): return ("\(a) (remote-exec): \(line)", "provision_progress")
+            return "\(a): \(noun) complete after \(s)s" + (id.map { " [id=\($0)]" } ?? "")
+        case .failed(let a, let op, _, _): return "\(a): \(op == .create ? "Creation" : op == .update ? "Modification" : "Destruction") errored"
+        case .skipped, .provisioning: return nil
+        case .output(let a, let line, let provisioner): return "\(a) (\(provisioner)): \(line)"
         }
     }
 }

@@ -39,9 +39,12 @@ struct HumanView: CommandView {
         switch event {
         case .clientLog(let line): context.err(line + "\n")
         case .planned(let plan): context.out(PlanTextRenderer(color: color, resourceTypes: .standard).render(plan))
+        // Refresh reads whole types at once, and a saved plan was shown when it was made.
+        case .refresh, .savedPlanApplying: break
         // A script's output comes from outside tfy: its control characters are shown, not obeyed.
-        case .apply(.output(let address, let line)): context.out(Self.progress(.output(address, TerminalText.escaped(line)))!.message + "\n")
-        case .apply(let event): if let line = Self.progress(event) { context.out(line.message + "\n") }
+        case .apply(.output(let address, let line, let provisioner)):
+            context.out(Self.progress(.output(address, TerminalText.escaped(line), provisioner: provisioner))! + "\n")
+        case .apply(let event): if let line = Self.progress(event) { context.out(line + "\n") }
         case .note(let line): context.out(line + "\n")
         case .problems(let problems): diagnostics(problems, sources: [:])
         }

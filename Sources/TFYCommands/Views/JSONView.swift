@@ -4,8 +4,9 @@ import TFYEngine
 import TFYOperations
 import TFYRender
 
-/// JSON for machines: diagnostics and progress as JSON lines on standard output (the shape
-/// `apply -json` has always printed), results as JSON documents.
+/// JSON documents for machines (`show -json`, `output -json`, `plan -format json`), with
+/// diagnostics as JSON lines on standard output. The `-json` stream of `plan` and `apply` is
+/// `JSONStreamView`'s.
 struct JSONView: CommandView {
     let context: CommandContext
 
@@ -33,8 +34,8 @@ struct JSONView: CommandView {
         switch event {
         // The AWS clients' notes are not part of the JSON stream.
         case .clientLog(let note): context.err(note + "\n")
-        case .planned: break
-        case .apply(let event): if let progress = Self.progress(event) { context.out(line(["@level": .string("info"), "@message": .string(progress.message), "type": .string(progress.type)])) }
+        case .planned, .refresh, .savedPlanApplying: break
+        case .apply(let event): if let progress = UIMessage.progress(event) { context.out(line(["@level": .string("info"), "@message": .string(progress.message), "type": .string(progress.type)])) }
         case .note(let note): context.out(line(["@level": .string("info"), "@message": .string(note), "type": .string("log")]))
         case .problems(let problems): diagnostics(problems, sources: [:])
         }

@@ -76,6 +76,9 @@ struct BootstrapResource: ManagedResourceType {
     func provider(context: EngineContext, output: @escaping @Sendable (ResourceAddress, String) -> Void) -> any ResourceProvider {
         BootstrapProvider(context: context, output: output)
     }
+
+    /// A bootstrap runs commands over SSH, as Terraform's `remote-exec` provisioner does.
+    var provisioner: String? { "remote-exec" }
 }
 
 struct BootstrapProvider: ResourceProvider {

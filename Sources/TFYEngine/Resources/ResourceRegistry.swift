@@ -39,11 +39,15 @@ package protocol ManagedResourceType: ResourceType {
     /// True when the object's `id` is an EC2 resource ID that carries the `tfy:stack` and
     /// `tfy:address` tags, which `state rm` removes so that no later run adopts the object.
     var carriesOwnershipTags: Bool { get }
+    /// Terraform's name for the provisioner whose work this type's objects do (`remote-exec`),
+    /// for the machine-readable UI's `provision_*` messages; nil for a type that provisions nothing.
+    var provisioner: String? { get }
 }
 
 extension ManagedResourceType {
     package var sshRole: SSHRole? { nil }
     package var carriesOwnershipTags: Bool { false }
+    package var provisioner: String? { nil }
 }
 
 /// What `tfy ssh` looks for in a type's objects.
