@@ -180,6 +180,17 @@ public struct ObjectSchema: Sendable, Hashable {
     /// A local script as a bootstrap keeps it: the path written in the configuration and the
     /// text read from it. Plans show the path with the text's size and digest; the text is what
     /// runs, and what a later destroy runs when the file is gone.
+    /// One entry of a bootstrap's `files`. Plans show each on one line: its content is
+    /// sensitive, so the rest is a few short values.
+    public static let uploadedFile = ObjectSchema([
+        "source": Attribute(.string, .optional),
+        "content": Attribute(.string, .optional, sensitive: true),
+        "destination": Attribute(.string, .required),
+        "template": Attribute(.bool, .optional, default: .bool(false)),
+        // Left out: 0600 when the content is sensitive, 0644 otherwise (`Upload.all`).
+        "mode": Attribute(.string, .optional, check: .octalMode),
+    ])
+
     public static let scriptFile = ObjectSchema([
         "path": Attribute(.string, .required),
         "content": Attribute(.string, .required),

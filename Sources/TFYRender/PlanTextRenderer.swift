@@ -323,6 +323,12 @@ struct ValueDiff {
         // per instance. `tfy show -json` keeps the whole text.
         if case .string(let text) = value, text.contains("\n") { return [Self.summary(text)] }
         if isScriptFile, let line = Self.scriptFileLine(value) { return [line] }
+        if case .object(let schema)? = type, schema == .uploadedFile, case .map(let fields) = value,
+           fields.values.allSatisfy({ scalar($0) != nil && !$0.isMultiLineString }) {
+            // `{ content = (sensitive value), destination = "/etc/hosts", template = true }`
+            let shown = fields.keys.sorted().filter { !fields[$0]!.isNull }
+            return ["{ " + shown.map { "\($0) = \(scalar(fields[$0]!)!)" }.joined(separator: ", ") + " }"]
+        }
         if let s = scalar(value) { return [s] }
         let mark = printer.paint(symbol)
         switch value {
@@ -615,5 +621,13 @@ final class SharedScripts: @unchecked Sendable {
         }
         guard let shared = addresses[pair], shared.count > 1, shared.contains(address) else { return [] }
         return shared
+    }
+}
+
+extension Value {
+    /// A string of several lines: a script or a file, which a plan summarises.
+    var isMultiLineString: Bool {
+        if case .string(let text) = self { return text.contains("\n") }
+        return false
     }
 }

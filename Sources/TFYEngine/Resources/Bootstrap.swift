@@ -27,20 +27,11 @@ struct BootstrapResource: ManagedResourceType {
         "bastion_user": Attribute(.string, .optional),
     ])
 
-    static let uploadedFile = ObjectSchema([
-        "source": Attribute(.string, .optional),
-        "content": Attribute(.string, .optional, sensitive: true),
-        "destination": Attribute(.string, .required),
-        "template": Attribute(.bool, .optional, default: .bool(false)),
-        // Left out: 0600 when the content is sensitive, 0644 otherwise (`Upload.all`).
-        "mode": Attribute(.string, .optional, check: .octalMode),
-    ])
-
     static let schema = ResourceSchema(type: "tfy_bootstrap", body: ObjectSchema([
         "connection": Attribute(.object(connection), .required),
         // Literal sources are read when the configuration loads, so the plan knows (and the
         // default triggers cover) what will be uploaded.
-        "files": Attribute(.objectList(uploadedFile), .optional, readsSourcesAtLoad: true),
+        "files": Attribute(.objectList(.uploadedFile), .optional, readsSourcesAtLoad: true),
         "environment": Attribute(.stringMap, .optional),
         // What runs, in remote-exec's vocabulary: `inline` commands in one session, or the
         // local script at `script`, or those at `scripts` (each in a session of its own).
