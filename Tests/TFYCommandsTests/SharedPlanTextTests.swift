@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import TFYConfig
 import TFYCore
 import TFYEngine
+import TFYPlan
 import TFYRender
 
 /// Plans a reviewer can read: a bootstrap's script files show as path, size and digest, a
@@ -157,6 +159,54 @@ struct SharedPlanTextTests {
         let text = Self.text(changes)
         #expect(text.components(separatedBy: "~ instance_type = \"t2.small\" -> \"t2.large\"").count == 3, "\(text)")
         #expect(!text.contains(" as in "), "\(text)")
+    }
+
+    /// From configuration to text: three nodes that ran `script: common.sh` and one line of it
+    /// edited. Each node is replaced (the default triggers digest the text); the diff of that
+    /// one line is shown once, at the first node, and the others name it.
+    @Test func editingOneLineOfASharedScriptFilePlansAOneLineDiffOnce() throws {
+        let directory = NSTemporaryDirectory() + "tfy-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "resource:\n  tfy_bootstrap:\n    node:\n      count: 3\n      connection: {host: \"10.0.0.${count.index}\"}\n      script: common.sh\n"
+            .write(toFile: directory + "/main.yml", atomically: true, encoding: .utf8)
+        func plan(_ script: String, prior: State?) throws -> PlanOutcome {
+            try script.write(toFile: directory + "/common.sh", atomically: true, encoding: .utf8)
+            let configuration = try #require(ConfigurationLoader(resourceTypes: .standard).load(directory: directory).0)
+            let (outcome, diagnostics) = Planner.planWithValues(PlanRequest(configuration: configuration, variables: [:], prior: prior, options: PlanOptions(), files: FileReader(currentDirectory: directory)))
+            #expect(diagnostics.errors.isEmpty, "\(diagnostics.errors)")
+            return try #require(outcome)
+        }
+        // The state the first plan's apply records.
+        let first = try plan(Self.script, prior: nil)
+        var state = State(lineage: "l")
+        state.resources = [StateResource(type: "tfy_bootstrap", name: "node", instances: (0..<3).map { index in
+            var attributes = first.plannedValues[ResourceAddress(type: "tfy_bootstrap", name: "node", index: index)]!
+            attributes["id"] = .string("b\(index)")
+            return StateInstance(indexKey: .int(index), attributes: attributes)
+        })]
+        let second = try plan(Self.edited, prior: state)
+        #expect(second.plan.changes.map(\.action) == Array(repeating: .replace(createFirst: false), count: 3))
+        let text = PlanTextRenderer(color: false, resourceTypes: .standard).render(second.plan)
+        #expect(text.components(separatedBy: "- line 5").count == 2 && text.components(separatedBy: "+ line five").count == 2, "\(text)")
+        #expect(text.contains([
+            "  # tfy_bootstrap.node[0] must be replaced",
+            "-/+ resource \"tfy_bootstrap\" \"node\" {",
+            "      ~ id       = \"b0\" -> (known after apply)",
+            "      ~ script   = \"common.sh\" <<-EOT # (the same change in tfy_bootstrap.node[1], tfy_bootstrap.node[2])",
+            "            # (2 unchanged lines hidden)",
+            "            line 3",
+            "            line 4",
+            "          - line 5",
+            "          + line five",
+            "            line 6",
+            "            line 7",
+            "            # (3 unchanged lines hidden)",
+            "        EOT",
+        ].joined(separator: "\n")), "\(text)")
+        for index in [1, 2] {
+            #expect(text.contains("      ~ script   = \"common.sh\" (the same change as in tfy_bootstrap.node[0], sha256:e71d970d -> sha256:25ff04b0)\n"), "\(index)")
+        }
     }
 
     /// The five-node Tachyon plan (kept current by ExamplePlansTests) stays short enough to review.
