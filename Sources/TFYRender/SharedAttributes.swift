@@ -35,7 +35,9 @@ struct SharedAttributes {
             var shownAt: [(address: ResourceAddress, names: [String])] = []
             for row in rows[index] {
                 // Unchanged context (an update's id, name and tags) identifies this instance.
-                if row.symbol != .none, let other = earlier.first(where: { rows[$0].contains(row) }) {
+                // The same lines and the same value: two different secrets both read
+                // `(sensitive value)` (their redacted digests differ), and neither stands for the other.
+                if row.symbol != .none, let other = earlier.first(where: { rows[$0].contains(row) && value(changes[$0], row.name) == value(change, row.name) }) {
                     let address = changes[other].address
                     if let group = shownAt.firstIndex(where: { $0.address == address }) {
                         shownAt[group].names.append(row.name)
@@ -48,6 +50,11 @@ struct SharedAttributes {
             }
             return (kept, shownAt.map { "\(describe($0.names, action: change.action)) as in \($0.address)" })
         }
+    }
+
+    /// The value of attribute `name` a create adds or a destroy removes.
+    func value(_ change: PlannedChange, _ name: String) -> Value? {
+        (change.action == .create ? change.after : change.before)?.mapValue?[name]
     }
 
     /// `connection, files and id`, or `22 attributes` where many are shared.

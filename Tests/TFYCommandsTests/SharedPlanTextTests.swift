@@ -114,6 +114,7 @@ struct SharedPlanTextTests {
                                      "ROLE": .string("worker"), "STAGE": .string("/var/tmp")]),
                 "script": Self.file("common.sh", Self.script),
                 "id": .unknown,
+                "user_data": .sensitive(.string("secret-data-\(index)")),
             ]))
         }
         let text = Self.text(changes)
@@ -133,8 +134,10 @@ struct SharedPlanTextTests {
             "        }",
             "      + id          = (known after apply)",
             "      + script      = \"common.sh\" (71 bytes, sha256:e71d970d)",
+            "      + user_data   = (sensitive value)",
             "    }",
         ].joined(separator: "\n")), "\(text)")
+        // Each node's own secret reads `(sensitive value)` too, and is not another's.
         #expect(text.contains([
             "  # tfy_bootstrap.common[2] will be created",
             "  + resource \"tfy_bootstrap\" \"common\" {",
@@ -143,6 +146,7 @@ struct SharedPlanTextTests {
             "          + \"TOKEN\"     = (sensitive value)",
             "            # (2 elements as in tfy_bootstrap.common[0])",
             "        }",
+            "      + user_data   = (sensitive value)",
             "        # (connection, id and script as in tfy_bootstrap.common[0])",
             "    }",
         ].joined(separator: "\n")), "\(text)")
