@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TFYCore
+@testable import TFYEngine
 
 /// A bootstrap's script file is read when the plan is made. A saved plan is applied only with
 /// the text it showed: a file edited since makes the plan stale, before anything connects.
@@ -31,5 +32,21 @@ import TFYCore
         #expect(stale.err.contains("Error: Saved plan is stale"), "\(stale.err)")
         #expect(stale.err.contains("a file the configuration reads changed"), "\(stale.err)")
         #expect(!stale.out.contains("Creating..."), "\(stale.out)")
+    }
+
+    /// What runs, session by session: `inline` joined into one script, one session per file,
+    /// and an older state's `destroy_scripts` text run as the text it is.
+    @Test func sessionsAreInlineJoinedOrOnePerFile() {
+        typealias Session = BootstrapProvider.Session
+        #expect(BootstrapProvider.sessions(["inline": .list([.string("cd /tmp"), .string("ls")])], inline: "inline", script: "script", scripts: "scripts")
+            == [Session(path: nil, text: "cd /tmp\nls\n")])
+        let file = Value.map(["path": .string("a.sh"), "content": .string("echo a\n")])
+        #expect(BootstrapProvider.sessions(["script": file, "inline": .null], inline: "inline", script: "script", scripts: "scripts")
+            == [Session(path: "a.sh", text: "echo a\n")])
+        #expect(BootstrapProvider.sessions(["scripts": .list([file, file])], inline: "inline", script: "script", scripts: "scripts").count == 2)
+        let old: [String: Value] = ["destroy_scripts": .list([.string("echo bye\n")])]
+        #expect(BootstrapProvider.sessions(old, inline: "destroy_inline", script: "destroy_script", scripts: "destroy_scripts")
+            == [Session(path: nil, text: "echo bye\n")])
+        #expect(BootstrapProvider.sessions(["inline": .list([])], inline: "inline", script: "script", scripts: "scripts").isEmpty)
     }
 }
