@@ -21,6 +21,10 @@ public struct Attribute: Sendable, Hashable {
     /// A list of files to upload whose literal `source` paths are read when the configuration
     /// loads, so the plan knows what will be uploaded.
     public var readsSourcesAtLoad: Bool
+    /// A local script path, or a list of them (a bootstrap's `script`, `scripts`): each path is
+    /// read when the configuration is evaluated, relative to the configuration directory, and
+    /// becomes a `ObjectSchema.scriptFile` object holding the path and the text.
+    public var readsScriptPaths: Bool
     /// What a configured value must be beyond its type, checked where it is written.
     public var check: ValueCheck?
     /// A set, as the AWS provider's set-typed attributes (a security group's rules, their CIDR
@@ -32,7 +36,7 @@ public struct Attribute: Sendable, Hashable {
     public init(
         _ type: AttributeType, _ presence: Presence, forcesReplacement: Bool = false,
         sensitive: Bool = false, default defaultValue: Value? = nil, readsSourcesAtLoad: Bool = false,
-        check: ValueCheck? = nil, isSet: Bool = false
+        check: ValueCheck? = nil, isSet: Bool = false, readsScriptPaths: Bool = false
     ) {
         self.type = type
         self.presence = presence
@@ -40,6 +44,7 @@ public struct Attribute: Sendable, Hashable {
         self.sensitive = sensitive
         self.defaultValue = defaultValue
         self.readsSourcesAtLoad = readsSourcesAtLoad
+        self.readsScriptPaths = readsScriptPaths
         self.check = check
         self.isSet = isSet
     }
@@ -171,6 +176,25 @@ public struct ObjectSchema: Sendable, Hashable {
     }
 
     public var settableNames: [String] { attributes.filter { $0.value.isSettable }.keys.sorted() }
+
+    /// A local script as a bootstrap keeps it: the path written in the configuration and the
+    /// text read from it. Plans show the path with the text's size and digest; the text is what
+    /// runs, and what a later destroy runs when the file is gone.
+    /// One entry of a bootstrap's `files`. Plans show each on one line: its content is
+    /// sensitive, so the rest is a few short values.
+    public static let uploadedFile = ObjectSchema([
+        "source": Attribute(.string, .optional),
+        "content": Attribute(.string, .optional, sensitive: true),
+        "destination": Attribute(.string, .required),
+        "template": Attribute(.bool, .optional, default: .bool(false)),
+        // Left out: 0600 when the content is sensitive, 0644 otherwise (`Upload.all`).
+        "mode": Attribute(.string, .optional, check: .octalMode),
+    ])
+
+    public static let scriptFile = ObjectSchema([
+        "path": Attribute(.string, .required),
+        "content": Attribute(.string, .required),
+    ])
 }
 
 /// A resource type: its name and the schema of its body.
@@ -190,11 +214,31 @@ public enum ObjectCheck: Sendable, Hashable {
     /// 0-65535 with `from_port` no greater than `to_port`; for ICMP the type and code, 0-255 or
     /// -1 for all; protocol -1 (all traffic) with both ports 0, as the AWS provider requires.
     case ipPermissionPorts
+    /// At most one of these attributes is set (not null), and one must be: remote-exec's
+    /// `inline`, `script` and `scripts`. `summary` is the error's title.
+    case exactlyOneOf([String], summary: String)
+    /// At most one of these attributes is set (a bootstrap's destroy-time scripts).
+    case atMostOneOf([String], summary: String)
+    /// Each of these rules, the first broken one reported.
+    case each([ObjectCheck])
 
     /// The attribute at fault and what is wrong, or nil. `entries` are converted values;
     /// `name` is the object's name in messages (`ingress[0]`).
     public func problem(_ entries: [String: Value], name: String) -> (key: String, summary: String, detail: String)? {
         switch self {
+        case .exactlyOneOf(let names, let summary), .atMostOneOf(let names, let summary):
+            let set = names.filter { !(entries[$0] ?? .null).isNull }
+            if set.count == 1 { return nil }
+            if set.isEmpty, case .atMostOneOf = self { return nil }
+            let listed = names.dropLast().map(Value.quoted).joined(separator: ", ") + ", or " + Value.quoted(names.last!)
+            // Terraform's wording for remote-exec; the attribute at fault is the second one set.
+            let verb = if case .atMostOneOf = self { "may" } else { "must" }
+            return (set.count > 1 ? set[1] : "", summary, "Only one of \(listed) \(verb) be set.")
+        case .each(let checks):
+            for check in checks {
+                if let problem = check.problem(entries, name: name) { return problem }
+            }
+            return nil
         case .ipPermissionPorts:
             guard let written = entries["protocol"]?.stringValue, let from = entries["from_port"]?.numberValue,
                   let to = entries["to_port"]?.numberValue else { return nil }

@@ -22,8 +22,10 @@ enum ConfigurationDescription {
                 "provider_config_key": .string(Providers.configKey(forResourceType: block.type)),
                 "schema_version": .int(0),
                 "expressions": .object(block.attributes.reduce(into: [:]) { result, entry in
-                    let sensitive = block.schema.body.attributes[entry.key]?.sensitive == true
-                    result[entry.key] = expression(entry.value.expression, sensitive: sensitive)
+                    let attribute = block.schema.body.attributes[entry.key]
+                    let sensitive = attribute?.sensitive == true
+                    let written = attribute?.readsScriptPaths == true ? scriptPaths(entry.value.expression) : entry.value.expression
+                    result[entry.key] = expression(written, sensitive: sensitive)
                 }),
             ]
             if let count = block.count { object["count_expression"] = expression(count, sensitive: false) }
@@ -59,6 +61,17 @@ enum ConfigurationDescription {
             return .object([:])
         }
         return .object(["references": .array(references.map { .string($0) })])
+    }
+
+    /// A bootstrap's `script` or `scripts` as written: the paths, not the `{path, content}`
+    /// objects the loader made of them to read each file.
+    static func scriptPaths(_ expression: Expression) -> Expression {
+        switch expression {
+        case .object: return expression.entry("path") ?? expression
+        case .tuple(let items, let location): return .tuple(items.map(scriptPaths), location)
+        case .forList(let clause, _): return clause.collection
+        default: return expression
+        }
     }
 
     static func constant(_ expression: Expression) -> Value? {

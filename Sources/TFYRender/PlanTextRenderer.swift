@@ -106,9 +106,15 @@ public struct PlanTextRenderer: Sendable {
             // it in full once, at the first of them.
             var printer = self
             printer.sharedScripts = SharedScripts()
-            for change in visible { _ = printer.renderChange(change) }
+            for change in visible { _ = printer.rows(change) }
             printer.sharedScripts!.recording = false
-            for change in visible { out += "\n" + printer.renderChange(change) }
+            // What instances of one type share (the same connection, files, environment) is
+            // shown at the first of them; the others say where.
+            let rendered = visible.map { printer.rows($0) }
+            let shared = SharedAttributes(printer: printer, changes: visible, rows: rendered.map(\.rows)).collapsed()
+            for (index, change) in visible.enumerated() {
+                out += "\n" + printer.block(change, rows: shared[index].rows, hidden: rendered[index].hidden, notes: shared[index].notes)
+            }
             let counts = plan.resourceChangeCount
             out += "\n" + bold("Plan:") + " \(Self.summary(counts))\n"
         }
@@ -172,6 +178,21 @@ public struct PlanTextRenderer: Sendable {
     static let identifyingAttributes: Set<String> = ["id", "name", "tags"]
 
     func renderChange(_ change: PlannedChange) -> String {
+        let (rows, hidden) = rows(change)
+        return block(change, rows: rows, hidden: hidden, notes: [])
+    }
+
+    /// One attribute's lines in a change's block: the first goes after `name = `, later ones
+    /// are complete.
+    struct Row: Equatable {
+        var name: String
+        var lines: [String]
+        var symbol: Symbol
+    }
+
+    /// A change's block: its header lines, `rows`, the `notes` saying which attributes another
+    /// instance shows, and how many unchanged attributes are hidden.
+    func block(_ change: PlannedChange, rows: [Row], hidden: Int, notes: [String]) -> String {
         let symbol = Self.symbol(for: change.action)
         var out = header(change) + "\n"
         if let id = change.adopting, change.action != .noOp { out += "  # (adopted: found by its tags, \(id))\n" }
@@ -182,10 +203,25 @@ public struct PlanTextRenderer: Sendable {
         }
         let pad = symbol.rawValue.count == 1 ? "  " : ""
         out += "\(pad)\(paint(symbol)) resource \"\(change.address.type)\" \"\(change.address.name)\" {\n"
+        let width = rows.map(\.name.count).max() ?? 0
+        for row in rows {
+            out += "      \(paint(row.symbol)) \(row.name.padded(to: width)) = \(row.lines[0])\n"
+            for line in row.lines.dropFirst() { out += line + "\n" }
+        }
+        for note in notes { out += "        # (\(note))\n" }
+        if hidden > 0 {
+            out += "        # (\(hidden) unchanged attribute\(hidden == 1 ? "" : "s") hidden)\n"
+        }
+        out += "    }\n"
+        return out
+    }
+
+    /// The attribute rows of a change, and how many unchanged attributes it hides.
+    func rows(_ change: PlannedChange) -> (rows: [Row], hidden: Int) {
         let before = change.before?.mapValue ?? [:]
         let after = change.after?.mapValue ?? [:]
         let forcing = Set(change.replacePaths.compactMap(\.first))
-        var shown: [(String, [String], Symbol)] = []
+        var shown: [Row] = []
         var hidden = 0
         let schema = resourceTypes[change.address.type]?.schema.body
         for name in Set(before.keys).union(after.keys).sorted() {
@@ -197,25 +233,16 @@ public struct PlanTextRenderer: Sendable {
             if attributeSymbol == .none {
                 if (old ?? .null).isNull { continue }
                 if Self.identifyingAttributes.contains(name) && change.action != .delete {
-                    shown.append((name, diff.lines(before: old, after: new, indent: 8, forcesReplacement: false), .none))
+                    shown.append(Row(name: name, lines: diff.lines(before: old, after: new, indent: 8, forcesReplacement: false), symbol: .none))
                 } else {
                     hidden += 1
                 }
                 continue
             }
             if change.action == .create, (new ?? .null).isNull { continue }
-            shown.append((name, diff.lines(before: old, after: new, indent: 8, forcesReplacement: forcing.contains(name)), attributeSymbol))
+            shown.append(Row(name: name, lines: diff.lines(before: old, after: new, indent: 8, forcesReplacement: forcing.contains(name)), symbol: attributeSymbol))
         }
-        let width = shown.map(\.0.count).max() ?? 0
-        for (name, lines, attributeSymbol) in shown {
-            out += "      \(paint(attributeSymbol)) \(name.padded(to: width)) = \(lines[0])\n"
-            for line in lines.dropFirst() { out += line + "\n" }
-        }
-        if hidden > 0 {
-            out += "        # (\(hidden) unchanged attribute\(hidden == 1 ? "" : "s") hidden)\n"
-        }
-        out += "    }\n"
-        return out
+        return (shown, hidden)
     }
 }
 
@@ -295,6 +322,13 @@ struct ValueDiff {
         // reads as one line: a plan of five nodes would otherwise repeat every script in full
         // per instance. `tfy show -json` keeps the whole text.
         if case .string(let text) = value, text.contains("\n") { return [Self.summary(text)] }
+        if isScriptFile, let line = Self.scriptFileLine(value) { return [line] }
+        if case .object(let schema)? = type, schema == .uploadedFile, case .map(let fields) = value,
+           fields.values.allSatisfy({ scalar($0) != nil && !$0.isMultiLineString }) {
+            // `{ content = (sensitive value), destination = "/etc/hosts", template = true }`
+            let shown = fields.keys.sorted().filter { !fields[$0]!.isNull }
+            return ["{ " + shown.map { "\($0) = \(scalar(fields[$0]!)!)" }.joined(separator: ", ") + " }"]
+        }
         if let s = scalar(value) { return [s] }
         let mark = printer.paint(symbol)
         switch value {
@@ -325,6 +359,60 @@ struct ValueDiff {
         default:
             return [value.description]
         }
+    }
+
+    /// True when the value is a local script as a bootstrap keeps it (`{path, content}`).
+    var isScriptFile: Bool {
+        if case .object(let schema)? = type { return schema == .scriptFile }
+        return false
+    }
+
+    /// `"scripts/common.sh" (1834 bytes, sha256:0123abcd)`: a local script as its path, the
+    /// size and enough of the digest of its text to tell two versions apart. Nil when the value
+    /// is not such an object (a sensitive or unknown one reads as any other).
+    static func scriptFileLine(_ value: Value) -> String? {
+        guard case .map(let fields) = value, let path = fields["path"], let content = fields["content"] else { return nil }
+        let shownPath = path.stringValue != nil && !path.isSensitive ? path.description : ValueDiff.plain(path)
+        switch content {
+        case .string(let text): return "\(shownPath) (\(text.utf8.count) bytes, sha256:\(SHA256.hex(Array(text.utf8)).prefix(8)))"
+        default: return "\(shownPath) \(ValueDiff.plain(content))"
+        }
+    }
+
+    /// A scalar's text outside a diff: `(sensitive value)`, `(known after apply)`, `"text"`.
+    static func plain(_ value: Value) -> String {
+        switch value {
+        case .sensitive: return "(sensitive value)"
+        case .unknown: return "(known after apply)"
+        default: return value.description
+        }
+    }
+
+    /// The text of a script in a list or attribute that can be diffed line by line: a
+    /// multi-line string, or a local script's content. Never a sensitive one.
+    static func scriptText(_ value: Value) -> String? {
+        if case .string(let text) = value, text.contains("\n") { return text }
+        if case .map(let fields) = value, Set(fields.keys) == ["path", "content"], case .string(let text)? = fields["content"] { return text }
+        return nil
+    }
+
+    /// A script's change: a local script's path (and its old path, when it moved) before the
+    /// line diff of its text, or, unchanged text, the old and new lines.
+    func scriptValueChange(_ old: Value, _ new: Value, indent: Int) -> [String] {
+        guard let oldText = Self.scriptText(old), let newText = Self.scriptText(new), oldText != newText else {
+            let before = render(old, symbol: .delete, indent: indent)[0], after = render(new, symbol: .create, indent: indent)[0]
+            return ["\(before) -> \(after)"]
+        }
+        var lines = scriptChange(oldText, newText, indent: indent)
+        func path(_ value: Value) -> String? {
+            guard case .map(let fields) = value, case .string(let text)? = fields["path"] else { return nil }
+            return Value.string(text).description
+        }
+        let oldPath = path(old), newPath = path(new)
+        if let newPath {
+            lines[0] = (oldPath.map { $0 == newPath ? newPath : "\($0) -> \(newPath)" } ?? newPath) + " " + lines[0]
+        }
+        return lines
     }
 
     /// `"#!/bin/bash" … (65 lines, sha256:0123abcd)`: the first line, how many lines, and
@@ -394,12 +482,8 @@ struct ValueDiff {
             while end < steps.count, case .added(let v) = steps[end] { added.append(v); end += 1 }
             // Only plain strings: `stringValue` would see through a sensitive mark, and a
             // secret is never diffed.
-            func script(_ value: Value) -> String? {
-                if case .string(let text) = value, text.contains("\n") { return text }
-                return nil
-            }
-            if !removed.isEmpty, removed.count == added.count, (removed + added).allSatisfy({ script($0) != nil }) {
-                result += zip(removed, added).map { .changed(script($0)!, script($1)!) }
+            if !removed.isEmpty, removed.count == added.count, (removed + added).allSatisfy({ scriptText($0) != nil }) {
+                result += zip(removed, added).map { .changed($0, $1) }
                 index = end
                 continue
             }
@@ -409,10 +493,11 @@ struct ValueDiff {
         return result
     }
 
-    enum ListStep { case step(Step), changed(String, String) }
+    enum ListStep { case step(Step), changed(Value, Value) }
 
     func change(_ before: Value, _ after: Value, indent: Int) -> [String] {
         if before == after && after.isWhollyKnown { return render(after, symbol: .none, indent: indent) }
+        if isScriptFile, case .map = after { return scriptValueChange(before, after, indent: indent) }
         let pad = String(repeating: " ", count: indent)
         switch (before, after) {
         case (.list(let old), .list(let new)) where !old.isEmpty && !new.isEmpty:
@@ -422,7 +507,7 @@ struct ValueDiff {
                 let step: Step
                 switch listStep {
                 case .changed(let o, let n):
-                    let inner = nested(nil).scriptChange(o, n, indent: indent + 4)
+                    let inner = nested(nil).scriptValueChange(o, n, indent: indent + 4)
                     lines.append("\(pad)  \(printer.paint(.update)) \(inner[0])" + (inner.count == 1 ? "," : ""))
                     if inner.count > 1 { lines += inner.dropFirst().dropLast() + [inner.last! + ","] }
                     continue
@@ -466,6 +551,7 @@ struct ValueDiff {
             return result
         case (.string(let old), .string(let new)) where old.contains("\n") && new.contains("\n"):
             return scriptChange(old, new, indent: indent)
+
         default:
             let old = render(before, symbol: .delete, indent: indent)
             let new = render(after, symbol: .create, indent: indent)
@@ -535,5 +621,13 @@ final class SharedScripts: @unchecked Sendable {
         }
         guard let shared = addresses[pair], shared.count > 1, shared.contains(address) else { return [] }
         return shared
+    }
+}
+
+extension Value {
+    /// A string of several lines: a script or a file, which a plan summarises.
+    var isMultiLineString: Bool {
+        if case .string(let text) = self { return text.contains("\n") }
+        return false
     }
 }

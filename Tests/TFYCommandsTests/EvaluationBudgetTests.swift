@@ -210,7 +210,7 @@ struct EvaluationBudgetTests {
               tfy_bootstrap:
                 setup:
                   connection: {host: 127.0.0.1}
-                  scripts: ["true"]
+                  inline: ["true"]
                   files:
                     - {source: pipe, destination: /tmp/p}
                     - {source: folder, destination: /tmp/f}

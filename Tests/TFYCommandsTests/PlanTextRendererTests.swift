@@ -54,11 +54,11 @@ struct PlanTextRendererTests {
 
     /// A script created reads as one line: its first line, its length and its digest.
     @Test func createdScriptsReadAsTheirFirstLineLengthAndDigest() {
-        let after = Value.map(["scripts": .list([.string("#!/bin/bash\necho one\necho two\n")])])
+        let after = Value.map(["inline": .list([.string("#!/bin/bash\necho one\necho two\n")])])
         let text = Self.text([PlannedChange(address: Self.bootstrap, action: .create, before: nil, after: after)])
         #expect(text.contains([
             "  + resource \"tfy_bootstrap\" \"b\" {",
-            "      + scripts = [",
+            "      + inline = [",
             "          + \"#!/bin/bash\" … (3 lines, sha256:38ad420f),",
             "        ]",
             "    }",
@@ -67,13 +67,13 @@ struct PlanTextRendererTests {
 
     /// One line changed in a ten-line script: that line, two lines either side, the rest counted.
     @Test func aOneLineScriptChangeIsAOneLineDiff() {
-        let before = Value.map(["id": .string("b1"), "scripts": .list([.string(Self.script)])])
-        let after = Value.map(["id": .string("b1"), "scripts": .list([.string(Self.script.replacingOccurrences(of: "line 5\n", with: "line five\n"))])])
+        let before = Value.map(["id": .string("b1"), "inline": .list([.string(Self.script)])])
+        let after = Value.map(["id": .string("b1"), "inline": .list([.string(Self.script.replacingOccurrences(of: "line 5\n", with: "line five\n"))])])
         let text = Self.text([PlannedChange(address: Self.bootstrap, action: .update, before: before, after: after)])
         #expect(text.contains([
             "  ~ resource \"tfy_bootstrap\" \"b\" {",
-            "        id      = \"b1\"",
-            "      ~ scripts = [",
+            "        id     = \"b1\"",
+            "      ~ inline = [",
             "          ~ <<-EOT",
             "                # (2 unchanged lines hidden)",
             "                line 3",
@@ -94,8 +94,8 @@ struct PlanTextRendererTests {
     @Test func aScriptChangeSharedByThreeInstancesIsShownOnce() {
         let changes = (0..<3).map { (index: Int) in
             PlannedChange(address: ResourceAddress(type: "tfy_bootstrap", name: "b", index: index), action: .update,
-                          before: .map(["id": .string("b\(index)"), "scripts": .list([.string(Self.script)])]),
-                          after: .map(["id": .string("b\(index)"), "scripts": .list([.string(Self.script.replacingOccurrences(of: "line 5\n", with: "line five\n"))])]))
+                          before: .map(["id": .string("b\(index)"), "inline": .list([.string(Self.script)])]),
+                          after: .map(["id": .string("b\(index)"), "inline": .list([.string(Self.script.replacingOccurrences(of: "line 5\n", with: "line five\n"))])]))
         }
         let text = Self.text(changes)
         #expect(text.components(separatedBy: "+ line five").count == 2, "\(text)")
@@ -104,8 +104,8 @@ struct PlanTextRendererTests {
             #expect(text.contains([
                 "  # tfy_bootstrap.b[\(index)] will be updated in-place",
                 "  ~ resource \"tfy_bootstrap\" \"b\" {",
-                "        id      = \"b\(index)\"",
-                "      ~ scripts = [",
+                "        id     = \"b\(index)\"",
+                "      ~ inline = [",
                 "          ~ (the same change as in tfy_bootstrap.b[0], sha256:e71d970d -> sha256:25ff04b0),",
                 "        ]",
                 "    }",
@@ -115,10 +115,10 @@ struct PlanTextRendererTests {
 
     /// A sensitive script is never summarised or diffed: no line, length or digest of it shows.
     @Test func sensitiveScriptsStaySensitiveValues() {
-        let before = Value.map(["id": .string("b1"), "scripts": .list([.sensitive(.string(Self.script))])])
-        let after = Value.map(["id": .string("b1"), "scripts": .list([.sensitive(.string(Self.script.replacingOccurrences(of: "line 5\n", with: "line five\n")))])])
+        let before = Value.map(["id": .string("b1"), "inline": .list([.sensitive(.string(Self.script))])])
+        let after = Value.map(["id": .string("b1"), "inline": .list([.sensitive(.string(Self.script.replacingOccurrences(of: "line 5\n", with: "line five\n")))])])
         let text = Self.text([PlannedChange(address: Self.bootstrap, action: .update, before: before, after: after)])
         #expect(text.contains("(sensitive value)"), "\(text)")
-        for secret in ["line", "sha256", "EOT"] { #expect(!text.contains(secret), "\(text)") }
+        for secret in ["line 1", "line 5", "line five", "sha256", "EOT"] { #expect(!text.contains(secret), "\(text)") }
     }
 }

@@ -19,7 +19,7 @@ struct TemplateErrorTests {
                   connection: {host: 127.0.0.1, user: me, private_key_file: key}
                   files:
                     - {source: hosts.tpl, template: true, destination: /tmp/hosts}
-                  scripts: ["true"]
+                  inline: ["true"]
 
             """.write(toFile: root + "/boot/main.yml", atomically: true, encoding: .utf8)
         try template.write(toFile: root + "/boot/hosts.tpl", atomically: true, encoding: .utf8)

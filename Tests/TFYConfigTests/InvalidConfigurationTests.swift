@@ -66,7 +66,7 @@ struct InvalidConfigurationTests {
     /// sensitive one (never quoted) are each refused where they are written.
     @Test func bootstrapFileModesAndSensitiveOutputAreCheckedWhereWritten() {
         func errors(_ mode: String, sensitiveOutput: String = "redact") -> [String] {
-            let text = "variable:\n  m: {type: string, sensitive: true, default: \"9\"}\nresource:\n  tfy_bootstrap:\n    b:\n      connection: {host: h}\n      scripts: [s]\n      sensitive_output: \(sensitiveOutput)\n      files:\n        - {destination: /d, content: x, mode: \(mode)}\n"
+            let text = "variable:\n  m: {type: string, sensitive: true, default: \"9\"}\nresource:\n  tfy_bootstrap:\n    b:\n      connection: {host: h}\n      inline: [s]\n      sensitive_output: \(sensitiveOutput)\n      files:\n        - {destination: /d, content: x, mode: \(mode)}\n"
             return evaluate(["main.yml": text]).diagnostics.errors.map { "\($0.location.map(String.init(describing:)) ?? "") \($0.summary): \($0.detail)" }
         }
         #expect(errors("\"0755\"") == [])

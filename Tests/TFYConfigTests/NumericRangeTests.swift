@@ -76,6 +76,8 @@ struct NumericRangeTests {
                 entries.append("\(key): \(requiredValue(attribute))")
             }
         }
+        // One of the attributes a body needs exactly one of (a bootstrap's inline commands).
+        if case .each(let checks)? = schema.check, case .exactlyOneOf(let names, _)? = checks.first { entries.append("\(names[0]): [x]") }
         return "{" + entries.joined(separator: ", ") + "}"
     }
 
@@ -286,7 +288,7 @@ struct NumericRangeTests {
               tfy_bootstrap:
                 b:
                   connection: {host: h, port: "${var.port}"}
-                  scripts: [x]
+                  inline: [x]
             """).errors
         #expect(errors.map(\.detail) == [
             "The value of \"connection.port\" must be a whole number from 0 to 65535, not (sensitive value).",
@@ -317,7 +319,7 @@ struct NumericRangeTests {
                   tfy_bootstrap:
                     b:
                       connection: {host: h, timeout: \(timeout)}
-                      scripts: [x]
+                      inline: [x]
                 """).errors.map(Self.line)
         }
         #expect(errors("30s") == [])

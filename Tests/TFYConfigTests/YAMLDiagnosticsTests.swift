@@ -23,7 +23,7 @@ struct YAMLDiagnosticsTests {
           tfy_bootstrap:
             b:
               connection: {host: "${aws_instance.master.public_ip}"}
-              scripts: [s]
+              inline: [s]
               depends_on: [aws_instance.master]
 
         """

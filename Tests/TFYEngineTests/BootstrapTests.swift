@@ -55,7 +55,7 @@ extension World {
         let world = try await World()
         world.stateConfiguration = "bootstrap"
         try FileManager.default.createDirectory(atPath: world.directory + "/bootstrap", withIntermediateDirectories: true)
-        for name in ["main.yml", "hosts.tpl"] {
+        for name in ["main.yml", "hosts.tpl", "master.sh", "master-end.sh", "leave.sh"] {
             var text = try String(contentsOfFile: engineFixtures + "/bootstrap/" + name, encoding: .utf8)
             if name == "main.yml" { text = "stack: \(world.stack)\n" + text.replacingOccurrences(of: "MACHINES", with: String(machines)) }
             try text.write(toFile: world.directory + "/bootstrap/" + name, atomically: true, encoding: .utf8)
@@ -227,7 +227,7 @@ extension World {
         let refused = await world.tfy(["destroy", "bootstrap", "-auto-approve"] + hosts.arguments)
         #expect(refused.status == 1)
         #expect(refused.err.contains("Error destroying tfy_bootstrap.worker[0]"))
-        #expect(refused.err.contains("destroy script on 127.0.0.1 exited with status 4. Last 1 lines of output:\n  still needed"))
+        #expect(refused.err.contains("destroy script (leave.sh) on 127.0.0.1 exited with status 4. Last 1 lines of output:\n  still needed"))
         // The worker's bootstrap stays, and so does everything it needs: the masters' and common
         // bootstraps, and every instance (each common phase reads every node's address).
         let state = try world.state()

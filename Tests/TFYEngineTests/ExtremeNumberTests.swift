@@ -48,14 +48,14 @@ struct ExtremeNumberTests {
               tfy_bootstrap:
                 setup:
                   connection: {host: 10.0.0.1, port: 1e30}
-                  scripts: [uptime]
+                  inline: [uptime]
             """, message: #"The value of "connection.port" must be a whole number from 0 to 65535, not 1e+30."#),
         Case(name: "bastion_port", configuration: """
             resource:
               tfy_bootstrap:
                 setup:
                   connection: {host: 10.0.0.1, bastion_host: 10.0.0.2, bastion_port: 1e30}
-                  scripts: [uptime]
+                  inline: [uptime]
             """, message: #"The value of "connection.bastion_port" must be a whole number from 0 to 65535, not 1e+30."#),
         Case(name: "volume_size", configuration: """
             resource:

@@ -29,7 +29,7 @@ struct InterruptedBootstrapTests {
               instance_id: "${aws_instance.node.id}"
               connection: {host: 127.0.0.1, port: "${var.port}", user: "${var.user}", private_key_file: "${var.key_file}"}
               environment: {RUN_FOR: "${var.seconds}", MARK: "${var.mark}"}
-              scripts:
+              inline:
                 - |
                   echo "script started"
                   echo started > "$MARK"
@@ -40,7 +40,7 @@ struct InterruptedBootstrapTests {
               depends_on: [tfy_bootstrap.slow]
               instance_id: "${aws_instance.node.id}"
               connection: {host: 127.0.0.1, port: "${var.port}", user: "${var.user}", private_key_file: "${var.key_file}"}
-              scripts:
+              inline:
                 - echo "after ran"
 
         """

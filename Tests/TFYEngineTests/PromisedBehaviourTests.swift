@@ -347,7 +347,7 @@ struct PromisedBehaviourTests {
                   connection: {host: 127.0.0.1, port: "${var.ports[0]}", user: "${var.user}", private_key_file: "${var.key_file}"}
                   triggers: {version: "${var.version}"}
                   environment: {ROOT: "${var.root}", GREETING: "${var.greeting}"}
-                  scripts:
+                  inline:
                     - mkdir -p "$ROOT" && echo "$GREETING" >> "$ROOT/runs"
             """)
         func runs() -> String? { try? String(contentsOfFile: world.directory + "/roots/runs", encoding: .utf8) }

@@ -513,7 +513,7 @@ extension World {
                   files:
                     - {source: "${tfy_ssh_key.cluster.private_key_file}", destination: "${var.root}/cluster_key", mode: "0600"}
                     - {content: "${tfy_ssh_key.cluster.public_key}", destination: "${var.root}/cluster_key.pub"}
-                  scripts: ["ls -l ${var.root}/cluster_key | cut -c1-10"]
+                  inline: ["ls -l ${var.root}/cluster_key | cut -c1-10"]
             """
         try config.write(toFile: world.directory + "/keyed/main.yml", atomically: true, encoding: .utf8)
         try await world.prepareS3()

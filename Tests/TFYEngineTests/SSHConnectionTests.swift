@@ -50,7 +50,7 @@ struct SSHConnectionTests {
                   instance_id: "${aws_instance.node.id}"
                   connection: {host: 127.0.0.1, port: "${var.port}", user: "${var.user}", private_key_file: "${var.key_file}", timeout: 20s}
                   environment: {HASH: "${var.hash}"}
-                  scripts:
+                  inline:
                     - |
                       echo "masters: $(pgrep -c -f "/$HASH \\[mux\\]")"
                       echo "socket: $(ls -d /tmp/tfy-*/"$HASH")"

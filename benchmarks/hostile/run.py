@@ -23,7 +23,7 @@ BOOTSTRAP = """resource:
     setup:
       instance_id: i-0123456789abcdef0
       connection: {{host: 192.0.2.1, port: {port}, bastion_host: 192.0.2.2, bastion_port: {bastion_port}}}
-      scripts: ["true"]
+      inline: ["true"]
 """
 INSTANCE = """resource:
   aws_instance:

@@ -65,7 +65,7 @@ func largeConfiguration(instances: Int) -> String {
           connection:
             host: "${count.index < var.Masters ? aws_instance.master[count.index].public_ip : aws_instance.worker[count.index - var.Masters].public_ip}"
           environment: {NODE: "${count.index}", ROLE: "${count.index < var.Masters ? \\"master\\" : \\"worker\\"}"}
-          scripts: [common.sh]
+          inline: [./common.sh]
     output:
       names: {value: "${aws_instance.worker[*].tags.Name}"}
     """

@@ -525,6 +525,7 @@ private struct ConfigurationDecoder {
                 }
                 var value = expression(pair.value)
                 if attribute.readsSourcesAtLoad { value = readUploadedFiles(value, address: address) }
+                if attribute.readsScriptPaths { value = readScriptPaths(value, name: key, list: attribute.type != .object(.scriptFile), address: address) }
                 SchemaConformance.checkShape(value, attribute.type, address: address, into: &diagnostics)
                 if key == "tags" { SchemaConformance.checkUserTags(value, address: address, into: &diagnostics) }
                 block.attributes[key] = AttributeExpression(expression: value, keyLocation: pair.key.start)
@@ -598,6 +599,92 @@ private struct ConfigurationDecoder {
             entries[sourceIndex] = Expression.ObjectEntry(key: .literal(.string("content"), sourceEntry.key.location), value: content)
             return .object(entries, itemLocation)
         }, location)
+    }
+
+    /// A bootstrap's `script` (one path) or `scripts` (a list of paths), as Terraform's
+    /// remote-exec takes them: each path names a local file, relative to the configuration
+    /// directory, whose text is what runs. A literal path is read now, its errors at the path's
+    /// `file:line:col`; a computed one becomes `file(PATH)`, read when the configuration is
+    /// evaluated. Either way the value is a `scriptFile` object, `{path, content}`.
+    ///
+    /// Before remote-exec's vocabulary, `scripts` held script text; an entry that is clearly
+    /// text (a line break, or a space in a path that does not exist, or text read with `file()`)
+    /// is an error that says where text goes now.
+    mutating func readScriptPaths(_ expression: Expression, name: String, list: Bool, address: String) -> Expression {
+        if case .literal(.null, _) = expression { return expression }
+        guard list else {
+            if case .tuple = expression {
+                error("Invalid script path", "\(Value.quoted(name)) is the path of one local script; give a list of paths to \"\(name)s\".", at: expression.location, address: address)
+                return .literal(.unknown, expression.location)
+            }
+            return scriptFile(expression, name: name, address: address)
+        }
+        guard case .tuple(let items, let location) = expression else {
+            // A computed list: each path is read when the list is known.
+            let clause = Expression.ForClause(keyName: nil, valueName: Self.scriptPathName, collection: expression,
+                                              body: scriptFile(.scope(Self.scriptPathName, expression.location), name: name, address: address), condition: nil)
+            return .forList(clause, expression.location)
+        }
+        return .tuple(items.map { scriptFile($0, name: "\(name)", address: address) }, location)
+    }
+
+    /// The name the paths of a computed `scripts` list are bound to while each is read.
+    static let scriptPathName = "tfy_script_path"
+
+    /// One script path as a `{path, content}` object expression.
+    mutating func scriptFile(_ path: Expression, name: String, address: String) -> Expression {
+        let location = path.location
+        func object(_ content: Expression) -> Expression {
+            .object([Expression.ObjectEntry(key: .literal(.string("path"), location), value: path),
+                     Expression.ObjectEntry(key: .literal(.string("content"), location), value: content)], location)
+        }
+        let textAdvice = "Put script text or commands in \"inline\" (text kept in a file stays there with inline: ['${file(\"setup.sh\")}']), or give the path of the script file"
+        guard case .literal(.string(let source), let sourceLocation) = path else {
+            if Self.readsFileText(path) {
+                error("Script text in a script path", "\(Value.quoted(name)) takes paths of local scripts, as Terraform's remote-exec does, and file() and templatefile() give a file's text. \(textAdvice) itself.", at: location, address: address)
+                return object(.literal(.unknown, location))
+            }
+            return object(.call(name: "file", arguments: [path], expandFinal: false, location))
+        }
+        let display = ((sourceLocation.file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(source)
+        // Reported once: the entry stays an object of unknown text, not also a type error.
+        func failed(_ summary: String, _ detail: String) -> Expression {
+            error(summary, detail, at: sourceLocation, address: address)
+            return object(.literal(.unknown, sourceLocation))
+        }
+        switch FileReader().read(source, relativeTo: configuration.directory) {
+        case .success(let bytes):
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                return failed("Script is not text", "\(Value.quoted(source)) is not valid UTF-8; a script is text.")
+            }
+            return object(.literal(.string(text), sourceLocation))
+        case .failure(.missing) where source.contains("\n") || source.contains(" "):
+            let shown = source.contains("\n") ? "" : " (\(Value.quoted(source)) is no file)"
+            return failed("Script text in a script path", "\(Value.quoted(name)) takes paths of local scripts, as Terraform's remote-exec does, and this is script text\(shown). \(textAdvice).")
+        case .failure(.missing):
+            return failed("File not found", "There is no script file \(Value.quoted(source)) (looked for \(Value.quoted(display))). \(Value.quoted(name)) takes paths of local scripts; to run commands, use \"inline\".")
+        case .failure(.tooLarge):
+            return failed("File too large", "\(Value.quoted(source)) is larger than \(EvaluationBudget.describe(bytes: EvaluationBudget.standard.fileBytes)), the most a script may hold.")
+        case .failure(.notRegularFile(let kind)):
+            return failed("Not a regular file", "\(Value.quoted(source)) is \(kind); a script must be a regular file.")
+        case .failure(.unreadable(let reason)):
+            return failed("Cannot read file", "\(Value.quoted(source)) could not be read: \(reason).")
+        }
+    }
+
+    /// True when the expression is a call of file() or templatefile(), alone or as the only
+    /// interpolation of a string: the text of a file, where a path was meant.
+    static func readsFileText(_ expression: Expression) -> Bool {
+        switch expression {
+        case .call(let function, _, _, _): return function == "file" || function == "templatefile"
+        case .template(let parts, _):
+            let interpolations = parts.compactMap { part -> Expression? in
+                if case .interpolation(let inner) = part { return inner }
+                return nil
+            }
+            return interpolations.contains { readsFileText($0) }
+        default: return false
+        }
     }
 
     mutating func decodeDependsOn(_ node: YAMLNode) -> [DependsOnEntry] {

@@ -85,6 +85,9 @@ enum SchemaConformance {
                 result[name] = fill(attribute)
             }
         }
+        if let problem = schema.check?.problem(result, name: address) {
+            throw Failure(diagnostic: .error(problem.summary, detail: problem.detail, at: expressions[problem.key]?.keyLocation ?? location, address: address))
+        }
         return result
     }
 

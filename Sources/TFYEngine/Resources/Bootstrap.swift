@@ -27,29 +27,30 @@ struct BootstrapResource: ManagedResourceType {
         "bastion_user": Attribute(.string, .optional),
     ])
 
-    static let uploadedFile = ObjectSchema([
-        "source": Attribute(.string, .optional),
-        "content": Attribute(.string, .optional, sensitive: true),
-        "destination": Attribute(.string, .required),
-        "template": Attribute(.bool, .optional, default: .bool(false)),
-        // Left out: 0600 when the content is sensitive, 0644 otherwise (`Upload.all`).
-        "mode": Attribute(.string, .optional, check: .octalMode),
-    ])
-
     static let schema = ResourceSchema(type: "tfy_bootstrap", body: ObjectSchema([
         "connection": Attribute(.object(connection), .required),
         // Literal sources are read when the configuration loads, so the plan knows (and the
         // default triggers cover) what will be uploaded.
-        "files": Attribute(.objectList(uploadedFile), .optional, readsSourcesAtLoad: true),
+        "files": Attribute(.objectList(.uploadedFile), .optional, readsSourcesAtLoad: true),
         "environment": Attribute(.stringMap, .optional),
-        "scripts": Attribute(.stringList, .required),
-        "destroy_scripts": Attribute(.stringList, .optional),
+        // What runs, in remote-exec's vocabulary: `inline` commands in one session, or the
+        // local script at `script`, or those at `scripts` (each in a session of its own).
+        "inline": Attribute(.stringList, .optional),
+        "script": Attribute(.object(.scriptFile), .optional, readsScriptPaths: true),
+        "scripts": Attribute(.objectList(.scriptFile), .optional, readsScriptPaths: true),
+        // What runs before it is destroyed, the same way (at most one of the three).
+        "destroy_inline": Attribute(.stringList, .optional),
+        "destroy_script": Attribute(.object(.scriptFile), .optional, readsScriptPaths: true),
+        "destroy_scripts": Attribute(.objectList(.scriptFile), .optional, readsScriptPaths: true),
         // Left out: "redact". No default value, so states written before it existed still match.
         "sensitive_output": Attribute(.string, .optional, check: .oneOf(["redact", "suppress"])),
         "instance_id": Attribute(.string, .optional),
         "triggers": Attribute(.stringMap, .optionalComputed, forcesReplacement: true),
         "id": Attribute(.string, .computed),
-    ]))
+    ], check: .each([
+        .exactlyOneOf(["inline", "script", "scripts"], summary: "Invalid tfy_bootstrap configuration"),
+        .atMostOneOf(["destroy_inline", "destroy_script", "destroy_scripts"], summary: "Invalid tfy_bootstrap configuration"),
+    ])))
 
     var schema: ResourceSchema { Self.schema }
 
@@ -61,16 +62,45 @@ struct BootstrapResource: ManagedResourceType {
     /// scripts, its files (their contents included), its environment and the instance it runs
     /// on. A digest whose input is not known yet (an instance still to be created) is unknown, so
     /// the plan shows the bootstrap will run again.
+    ///
+    /// The `scripts` digest is of what runs, whichever attribute holds it: the `inline` list, or
+    /// the text of each script file (not its path: a renamed file re-runs nothing). A state
+    /// written when `scripts` held the text has the same digest for the same text, so moving
+    /// that text to `inline` or to a file is an update in place, not a re-run.
     func derivedValue(_ name: String, configured attributes: [String: Value]) -> Value {
         guard name == "triggers" else { return .null }
         var triggers: [String: Value] = [:]
+        var inputs = attributes
+        inputs["scripts"] = Self.scriptsRun(attributes, inline: "inline", script: "script", scripts: "scripts")
         for name in ["scripts", "files", "environment", "instance_id"] {
-            let value = attributes[name] ?? .null
+            let value = inputs[name] ?? .null
             if name == "instance_id", value.isNull { continue }
             // A digest of a secret is kept as secret as the secret (a weak one could be guessed).
             triggers[name] = value.isWhollyKnown ? Value.string("sha256:" + SHA256.hex(Array(JSONText.encode(value.deepUnmarked).utf8))).marked(value.containsSensitive) : .unknown
         }
         return .map(triggers)
+    }
+
+    /// What a bootstrap runs, as a value: the `inline` list as written, else the text of each
+    /// script file (an entry of an older state's `scripts` is its text already). Unknown while
+    /// a computed path is.
+    static func scriptsRun(_ attributes: [String: Value], inline: String, script: String, scripts: String) -> Value {
+        if let commands = attributes[inline], !commands.isNull { return commands }
+        let (files, listSensitive): (Value, Bool) = {
+            if let one = attributes[script], !one.isNull { return (.list([one]), false) }
+            return (attributes[scripts] ?? .null).unmarked
+        }()
+        guard case .list(let entries) = files else { return files.isNull ? .null : .unknown }
+        var texts: [Value] = []
+        for entry in entries {
+            let (object, sensitive) = entry.unmarked
+            switch object {
+            case .map(let fields): texts.append((fields["content"] ?? .unknown).marked(sensitive))
+            case .string: texts.append(entry)
+            default: texts.append(.unknown)
+            }
+        }
+        return Value.list(texts).marked(listSensitive)
     }
 
     func provider(context: EngineContext, output: @escaping @Sendable (ResourceAddress, String) -> Void) -> any ResourceProvider {
@@ -115,7 +145,7 @@ struct BootstrapProvider: ResourceProvider {
                 throw SSHError(description: shown.redact(error.description))
             }
         }
-        try await run(desired["scripts"], on: target, environment: environment, address: address, what: "script", shown: shown)
+        try await run(Self.sessions(desired, inline: "inline", script: "script", scripts: "scripts"), on: target, environment: environment, address: address, what: "script", shown: shown)
         return attributes
     }
 
@@ -148,13 +178,34 @@ struct BootstrapProvider: ResourceProvider {
     }
 
     func delete(_ address: ResourceAddress, prior: [String: Value]) async throws {
-        let scripts = prior["destroy_scripts"]?.deepUnmarked.listValue ?? []
-        guard !scripts.isEmpty else { return }
+        let sessions = Self.sessions(prior, inline: "destroy_inline", script: "destroy_script", scripts: "destroy_scripts")
+        guard !sessions.isEmpty else { return }
         let target = try target(prior["connection"])
         if let key = target.privateKeyFile { try SSHClient.checkKey(key) }
         let ssh = try self.ssh
         try await ssh.waitUntilReachable(target)
-        try await run(prior["destroy_scripts"], on: target, environment: try Self.environment(prior["environment"]), address: address, what: "destroy script", shown: output(for: prior))
+        try await run(sessions, on: target, environment: try Self.environment(prior["environment"]), address: address, what: "destroy script", shown: output(for: prior))
+    }
+
+    /// One SSH session's script: its text, and the path it was read from (nil: inline commands,
+    /// or text an older state kept).
+    struct Session: Equatable {
+        var path: String?
+        var text: String
+    }
+
+    /// The sessions that run, in order: `inline`'s commands joined into one script, as
+    /// remote-exec runs them; else one session per script file.
+    static func sessions(_ attributes: [String: Value], inline: String, script: String, scripts: String) -> [Session] {
+        if let commands = attributes[inline]?.deepUnmarked.listValue {
+            return commands.isEmpty ? [] : [Session(path: nil, text: commands.compactMap(\.stringValue).map { $0 + "\n" }.joined())]
+        }
+        let files = attributes[script].flatMap { $0.isNull ? nil : [$0.deepUnmarked] } ?? attributes[scripts]?.deepUnmarked.listValue ?? []
+        return files.compactMap { file in
+            if let text = file.stringValue { return Session(path: nil, text: text) }
+            guard let fields = file.mapValue, let text = fields["content"]?.stringValue else { return nil }
+            return Session(path: fields["path"]?.stringValue, text: text)
+        }
     }
 
     /// A bootstrap that failed part-way is not cleaned up by its destroy scripts: they undo a
@@ -173,15 +224,15 @@ struct BootstrapProvider: ResourceProvider {
 
     /// Runs each script in a session of its own, in order; the first failure stops the run.
     /// Output is shown, and quoted in the error, only as `shown` lets it.
-    func run(_ scripts: Value?, on target: SSHTarget, environment: [String: String], address: ResourceAddress, what: String, shown: BootstrapOutput) async throws {
-        let list = (scripts?.deepUnmarked.listValue ?? []).compactMap(\.stringValue)
+    func run(_ list: [Session], on target: SSHTarget, environment: [String: String], address: ResourceAddress, what: String, shown: BootstrapOutput) async throws {
         let ssh = try self.ssh
-        for (index, script) in list.enumerated() {
-            let result = try await ssh.runScript(target, script: script, environment: environment) { line in output(address, shown.line(line)) }
+        for (index, session) in list.enumerated() {
+            let result = try await ssh.runScript(target, script: session.text, environment: environment) { line in output(address, shown.line(line)) }
             guard result.status != 0 else { continue }
             let tail = shown.tail(result.tail)
             try await ssh.checkHostKey(target, output: tail)
-            let which = list.count == 1 ? what : "\(what) \(index + 1) of \(list.count)"
+            var which = list.count == 1 ? what : "\(what) \(index + 1) of \(list.count)"
+            if let path = session.path { which += " (\(shown.redact(path)))" }
             let status = result.status == 255 ? "ssh failed (exit status 255)" : "exited with status \(result.status)"
             // Suppressed, the tail is at most the one line saying so.
             let quoted = shown.suppress ? tail.map { " " + $0 }.joined()

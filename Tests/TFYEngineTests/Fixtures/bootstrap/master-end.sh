@@ -1,0 +1,1 @@
+echo "master-end $(date +%s.%N)" >> "$ROOT/phases"

@@ -1,0 +1,1 @@
+echo "master $(date +%s.%N)" >> "$ROOT/phases"
