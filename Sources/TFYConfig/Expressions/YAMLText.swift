@@ -1,0 +1,181 @@
+import TFYCore
+
+/// `yamlencode()`: a value as YAML in the style Terraform writes (go-yaml's emitter), so a
+/// configuration moved from Terraform renders the same text into user data or files.
+///
+/// Block style, two-space indentation, a sequence inside a mapping not indented further, keys
+/// in sorted order; every string double-quoted, except one with line breaks, which is a literal
+/// block (`|-`, `|`, `|+` after its final line breaks) where YAML allows one; numbers written
+/// out in full (1e20 as 100000000000000000000); a document that is only a number, bool or null
+/// ends with "...". Unlike go-yaml, long double-quoted strings are not folded at 80 columns
+/// and keys with line breaks stay double-quoted: the text differs, the value read back is the same.
+enum YAMLText {
+    /// The YAML text of `value` (known, unmarked), or nil when it would be longer than
+    /// `byteLimit`: nesting repeats indentation, so the text may be much larger than the value.
+    static func encode(_ value: Value, byteLimit: Int) -> String? {
+        var writer = Writer(byteLimit: byteLimit)
+        writer.node(value, indent: 0)
+        writer.out += "\n"
+        switch value {
+        case .number, .bool, .null: writer.out += "...\n"
+        default: break
+        }
+        return writer.exceeded || writer.out.utf8.count > byteLimit ? nil : writer.out
+    }
+
+    private struct Writer {
+        let byteLimit: Int
+        var out = ""
+        var exceeded = false
+
+        init(byteLimit: Int) { self.byteLimit = byteLimit }
+
+        /// Writes `value` starting where the output is; later lines are indented by `indent`.
+        mutating func node(_ value: Value, indent: Int) {
+            guard !exceeded else { return }
+            if out.utf8.count > byteLimit { exceeded = true; return }
+            switch value {
+            case .list(let items) where !items.isEmpty:
+                for (i, item) in items.enumerated() {
+                    if i > 0 { newline(indent) }
+                    out += "- "
+                    node(item, indent: indent + 2)
+                }
+            case .map(let entries) where !entries.isEmpty:
+                for (i, key) in entries.keys.sorted().enumerated() {
+                    if i > 0 { newline(indent) }
+                    out += YAMLText.doubleQuoted(key) + ":"
+                    let item = entries[key]!
+                    switch item {
+                    case .map(let nested) where !nested.isEmpty:
+                        newline(indent + 2)
+                        node(item, indent: indent + 2)
+                    case .list(let nested) where !nested.isEmpty:
+                        // go-yaml writes a sequence in a mapping at the mapping's indentation.
+                        newline(indent)
+                        node(item, indent: indent)
+                    default:
+                        out += " "
+                        node(item, indent: indent + 2)
+                    }
+                }
+            case .sensitive(let inner):
+                node(inner, indent: indent)
+            default:
+                out += YAMLText.scalar(value, indent: indent)
+            }
+        }
+
+        mutating func newline(_ indent: Int) {
+            out += "\n" + String(repeating: " ", count: indent)
+        }
+    }
+
+    /// A scalar or empty collection; a literal block's lines are indented by `indent`.
+    static func scalar(_ value: Value, indent: Int) -> String {
+        switch value {
+        case .null, .unknown: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return plainNumber(n)
+        case .list: return "[]"
+        case .map: return "{}"
+        case .sensitive(let inner): return scalar(inner, indent: indent)
+        case .string(let s):
+            guard s.contains("\n"), allowsLiteralBlock(s) else { return doubleQuoted(s) }
+            // A document that is only a block has its lines indented too.
+            return literalBlock(s, indent: max(indent, 2))
+        }
+    }
+
+    /// libyaml's rule: a literal block holds only printable characters and no space at the end
+    /// of a line or of the text.
+    static func allowsLiteralBlock(_ s: String) -> Bool {
+        var previous: Unicode.Scalar?
+        for c in s.unicodeScalars {
+            if !isPrintable(c) { return false }
+            if c == "\n", previous == " " { return false }
+            previous = c
+        }
+        return previous != " "
+    }
+
+    static func literalBlock(_ s: String, indent: Int) -> String {
+        var header = "|"
+        if s.hasPrefix(" ") || s.hasPrefix("\n") { header += "2" }
+        var body = Substring(s)
+        if s.hasSuffix("\n") {
+            body = body.dropLast()
+            if body.hasSuffix("\n") || body.isEmpty { header += "+" }
+        } else {
+            header += "-"
+        }
+        let pad = String(repeating: " ", count: indent)
+        return header + body.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.isEmpty ? "\n" : "\n" + pad + $0 }.joined()
+    }
+
+    /// libyaml's printable characters: what it writes as they are in a double-quoted string.
+    static func isPrintable(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x0A, 0x20...0x7E, 0x85, 0xA0...0xD7FF, 0x10000...0x10FFFF: return true
+        case 0xE000...0xFFFD: return c.value != 0xFEFF
+        default: return false
+        }
+    }
+
+    static func doubleQuoted(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\0": out += "\\0"
+            case "\u{07}": out += "\\a"
+            case "\u{08}": out += "\\b"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\u{0B}": out += "\\v"
+            case "\u{0C}": out += "\\f"
+            case "\r": out += "\\r"
+            case "\u{1B}": out += "\\e"
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\u{85}": out += "\\N"
+            case "\u{2028}": out += "\\L"
+            case "\u{2029}": out += "\\P"
+            default:
+                if isPrintable(c) {
+                    out.unicodeScalars.append(c)
+                } else {
+                    let hex = String(c.value, radix: 16, uppercase: true)
+                    let (escape, width) = c.value <= 0xFF ? ("\\x", 2) : c.value <= 0xFFFF ? ("\\u", 4) : ("\\U", 8)
+                    out += escape + String(repeating: "0", count: width - hex.count) + hex
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A number in plain decimal, never in exponent form: 1e20 → "100000000000000000000",
+    /// 1e-7 → "0.0000001", from the shortest digits that read back as the same double.
+    static func plainNumber(_ n: Double) -> String {
+        if n == n.rounded(), abs(n) < 9.0e15 { return String(Int64(n)) }
+        guard n.isFinite else { return n.isNaN ? ".nan" : (n < 0 ? "-.inf" : ".inf") }
+        let shortest = "\(abs(n))"
+        let parts = shortest.lowercased().split(separator: "e", maxSplits: 1)
+        let exponent = parts.count == 2 ? Int(parts[1]) ?? 0 : 0
+        let mantissa = parts[0].split(separator: ".", maxSplits: 1)
+        let whole = String(mantissa[0])
+        let fraction = mantissa.count == 2 ? String(mantissa[1]) : ""
+        var digits = whole + fraction
+        var point = whole.count + exponent
+        if point <= 0 {
+            digits = String(repeating: "0", count: 1 - point) + digits
+            point = 1
+        }
+        if digits.count < point { digits += String(repeating: "0", count: point - digits.count) }
+        var integer = String(digits.prefix(point))
+        var decimals = String(digits.dropFirst(point))
+        while decimals.hasSuffix("0") { decimals.removeLast() }
+        while integer.count > 1, integer.hasPrefix("0") { integer.removeFirst() }
+        return (n < 0 ? "-" : "") + integer + (decimals.isEmpty ? "" : "." + decimals)
+    }
+}
