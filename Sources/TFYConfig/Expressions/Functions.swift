@@ -895,7 +895,8 @@ extension Evaluator {
             let groups = match.groups.map { range in range.map { Value.string(source.substring(with: $0)) } ?? .null }
             if groups.isEmpty { return .string(source.substring(with: match.range)) }
             if named.isEmpty { return .list(groups) }
-            return .map(Dictionary(uniqueKeysWithValues: zip(named, groups)))
+            // Go allows a name twice; the later group wins, as in Terraform.
+            return .map(Dictionary(zip(named, groups), uniquingKeysWith: { _, later in later }))
         }
         if all { return .list(found.map(value)) }
         guard let first = found.first else { throw call.failure("pattern did not match any part of the given string") }

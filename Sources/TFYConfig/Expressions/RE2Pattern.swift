@@ -48,12 +48,13 @@ struct RE2Pattern {
         var out = ""
         var names: [String?] = []
         var multiline = false
+        var depth = 0
         var i = 0
         func text(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(p[range.clamped(to: 0..<p.count)])) }
         /// RE2 refuses repetition of a repetition (`a**`, possessive `a*+`).
         func checkRepetition(after end: Int) throws(Invalid) {
             if end < p.count, p[end] == "*" || p[end] == "+" {
-                throw Invalid(reason: "invalid nested repetition operator: `\(text((end - 1)..<(end + 1)))`")
+                throw Invalid(reason: "invalid nested repetition operator in \(text((end - 1)..<(end + 1)))")
             }
         }
         while i < p.count {
@@ -62,7 +63,8 @@ struct RE2Pattern {
             case "\\":
                 guard i + 1 < p.count else { throw Invalid(reason: "trailing backslash at end of expression") }
                 let e = p[i + 1]
-                if ("1"..."9").contains(e) { throw Invalid(reason: "invalid escape sequence in \\\(e)") }
+                // Backreferences, and ICU's escapes RE2 does not have.
+                if ("1"..."9").contains(e) || e == "Z" || e == "C" || e == "G" || e == "X" || e == "R" { throw Invalid(reason: "invalid escape sequence in \\\(e)") }
                 if e == "Q" {
                     // Quoted text, copied as it is to the closing \E (or the end).
                     var j = i + 2
@@ -73,7 +75,14 @@ struct RE2Pattern {
                 }
                 if let ascii = asciiClasses[e] {
                     out += ascii
-                } else if e == "p" || e == "P", i + 2 < p.count, p[i + 2] != "{" {
+                } else if e == "p" || e == "P" || e == "x", i + 2 < p.count, p[i + 2] == "{" {
+                    // `\p{Greek}`, `\x{263a}`: copied whole, so the brace is not a repetition.
+                    var j = i + 3
+                    while j < p.count, p[j] != "}" { j += 1 }
+                    out += text(i..<min(j + 1, p.count))
+                    i = j + 1
+                    continue
+                } else if e == "p" || e == "P", i + 2 < p.count {
                     // RE2's one-letter class `\pL`; ICU wants braces.
                     out += "\\\(e){\(p[i + 2])}"
                     i += 3
@@ -85,6 +94,7 @@ struct RE2Pattern {
             case "[":
                 i = try translateClass(p, from: i, into: &out)
             case "(":
+                depth += 1
                 guard i + 1 < p.count, p[i + 1] == "?" else {
                     names.append(nil)
                     out += "("
@@ -101,7 +111,6 @@ struct RE2Pattern {
                     guard j < p.count, !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }) else {
                         throw Invalid(reason: "invalid named capture: `\(text(i..<min(j + 1, p.count)))`")
                     }
-                    guard !names.contains(name) else { throw Invalid(reason: "duplicate capture group name: `\(name)`") }
                     names.append(name)
                     out += "("
                     i = j + 1
@@ -117,6 +126,8 @@ struct RE2Pattern {
                 let flags = text((i + 2)..<j)
                 if flags.split(separator: "-", omittingEmptySubsequences: false).first?.contains("m") == true { multiline = true }
                 guard !flags.contains("U") else { throw Invalid(reason: "the U (ungreedy) flag is not supported") }
+                // `(?i)` sets flags and closes at once; `(?i:` opens a group that `)` closes.
+                if p[j] == ")" { depth -= 1 }
                 out += text(i..<(j + 1))
                 i = j + 1
             case "$":
@@ -125,26 +136,52 @@ struct RE2Pattern {
                 out += multiline ? "$" : "\\z"
                 i += 1
             case "*", "+", "?":
+                if i == 0 || p[i - 1] == "(" || p[i - 1] == "|" {
+                    throw Invalid(reason: "missing argument to repetition operator in \(c)")
+                }
                 out.unicodeScalars.append(c)
                 i += 1
+                if i < p.count, p[i] == "?" {
+                    out += "?"
+                    i += 1
+                }
+                try checkRepetition(after: i)
+            case "{":
+                // `{n}`, `{n,}` or `{n,m}` repeats (at most 1000 times, as in RE2); any
+                // other brace is a literal character.
+                var j = i + 1
+                while j < p.count, ("0"..."9").contains(p[j]) || p[j] == "," { j += 1 }
+                let counts = text((i + 1)..<j).split(separator: ",", omittingEmptySubsequences: false)
+                guard j < p.count, p[j] == "}", (1...2).contains(counts.count), !counts[0].isEmpty,
+                      counts.allSatisfy({ $0.count <= 4 }) else {
+                    out += "\\{"
+                    i += 1
+                    continue
+                }
+                guard counts.allSatisfy({ (Int($0) ?? 0) <= 1000 }) else {
+                    throw Invalid(reason: "invalid repeat count in \(text(i..<(j + 1)))")
+                }
+                out += text(i..<(j + 1))
+                i = j + 1
                 if i < p.count, p[i] == "?" {
                     out += "?"
                     i += 1
                 }
                 try checkRepetition(after: i)
             case "}":
-                out += "}"
+                out += "\\}"
                 i += 1
-                if i < p.count, p[i] == "?" {
-                    out += "?"
-                    i += 1
-                }
-                try checkRepetition(after: i)
+            case ")":
+                guard depth > 0 else { throw Invalid(reason: "unexpected ) in \(text(0..<p.count))") }
+                depth -= 1
+                out += ")"
+                i += 1
             default:
                 out.unicodeScalars.append(c)
                 i += 1
             }
         }
+        guard depth == 0 else { throw Invalid(reason: "missing closing ) in \(text(0..<p.count))") }
         // ICU refuses an empty pattern, which RE2 matches everywhere.
         return (out.isEmpty ? "(?:)" : out, names)
     }
