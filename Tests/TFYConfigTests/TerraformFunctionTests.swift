@@ -252,3 +252,38 @@ struct TerraformFunctionTests {
         #expect(recursion?.exceedsBudget == true)
     }
 }
+
+/// docs/configuration.md's function table names every built-in function, and each example in it
+/// (`EXPRESSION` → `VALUE`) evaluates to the value shown.
+@Suite(.timeLimit(.minutes(10)))
+struct FunctionDocumentationTests {
+    static func table() throws -> [[String]] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let text = try String(contentsOfFile: root + "/docs/configuration.md", encoding: .utf8)
+        let section = try #require(text.components(separatedBy: "### Functions\n").dropFirst().first?.components(separatedBy: "\n\n").first)
+        return section.split(separator: "\n").filter { $0.hasPrefix("| `") }.map { line in
+            line.dropFirst(2).dropLast(2).components(separatedBy: " | ")
+        }
+    }
+
+    @Test func everyFunctionIsDocumented() throws {
+        let names = try Self.table().flatMap { row in
+            row[0].components(separatedBy: "`, `").map { String($0.trimmingCharacters(in: CharacterSet(charactersIn: "`")).prefix { $0 != "(" }) }
+        }
+        #expect(names.sorted() == Evaluator.functionNames)
+    }
+
+    @Test func everyExampleGivesTheValueShown() throws {
+        let locals: [String: Value] = ["settings": .map(["host": .string("a")]), "tpl": .string("Hello, ${name}!")]
+        var checked = 0
+        for row in try Self.table() {
+            let example = row[2]
+            guard let arrow = example.range(of: "` → `", options: .backwards), example.hasSuffix("`") else { continue }
+            let expression = String(example[..<arrow.lowerBound].split(separator: "`", omittingEmptySubsequences: false).last ?? "")
+            let expected = String(example[arrow.upperBound...].dropLast())
+            #expect(try evaluateExpression("${\(expression)}", locals: locals) == evaluateExpression("${\(expected)}"), "\(expression)")
+            checked += 1
+        }
+        #expect(checked >= 34)
+    }
+}

@@ -180,6 +180,9 @@ fileprivate struct Call {
 }
 
 extension Evaluator {
+    /// The built-in functions' names, sorted: docs/configuration.md lists each with an example.
+    public static var functionNames: [String] { Functions.signatures.keys.sorted() }
+
     func callFunction(_ name: String, _ argumentExpressions: [Expression], expandFinal: Bool, at location: SourceLocation) throws -> Value {
         guard let signature = Functions.signatures[name] else {
             throw EvaluationError("Call to unknown function", "There is no function named \"\(name)\".\(Suggestion.didYouMean(name, among: Functions.signatures.keys))", at: location)
