@@ -35,10 +35,11 @@ public struct EvaluationBudget: Sendable, Hashable {
     /// end up in plans (a bootstrap file's content) and in memory several times over; larger
     /// files belong in an artifact store the machine downloads from.
     public var fileBytes = 16 * 1024 * 1024
-    /// Work the regular expressions of `regex`, `regexall` and `replace` may do in one
-    /// evaluation, in all: units of ICU's progress reports, each a fixed number of matching
-    /// steps (some ten thousand; 2,000 units take well under a second). A real pattern uses
-    /// none; a nested repetition such as `(a+)+$`, which backtracks exponentially, stops here.
+    /// Backtracking the regular expressions of `regex`, `regexall` and `replace` may do in one
+    /// evaluation, in all: ICU's progress reports beyond one for each position of the text a
+    /// search starts from, each a fixed number of matching steps (2,000 take well under a
+    /// second). An ordinary pattern uses none; a nested repetition such as `(a+)+$`, which
+    /// backtracks exponentially, stops here.
     public var regexWork = 2_000
 
     public init() {}

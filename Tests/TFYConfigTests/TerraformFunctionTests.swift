@@ -221,7 +221,7 @@ struct TerraformFunctionTests {
     }
 
     /// What a function builds or matches is bounded before the memory or time is spent.
-    @Test func budgetsBoundWhatFunctionsBuild() {
+    @Test func budgetsBoundWhatFunctionsBuild() throws {
         let start = Date()
         let product = evaluationFailure(#"${setproduct(range(1000), range(1000), range(1000))}"#)
         #expect(product?.summary == "Value too large")
@@ -235,6 +235,11 @@ struct TerraformFunctionTests {
         #expect(regex?.detail == "The regular expressions of this configuration would take more than 2000 units of matching work in all, the most one evaluation may; a pattern with nested repetition such as (a+)+ can take exponential time: simplify it.")
         #expect(regex?.column == 3)
         #expect(regex?.exceedsBudget == true)
+        // Ordinary matching costs nothing, however often and over however long a text: only
+        // backtracking beyond one attempt a position is drawn from the budget.
+        #expect(try evaluateExpression(#"${length([for i in range(3000) : regex("a(b)", "xab")])}"#) == .number(3000))
+        #expect(try evaluateExpression("${length(regexall(\"z\", \"\(String(repeating: "a", count: 100_000))\"))}") == .number(0))
+        #expect(try evaluateExpression("${length(regexall(\"a\", \"\(String(repeating: "a", count: 100_000))\"))}") == .number(100_000))
         // can() and try() do not hide a budget error.
         #expect(evaluationFailure(#"${try(regex("(a+)+$", "\#(String(repeating: "a", count: 40))b"), "x")}"#)?.summary == "Too much evaluation work")
         #expect(Date().timeIntervalSince(start) < 30)

@@ -4,10 +4,11 @@ import Foundation
 /// `replace` take it, run by Foundation's NSRegularExpression (ICU) with its work bounded.
 ///
 /// ICU backtracks, so a pattern with nested repetition (`(a+)+$`) can take exponential time
-/// where RE2 takes linear time. Matching therefore reports its progress (ICU calls back every
-/// fixed number of steps), and every call draws those steps from the evaluation's
-/// `EvaluationBudget.regexWork`: a catastrophic pattern stops with a located error within a
-/// fraction of a second instead of hanging the plan. Patterns are limited to
+/// where RE2 takes linear time. Matching therefore reports its progress (ICU calls back at each
+/// position a search starts from and every fixed number of steps), and the reports beyond one a
+/// position are drawn from the evaluation's `EvaluationBudget.regexWork`: a catastrophic pattern
+/// stops with a located error within a fraction of a second instead of hanging the plan, while
+/// any number of ordinary matches costs nothing. Patterns are limited to
 /// `RE2Pattern.lengthLimit` bytes; the text matched is a value, bounded like every value.
 ///
 /// The pattern is translated to ICU's syntax where the two differ: RE2's `\d`, `\w` and `\s`
@@ -234,11 +235,19 @@ struct RE2Pattern {
         var found: [Match] = []
         var exceeded = false
         var previousEnd = -1
-        regex.enumerateMatches(in: text, options: [.reportProgress], range: NSRange(location: 0, length: text.utf16.count)) { result, flags, stop in
-            if flags.contains(.progress), !meter.takeRegexWork(1, limit: budget.regexWork) {
-                exceeded = true
-                stop.pointee = true
-                return
+        // ICU reports progress at each position where a search for a match starts, and every
+        // fixed number of steps of one attempt: the reports past one a position are the
+        // backtracking work drawn from the budget, so a linear scan of any text costs nothing.
+        let length = text.utf16.count
+        var reports = 0
+        regex.enumerateMatches(in: text, options: [.reportProgress], range: NSRange(location: 0, length: length)) { result, flags, stop in
+            if flags.contains(.progress) {
+                reports += 1
+                if reports > length + 1, !meter.takeRegexWork(1, limit: budget.regexWork) {
+                    exceeded = true
+                    stop.pointee = true
+                    return
+                }
             }
             guard let result else { return }
             let range = result.range
