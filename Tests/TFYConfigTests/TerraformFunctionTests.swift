@@ -43,6 +43,12 @@ struct TerraformFunctionTests {
         (#"${cidrhost("10.12.112.0/20", 268)}"#, .string("10.12.113.12")),
         (#"${cidrhost("10.12.112.0/20", -1)}"#, .string("10.12.127.255")),
         (#"${cidrhost("fd00:fd12:3456:7890:00a2::/72", 34)}"#, .string("fd00:fd12:3456:7890::22")),
+        (#"${cidrsubnets("10.1.0.0/16", 4, 4, 8, 4)}"#, .list([.string("10.1.0.0/20"), .string("10.1.16.0/20"), .string("10.1.32.0/24"), .string("10.1.48.0/20")])),
+        (#"${cidrsubnets("fd00:fd12:3456:7890::/56", 16, 16, 16, 32)}"#, .list([.string("fd00:fd12:3456:7800::/72"), .string("fd00:fd12:3456:7800:100::/72"), .string("fd00:fd12:3456:7800:200::/72"), .string("fd00:fd12:3456:7800:300::/88")])),
+        (#"${cidrsubnets("10.0.0.0/8", 8, 4)}"#, .list([.string("10.0.0.0/16"), .string("10.16.0.0/12")])),
+        (#"${cidrsubnets("10.0.0.0/24", 2, 1)}"#, .list([.string("10.0.0.0/26"), .string("10.0.0.128/25")])),
+        (#"${cidrsubnets("10.0.0.0/24")}"#, .list([])),
+        (#"${cidrnetmask("172.16.0.0/12")}"#, .string("255.240.0.0")),
         (#"${[for i in range(3) : cidrsubnet("10.0.0.0/16", 4, i)]}"#, .list([.string("10.0.0.0/20"), .string("10.0.16.0/20"), .string("10.0.32.0/20")])),
         (#"${try({a = 1}.b, "fallback")}"#, .string("fallback")),
         (#"${try({a = 1}.a, "fallback")}"#, .number(1)),
@@ -145,6 +151,11 @@ struct TerraformFunctionTests {
         (#"${cidrsubnet("10.0.0.0/16", 1.5, 2)}"#, "Invalid function argument", #"Invalid value for "newbits" parameter: a whole number is required, not 1.5."#, 29),
         (#"${cidrhost("10.12.112.0/20", 5000)}"#, "Error in function call", #"Call to function "cidrhost" failed: prefix of 20 does not accommodate a host numbered 5000."#, 3),
         (#"${cidrhost("10.12.112.0/20", -5000)}"#, "Error in function call", #"Call to function "cidrhost" failed: prefix of 20 does not accommodate a host numbered -904."#, 3),
+        (#"${cidrsubnets("10.0.0.0/24", 1, 1, 1)}"#, "Invalid function argument", #"Invalid value for "newbits" parameter: not enough remaining address space for a subnet with a prefix of 25 bits after 10.0.0.128/25."#, 36),
+        (#"${cidrsubnets("10.0.0.0/24", 30)}"#, "Invalid function argument", #"Invalid value for "newbits" parameter: would extend prefix to 54 bits, which is too long for an IPv4 address."#, 30),
+        (#"${cidrsubnets("10.0.0.0/24", 1, 0)}"#, "Invalid function argument", #"Invalid value for "newbits" parameter: must extend prefix by at least one bit."#, 33),
+        (#"${cidrsubnets("0.0.0.0/0", 1, 1)}"#, "Invalid function argument", #"Invalid value for "newbits" parameter: not enough remaining address space for a subnet with a prefix of 1 bits after 128.0.0.0/1."#, 28),
+        (#"${cidrnetmask("fd00::/56")}"#, "Error in function call", #"Call to function "cidrnetmask" failed: IPv6 addresses cannot have a netmask: fd00::/56."#, 3),
         (#"${try({a = 1}.b, [1][5])}"#, "Error in function call",
          "Call to function \"try\" failed: no expression succeeded:\n- Unsupported attribute: This object does not have an attribute named \"b\" (at f.yml:1:15)\n- Invalid index: The index 5 is out of range: the list has 1 element (at f.yml:1:21)\nAt least one expression must produce a successful result.", 3),
         (#"${try()}"#, "Error in function call", #"Call to function "try" failed: at least one argument is required."#, 3),
@@ -190,6 +201,8 @@ struct TerraformFunctionTests {
         #expect(try value(#"${one(var.single)}"#) == .sensitive(.string("x")))
         #expect(try value(#"${cidrsubnet(var.cidr, 8, 1)}"#) == .sensitive(.string("10.0.1.0/24")))
         #expect(try value(#"${cidrhost(var.cidr, 5)}"#) == .sensitive(.string("10.0.0.5")))
+        #expect(try value(#"${cidrsubnets(var.cidr, 8, 8)}"#) == .sensitive(.list([.string("10.0.0.0/24"), .string("10.0.1.0/24")])))
+        #expect(try value(#"${cidrnetmask(var.cidr)}"#) == .sensitive(.string("255.255.0.0")))
         #expect(try value(#"${jsondecode(jsonencode({p = var.pw}))}"#) == .sensitive(.map(["p": .string("s3cr3t")])))
         #expect(try value(#"${yamldecode(yamlencode([var.pw]))}"#) == .sensitive(.list([.string("s3cr3t")])))
         #expect(try value(#"${yamlencode({p = var.pw})}"#) == .sensitive(.string("\"p\": \"s3cr3t\"\n")))
@@ -206,7 +219,7 @@ struct TerraformFunctionTests {
         #expect(try value(#"${try(tonumber("x"), "y")}"#) == .string("y"))
 
         for text in [#"${zipmap(var.names, [1])}"#, #"${cidrsubnet(var.cidr, 20, 1)}"#, #"${cidrhost(var.cidr, 70000)}"#,
-                     #"${cidrsubnet(var.pw, 1, 1)}"#, #"${jsondecode(var.json)}"#, #"${yamldecode(var.doc)}"#, #"${regex(var.pw, "x")}"#,
+                     #"${cidrsubnet(var.pw, 1, 1)}"#, #"${cidrsubnets(var.cidr, 1, 1, 1)}"#, #"${cidrnetmask(var.pw)}"#, #"${jsondecode(var.json)}"#, #"${yamldecode(var.doc)}"#, #"${regex(var.pw, "x")}"#,
                      #"${regex("[", var.pw)}"#, #"${regex("(", var.pw)}"#, #"${try(tonumber(var.pw), [var.pw][3])}"#,
                      #"${templatestring(local.tpl, {nom = var.pw})}"#] {
             let failure = evaluationFailure(text, locals: locals, variables: variables)
@@ -217,6 +230,7 @@ struct TerraformFunctionTests {
         #expect(evaluationFailure(#"${try(tonumber(var.pw), "x" + 1)}"#, variables: variables)?.detail == "Call to function \"try\" failed: no expression succeeded:\n- Invalid function argument (at f.yml:1:16)\n- Invalid operand: Unsuitable value for left operand: a number is required (at f.yml:1:25)\nAt least one expression must produce a successful result.")
         #expect(evaluationFailure(#"${jsondecode(var.json)}"#, variables: variables)?.detail == #"Call to function "jsondecode" failed: the string is not valid JSON."#)
         #expect(evaluationFailure(#"${yamldecode(var.doc)}"#, variables: variables)?.detail == #"Call to function "yamldecode" failed: on line 1, column 4: the string is not valid YAML."#)
+        #expect(evaluationFailure(#"${cidrsubnets(var.cidr, 1, 1, 1)}"#, variables: variables)?.detail == #"Invalid value for "newbits" parameter: not enough remaining address space for a subnet with a prefix of (sensitive value) bits after (sensitive value)."#)
         #expect(evaluationFailure(#"${cidrsubnet(var.cidr, 20, 1)}"#, variables: variables)?.detail == #"Call to function "cidrsubnet" failed: insufficient address space to extend prefix of (sensitive value) by 20."#)
     }
 

@@ -38,7 +38,9 @@ enum Functions {
         "floor": Signature(parameters: ["num"]),
         "can": Signature(parameters: ["expression"]),
         "cidrhost": Signature(parameters: ["prefix", "hostnum"]),
+        "cidrnetmask": Signature(parameters: ["prefix"]),
         "cidrsubnet": Signature(parameters: ["prefix", "newbits", "netnum"]),
+        "cidrsubnets": Signature(parameters: ["prefix"], variadic: "newbits"),
         "format": Signature(parameters: ["format"], variadic: "args"),
         "formatlist": Signature(parameters: ["format"], variadic: "args", marks: .perElement),
         "join": Signature(parameters: ["separator", "list"]),
@@ -514,7 +516,7 @@ extension Evaluator {
                 throw call.fail(0, "must be a list, set, or tuple value with either zero or one elements")
             }
             return (items.first ?? .null).marked(sensitive)
-        case "cidrsubnet", "cidrhost":
+        case "cidrsubnet", "cidrhost", "cidrsubnets", "cidrnetmask":
             return try cidr(call)
         case "regex", "regexall":
             return try regex(call)
@@ -833,8 +835,9 @@ extension Evaluator {
         return Value.list(result).marked(call.arguments.contains(where: \.isSensitive))
     }
 
-    /// `cidrsubnet(prefix, newbits, netnum)` and `cidrhost(prefix, hostnum)`, IPv4 and IPv6,
-    /// with Terraform's messages; a negative `newbits` or `netnum` is refused (Terraform
+    /// `cidrsubnet(prefix, newbits, netnum)`, `cidrsubnets(prefix, newbits…)`,
+    /// `cidrhost(prefix, hostnum)` and `cidrnetmask(prefix)`, IPv4 and IPv6, with Terraform's
+    /// messages; a negative `newbits` or `netnum` is refused (Terraform
     /// computes a meaningless address from one).
     fileprivate func cidr(_ call: Call) throws -> Value {
         let text = try call.string(0)
@@ -842,6 +845,25 @@ extension Evaluator {
             throw call.failure("invalid CIDR expression: invalid CIDR address: \(call.shown(0, text))")
         }
         let failure: NetworkPrefix.Failure
+        if call.name == "cidrnetmask" {
+            guard prefix.bytes.count == 4 else { throw call.failure("IPv6 addresses cannot have a netmask: \(call.shown(0, text))") }
+            return .string(prefix.netmask)
+        }
+        if call.name == "cidrsubnets" {
+            let newBits = try (1..<call.arguments.count).map { try call.wholeNumber($0) }
+            switch prefix.subnets(newBits) {
+            case .success(let subnets): return .list(subnets.map { .string($0.formatted) })
+            case .failure(let why):
+                let i = why.argument + 1
+                switch why.reason {
+                case .notExtended: throw call.fail(i, "must extend prefix by at least one bit")
+                case .tooLong(let length):
+                    throw call.fail(i, "would extend prefix to \(call.shown(0, String(length))) bits, which is too long for an IPv\(prefix.bytes.count == 4 ? 4 : 6) address")
+                case .noSpace(let length, let after):
+                    throw call.fail(i, "not enough remaining address space for a subnet with a prefix of \(call.shown(0, String(length))) bits after \(call.shown(0, after.formatted))")
+                }
+            }
+        }
         if call.name == "cidrsubnet" {
             let newBits = try call.wholeNumber(1), netnum = try call.wholeNumber(2)
             switch prefix.subnet(newBits: newBits, netnum: netnum) {

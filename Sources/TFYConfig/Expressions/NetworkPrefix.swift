@@ -112,4 +112,68 @@ extension NetworkPrefix {
     }
 
     var formatted: String { "\(Self.format(bytes))/\(length)" }
+
+    /// The netmask of an IPv4 prefix (`cidrnetmask`): "255.240.0.0" for a /12.
+    var netmask: String { Self.format(Self.setting([UInt8](repeating: 0, count: bytes.count), bits: 0..<length, to: -1)) }
+
+    func contains(_ address: [UInt8]) -> Bool {
+        Self.setting(address, bits: length..<bitCount, to: 0) == network
+    }
+
+    /// `bytes` plus or minus one, and whether it wrapped around.
+    static func step(_ bytes: [UInt8], by delta: Int) -> (bytes: [UInt8], wrapped: Bool) {
+        var result = bytes
+        for i in result.indices.reversed() {
+            if delta > 0 {
+                result[i] &+= 1
+                if result[i] != 0 { return (result, false) }
+            } else {
+                result[i] &-= 1
+                if result[i] != 0xff { return (result, false) }
+            }
+        }
+        return (result, true)
+    }
+
+    /// go-cidr's `NextSubnet`, which Terraform's `cidrsubnets` uses: the subnet of `length`
+    /// bits right after this one, and whether the address space wrapped around.
+    func next(length newLength: Int) -> (prefix: NetworkPrefix, wrapped: Bool) {
+        let last = Self.setting(bytes, bits: length..<bitCount, to: -1)
+        let lastOfSubnet = Self.setting(last, bits: newLength..<bitCount, to: -1)
+        let (after, wrapped) = Self.step(lastOfSubnet, by: 1)
+        return (NetworkPrefix(bytes: Self.setting(after, bits: newLength..<bitCount, to: 0), length: newLength), wrapped)
+    }
+
+    /// `cidrsubnets(prefix, newbits…)`: consecutive subnets of this prefix, each `newbits`
+    /// longer, each starting after the previous one at a multiple of its own size, exactly as
+    /// Terraform allocates them. A failure names the `newbits` argument (0 for the first).
+    func subnets(_ newBits: [Int]) -> Result<[NetworkPrefix], SubnetsFailure> {
+        guard let first = newBits.first else { return .success([]) }
+        let firstLength = min(max(length + first, 0), bitCount)
+        let (before, _) = Self.step(network, by: -1)
+        var current = NetworkPrefix(bytes: Self.setting(before, bits: firstLength..<bitCount, to: 0), length: firstLength)
+        var result: [NetworkPrefix] = []
+        for (i, bits) in newBits.enumerated() {
+            guard bits >= 1 else { return .failure(SubnetsFailure(argument: i, reason: .notExtended)) }
+            let newLength = length + bits
+            guard newLength <= bitCount else { return .failure(SubnetsFailure(argument: i, reason: .tooLong(newLength))) }
+            let (next, wrapped) = current.next(length: newLength)
+            guard !wrapped, contains(next.bytes) else {
+                return .failure(SubnetsFailure(argument: i, reason: .noSpace(newLength, after: current)))
+            }
+            current = next
+            result.append(next)
+        }
+        return .success(result)
+    }
+
+    struct SubnetsFailure: Error {
+        enum Reason {
+            case notExtended
+            case tooLong(Int)
+            case noSpace(Int, after: NetworkPrefix)
+        }
+        var argument: Int
+        var reason: Reason
+    }
 }
