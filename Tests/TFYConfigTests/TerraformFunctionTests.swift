@@ -124,6 +124,13 @@ struct TerraformFunctionTests {
         (#"${yamlencode("a\r\nb")}"#, "\"a\\r\\nb\"\n"),
         (#"${yamlencode({x = ["a\nb"]})}"#, "\"x\":\n- |-\n  a\n  b\n"),
         (#"${yamlencode("a  \nb")}"#, "\"a  \\nb\"\n"),
+        // Long values fold past column 80 as libyaml folds them (a second space kept with "\").
+        (#"${yamlencode(join("", [for i in range(30) : "abcd "]))}"#,
+         "\"abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd\n  abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd abcd \"\n"),
+        (#"${yamlencode({a = {b = join(" ", [for i in range(40) : "wörd"])}})}"#,
+         "\"a\":\n  \"b\": \"\(Array(repeating: "wörd", count: 15).joined(separator: " "))\n    \(Array(repeating: "wörd", count: 16).joined(separator: " "))\n    \(Array(repeating: "wörd", count: 9).joined(separator: " "))\"\n"),
+        (#"${yamlencode(join("", [for i in range(20) : "abcdefg  "]))}"#,
+         "\"\(Array(repeating: "abcdefg", count: 10).joined(separator: "  "))\n  \\ \(Array(repeating: "abcdefg", count: 9).joined(separator: "  "))\n  \\ abcdefg  \"\n"),
         (#"${jsonencode(jsondecode("{\"b\": [1, 2.5], \"a\": {}}"))}"#, "{\"a\":{},\"b\":[1,2.5]}"),
     ])
     func encodings(_ text: String, _ expected: String) throws {

@@ -7,8 +7,9 @@ import TFYCore
 /// in sorted order; every string double-quoted, except one with line breaks, which is a literal
 /// block (`|-`, `|`, `|+` after its final line breaks) where YAML allows one; numbers written
 /// out in full (1e20 as 100000000000000000000); a document that is only a number, bool or null
-/// ends with "...". Unlike go-yaml, long double-quoted strings are not folded at 80 columns
-/// and keys with line breaks stay double-quoted: the text differs, the value read back is the same.
+/// ends with "...", and a long double-quoted value is folded past column 80 as libyaml folds
+/// it. Unlike go-yaml, a key with line breaks stays double-quoted (go-yaml writes a complex
+/// `? |-` key): the text differs there, the value read back is the same.
 enum YAMLText {
     /// The YAML text of `value` (known, unmarked), or nil when it would be longer than
     /// `byteLimit`: nesting repeats indentation, so the text may be much larger than the value.
@@ -62,7 +63,8 @@ enum YAMLText {
             case .sensitive(let inner):
                 node(inner, indent: indent)
             default:
-                out += YAMLText.scalar(value, indent: indent)
+                let column = out.unicodeScalars.reversed().prefix { $0 != "\n" }.count
+                out += YAMLText.scalar(value, indent: indent, column: column)
             }
         }
 
@@ -72,16 +74,18 @@ enum YAMLText {
     }
 
     /// A scalar or empty collection; a literal block's lines are indented by `indent`.
-    static func scalar(_ value: Value, indent: Int) -> String {
+    static func scalar(_ value: Value, indent: Int, column: Int = 0) -> String {
         switch value {
         case .null, .unknown: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .number(let n): return plainNumber(n)
         case .list: return "[]"
         case .map: return "{}"
-        case .sensitive(let inner): return scalar(inner, indent: indent)
+        case .sensitive(let inner): return scalar(inner, indent: indent, column: column)
         case .string(let s):
-            guard s.contains("\n"), allowsLiteralBlock(s) else { return doubleQuoted(s) }
+            guard s.contains("\n"), allowsLiteralBlock(s) else {
+                return doubleQuoted(s, folding: (column: column, indent: max(indent, 2)))
+            }
             // A document that is only a block has its lines indented too.
             return literalBlock(s, indent: max(indent, 2))
         }
@@ -123,35 +127,61 @@ enum YAMLText {
         }
     }
 
-    static func doubleQuoted(_ s: String) -> String {
+    /// `s` double-quoted with libyaml's escapes. A value (not a key) is folded as libyaml folds
+    /// it: at a space past column 80 that follows no other space and is neither the first nor
+    /// the last character, the line breaks and continues at `indent` (a `\` keeps a second
+    /// space that follows); reading it back gives the same string.
+    static func doubleQuoted(_ s: String, folding: (column: Int, indent: Int)? = nil) -> String {
         var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\0": out += "\\0"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            case "\u{0B}": out += "\\v"
-            case "\u{0C}": out += "\\f"
-            case "\r": out += "\\r"
-            case "\u{1B}": out += "\\e"
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{85}": out += "\\N"
-            case "\u{2028}": out += "\\L"
-            case "\u{2029}": out += "\\P"
-            default:
-                if isPrintable(c) {
-                    out.unicodeScalars.append(c)
+        var column = (folding?.column ?? 0) + 1
+        var afterSpace = false
+        let scalars = Array(s.unicodeScalars)
+        for (i, c) in scalars.enumerated() {
+            if c == " " {
+                if let folding, !afterSpace, column > 80, i != 0, i != scalars.count - 1 {
+                    out += "\n" + String(repeating: " ", count: folding.indent)
+                    column = folding.indent
+                    if i + 1 < scalars.count, scalars[i + 1] == " " {
+                        out += "\\"
+                        column += 1
+                    }
                 } else {
-                    let hex = String(c.value, radix: 16, uppercase: true)
-                    let (escape, width) = c.value <= 0xFF ? ("\\x", 2) : c.value <= 0xFFFF ? ("\\u", 4) : ("\\U", 8)
-                    out += escape + String(repeating: "0", count: width - hex.count) + hex
+                    out += " "
+                    column += 1
                 }
+                afterSpace = true
+                continue
             }
+            afterSpace = false
+            let piece = escaped(c)
+            out += piece
+            column += piece.unicodeScalars.count
         }
         return out + "\""
+    }
+
+    static func escaped(_ c: Unicode.Scalar) -> String {
+        switch c {
+        case "\0": return "\\0"
+        case "\u{07}": return "\\a"
+        case "\u{08}": return "\\b"
+        case "\t": return "\\t"
+        case "\n": return "\\n"
+        case "\u{0B}": return "\\v"
+        case "\u{0C}": return "\\f"
+        case "\r": return "\\r"
+        case "\u{1B}": return "\\e"
+        case "\"": return "\\\""
+        case "\\": return "\\\\"
+        case "\u{85}": return "\\N"
+        case "\u{2028}": return "\\L"
+        case "\u{2029}": return "\\P"
+        default:
+            if isPrintable(c) { return String(c) }
+            let hex = String(c.value, radix: 16, uppercase: true)
+            let (escape, width) = c.value <= 0xFF ? ("\\x", 2) : c.value <= 0xFFFF ? ("\\u", 4) : ("\\U", 8)
+            return escape + String(repeating: "0", count: width - hex.count) + hex
+        }
     }
 
     /// A number in plain decimal, never in exponent form: 1e20 → "100000000000000000000",
