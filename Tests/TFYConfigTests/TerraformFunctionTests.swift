@@ -131,6 +131,9 @@ struct TerraformFunctionTests {
          "\"a\":\n  \"b\": \"\(Array(repeating: "wörd", count: 15).joined(separator: " "))\n    \(Array(repeating: "wörd", count: 16).joined(separator: " "))\n    \(Array(repeating: "wörd", count: 9).joined(separator: " "))\"\n"),
         (#"${yamlencode(join("", [for i in range(20) : "abcdefg  "]))}"#,
          "\"\(Array(repeating: "abcdefg", count: 10).joined(separator: "  "))\n  \\ \(Array(repeating: "abcdefg", count: 9).joined(separator: "  "))\n  \\ abcdefg  \"\n"),
+        (#"${yamlencode({x = "a\u0085b\nc"})}"#, "\"x\": \"a\\Nb\\nc\"\n"),
+        (#"${yamlencode(-0)}"#, "-0\n...\n"),
+        (#"${yamlencode(123456.789e3)}"#, "123456789\n...\n"),
         (#"${jsonencode(jsondecode("{\"b\": [1, 2.5], \"a\": {}}"))}"#, "{\"a\":{},\"b\":[1,2.5]}"),
     ])
     func encodings(_ text: String, _ expected: String) throws {

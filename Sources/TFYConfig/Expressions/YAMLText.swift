@@ -96,7 +96,8 @@ enum YAMLText {
     static func allowsLiteralBlock(_ s: String) -> Bool {
         var previous: Unicode.Scalar?
         for c in s.unicodeScalars {
-            if !isPrintable(c) { return false }
+            // Line breaks other than "\n" (NEL, LS, PS) are escaped in a double-quoted string.
+            if !isPrintable(c) || c == "\u{85}" || c == "\u{2028}" || c == "\u{2029}" { return false }
             if c == "\n", previous == " " { return false }
             previous = c
         }
@@ -187,6 +188,7 @@ enum YAMLText {
     /// A number in plain decimal, never in exponent form: 1e20 → "100000000000000000000",
     /// 1e-7 → "0.0000001", from the shortest digits that read back as the same double.
     static func plainNumber(_ n: Double) -> String {
+        if n == 0, n.sign == .minus { return "-0" }
         if n == n.rounded(), abs(n) < 9.0e15 { return String(Int64(n)) }
         guard n.isFinite else { return n.isNaN ? ".nan" : (n < 0 ? "-.inf" : ".inf") }
         let shortest = "\(abs(n))"
