@@ -111,6 +111,28 @@ struct ObjectForExpressionTests {
         #expect(grouped?.detail == "The value this for expression builds would hold more than 50 elements, the most one value may hold; build smaller values.")
     }
 
+    /// What Terraform writes as a `dynamic` block: a nested block list built by a `for`
+    /// expression, here from an object `for` over named rules.
+    @Test func aForExpressionBuildsRepeatedBlocks() {
+        let outcome = evaluate(["main.yml": """
+            variable:
+              ports: {default: {ssh: 22, web: 19999}}
+            resource:
+              aws_security_group:
+                cluster:
+                  name: c
+                  description: d
+                  ingress: "${[for name, port in {for k, v in var.ports : k => v if v != 0} : {description = name, from_port = port, to_port = port, protocol = \\"tcp\\", cidr_blocks = [\\"0.0.0.0/0\\"]}]}"
+            """])
+        #expect(outcome.diagnostics.isEmpty, "\(outcome.diagnostics)")
+        func rule(_ name: String, _ port: Double) -> Value {
+            .map(["description": .string(name), "from_port": .number(port), "to_port": .number(port), "protocol": .string("tcp"),
+                  "cidr_blocks": .list([.string("0.0.0.0/0")]), "ipv6_cidr_blocks": .null, "security_groups": .null, "self": .null])
+        }
+        let ingress = outcome.evaluated?.resource("aws_security_group.cluster")?.instances.first?.attributes["ingress"]
+        #expect(ingress?.listValue.map(Set.init) == [rule("ssh", 22), rule("web", 19999)])
+    }
+
     /// The clause's own names are not references to undeclared resources, in the key as in the value.
     @Test func aConfigurationUsesObjectForInLocals() {
         let outcome = evaluate(["main.yml": """
