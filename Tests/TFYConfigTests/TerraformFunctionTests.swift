@@ -268,6 +268,13 @@ struct TerraformFunctionTests {
         #expect(evaluationFailure(#"${try(regex("(a+)+$", "\#(String(repeating: "a", count: 40))b"), "x")}"#)?.summary == "Too much evaluation work")
         #expect(Date().timeIntervalSince(start) < 30)
 
+        // Indentation grows the text beyond the value's own size: still refused, not built.
+        var small = EvaluationBudget.standard
+        small.valueBytes = 1000
+        let nested = String(repeating: "{a = ", count: 40) + "\"x\"" + String(repeating: "}", count: 40)
+        let yaml = evaluationFailure("${yamlencode(\(nested))}", budget: small)
+        #expect(yaml?.detail == "The value yamlencode() builds would hold more than 1000 bytes of text, the most one value may hold; build smaller values.")
+
         // Nesting deeper than a configuration file may.
         let deep = String(repeating: "[", count: 70) + String(repeating: "]", count: 70)
         let json = evaluationFailure("${jsondecode(\"\(deep)\")}")

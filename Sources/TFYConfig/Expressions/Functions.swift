@@ -500,8 +500,11 @@ extension Evaluator {
         case "yamlencode":
             let value = try call.known(0)
             guard value.isWhollyKnown else { throw Call.Unknown() }
+            // The text holds at least the value's strings, and indentation besides: the encoder
+            // stops as soon as it passes the limit.
             var size = ValueSize()
-            guard size.add(value, budget: scope.budget), let text = YAMLText.encode(value.deepUnmarked, byteLimit: scope.budget.valueBytes) else {
+            guard size.add(value, budget: scope.budget) else { throw valueTooLarge(size, builtBy: "yamlencode()", at: call.callLocation) }
+            guard let text = YAMLText.encode(value.deepUnmarked, byteLimit: scope.budget.valueBytes) else {
                 throw valueTooLarge(ValueSize(bytes: scope.budget.valueBytes + 1), builtBy: "yamlencode()", at: call.callLocation)
             }
             return .string(text)
