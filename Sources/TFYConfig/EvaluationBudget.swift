@@ -35,6 +35,12 @@ public struct EvaluationBudget: Sendable, Hashable {
     /// end up in plans (a bootstrap file's content) and in memory several times over; larger
     /// files belong in an artifact store the machine downloads from.
     public var fileBytes = 16 * 1024 * 1024
+    /// Backtracking the regular expressions of `regex`, `regexall` and `replace` may do in one
+    /// evaluation, in all: ICU's progress reports beyond one for each position of the text a
+    /// search starts from, each a fixed number of matching steps (2,000 take well under a
+    /// second). An ordinary pattern uses none; a nested repetition such as `(a+)+$`, which
+    /// backtracks exponentially, stops here.
+    public var regexWork = 2_000
 
     public init() {}
 
@@ -64,6 +70,17 @@ public final class EvaluationMeter: @unchecked Sendable {
         guard elements <= budget.builtElements - elementsBuilt, bytes <= budget.builtBytes - bytesBuilt else { return false }
         elementsBuilt += elements
         bytesBuilt += bytes
+        return true
+    }
+
+    private var regexWorkUsed = 0
+
+    /// Takes `n` more units of regular-expression work; false when that would pass `limit`.
+    func takeRegexWork(_ n: Int, limit: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard n <= limit - regexWorkUsed else { return false }
+        regexWorkUsed += n
         return true
     }
 

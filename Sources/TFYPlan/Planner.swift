@@ -289,9 +289,13 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             } else if let priorValue = prior.attributes[name], let value = planned[name] {
                 planned[name] = Self.keepingProviderDefaults(value, prior: priorValue, type: attribute.type)
             }
-            if block.lifecycle.ignoreAllChanges || block.lifecycle.ignoreChanges.contains(where: { $0 == name || $0.hasPrefix(name + ".") }),
-               attribute.isSettable, let priorValue = prior.attributes[name] {
-                planned[name] = priorValue
+            if attribute.isSettable, let priorValue = prior.attributes[name] {
+                let ignored = block.lifecycle.ignoreChanges.filter { $0.attribute == name }
+                if block.lifecycle.ignoreAllChanges || ignored.contains(where: \.steps.isEmpty) {
+                    planned[name] = priorValue
+                } else {
+                    for path in ignored { planned[name] = path.keepingPrior(planned: planned[name] ?? .null, prior: priorValue) }
+                }
             }
         }
         for (name, value) in type.recoveredAttributes(prior) { planned[name] = value }

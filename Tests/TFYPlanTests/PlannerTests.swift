@@ -106,6 +106,47 @@ struct PlannerTests {
         #expect(change.after?.mapValue?["ami"] == .string("old"))
     }
 
+    /// As in Terraform, a path ignores only its part of the attribute: a tag EC2 or a person
+    /// changed stays, the other tags follow the configuration; `[0]` names a single nested block.
+    @Test func ignoreChangesWithANestedPathKeepsOnlyThatPart() throws {
+        let configuration = load(["main.yml": """
+            resource:
+              aws_instance:
+                m:
+                  ami: a
+                  instance_type: t
+                  tags: {Name: new, Env: prod}
+                  root_block_device: {volume_size: 50}
+                  lifecycle:
+                    ignore_changes:
+                      - tags["Name"]
+                      - tags.Owner
+                      - root_block_device[0].volume_size
+            """])
+        var prior = State(lineage: "l")
+        let priorAttributes: [String: Value] = [
+            "id": .string("i-1"), "ami": .string("a"), "instance_type": .string("t"),
+            "tags": .map(["Name": .string("old"), "Env": .string("prod")]),
+            "root_block_device": .map([
+                "volume_size": .number(20), "volume_type": .string("gp3"), "iops": .number(3000), "throughput": .number(125),
+                "encrypted": .bool(false), "kms_key_id": .string(""), "delete_on_termination": .bool(true),
+                "volume_id": .string("vol-1"), "device_name": .string("/dev/xvda"),
+            ]),
+        ]
+        prior.resources = [StateResource(type: "aws_instance", name: "m", instances: [StateInstance(indexKey: nil, attributes: priorAttributes)])]
+        let unchanged = try #require(plan(configuration, prior: prior).0?.changes.first)
+        #expect(unchanged.action == .noOp)
+        #expect(unchanged.after?.mapValue?["tags"] == .map(["Name": .string("old"), "Env": .string("prod")]))
+        #expect(unchanged.after?.mapValue?["root_block_device"]?.mapValue?["volume_size"] == .number(20))
+
+        var changedEnv = priorAttributes
+        changedEnv["tags"] = .map(["Name": .string("old"), "Env": .string("dev"), "Owner": .string("ops")])
+        prior.resources = [StateResource(type: "aws_instance", name: "m", instances: [StateInstance(indexKey: nil, attributes: changedEnv)])]
+        let update = try #require(plan(configuration, prior: prior).0?.changes.first)
+        #expect(update.action == .update)
+        #expect(update.after?.mapValue?["tags"] == .map(["Name": .string("old"), "Env": .string("prod"), "Owner": .string("ops")]))
+    }
+
     /// A state written before an attribute with a default existed (monitoring, source_dest_check)
     /// reads as if it held the default, as Terraform upgrades state to a new schema; a
     /// configuration that sets the new attribute otherwise plans an update.

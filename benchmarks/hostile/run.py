@@ -73,6 +73,15 @@ CASES = [
     ("apply -parallelism 0", {"main.yml": SG.format(from_port=22, to_port=22)}, ["apply", "-parallelism", "0", "-auto-approve"], 1),
     ("refused endpoint", {"main.yml": SG.format(from_port=22, to_port=22)}, ["plan"], 1),
     ("unresolvable endpoint", {"main.yml": SG.format(from_port=22, to_port=22)}, ["plan"], 1),
+    # Issue 20's functions: work and size bounded before the time or memory is spent.
+    ("regex (a+)+$ on 40 a's and a b", {"main.yml": "locals:\n  a: '${regex(\"(a+)+$\", \"" + "a" * 40 + "b\")}'\n"}, ["validate"], 1),
+    ("5,000 ordinary regex calls (within budget)", {"main.yml": "locals:\n  a: '${length([for i in range(5000) : regex(\"^([a-z]+)-(\\\\d+)$\", \"node-${i}\")])}'\n"}, ["validate"], 0),
+    ("setproduct of three range(1000)", {"main.yml": "locals:\n  a: '${setproduct(range(1000), range(1000), range(1000))}'\n"}, ["validate"], 1),
+    ("yamldecode of 10^7 aliased nodes", {"main.yml": "locals:\n  a: '${yamldecode(\"" + "\\n".join(
+        [f"l0: &l0 [{', '.join(['x'] * 10)}]"] + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 7)]) + "\")}'\n"}, ["validate"], 1),
+    ("jsondecode of 100,000 nested lists", {"main.yml": "locals:\n  a: '${jsondecode(\"" + "[" * 100_000 + "]" * 100_000 + "\")}'\n"}, ["validate"], 1),
+    ("templatestring rendering itself", {"main.yml": "locals:\n  t: '$${templatestring(t, {t = t})}'\n  a: '${templatestring(local.t, {t = local.t})}'\n"}, ["validate"], 1),
+    ("object for over range(100000) (within budget)", {"main.yml": "locals:\n  a: '${length({for i in range(100000) : i => i})}'\n"}, ["validate"], 0),
     ("10,000 blocks", {"main.yml": blocks(10_000)}, ["validate"], 0),
     ("20,000 blocks", {"main.yml": blocks(20_000)}, ["validate"], 0),
     ("40,000 blocks", {"main.yml": blocks(40_000)}, ["validate"], 0),

@@ -94,8 +94,8 @@ public struct DependsOnEntry: Sendable {
 public struct Lifecycle: Sendable, Hashable {
     public var preventDestroy = false
     public var createBeforeDestroy = false
-    /// Attribute names whose changes are ignored; `all` ignores every attribute.
-    public var ignoreChanges: [String] = []
+    /// Attributes, or parts of them, whose changes are ignored; `all` ignores every attribute.
+    public var ignoreChanges: [AttributePath] = []
     public var ignoreAllChanges = false
 }
 

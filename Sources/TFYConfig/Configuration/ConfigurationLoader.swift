@@ -709,6 +709,46 @@ private struct ConfigurationDecoder {
         return entries
     }
 
+    /// An `ignore_changes` entry: an attribute name followed by static keys and indexes
+    /// (`tags["Name"]`, `tags.Name`, `root_block_device[0].volume_size`), as in Terraform.
+    mutating func ignoredPath(_ item: YAMLNode, address: String) -> AttributePath? {
+        let invalid = "An ignore_changes entry must be an attribute name, optionally followed by map keys and list indexes written as literals, such as tags[\"Name\"] or root_block_device[0].volume_size."
+        guard let scalar = item.scalar else {
+            error("Invalid ignore_changes", invalid, at: item.start, address: address)
+            return nil
+        }
+        let parsed: Expression
+        switch ExpressionParser.parseExpression(scalar.text, sourceMap: item.sourceMap) {
+        case .success(let expression): parsed = expression
+        case .failure(let failure):
+            error("Invalid ignore_changes", invalid, at: failure.diagnostic.location ?? item.start, address: address)
+            return nil
+        }
+        let root: String
+        var steps: [TraversalStep] = []
+        switch parsed {
+        case .scope(let name, _): root = name
+        case .traversal(.scope(let name, _), let traversal):
+            root = name
+            steps = traversal
+        default:
+            error("Invalid ignore_changes", invalid, at: item.start, address: address)
+            return nil
+        }
+        var path = AttributePath(attribute: root)
+        for step in steps {
+            switch step {
+            case .attribute(let name, _): path.steps.append(.key(name))
+            case .index(.literal(.string(let key), _), _): path.steps.append(.key(key))
+            case .index(.literal(.number(let n), _), _) where n >= 0 && Value.wholeNumber(n) != nil: path.steps.append(.index(Value.wholeNumber(n)!))
+            default:
+                error("Invalid ignore_changes", invalid, at: step.location, address: address)
+                return nil
+            }
+        }
+        return path
+    }
+
     mutating func decodeLifecycle(_ node: YAMLNode, schema: ResourceSchema, address: String) -> Lifecycle {
         var lifecycle = Lifecycle()
         guard let pairs = mapping(node, "lifecycle block") else { return lifecycle }
@@ -726,13 +766,12 @@ private struct ConfigurationDecoder {
                     continue
                 }
                 for item in items {
-                    let name = item.scalar?.text ?? ""
-                    let root = String(name.split(separator: ".").first ?? "")
-                    guard schema.body.attributes[root]?.isSettable == true else {
-                        error("Unsupported attribute in ignore_changes", "\(schema.type) has no argument named \(Value.quoted(root)).\(Suggestion.didYouMean(root, among: schema.body.settableNames))", at: item.start, address: address)
+                    guard let path = ignoredPath(item, address: address) else { continue }
+                    guard schema.body.attributes[path.attribute]?.isSettable == true else {
+                        error("Unsupported attribute in ignore_changes", "\(schema.type) has no argument named \(Value.quoted(path.attribute)).\(Suggestion.didYouMean(path.attribute, among: schema.body.settableNames))", at: item.start, address: address)
                         continue
                     }
-                    lifecycle.ignoreChanges.append(name)
+                    lifecycle.ignoreChanges.append(path)
                 }
             case let other:
                 error("Unsupported argument", "An argument named \(Value.quoted(other)) is not expected in a lifecycle block.\(Suggestion.didYouMean(other, among: ["prevent_destroy", "create_before_destroy", "ignore_changes"]))", at: pair.key.start, address: address)

@@ -63,11 +63,12 @@ struct ReferenceChecker {
                 collect(entry.key, into: &found)
                 collect(entry.value, into: &found)
             }
-        case .forList(let clause, _):
+        case .forList(let clause, _), .forObject(let clause, _):
             collect(clause.collection, into: &found)
             // The for expression's own names are not references to anything outside it.
-            let bound = Set([clause.valueName] + (clause.keyName.map { [$0] } ?? []))
+            let bound = clause.boundNames
             var inner: [Reference] = []
+            if let key = clause.keyExpression { collect(key, into: &inner) }
             collect(clause.body, into: &inner)
             if let condition = clause.condition { collect(condition, into: &inner) }
             found += inner.filter { reference in

@@ -67,6 +67,8 @@ public struct Evaluator: Sendable {
             return try callFunction(name, arguments, expandFinal: expandFinal, at: location)
         case .forList(let clause, let location):
             return try evaluateFor(clause, at: location)
+        case .forObject(let clause, let location):
+            return try evaluateForObject(clause, at: location)
         case .unary(let op, let operand, let location):
             return try evaluateUnary(op, operand, at: location)
         case .binary(let op, let left, let right, let location):
@@ -176,6 +178,71 @@ public struct Evaluator: Sendable {
     /// its own marks; a sensitive collection marks every key and element, and it or a sensitive
     /// `if` condition (which decides what is kept) marks the whole result.
     func evaluateFor(_ clause: Expression.ForClause, at location: SourceLocation) throws -> Value {
+        var result: [Value] = []
+        var size = ValueSize()
+        let outcome = try iterate(clause, at: location) { bind in
+            let item = try evaluate(clause.body.replacingRoots(bind))
+            size.elements += 1
+            guard size.add(item, budget: scope.budget) else { throw valueTooLarge(size, builtBy: "this for expression", at: location) }
+            result.append(item)
+        }
+        try takeBuilt(size, at: location)
+        return (outcome.unknown ? Value.unknown : .list(result)).marked(outcome.sensitive)
+    }
+
+    /// An object `for` expression: `{for k, v in X : KEY => VALUE}`. Keys carry no marks of
+    /// their own, so a sensitive key marks the whole object (as in an object literal); with
+    /// `...` each key's values are collected, in order, into a list.
+    func evaluateForObject(_ clause: Expression.ForClause, at location: SourceLocation) throws -> Value {
+        guard let keyExpression = clause.keyExpression else { return try evaluateFor(clause, at: location) }
+        var entries: [String: Value] = [:]
+        var groups: [String: [Value]] = [:]
+        var sensitiveKeys: Set<String> = []
+        var unknownKey = false
+        var size = ValueSize()
+        let outcome = try iterate(clause, at: location) { bind in
+            let (key, keySensitive) = try evaluate(keyExpression.replacingRoots(bind)).unmarked
+            let name: String
+            switch key {
+            case .string(let s): name = s
+            case .number(let n): name = Value.format(number: n)
+            case .bool(let b): name = b ? "true" : "false"
+            case .unknown:
+                unknownKey = true
+                return
+            case .null:
+                throw EvaluationError("Invalid object key", "Key expression in 'for' expression must not produce a null value.", at: keyExpression.location)
+            default:
+                throw EvaluationError("Invalid object key", "The key expression produced an invalid result: string required.", at: keyExpression.location)
+            }
+            let item = try evaluate(clause.body.replacingRoots(bind))
+            let isNew = entries[name] == nil && groups[name] == nil
+            if !clause.grouping, !isNew {
+                // A secret key, this one or the one it repeats, is not quoted.
+                let shown = Value.quoted(name, sensitive: keySensitive || sensitiveKeys.contains(name))
+                throw EvaluationError("Duplicate object key", "Two different items produced the key \(shown) in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.", at: keyExpression.location)
+            }
+            if keySensitive { sensitiveKeys.insert(name) }
+            if isNew {
+                size.elements += 1
+                size.bytes += name.utf8.count
+            }
+            if clause.grouping { size.elements += 1 }
+            guard size.add(item, budget: scope.budget) else { throw valueTooLarge(size, builtBy: "this for expression", at: location) }
+            if clause.grouping { groups[name, default: []].append(item) } else { entries[name] = item }
+        }
+        try takeBuilt(size, at: location)
+        if outcome.unknown || unknownKey { return Value.unknown.marked(outcome.sensitive || !sensitiveKeys.isEmpty) }
+        let object = clause.grouping ? Value.map(groups.mapValues { .list($0) }) : .map(entries)
+        return object.marked(outcome.sensitive || !sensitiveKeys.isEmpty)
+    }
+
+    /// Runs `body` for each element of a for expression's collection that its condition keeps,
+    /// with a function that binds the clause's names to the element. Returns whether the result
+    /// is sensitive (a sensitive collection or condition) and whether it is unknown (an unknown
+    /// collection or condition), and takes the iterations from the budget before any is run.
+    private func iterate(_ clause: Expression.ForClause, at location: SourceLocation,
+                         _ body: (_ bind: (String, SourceLocation) -> Expression?) throws -> Void) throws -> (sensitive: Bool, unknown: Bool) {
         var (collection, sensitive) = try evaluate(clause.collection).unmarked
         let iterations = collection.listValue?.count ?? collection.mapValue?.count ?? 0
         guard scope.meter.takeForIterations(iterations, limit: scope.budget.forIterations) else {
@@ -183,14 +250,12 @@ public struct Evaluator: Sendable {
         }
         let elements: [(key: Value, value: Value)]
         switch collection {
-        case .unknown: return Value.unknown.marked(sensitive)
+        case .unknown: return (sensitive, true)
         case .list(let items): elements = items.enumerated().map { (.number(Double($0.offset)), $0.element) }
         case .map(let entries): elements = entries.keys.sorted().map { (.string($0), entries[$0]!) }
         case .null: throw EvaluationError("Iteration over null value", "A null value cannot be used as the collection in a for expression.", at: clause.collection.location)
         default: throw EvaluationError("Iteration over non-iterable value", "A value of type \(collection.kindDescription) cannot be used as the collection in a for expression; use a list or a map.", at: clause.collection.location)
         }
-        var result: [Value] = []
-        var size = ValueSize()
         var unknown = false
         for element in elements {
             var bindings = [clause.valueName: element.value.marked(sensitive)]
@@ -209,13 +274,9 @@ public struct Evaluator: Sendable {
                     throw EvaluationError("Invalid for expression condition", "The condition of a for expression must be a bool, not a \(keep.kindDescription).", at: condition.location)
                 }
             }
-            let item = try evaluate(clause.body.replacingRoots(bind))
-            size.elements += 1
-            guard size.add(item, budget: scope.budget) else { throw valueTooLarge(size, builtBy: "this for expression", at: location) }
-            result.append(item)
+            try body(bind)
         }
-        try takeBuilt(size, at: location)
-        return (unknown ? Value.unknown : .list(result)).marked(sensitive)
+        return (sensitive, unknown)
     }
 
     // MARK: References

@@ -18,14 +18,24 @@ public indirect enum Expression: Sendable {
     case object([ObjectEntry], SourceLocation)
     /// `[for KEY, VALUE in COLLECTION : BODY if CONDITION]`: a list made from a list or map.
     case forList(ForClause, SourceLocation)
+    /// `{for KEY, VALUE in COLLECTION : KEY_EXPR => BODY[...] if CONDITION}`: an object made from
+    /// a list or map; with `...` the values of each key are grouped into lists.
+    case forObject(ForClause, SourceLocation)
 
     public struct ForClause: Sendable {
         /// The index (list) or key (map) name, when two names are given.
         public var keyName: String?
         public var valueName: String
         public var collection: Expression
+        /// The object key each element gives (`KEY_EXPR =>`); nil in a list `for`.
+        public var keyExpression: Expression?
         public var body: Expression
+        /// `...` after the body: the values of equal keys are collected into a list.
+        public var grouping = false
         public var condition: Expression?
+
+        /// The names the clause binds, which its key, body and condition see.
+        var boundNames: Set<String> { Set([valueName] + (keyName.map { [$0] } ?? [])) }
     }
 
     public struct ObjectEntry: Sendable {
@@ -37,7 +47,7 @@ public indirect enum Expression: Sendable {
         switch self {
         case .literal(_, let l), .template(_, let l), .scope(_, let l), .call(_, _, _, let l),
              .unary(_, _, let l), .binary(_, _, _, let l), .conditional(_, _, _, let l), .tuple(_, let l),
-             .object(_, let l), .forList(_, let l):
+             .object(_, let l), .forList(_, let l), .forObject(_, let l):
             return l
         case .traversal(let base, _):
             return base.location
@@ -73,13 +83,10 @@ public indirect enum Expression: Sendable {
         case .tuple(let items, let location): return .tuple(items.map { $0.replacingRoots(replacement) }, location)
         case .object(let entries, let location):
             return .object(entries.map { ObjectEntry(key: $0.key, value: $0.value.replacingRoots(replacement)) }, location)
-        case .forList(var clause, let location):
-            let bound = Set([clause.valueName] + (clause.keyName.map { [$0] } ?? []))
-            let inner: (String, SourceLocation) -> Expression? = { bound.contains($0) ? nil : replacement($0, $1) }
-            clause.collection = clause.collection.replacingRoots(replacement)
-            clause.body = clause.body.replacingRoots(inner)
-            clause.condition = clause.condition?.replacingRoots(inner)
-            return .forList(clause, location)
+        case .forList(let clause, let location):
+            return .forList(clause.replacingRoots(replacement), location)
+        case .forObject(let clause, let location):
+            return .forObject(clause.replacingRoots(replacement), location)
         case .literal:
             return self
         }
@@ -103,8 +110,9 @@ public indirect enum Expression: Sendable {
         case .conditional(let c, let t, let f, _): return c.containsSensitiveLiteral || t.containsSensitiveLiteral || f.containsSensitiveLiteral
         case .tuple(let items, _): return items.contains { $0.containsSensitiveLiteral }
         case .object(let entries, _): return entries.contains { $0.key.containsSensitiveLiteral || $0.value.containsSensitiveLiteral }
-        case .forList(let clause, _):
-            return clause.collection.containsSensitiveLiteral || clause.body.containsSensitiveLiteral || (clause.condition?.containsSensitiveLiteral ?? false)
+        case .forList(let clause, _), .forObject(let clause, _):
+            return clause.collection.containsSensitiveLiteral || clause.body.containsSensitiveLiteral
+                || (clause.keyExpression?.containsSensitiveLiteral ?? false) || (clause.condition?.containsSensitiveLiteral ?? false)
         }
     }
 
@@ -124,6 +132,21 @@ public indirect enum Expression: Sendable {
     public func entry(_ key: String) -> Expression? {
         guard case .object(let entries, _) = self else { return nil }
         return entries.first { $0.key.literalString == key }?.value
+    }
+}
+
+extension Expression.ForClause {
+    /// The clause with `replacement` applied to its collection, and to its key, body and
+    /// condition except where they use the names the clause binds.
+    func replacingRoots(_ replacement: (String, SourceLocation) -> Expression?) -> Expression.ForClause {
+        let bound = boundNames
+        let inner: (String, SourceLocation) -> Expression? = { bound.contains($0) ? nil : replacement($0, $1) }
+        var clause = self
+        clause.collection = collection.replacingRoots(replacement)
+        clause.keyExpression = keyExpression?.replacingRoots(inner)
+        clause.body = body.replacingRoots(inner)
+        clause.condition = condition?.replacingRoots(inner)
+        return clause
     }
 }
 

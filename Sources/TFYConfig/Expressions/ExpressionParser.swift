@@ -353,9 +353,10 @@ public struct ExpressionParser {
         return value
     }
 
-    /// After "[": `for NAME[, NAME] in EXPR : EXPR [if EXPR]]`, or nil (a plain list) without
-    /// consuming anything.
-    mutating func parseForClause() throws -> Expression.ForClause? {
+    /// After "[" or "{": `for NAME[, NAME] in EXPR : [KEY =>] EXPR[...] [if EXPR]` and the
+    /// closing bracket or brace, or nil (a plain list or object) without consuming anything.
+    /// `buildsObject` says which: a key (`=>`) and grouping (`...`) belong to objects only.
+    mutating func parseForClause(buildsObject: Bool) throws -> Expression.ForClause? {
         let start = position
         skipSpace()
         guard identifier() == "for", let next = current, next == " " || next == "\t" else {
@@ -363,16 +364,21 @@ public struct ExpressionParser {
             return nil
         }
         skipSpace()
-        var first = identifier()
-        guard !first.isEmpty else { throw failure("Invalid for expression", "Expected a variable name after \"for\", but found \(describeCurrent()).") }
+        // `{for = 1}` is an object with the key "for"; a for expression names a variable next.
+        guard let first = current, Self.isIdentifierStart(first) || buildsObject == false else {
+            position = start
+            return nil
+        }
+        var valueName = identifier()
+        guard !valueName.isEmpty else { throw failure("Invalid for expression", "Expected a variable name after \"for\", but found \(describeCurrent()).") }
         var keyName: String?
         skipSpace()
         if consume(",") {
             skipSpace()
             let second = identifier()
             guard !second.isEmpty else { throw failure("Invalid for expression", "Expected a second variable name after \",\", but found \(describeCurrent()).") }
-            keyName = first
-            first = second
+            keyName = valueName
+            valueName = second
         }
         skipSpace()
         let beforeIn = position
@@ -382,7 +388,27 @@ public struct ExpressionParser {
         }
         let collection = try parseExpression()
         try expect(":", "\":\" after the collection of the for expression")
-        let body = try parseExpression()
+        var keyExpression: Expression?
+        skipSpace()
+        let bodyStart = position
+        var body = try parseExpression()
+        skipSpace()
+        let arrow = position
+        if consume("=>") {
+            guard buildsObject else {
+                throw failure("Invalid 'for' expression", "Key expression is not valid when building a tuple.", at: arrow)
+            }
+            keyExpression = body
+            body = try parseExpression()
+        } else if buildsObject {
+            throw failure("Invalid 'for' expression", "Key expression is required when building an object.", at: bodyStart)
+        }
+        skipSpace()
+        let ellipsis = position
+        let grouping = consume("...")
+        if grouping, !buildsObject {
+            throw failure("Invalid 'for' expression", "Grouping ellipsis (...) cannot be used when building a tuple.", at: ellipsis)
+        }
         skipSpace()
         var condition: Expression?
         let beforeIf = position
@@ -391,8 +417,13 @@ public struct ExpressionParser {
         } else {
             position = beforeIf
         }
-        try expect("]", "\"]\" to close the for expression")
-        return Expression.ForClause(keyName: keyName, valueName: first, collection: collection, body: body, condition: condition)
+        if buildsObject {
+            try expect("}", "\"}\" to close the for expression")
+        } else {
+            try expect("]", "\"]\" to close the for expression")
+        }
+        return Expression.ForClause(keyName: keyName, valueName: valueName, collection: collection, keyExpression: keyExpression,
+                                    body: body, grouping: grouping, condition: condition)
     }
 
     mutating func parsePrimary() throws -> Expression {
@@ -424,7 +455,7 @@ public struct ExpressionParser {
         }
         if c == "[" {
             position += 1
-            if let clause = try parseForClause() { return .forList(clause, location) }
+            if let clause = try parseForClause(buildsObject: false) { return .forList(clause, location) }
             var items: [Expression] = []
             while !consume("]") {
                 guard !atEnd else { throw failure("Invalid expression", "There is no closing bracket for this list.", at: start) }
@@ -438,6 +469,7 @@ public struct ExpressionParser {
         }
         if c == "{" {
             position += 1
+            if let clause = try parseForClause(buildsObject: true) { return .forObject(clause, location) }
             var entries: [Expression.ObjectEntry] = []
             while !consume("}") {
                 guard !atEnd else { throw failure("Invalid expression", "There is no closing brace for this object.", at: start) }

@@ -37,9 +37,14 @@ enum Functions {
         "flatten": Signature(parameters: ["list"], marks: .perElement),
         "floor": Signature(parameters: ["num"]),
         "can": Signature(parameters: ["expression"]),
+        "cidrhost": Signature(parameters: ["prefix", "hostnum"]),
+        "cidrnetmask": Signature(parameters: ["prefix"]),
+        "cidrsubnet": Signature(parameters: ["prefix", "newbits", "netnum"]),
+        "cidrsubnets": Signature(parameters: ["prefix"], variadic: "newbits"),
         "format": Signature(parameters: ["format"], variadic: "args"),
         "formatlist": Signature(parameters: ["format"], variadic: "args", marks: .perElement),
         "join": Signature(parameters: ["separator", "list"]),
+        "jsondecode": Signature(parameters: ["str"]),
         "jsonencode": Signature(parameters: ["val"]),
         "keys": Signature(parameters: ["inputMap"], marks: .perElement),
         "length": Signature(parameters: ["value"], marks: .perElement),
@@ -48,18 +53,27 @@ enum Functions {
         "max": Signature(parameters: [], variadic: "numbers", variadicRange: 1...Int.max),
         "merge": Signature(parameters: [], variadic: "maps", marks: .perElement),
         "min": Signature(parameters: [], variadic: "numbers", variadicRange: 1...Int.max),
+        "one": Signature(parameters: ["list"], marks: .perElement),
         "range": Signature(parameters: [], variadic: "params", variadicRange: 1...3),
+        "regex": Signature(parameters: ["pattern", "string"]),
+        "regexall": Signature(parameters: ["pattern", "string"]),
         "replace": Signature(parameters: ["str", "substr", "replace"]),
+        "setproduct": Signature(parameters: [], variadic: "sets", marks: .perElement),
         "sha256": Signature(parameters: ["str"]),
         "split": Signature(parameters: ["separator", "str"]),
         "templatefile": Signature(parameters: ["path", "vars"]),
+        "templatestring": Signature(parameters: ["template", "vars"]),
         "tolist": Signature(parameters: ["v"], marks: .perElement),
         "tomap": Signature(parameters: ["v"], marks: .perElement),
         "tonumber": Signature(parameters: ["v"]),
         "tostring": Signature(parameters: ["v"]),
         "trimspace": Signature(parameters: ["str"]),
+        "try": Signature(parameters: [], variadic: "expressions"),
         "upper": Signature(parameters: ["str"]),
         "values": Signature(parameters: ["mapping"], marks: .perElement),
+        "yamldecode": Signature(parameters: ["src"]),
+        "yamlencode": Signature(parameters: ["value"]),
+        "zipmap": Signature(parameters: ["keys", "values"], marks: .perElement),
     ]
 
     /// Most elements `range()` may produce: as many as any value may hold, so a typo cannot
@@ -68,14 +82,14 @@ enum Functions {
 
     /// Functions with per-element marks that still build a new collection, whose size the
     /// budget bounds.
-    static let concatenating: Set<String> = ["concat", "flatten", "formatlist", "merge"]
+    static let concatenating: Set<String> = ["concat", "flatten", "formatlist", "merge", "setproduct", "zipmap"]
 
     /// 2^53: up to here every whole number is a double, so `range` bounds count exactly.
     static let largestExactWholeNumber = 9_007_199_254_740_992.0
 }
 
 /// A function call in progress: its arguments, with helpers that check their types.
-private struct Call {
+fileprivate struct Call {
     let name: String
     let signature: Functions.Signature
     /// The arguments with their sensitive marks; the helpers below return them unmarked at the
@@ -168,6 +182,9 @@ private struct Call {
 }
 
 extension Evaluator {
+    /// The built-in functions' names, sorted: docs/configuration.md lists each with an example.
+    public static var functionNames: [String] { Functions.signatures.keys.sorted() }
+
     func callFunction(_ name: String, _ argumentExpressions: [Expression], expandFinal: Bool, at location: SourceLocation) throws -> Value {
         guard let signature = Functions.signatures[name] else {
             throw EvaluationError("Call to unknown function", "There is no function named \"\(name)\".\(Suggestion.didYouMean(name, among: Functions.signatures.keys))", at: location)
@@ -187,6 +204,16 @@ extension Evaluator {
                 // Running out of budget says nothing about whether the expression is valid.
                 if error.exceedsBudget { throw error }
                 return Value.bool(false).marked(sensitive)
+            }
+        }
+        if name == "try" {
+            return try tryExpressions(argumentExpressions, expandFinal: expandFinal, at: location)
+        }
+        if name == "templatestring", let template = argumentExpressions.first {
+            // Terraform's rule: the template comes from elsewhere, named by a reference; a
+            // template written in place is a string template already.
+            guard case .traversal(.scope, _) = template else {
+                throw EvaluationError("Invalid function argument", "Invalid value for \"template\" parameter: invalid template expression: templatestring is only for rendering templates retrieved dynamically from elsewhere, and so does not support providing a literal template; consider using a template string expression instead.", at: template.location)
             }
         }
         var arguments: [Value] = []
@@ -232,6 +259,38 @@ extension Evaluator {
         } catch is Call.Unknown {
             return Value.unknown.marked(call.containsSensitive)
         }
+    }
+
+    /// `try(a, b, …)`: the value of the first expression that evaluates without an error.
+    /// An expression that is not wholly known yet may still fail, so the result is unknown
+    /// until it is. Which expression succeeded tells about those that failed before it, so a
+    /// failed one that reads a sensitive value marks the result; its error is listed by summary
+    /// only.
+    private func tryExpressions(_ expressions: [Expression], expandFinal: Bool, at location: SourceLocation) throws -> Value {
+        guard !expressions.isEmpty else {
+            throw EvaluationError("Error in function call", "Call to function \"try\" failed: at least one argument is required.", at: location)
+        }
+        guard !expandFinal else {
+            throw EvaluationError("Invalid function arguments", "Function \"try\" takes expressions, not a list expanded with \"...\".", at: location)
+        }
+        var failures: [String] = []
+        var decidedBySensitive = false
+        for expression in expressions {
+            do {
+                let value = try evaluate(expression)
+                if !value.isWhollyKnown { return Value.unknown.marked(decidedBySensitive || value.containsSensitive) }
+                return value.marked(decidedBySensitive)
+            } catch let error as EvaluationError {
+                // Running out of budget says nothing about whether the expression is valid.
+                if error.exceedsBudget { throw error }
+                let sensitive = readsSensitiveValue(expression)
+                decidedBySensitive = decidedBySensitive || sensitive
+                let diagnostic = error.diagnostic
+                let at = diagnostic.location.map { " (at \($0))" } ?? ""
+                failures.append("- \(diagnostic.summary)\(sensitive ? "" : ": " + diagnostic.detail.withoutFinalPeriod)\(at)")
+            }
+        }
+        throw EvaluationError("Error in function call", "Call to function \"try\" failed: no expression succeeded:\n\(failures.joined(separator: "\n"))\nAt least one expression must produce a successful result.", at: location)
     }
 
     /// True when `expression` reads a sensitive value: through a reference (as far along it as
@@ -313,6 +372,9 @@ extension Evaluator {
             return .list(text.components(separatedBy: separator).map { .string($0) })
         case "replace":
             let text = try call.string(0), search = try call.string(1), replacement = try call.string(2)
+            if search.utf8.count > 1, search.hasPrefix("/"), search.hasSuffix("/") {
+                return .string(try replaceMatches(call, text: text, search: search, replacement: replacement))
+            }
             guard !search.isEmpty else { return .string(text) }
             let growth = replacement.utf8.count - search.utf8.count
             if growth > 0 {
@@ -422,6 +484,55 @@ extension Evaluator {
             var size = ValueSize()
             guard size.add(value, budget: scope.budget) else { throw valueTooLarge(size, builtBy: "jsonencode()", at: call.callLocation) }
             return .string(JSONText.encode(value.deepUnmarked))
+        case "jsondecode":
+            let text = try call.string(0)
+            let json: JSONValue
+            switch JSONValue.parse(Array(text.utf8)) {
+            case .success(let parsed): json = parsed
+            case .failure(let error):
+                // The parser's message may quote the text, which may be a secret.
+                throw call.failure(call.containsSensitive ? "the string is not valid JSON" : "\(error.description.withoutFinalPeriod)")
+            }
+            guard VariableInput.fitsBudget(json) else { throw decodedTooLarge(call) }
+            return Value(json: json)
+        case "yamldecode":
+            return try yamlDecode(call)
+        case "yamlencode":
+            let value = try call.known(0)
+            guard value.isWhollyKnown else { throw Call.Unknown() }
+            // The text holds at least the value's strings, and indentation besides: the encoder
+            // stops as soon as it passes the limit.
+            var size = ValueSize()
+            guard size.add(value, budget: scope.budget) else { throw valueTooLarge(size, builtBy: "yamlencode()", at: call.callLocation) }
+            guard let text = YAMLText.encode(value.deepUnmarked, byteLimit: scope.budget.valueBytes) else {
+                throw valueTooLarge(ValueSize(bytes: scope.budget.valueBytes + 1), builtBy: "yamlencode()", at: call.callLocation)
+            }
+            return .string(text)
+        case "zipmap":
+            return try zipmap(call)
+        case "setproduct":
+            return try setproduct(call)
+        case "one":
+            let (value, sensitive) = args[0].unmarked
+            if case .unknown = value { throw Call.Unknown() }
+            guard let items = value.listValue, items.count <= 1 else {
+                throw call.fail(0, "must be a list, set, or tuple value with either zero or one elements")
+            }
+            return (items.first ?? .null).marked(sensitive)
+        case "cidrsubnet", "cidrhost", "cidrsubnets", "cidrnetmask":
+            return try cidr(call)
+        case "regex", "regexall":
+            return try regex(call)
+        case "templatestring":
+            let template = try call.string(0)
+            let variables = try call.map(1)
+            guard variables.values.allSatisfy(\.isWhollyKnown) else { throw Call.Unknown() }
+            // A template string may render itself (passed in as a variable): bounded by depth.
+            let chain = scope.templateChain + [(resolved: "", shown: "templatestring()")]
+            guard chain.count <= scope.budget.templateDepth else {
+                throw EvaluationError.budget("Templates nested too deeply", "templatefile() and templatestring() calls nest more than \(scope.budget.templateDepth) templates deep: \(chain.map(\.shown).joined(separator: " -> ")).", at: call.callLocation)
+            }
+            return try renderTemplate(template, named: nil, variables: variables, chain: chain, call: call)
         case "file":
             let path = try call.string(0)
             let bytes = try readFile(path, call: call)
@@ -446,34 +557,7 @@ extension Evaluator {
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw call.fail(0, "contents of \(call.quoted(0, path)) are not valid UTF-8; use a text file")
             }
-            // A template chosen by a sensitive path is as sensitive as the path: its errors quote neither.
-            let pathIsSensitive = args[0].containsSensitive
-            let templateLocation = SourceLocation(file: path, line: 1, column: 1)
-            let expression: Expression
-            switch ExpressionParser.parseString(text, sourceMap: .startOnly(templateLocation)) {
-            case .success(let parsed): expression = parsed
-            case .failure(let error): throw call.failure("the template \(call.quoted(0, path)) is invalid\(pathIsSensitive ? "" : ": " + error.diagnostic.detail.withoutFinalPeriod)")
-            }
-            var templateScope = EvaluationScope()
-            templateScope.resourceTypes = []
-            templateScope.moduleDirectory = scope.moduleDirectory
-            templateScope.files = scope.files
-            templateScope.budget = scope.budget
-            templateScope.meter = scope.meter
-            templateScope.templateChain = chain
-            let templateEvaluator = TemplateVariables(variables: variables, evaluator: Evaluator(scope: templateScope))
-            do {
-                return try templateEvaluator.evaluate(expression, asString: true)
-            } catch var error as EvaluationError where error.exceedsBudget {
-                // Shown where the configuration calls the outermost template, which a person
-                // can see and change; the detail names what was too large.
-                if scope.templateChain.isEmpty { error.diagnostic.location = call.callLocation }
-                throw error
-            } catch let error as EvaluationError {
-                // The variables keep their marks inside the template, so this detail quotes no
-                // sensitive variable.
-                throw call.failure("the template \(call.quoted(0, path)) could not be rendered\(pathIsSensitive ? "" : ": " + error.diagnostic.detail.withoutFinalPeriod)")
-            }
+            return try renderTemplate(text, named: path, variables: variables, chain: chain, call: call)
         default:
             throw call.failure("not implemented")
         }
@@ -637,6 +721,247 @@ extension Evaluator {
             throw call.failure("too many arguments for the format string: \(call.arguments.count - 1) given, \(argument - 1) used")
         }
         return output
+    }
+}
+
+extension Evaluator {
+    /// Renders `text` as a template with `variables` (`templatefile` names it by its path,
+    /// `templatestring` has none). A template chosen by a sensitive argument is as sensitive as
+    /// the argument: its errors quote neither.
+    fileprivate func renderTemplate(_ text: String, named path: String?, variables: [String: Value],
+                                    chain: [(resolved: String, shown: String)], call: Call) throws -> Value {
+        let templateIsSensitive = call.arguments[0].containsSensitive
+        let named = path.map { "the template \(call.quoted(0, $0))" } ?? "the template"
+        let templateLocation = path.map { SourceLocation(file: $0, line: 1, column: 1) } ?? call.callLocation
+        let expression: Expression
+        switch ExpressionParser.parseString(text, sourceMap: .startOnly(templateLocation)) {
+        case .success(let parsed): expression = parsed
+        case .failure(let error): throw call.failure("\(named) is invalid\(templateIsSensitive ? "" : ": " + error.diagnostic.detail.withoutFinalPeriod)")
+        }
+        var templateScope = EvaluationScope()
+        templateScope.resourceTypes = []
+        templateScope.moduleDirectory = scope.moduleDirectory
+        templateScope.files = scope.files
+        templateScope.budget = scope.budget
+        templateScope.meter = scope.meter
+        templateScope.templateChain = chain
+        let templateEvaluator = TemplateVariables(variables: variables, evaluator: Evaluator(scope: templateScope))
+        do {
+            return try templateEvaluator.evaluate(expression, asString: true)
+        } catch var error as EvaluationError where error.exceedsBudget {
+            // Shown where the configuration calls the outermost template, which a person
+            // can see and change; the detail names what was too large.
+            if scope.templateChain.isEmpty { error.diagnostic.location = call.callLocation }
+            throw error
+        } catch let error as EvaluationError {
+            // The variables keep their marks inside the template, so this detail quotes no
+            // sensitive variable.
+            throw call.failure("\(named) could not be rendered\(templateIsSensitive ? "" : ": " + error.diagnostic.detail.withoutFinalPeriod)")
+        }
+    }
+
+    /// A decoded document larger than a configuration or variable file may be.
+    fileprivate func decodedTooLarge(_ call: Call) -> EvaluationError {
+        .budget("Value too large", "The value \(call.name)() decodes would hold more than \(scope.budget.yamlNodes) values or nest them more than 64 deep, the most a configuration or variable file may; decode a smaller document.", at: call.callLocation)
+    }
+
+    /// `yamldecode`: one YAML document, read by the configuration's own parser within the same
+    /// limits as a configuration or variable file (aliases expanded, `yamlNodes`, `yamlBytes`).
+    /// Its errors give the line and column in the string, and quote none of a sensitive string.
+    fileprivate func yamlDecode(_ call: Call) throws -> Value {
+        let text = try call.string(0)
+        var parser = YAMLParser()
+        parser.budget = scope.budget
+        parser.quotesSourceInErrors = !call.containsSensitive
+        let result = parser.parse(SourceFile(name: "yamldecode", bytes: Array(text.utf8)))
+        if let error = result.diagnostics.sorted.first(where: { $0.severity == .error }) {
+            if ["YAML alias expansion too large", "YAML document too large", "YAML nesting too deep"].contains(error.summary) {
+                throw decodedTooLarge(call)
+            }
+            let at = error.location.map { "on line \($0.line), column \($0.column): " } ?? ""
+            // The parser's words for a configuration file, Terraform's for a string.
+            let detail = error.summary == "Multiple YAML documents" ? "unexpected extra content after value" : error.detail.withoutFinalPeriod
+            throw call.failure(at + (call.containsSensitive ? "the string is not valid YAML" : detail))
+        }
+        // The parser refuses keys that are not strings, as Terraform does.
+        guard let root = result.root else { throw call.failure("on line 1, column 1: missing start of document") }
+        return root.literalValue
+    }
+
+    /// `zipmap(keys, values)`: a map from two lists of one length; a later duplicate key wins.
+    /// Keys carry no marks of their own, so a sensitive key or key list marks the whole map,
+    /// and so does a sensitive value list (its length decides which keys are kept); each value
+    /// keeps its own marks.
+    fileprivate func zipmap(_ call: Call) throws -> Value {
+        let keys = try call.list(0)
+        let values = try call.list(1)
+        let lengthIsSensitive = call.arguments[0].isSensitive || call.arguments[1].isSensitive
+        guard keys.count == values.count else {
+            throw call.failure(lengthIsSensitive ? "the number of keys does not match the number of values"
+                                                 : "number of keys (\(keys.count)) does not match number of values (\(values.count))")
+        }
+        var entries: [String: Value] = [:]
+        var sensitive = lengthIsSensitive
+        for (i, (key, value)) in zip(keys, values).enumerated() {
+            let (inner, keySensitive) = key.unmarked
+            if case .unknown = inner { throw Call.Unknown() }
+            guard !inner.isNull else { throw call.failure("keys list has null value at index \(i)") }
+            guard let name = ValueType.string.convert(inner).successValue?.stringValue else { throw call.fail(0, "list of string required") }
+            sensitive = sensitive || keySensitive
+            entries[name] = value
+        }
+        return Value.map(entries).marked(sensitive)
+    }
+
+    /// `setproduct(a, b, …)`: every combination of one element from each list, in order. Its
+    /// size is computed before anything is built; a sensitive list (whose length shapes the
+    /// result) marks it all, and each element keeps its own marks.
+    fileprivate func setproduct(_ call: Call) throws -> Value {
+        guard call.arguments.count >= 2 else { throw call.failure("at least two arguments are required") }
+        let lists = try call.arguments.indices.map { try call.list($0) }
+        // Each combination is a list of one element per argument, and an element of the result.
+        var combinations = 1
+        for list in lists {
+            let (product, overflow) = combinations.multipliedReportingOverflow(by: list.count)
+            guard !overflow, product <= scope.budget.valueElements else {
+                throw valueTooLarge(ValueSize(elements: scope.budget.valueElements + 1), builtBy: "setproduct()", at: call.callLocation)
+            }
+            combinations = product
+        }
+        guard combinations * (lists.count + 1) <= scope.budget.valueElements else {
+            throw valueTooLarge(ValueSize(elements: combinations * (lists.count + 1)), builtBy: "setproduct()", at: call.callLocation)
+        }
+        var result: [Value] = [.list([])]
+        for list in lists {
+            result = result.flatMap { prefix in list.map { .list(prefix.listValue! + [$0]) } }
+        }
+        return Value.list(result).marked(call.arguments.contains(where: \.isSensitive))
+    }
+
+    /// `cidrsubnet(prefix, newbits, netnum)`, `cidrsubnets(prefix, newbits…)`,
+    /// `cidrhost(prefix, hostnum)` and `cidrnetmask(prefix)`, IPv4 and IPv6, with Terraform's
+    /// messages; a negative `newbits` or `netnum` is refused (Terraform
+    /// computes a meaningless address from one).
+    fileprivate func cidr(_ call: Call) throws -> Value {
+        let text = try call.string(0)
+        guard let prefix = NetworkPrefix(text) else {
+            throw call.failure("invalid CIDR expression: invalid CIDR address: \(call.shown(0, text))")
+        }
+        let failure: NetworkPrefix.Failure
+        if call.name == "cidrnetmask" {
+            guard prefix.bytes.count == 4 else { throw call.failure("IPv6 addresses cannot have a netmask: \(call.shown(0, text))") }
+            return .string(prefix.netmask)
+        }
+        if call.name == "cidrsubnets" {
+            let newBits = try (1..<call.arguments.count).map { try call.wholeNumber($0) }
+            switch prefix.subnets(newBits) {
+            case .success(let subnets): return .list(subnets.map { .string($0.formatted) })
+            case .failure(let why):
+                let i = why.argument + 1
+                switch why.reason {
+                case .notExtended: throw call.fail(i, "must extend prefix by at least one bit")
+                case .tooLong(let length):
+                    throw call.fail(i, "would extend prefix to \(call.shown(0, String(length))) bits, which is too long for an IPv\(prefix.bytes.count == 4 ? 4 : 6) address")
+                case .noSpace(let length, let after):
+                    throw call.fail(i, "not enough remaining address space for a subnet with a prefix of \(call.shown(0, String(length))) bits after \(call.shown(0, after.formatted))")
+                }
+            }
+        }
+        if call.name == "cidrsubnet" {
+            let newBits = try call.wholeNumber(1), netnum = try call.wholeNumber(2)
+            switch prefix.subnet(newBits: newBits, netnum: netnum) {
+            case .success(let subnet): return .string(subnet.formatted)
+            case .failure(let why): failure = why
+            }
+        } else {
+            switch prefix.host(try call.wholeNumber(1)) {
+            case .success(let address): return .string(NetworkPrefix.format(address))
+            case .failure(let why): failure = why
+            }
+        }
+        switch failure {
+        case .newBitsNegative: throw call.fail(1, "must not be negative")
+        case .netnumNegative: throw call.fail(2, "must not be negative")
+        case .insufficientSpace(let length, let newBits):
+            throw call.failure("insufficient address space to extend prefix of \(call.shown(0, String(length))) by \(call.shown(1, String(newBits)))")
+        case .subnetTooLarge(let newBits, let netnum):
+            throw call.failure("prefix extension of \(call.shown(1, String(newBits))) does not accommodate a subnet numbered \(call.shown(2, String(netnum)))")
+        case .hostOutOfRange(let length, let hostnum):
+            throw call.failure("prefix of \(call.shown(0, String(length))) does not accommodate a host numbered \(call.shown(1, String(hostnum)))")
+        }
+    }
+
+    fileprivate func pattern(_ call: Call, argument i: Int) throws -> RE2Pattern {
+        try pattern(call, argument: i, inner: try call.string(i))
+    }
+
+    fileprivate func matches(of pattern: RE2Pattern, in text: String, limit: Int, call: Call) throws -> [RE2Pattern.Match] {
+        do {
+            return try pattern.matches(in: text, limit: limit, meter: scope.meter, budget: scope.budget)
+        } catch {
+            throw EvaluationError.budget(Self.workExhausted, "The regular expressions of this configuration would take more than \(scope.budget.regexWork) units of matching work in all, the most one evaluation may; a pattern with nested repetition such as (a+)+ can take exponential time: simplify it.", at: call.callLocation)
+        }
+    }
+
+    /// `regex` (the first match, an error when there is none) and `regexall` (every match): a
+    /// match is the matched text without capture groups, a list of the groups' texts with
+    /// unnamed ones, a map by name with named ones; a group that took no part is null.
+    fileprivate func regex(_ call: Call) throws -> Value {
+        let pattern = try pattern(call, argument: 0)
+        let named = pattern.groupNames.compactMap { $0 }
+        guard named.isEmpty || named.count == pattern.groupNames.count else {
+            throw call.fail(0, "invalid regexp pattern: cannot mix both named and unnamed capture groups")
+        }
+        let text = try call.string(1)
+        let all = call.name == "regexall"
+        let found = try matches(of: pattern, in: text, limit: all ? scope.budget.valueElements + 1 : 1, call: call)
+        guard found.count <= scope.budget.valueElements else {
+            throw valueTooLarge(ValueSize(elements: found.count), builtBy: "regexall()", at: call.callLocation)
+        }
+        let source = NSString(string: text)
+        func value(_ match: RE2Pattern.Match) -> Value {
+            let groups = match.groups.map { range in range.map { Value.string(source.substring(with: $0)) } ?? .null }
+            if groups.isEmpty { return .string(source.substring(with: match.range)) }
+            if named.isEmpty { return .list(groups) }
+            // Go allows a name twice; the later group wins, as in Terraform.
+            return .map(Dictionary(zip(named, groups), uniquingKeysWith: { _, later in later }))
+        }
+        if all { return .list(found.map(value)) }
+        guard let first = found.first else { throw call.failure("pattern did not match any part of the given string") }
+        return value(first)
+    }
+
+    /// `replace` with a pattern written between slashes: every match replaced, `$1` and
+    /// `${name}` in the replacement standing for its groups (Go's rules, Terraform's).
+    fileprivate func replaceMatches(_ call: Call, text: String, search: String, replacement: String) throws -> String {
+        let pattern = try pattern(call, argument: 1, inner: String(search.dropFirst().dropLast()))
+        let found = try matches(of: pattern, in: text, limit: Int.max, call: call)
+        let source = NSString(string: text)
+        let template = Array(replacement.unicodeScalars)
+        var out = ""
+        var bytes = 0
+        var position = 0
+        for match in found {
+            let piece = source.substring(with: NSRange(location: position, length: match.range.location - position))
+                + pattern.expand(template, match: match, in: source)
+            bytes += piece.utf8.count
+            guard bytes <= scope.budget.valueBytes else { throw valueTooLarge(ValueSize(bytes: bytes), builtBy: "replace()", at: call.callLocation) }
+            out += piece
+            position = match.range.location + match.range.length
+        }
+        let rest = source.substring(from: position)
+        guard bytes + rest.utf8.count <= scope.budget.valueBytes else {
+            throw valueTooLarge(ValueSize(bytes: bytes + rest.utf8.count), builtBy: "replace()", at: call.callLocation)
+        }
+        return out + rest
+    }
+
+    fileprivate func pattern(_ call: Call, argument i: Int, inner text: String) throws -> RE2Pattern {
+        do {
+            return try RE2Pattern(text)
+        } catch let invalid as RE2Pattern.Invalid {
+            throw call.fail(i, "invalid regexp pattern: \(call.shown(i, invalid.reason))")
+        }
     }
 }
 
