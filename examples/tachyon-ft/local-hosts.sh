@@ -33,7 +33,7 @@ start_helper() { # OUTPUT-FILE SCRIPT ARGS...: start a helper, wait for the port
     local out=$1
     shift
     python3 "$support/$1" "${@:2}" < "$work/lifeline" > "$out" 2> "$out.log" 9>&- &
-    for _ in $(seq 200); do
+    for _ in $(seq 2400); do # up to 120 s: moto takes seconds to start on a loaded machine
         [ -s "$out" ] && return 0
         sleep 0.05
     done

@@ -23,8 +23,8 @@ X-Tfy-Wire-Received header of the answer) but not stored, so memory stays bounde
 Boot-delay mode: with TFY_MOTO_BOOT_SECONDS=B, an instance reports `pending` (code 0) for B seconds
 after its launch instead of `running` at once, as a real instance does while it boots; with
 TFY_MOTO_BOOT_AFTER_LAUNCHES=N as well, every instance reports `pending` until N instances have been
-launched (or, at the latest, B seconds after its own launch). GET /__boot__ answers
-{"launched": count, "released_by": "launches" | "time" | null}: what first let an instance run, so a
+launched, or until B seconds have passed with no launch; then all run. GET /__boot__ answers
+{"launched": count, "released_by": "launches" | "time" | null, ...}: what let instances run, so a
 test can tell one wave of launches (all N launched while every instance was still booting) from
 launches made in waves (the first instances had to finish booting first).
 """
@@ -73,7 +73,7 @@ InstanceResponse._parse_block_device_mapping = _parse_without_instance_store
 # while an instance boots, reads of it see `pending`, and writes (stop, terminate) go through.
 BOOT_SECONDS = float(os.environ.get("TFY_MOTO_BOOT_SECONDS") or 0)
 BOOT_AFTER_LAUNCHES = int(os.environ.get("TFY_MOTO_BOOT_AFTER_LAUNCHES") or 0)
-boot = {"launched": 0, "released_by": None}
+boot = {"launched": 0, "released_by": None, "last_launch": 0.0}
 boot_lock = threading.Lock()
 
 
@@ -98,9 +98,17 @@ class _Booting:
 
 def _still_booting(instance):
     with boot_lock:
-        if BOOT_AFTER_LAUNCHES and boot["launched"] >= BOOT_AFTER_LAUNCHES:
-            boot["released_by"] = boot["released_by"] or "launches"
-            return False
+        if BOOT_AFTER_LAUNCHES:
+            # Once released, every instance runs. Without the N-th launch, the release waits for
+            # B seconds in which no launch came: launches held back by booting instances stop
+            # coming, while one wave on a slow machine keeps coming, however slowly.
+            if boot["released_by"]:
+                return False
+            if boot["launched"] >= BOOT_AFTER_LAUNCHES:
+                boot["released_by"] = "launches"
+            elif time.monotonic() - boot["last_launch"] >= BOOT_SECONDS:
+                boot["released_by"] = "time"
+            return not boot["released_by"]
         if time.monotonic() - instance.__dict__["_tfy_launched"] >= BOOT_SECONDS:
             boot["released_by"] = boot["released_by"] or "time"
             return False
@@ -117,6 +125,7 @@ def _set_state(instance, value):
         instance.__dict__["_tfy_launched"] = time.monotonic()
         with boot_lock:
             boot["launched"] += 1
+            boot["last_launch"] = instance.__dict__["_tfy_launched"]
     instance.__dict__["_tfy_state"] = value
 
 
