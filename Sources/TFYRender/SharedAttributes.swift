@@ -7,6 +7,10 @@ import TFYCore
 /// it: `# (connection, files and id as in tfy_bootstrap.common[0])`. A map created (or
 /// destroyed) with most entries the same as such an instance's shows only the entries that
 /// differ. Every value that differs stays in its block; `tfy show -json` keeps everything.
+///
+/// Secrets are compared only as they read: two `(sensitive value)`s are alike whether or not the
+/// secrets are equal, and a note standing for one says `sensitive values not compared`. Comparing
+/// their digests would tell which secrets are the same (collapsed) and which differ (shown).
 struct SharedAttributes {
     let printer: PlanTextRenderer
     let changes: [PlannedChange]
@@ -32,23 +36,40 @@ struct SharedAttributes {
             // is shared.
             guard change.adopting == nil, change.action == .create || change.action == .delete, !earlier.isEmpty else { return (rows[index], []) }
             var kept: [Row] = []
-            var shownAt: [(address: ResourceAddress, names: [String])] = []
+            var shownAt: [(address: ResourceAddress, names: [String], secret: Bool)] = []
             for row in rows[index] {
                 // Unchanged context (an update's id, name and tags) identifies this instance.
-                // The same lines and the same value: two different secrets both read
-                // `(sensitive value)` (their redacted digests differ), and neither stands for the other.
-                if row.symbol != .none, let other = earlier.first(where: { rows[$0].contains(row) && value(changes[$0], row.name) == value(change, row.name) }) {
+                // The same lines and the same visible value (a script's digest in its line is
+                // only a prefix).
+                let mine = value(change, row.name)
+                if row.symbol != .none, let other = earlier.first(where: { rows[$0].contains(row) && Self.visible(value(changes[$0], row.name)) == Self.visible(mine) }) {
                     let address = changes[other].address
+                    let secret = mine?.containsSensitive == true
                     if let group = shownAt.firstIndex(where: { $0.address == address }) {
                         shownAt[group].names.append(row.name)
+                        shownAt[group].secret = shownAt[group].secret || secret
                     } else {
-                        shownAt.append((address, [row.name]))
+                        shownAt.append((address, [row.name], secret))
                     }
                     continue
                 }
                 kept.append(differingEntries(of: row, at: index, earlier: earlier) ?? row)
             }
-            return (kept, shownAt.map { "\(describe($0.names, action: change.action)) as in \($0.address)" })
+            return (kept, shownAt.map { "\(describe($0.names, action: change.action)) as in \($0.address)\($0.secret ? Self.secretsUncompared : "")" })
+        }
+    }
+
+    /// What a note that stands for a secret adds.
+    static let secretsUncompared = ", sensitive values not compared"
+
+    /// A value as the plan shows it: each sensitive part only a mark, whatever the secret.
+    static func visible(_ value: Value?) -> Value? {
+        guard let value else { return nil }
+        switch value {
+        case .sensitive: return .sensitive(.null)
+        case .list(let items): return .list(items.map { visible($0)! })
+        case .map(let entries): return .map(entries.mapValues { visible($0)! })
+        default: return value
         }
     }
 
@@ -79,18 +100,19 @@ struct SharedAttributes {
         var best: (index: Int, same: Int)?
         for other in earlier {
             guard let theirs = entries(changes[other]), theirs.keys.allSatisfy({ mine[$0] != nil }) else { continue }
-            let same = mine.filter { theirs[$0.key] == $0.value }.count
+            let same = mine.filter { Self.visible(theirs[$0.key]) == Self.visible($0.value) }.count
             if same >= Self.fewestSharedEntries, same > (best?.same ?? 0) { best = (other, same) }
         }
         guard let best, let theirs = entries(changes[best.index]) else { return nil }
-        let differing = mine.filter { theirs[$0.key] != $0.value }
+        let differing = mine.filter { Self.visible(theirs[$0.key]) != Self.visible($0.value) }
+        let secret = mine.contains { differing[$0.key] == nil && $0.value.containsSensitive }
         guard !differing.isEmpty else { return nil }
         let type = printer.resourceTypes[change.address.type]?.schema.body.attributes[row.name]?.type
         let created = change.action == .create
         var lines = ValueDiff(printer: printer, type: type, address: change.address)
             .lines(before: created ? nil : .map(differing), after: created ? .map(differing) : nil, indent: 8, forcesReplacement: false)
         let element = best.same == 1 ? "element" : "elements"
-        lines.insert("            # (\(best.same) \(element) as in \(changes[best.index].address))", at: lines.count - 1)
+        lines.insert("            # (\(best.same) \(element) as in \(changes[best.index].address)\(secret ? Self.secretsUncompared : ""))", at: lines.count - 1)
         return Row(name: row.name, lines: lines, symbol: row.symbol)
     }
 }

@@ -104,8 +104,8 @@ struct SharedPlanTextTests {
     }
 
     /// Three nodes created with the same connection and script and environments that differ in
-    /// one name: the second and third show that name (and a secret of their own, redacted),
-    /// and say where the rest is.
+    /// one name: the second and third show that name and say where the rest is. Their secrets
+    /// (each node's own) read as the first's do, and the notes say they were not compared.
     @Test func whatCreatedInstancesShareIsShownAtTheFirst() {
         let changes = (0..<3).map { (index: Int) in
             PlannedChange(address: Self.bootstrap(index), action: .create, before: nil, after: .map([
@@ -137,17 +137,15 @@ struct SharedPlanTextTests {
             "      + user_data   = (sensitive value)",
             "    }",
         ].joined(separator: "\n")), "\(text)")
-        // Each node's own secret reads `(sensitive value)` too, and is not another's.
+        // Each node's own secret reads `(sensitive value)` too: the note does not say it is the same.
         #expect(text.contains([
             "  # tfy_bootstrap.common[2] will be created",
             "  + resource \"tfy_bootstrap\" \"common\" {",
             "      + environment = {",
             "          + \"NODE_NAME\" = \"node2\"",
-            "          + \"TOKEN\"     = (sensitive value)",
-            "            # (2 elements as in tfy_bootstrap.common[0])",
+            "            # (3 elements as in tfy_bootstrap.common[0], sensitive values not compared)",
             "        }",
-            "      + user_data   = (sensitive value)",
-            "        # (connection, id and script as in tfy_bootstrap.common[0])",
+            "        # (connection, id, script and user_data as in tfy_bootstrap.common[0], sensitive values not compared)",
             "    }",
         ].joined(separator: "\n")), "\(text)")
     }
@@ -211,6 +209,33 @@ struct SharedPlanTextTests {
         for index in [1, 2] {
             #expect(text.contains("      ~ script   = \"common.sh\" (the same change as in tfy_bootstrap.node[0], sha256:e71d970d -> sha256:25ff04b0)\n"), "\(index)")
         }
+    }
+
+    /// Two instances created with secrets as a real plan holds them (digests under the stack
+    /// key): whether the secrets are equal or not, the second instance reads the same, so the
+    /// plan never tells that two secrets are the same, or that they differ; its note says the
+    /// secrets were not compared, so it does not claim them the same either.
+    @Test func whetherTwoSecretsAreEqualIsNotShown() throws {
+        let key = try #require(StackKey(bytes: Array(repeating: 7, count: 32)))
+        func secondBlock(_ secrets: (String, String)) -> String {
+            let changes = [secrets.0, secrets.1].enumerated().map { index, secret in
+                PlannedChange(address: Self.bootstrap(index), action: .create, before: nil, after: .map([
+                    "connection": .map(["host": .string("10.0.0.1"), "user": .string("ec2-user")]),
+                    "environment": .map(["ROLE": .string("worker"), "STAGE": .string("/var/tmp"),
+                                         "TOKEN": SensitiveDigest.of(.string(secret), key: key)]),
+                    "inline": .list([SensitiveDigest.of(.string("echo \(secret)"), key: key)]),
+                ]))
+            }
+            let text = Self.text(changes)
+            return String(text[text.range(of: "  # tfy_bootstrap.common[1] will be created")!.lowerBound...])
+        }
+        let same = secondBlock(("hunter2", "hunter2")), different = secondBlock(("hunter2", "swordfish"))
+        #expect(same == different, "equal secrets:\n\(same)\ndifferent secrets:\n\(different)")
+        #expect(same.contains([
+            "  + resource \"tfy_bootstrap\" \"common\" {",
+            "        # (connection, environment and inline as in tfy_bootstrap.common[0], sensitive values not compared)",
+            "    }",
+        ].joined(separator: "\n")), "\(same)")
     }
 
     /// The five-node Tachyon plan (kept current by ExamplePlansTests) stays short enough to review.
