@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TFYAWS
 import TFYCore
 @testable import TFYEngine
 
@@ -48,5 +49,23 @@ import TFYCore
         #expect(BootstrapProvider.sessions(old, inline: "destroy_inline", script: "destroy_script", scripts: "destroy_scripts")
             == [Session(path: nil, text: "echo bye\n")])
         #expect(BootstrapProvider.sessions(["inline": .list([])], inline: "inline", script: "script", scripts: "scripts").isEmpty)
+    }
+    /// A destroy command built from a secret is in the state only as the secret's digest, so it
+    /// cannot run: the destroy stops with an error that says so, before connecting, rather than
+    /// running the other commands without it (or nothing) and destroying as if it had run.
+    @Test func aDestroyCommandThatHeldASecretIsRefusedNotSkipped() async throws {
+        let key = try #require(StackKey(bytes: Array(repeating: 7, count: 32)))
+        let engine = EngineContext(ec2: EC2Client(configuration: AWSConfiguration(credentials: AWSCredentials(accessKeyId: "", secretAccessKey: ""), region: "", endpoint: "")),
+                                   region: "", stack: "boot")
+        let provider = BootstrapProvider(context: engine, output: { _, _ in })
+        let prior: [String: Value] = [
+            "connection": .map(["host": .string("127.0.0.1"), "port": .number(1)]),
+            "destroy_inline": .list([SensitiveDigest.of(.string("deregister --token hunter2"), key: key), .string("shutdown -h now")]),
+            "id": .string("b1"),
+        ]
+        let address = ResourceAddress(type: "tfy_bootstrap", name: "b", index: nil)
+        var message = ""
+        do { try await provider.delete(address, prior: prior) } catch { message = "\(error)" }
+        #expect(message == "destroy_inline of tfy_bootstrap.b holds a sensitive value, which the state keeps only as a digest, so it cannot be run before the bootstrap is destroyed. Apply a configuration whose destroy_inline uses no sensitive value, then destroy.")
     }
 }

@@ -178,6 +178,11 @@ struct BootstrapProvider: ResourceProvider {
     }
 
     func delete(_ address: ResourceAddress, prior: [String: Value]) async throws {
+        // What runs comes from the state, where a secret is only its digest: a command or script
+        // built from one cannot be run, and running the rest without it would not be what was planned.
+        for name in ["destroy_inline", "destroy_script", "destroy_scripts"] where Self.holdsDigest(prior[name] ?? .null) {
+            throw EngineError(description: "\(name) of \(address) holds a sensitive value, which the state keeps only as a digest, so it cannot be run before the bootstrap is destroyed. Apply a configuration whose \(name) uses no sensitive value, then destroy.")
+        }
         let sessions = Self.sessions(prior, inline: "destroy_inline", script: "destroy_script", scripts: "destroy_scripts")
         guard !sessions.isEmpty else { return }
         let target = try target(prior["connection"])
@@ -185,6 +190,17 @@ struct BootstrapProvider: ResourceProvider {
         let ssh = try self.ssh
         try await ssh.waitUntilReachable(target)
         try await run(sessions, on: target, environment: try Self.environment(prior["environment"]), address: address, what: "destroy script", shown: output(for: prior))
+    }
+
+    /// True when a secret's digest (what the state keeps of it) is anywhere in `value`.
+    static func holdsDigest(_ value: Value) -> Bool {
+        if SensitiveDigest.isDigest(value) { return true }
+        switch value {
+        case .sensitive(let inner): return holdsDigest(inner)
+        case .list(let items): return items.contains(where: holdsDigest)
+        case .map(let entries): return entries.values.contains(where: holdsDigest)
+        default: return false
+        }
     }
 
     /// One SSH session's script: its text, and the path it was read from (nil: inline commands,
