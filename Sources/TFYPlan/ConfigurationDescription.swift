@@ -23,7 +23,7 @@ enum ConfigurationDescription {
                 "schema_version": .int(0),
                 "expressions": .object(block.attributes.reduce(into: [:]) { result, entry in
                     let attribute = block.schema.body.attributes[entry.key]
-                    let sensitive = attribute?.sensitive == true
+                    let sensitive = attribute.map(holdsSensitive) == true
                     let written = attribute?.readsScriptPaths == true ? scriptPaths(entry.value.expression) : entry.value.expression
                     result[entry.key] = expression(written, sensitive: sensitive)
                 }),
@@ -51,6 +51,16 @@ enum ConfigurationDescription {
             "provider_config": .object(providers),
             "root_module": .object(["resources": .array(resources), "outputs": .object(outputs), "variables": .object(variables)]),
         ])
+    }
+
+    /// True for an attribute that is sensitive or has a sensitive member (a file's `content`,
+    /// which a literal `source` is read into as the configuration loads): its constant is not shown.
+    static func holdsSensitive(_ attribute: Attribute) -> Bool {
+        if attribute.sensitive { return true }
+        switch attribute.type {
+        case .object(let schema), .objectList(let schema): return schema.attributes.values.contains(where: holdsSensitive)
+        case .value: return false
+        }
     }
 
     static func expression(_ expression: Expression, sensitive: Bool) -> JSONValue {

@@ -188,4 +188,33 @@ struct PlanJSONRendererTests {
         #expect(change["after_sensitive"]?["tags"] == Self.json(#"{"Token": true}"#))
         #expect(!PlanJSONRenderer.render(Self.plan([PlannedChange(address: Self.master, action: .create, before: nil, after: after)]), resourceTypes: .standard).contains("s3cret"))
     }
+    /// A file to upload is sensitive content, whether written out or read from a `source`
+    /// (a private key): the configuration section describes `files` without its value, and the
+    /// saved plan does not hold the text either.
+    @Test func uploadedFileContentIsNotInTheConfigurationSection() async throws {
+        let directory = NSTemporaryDirectory() + "tfy-files-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "-----BEGIN KEY----- s3cret-key\n".write(toFile: directory + "/key.pem", atomically: true, encoding: .utf8)
+        try """
+            stack: files
+            resource:
+              tfy_bootstrap:
+                b:
+                  connection: {host: 10.0.0.1}
+                  inline: ["true"]
+                  files:
+                    - {content: "literal-s3cret", destination: /tmp/x}
+                    - {source: key.pem, destination: /tmp/y}
+
+            """.write(toFile: directory + "/main.yml", atomically: true, encoding: .utf8)
+        let run = await CommandTests().tfy(["plan", ".", "-refresh=false", "-lock=false", "-state", directory + "/none.tfstate", "-format", "json", "-out", directory + "/p.tfplan"],
+                                           in: directory)
+        #expect(run.status == 0, "\(run.err)")
+        let document = Self.json(run.out)
+        #expect(document["configuration"]?["root_module"]?["resources"]?.arrayValue?.first?["expressions"]?["files"] == .object([:]))
+        #expect(!run.out.contains("s3cret"), "\(run.out)")
+        let saved = try String(contentsOfFile: directory + "/p.tfplan", encoding: .utf8)
+        #expect(!saved.contains("s3cret"))
+    }
 }
