@@ -147,7 +147,8 @@ struct SharedPlanTextTests {
             "            # (2 elements as in tfy_bootstrap.common[0])",
             "        }",
             "      + user_data   = (sensitive value)",
-            "        # (connection, id and script as in tfy_bootstrap.common[0])",
+            // Both ids read "(known after apply)" and will differ: the note says so.
+            "        # (connection, id and script as in tfy_bootstrap.common[0]; values known after apply are its own)",
             "    }",
         ].joined(separator: "\n")), "\(text)")
     }
