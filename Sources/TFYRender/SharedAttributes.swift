@@ -4,7 +4,8 @@ import TFYCore
 /// connection, files, environment and triggers for every node of a phase; printed per node they
 /// drown the few values that differ. An attribute whose lines are exactly those of an earlier
 /// instance of the same type, both created (or both destroyed), is left out, and a note names the instance that shows
-/// it: `# (connection, files and id as in tfy_bootstrap.common[0])`. A map created (or
+/// it: `# (connection, files and id as in tfy_bootstrap.common[0])`, and, where a value left out
+/// is known only after apply, that it is this instance's own (the two `id`s will differ). A map created (or
 /// destroyed) with most entries the same as such an instance's shows only the entries that
 /// differ. Every value that differs stays in its block; `tfy show -json` keeps everything.
 ///
@@ -55,12 +56,19 @@ struct SharedAttributes {
                 }
                 kept.append(differingEntries(of: row, at: index, earlier: earlier) ?? row)
             }
-            return (kept, shownAt.map { "\(describe($0.names, action: change.action)) as in \($0.address)\($0.secret ? Self.secretsUncompared : "")" })
+            // An unknown value left out stands for "(known after apply)" there, not for the
+            // other instance's value: two instances' `id`s read the same and will differ.
+            let ownUnknowns = "; values known after apply are its own"
+            return (kept, shownAt.map { group in
+                let unknown = group.names.contains { !(value(change, $0)?.isWhollyKnown ?? true) }
+                return "\(describe(group.names, action: change.action)) as in \(group.address)" + (unknown ? ownUnknowns : "")
+                    + (group.secret ? Self.secretsUncompared : "")
+            })
         }
     }
 
     /// What a note that stands for a secret adds.
-    static let secretsUncompared = ", sensitive values not compared"
+    static let secretsUncompared = "; sensitive values not compared"
 
     /// A value as the plan shows it: each sensitive part only a mark, whatever the secret.
     static func visible(_ value: Value?) -> Value? {
@@ -106,13 +114,16 @@ struct SharedAttributes {
         guard let best, let theirs = entries(changes[best.index]) else { return nil }
         let differing = mine.filter { Self.visible(theirs[$0.key]) != Self.visible($0.value) }
         let secret = mine.contains { differing[$0.key] == nil && $0.value.containsSensitive }
+        let unknown = mine.contains { differing[$0.key] == nil && !$0.value.isWhollyKnown }
         guard !differing.isEmpty else { return nil }
         let type = printer.resourceTypes[change.address.type]?.schema.body.attributes[row.name]?.type
         let created = change.action == .create
         var lines = ValueDiff(printer: printer, type: type, address: change.address)
             .lines(before: created ? nil : .map(differing), after: created ? .map(differing) : nil, indent: 8, forcesReplacement: false)
         let element = best.same == 1 ? "element" : "elements"
-        lines.insert("            # (\(best.same) \(element) as in \(changes[best.index].address)\(secret ? Self.secretsUncompared : ""))", at: lines.count - 1)
+        let note = "\(best.same) \(element) as in \(changes[best.index].address)" + (unknown ? "; values known after apply are its own" : "")
+            + (secret ? Self.secretsUncompared : "")
+        lines.insert("            # (\(note))", at: lines.count - 1)
         return Row(name: row.name, lines: lines, symbol: row.symbol)
     }
 }

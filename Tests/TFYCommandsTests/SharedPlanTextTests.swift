@@ -143,9 +143,10 @@ struct SharedPlanTextTests {
             "  + resource \"tfy_bootstrap\" \"common\" {",
             "      + environment = {",
             "          + \"NODE_NAME\" = \"node2\"",
-            "            # (3 elements as in tfy_bootstrap.common[0], sensitive values not compared)",
+            "            # (3 elements as in tfy_bootstrap.common[0]; sensitive values not compared)",
             "        }",
-            "        # (connection, id, script and user_data as in tfy_bootstrap.common[0], sensitive values not compared)",
+            // Both ids read "(known after apply)" and will differ, and the secrets were not compared: the note says so.
+            "        # (connection, id, script and user_data as in tfy_bootstrap.common[0]; values known after apply are its own; sensitive values not compared)",
             "    }",
         ].joined(separator: "\n")), "\(text)")
     }
@@ -233,7 +234,7 @@ struct SharedPlanTextTests {
         #expect(same == different, "equal secrets:\n\(same)\ndifferent secrets:\n\(different)")
         #expect(same.contains([
             "  + resource \"tfy_bootstrap\" \"common\" {",
-            "        # (connection, environment and inline as in tfy_bootstrap.common[0], sensitive values not compared)",
+            "        # (connection, environment and inline as in tfy_bootstrap.common[0]; sensitive values not compared)",
             "    }",
         ].joined(separator: "\n")), "\(same)")
     }
