@@ -56,6 +56,8 @@ parser.add_argument("--repeat", type=int, default=3, help="runs of each fast mea
 parser.add_argument("--s3-instances", type=int, default=100)
 parser.add_argument("--live-instances", type=int, default=1000)
 parser.add_argument("--mirror", default="/opt/tf-plugins")
+parser.add_argument("--timeout", type=float, default=900, help="seconds one tfy or terraform process may run before it is "
+                    "stopped and its row reported as timed out")
 options = parser.parse_args()
 options.tfy = os.path.abspath(options.tfy)
 selected = [row.strip() for row in options.only.split(",") if row.strip()] or ROWS
@@ -166,24 +168,33 @@ def offline_environment():
     return env
 
 
-def timed(command, cwd, env, stdout=None, timeout=1800):
-    """Runs a process to its end; returns (status, wall seconds, peak RSS in MB, stdout, stderr).
+def timed(command, cwd, env, stdout=None, timeout=None):
+    """Runs a process to its end; returns (status, wall seconds, peak RSS in MB, stdout, stderr),
+    and leaves its CPU time (user + system) in `timed.cpu`.
 
-    Peak RSS is the child's own ru_maxrss, from wait4 on its pid (not the sum over all children)."""
+    Peak RSS is the child's own ru_maxrss, from wait4 on its pid (not the maximum over all children)."""
     out = open(stdout, "w") if stdout else subprocess.PIPE
     start = time.monotonic()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE, text=True)
     err_chunks = []
     reader = threading.Thread(target=lambda: err_chunks.append(process.stderr.read()))
     reader.start()
+    # wait4 cannot time out, so a timer stops a process that runs too long; the row then says so.
+    expired = []
+    timer = threading.Timer(timeout or options.timeout, lambda: (expired.append(True), process.kill()))
+    timer.start()
     out_text = "" if stdout else process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
+    timer.cancel()
     wall = time.monotonic() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     reader.join()
     if stdout:
         out.close()
     timed.cpu = usage.ru_utime + usage.ru_stime
+    if expired:
+        raise TimeoutError(f"{os.path.basename(command[0])} {command[1]} stopped after {timeout or options.timeout:.0f} s "
+                           f"(CPU {timed.cpu:.0f} s by then)")
     return process.returncode, wall, usage.ru_maxrss / 1024, out_text, "".join(err_chunks)
 
 
