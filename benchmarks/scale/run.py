@@ -295,8 +295,10 @@ def plan_rows(instances, row, wall_target, rss_target):
 def show_json_row():
     directory = stack_directory("plan-10000", 10000)
     env = offline_environment()
-    tfy(["plan", "cluster", "-refresh=false", "-no-color", "-out", "plan.tfplan"], directory, env,
-        stdout=os.path.join(directory, "plan.txt"))
+    # The plan is saved with -format json: what is measured is `show`, and the text renderer is
+    # plan-10k's row.
+    tfy(["plan", "cluster", "-refresh=false", "-no-color", "-format", "json", "-out", "plan.tfplan"], directory, env,
+        stdout=os.path.join(directory, "plan-out.json"))
     runs = []
     for _ in range(options.repeat):
         status, wall, rss, _, _ = tfy(["show", "-json", "plan.tfplan"], directory, env, stdout=os.path.join(directory, "plan.json"))
