@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,6 +79,8 @@ def cleanup():
 
 
 atexit.register(cleanup)
+# A stopped run (kill, Ctrl-C) still stops its helpers and removes its directory.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 def stop(process):
