@@ -500,6 +500,9 @@ def load():
 
 print(f"tfy scale table: {options.tfy}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
       f"{os.cpu_count()} cores, load average {load()} at the start", flush=True)
+TARGETS = {"plan-10k": "≤ 0.4 s, ≤ 100 MB", "plan-100k": "≤ 4 s, ≤ 600 MB", "show-json-10k": "≤ 0.3 s", "create-10": "≤ 0.5 s",
+           "create-100": "≤ 1.2 s", "destroy-100": "≤ 1 s, ≤ 10 calls", "s3-bytes": "≤ 20 × final state", "boot-100": "≤ 23 s",
+           "nochange-plan": "≤ 3 + pages calls, wall ≤ 1.2 × emulator"}
 steps = {
     "plan-10k": lambda: plan_rows(10000, "plan-10k", 0.4, 100),
     "plan-100k": lambda: plan_rows(100000, "plan-100k", 4, 600),
@@ -517,7 +520,8 @@ for row in selected:
         steps[row]()
     except Exception as error:  # one row failing still prints the others
         failed = True
-        add(row, "—", "failed", None, str(error).splitlines()[0][:200] if str(error) else type(error).__name__)
+        add(row, TARGETS[row], "timed out" if isinstance(error, TimeoutError) else "failed", None,
+            str(error).splitlines()[0][:200] if str(error) else type(error).__name__)
 if options.terraform:
     try:
         terraform_rows()
