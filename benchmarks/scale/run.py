@@ -23,7 +23,7 @@ here is stopped on exit, however the script ends. `--only ROW[,ROW]` runs some r
 `--terraform` adds the same stack timed with Terraform + the AWS provider (create-10, create-100,
 the no-change plan of 100) when `terraform` and the provider mirror are on the machine.
 
-  run.py [--tfy .build/release/tfy] [--only ROWS] [--terraform] [--repeat 3]
+  run.py [--tfy .build/release/tfy] [--only ROWS] [--terraform] [--repeat 3] [--timeout 900]
          [--s3-instances 100] [--live-instances 1000] [--mirror /opt/tf-plugins]
 
 Timings depend on the machine and its load (printed with the table); nothing here is asserted
@@ -408,7 +408,7 @@ def nochange_row():
         pages = sum(1 for action, _ in made if action == "DescribeInstances")
         add("nochange-plan", "≤ 3 + pages calls, wall ≤ 1.2 × emulator", f"{count} calls, {wall:.2f} s = {ratio:.2f} × {emulator:.2f} s",
             max(count / (3 + pages), ratio / 1.2),
-            f"N={instances}{'' if instances >= 10000 else ' (not 10,000: moto launches them too slowly)'}; median of {len(runs)}; "
+            f"N={instances}{'' if instances >= 10000 else ' (not 10,000: moto sets them up too slowly)'}; median of {len(runs)}; "
             f"{', '.join(a for a, _ in made)}; moto received {received}; exit {status}; setup {setup:.0f} s")
 
 
