@@ -68,7 +68,12 @@ private struct JSONParser {
     }
 
     mutating func skipSpace() {
-        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
     }
 
     mutating func expect(_ literal: String) throws {
@@ -162,6 +167,16 @@ private struct JSONParser {
 
     mutating func string() throws -> String {
         position += 1
+        // Fast path: most strings (every key, most values) have no escape, so their bytes are
+        // the text and are decoded at once rather than scalar by scalar.
+        let start = position
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            position = end + 1
+            guard let text = String(validating: bytes[start..<end], as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
+            return text
+        }
         var scalars = String.UnicodeScalarView()
         var run: [UInt8] = []
         var invalid = false

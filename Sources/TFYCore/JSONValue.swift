@@ -10,11 +10,16 @@ public indirect enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 
     public func pretty() -> String {
+        String(decoding: prettyBytes(), as: UTF8.self)
+    }
+
+    /// `pretty()` as the UTF-8 bytes a file holds, without the copies into and out of a String.
+    public func prettyBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         write(to: &out, indent: 0)
         out.append(UInt8(ascii: "\n"))
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     public func compact() -> String {

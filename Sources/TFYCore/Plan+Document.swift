@@ -209,7 +209,7 @@ extension Plan {
                        detail: $0["detail"]?.stringValue ?? "", address: $0["address"]?.stringValue)
         }
         if let state = json["prior_state"], state != .null {
-            switch State.decode(Array(state.compact().utf8)) {
+            switch State.decode(state) {
             case .success(let s): plan.priorState = s
             case .failure(let e): throw .shape("prior_state: \(e)")
             }
@@ -224,5 +224,5 @@ extension Plan {
 
     /// The saved plan file's bytes: deterministic, so the same inputs at the same second give the
     /// same file (only `timestamp` tells two plans of the same inputs apart).
-    public func encoded() -> [UInt8] { Array(document.pretty().utf8) }
+    public func encoded() -> [UInt8] { document.prettyBytes() }
 }

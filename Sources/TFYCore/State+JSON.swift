@@ -57,11 +57,15 @@ extension State {
     public func encoded() -> [UInt8] { Array(json.pretty().utf8) }
 
     public static func decode(_ bytes: [UInt8]) -> Result<State, DecodingError> {
-        let root: JSONValue
         switch JSONValue.parse(bytes) {
-        case .success(let value): root = value
+        case .success(let root): return decode(root)
         case .failure(let error): return .failure(.syntax(error))
         }
+    }
+
+    /// A state already parsed, as a saved plan holds its prior state: read without printing
+    /// and parsing it again.
+    public static func decode(_ root: JSONValue) -> Result<State, DecodingError> {
         guard let object = root.objectValue else { return .failure(.shape("the top level is not an object")) }
         guard let version = object["version"]?.intValue else { return .failure(.shape("\"version\" is missing")) }
         let tool = object["tfy_version"]?.stringValue ?? "unknown"

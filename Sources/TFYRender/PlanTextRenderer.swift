@@ -184,7 +184,7 @@ public struct PlanTextRenderer: Sendable {
 
     /// One attribute's lines in a change's block: the first goes after `name = `, later ones
     /// are complete.
-    struct Row: Equatable {
+    struct Row: Hashable {
         var name: String
         var lines: [String]
         var symbol: Symbol

@@ -24,18 +24,58 @@ struct SharedAttributes {
     /// More attributes than this are counted in a note rather than named.
     static let mostNamed = 4
 
+    /// Which earlier instances a change may share with: those of its type with its action
+    /// (created or destroyed), not adopted.
+    struct Peers: Hashable {
+        let type: String
+        let created: Bool
+    }
+
+    /// A row an earlier instance shows, with the value it stands for.
+    struct ShownRow: Hashable {
+        let peers: Peers
+        let row: Row
+        let value: Value?
+    }
+
+    /// A map attribute of earlier instances.
+    struct MapAttribute: Hashable {
+        let peers: Peers
+        let name: String
+    }
+
     /// Each change's rows with what an earlier instance shows left out, and the notes saying so.
+    /// Linear in the number of changes: the earlier instances are indexed as they are passed
+    /// (the first to show each row; each distinct map once, at its first instance), so a plan of
+    /// 10,000 instances does not compare each with every one before it.
     func collapsed() -> [(rows: [Row], notes: [String])] {
-        changes.indices.map { index in
+        var result: [(rows: [Row], notes: [String])] = []
+        result.reserveCapacity(changes.count)
+        var seenPeers: Set<Peers> = []
+        var firstShowing: [ShownRow: Int] = [:]
+        var maps = EarlierMaps()
+        for index in changes.indices {
             let change = changes[index]
-            let earlier = changes.indices.prefix(index).filter { other in
-                changes[other].address.type == change.address.type && changes[other].action == change.action
-                    && changes[other].adopting == nil
-            }
             // An update or replacement shows every change it makes (a script change shared by
             // several is already shown in full once); only what is created or destroyed whole
             // is shared.
-            guard change.adopting == nil, change.action == .create || change.action == .delete, !earlier.isEmpty else { return (rows[index], []) }
+            guard change.adopting == nil, change.action == .create || change.action == .delete else {
+                result.append((rows[index], []))
+                continue
+            }
+            let peers = Peers(type: change.address.type, created: change.action == .create)
+            defer {
+                seenPeers.insert(peers)
+                for row in rows[index] {
+                    let key = ShownRow(peers: peers, row: row, value: Self.visible(value(change, row.name)))
+                    if firstShowing[key] == nil { firstShowing[key] = index }
+                }
+                maps.add(change, at: index, peers: peers)
+            }
+            guard seenPeers.contains(peers) else {
+                result.append((rows[index], []))
+                continue
+            }
             var kept: [Row] = []
             var shownAt: [(address: ResourceAddress, names: [String], secret: Bool)] = []
             for row in rows[index] {
@@ -43,7 +83,7 @@ struct SharedAttributes {
                 // The same lines and the same visible value (a script's digest in its line is
                 // only a prefix).
                 let mine = value(change, row.name)
-                if row.symbol != .none, let other = earlier.first(where: { rows[$0].contains(row) && Self.visible(value(changes[$0], row.name)) == Self.visible(mine) }) {
+                if row.symbol != .none, let other = firstShowing[ShownRow(peers: peers, row: row, value: Self.visible(mine))] {
                     let address = changes[other].address
                     let secret = mine?.containsSensitive == true
                     if let group = shownAt.firstIndex(where: { $0.address == address }) {
@@ -54,17 +94,19 @@ struct SharedAttributes {
                     }
                     continue
                 }
-                kept.append(differingEntries(of: row, at: index, earlier: earlier) ?? row)
+                let attribute = MapAttribute(peers: peers, name: row.name)
+                kept.append(differingEntries(of: row, at: index, earlier: maps.candidates(attribute), hasIdentical: { maps.contains($0, at: attribute) }) ?? row)
             }
             // An unknown value left out stands for "(known after apply)" there, not for the
             // other instance's value: two instances' `id`s read the same and will differ.
             let ownUnknowns = "; values known after apply are its own"
-            return (kept, shownAt.map { group in
+            result.append((kept, shownAt.map { group in
                 let unknown = group.names.contains { !(value(change, $0)?.isWhollyKnown ?? true) }
                 return "\(describe(group.names, action: change.action)) as in \(group.address)" + (unknown ? ownUnknowns : "")
                     + (group.secret ? Self.secretsUncompared : "")
-            })
+            }))
         }
+        return result
     }
 
     /// What a note that stands for a secret adds.
@@ -79,6 +121,32 @@ struct SharedAttributes {
         case .map(let entries): return .map(entries.mapValues { visible($0)! })
         default: return value
         }
+    }
+
+    /// A map's entries as the plan shows them.
+    static func visible(_ entries: [String: Value]) -> [String: Value] {
+        entries.mapValues { visible($0)! }
+    }
+
+    /// The map attributes of the instances passed so far: each distinct map once, at the first
+    /// instance that has it. Identical maps share as many entries with any other, so only the
+    /// first of them could be chosen.
+    struct EarlierMaps {
+        private var indices: [MapAttribute: [Int]] = [:]
+        private var seenKeys: [MapAttribute: Set<[String: Value]>] = [:]
+
+        mutating func add(_ change: PlannedChange, at index: Int, peers: Peers) {
+            guard let attributes = (peers.created ? change.after : change.before)?.mapValue else { return }
+            for (name, value) in attributes {
+                guard case .map(let entries) = value else { continue }
+                let key = MapAttribute(peers: peers, name: name)
+                if seenKeys[key, default: []].insert(SharedAttributes.visible(entries)).inserted { indices[key, default: []].append(index) }
+            }
+        }
+
+        func candidates(_ key: MapAttribute) -> [Int] { indices[key] ?? [] }
+
+        func contains(_ entries: [String: Value], at key: MapAttribute) -> Bool { seenKeys[key]?.contains(SharedAttributes.visible(entries)) == true }
     }
 
     /// The value of attribute `name` a create adds or a destroy removes.
@@ -96,7 +164,9 @@ struct SharedAttributes {
     /// instance's map with the most entries in common, and a note naming it; nil when no
     /// earlier map shares enough. That map's keys must all be in this one, so every entry the
     /// note stands for is here, with the value shown there.
-    func differingEntries(of row: Row, at index: Int, earlier: [Int]) -> Row? {
+    /// `earlier` lists one instance per distinct earlier map, in plan order; `hasIdentical` says
+    /// whether one of them equals this map (which then shares every entry: nothing is shortened).
+    func differingEntries(of row: Row, at index: Int, earlier: [Int], hasIdentical: ([String: Value]) -> Bool) -> Row? {
         let change = changes[index]
         guard change.action == .create || change.action == .delete else { return nil }
         func entries(_ change: PlannedChange) -> [String: Value]? {
@@ -104,12 +174,17 @@ struct SharedAttributes {
             guard case .map(let entries)? = object?.mapValue?[row.name] else { return nil }
             return entries
         }
-        guard let mine = entries(change) else { return nil }
+        // Only a map sharing at least `fewestSharedEntries` entries, and not all of them, is
+        // shortened; the earlier one's keys are all in this one, so this one needs more.
+        guard let mine = entries(change), mine.count > Self.fewestSharedEntries else { return nil }
+        guard !hasIdentical(mine) else { return nil }
         var best: (index: Int, same: Int)?
         for other in earlier {
             guard let theirs = entries(changes[other]), theirs.keys.allSatisfy({ mine[$0] != nil }) else { continue }
             let same = mine.filter { Self.visible(theirs[$0.key]) == Self.visible($0.value) }.count
             if same >= Self.fewestSharedEntries, same > (best?.same ?? 0) { best = (other, same) }
+            // No map but an identical one shares more: the first to share all but one entry is the one.
+            if best?.same == mine.count - 1 { break }
         }
         guard let best, let theirs = entries(changes[best.index]) else { return nil }
         let differing = mine.filter { Self.visible(theirs[$0.key]) != Self.visible($0.value) }
