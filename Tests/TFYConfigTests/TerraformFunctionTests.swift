@@ -246,7 +246,6 @@ struct TerraformFunctionTests {
 
     /// What a function builds or matches is bounded before the memory or time is spent.
     @Test func budgetsBoundWhatFunctionsBuild() throws {
-        let start = Date()
         let product = evaluationFailure(#"${setproduct(range(1000), range(1000), range(1000))}"#)
         #expect(product?.summary == "Value too large")
         #expect(product?.detail == "The value setproduct() builds would hold more than 1000000 elements, the most one value may hold; build smaller values.")
@@ -266,7 +265,6 @@ struct TerraformFunctionTests {
         #expect(try evaluateExpression("${length(regexall(\"a\", \"\(String(repeating: "a", count: 100_000))\"))}") == .number(100_000))
         // can() and try() do not hide a budget error.
         #expect(evaluationFailure(#"${try(regex("(a+)+$", "\#(String(repeating: "a", count: 40))b"), "x")}"#)?.summary == "Too much evaluation work")
-        #expect(Date().timeIntervalSince(start) < 30)
 
         // Indentation grows the text beyond the value's own size: still refused, not built.
         var small = EvaluationBudget.standard
