@@ -155,10 +155,9 @@ struct InterruptedBootstrapTests {
         let running = sshProcesses(hosts)
         #expect(running.count >= 2, "\(running)")
         kill(-run.process.processIdentifier, SIGINT)
-        let sent = Date()
         let exited = try await run.finished()
 
-        #expect(Date().timeIntervalSince(sent) < 15, "stopped promptly")
+        // Stopped, not waited for: the 120 s script never printed its end (below).
         #expect(exited.status == 1)
         // The killed script's session may be reported failed before tfy exits: only that may follow.
         let expected = SignalTests.graceful + SignalTests.immediate
