@@ -64,12 +64,10 @@ struct SharedAttributes {
                 continue
             }
             let peers = Peers(type: change.address.type, created: change.action == .create)
+            let keys = rows[index].map { ShownRow(peers: peers, row: $0, value: Self.visible(value(change, $0.name))) }
             defer {
                 seenPeers.insert(peers)
-                for row in rows[index] {
-                    let key = ShownRow(peers: peers, row: row, value: Self.visible(value(change, row.name)))
-                    if firstShowing[key] == nil { firstShowing[key] = index }
-                }
+                for key in keys where firstShowing[key] == nil { firstShowing[key] = index }
                 maps.add(change, at: index, peers: peers)
             }
             guard seenPeers.contains(peers) else {
@@ -78,12 +76,12 @@ struct SharedAttributes {
             }
             var kept: [Row] = []
             var shownAt: [(address: ResourceAddress, names: [String], secret: Bool)] = []
-            for row in rows[index] {
+            for (row, key) in zip(rows[index], keys) {
                 // Unchanged context (an update's id, name and tags) identifies this instance.
                 // The same lines and the same visible value (a script's digest in its line is
                 // only a prefix).
                 let mine = value(change, row.name)
-                if row.symbol != .none, let other = firstShowing[ShownRow(peers: peers, row: row, value: Self.visible(mine))] {
+                if row.symbol != .none, let other = firstShowing[key] {
                     let address = changes[other].address
                     let secret = mine?.containsSensitive == true
                     if let group = shownAt.firstIndex(where: { $0.address == address }) {
@@ -97,18 +95,18 @@ struct SharedAttributes {
                 let attribute = MapAttribute(peers: peers, name: row.name)
                 kept.append(differingEntries(of: row, at: index, earlier: maps.candidates(attribute), hasIdentical: { maps.contains($0, at: attribute) }) ?? row)
             }
-            // An unknown value left out stands for "(known after apply)" there, not for the
-            // other instance's value: two instances' `id`s read the same and will differ.
-            let ownUnknowns = "; values known after apply are its own"
             result.append((kept, shownAt.map { group in
                 let unknown = group.names.contains { !(value(change, $0)?.isWhollyKnown ?? true) }
-                return "\(describe(group.names, action: change.action)) as in \(group.address)" + (unknown ? ownUnknowns : "")
+                return "\(describe(group.names, action: change.action)) as in \(group.address)" + (unknown ? Self.ownUnknowns : "")
                     + (group.secret ? Self.secretsUncompared : "")
             }))
         }
         return result
     }
 
+    /// What a note that stands for a value known only after apply adds: "(known after apply)"
+    /// there stands for this instance's own value, not the other's (two `id`s read alike and differ).
+    static let ownUnknowns = "; values known after apply are its own"
     /// What a note that stands for a secret adds.
     static let secretsUncompared = "; sensitive values not compared"
 
@@ -196,7 +194,7 @@ struct SharedAttributes {
         var lines = ValueDiff(printer: printer, type: type, address: change.address)
             .lines(before: created ? nil : .map(differing), after: created ? .map(differing) : nil, indent: 8, forcesReplacement: false)
         let element = best.same == 1 ? "element" : "elements"
-        let note = "\(best.same) \(element) as in \(changes[best.index].address)" + (unknown ? "; values known after apply are its own" : "")
+        let note = "\(best.same) \(element) as in \(changes[best.index].address)" + (unknown ? Self.ownUnknowns : "")
             + (secret ? Self.secretsUncompared : "")
         lines.insert("            # (\(note))", at: lines.count - 1)
         return Row(name: row.name, lines: lines, symbol: row.symbol)
