@@ -241,6 +241,8 @@ final class TachyonCluster: @unchecked Sendable {
             </configuration>
 
             """)
+        let state = try String(contentsOfFile: world.directory + "/state/demo.tfstate", encoding: .utf8)
+        #expect(!state.contains("s3-secret-not-real") && !state.contains("AKIDS3TEST"))
         let output = await world.tfy(["output", "-state", "state/demo.tfstate", "-json", "hdfs_web_ui"])
         #expect(output.out == "null\n", "\(output.err)")
 

@@ -164,6 +164,7 @@ import TFYTestSupport
         try #require(plan.status == 0, "\(plan.err)")
         let bootstraps = try scratch.bootstraps(plan.out)
         #expect(bootstraps.map(\.address) == choice.bootstraps.map { "tfy_bootstrap." + $0 })
+        #expect(!plan.out.contains("s3-secret-not-real") && !plan.out.contains("AKIDS3TEST"))
 
         let first = try await scratch.run(bootstraps)
         #expect(first == choice.firstRun)
@@ -206,6 +207,21 @@ import TFYTestSupport
             "TachyonWorker1: rsync -a --delete --exclude /conf/ --exclude /.git/ TachyonMaster:/tachyon/ $D/roots/TachyonWorker1/tachyon/",
         ])
         #expect(try scratch.snapshot()[scratch.roots + "/TachyonWorker1/tachyon/.tfy-installed"] == "644 https://git.example.com/tachyon.git v0.8.3\n")
+    }
+
+    /// The versions in conf/ufs.yml and conf/zookeeper.yml are the ones the phases download.
+    @Test func theConfFilesVersionsReachThePhases() async throws {
+        let scratch = try Scratch()
+        try "Type: hadoop2\nHadoop: {Type: apache, Version: 2.7.1, SparkProfile: 2.7}\nS3:\n  Bucket:\n"
+            .write(toFile: scratch.directory + "/tachyon-ft/conf/ufs-2.7.yml", atomically: true, encoding: .utf8)
+        try "Type: Release\nRelease:\n  Version: 3.4.8\n".write(toFile: scratch.directory + "/tachyon-ft/conf/zookeeper-3.4.8.yml", atomically: true, encoding: .utf8)
+        let plan = await scratch.plan(["-var", "Masters=2", "-var", "ufs_conf=conf/ufs-2.7.yml", "-var", "zookeeper_conf=conf/zookeeper-3.4.8.yml"])
+        try #require(plan.status == 0, "\(plan.err)")
+        let environments = Dictionary(uniqueKeysWithValues: try scratch.bootstraps(plan.out).map { ($0.address, $0.environment) })
+        #expect(environments["tfy_bootstrap.configure[0]"]?["HADOOP_VERSION"] == "2.7.1")
+        #expect(environments["tfy_bootstrap.distribute[0]"]?["HADOOP_VERSION"] == "2.7.1")
+        #expect(environments["tfy_bootstrap.zookeeper[0]"]?["ZOOKEEPER_VERSION"] == "3.4.8")
+        #expect(environments["tfy_bootstrap.hdfs[0]"] != nil)
     }
 
     /// The stubs stay shellcheck clean, as the scripts they stand in for are.
