@@ -99,6 +99,7 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(env2.contains("-Dtachyon.zookeeper.enabled=true -Dtachyon.zookeeper.address=TachyonMaster:2181 -Dtachyon.master.journal.folder=hdfs://TachyonMaster:9000/tachyon/journal/"))
         #expect(cluster.file("TachyonWorker1", "/tachyon/conf/tachyon-env.sh")?.contains("export TACHYON_MASTER_ADDRESS=TachyonMaster\n") == true)
         #expect(cluster.file("TachyonMaster", "/zookeeper/conf/zoo.cfg")?.contains("clientPort=2181") == true)
+        await #expect(throws: Never.self) { try await runProgram("shellcheck", [cluster.world.directory + "/roots/TachyonMaster2/tachyon/conf/tachyon-env.sh"]) }
         // The journal is formatted once, by the first master only.
         #expect(cluster.file("TachyonMaster", "/var/lib/tachyon-ft/tachyon-journal-formatted") != nil)
         #expect(cluster.file("TachyonMaster2", "/var/lib/tachyon-ft/tachyon-journal-formatted") == nil)
@@ -241,6 +242,10 @@ final class TachyonCluster: @unchecked Sendable {
             </configuration>
 
             """)
+        // The rendered tachyon-env.sh is a shell script Tachyon sources: shellcheck clean.
+        for node in ["TachyonMaster", "TachyonMaster2"] {
+            await #expect(throws: Never.self, "\(node)") { try await runProgram("shellcheck", [world.directory + "/roots/\(node)/tachyon/conf/tachyon-env.sh"]) }
+        }
         let state = try String(contentsOfFile: world.directory + "/state/demo.tfstate", encoding: .utf8)
         #expect(!state.contains("s3-secret-not-real") && !state.contains("AKIDS3TEST"))
         let output = await world.tfy(["output", "-state", "state/demo.tfstate", "-json", "hdfs_web_ui"])
