@@ -8,6 +8,9 @@ import TFYCore
 /// Every write is conditioned on the ETag this run last read or wrote (`If-Match`), or on there
 /// being no object yet (`If-None-Match: *`), so a run that lost its lock, or raced a manual edit,
 /// fails instead of overwriting the other writer's state.
+///
+/// During an apply, a large state's steps are persisted as records of its journal
+/// (`StateJournal.swift`), each after a HeadObject that finds the object still this run's.
 public actor S3StateStore: StateStorage {
     public nonisolated let bucket: String
     public nonisolated let key: String

@@ -46,8 +46,8 @@ extension S3StateStore {
     /// beginning a segment when the state has `journalThreshold` instances or more.
     ///
     /// A record is written only while the object is still the one this run wrote (HeadObject,
-    /// then PutObject with `If-None-Match: *`), so a run that lost the state stops before the
-    /// step it would record, as a refused whole write stops it.
+    /// then PutObject), so a run that lost the state stops before the step it would record, as a
+    /// refused whole write stops it.
     public func record(_ state: State) async throws(StateError) {
         if let open = segment, let base = persisted {
             let body = JournalRecord.encode(from: base, to: state)
@@ -83,15 +83,14 @@ extension S3StateStore {
         guard case .etag(let etag) = seen, current == etag else { throw changedUnderneath(.matching(etag: "")) }
     }
 
-    /// Creates the record `name`; its own earlier attempt (an answer lost, the call retried) is
-    /// recognised by its bytes.
+    /// Writes the record `name`. Only this run writes under its segment's name, so a record
+    /// already there is its own earlier attempt (its answer lost, the call failed after): the
+    /// record replacing it holds that change and the later ones, from the same base.
     func putRecord(_ name: String, _ body: [UInt8]) async throws(StateError) {
         do {
-            try await client.put(bucket: bucket, key: name, body: body, condition: .absent, encrypt: encrypt)
+            try await client.put(bucket: bucket, key: name, body: body, encrypt: encrypt)
         } catch {
-            guard error.code == "PreconditionFailed" else { throw StateError(path: "s3://\(bucket)/\(name)", message: explain(error), operation: .write) }
-            if let stored = try? await client.get(bucket: bucket, key: name), stored.body == body { return }
-            throw StateError(path: "s3://\(bucket)/\(name)", message: "another run wrote this journal record, so tfy did not overwrite it. Another run is applying the same state, or someone removed this run's lock (tfy force-unlock) while the run held it", operation: .write)
+            throw StateError(path: "s3://\(bucket)/\(name)", message: explain(error), operation: .write)
         }
     }
 
