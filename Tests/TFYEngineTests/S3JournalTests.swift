@@ -102,6 +102,56 @@ struct S3JournalTests {
         #expect(await world.tfy(["plan", "cluster", "-var", "machines=20", "-detailed-exitcode"]).status == 0)
     }
 
+    /// The store alone: a large state's steps become records that a new reader folds; a record
+    /// is refused once the object is no longer this run's; a missing record is an error, not a
+    /// state silently older than the one recorded.
+    @Test func recordsFollowTheirObjectAndAGapIsAnError() async throws {
+        let world = try await World()
+        try await world.prepareS3()
+        let store = world.s3Store()
+        var state = State(lineage: "11111111-2222-3333-4444-555555555555")
+        state.stackKey = StackKey.generate()
+        func step(_ name: String) async throws {
+            state.serial += 1
+            state.setInstance(try #require(ResourceAddress(parsing: "aws_instance.\(name)")),
+                              StateInstance(indexKey: nil, attributes: ["id": .string("i-\(name)")]))
+            try await store.record(state)
+        }
+        #expect(try await store.read() == nil)
+        for name in ["a", "b", "c", "d", "e", "f", "g"] { try await step(name) }
+        #expect(try await world.stateMetadata() == [:], "7 instances: written whole, no journal")
+        try await step("h")
+        let segment = try #require(try await world.stateMetadata()["tfy-journal"])
+        #expect(segment.hasPrefix("11111111-2222-3333-4444-555555555555-8-"))
+        try await step("i")
+        try await step("j")
+        let prefix = world.stateKey + ".journal/"
+        #expect(try await world.s3Keys(prefix: prefix) == [prefix + segment + "-000001", prefix + segment + "-000002"])
+        #expect(try await world.s3State()?.serial == 8, "the object alone is behind")
+        #expect(try await world.s3Store().read() == state, "a reader folds the records")
+
+        // Someone writes the object meanwhile: the next step is refused before it is recorded.
+        var edited = try #require(try await world.s3State())
+        edited.serial = 100
+        try await world.putS3Object(world.stateKey, Data(edited.encoded()))
+        await #expect(throws: StateError.self) { try await step("k") }
+        #expect(try await world.s3Keys(prefix: prefix).count == 2)
+
+        // The object names the segment again, and its first record is gone: the state cannot be
+        // read whole.
+        _ = try await world.cli(["s3api", "copy-object", "--bucket", S3BackendTests.bucket, "--key", world.stateKey,
+                                 "--copy-source", "\(S3BackendTests.bucket)/\(world.stateKey)", "--metadata", "tfy-journal=\(segment)",
+                                 "--metadata-directive", "REPLACE"])
+        _ = try await world.cli(["s3api", "delete-object", "--bucket", S3BackendTests.bucket, "--key", prefix + segment + "-000001"])
+        do {
+            _ = try await world.s3Store().read()
+            Issue.record("a segment with a gap was read")
+        } catch {
+            #expect(error.path == "s3://\(S3BackendTests.bucket)/\(prefix)\(segment)-000001")
+            #expect(error.message == "the journal record is missing (the next one, 2, is there), so the state cannot be read whole. Restore it from the bucket's versions, or push a state with tfy state push")
+        }
+    }
+
     /// The aws_instance entries with an ID.
     static func launched(_ state: State) -> Int {
         state.instances.filter { $0.address.type == "aws_instance" && $0.instance.attributes["id"] != nil }.count
