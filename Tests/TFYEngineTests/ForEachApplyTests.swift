@@ -76,5 +76,12 @@ struct ForEachApplyTests {
         #expect(try await world.instance(b)["State"].flatMap { ($0 as? [String: Any])?["Name"] as? String } == "terminated")
         let tags = (try await world.instance(a)["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
         #expect(tags == ["Name": "node-a", "tfy:stack": world.stack, "tfy:address": #"aws_instance.node["a"]"#])
+
+        // A string key moves like any address, its tag with it.
+        let moved = await world.tfy(["state", "mv", #"aws_instance.node["a"]"#, #"aws_instance.node["c"]"#, "-chdir", "cluster"])
+        #expect(moved.status == 0, "\(moved.err)")
+        #expect(moved.out == "Move \"aws_instance.node[\\\"a\\\"]\" to \"aws_instance.node[\\\"c\\\"]\"\nSet the tfy:address tag of \(a) to the new address.\nSuccessfully moved 1 object(s).\n")
+        #expect(try world.stateInstances() == [#"aws_instance.node["c"]"#: a])
+        #expect(try await OwnershipTests.instances(world, [a])[a]?.tags["tfy:address"] == #"aws_instance.node["c"]"#)
     }
 }

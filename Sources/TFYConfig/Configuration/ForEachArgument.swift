@@ -15,14 +15,19 @@ public struct ForEachArgument: Sendable {
     public var isSet: Bool
     /// Where the instances are going: `aws_instance.node`, reported with every diagnostic.
     public var address: String
+    /// What the instances are instances of, in messages: "resource", or "module" for a module call.
+    public var blockKind = "resource"
 
     /// The expression's own type as Terraform names it in "you have provided a value of type
     /// …", where a variable's declared type says more than the value does (`list of string`).
     var declaredTypeName: String?
 
-    public init(_ expression: Expression, address: String, in configuration: Configuration) {
+    /// `configuration` is the module the expression is written in: its variables' types and its
+    /// locals say whether the value is a set.
+    public init(_ expression: Expression, address: String, in configuration: Configuration, blockKind: String = "resource") {
         self.expression = expression
         self.address = address
+        self.blockKind = blockKind
         isSet = Self.yieldsSet(expression, in: configuration, seen: [])
         declaredTypeName = Self.declaredType(of: expression, in: configuration)
     }
@@ -78,14 +83,14 @@ public struct ForEachArgument: Sendable {
     }
 
     func tooMany(_ count: Int) -> String {
-        "The given \"for_each\" argument value is unsuitable: it has \(count) elements; a resource may have at most \(ConfigurationEvaluator.countLimit) instances."
+        "The given \"for_each\" argument value is unsuitable: it has \(count) elements; a \(blockKind) may have at most \(ConfigurationEvaluator.countLimit) instances."
     }
 
     /// Plan's error for keys that only apply will tell, in Terraform's words for a map or a set.
     func unknownKeys() -> Diagnostic {
         let detail = isSet
-            ? "The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply, and so tfy cannot determine the full set of keys that will identify the instances of this resource.\n\nWhen working with unknown values in for_each, it's better to use a map value where the keys are defined statically in your configuration and where only the values contain apply-time results."
-            : "The \"for_each\" map includes keys derived from resource attributes that cannot be determined until apply, and so tfy cannot determine the full set of keys that will identify the instances of this resource.\n\nWhen working with unknown values in for_each, it's better to define the map keys statically in your configuration and place apply-time results only in the map values."
+            ? "The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply, and so tfy cannot determine the full set of keys that will identify the instances of this \(blockKind).\n\nWhen working with unknown values in for_each, it's better to use a map value where the keys are defined statically in your configuration and where only the values contain apply-time results."
+            : "The \"for_each\" map includes keys derived from resource attributes that cannot be determined until apply, and so tfy cannot determine the full set of keys that will identify the instances of this \(blockKind).\n\nWhen working with unknown values in for_each, it's better to define the map keys statically in your configuration and place apply-time results only in the map values."
         return .error("Invalid for_each argument", detail: detail + "\n\nAlternatively, you could use the -target planning option to first apply only the resources that the for_each value depends on, and then apply a second time to fully converge.",
                       at: expression.location, address: address)
     }
