@@ -56,6 +56,11 @@ struct ForEachApplyTests {
         #expect(stateText.contains(#""index_key": "a""#))
         #expect(stateText.contains(#""index_key": "b""#))
         #expect(await world.tfy(["state", "list", "-state", world.statePath]).out == "aws_instance.node[\"a\"]\naws_instance.node[\"b\"]\n")
+        // `tfy ssh` names instances by their addresses, string keys quoted.
+        let none = await world.tfy(["ssh", #"aws_instance.node["z"]"#, "-chdir", "cluster", "-no-color"])
+        #expect(none.status == 1)
+        #expect(none.err.contains(#"No instance named "aws_instance.node[\"z\"]""#))
+        #expect(none.err.contains("  node-a (aws_instance.node[\"a\"])\n  node-b (aws_instance.node[\"b\"])"))
 
         let plan = await world.tfy(["plan", "cluster", "-no-color", "-var", "nodes=[a]"])
         #expect(plan.status == 0, "\(plan.err)")
