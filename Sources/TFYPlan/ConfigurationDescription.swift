@@ -111,7 +111,10 @@ enum ConfigurationDescription {
             case .variable(let n): names = ["var.\(n)"]
             case .local(let n): names = ["local.\(n)"]
             case .countIndex: names = ["count.index"]
-            case .each(let attribute): names = attribute.isEmpty ? ["each"] : ["each.\(attribute)"]
+            case .each(let attribute):
+                let base = attribute.isEmpty ? "each" : "each.\(attribute)"
+                // As Terraform writes them: `each.value.t` refers to ["each.value.t", "each.value"].
+                if case .attribute(let next, _)? = reference.remainingSteps.first { names = ["\(base).\(next)", base] } else { names = [base] }
             case .selfObject, .path: names = []
             case .resource(let type, let name):
                 let base = "\(type).\(name)"
