@@ -56,6 +56,10 @@ struct ForEachApplyTests {
         #expect(stateText.contains(#""index_key": "a""#))
         #expect(stateText.contains(#""index_key": "b""#))
         #expect(await world.tfy(["state", "list", "-state", world.statePath]).out == "aws_instance.node[\"a\"]\naws_instance.node[\"b\"]\n")
+        // An import names a key, not an index.
+        let imported = await world.tfy(["import", "aws_instance.node[0]", a, "-chdir", "cluster", "-no-color"])
+        #expect(imported.status == 1)
+        #expect(imported.err == "Error: Invalid address\n\naws_instance.node has for_each: import to an instance of it, such as aws_instance.node[\"KEY\"].\n\n")
         // `tfy ssh` names instances by their addresses, string keys quoted.
         let none = await world.tfy(["ssh", #"aws_instance.node["z"]"#, "-chdir", "cluster", "-no-color"])
         #expect(none.status == 1)
