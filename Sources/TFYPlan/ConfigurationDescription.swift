@@ -111,8 +111,9 @@ enum ConfigurationDescription {
             case .local(let n): names = ["local.\(n)"]
             case .countIndex: names = ["count.index"]
             case .selfObject, .path: names = []
-            case .resource(let type, let name):
-                let base = "\(type).\(name)"
+            case .resource(let type, let name), .dataSource(let type, let name):
+                var base = "\(type).\(name)"
+                if case .dataSource = reference.subject { base = "data." + base }
                 if let attribute = firstAttribute(reference.remainingSteps) { names = ["\(base).\(attribute)", base] } else { names = [base] }
             }
             for name in names where !result.contains(name) { result.append(name) }

@@ -1,0 +1,33 @@
+import TFYCore
+
+/// Data sources in Terraform's JSON: `mode: "data"`, addresses `data.TYPE.NAME`, values in the
+/// Terraform form of the data source's own schema (not the managed type of the same name).
+enum DataSourceJSON {
+    /// The form of the catalog's data source types.
+    static func form(_ resourceTypes: ResourceCatalog) -> TerraformForm {
+        TerraformForm(resourceTypes: ResourceCatalog(resourceTypes.dataSourceNames.compactMap { resourceTypes.dataSource($0) }))
+    }
+
+    /// A data source in `prior_state`, a state's `values` or `planned_values`.
+    static func resourceObject(_ address: ResourceAddress, values: Value, form: TerraformForm) -> [String: JSONValue] {
+        var object = PlanJSONRenderer.resourceObject(address, values: values, form: form)
+        object["address"] = .string("data." + address.description)
+        object["mode"] = .string("data")
+        return object
+    }
+
+    /// The state's data sources, with their addresses.
+    static func objects(_ state: State) -> [(address: ResourceAddress, instance: StateInstance)] {
+        state.dataResources.flatMap { resource in
+            resource.instances.map { (ResourceAddress(type: resource.type, name: resource.name, key: $0.indexKey), $0) }
+        }
+    }
+
+    /// A deferred read in `resource_changes`.
+    static func resourceChange(_ change: PlannedChange, form: TerraformForm) -> JSONValue {
+        guard case .object(var object) = PlanJSONRenderer.resourceChange(change, form: form) else { return .null }
+        object["address"] = .string("data." + change.address.description)
+        object["mode"] = .string("data")
+        return .object(object)
+    }
+}
