@@ -58,7 +58,8 @@ public enum Planner {
         let evaluator = ConfigurationEvaluator(files: request.files, instancePlanner: session, dataResults: request.dataResults)
         let (evaluated, evaluationDiagnostics) = evaluator.evaluate(request.configuration, variables: request.variables, variableLocations: request.variableLocations)
         diagnostics.append(contentsOf: evaluationDiagnostics)
-        if !evaluationDiagnostics.hasErrors { diagnostics.append(contentsOf: DataSourcePlan.unread(evaluated)) }
+        // A destroy reads no data source: it deletes what the state records.
+        if !evaluationDiagnostics.hasErrors && !request.options.destroy { diagnostics.append(contentsOf: DataSourcePlan.unread(evaluated)) }
         for resource in evaluated.resources where !resource.countIsKnown && !evaluationDiagnostics.hasErrors {
             diagnostics.append(.error(
                 "Invalid count argument",

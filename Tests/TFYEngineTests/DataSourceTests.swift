@@ -149,14 +149,17 @@ struct DataSourceTests {
         _ = try await Self.setUp(world)
         // The lookups alone: with no resource there is nothing to refresh before them.
         let lookups = try String(contentsOfFile: Self.fixture + "/main.yml", encoding: .utf8).components(separatedBy: "resource:\n")[0]
-        try world.configure(lookups)
+        // Blocks with the same type and arguments are one query, read once.
+        try world.configure(lookups.replacingOccurrences(of: "    default: {default: true}\n", with: "    default: {default: true}\n    same: {default: true}\n"))
         let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--hold-until-in-flight", "4"])
         world.endpoint = "http://127.0.0.1:\(proxy.port)"
         let plan = await world.tfy(["plan", "cluster", "-no-color"])
         #expect(plan.status == 0, "\(plan.out)\(plan.err)")
         #expect(try await proxyStats(proxy)["max_in_flight"] == 4)
-        let first = try await proxyRequests(proxy).prefix(4).map(\.action).sorted()
-        #expect(first == ["DescribeAvailabilityZones", "DescribeImages", "DescribeKeyPairs", "DescribeVpcs"])
+        let requests = try await proxyRequests(proxy)
+        #expect(requests.prefix(4).map(\.action).sorted() == ["DescribeAvailabilityZones", "DescribeImages", "DescribeKeyPairs", "DescribeVpcs"])
+        #expect(requests.map(\.action).sorted() == ["DescribeAvailabilityZones", "DescribeImages", "DescribeKeyPairs", "DescribeSecurityGroups",
+                                                    "DescribeSubnets", "DescribeSubnets", "DescribeVpcs"])
     }
 
     /// A plan of the fixture's instance, in text, JSON and Markdown, with the lookups' IDs as the
@@ -216,6 +219,12 @@ struct DataSourceTests {
         let plan = await world.tfy(["plan", "cluster", "-no-color"])
         #expect(plan.out.contains(#"      ~ ami                         = "\#(expected.image)" -> "\#(newer)" # forces replacement"#), "\(plan.out)")
         #expect(plan.out.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "\(plan.out)")
+
+        // A destroy reads nothing and leaves no data source in the state.
+        let destroyed = await world.tfy(["destroy", "cluster", "-auto-approve", "-no-color"])
+        #expect(destroyed.status == 0, "\(destroyed.out)\(destroyed.err)")
+        #expect(try world.state().dataResources.isEmpty)
+        #expect(try world.state().instances.isEmpty)
     }
 
     /// The AWS provider's errors, each at its data block: no image, several images without
