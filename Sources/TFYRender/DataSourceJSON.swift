@@ -1,11 +1,12 @@
 import TFYCore
 
-/// Data sources in Terraform's JSON: `mode: "data"`, addresses `data.TYPE.NAME`, values in the
-/// Terraform form of the data source's own schema (not the managed type of the same name).
+/// Data sources in Terraform's JSON: `mode: "data"`, addresses `data.TYPE.NAME`, values as
+/// tfy holds them (an argument left out is null, as Terraform 1.11 shows it, not the empty list
+/// the managed types' form makes of an unset block).
 enum DataSourceJSON {
-    /// The form of the catalog's data source types.
+    /// The form data sources are rendered with: none (and never the managed type of the same name).
     static func form(_ resourceTypes: ResourceCatalog) -> TerraformForm {
-        TerraformForm(resourceTypes: ResourceCatalog(resourceTypes.dataSourceNames.compactMap { resourceTypes.dataSource($0) }))
+        TerraformForm(resourceTypes: ResourceCatalog())
     }
 
     /// A data source in `prior_state`, a state's `values` or `planned_values`.

@@ -316,7 +316,6 @@ struct DataSourceTests {
                   + description = (known after apply)
                   + id          = (known after apply)
                   + name        = (known after apply)
-                  + owner_id    = (known after apply)
                   + tags        = (known after apply)
                   + vpc_id      = (known after apply)
                 }

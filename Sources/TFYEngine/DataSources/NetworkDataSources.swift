@@ -144,7 +144,7 @@ struct AvailabilityZonesDataSource: DataSourceType {
 }
 
 /// `data.aws_security_group`: one group by `id`, `name`, `vpc_id`, `tags` and `filter`. One
-/// DescribeSecurityGroups.
+/// DescribeSecurityGroups. (The provider's data source exports no `owner_id`.)
 struct SecurityGroupDataSource: DataSourceType {
     static let schema = ResourceSchema(type: "aws_security_group", body: ObjectSchema([
         "id": Attribute(.string, .optionalComputed),
@@ -154,7 +154,6 @@ struct SecurityGroupDataSource: DataSourceType {
         "filter": DataSourceParts.filter,
         "arn": Attribute(.string, .computed),
         "description": Attribute(.string, .computed),
-        "owner_id": Attribute(.string, .computed),
     ]))
 
     var schema: ResourceSchema { Self.schema }
@@ -172,7 +171,6 @@ struct SecurityGroupDataSource: DataSourceType {
         attributes["tags"] = DataSourceParts.tags(group.tags)
         attributes["arn"] = DataSourceParts.arn(context, account: group.ownerId, "security-group/\(group.groupId)")
         attributes["description"] = .string(group.description)
-        attributes["owner_id"] = DataSourceParts.string(group.ownerId)
         return DataRead(attributes: attributes, objects: [(group.groupId, group.tags)])
     }
 }
