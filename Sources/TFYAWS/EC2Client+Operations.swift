@@ -43,28 +43,26 @@ extension EC2Client {
 
     public func describeVpcs(ids: [String] = [], filters: [EC2Filter] = []) async throws(AWSError) -> [EC2Vpc] {
         try await paginate("DescribeVpcs", Self.list("VpcId", ids) + Self.filters(filters)) { root in
-            root.items("vpcSet").map { EC2Vpc(vpcId: $0.string("vpcId") ?? "", cidrBlock: $0.string("cidrBlock"), isDefault: $0.string("isDefault") == "true") }
+            root.items("vpcSet").map(EC2Vpc.init)
         }
     }
 
     public func describeSubnets(ids: [String] = [], filters: [EC2Filter] = []) async throws(AWSError) -> [EC2Subnet] {
         try await paginate("DescribeSubnets", Self.list("SubnetId", ids) + Self.filters(filters)) { root in
-            root.items("subnetSet").map {
-                EC2Subnet(subnetId: $0.string("subnetId") ?? "", vpcId: $0.string("vpcId") ?? "", availabilityZone: $0.string("availabilityZone") ?? "", cidrBlock: $0.string("cidrBlock"))
-            }
+            root.items("subnetSet").map(EC2Subnet.init)
         }
     }
 
-    public func describeAvailabilityZones(names: [String] = []) async throws(AWSError) -> [EC2AvailabilityZone] {
-        let root = try await call("DescribeAvailabilityZones", Self.list("ZoneName", names))
-        return root.items("availabilityZoneInfo").map { EC2AvailabilityZone(zoneName: $0.string("zoneName") ?? "", state: $0.string("zoneState") ?? "") }
+    public func describeAvailabilityZones(names: [String] = [], filters: [EC2Filter] = []) async throws(AWSError) -> [EC2AvailabilityZone] {
+        let root = try await call("DescribeAvailabilityZones", Self.filters(filters) + Self.list("ZoneName", names))
+        return root.items("availabilityZoneInfo").map(EC2AvailabilityZone.init)
     }
 
-    public func describeImages(ids: [String] = [], owners: [String] = []) async throws(AWSError) -> [EC2Image] {
-        try await paginate("DescribeImages", Self.list("ImageId", ids) + Self.list("Owner", owners)) { root in
-            root.items("imagesSet").map {
-                EC2Image(imageId: $0.string("imageId") ?? "", name: $0.string("name"), state: $0.string("imageState"), rootDeviceName: $0.string("rootDeviceName").nonEmpty)
-            }
+    /// Images by ID, owner (`self`, `amazon`, an account ID) and filters, as the AWS provider's
+    /// `aws_ami` asks for them.
+    public func describeImages(ids: [String] = [], owners: [String] = [], filters: [EC2Filter] = [], executableUsers: [String] = []) async throws(AWSError) -> [EC2Image] {
+        try await paginate("DescribeImages", Self.list("ExecutableBy", executableUsers) + Self.filters(filters) + Self.list("ImageId", ids) + Self.list("Owner", owners)) { root in
+            root.items("imagesSet").map(EC2Image.init)
         }
     }
 
@@ -378,6 +376,13 @@ extension EC2Client {
 // MARK: Key pairs with their tags
 
 extension EC2Client {
+    /// The key pairs with these names, IDs and filters, with their tags: what `aws_key_pair`'s
+    /// data source asks for.
+    public func describeKeyPairs(names: [String], ids: [String], filters: [EC2Filter]) async throws(AWSError) -> [EC2KeyPair] {
+        let root = try await call("DescribeKeyPairs", Self.filters(filters) + Self.list("KeyName", names) + Self.list("KeyPairId", ids))
+        return root.items("keySet").map(EC2KeyPair.init)
+    }
+
     /// The key pairs with these IDs (`KeyPairId.N`) or matching `filters`, with their tags.
     public func describeKeyPairs(ids: [String], filters: [EC2Filter] = []) async throws(AWSError) -> [EC2KeyPair] {
         let root = try await call("DescribeKeyPairs", Self.list("KeyPairId", ids) + Self.filters(filters))

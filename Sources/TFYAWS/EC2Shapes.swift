@@ -204,6 +204,22 @@ public struct EC2Vpc: Sendable, Hashable {
     public var vpcId: String
     public var cidrBlock: String?
     public var isDefault: Bool
+    public var state: String?
+    public var instanceTenancy: String?
+    public var dhcpOptionsId: String?
+    public var ownerId: String?
+    public var tags: [String: String] = [:]
+
+    init(_ node: XMLNode) {
+        vpcId = node.string("vpcId") ?? ""
+        cidrBlock = node.string("cidrBlock")
+        isDefault = node.string("isDefault") == "true"
+        state = node.string("state").nonEmpty
+        instanceTenancy = node.string("instanceTenancy").nonEmpty
+        dhcpOptionsId = node.string("dhcpOptionsId").nonEmpty
+        ownerId = node.string("ownerId").nonEmpty
+        tags = EC2Instance.tags(node)
+    }
 }
 
 public struct EC2Subnet: Sendable, Hashable {
@@ -211,11 +227,45 @@ public struct EC2Subnet: Sendable, Hashable {
     public var vpcId: String
     public var availabilityZone: String
     public var cidrBlock: String?
+    public var subnetArn: String?
+    public var state: String?
+    public var availabilityZoneId: String?
+    public var availableIpAddressCount: Int?
+    public var defaultForAz: Bool = false
+    public var mapPublicIpOnLaunch: Bool = false
+    public var ownerId: String?
+    public var tags: [String: String] = [:]
+
+    init(_ node: XMLNode) {
+        subnetId = node.string("subnetId") ?? ""
+        vpcId = node.string("vpcId") ?? ""
+        availabilityZone = node.string("availabilityZone") ?? ""
+        cidrBlock = node.string("cidrBlock")
+        subnetArn = node.string("subnetArn").nonEmpty
+        state = node.string("state").nonEmpty
+        availabilityZoneId = node.string("availabilityZoneId").nonEmpty
+        availableIpAddressCount = node.string("availableIpAddressCount").flatMap { Int($0) }
+        defaultForAz = node.string("defaultForAz") == "true"
+        mapPublicIpOnLaunch = node.string("mapPublicIpOnLaunch") == "true"
+        ownerId = node.string("ownerId").nonEmpty
+        tags = EC2Instance.tags(node)
+    }
 }
 
 public struct EC2AvailabilityZone: Sendable, Hashable {
     public var zoneName: String
     public var state: String
+    public var zoneId: String?
+    public var groupName: String?
+    public var regionName: String?
+
+    init(_ node: XMLNode) {
+        zoneName = node.string("zoneName") ?? ""
+        state = node.string("zoneState") ?? ""
+        zoneId = node.string("zoneId").nonEmpty
+        groupName = node.string("groupName").nonEmpty
+        regionName = node.string("regionName").nonEmpty
+    }
 }
 
 public struct EC2Image: Sendable, Hashable {
@@ -224,6 +274,38 @@ public struct EC2Image: Sendable, Hashable {
     public var state: String?
     /// The device of the root volume (`/dev/xvda`, `/dev/sda1`): a root block device mapping names it.
     public var rootDeviceName: String?
+    public var ownerId: String?
+    /// ISO 8601, as EC2 writes it (`2024-05-01T10:00:00.000Z`): sorts in time order as text.
+    public var creationDate: String?
+    public var architecture: String?
+    public var description: String?
+    public var imageLocation: String?
+    public var imageType: String?
+    public var isPublic: Bool = false
+    public var rootDeviceType: String?
+    public var virtualizationType: String?
+    public var hypervisor: String?
+    public var platform: String?
+    public var tags: [String: String] = [:]
+
+    init(_ node: XMLNode) {
+        imageId = node.string("imageId") ?? ""
+        name = node.string("name")
+        state = node.string("imageState")
+        rootDeviceName = node.string("rootDeviceName").nonEmpty
+        ownerId = node.string("imageOwnerId").nonEmpty
+        creationDate = node.string("creationDate").nonEmpty
+        architecture = node.string("architecture").nonEmpty
+        description = node.string("description").nonEmpty
+        imageLocation = node.string("imageLocation").nonEmpty
+        imageType = node.string("imageType").nonEmpty
+        isPublic = node.string("isPublic") == "true"
+        rootDeviceType = node.string("rootDeviceType").nonEmpty
+        virtualizationType = node.string("virtualizationType").nonEmpty
+        hypervisor = node.string("hypervisor").nonEmpty
+        platform = node.string("platform").nonEmpty
+        tags = EC2Instance.tags(node)
+    }
 }
 
 /// An EBS volume, as DescribeVolumes reports it.
@@ -256,12 +338,14 @@ public struct EC2KeyPair: Sendable, Hashable {
     public var keyPairId: String?
     public var fingerprint: String?
     public var tags: [String: String] = [:]
+    public var keyType: String?
+    public var createTime: String?
 }
 
 extension EC2KeyPair {
     init(_ node: XMLNode) {
         self.init(keyName: node.string("keyName") ?? "", keyPairId: node.string("keyPairId").nonEmpty, fingerprint: node.string("keyFingerprint").nonEmpty,
-                  tags: EC2Instance.tags(node))
+                  tags: EC2Instance.tags(node), keyType: node.string("keyType").nonEmpty, createTime: node.string("createTime").nonEmpty)
     }
 }
 

@@ -103,11 +103,36 @@ extension Plan {
             }),
             "warnings": .array(warnings.map(Plan.encodeDiagnostic)),
             "prior_state": priorState?.json ?? .null,
+            "data_reads": .array(dataReads.map(Plan.encodeChange)),
+            "data_state": .array(dataState.map(Plan.encodeDataResource)),
             "configuration": configuration,
             "relevant_attributes": .array(relevantAttributes.map {
                 .object(["resource": .string($0.resource), "attribute": .array($0.attribute.map { .string($0) })])
             }),
         ]
+    }
+
+    /// A data source as the plan keeps it: attributes already redacted by the planner.
+    static func encodeDataResource(_ resource: StateResource) -> JSONValue {
+        .object([
+            "type": .string(resource.type),
+            "name": .string(resource.name),
+            "instances": .array(resource.instances.map { instance in
+                .object(["index": instance.indexKey?.json ?? .null, "attributes": encodeValue(.map(instance.attributes))])
+            }),
+        ])
+    }
+
+    static func decodeDataResource(_ json: JSONValue) throws(DocumentError) -> StateResource {
+        guard let type = json["type"]?.stringValue, let name = json["name"]?.stringValue else { throw .shape("a data source has no type or name") }
+        var resource = StateResource(type: type, name: name, instances: [])
+        resource.mode = "data"
+        for item in json["instances"]?.arrayValue ?? [] {
+            let key: InstanceKey?
+            key = try InstanceKey.decode(item["index"]) { DocumentError.shape("data source \(type).\(name): \($0)") }
+            resource.instances.append(StateInstance(indexKey: key, attributes: decodeValue(item["attributes"])?.mapValue ?? [:], dependencies: []))
+        }
+        return resource
     }
 
     static func encodeChange(_ change: PlannedChange) -> JSONValue {
@@ -214,6 +239,8 @@ extension Plan {
             case .failure(let e): throw .shape("prior_state: \(e)")
             }
         }
+        for item in json["data_reads"]?.arrayValue ?? [] { plan.dataReads.append(try decodeChange(item)) }
+        for item in json["data_state"]?.arrayValue ?? [] { plan.dataState.append(try decodeDataResource(item)) }
         plan.configuration = json["configuration"] ?? .object([:])
         plan.relevantAttributes = (json["relevant_attributes"]?.arrayValue ?? []).compactMap {
             guard let r = $0["resource"]?.stringValue else { return nil }

@@ -31,6 +31,13 @@ public struct Plan: Sendable, Hashable {
     public var warnings: [Diagnostic] = []
     /// The state the plan was made against, redacted as state files are.
     public var priorState: State?
+    /// The data sources this plan read (`mode: "data"`, attributes redacted as state files keep
+    /// them): apply records them in the state, and the plan JSON shows them in `prior_state`,
+    /// as Terraform does; the plan text does not show them.
+    public var dataState: [StateResource] = []
+    /// Data sources whose arguments are known only after apply (action `read`), sorted by
+    /// address; kept apart from `changes`, which are managed resources only.
+    public var dataReads: [PlannedChange] = []
     /// The configuration as Terraform's plan JSON describes it (`configuration.root_module`).
     public var configuration: JSONValue = .object([:])
     /// Resource attributes other resources' configuration refers to.
@@ -179,6 +186,8 @@ public enum ActionReason: String, Sendable, Hashable {
     case deleteBecauseCountIndex = "delete_because_count_index"
     case deleteBecauseEachKey = "delete_because_each_key"
     case deleteBecauseWrongRepetition = "delete_because_wrong_repetition"
+    /// A data source read during apply because its configuration refers to values not known yet.
+    case readBecauseConfigUnknown = "read_because_config_unknown"
 }
 
 public struct PlannedChange: Sendable, Hashable {

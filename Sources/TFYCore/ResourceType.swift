@@ -44,13 +44,29 @@ extension ResourceType {
 /// one; they never name a type themselves.
 public struct ResourceCatalog: Sendable {
     private let byName: [String: any ResourceType]
+    /// The data source types (`data: {aws_ami: ...}`), by name: their arguments are settable
+    /// attributes, what they export computed ones.
+    private let dataByName: [String: any ResourceType]
 
-    public init(_ types: [any ResourceType] = []) {
+    public init(_ types: [any ResourceType] = [], dataSources: [any ResourceType] = []) {
         byName = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        dataByName = Dictionary(dataSources.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public subscript(_ name: String) -> (any ResourceType)? { byName[name] }
 
     /// Every type's name, sorted.
     public var names: [String] { byName.keys.sorted() }
+
+    /// The data source type `name`, if the catalog has it.
+    public func dataSource(_ name: String) -> (any ResourceType)? { dataByName[name] }
+
+    /// Every data source type's name, sorted.
+    public var dataSourceNames: [String] { dataByName.keys.sorted() }
+}
+
+/// A data source type's pure part: its schema alone (a data source is read, never planned).
+public struct DataSourceSchema: ResourceType {
+    public var schema: ResourceSchema
+    public init(_ schema: ResourceSchema) { self.schema = schema }
 }

@@ -25,7 +25,8 @@ extension State {
                 let (redacted, _) = SensitiveDigest.redact(output.value.marked(output.sensitive), key: key)
                 return .object(["value": redacted.json, "sensitive": .bool(output.sensitive)])
             }),
-            "resources": .array(resources.sorted { $0.address < $1.address }.map { resource in
+            // Data sources first, as Terraform sorts mode "data" before "managed".
+            "resources": .array((dataResources.sorted { $0.address < $1.address } + resources.sorted { $0.address < $1.address }).map { resource in
                 .object([
                     "mode": .string(resource.mode),
                     "type": .string(resource.type),
@@ -117,9 +118,10 @@ extension State {
                 instance.deposed = (entry["deposed"]?.arrayValue ?? []).compactMap { Value(json: $0).mapValue }
                 resource.instances.append(instance)
             }
-            state.resources.append(resource)
+            if resource.mode == "data" { state.dataResources.append(resource) } else { state.resources.append(resource) }
         }
         state.resources.sort { $0.address < $1.address }
+        state.dataResources.sort { $0.address < $1.address }
         return .success(state)
     }
 }

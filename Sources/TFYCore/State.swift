@@ -19,6 +19,10 @@ public struct State: Sendable, Hashable {
     public var outputs: [String: StateOutput] = [:]
     /// Sorted by `type.name`.
     public var resources: [StateResource] = []
+    /// The data sources the last plan or apply read (`mode: "data"`), sorted by `type.name`.
+    /// Kept apart from `resources`: refresh, plan and destroy never treat them as objects to
+    /// manage, and every plan reads them again rather than trusting these values.
+    public var dataResources: [StateResource] = []
 
     /// The key this state's digests are made with when it is written (`SensitiveDigest`): kept
     /// beside the state by its storage, never in it, and no part of the state's value (two

@@ -134,6 +134,7 @@ package struct ApplyOperation {
 
     func confirmAndApply(_ plan: Plan, session: Deployment.Session, planOptions: PlanOptions, refreshOnly: Bool) async -> ApplyOutcome {
         events(.planned(plan))
+        if !refreshOnly, !plan.dataReads.isEmpty { return .failed(Deployment.deferredReads(plan, configuration: session.configuration), sources: session.sources) }
         let needsApply = plan.hasChanges || (refreshOnly && !plan.drift.isEmpty)
         if needsApply && !request.autoApprove {
             guard confirm(planOptions.destroy ? .destroy : .apply) else { return ApplyOutcome(ending: .cancelled) }
@@ -206,6 +207,8 @@ package struct ApplyOperation {
         // The plan holds no secrets: evaluate the configuration again, against the state the plan
         // was made from, and apply only if that gives exactly the saved plan.
         session.refreshed = saved.priorState
+        if !saved.dataReads.isEmpty { return .failed(Deployment.deferredReads(saved, configuration: session.configuration), sources: session.sources) }
+        session.dataResults = Deployment.dataResults(from: saved.dataState, configuration: session.configuration)
         var request = session.planRequest(files: FileReader(currentDirectory: environment.workingDirectory), options: saved.options)
         request.drift = saved.drift
         // What the saved plan adopts is what its refresh found untracked.
@@ -267,6 +270,9 @@ package struct ApplyOperation {
             return state
         }
         start = markedAsConfigured(start)
+        // The data sources as this plan read them: every plan reads them again, so these replace
+        // what the state held (none after a destroy).
+        start.dataResources = plan.dataState
         if let prior = session.prior { try? await session.store.writeBackup(markedAsConfigured(prior)) }
         if refreshOnly {
             var refreshed = start
@@ -286,7 +292,7 @@ package struct ApplyOperation {
             // nothing, and before anything changes: a refused write stops the run here.
             // With no state yet, the recorder starts from `start` itself: objects adopted into it
             // would otherwise count as saved, and an apply that only adopts would write nothing.
-            try await recorder.update(always: session.prior == nil && !start.instances.isEmpty) { $0 = start }
+            try await recorder.update(always: session.prior == nil && (!start.instances.isEmpty || !start.dataResources.isEmpty)) { $0 = start }
         } catch {
             return .failed(Diagnostics([(error as? StateError)?.diagnostic ?? .error("Failed to save state", detail: "\(error)")]))
         }

@@ -50,6 +50,8 @@ package struct Deployment {
         package var drift: [PlannedChange] = []
         /// Live objects of this stack the state does not track, found by refresh.
         package var untracked: [UntrackedObject] = []
+        /// The data sources read for this run's plan (`readDataSources`).
+        package var dataResults = DataResults()
         package var engine: EngineContext?
         package var statistics = CallStatistics()
         package var sources: SourceFiles
@@ -86,6 +88,7 @@ package struct Deployment {
             request.drift = drift
             request.untracked = untracked
             request.stackKey = stackKey
+            request.dataResults = dataResults
             return request
         }
 

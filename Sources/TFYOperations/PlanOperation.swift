@@ -25,6 +25,10 @@ package enum PlanOperation {
             let refreshDiagnostics = await Deployment.refresh(session, context: environment, log: log, progress: { events(.refresh($0)) })
             diagnostics.append(contentsOf: refreshDiagnostics)
         }
+        if !diagnostics.hasErrors, !deployment.options.destroy {
+            diagnostics.append(contentsOf: await Deployment.readDataSources(session, files: FileReader(currentDirectory: environment.workingDirectory),
+                                                                            options: deployment.options, context: environment, log: log))
+        }
         guard !diagnostics.hasErrors else {
             diagnostics.append(contentsOf: await session.release())
             return Outcome(diagnostics: diagnostics, sources: session.sources)

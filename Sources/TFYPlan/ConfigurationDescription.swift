@@ -116,8 +116,9 @@ enum ConfigurationDescription {
                 // As Terraform writes them: `each.value.t` refers to ["each.value.t", "each.value"].
                 if case .attribute(let next, _)? = reference.remainingSteps.first { names = ["\(base).\(next)", base] } else { names = [base] }
             case .selfObject, .path: names = []
-            case .resource(let type, let name):
-                let base = "\(type).\(name)"
+            case .resource(let type, let name), .dataSource(let type, let name):
+                var base = "\(type).\(name)"
+                if case .dataSource = reference.subject { base = "data." + base }
                 if let attribute = firstAttribute(reference.remainingSteps) { names = ["\(base).\(attribute)", base] } else { names = [base] }
             }
             for name in names where !result.contains(name) { result.append(name) }

@@ -21,6 +21,9 @@ public struct PlanRequest: Sendable {
     /// digests compare with the state's and a saved plan's. Nil: the prior state's, or, with
     /// none, a key made for this plan alone.
     public var stackKey: StackKey?
+    /// The data sources read for this plan (`DataSourceReader`): a data block whose query is
+    /// not here is read during apply when an argument is unknown, or an error when it is not.
+    public var dataResults = DataResults()
 
     public init(configuration: Configuration, variables: [String: Value], prior: State?, options: PlanOptions, files: FileReader = FileReader()) {
         self.configuration = configuration
@@ -52,9 +55,11 @@ public enum Planner {
         var diagnostics = Diagnostics()
         session.checkReplaceAddresses(request.configuration, into: &diagnostics)
 
-        let evaluator = ConfigurationEvaluator(files: request.files, instancePlanner: session)
+        let evaluator = ConfigurationEvaluator(files: request.files, instancePlanner: session, dataResults: request.dataResults)
         let (evaluated, evaluationDiagnostics) = evaluator.evaluate(request.configuration, variables: request.variables, variableLocations: request.variableLocations)
         diagnostics.append(contentsOf: evaluationDiagnostics)
+        // A destroy reads no data source: it deletes what the state records.
+        if !evaluationDiagnostics.hasErrors && !request.options.destroy { diagnostics.append(contentsOf: DataSourcePlan.unread(evaluated)) }
         for resource in evaluated.resources where !resource.countIsKnown && !evaluationDiagnostics.hasErrors {
             if let unknownKeys = resource.unknownKeys {
                 diagnostics.append(unknownKeys)
@@ -96,10 +101,25 @@ public enum Planner {
         // Legacy digests the configuration's values matched are upgraded: the next state write
         // (this plan's apply) stores them in the HMAC form.
         plan.priorState = session.upgradedPrior
+        if !request.options.destroy {
+            plan.dataState = DataSourcePlan.state(evaluated, key: key)
+            plan.dataReads = DataSourcePlan.deferredReads(evaluated, key: key)
+        }
         plan.configuration = ConfigurationDescription.describe(request.configuration)
         plan.relevantAttributes = ConfigurationDescription.relevantAttributes(request.configuration)
         plan.drift = relevantDrift(request.drift, changes: plan.changes, relevant: plan.relevantAttributes)
         return (PlanOutcome(plan: plan, plannedValues: session.plannedValues, evaluated: evaluated), diagnostics.unique)
+    }
+
+    /// The data source queries `request` leaves unread: those whose arguments are known but
+    /// that `request.dataResults` has no result for, with the addresses that ask for each. The
+    /// engine reads them and asks again, until none is left (`DataSourceReader`).
+    public static func pendingDataReads(_ request: PlanRequest) -> [DataQuery: [String]] {
+        guard !request.configuration.dataSources.isEmpty else { return [:] }
+        let key = request.stackKey ?? request.prior?.stackKey ?? StackKey.generate()
+        let session = PlanningSession(prior: request.prior, options: request.options, key: key, untracked: request.untracked)
+        let evaluator = ConfigurationEvaluator(files: request.files, instancePlanner: session, dataResults: request.dataResults)
+        return evaluator.evaluate(request.configuration, variables: request.variables, variableLocations: request.variableLocations).0.pendingReads
     }
 
     /// Drift worth showing: objects that disappeared, or whose changed attributes matter to a

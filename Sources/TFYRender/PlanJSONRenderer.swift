@@ -11,6 +11,7 @@ public enum PlanJSONRenderer {
 
     public static func document(_ plan: Plan, resourceTypes: ResourceCatalog = ResourceCatalog()) -> JSONValue {
         let form = TerraformForm(resourceTypes: resourceTypes)
+        let dataForm = DataSourceJSON.form(resourceTypes)
         var root: [String: JSONValue] = [
             "format_version": .string("1.2"),
             "terraform_version": .string(plan.toolVersion),
@@ -24,9 +25,11 @@ public enum PlanJSONRenderer {
                 "root_module": .object(["resources": .array(plan.changes.compactMap { change in
                     guard let after = change.after else { return nil }
                     return .object(resourceObject(change.address, values: after, form: form))
+                } + plan.dataReads.compactMap { read in
+                    read.after.map { .object(DataSourceJSON.resourceObject(read.address, values: $0, form: dataForm)) }
                 })]),
             ]),
-            "resource_changes": .array(plan.changes.map { resourceChange($0, form: form) }),
+            "resource_changes": .array(plan.changes.map { resourceChange($0, form: form) } + plan.dataReads.map { DataSourceJSON.resourceChange($0, form: dataForm) }),
             "output_changes": .object(outputChanges(plan)),
             "configuration": configuration(plan.configuration, form: form),
             "relevant_attributes": .array(plan.relevantAttributes.map {
@@ -41,7 +44,13 @@ public enum PlanJSONRenderer {
         // Terraform leaves out the sections it has nothing for.
         if !plan.drift.isEmpty { root["resource_drift"] = .array(plan.drift.map { resourceChange($0, form: form) }) }
         if let timestamp = plan.timestamp { root["timestamp"] = .string(timestamp) }
-        if let state = plan.priorState, !StateJSONRenderer.isEmpty(state) {
+        // The data sources this plan read are in its prior state, as Terraform's refreshed state has them.
+        var prior = plan.priorState
+        if !plan.dataState.isEmpty {
+            if prior == nil { prior = State(lineage: "") }
+            prior?.dataResources = plan.dataState
+        }
+        if let state = prior, !StateJSONRenderer.isEmpty(state) {
             root["prior_state"] = StateJSONRenderer.document(state, resourceTypes: resourceTypes)
         }
         return .object(root)

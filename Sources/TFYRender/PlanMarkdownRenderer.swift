@@ -7,15 +7,16 @@ public enum PlanMarkdownRenderer {
         let changes = plan.changes.filter { $0.action != .noOp || $0.adopting != nil }
         let outputChanges = plan.outputs.filter { $0.action != .noOp }
         var out = "### tfy plan: `\(plan.stack)`\n\n"
-        if changes.isEmpty && outputChanges.isEmpty {
+        if changes.isEmpty && outputChanges.isEmpty && plan.dataReads.isEmpty {
             return out + "**No changes.** Your infrastructure matches the configuration.\n"
         }
         let counts = plan.resourceChangeCount
         out += "**Plan:** \(PlanTextRenderer.summary(counts))\n\n"
-        if !changes.isEmpty {
+        if !changes.isEmpty || !plan.dataReads.isEmpty {
             out += "| Action | Resource | Reason |\n|---|---|---|\n"
-            for change in changes {
-                out += "| \(label(change)) | `\(change.address)` | \(reason(change)) |\n"
+            let rows = changes.map { ($0.address.description, $0) } + plan.dataReads.map { ("data." + $0.address.description, $0) }
+            for (address, change) in rows.sorted(by: { $0.0 < $1.0 }) {
+                out += "| \(label(change)) | `\(address)` | \(reason(change)) |\n"
             }
             out += "\n"
         }
@@ -38,7 +39,8 @@ public enum PlanMarkdownRenderer {
         case .delete: return "❌ destroy"
         case .replace(createFirst: false): return "♻️ replace (destroy first)"
         case .replace(createFirst: true): return "♻️ replace (create first)"
-        case .noOp, .read: return action.actions.map(\.rawValue).joined(separator: ", ")
+        case .read: return "📖 read during apply"
+        case .noOp: return action.actions.map(\.rawValue).joined(separator: ", ")
         }
     }
 
@@ -59,6 +61,7 @@ public enum PlanMarkdownRenderer {
         case .deleteBecauseCountIndex?: return "index out of range for count"
         case .deleteBecauseEachKey?: return "key not in for_each"
         case .deleteBecauseWrongRepetition?: return change.address.key == nil ? "count or for_each added" : "count or for_each removed or changed"
+        case .readBecauseConfigUnknown?: return "config refers to values not yet known"
         case nil: return ""
         }
     }

@@ -15,7 +15,7 @@ public struct PlanTextRenderer: Sendable {
     }
 
     enum Symbol: String {
-        case create = "+", update = "~", delete = "-", replace = "-/+", replaceCreateFirst = "+/-", none = " "
+        case create = "+", update = "~", delete = "-", replace = "-/+", replaceCreateFirst = "+/-", read = "<=", none = " "
 
         var legend: String {
             switch self {
@@ -24,6 +24,7 @@ public struct PlanTextRenderer: Sendable {
             case .delete: return "destroy"
             case .replace: return "destroy and then create replacement"
             case .replaceCreateFirst: return "create replacement and then destroy"
+            case .read: return "read (data resources)"
             case .none: return ""
             }
         }
@@ -34,6 +35,7 @@ public struct PlanTextRenderer: Sendable {
             case .delete: return "31"
             case .update: return "33"
             case .replace, .replaceCreateFirst: return "33"
+            case .read: return "36"
             case .none: return "0"
             }
         }
@@ -52,7 +54,8 @@ public struct PlanTextRenderer: Sendable {
         case .delete: return .delete
         case .replace(createFirst: false): return .replace
         case .replace(createFirst: true): return .replaceCreateFirst
-        case .noOp, .read: return .none
+        case .read: return .read
+        case .noOp: return .none
         }
     }
 
@@ -87,17 +90,17 @@ public struct PlanTextRenderer: Sendable {
         }
         let visible = plan.changes.filter { $0.action != .noOp || $0.adopting != nil }
         let outputChanges = plan.outputs.filter { $0.action != .noOp }
-        if visible.isEmpty && outputChanges.isEmpty {
+        if visible.isEmpty && outputChanges.isEmpty && plan.dataReads.isEmpty {
             out += "\n" + bold("No changes.") + " Your infrastructure matches the configuration.\n\n"
             out += "tfy has compared your real infrastructure against your configuration and found no differences, so no changes are needed.\n"
             return out + renderWarnings(plan)
         }
-        if !visible.isEmpty {
-            let used = Set(visible.map { Self.symbol(for: $0.action) }).subtracting([.none])
+        if !visible.isEmpty || !plan.dataReads.isEmpty {
+            let used = Set((visible + plan.dataReads).map { Self.symbol(for: $0.action) }).subtracting([.none])
             // A plan that only adopts has no symbols to explain.
             if !used.isEmpty {
                 out += "\ntfy used the selected providers to generate the following execution plan. Resource actions are indicated with the following symbols:\n"
-                for symbol in [Symbol.create, .update, .delete, .replace, .replaceCreateFirst] where used.contains(symbol) {
+                for symbol in [Symbol.create, .update, .delete, .replace, .replaceCreateFirst, .read] where used.contains(symbol) {
                     out += String(repeating: " ", count: 3 - symbol.rawValue.count) + paint(symbol) + " " + symbol.legend + "\n"
                 }
             }
@@ -112,9 +115,13 @@ public struct PlanTextRenderer: Sendable {
             // shown at the first of them; the others say where.
             let rendered = visible.map { printer.rows($0) }
             let shared = SharedAttributes(printer: printer, changes: visible, rows: rendered.map(\.rows)).collapsed()
+            var blocks: [(address: String, text: String)] = []
             for (index, change) in visible.enumerated() {
-                out += "\n" + printer.block(change, rows: shared[index].rows, hidden: rendered[index].hidden, notes: shared[index].notes)
+                blocks.append((change.address.description, printer.block(change, rows: shared[index].rows, hidden: rendered[index].hidden, notes: shared[index].notes)))
             }
+            // Data sources read during apply, in address order among the resources, as Terraform.
+            for read in plan.dataReads { blocks.append(("data." + read.address.description, printer.renderChange(read))) }
+            for block in blocks.sorted(by: { $0.address < $1.address }) { out += "\n" + block.text }
             let counts = plan.resourceChangeCount
             out += "\n" + bold("Plan:") + " \(Self.summary(counts))\n"
         }
@@ -149,6 +156,9 @@ public struct PlanTextRenderer: Sendable {
     }
 
     func header(_ change: PlannedChange) -> String {
+        if change.action == .read {
+            return "  # \(bold("data." + change.address.description)) will be read during apply\n  # (config refers to values not yet known)"
+        }
         let address = bold(change.address.description)
         if let id = change.adopting, change.action == .noOp { return "  # \(address) will be adopted (found by its tags, \(id))" }
         switch (change.action, change.reason) {
@@ -207,8 +217,8 @@ public struct PlanTextRenderer: Sendable {
             // EC2 changes these only while the instance is stopped: the update is an outage.
             out += "  # (stopped and started again to change \(change.stopPaths.map { $0.joined(separator: ".") }.joined(separator: ", ")))\n"
         }
-        let pad = symbol.rawValue.count == 1 ? "  " : ""
-        out += "\(pad)\(paint(symbol)) resource \"\(change.address.type)\" \"\(change.address.name)\" {\n"
+        let pad = String(repeating: " ", count: 3 - symbol.rawValue.count)
+        out += "\(pad)\(paint(symbol)) \(change.action == .read ? "data" : "resource") \"\(change.address.type)\" \"\(change.address.name)\" {\n"
         let width = rows.map(\.name.count).max() ?? 0
         for row in rows {
             out += "      \(paint(row.symbol)) \(row.name.padded(to: width)) = \(row.lines[0])\n"
@@ -229,7 +239,7 @@ public struct PlanTextRenderer: Sendable {
         let forcing = Set(change.replacePaths.compactMap(\.first))
         var shown: [Row] = []
         var hidden = 0
-        let schema = resourceTypes[change.address.type]?.schema.body
+        let schema = (change.action == .read ? resourceTypes.dataSource(change.address.type) : resourceTypes[change.address.type])?.schema.body
         for name in Set(before.keys).union(after.keys).sorted() {
             let diff = ValueDiff(printer: self, type: schema?.attributes[name]?.type, address: change.address)
             let old = change.before == nil ? nil : (before[name] ?? .null)

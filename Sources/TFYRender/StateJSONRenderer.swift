@@ -18,11 +18,11 @@ public enum StateJSONRenderer {
             "format_version": .string(formatVersion),
             "terraform_version": .string(state.tfyVersion),
             "tfy_version": .string(state.tfyVersion),
-            "values": values(state, form: TerraformForm(resourceTypes: resourceTypes)),
+            "values": values(state, form: TerraformForm(resourceTypes: resourceTypes), dataForm: DataSourceJSON.form(resourceTypes)),
         ])
     }
 
-    static func isEmpty(_ state: State) -> Bool { objects(state).isEmpty && state.outputs.isEmpty }
+    static func isEmpty(_ state: State) -> Bool { objects(state).isEmpty && state.outputs.isEmpty && state.dataResources.isEmpty }
 
     /// The objects the state records: a create recorded before its call, with no object yet, is
     /// not one.
@@ -30,9 +30,21 @@ public enum StateJSONRenderer {
         state.instances.filter { !$0.instance.isPendingCreate }
     }
 
-    static func values(_ state: State, form: TerraformForm) -> JSONValue {
+    static func values(_ state: State, form: TerraformForm, dataForm: TerraformForm? = nil) -> JSONValue {
+        var resources = objects(state).map { ($0.address.description, resource($0.address, instance: $0.instance, form: form)) }
+        if let dataForm, !state.dataResources.isEmpty {
+            // Data sources among the resources by address (`data.` after `aws_`, before `tfy_`),
+            // as Terraform lists them; the resources keep their order.
+            let data = DataSourceJSON.objects(state).map { address, instance in
+                var object = DataSourceJSON.resourceObject(address, values: .map(instance.attributes), form: dataForm)
+                if !instance.dependencies.isEmpty { object["depends_on"] = .array(instance.dependencies.sorted().map { .string($0) }) }
+                return ("data." + address.description, JSONValue.object(object))
+            }
+            let split = resources.firstIndex { $0.0 > "data." } ?? resources.endIndex
+            resources.insert(contentsOf: data, at: split)
+        }
         var values: [String: JSONValue] = [
-            "root_module": .object(["resources": .array(objects(state).map { resource($0.address, instance: $0.instance, form: form) })]),
+            "root_module": .object(["resources": .array(resources.map(\.1))]),
         ]
         if !state.outputs.isEmpty {
             values["outputs"] = .object(state.outputs.mapValues { output in

@@ -199,6 +199,8 @@ struct WireContractTests {
         let image = try #require(try await ec2.describeImages().first)
         _ = try await ec2.describeImages(ids: [image.imageId])
         _ = try await ec2.describeImages(owners: ["self"])
+        _ = try await ec2.describeImages(owners: ["self", "amazon"], filters: [EC2Filter("name", ["ubuntu-*"]), EC2Filter("tag:os", ["ubuntu"])], executableUsers: ["self"])
+        _ = try await ec2.describeAvailabilityZones(filters: [EC2Filter("state", ["available"])])
 
         let group = try await ec2.createSecurityGroup(name: "contract", description: "Contract", vpcId: vpc.vpcId, tags: ["tfy:stack": "c"])
         let peer = try await ec2.createSecurityGroup(name: "peer", description: "Peer", vpcId: vpc.vpcId)
@@ -219,6 +221,7 @@ struct WireContractTests {
         let key = try await ec2.importKeyPair(name: "contract", publicKey: try String(contentsOfFile: directory + "/id.pub", encoding: .utf8),
                                               tags: ["tfy:stack": "c"])
         _ = try await ec2.describeKeyPairs(names: ["contract"])
+        _ = try await ec2.describeKeyPairs(names: ["contract"], ids: [key.keyPairId ?? ""], filters: [EC2Filter("key-name", ["contract"])])
 
         let address = subnet.cidrBlock.map { $0.split(separator: ".").prefix(3).joined(separator: ".") + ".10" } ?? "172.31.0.10"
         var request = RunInstancesRequest(imageId: "ami-1ecae776", instanceType: "t3.micro")

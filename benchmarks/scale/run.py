@@ -18,6 +18,9 @@ measured / target (above 1: the target is missed) and a note saying how it was m
   nochange-plan  a no-change `tfy plan` of N live instances: EC2 calls and wall against the time
                  those calls took (TFY_LOG=debug), the instances launched in one RunInstances,
                  tagged as tfy tags them, and adopted by one `tfy apply`
+  nochange-data  a no-change `tfy plan` of the cluster (a group, 10 instances) with one data source
+                 of each type (aws_ami, aws_vpc, aws_subnets, aws_subnet, aws_availability_zones,
+                 aws_security_group, aws_key_pair) feeding it: its EC2 calls, against 3 + one per type
 
 Each row starts its own moto (and proxy) and stops it before the next; every process started
 here is stopped on exit, however the script ends. `--only ROW[,ROW]` runs some rows alone;
@@ -48,7 +51,7 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUPPORT = os.path.join(ROOT, "Tests", "TFYAWSTests", "Fixtures", "support")
 ROWS = ["plan-10k", "plan-100k", "show-json-10k", "create-10", "create-100", "destroy-100", "s3-bytes", "boot-100",
-        "nochange-plan"]
+        "nochange-plan", "nochange-data"]
 
 parser = argparse.ArgumentParser(description="Issue 21's scale table.")
 parser.add_argument("--tfy", default=os.path.join(ROOT, ".build", "release", "tfy"))
@@ -421,6 +424,67 @@ def nochange_row():
             f"{', '.join(a for a, _ in made)}; moto received {received}; exit {status}; setup {setup:.0f} s")
 
 
+DATA_SOURCES = """data:
+  aws_ami:
+    image:
+      most_recent: true
+      owners: [self]
+      filter: [{name: "tag:role", values: [node]}]
+      name_regex: "^node-"
+  aws_vpc:
+    default: {default: true}
+  aws_subnets:
+    default: {filter: [{name: vpc-id, values: ["${data.aws_vpc.default.id}"]}]}
+  aws_subnet:
+    a: {vpc_id: "${data.aws_vpc.default.id}", availability_zone: us-east-1a, default_for_az: true}
+  aws_availability_zones:
+    available: {state: available}
+  aws_security_group:
+    ssh: {name: ssh, vpc_id: "${data.aws_vpc.default.id}"}
+  aws_key_pair:
+    deployer: {key_name: deployer}
+"""
+
+DATA_TYPES = 7
+
+
+def nochange_data_row():
+    """The cluster of 10 instances with its image, subnet, key pair and an extra group found by
+    data sources (and the zones and subnet list as outputs): a no-change plan's EC2 calls."""
+    instances = 10
+    with Moto() as moto:
+        moto.warm_backend()
+        ec2 = moto.client("ec2")
+        image = ec2.register_image(Name="node-2024", RootDeviceName="/dev/sda1")["ImageId"]
+        ec2.create_tags(Resources=[image], Tags=[{"Key": "role", "Value": "node"}])
+        vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        ec2.create_security_group(GroupName="ssh", Description="SSH", VpcId=vpc)
+        ec2.create_key_pair(KeyName="deployer")
+        directory = stack_directory("data", instances)
+        path = os.path.join(directory, "cluster", "main.yml")
+        with open(path) as f:
+            text = f.read()
+        text = text.replace("ami: ami-1ecae776", "ami: ${data.aws_ami.image.id}")
+        text = text.replace('vpc_security_group_ids: ["${aws_security_group.cluster.id}"]',
+                            'vpc_security_group_ids: ["${aws_security_group.cluster.id}", "${data.aws_security_group.ssh.id}"]\n'
+                            '      subnet_id: ${data.aws_subnet.a.id}\n      key_name: ${data.aws_key_pair.deployer.key_name}')
+        text += DATA_SOURCES + """output:
+  zones: {value: "${data.aws_availability_zones.available.names}"}
+  subnets: {value: "${data.aws_subnets.default.ids}"}
+"""
+        with open(path, "w") as f:
+            f.write(text)
+        env = moto.environment()
+        tfy(["apply", "cluster", "-auto-approve", "-no-color"], directory, env)
+        before = moto.ec2_requests()
+        status, wall, rss, out, err = tfy(["plan", "cluster", "-no-color", "-detailed-exitcode"], directory, dict(env, TFY_LOG="debug"))
+        made = debug_calls(err)
+        received = moto.ec2_requests() - before
+        target = 3 + DATA_TYPES
+        add("nochange-data", f"≤ 3 + {DATA_TYPES} calls (one per data source type)", f"{len(made)} calls, {wall:.2f} s", len(made) / target,
+            f"N={instances}; {', '.join(sorted(a for a, _ in made))}; moto received {received}; exit {status}")
+
+
 # --- Terraform ------------------------------------------------------------------------------------
 
 TERRAFORM_CONFIG = """terraform {{
@@ -511,7 +575,8 @@ print(f"tfy scale table: {options.tfy}; {time.strftime('%Y-%m-%d %H:%M UTC', tim
       f"{os.cpu_count()} cores, load average {load()} at the start", flush=True)
 TARGETS = {"plan-10k": "≤ 0.4 s, ≤ 100 MB", "plan-100k": "≤ 4 s, ≤ 600 MB", "show-json-10k": "≤ 0.3 s", "create-10": "≤ 0.5 s",
            "create-100": "≤ 1.2 s", "destroy-100": "≤ 1 s, ≤ 10 calls", "s3-bytes": "≤ 20 × final state", "boot-100": "≤ 23 s",
-           "nochange-plan": "≤ 3 + pages calls, wall ≤ 1.2 × emulator"}
+           "nochange-plan": "≤ 3 + pages calls, wall ≤ 1.2 × emulator",
+           "nochange-data": "≤ 3 + 7 calls (one per data source type)"}
 steps = {
     "plan-10k": lambda: plan_rows(10000, "plan-10k", 0.4, 100),
     "plan-100k": lambda: plan_rows(100000, "plan-100k", 4, 600),
@@ -522,6 +587,7 @@ steps = {
     "s3-bytes": s3_row,
     "boot-100": boot_row,
     "nochange-plan": nochange_row,
+    "nochange-data": nochange_data_row,
 }
 failed = False
 for row in selected:

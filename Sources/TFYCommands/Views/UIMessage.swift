@@ -118,6 +118,7 @@ extension UIMessage {
         case .deleteBecauseCountIndex: return "delete_because_count_index"
         case .deleteBecauseEachKey: return "delete_because_each_key"
         case .deleteBecauseWrongRepetition: return "delete_because_wrong_repetition"
+        case .readBecauseConfigUnknown: return "read_because_config_unknown"
         }
     }
 

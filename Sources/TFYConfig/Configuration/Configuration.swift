@@ -10,6 +10,9 @@ public struct Configuration: Sendable {
     public var providers: [String: BlockBody] = [:]
     /// Sorted by address.
     public var resources: [ResourceBlock] = []
+    /// `data: {TYPE: {NAME: {...}}}`, sorted by address; each block's `resourceType` is the data
+    /// source type, and its address in expressions and state is `data.TYPE.NAME`.
+    public var dataSources: [ResourceBlock] = []
     public var outputs: [String: OutputDeclaration] = [:]
     public var backend: BackendBlock?
     public var sources: SourceFiles = [:]
@@ -21,6 +24,11 @@ public struct Configuration: Sendable {
 
     public func resource(_ address: String) -> ResourceBlock? {
         resources.first { $0.address == address }
+    }
+
+    /// The data block at `type.name` (the address without its `data.`).
+    public func dataSource(_ address: String) -> ResourceBlock? {
+        dataSources.first { $0.address == address }
     }
 }
 

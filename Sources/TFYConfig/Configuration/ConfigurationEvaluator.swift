@@ -11,15 +11,20 @@ public struct ConfigurationEvaluator: Sendable {
     /// When planning: decides each resource's change and what its instances look like to the
     /// expressions evaluated after it (kept computed values, or unknown ones when replaced).
     public var instancePlanner: (any InstancePlanner)?
+    /// The data sources read so far: a data block whose query is here takes its result; one
+    /// whose query is not is left pending (`EvaluatedConfiguration.pendingReads`).
+    public var dataResults = DataResults()
 
-    public init(files: FileReader = FileReader(), instancePlanner: (any InstancePlanner)? = nil) {
+    public init(files: FileReader = FileReader(), instancePlanner: (any InstancePlanner)? = nil, dataResults: DataResults = DataResults()) {
         self.files = files
         self.instancePlanner = instancePlanner
+        self.dataResults = dataResults
     }
 
     public func evaluate(_ configuration: Configuration, variables: [String: Value], variableLocations: [String: SourceLocation] = [:]) -> (EvaluatedConfiguration, Diagnostics) {
         var run = EvaluationRun(configuration: configuration, files: files)
         run.instancePlanner = instancePlanner
+        run.dataResults = dataResults
         run.scope.variables = variables
         run.checkValidations(variableLocations: variableLocations)
         run.buildGraph()
@@ -33,9 +38,10 @@ public struct ConfigurationEvaluator: Sendable {
             defer { exhausted = true }
             return !exhausted
         })
-        let evaluated = EvaluatedConfiguration(
+        var evaluated = EvaluatedConfiguration(
             configuration: configuration, variables: variables, locals: run.scope.locals,
             resources: configuration.resources.compactMap { run.resources[$0.address] }, outputs: run.outputs)
+        evaluated.dataSources = configuration.dataSources.compactMap { run.dataSources["data." + $0.address] }
         return (evaluated, diagnostics)
     }
 }
@@ -53,10 +59,15 @@ private struct EvaluationRun {
     var resources: [String: EvaluatedResource] = [:]
     var outputs: [String: Value] = [:]
     var instancePlanner: (any InstancePlanner)?
+    var dataResults = DataResults()
+    /// By `data.TYPE.NAME`.
+    var dataSources: [String: EvaluatedDataSource] = [:]
+    let dataBlocks: [String: ResourceBlock]
 
     init(configuration: Configuration, files: FileReader) {
         self.configuration = configuration
         checker = ReferenceChecker(configuration: configuration)
+        dataBlocks = Dictionary(configuration.dataSources.map { ("data." + $0.address, $0) }, uniquingKeysWith: { a, _ in a })
         scope.moduleDirectory = configuration.directory
         scope.files = files
         scope.resourceTypes = Set(configuration.resourceTypes.names)
@@ -128,6 +139,10 @@ private struct EvaluationRun {
             let local = configuration.locals[name]!
             addNode("local.\(name)", at: local.location, expressions: [local.expression], dependsOn: [], address: nil)
         }
+        for block in configuration.dataSources {
+            let expressions = [block.count].compactMap { $0 } + block.attributes.keys.sorted().map { block.attributes[$0]!.expression }
+            addNode("data." + block.address, at: block.location, expressions: expressions, dependsOn: block.dependsOn, address: "data." + block.address)
+        }
         for block in configuration.resources {
             let expressions = [block.count, block.forEach].compactMap { $0 } + block.attributes.keys.sorted().map { block.attributes[$0]!.expression }
             addNode(block.address, at: block.location, expressions: expressions, dependsOn: block.dependsOn, address: block.address)
@@ -168,6 +183,8 @@ private struct EvaluationRun {
                 evaluateOutput(String(node.dropFirst(7)))
             } else if let block = checker.resourceBlocks[node] {
                 evaluateResource(block)
+            } else if let block = dataBlocks[node] {
+                evaluateDataSource(block)
             }
         }
     }
@@ -213,7 +230,7 @@ private struct EvaluationRun {
         var queue = Array(graph.dependencies[node] ?? [])
         while let next = queue.popLast() {
             guard seen.insert(next).inserted else { continue }
-            if next.hasPrefix("local.") { queue.append(contentsOf: graph.dependencies[next] ?? []) } else { result.insert(next) }
+            if next.hasPrefix("local.") || next.hasPrefix("data.") { queue.append(contentsOf: graph.dependencies[next] ?? []) } else { result.insert(next) }
         }
         return result.sorted()
     }
@@ -248,11 +265,12 @@ private struct EvaluationRun {
         return ((0..<count).map { (key: InstanceKey.int($0), each: nil) }, nil)
     }
 
-    mutating func evaluateCount(_ block: ResourceBlock) -> (count: Int?, known: Bool) {
+    mutating func evaluateCount(_ block: ResourceBlock, address: String? = nil) -> (count: Int?, known: Bool) {
         guard let expression = block.count else { return (nil, true) }
-        let value = evaluate(expression, node: block.address, address: block.address)
+        let node = address ?? block.address
+        let value = evaluate(expression, node: node, address: node)
         func invalid(_ detail: String) -> (Int?, Bool) {
-            diagnostics.append(.error("Invalid count argument", detail: detail, at: expression.location, address: block.address))
+            diagnostics.append(.error("Invalid count argument", detail: detail, at: expression.location, address: node))
             return (nil, false)
         }
         if value.isSensitive { return invalid("Sensitive values, or values derived from sensitive values, cannot be used as count arguments.") }
@@ -352,6 +370,72 @@ private struct EvaluationRun {
             scope.resources[node] = .map(byKey)
         } else {
             scope.resources[node] = visible.first.map { .map($0.attributes) } ?? .unknown
+        }
+    }
+
+    /// A data block's instances: arguments evaluated and converted; the result of their query
+    /// when `dataResults` has it, pending when it does not, deferred to apply when an argument
+    /// is not known yet. Its value in expressions is the result, or the arguments with every
+    /// exported attribute unknown.
+    mutating func evaluateDataSource(_ block: ResourceBlock) {
+        let node = "data." + block.address
+        let dependencies = resourceDependencies(of: node)
+        let schema = block.schema
+        guard !failed.contains(node) else {
+            dataSources[node] = EvaluatedDataSource(block: block, count: nil, instances: [], dependencies: dependencies)
+            scope.resources[node] = .unknown
+            return
+        }
+        let (count, known) = evaluateCount(block, address: node)
+        guard known else {
+            dataSources[node] = EvaluatedDataSource(block: block, count: nil, instances: [], dependencies: dependencies)
+            scope.resources[node] = .unknown
+            return
+        }
+        let indices: [Int?] = count.map { Array(0..<$0) } ?? [nil]
+        var instances: [DataInstance] = []
+        var visible: [Value] = []
+        let names = block.attributes.keys.sorted()
+        for index in indices {
+            let address = ResourceAddress(type: block.type, name: block.name, index: index)
+            let label = "data." + address.description
+            var instanceScope = scope
+            instanceScope.countIndex = index
+            var values: [String: Value] = [:]
+            for name in names {
+                values[name] = evaluate(block.attributes[name]!.expression, node: node, scope: instanceScope, address: label)
+            }
+            do {
+                let attributes = try SchemaConformance.conformBody(values, schema.body, expressions: block.attributes, address: label, location: block.location)
+                var arguments: [String: Value] = [:]
+                for name in names { arguments[name] = attributes[name] ?? .null }
+                let status: DataInstance.Status
+                if !Value.map(arguments).isWhollyKnown {
+                    status = .deferred(attributes)
+                    visible.append(.map(attributes))
+                } else {
+                    let query = DataQuery(type: block.type, arguments: arguments)
+                    if let result = dataResults[query] {
+                        status = .read(result)
+                        visible.append(.map(result))
+                    } else {
+                        status = .pending(query)
+                        visible.append(.map(attributes))
+                    }
+                }
+                instances.append(DataInstance(address: address, status: status))
+            } catch let failure as SchemaConformance.Failure {
+                diagnostics.append(failure.diagnostic)
+                failed.insert(node)
+            } catch {
+                failed.insert(node)
+            }
+        }
+        dataSources[node] = EvaluatedDataSource(block: block, count: count, instances: instances, dependencies: dependencies)
+        if failed.contains(node) {
+            scope.resources[node] = .unknown
+        } else {
+            scope.resources[node] = count != nil ? .list(visible) : visible.first ?? .unknown
         }
     }
 

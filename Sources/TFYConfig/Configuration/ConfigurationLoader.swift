@@ -11,7 +11,7 @@ public struct ConfigurationLoader: Sendable {
     public init(resourceTypes: ResourceCatalog) { self.resourceTypes = resourceTypes }
 
     /// Top-level keys a configuration file may have.
-    static let blockTypes = ["variable", "locals", "provider", "resource", "output", "stack", "backend"]
+    static let blockTypes = ["variable", "locals", "provider", "resource", "data", "output", "stack", "backend"]
     static let resourceMetaArguments: Set<String> = ["count", "for_each", "depends_on", "lifecycle"]
 
     /// Loads the directory at `directory`; diagnostics name its files under `displayDirectory`
@@ -182,12 +182,13 @@ private struct ConfigurationDecoder {
             case "locals": decodeLocals(pair.value)
             case "provider": decodeProviders(pair.value)
             case "resource": decodeResources(pair.value)
+            case "data": decodeDataSources(pair.value)
             case "output": decodeOutputs(pair.value)
             case "stack": decodeStack(pair.value)
             case "backend": decodeBackend(pair.value)
             default:
                 let owners = argumentOwners(key)
-                let hint = key == "data" || key == "module"
+                let hint = key == "module"
                     ? " tfy does not support \"\(key)\" blocks yet."
                     : owners.isEmpty ? Suggestion.didYouMean(key, among: ConfigurationLoader.blockTypes)
                     : " \(Value.quoted(key)) is an argument of \(Self.listed(owners)); is it indented too little?"
@@ -439,6 +440,49 @@ private struct ConfigurationDecoder {
                     decodeResourceBody(body, schema: resourceType.schema, into: &block, dedented: dedented["\(type).\(name)"] ?? [])
                 }
                 configuration.resources.append(block)
+            }
+        }
+    }
+
+    // MARK: data
+
+    /// `data: {TYPE: {NAME: {...}}}`: arguments checked against the data source's schema, with
+    /// `count` and `depends_on` as on resources.
+    mutating func decodeDataSources(_ node: YAMLNode) {
+        guard let types = mapping(node, "data block") else { return }
+        for typePair in types {
+            let type = typePair.key.scalar?.text ?? ""
+            guard let dataType = configuration.resourceTypes.dataSource(type) else {
+                let known = configuration.resourceTypes.dataSourceNames
+                error("Invalid data source", "The data source \(Value.quoted(type)) is not supported.\(Suggestion.didYouMean(type, among: known)) tfy reads \(known.joined(separator: ", ")).", at: typePair.key.start)
+                continue
+            }
+            guard let blocks = mapping(typePair.value, "\(type) block") else { continue }
+            for blockPair in blocks {
+                guard let name = validName(blockPair.key, "data source"),
+                      define("data source", "data.\(type).\(name)", at: blockPair.key.start) else { continue }
+                var block = ResourceBlock(type: type, resourceType: dataType, name: name, location: blockPair.key.start)
+                let address = "data.\(type).\(name)"
+                for pair in mapping(blockPair.value, "data source body") ?? [] {
+                    let key = pair.key.scalar?.text ?? ""
+                    switch key {
+                    case "count":
+                        block.count = expression(pair.value)
+                    case "depends_on":
+                        block.dependsOn = decodeDependsOn(pair.value)
+                    case "for_each", "provider", "lifecycle":
+                        error("Unsupported argument", "\"\(key)\" is not supported on data sources by tfy yet.", at: pair.key.start, address: address)
+                    default:
+                        guard let attribute = dataType.schema.body.attributes[key], attribute.isSettable else {
+                            diagnostics.append(SchemaConformance.unsupportedArgument(key, in: dataType.schema.body, at: pair.key.start, address: address))
+                            continue
+                        }
+                        let value = expression(pair.value)
+                        SchemaConformance.checkShape(value, attribute.type, address: address, into: &diagnostics)
+                        block.attributes[key] = AttributeExpression(expression: value, keyLocation: pair.key.start)
+                    }
+                }
+                configuration.dataSources.append(block)
             }
         }
     }
@@ -812,6 +856,7 @@ private struct ConfigurationDecoder {
         var addresses = configuration.resources.indices.map { "\(configuration.resources[$0].type).\(configuration.resources[$0].name)" }
         let order = addresses.indices.sorted { addresses[$0] < addresses[$1] }
         Self.permute(&configuration.resources, into: order)
+        configuration.dataSources.sort { $0.address < $1.address }
         addresses = order.map { addresses[$0] }
         let declared = Set(addresses)
         var allDependsOn: [(DependsOnEntry, String?)] = []

@@ -8,6 +8,8 @@ public struct EvaluatedConfiguration: Sendable {
     /// Sorted by address.
     public var resources: [EvaluatedResource]
     public var outputs: [String: Value]
+    /// Sorted by address.
+    public var dataSources: [EvaluatedDataSource] = []
 
     public func resource(_ address: String) -> EvaluatedResource? {
         resources.first { $0.block.address == address }

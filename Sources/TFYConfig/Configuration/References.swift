@@ -6,12 +6,15 @@ import TFYCore
 struct ReferenceChecker {
     let configuration: Configuration
     let resourceBlocks: [String: ResourceBlock]
+    /// Data blocks by `type.name`.
+    let dataBlocks: [String: ResourceBlock]
 
     init(configuration: Configuration) {
         self.configuration = configuration
         var blocks = [String: ResourceBlock](minimumCapacity: configuration.resources.count)
         for block in configuration.resources { blocks[block.address] = block }
         resourceBlocks = blocks
+        dataBlocks = Dictionary(configuration.dataSources.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Every reference in `expression`, in source order.
@@ -33,6 +36,7 @@ struct ReferenceChecker {
                     let consumed: Int
                     switch subject {
                     case .selfObject: consumed = 0
+                    case .dataSource: consumed = 2
                     default: consumed = 1
                     }
                     found.append(Reference(subject: subject, location: location, remainingSteps: Array(steps.dropFirst(consumed))))
@@ -89,6 +93,10 @@ struct ReferenceChecker {
         case "each": return .each(first ?? "")
         case "self": return .selfObject
         case "path": return .path(first ?? "")
+        case "data":
+            guard let type = first else { return .dataSource(type: "", name: "") }
+            if steps.count > 1, case .attribute(let name, _) = steps[1] { return .dataSource(type: type, name: name) }
+            return .dataSource(type: type, name: "")
         default: return first.map { .resource(type: root, name: $0) }
         }
     }
@@ -102,6 +110,7 @@ struct ReferenceChecker {
     /// The node a reference makes its holder depend on (`local.x`, `aws_instance.master`), if any,
     /// or the diagnostic when the reference names nothing.
     func check(_ reference: Reference, address: String?) -> Result<String?, Diagnostic> {
+        let holder = address
         func failure(_ summary: String, _ detail: String, at location: SourceLocation? = nil) -> Result<String?, Diagnostic> {
             .failure(.error(summary, detail: detail, at: location ?? reference.location, address: address))
         }
@@ -126,6 +135,18 @@ struct ReferenceChecker {
                 return .failure(Self.located(Evaluator.invalidEachAttribute(attribute, at: reference.location), address: address))
             }
             return .success(nil)
+        case .dataSource(let type, let name):
+            guard !type.isEmpty, !name.isEmpty else {
+                return failure("Invalid reference", "A reference to a data source must be followed by the data source type and name, as in data.aws_ami.NAME.")
+            }
+            let key = "\(type).\(name)"
+            guard let dataType = configuration.resourceTypes.dataSource(type), let block = dataBlocks[key] else {
+                let known = configuration.resourceTypes.dataSource(type) == nil
+                    ? Suggestion.didYouMean(type, among: configuration.resourceTypes.dataSourceNames)
+                    : Suggestion.didYouMean(name, among: dataBlocks.values.filter { $0.type == type }.map(\.name))
+                return failure("Reference to undeclared resource", "A data resource \(Value.quoted(type)) \(Value.quoted(name)) has not been declared in the root module.\(known)")
+            }
+            return checkSteps(reference, target: "data." + key, block: block, schema: dataType.schema, holder: holder)
         case .resource(let type, let name):
             guard let schema = configuration.resourceTypes[type]?.schema else {
                 let roots = ["var", "local", "count", "each", "self", "path"] + configuration.resourceTypes.names
@@ -139,6 +160,17 @@ struct ReferenceChecker {
                 let names = resourceBlocks.values.filter { $0.type == type }.map(\.name)
                 return failure("Reference to undeclared resource", "A resource \(Value.quoted(address)) has not been declared.\(Suggestion.didYouMean(name, among: names))")
             }
+            return checkSteps(reference, target: address, block: block, schema: schema, holder: holder)
+        }
+    }
+
+    /// The instance key and attribute after a resource or data source reference, checked against
+    /// its `count` and schema.
+    private func checkSteps(_ reference: Reference, target address: String, block: ResourceBlock, schema: ResourceSchema, holder: String?) -> Result<String?, Diagnostic> {
+        func failure(_ summary: String, _ detail: String, at location: SourceLocation) -> Result<String?, Diagnostic> {
+            .failure(.error(summary, detail: detail, at: location, address: holder))
+        }
+        do {
             var steps = reference.remainingSteps[...]
             switch steps.first {
             case .attribute(let attribute, let location)?:

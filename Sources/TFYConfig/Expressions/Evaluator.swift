@@ -331,6 +331,14 @@ public struct Evaluator: Sendable {
             case let other:
                 throw EvaluationError("Invalid \"path\" attribute", "The \"path\" object has the attributes \"module\", \"root\" and \"cwd\", not \"\(other)\".", at: location)
             }
+        case "data":
+            guard steps.count > 1, case .attribute(let type, _) = steps[0], case .attribute(let n, _) = steps[1] else {
+                throw EvaluationError("Invalid reference", "A reference to a data source must be followed by the data source type and name, as in data.aws_ami.NAME.", at: location)
+            }
+            guard let value = scope.resources["data.\(type).\(n)"] else {
+                throw EvaluationError("Reference to undeclared resource", "A data resource \"\(type)\" \"\(n)\" has not been declared in the root module.", at: location)
+            }
+            return (value, 2)
         default:
             guard scope.resourceTypes.contains(root) else {
                 let candidates = ["var", "local", "count", "each", "self", "path"] + scope.resourceTypes

@@ -196,6 +196,8 @@ public struct Reference: Sendable {
         case variable(String)
         case local(String)
         case resource(type: String, name: String)
+        /// `data.TYPE.NAME`.
+        case dataSource(type: String, name: String)
         case countIndex
         /// `each.key`, `each.value` (the attribute named; empty when none is).
         case each(String)

@@ -304,6 +304,7 @@ extension Evaluator {
             case .variable(let name): root = scope.variables[name]
             case .local(let name): root = scope.locals[name]
             case .resource(let type, let name): root = scope.resources["\(type).\(name)"]
+            case .dataSource(let type, let name): root = scope.resources["data.\(type).\(name)"]
             case .selfObject: root = scope.selfValue
             case .each(let name): root = name == "value" ? scope.each?.value : nil
             case .countIndex, .path: root = nil

@@ -4,8 +4,13 @@ import TFYCore
 /// this folder and one line in `standard`.
 public struct ResourceRegistry: Sendable {
     package let types: [any ManagedResourceType]
+    /// The data source types (`DataSources/`).
+    package let dataSources: [any DataSourceType]
 
-    package init(_ types: [any ManagedResourceType]) { self.types = types }
+    package init(_ types: [any ManagedResourceType], dataSources: [any DataSourceType] = []) {
+        self.types = types
+        self.dataSources = dataSources
+    }
 
     /// The types every command works with.
     public static let standard = ResourceRegistry([
@@ -14,10 +19,20 @@ public struct ResourceRegistry: Sendable {
         KeyPairResource(),
         SSHKeyResource(),
         BootstrapResource(),
+    ], dataSources: [
+        ImageDataSource(),
+        VpcDataSource(),
+        SubnetsDataSource(),
+        SubnetDataSource(),
+        AvailabilityZonesDataSource(),
+        SecurityGroupDataSource(),
+        KeyPairDataSource(),
     ])
 
     /// The pure part of each type, for the loader and the planner.
-    public var catalog: ResourceCatalog { ResourceCatalog(types.map { $0 as any ResourceType }) }
+    public var catalog: ResourceCatalog {
+        ResourceCatalog(types.map { $0 as any ResourceType }, dataSources: dataSources.map { $0 as any ResourceType })
+    }
 
     package subscript(_ name: String) -> (any ManagedResourceType)? { types.first { $0.name == name } }
 
