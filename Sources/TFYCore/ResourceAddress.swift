@@ -121,6 +121,24 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
     }
 }
 
+extension ModuleStep {
+    /// Parses a module instance address, `module.workers[0].module.disk`; nil for anything else
+    /// (an empty text included: the root module has no address).
+    public static func parsePath(_ text: String) -> [ModuleStep]? {
+        var scanner = AddressScanner(text)
+        var path: [ModuleStep] = []
+        repeat {
+            guard scanner.peekWord() == "module" else { return nil }
+            scanner.skipWord()
+            guard scanner.consume("."), let name = scanner.identifier() else { return nil }
+            let key = scanner.optionalKey()
+            guard key != .some(nil) else { return nil }
+            path.append(ModuleStep(name: name, key: key ?? nil))
+        } while scanner.consume(".")
+        return scanner.atEnd ? path : nil
+    }
+}
+
 /// Reads the parts of an address left to right.
 private struct AddressScanner {
     let scalars: [Unicode.Scalar]

@@ -59,7 +59,13 @@ public enum Planner {
             diagnostics.append(.error(
                 "Invalid count argument",
                 detail: "The \"count\" value depends on values that cannot be determined until apply, so tfy cannot predict how many instances will be created. Use -target to first apply only the resources that the count depends on.",
-                at: resource.block.count?.location, address: resource.block.address))
+                at: resource.block.count?.location, address: resource.address))
+        }
+        for call in evaluated.unknownModuleCounts where !evaluationDiagnostics.hasErrors {
+            diagnostics.append(.error(
+                "Invalid count argument",
+                detail: "The \"count\" value depends on values that cannot be determined until apply, so tfy cannot predict how many instances of the module will be created. Use -target to first apply only the resources that the count depends on.",
+                at: call.location, address: call.address))
         }
         guard !diagnostics.hasErrors else { return (nil, diagnostics.unique) }
 
@@ -163,7 +169,7 @@ public enum Planner {
 
     static func preventDestroyViolations(_ changes: [PlannedChange], configuration: Configuration) -> [Diagnostic] {
         changes.compactMap { change in
-            guard change.action.deletes, let block = configuration.resource(change.address.resource),
+            guard change.action.deletes, let block = configuration.resource(at: change.address),
                   block.lifecycle.preventDestroy else { return nil }
             return .error(
                 "Instance cannot be destroyed",
@@ -378,7 +384,7 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
     func addOrphans(_ configuration: Configuration, to changes: inout [PlannedChange]) {
         for (address, instance) in prior?.instances ?? [] where !visited.contains(address) && !instance.isPendingCreate {
             let reason: ActionReason
-            if let block = configuration.resource(address.resource) {
+            if let block = configuration.resource(at: address) {
                 reason = (block.count == nil) == (address.index == nil) ? .deleteBecauseCountIndex : .deleteBecauseWrongRepetition
             } else {
                 reason = .deleteBecauseNoResourceConfig

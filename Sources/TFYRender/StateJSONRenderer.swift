@@ -32,7 +32,7 @@ public enum StateJSONRenderer {
 
     static func values(_ state: State, form: TerraformForm) -> JSONValue {
         var values: [String: JSONValue] = [
-            "root_module": .object(["resources": .array(objects(state).map { resource($0.address, instance: $0.instance, form: form) })]),
+            "root_module": PlanJSONRenderer.moduleTree(objects(state).map { ($0.address, resource($0.address, instance: $0.instance, form: form)) }),
         ]
         if !state.outputs.isEmpty {
             values["outputs"] = .object(state.outputs.mapValues { output in

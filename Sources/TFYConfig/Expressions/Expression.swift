@@ -199,6 +199,8 @@ public struct Reference: Sendable {
         case countIndex
         case selfObject
         case path(String)
+        /// `module.NAME`: the outputs of a module call's instance, or a list of them.
+        case module(String)
     }
 
     public var subject: Subject

@@ -304,6 +304,7 @@ extension Evaluator {
             case .local(let name): root = scope.locals[name]
             case .resource(let type, let name): root = scope.resources["\(type).\(name)"]
             case .selfObject: root = scope.selfValue
+            case .module(let name): root = scope.modules[name]
             case .countIndex, .path: root = nil
             }
             guard let root else { return false }
