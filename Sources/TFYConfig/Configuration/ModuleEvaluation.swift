@@ -24,7 +24,8 @@ extension EvaluationRun {
         let dependencies = resourceDependencies(of: node)
         moduleResourceAddresses[node] = []
         scope.modules[call.name] = .unknown
-        guard !failed.contains(node), let module = call.module else { return }
+        // Past the instance limit (reported where it was crossed) nothing more is expanded.
+        guard !failed.contains(node), let module = call.module, moduleInstances <= ConfigurationEvaluator.countLimit else { return }
         let (count, known) = evaluateCount(call.count, node: node, address: label)
         guard known else {
             if !failed.contains(node), let location = call.count?.location {
@@ -62,6 +63,7 @@ extension EvaluationRun {
             moduleResources += evaluated
             moduleResourceAddresses[node, default: []] += evaluated.map(\.address)
             values.append(.map(child.outputs))
+            if moduleInstances > ConfigurationEvaluator.countLimit { break }
         }
         guard !failed.contains(node) else { return }
         scope.modules[call.name] = count == nil ? values[0] : .list(values)

@@ -43,18 +43,19 @@ struct ModuleLoader {
 
     /// Loads every module `configuration` calls, and theirs in turn. `ancestors` are the
     /// identities of the modules being loaded (the root first), `callers` their paths as shown.
-    mutating func loadCalls(of configuration: inout Configuration, directory: String, shown: String, ancestors: [String], callers: [String]) {
+    mutating func loadCalls(of configuration: inout Configuration, directory: String, shown: String, ancestors: [String], callers: [String], callPath: String = "") {
         for name in configuration.moduleCalls.keys.sorted() {
             guard var call = configuration.moduleCalls[name], !call.source.isEmpty else { continue }
+            let address = callPath + call.address
             let path = directory + "/" + call.source
             let display = Self.join(shown, call.source)
             let identity = Self.identity(of: path)
             if let first = ancestors.firstIndex(of: identity) {
                 let chain = (callers[first...] + [display]).map { Value.quoted($0) }.joined(separator: " → ")
-                diagnostics.append(.error("Recursive module call", detail: "\(call.address) calls the module in \(Value.quoted(display)), which is already being called: \(chain). A module cannot call itself, directly or through other modules.", at: call.sourceLocation, address: call.address))
+                diagnostics.append(.error("Recursive module call", detail: "\(address) calls the module in \(Value.quoted(display)), which is already being called: \(chain). A module cannot call itself, directly or through other modules.", at: call.sourceLocation, address: address))
                 continue
             }
-            guard let module = load(path: path, display: display, identity: identity, call: call, ancestors: ancestors, callers: callers) else { continue }
+            guard let module = load(path: path, display: display, identity: identity, call: call, address: address, ancestors: ancestors, callers: callers) else { continue }
             checkArguments(call, against: module)
             call.module = module
             for (file, source) in module.sources { configuration.sources[file] = source }
@@ -62,7 +63,7 @@ struct ModuleLoader {
         }
     }
 
-    private mutating func load(path: String, display: String, identity: String, call: ModuleCall, ancestors: [String], callers: [String]) -> Configuration? {
+    private mutating func load(path: String, display: String, identity: String, call: ModuleCall, address: String, ancestors: [String], callers: [String]) -> Configuration? {
         if let done = loaded[identity] { return done }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -83,7 +84,7 @@ struct ModuleLoader {
             loaded[identity] = .some(nil)
             return nil
         }
-        loadCalls(of: &module, directory: path, shown: display, ancestors: ancestors + [identity], callers: callers + [display])
+        loadCalls(of: &module, directory: path, shown: display, ancestors: ancestors + [identity], callers: callers + [display], callPath: address + ".")
         loaded[identity] = module
         return module
     }
