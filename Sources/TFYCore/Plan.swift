@@ -178,6 +178,8 @@ public enum ActionReason: String, Sendable, Hashable {
     case deleteBecauseNoResourceConfig = "delete_because_no_resource_config"
     case deleteBecauseCountIndex = "delete_because_count_index"
     case deleteBecauseWrongRepetition = "delete_because_wrong_repetition"
+    /// The module instance holding the resource is no longer in the configuration.
+    case deleteBecauseNoModule = "delete_because_no_module"
 }
 
 public struct PlannedChange: Sendable, Hashable {

@@ -70,7 +70,7 @@ public enum Planner {
         guard !diagnostics.hasErrors else { return (nil, diagnostics.unique) }
 
         var changes = session.changes
-        session.addOrphans(request.configuration, to: &changes)
+        session.addOrphans(request.configuration, moduleInstances: evaluated.moduleInstances, to: &changes)
         var outputs = plannedOutputs(evaluated, prior: request.prior, key: key, destroy: request.options.destroy)
         if request.options.destroy {
             changes = destroyChanges(request.prior, key: key)
@@ -381,10 +381,12 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
     }
 
     /// Instances in state that the configuration no longer has: deleted, with the reason.
-    func addOrphans(_ configuration: Configuration, to changes: inout [PlannedChange]) {
+    func addOrphans(_ configuration: Configuration, moduleInstances: Set<[ModuleStep]>, to changes: inout [PlannedChange]) {
         for (address, instance) in prior?.instances ?? [] where !visited.contains(address) && !instance.isPendingCreate {
             let reason: ActionReason
-            if let block = configuration.resource(at: address) {
+            if !address.module.isEmpty, !moduleInstances.contains(address.module) {
+                reason = .deleteBecauseNoModule
+            } else if let block = configuration.resource(at: address) {
                 reason = (block.count == nil) == (address.index == nil) ? .deleteBecauseCountIndex : .deleteBecauseWrongRepetition
             } else {
                 reason = .deleteBecauseNoResourceConfig

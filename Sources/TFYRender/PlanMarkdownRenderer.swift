@@ -58,6 +58,7 @@ public enum PlanMarkdownRenderer {
         case .deleteBecauseNoResourceConfig?: return "not in configuration"
         case .deleteBecauseCountIndex?: return "index out of range for count"
         case .deleteBecauseWrongRepetition?: return "count added or removed"
+        case .deleteBecauseNoModule?: return "module not in configuration"
         case nil: return ""
         }
     }

@@ -169,6 +169,8 @@ public struct PlanTextRenderer: Sendable {
             return "  # (because index [\(change.address.key.map(\.description) ?? "")] is out of range for count)"
         case .deleteBecauseWrongRepetition?:
             return change.address.index == nil ? "  # (because resource uses count)" : "  # (because resource does not use count)"
+        case .deleteBecauseNoModule?:
+            return "  # (because \(change.address.module.map(\.description).joined(separator: ".")) is not in configuration)"
         default:
             return nil
         }

@@ -117,6 +117,7 @@ extension UIMessage {
         case .deleteBecauseNoResourceConfig: return "delete_because_no_resource_config"
         case .deleteBecauseCountIndex: return "delete_because_count_index"
         case .deleteBecauseWrongRepetition: return "delete_because_wrong_repetition"
+        case .deleteBecauseNoModule: return "delete_because_no_module"
         }
     }
 

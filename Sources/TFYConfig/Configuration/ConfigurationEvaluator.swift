@@ -37,6 +37,7 @@ public struct ConfigurationEvaluator: Sendable {
             configuration: configuration, variables: variables, locals: run.scope.locals,
             resources: run.allResources.sorted { $0.resourceAddress < $1.resourceAddress }, outputs: run.outputs)
         evaluated.unknownModuleCounts = run.unknownModuleCounts
+        evaluated.moduleInstances = run.moduleInstancePaths
         return (evaluated, diagnostics)
     }
 }
@@ -68,6 +69,8 @@ struct EvaluationRun {
     var unknownModuleCounts: [UnknownModuleCount] = []
     /// Module instances made so far, in the whole evaluation.
     var moduleInstances = 0
+    /// The paths of the module instances this module calls, nested ones included.
+    var moduleInstancePaths: Set<[ModuleStep]> = []
 
     init(configuration: Configuration, files: FileReader, modulePath: [ModuleStep] = []) {
         self.configuration = configuration

@@ -10,6 +10,8 @@ public struct EvaluatedConfiguration: Sendable {
     public var outputs: [String: Value]
     /// Module calls whose `count` is not known until apply: they have no instances yet.
     public var unknownModuleCounts: [UnknownModuleCount] = []
+    /// The path of every module instance the configuration has (`module.workers[0]`, …).
+    public var moduleInstances: Set<[ModuleStep]> = []
 
     public init(configuration: Configuration, variables: [String: Value], locals: [String: Value], resources: [EvaluatedResource], outputs: [String: Value]) {
         self.configuration = configuration

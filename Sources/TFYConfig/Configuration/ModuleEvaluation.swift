@@ -57,6 +57,8 @@ extension EvaluationRun {
             child.buildGraph()
             child.evaluateInOrder()
             moduleInstances = child.moduleInstances
+            moduleInstancePaths.insert(modulePath + [step])
+            moduleInstancePaths.formUnion(child.moduleInstancePaths)
             diagnostics.append(contentsOf: child.diagnostics)
             if child.diagnostics.hasErrors { failed.insert(node) }
             let evaluated = child.allResources
