@@ -180,4 +180,36 @@ struct ModuleTests {
             #"main.yml:6:17 [output.c] Reference to undeclared module: No module call named "x" is declared in the root module."#,
         ])
     }
+
+    /// `depends_on` may name a module call, and file() in a module reads beside the module's files.
+    @Test func dependsOnAModuleAndFilesReadFromTheModulesDirectory() throws {
+        let outcome = evaluate([
+            "main.yml": """
+                module:
+                  m: {source: ./modules/m}
+                resource:
+                  aws_instance:
+                    after: {ami: ami-1, instance_type: t2.small, depends_on: [module.m]}
+                """,
+            "modules/m/main.yml": "resource:\n  aws_instance:\n    box: {ami: ami-1, instance_type: t2.small, tags: {Motd: \"${file(\\\"motd.txt\\\")}\"}}\n",
+            "modules/m/motd.txt": "hello from m",
+        ])
+        #expect(Self.errors(outcome) == [])
+        let evaluated = try #require(outcome.evaluated)
+        #expect(evaluated.resource("aws_instance.after")?.dependencies == ["module.m.aws_instance.box"])
+        #expect(evaluated.resource("module.m.aws_instance.box")?.instances.first?.attributes["tags"]?.mapValue?["Motd"] == .string("hello from m"))
+    }
+
+    /// A module count not known until apply leaves the call without instances, for the planner
+    /// to report (as it reports a resource's).
+    @Test func aModuleCountNotKnownYetIsRecorded() throws {
+        let outcome = evaluate([
+            "main.yml": "resource:\n  aws_instance:\n    a: {ami: ami-1, instance_type: t2.small}\nmodule:\n  m: {source: ./modules/m, count: \"${length(aws_instance.a.id)}\"}\n",
+            "modules/m/main.yml": "locals:\n  x: 1\n",
+        ])
+        #expect(Self.errors(outcome) == [])
+        let evaluated = try #require(outcome.evaluated)
+        #expect(evaluated.unknownModuleCounts.map { "\($0.address) \($0.location)" } == ["module.m main.yml:5:38"])
+        #expect(evaluated.moduleInstances.isEmpty)
+    }
 }
