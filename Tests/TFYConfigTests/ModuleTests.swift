@@ -98,6 +98,14 @@ struct ModuleTests {
         #expect(Self.errors(outcome) == [
             #"modules/node/main.yml:12:23 [module.a.aws_instance.node] Reference to undeclared local value: A local value with the name "nme" has not been declared. Did you mean "name"?"#,
         ])
+        // A call with no instances has its module checked all the same.
+        let unused = evaluate([
+            "main.yml": "module:\n  a: {source: ./modules/node, count: 0, role: x}\n",
+            "modules/node/main.yml": Self.node.replacingOccurrences(of: "${local.name}-", with: "${local.nme}-"),
+        ])
+        #expect(Self.errors(unused) == [
+            #"modules/node/main.yml:12:23 [module.a.aws_instance.node] Reference to undeclared local value: A local value with the name "nme" has not been declared. Did you mean "name"?"#,
+        ])
     }
 
     @Test func aModuleThatCallsItselfIsAnErrorNotAHang() {

@@ -31,9 +31,11 @@ extension EvaluationRun {
             if !failed.contains(node), let location = call.count?.location {
                 unknownModuleCounts.append(UnknownModuleCount(address: label, location: location))
             }
+            checkReferences(in: module, of: call)
             return
         }
         let keys: [Int?] = count.map { Array(0..<$0) } ?? [nil]
+        if keys.isEmpty { checkReferences(in: module, of: call) }
         moduleInstances += keys.count
         guard moduleInstances <= ConfigurationEvaluator.countLimit else {
             diagnostics.append(.error("Too many module instances", detail: "\(label) would make the configuration's module instances more than \(ConfigurationEvaluator.countLimit), the most one configuration may have.", at: call.count?.location ?? call.location, address: label))
@@ -69,6 +71,14 @@ extension EvaluationRun {
         }
         guard !failed.contains(node) else { return }
         scope.modules[call.name] = count == nil ? values[0] : .list(values)
+    }
+
+    /// A call with no instances (yet) still has its module's references checked, as Terraform
+    /// validates a module whatever its count: nothing is evaluated or planned.
+    mutating func checkReferences(in module: Configuration, of call: ModuleCall) {
+        var probe = EvaluationRun(configuration: module, files: scope.files, modulePath: modulePath + [ModuleStep(name: call.name)])
+        probe.buildGraph()
+        diagnostics.append(contentsOf: probe.diagnostics)
     }
 
     /// The module's input variables for one instance: the call's arguments converted to each
