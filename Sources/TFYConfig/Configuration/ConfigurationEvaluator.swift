@@ -35,7 +35,9 @@ public struct ConfigurationEvaluator: Sendable {
         })
         var evaluated = EvaluatedConfiguration(
             configuration: configuration, variables: variables, locals: run.scope.locals,
-            resources: run.allResources.sorted { $0.resourceAddress < $1.resourceAddress }, outputs: run.outputs)
+            // The root module's resources are in address order already; only modules' need sorting in.
+            resources: run.moduleResources.isEmpty ? run.allResources : run.allResources.sorted { $0.resourceAddress < $1.resourceAddress },
+            outputs: run.outputs)
         evaluated.unknownModuleCounts = run.unknownModuleCounts
         evaluated.moduleInstances = run.moduleInstancePaths
         return (evaluated, diagnostics)
