@@ -73,10 +73,11 @@ struct ModuleApplyTests {
             "module.workers[1].aws_instance.node": live[1].id,
         ])
 
-        // Refresh finds them at their module addresses: nothing to do.
-        let again = await world.tfy(["plan", "cluster", "-no-color", "-detailed-exitcode"])
+        // Refresh finds them at their module addresses: nothing to do, in one call.
+        let again = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
         #expect(again.status == 0, "\(again.out)\(again.err)")
         #expect(again.out.contains("No changes."), "\(again.out)")
+        #expect(again.out.split(separator: "\n").last { $0.hasPrefix("API calls:") } == "API calls: DescribeInstances 1", "\(again.out)")
 
         let listed = await world.tfy(["state", "list", "-state", world.statePath, "module.workers"])
         #expect(listed.out == "module.workers[0].aws_instance.node\nmodule.workers[1].aws_instance.node\n", "\(listed.err)")
