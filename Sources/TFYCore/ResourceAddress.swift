@@ -94,8 +94,13 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
 
     public var description: String { key.map { "\(resource)[\($0)]" } ?? resource }
 
+    /// Terraform's order: shallower module paths first (the root module's resources before any
+    /// module's), then module steps by name and key, then type, name and key.
     public static func < (a: ResourceAddress, b: ResourceAddress) -> Bool {
-        if a.module != b.module { return a.module.lexicographicallyPrecedes(b.module) }
+        if a.module != b.module {
+            if a.module.count != b.module.count { return a.module.count < b.module.count }
+            return a.module.lexicographicallyPrecedes(b.module)
+        }
         if a.type != b.type { return a.type < b.type }
         if a.name != b.name { return a.name < b.name }
         return InstanceKey.precedes(a.key, b.key)

@@ -88,8 +88,12 @@ public enum PlanJSONRenderer {
     /// each with its `address` and in turn its `resources` and `child_modules`. A module
     /// instance with no resources but nested ones still appears, to hold them.
     static func moduleTree(_ resources: [(ResourceAddress, JSONValue)]) -> JSONValue {
-        var object: [String: JSONValue] = ["resources": .array(resources.filter { $0.0.module.isEmpty }.map(\.1))]
-        if let children = childModules(resources, depth: 0) { object["child_modules"] = children }
+        var object: [String: JSONValue] = [:]
+        let own = resources.filter { $0.0.module.isEmpty }.map(\.1)
+        let children = childModules(resources, depth: 0)
+        // As Terraform: a root module with only child modules has no `resources`.
+        if !own.isEmpty || children == nil { object["resources"] = .array(own) }
+        if let children { object["child_modules"] = children }
         return .object(object)
     }
 

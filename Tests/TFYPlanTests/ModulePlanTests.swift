@@ -23,10 +23,10 @@ struct ModulePlanTests {
         #expect(try #require(planned).changes.map(\.address.description) == [
             "aws_security_group.cluster",
             "module.master.aws_instance.node",
-            "module.master.module.firewall.aws_security_group.own",
             "module.workers[0].aws_instance.node",
-            "module.workers[0].module.firewall.aws_security_group.own",
             "module.workers[1].aws_instance.node",
+            "module.master.module.firewall.aws_security_group.own",
+            "module.workers[0].module.firewall.aws_security_group.own",
             "module.workers[1].module.firewall.aws_security_group.own",
         ])
         options.targets = ["module.workers[5]"]
