@@ -56,6 +56,11 @@ public enum Planner {
         let (evaluated, evaluationDiagnostics) = evaluator.evaluate(request.configuration, variables: request.variables, variableLocations: request.variableLocations)
         diagnostics.append(contentsOf: evaluationDiagnostics)
         for resource in evaluated.resources where !resource.countIsKnown && !evaluationDiagnostics.hasErrors {
+            if let unknownKeys = resource.unknownKeys {
+                diagnostics.append(unknownKeys)
+                continue
+            }
+            guard resource.block.count != nil else { continue }
             diagnostics.append(.error(
                 "Invalid count argument",
                 detail: "The \"count\" value depends on values that cannot be determined until apply, so tfy cannot predict how many instances will be created. Use -target to first apply only the resources that the count depends on.",
@@ -387,7 +392,11 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             if !address.module.isEmpty, !moduleInstances.contains(address.module) {
                 reason = .deleteBecauseNoModule
             } else if let block = configuration.resource(at: address) {
-                reason = (block.count == nil) == (address.index == nil) ? .deleteBecauseCountIndex : .deleteBecauseWrongRepetition
+                switch (address.key, block.count != nil, block.forEach != nil) {
+                case (.int?, true, _): reason = .deleteBecauseCountIndex
+                case (.string?, _, true): reason = .deleteBecauseEachKey
+                default: reason = .deleteBecauseWrongRepetition
+                }
             } else {
                 reason = .deleteBecauseNoResourceConfig
             }

@@ -116,6 +116,7 @@ extension UIMessage {
         case .replaceByRequest: return "requested"
         case .deleteBecauseNoResourceConfig: return "delete_because_no_resource_config"
         case .deleteBecauseCountIndex: return "delete_because_count_index"
+        case .deleteBecauseEachKey: return "delete_because_each_key"
         case .deleteBecauseWrongRepetition: return "delete_because_wrong_repetition"
         case .deleteBecauseNoModule: return "delete_because_no_module"
         }

@@ -8,9 +8,12 @@ struct ReferenceChecker {
     let resourceBlocks: [String: ResourceBlock]
     /// "the root module", or `module.workers` (without instance keys): where a name is missing.
     let moduleName: String
+    /// `module.workers.`: how the addresses of this module's blocks begin in diagnostics.
+    let staticPrefix: String
 
     init(configuration: Configuration, modulePath: [ModuleStep] = []) {
         self.configuration = configuration
+        staticPrefix = modulePath.map { "module.\($0.name)." }.joined()
         moduleName = modulePath.isEmpty ? "the root module" : modulePath.map { "module.\($0.name)" }.joined(separator: ".")
         var blocks = [String: ResourceBlock](minimumCapacity: configuration.resources.count)
         for block in configuration.resources { blocks[block.address] = block }
@@ -76,6 +79,7 @@ struct ReferenceChecker {
             if let condition = clause.condition { collect(condition, into: &inner) }
             found += inner.filter { reference in
                 if case .resource(let root, _) = reference.subject { return !bound.contains(root) }
+                if case .each = reference.subject { return !bound.contains("each") }
                 return true
             }
         }
@@ -88,11 +92,18 @@ struct ReferenceChecker {
         case "var": return first.map { .variable($0) }
         case "local": return first.map { .local($0) }
         case "count": return .countIndex
+        case "each": return .each(first ?? "")
         case "self": return .selfObject
         case "path": return .path(first ?? "")
         case "module": return first.map { .module($0) }
         default: return first.map { .resource(type: root, name: $0) }
         }
+    }
+
+    static func located(_ error: EvaluationError, address: String?) -> Diagnostic {
+        var diagnostic = error.diagnostic
+        diagnostic.address = address
+        return diagnostic
     }
 
     /// The node a reference makes its holder depend on (`local.x`, `aws_instance.master`), if any,
@@ -116,9 +127,17 @@ struct ReferenceChecker {
             return .success(nil)
         case .module(let name):
             return checkModule(name, reference, failure)
+        case .each(let attribute):
+            guard let address, resourceBlocks[localAddress(address)]?.forEach != nil else {
+                return .failure(Self.located(Evaluator.eachOutsideForEach(at: reference.location), address: address))
+            }
+            guard attribute.isEmpty || attribute == "key" || attribute == "value" else {
+                return .failure(Self.located(Evaluator.invalidEachAttribute(attribute, at: reference.location), address: address))
+            }
+            return .success(nil)
         case .resource(let type, let name):
             guard let schema = configuration.resourceTypes[type]?.schema else {
-                let roots = ["var", "local", "count", "self", "path", "module"] + configuration.resourceTypes.names
+                let roots = ["var", "local", "count", "each", "self", "path", "module"] + configuration.resourceTypes.names
                 return failure("Unknown reference", "There is nothing named \(Value.quoted(type)) in scope; \(Evaluator.referenceHint)\(Suggestion.didYouMean(type, among: roots))")
             }
             guard !name.isEmpty else {
@@ -135,9 +154,14 @@ struct ReferenceChecker {
                 if block.count != nil {
                     return failure("Missing resource instance key", "Because \(address) has \"count\" set, its attributes must be accessed on specific instances: \(address)[count.index].\(attribute), \(address)[0].\(attribute), or \(address)[*].\(attribute) for all of them.", at: location)
                 }
+                if block.forEach != nil {
+                    return failure("Missing resource instance key", "Because \(address) has \"for_each\" set, its attributes must be accessed on specific instances.\n\nFor example, to correlate with indices of a referring resource, use:\n    \(address)[each.key]", at: location)
+                }
+            case .splat(let location)? where block.forEach != nil:
+                return failure("Unsupported splat on a for_each resource", "\(address) has \"for_each\" set, so it is a map of instances by key, not a list; use values(\(address))[*] for all of them.", at: location)
             case .index(_, let location)?, .splat(let location)?:
-                if block.count == nil {
-                    return failure("Unexpected resource instance key", "Because \(address) does not have \"count\" set, it has one instance; refer to it without an index, as \(address).ATTRIBUTE.", at: location)
+                if !block.isRepeated {
+                    return failure("Unexpected resource instance key", "Because \(address) does not have \"count\" or \"for_each\" set, it has one instance; refer to it without an index, as \(address).ATTRIBUTE.", at: location)
                 }
                 steps = steps.dropFirst()
             case nil:
@@ -148,6 +172,11 @@ struct ReferenceChecker {
             }
             return .success(address)
         }
+    }
+
+    /// `type.name` of a holder's address as reported (`module.workers.type.name` in a module).
+    func localAddress(_ address: String) -> String {
+        address.hasPrefix(staticPrefix) ? String(address.dropFirst(staticPrefix.count)) : address
     }
 
     /// True when `depends_on` may name `address`: a resource or a module call of this module.
