@@ -220,4 +220,16 @@ struct ModuleTests {
         #expect(evaluated.unknownModuleCounts.map { "\($0.address) \($0.location)" } == ["module.m main.yml:5:38"])
         #expect(evaluated.moduleInstances.isEmpty)
     }
+
+    /// A `for_each` resource inside a module: string keys behind the module path, `each` in scope.
+    @Test func forEachResourcesInsideAModule() throws {
+        let outcome = evaluate([
+            "main.yml": "module:\n  m: {source: ./modules/m, count: 1, names: [a, b]}\n",
+            "modules/m/main.yml": "variable:\n  names: {type: set(string)}\nresource:\n  aws_instance:\n    n: {for_each: \"${var.names}\", ami: ami-1, instance_type: t2.small, tags: {Name: \"${each.key}\"}}\n",
+        ])
+        #expect(Self.errors(outcome) == [])
+        let evaluated = try #require(outcome.evaluated)
+        #expect(evaluated.instances.map(\.address.description) == [#"module.m[0].aws_instance.n["a"]"#, #"module.m[0].aws_instance.n["b"]"#])
+        #expect(evaluated.instances.map { $0.attributes["tags"]?.mapValue?["Name"] } == [.string("a"), .string("b")])
+    }
 }
