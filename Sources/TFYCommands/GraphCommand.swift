@@ -62,8 +62,8 @@ struct GraphCommand: ParsableCommand, ContextCommand {
             diagnostics.append(contentsOf: outcome.diagnostics)
             sources = outcome.sources
             for resource in outcome.evaluated?.resources ?? [] {
-                graph.add(resource.block.address)
-                for dependency in resource.dependencies { graph.add(resource.block.address, dependsOn: dependency) }
+                graph.add(resource.address)
+                for dependency in resource.dependencies { graph.add(resource.address, dependsOn: dependency) }
             }
         }
         let renderer = DiagnosticRenderer(color: false) { [sources] file, line in sources[file]?.line(line) }

@@ -194,7 +194,11 @@ struct StateListFilter {
             match = { address.key == nil ? $0.resource == address.resource : $0 == address }
         } else if let resource = ResourceAddress(parsing: text + ".x.y"), resource.type == "x", resource.name == "y", resource.key == nil, !resource.module.isEmpty {
             // A bare module path: read as the module steps of a resource address.
-            match = { $0.module.starts(with: resource.module) }
+            // A step without a key stands for every instance of its call, as in Terraform.
+            match = { address in
+                address.module.count >= resource.module.count
+                    && zip(address.module, resource.module).allSatisfy { $0.name == $1.name && ($1.key == nil || $0.key == $1.key) }
+            }
         } else {
             return nil
         }

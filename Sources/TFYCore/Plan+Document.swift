@@ -147,6 +147,7 @@ extension Plan {
             "replace_paths": .array(change.replacePaths.map { .array($0.map { .string($0) }) }),
             "dependencies": .array(change.dependencies.map { .string($0) }),
         ]
+        if !change.address.module.isEmpty { object["module_address"] = .string(change.address.module.map(\.description).joined(separator: ".")) }
         if let reason = change.reason { object["reason"] = .string(reason.rawValue) }
         if let id = change.adopting { object["adopting"] = .object(["id": .string(id)]) }
         if !change.stopPaths.isEmpty { object["stop_paths"] = .array(change.stopPaths.map { .array($0.map { .string($0) }) }) }
@@ -172,8 +173,13 @@ extension Plan {
             guard let known = ActionReason(rawValue: raw) else { throw .shape("unknown reason \"\(raw)\"") }
             reason = known
         }
+        var module: [ModuleStep] = []
+        if let text = json["module_address"] {
+            guard let path = text.stringValue.flatMap(ModuleStep.parsePath) else { throw .shape("a change's module_address is not a module address") }
+            module = path
+        }
         var change = PlannedChange(
-            address: ResourceAddress(type: type, name: name, key: try InstanceKey.decode(json["index"]) { DocumentError.shape($0) }),
+            address: ResourceAddress(module: module, type: type, name: name, key: try InstanceKey.decode(json["index"]) { DocumentError.shape($0) }),
             action: action, reason: reason, before: decodeValue(json["before"]), after: decodeValue(json["after"]),
             replacePaths: (json["replace_paths"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) },
             dependencies: (json["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue),

@@ -188,6 +188,8 @@ public enum ActionReason: String, Sendable, Hashable {
     case deleteBecauseWrongRepetition = "delete_because_wrong_repetition"
     /// A data source read during apply because its configuration refers to values not known yet.
     case readBecauseConfigUnknown = "read_because_config_unknown"
+    /// The module instance holding the resource is no longer in the configuration.
+    case deleteBecauseNoModule = "delete_because_no_module"
 }
 
 public struct PlannedChange: Sendable, Hashable {

@@ -94,8 +94,13 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
 
     public var description: String { key.map { "\(resource)[\($0)]" } ?? resource }
 
+    /// Terraform's order: shallower module paths first (the root module's resources before any
+    /// module's), then module steps by name and key, then type, name and key.
     public static func < (a: ResourceAddress, b: ResourceAddress) -> Bool {
-        if a.module != b.module { return a.module.lexicographicallyPrecedes(b.module) }
+        if a.module != b.module {
+            if a.module.count != b.module.count { return a.module.count < b.module.count }
+            return a.module.lexicographicallyPrecedes(b.module)
+        }
         if a.type != b.type { return a.type < b.type }
         if a.name != b.name { return a.name < b.name }
         return InstanceKey.precedes(a.key, b.key)
@@ -118,6 +123,24 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
         let key = scanner.optionalKey()
         guard key != .some(nil), scanner.atEnd else { return nil }
         self.init(module: module, type: type, name: name, key: key ?? nil)
+    }
+}
+
+extension ModuleStep {
+    /// Parses a module instance address, `module.workers[0].module.disk`; nil for anything else
+    /// (an empty text included: the root module has no address).
+    public static func parsePath(_ text: String) -> [ModuleStep]? {
+        var scanner = AddressScanner(text)
+        var path: [ModuleStep] = []
+        repeat {
+            guard scanner.peekWord() == "module" else { return nil }
+            scanner.skipWord()
+            guard scanner.consume("."), let name = scanner.identifier() else { return nil }
+            let key = scanner.optionalKey()
+            guard key != .some(nil) else { return nil }
+            path.append(ModuleStep(name: name, key: key ?? nil))
+        } while scanner.consume(".")
+        return scanner.atEnd ? path : nil
     }
 }
 

@@ -26,8 +26,8 @@ extension State {
                 return .object(["value": redacted.json, "sensitive": .bool(output.sensitive)])
             }),
             // Data sources first, as Terraform sorts mode "data" before "managed".
-            "resources": .array((dataResources.sorted { $0.address < $1.address } + resources.sorted { $0.address < $1.address }).map { resource in
-                .object([
+            "resources": .array((dataResources.sorted(by: StateResource.precedes) + resources.sorted(by: StateResource.precedes)).map { resource in
+                var object: [String: JSONValue] = [
                     "mode": .string(resource.mode),
                     "type": .string(resource.type),
                     "name": .string(resource.name),
@@ -48,7 +48,10 @@ extension State {
                         }
                         return .object(object)
                     }),
-                ])
+                ]
+                // Terraform's field: the module instance, `module.workers[0]`; absent in the root module.
+                if !resource.module.isEmpty { object["module"] = .string(resource.module.map(\.description).joined(separator: ".")) }
+                return .object(object)
             }),
         ]
         if let stack { document["stack"] = .string(stack) }
@@ -92,7 +95,14 @@ extension State {
                   let instances = item["instances"]?.arrayValue else {
                 return .failure(.shape("resources[\(i)] lacks \"type\", \"name\" or \"instances\""))
             }
-            var resource = StateResource(type: type, name: name, instances: [])
+            var module: [ModuleStep] = []
+            if let text = item["module"] {
+                guard let path = text.stringValue.flatMap(ModuleStep.parsePath) else {
+                    return .failure(.shape("resources[\(i)] has a \"module\" that is not a module address"))
+                }
+                module = path
+            }
+            var resource = StateResource(module: module, type: type, name: name, instances: [])
             resource.mode = item["mode"]?.stringValue ?? "managed"
             resource.provider = item["provider"]?.stringValue ?? resource.provider
             for (j, entry) in instances.enumerated() {
@@ -120,8 +130,8 @@ extension State {
             }
             if resource.mode == "data" { state.dataResources.append(resource) } else { state.resources.append(resource) }
         }
-        state.resources.sort { $0.address < $1.address }
-        state.dataResources.sort { $0.address < $1.address }
+        state.resources.sort(by: StateResource.precedes)
+        state.dataResources.sort(by: StateResource.precedes)
         return .success(state)
     }
 }

@@ -17,7 +17,7 @@ public struct State: Sendable, Hashable {
     /// configuration.
     public var stack: String?
     public var outputs: [String: StateOutput] = [:]
-    /// Sorted by `type.name`.
+    /// Sorted by address (module path, then `type.name`).
     public var resources: [StateResource] = []
     /// The data sources the last plan or apply read (`mode: "data"`), sorted by `type.name`.
     /// Kept apart from `resources`: refresh, plan and destroy never treat them as objects to
@@ -39,12 +39,12 @@ public struct State: Sendable, Hashable {
     /// Every instance, sorted by address.
     public var instances: [(address: ResourceAddress, instance: StateInstance)] {
         resources.flatMap { resource in
-            resource.instances.map { (ResourceAddress(type: resource.type, name: resource.name, key: $0.indexKey), $0) }
+            resource.instances.map { (ResourceAddress(module: resource.module, type: resource.type, name: resource.name, key: $0.indexKey), $0) }
         }
     }
 
     public func instance(_ address: ResourceAddress) -> StateInstance? {
-        resources.first { $0.type == address.type && $0.name == address.name }?
+        resources.first { $0.module == address.module && $0.type == address.type && $0.name == address.name }?
             .instances.first { $0.indexKey == address.key }
     }
 
@@ -76,20 +76,28 @@ public struct StateOutput: Sendable, Hashable {
 }
 
 public struct StateResource: Sendable, Hashable {
+    /// The module instance the resource belongs to; empty in the root module.
+    public var module: [ModuleStep] = []
     public var mode = "managed"
     public var type: String
     public var name: String
     public var provider: String
     public var instances: [StateInstance]
 
-    public init(type: String, name: String, instances: [StateInstance]) {
+    public init(module: [ModuleStep] = [], type: String, name: String, instances: [StateInstance]) {
+        self.module = module
         self.type = type
         self.name = name
         self.provider = Providers.address(forResourceType: type)
         self.instances = instances
     }
 
-    public var address: String { "\(type).\(name)" }
+    public var address: String { "\(module.map { "\($0)." }.joined())\(type).\(name)" }
+
+    /// Orders resources as state files list them: by module path, then type and name.
+    public static func precedes(_ a: StateResource, _ b: StateResource) -> Bool {
+        ResourceAddress(module: a.module, type: a.type, name: a.name, key: nil) < ResourceAddress(module: b.module, type: b.type, name: b.name, key: nil)
+    }
 }
 
 public struct StateInstance: Sendable, Hashable {
@@ -319,14 +327,14 @@ public enum SensitiveDigest {
 extension State {
     /// Sets (or, with nil, removes) the instance at `address`, keeping resources sorted.
     public mutating func setInstance(_ address: ResourceAddress, _ instance: StateInstance?) {
-        if let r = resources.firstIndex(where: { $0.type == address.type && $0.name == address.name }) {
+        if let r = resources.firstIndex(where: { $0.module == address.module && $0.type == address.type && $0.name == address.name }) {
             resources[r].instances.removeAll { $0.indexKey == address.key }
             if let instance { resources[r].instances.append(instance) }
             resources[r].instances.sort { InstanceKey.precedes($0.indexKey, $1.indexKey) }
         } else if let instance {
-            resources.append(StateResource(type: address.type, name: address.name, instances: [instance]))
+            resources.append(StateResource(module: address.module, type: address.type, name: address.name, instances: [instance]))
         }
         resources.removeAll { $0.instances.isEmpty }
-        resources.sort { $0.address < $1.address }
+        resources.sort(by: StateResource.precedes)
     }
 }

@@ -29,7 +29,7 @@ public actor StateRecorder {
         var next = state
         change(&next)
         next.resources.removeAll { $0.instances.isEmpty }
-        next.resources.sort { $0.address < $1.address }
+        next.resources.sort(by: StateResource.precedes)
         guard next != state || always else { return }
         next.serial = state.serial + 1
         next.tfyVersion = TFYVersion.current

@@ -13,6 +13,12 @@ enum ConfigurationDescription {
                 "expressions": .object(body.attributes.mapValues { expression($0.expression, sensitive: false) }),
             ])
         }
+        return .object(["provider_config": .object(providers), "root_module": module(configuration)])
+    }
+
+    /// One module's part: its resources, outputs, variables and `module_calls`, each call with
+    /// the module it loads, as Terraform nests them.
+    static func module(_ configuration: Configuration) -> JSONValue {
         let resources: [JSONValue] = configuration.resources.map { block in
             var object: [String: JSONValue] = [
                 "address": .string(block.address),
@@ -48,10 +54,22 @@ enum ConfigurationDescription {
             if variable.sensitive { object["sensitive"] = .bool(true) }
             variables[name] = .object(object)
         }
-        return .object([
-            "provider_config": .object(providers),
-            "root_module": .object(["resources": .array(resources), "outputs": .object(outputs), "variables": .object(variables)]),
-        ])
+        var object: [String: JSONValue] = ["resources": .array(resources), "outputs": .object(outputs), "variables": .object(variables)]
+        if !configuration.moduleCalls.isEmpty {
+            object["module_calls"] = .object(configuration.moduleCalls.mapValues { call in
+                var described: [String: JSONValue] = [
+                    "source": .string(call.source),
+                    "expressions": .object(call.arguments.reduce(into: [:]) { result, entry in
+                        result[entry.key] = expression(entry.value.expression, sensitive: call.module?.variables[entry.key]?.sensitive == true)
+                    }),
+                ]
+                if let count = call.count { described["count_expression"] = expression(count, sensitive: false) }
+                if !call.dependsOn.isEmpty { described["depends_on"] = .array(call.dependsOn.map { .string($0.address) }) }
+                if let called = call.module { described["module"] = Self.module(called) }
+                return .object(described)
+            })
+        }
+        return .object(object)
     }
 
     /// True for an attribute that is sensitive or has a sensitive member (a file's `content`,
@@ -116,6 +134,9 @@ enum ConfigurationDescription {
                 // As Terraform writes them: `each.value.t` refers to ["each.value.t", "each.value"].
                 if case .attribute(let next, _)? = reference.remainingSteps.first { names = ["\(base).\(next)", base] } else { names = [base] }
             case .selfObject, .path: names = []
+            case .module(let name):
+                let base = "module.\(name)"
+                if let output = firstAttribute(reference.remainingSteps) { names = ["\(base).\(output)", base] } else { names = [base] }
             case .resource(let type, let name), .dataSource(let type, let name):
                 var base = "\(type).\(name)"
                 if case .dataSource = reference.subject { base = "data." + base }

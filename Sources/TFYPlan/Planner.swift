@@ -69,12 +69,18 @@ public enum Planner {
             diagnostics.append(.error(
                 "Invalid count argument",
                 detail: "The \"count\" value depends on values that cannot be determined until apply, so tfy cannot predict how many instances will be created. Use -target to first apply only the resources that the count depends on.",
-                at: resource.block.count?.location, address: resource.block.address))
+                at: resource.block.count?.location, address: resource.address))
+        }
+        for call in evaluated.unknownModuleCounts where !evaluationDiagnostics.hasErrors {
+            diagnostics.append(.error(
+                "Invalid count argument",
+                detail: "The \"count\" value depends on values that cannot be determined until apply, so tfy cannot predict how many instances of the module will be created. Use -target to first apply only the resources that the count depends on.",
+                at: call.location, address: call.address))
         }
         guard !diagnostics.hasErrors else { return (nil, diagnostics.unique) }
 
         var changes = session.changes
-        session.addOrphans(request.configuration, to: &changes)
+        session.addOrphans(request.configuration, moduleInstances: evaluated.moduleInstances, to: &changes)
         var outputs = plannedOutputs(evaluated, prior: request.prior, key: key, destroy: request.options.destroy)
         if request.options.destroy {
             changes = destroyChanges(request.prior, key: key)
@@ -188,7 +194,7 @@ public enum Planner {
 
     static func preventDestroyViolations(_ changes: [PlannedChange], configuration: Configuration) -> [Diagnostic] {
         changes.compactMap { change in
-            guard change.action.deletes, let block = configuration.resource(change.address.resource),
+            guard change.action.deletes, let block = configuration.resource(at: change.address),
                   block.lifecycle.preventDestroy else { return nil }
             return .error(
                 "Instance cannot be destroyed",
@@ -400,10 +406,12 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
     }
 
     /// Instances in state that the configuration no longer has: deleted, with the reason.
-    func addOrphans(_ configuration: Configuration, to changes: inout [PlannedChange]) {
+    func addOrphans(_ configuration: Configuration, moduleInstances: Set<[ModuleStep]>, to changes: inout [PlannedChange]) {
         for (address, instance) in prior?.instances ?? [] where !visited.contains(address) && !instance.isPendingCreate {
             let reason: ActionReason
-            if let block = configuration.resource(address.resource) {
+            if !address.module.isEmpty, !moduleInstances.contains(address.module) {
+                reason = .deleteBecauseNoModule
+            } else if let block = configuration.resource(at: address) {
                 switch (address.key, block.count != nil, block.forEach != nil) {
                 case (.int?, true, _): reason = .deleteBecauseCountIndex
                 case (.string?, _, true): reason = .deleteBecauseEachKey

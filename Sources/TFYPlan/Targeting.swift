@@ -16,8 +16,8 @@ public enum Targeting {
     static func filter(_ changes: [PlannedChange], targets: [String], destroy: Bool, configuration: EvaluatedConfiguration, diagnostics: inout Diagnostics) -> [PlannedChange] {
         var graph = DependencyGraph<String>()
         for resource in configuration.resources {
-            graph.add(resource.block.address)
-            for dependency in resource.dependencies { graph.add(resource.block.address, dependsOn: dependency) }
+            graph.add(resource.address)
+            for dependency in resource.dependencies { graph.add(resource.address, dependsOn: dependency) }
         }
         for change in changes {
             graph.add(change.address.resource)
@@ -31,6 +31,12 @@ public enum Targeting {
             if graph.nodes.contains(target) {
                 resources.insert(target)
                 resources.formUnion(walk.transitiveDependencies(of: target))
+            } else if let module = ModuleStep.parsePath(target), case let inside = graph.nodes.filter({ Self.isInside($0, module) }), !inside.isEmpty {
+                // A module (`module.workers`, every instance; `module.workers[0]`, one): everything in it.
+                for node in inside {
+                    resources.insert(node)
+                    resources.formUnion(walk.transitiveDependencies(of: node))
+                }
             } else if instances.contains(target) {
                 exactInstances.insert(target)
                 if let address = ResourceAddress(parsing: target) { resources.formUnion(walk.transitiveDependencies(of: address.resource)) }
@@ -39,5 +45,12 @@ public enum Targeting {
             }
         }
         return changes.filter { resources.contains($0.address.resource) || exactInstances.contains($0.address.description) }
+    }
+
+    /// True when the resource `node` (`module.workers[0].aws_instance.node`) is inside the module
+    /// `path`: a step without a key stands for every instance of its call.
+    static func isInside(_ node: String, _ path: [ModuleStep]) -> Bool {
+        guard let address = ResourceAddress(parsing: node), address.module.count >= path.count else { return false }
+        return zip(address.module, path).allSatisfy { step, wanted in step.name == wanted.name && (wanted.key == nil || step.key == wanted.key) }
     }
 }

@@ -22,12 +22,11 @@ public enum PlanJSONRenderer {
             }),
             "planned_values": .object([
                 "outputs": .object(plannedOutputs(plan)),
-                "root_module": .object(["resources": .array(plan.changes.compactMap { change in
-                    guard let after = change.after else { return nil }
-                    return .object(resourceObject(change.address, values: after, form: form))
-                } + plan.dataReads.compactMap { read in
+                "root_module": withRootResources(moduleTree(plan.changes.compactMap { change in
+                    change.after.map { (change.address, JSONValue.object(resourceObject(change.address, values: $0, form: form))) }
+                })) { $0 + plan.dataReads.compactMap { read in
                     read.after.map { .object(DataSourceJSON.resourceObject(read.address, values: $0, form: dataForm)) }
-                })]),
+                } },
             ]),
             "resource_changes": .array(plan.changes.map { resourceChange($0, form: form) } + plan.dataReads.map { DataSourceJSON.resourceChange($0, form: dataForm) }),
             "output_changes": .object(outputChanges(plan)),
@@ -93,6 +92,45 @@ public enum PlanJSONRenderer {
         }
     }
 
+    /// The root module of `planned_values` or of a state representation, as Terraform writes it:
+    /// its own `resources`, and `child_modules`, one per module instance (sorted by address),
+    /// each with its `address` and in turn its `resources` and `child_modules`. A module
+    /// instance with no resources but nested ones still appears, to hold them.
+    static func moduleTree(_ resources: [(ResourceAddress, JSONValue)]) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        let own = resources.filter { $0.0.module.isEmpty }.map(\.1)
+        let children = childModules(resources, depth: 0)
+        // As Terraform: a root module with only child modules has no `resources`.
+        if !own.isEmpty || children == nil { object["resources"] = .array(own) }
+        if let children { object["child_modules"] = children }
+        return .object(object)
+    }
+
+    /// `tree` with its root module's `resources` changed by `change` (data sources, which only
+    /// the root module has); a list that stays empty is left as it was.
+    static func withRootResources(_ tree: JSONValue, _ change: ([JSONValue]) -> [JSONValue]) -> JSONValue {
+        guard case .object(var object) = tree else { return tree }
+        var own: [JSONValue] = []
+        if case .array(let list)? = object["resources"] { own = list }
+        let changed = change(own)
+        if !changed.isEmpty || object["resources"] != nil { object["resources"] = .array(changed) }
+        return .object(object)
+    }
+
+    private static func childModules(_ resources: [(ResourceAddress, JSONValue)], depth: Int) -> JSONValue? {
+        let nested = resources.filter { $0.0.module.count > depth }
+        guard !nested.isEmpty else { return nil }
+        let paths = Set(nested.map { Array($0.0.module.prefix(depth + 1)) }).sorted { $0.lexicographicallyPrecedes($1) }
+        return .array(paths.map { path in
+            let inside = nested.filter { $0.0.module.starts(with: path) }
+            var object: [String: JSONValue] = ["address": .string(path.map(\.description).joined(separator: "."))]
+            let own = inside.filter { $0.0.module.count == path.count }
+            if !own.isEmpty { object["resources"] = .array(own.map(\.1)) }
+            if let children = childModules(inside, depth: depth + 1) { object["child_modules"] = children }
+            return .object(object)
+        })
+    }
+
     /// A resource object of `planned_values` or of a state representation: `values` in
     /// Terraform's form with unknown parts left out, `sensitive_values` its mirror.
     static func resourceObject(_ address: ResourceAddress, values: Value, form: TerraformForm) -> [String: JSONValue] {
@@ -138,6 +176,7 @@ public enum PlanJSONRenderer {
             "change": .object(inner),
         ]
         if let key = change.address.key { object["index"] = key.json }
+        if !change.address.module.isEmpty { object["module_address"] = .string(change.address.module.map(\.description).joined(separator: ".")) }
         if let reason = change.reason { object["action_reason"] = .string(reason.rawValue) }
         return .object(object)
     }

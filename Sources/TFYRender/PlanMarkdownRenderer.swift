@@ -62,6 +62,7 @@ public enum PlanMarkdownRenderer {
         case .deleteBecauseEachKey?: return "key not in for_each"
         case .deleteBecauseWrongRepetition?: return change.address.key == nil ? "count or for_each added" : "count or for_each removed or changed"
         case .readBecauseConfigUnknown?: return "config refers to values not yet known"
+        case .deleteBecauseNoModule?: return "module not in configuration"
         case nil: return ""
         }
     }

@@ -185,6 +185,8 @@ public struct PlanTextRenderer: Sendable {
             case .int?: return "  # (because resource does not use count)"
             case .string?: return "  # (because resource does not use for_each)"
             }
+        case .deleteBecauseNoModule?:
+            return "  # (because \(change.address.module.map(\.description).joined(separator: ".")) is not in configuration)"
         default:
             return nil
         }

@@ -31,20 +31,27 @@ public enum StateJSONRenderer {
     }
 
     static func values(_ state: State, form: TerraformForm, dataForm: TerraformForm? = nil) -> JSONValue {
-        var resources = objects(state).map { ($0.address.description, resource($0.address, instance: $0.instance, form: form)) }
+        let resources = objects(state).map { ($0.address, resource($0.address, instance: $0.instance, form: form)) }
+        var data: [(String, JSONValue)] = []
         if let dataForm, !state.dataResources.isEmpty {
-            // Data sources among the resources by address (`data.` after `aws_`, before `tfy_`),
-            // as Terraform lists them; the resources keep their order.
-            let data = DataSourceJSON.objects(state).map { address, instance in
+            data = DataSourceJSON.objects(state).map { address, instance in
                 var object = DataSourceJSON.resourceObject(address, values: .map(instance.attributes), form: dataForm)
                 if !instance.dependencies.isEmpty { object["depends_on"] = .array(instance.dependencies.sorted().map { .string($0) }) }
                 return ("data." + address.description, JSONValue.object(object))
             }
-            let split = resources.firstIndex { $0.0 > "data." } ?? resources.endIndex
-            resources.insert(contentsOf: data, at: split)
         }
         var values: [String: JSONValue] = [
-            "root_module": .object(["resources": .array(resources.map(\.1))]),
+            "root_module": PlanJSONRenderer.withRootResources(PlanJSONRenderer.moduleTree(resources)) { own in
+                // Data sources among the root's resources by address (`data.` after `aws_`,
+                // before `tfy_`), as Terraform lists them; the resources keep their order.
+                var list = own
+                let split = list.firstIndex { object in
+                    guard case .object(let fields) = object, case .string(let address)? = fields["address"] else { return false }
+                    return address > "data."
+                } ?? list.endIndex
+                list.insert(contentsOf: data.map(\.1), at: split)
+                return list
+            },
         ]
         if !state.outputs.isEmpty {
             values["outputs"] = .object(state.outputs.mapValues { output in

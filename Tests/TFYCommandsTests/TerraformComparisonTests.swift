@@ -106,15 +106,27 @@ struct TerraformComparisonTests {
 
         /// `applying`: both tools will create their objects, in moto's one VPC, so Terraform's
         /// group takes a name of its own.
-        init(applying: Bool = false) async throws {
+        /// `files`: other configurations than the standard stack, by path under the stack's
+        /// directory (`tfy/main.yml`, `tf/main.tf.json`, modules beside them); `ENDPOINT` and
+        /// `STACK` in them are replaced.
+        init(applying: Bool = false, files: [String: String]? = nil) async throws {
             moto = try await HelperProcess(script: "moto_helper.py")
             let endpoint = "http://127.0.0.1:\(moto.port)"
             let stack = "t" + UUID().uuidString.prefix(8).lowercased()
             for path in ["/tfy", "/tf", "/plugin-cache"] { try FileManager.default.createDirectory(atPath: directory + path, withIntermediateDirectories: true) }
-            try TerraformComparisonTests.tfyConfiguration.replacingOccurrences(of: "STACK", with: stack)
-                .write(toFile: directory + "/tfy/main.yml", atomically: true, encoding: .utf8)
-            try TerraformComparisonTests.terraformConfiguration(groupName: applying ? stack + "-tf" : stack, endpoint: endpoint)
-                .write(toFile: directory + "/tf/main.tf.json", atomically: true, encoding: .utf8)
+            if let files {
+                for (path, text) in files {
+                    let full = directory + "/" + path
+                    try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    try text.replacingOccurrences(of: "ENDPOINT", with: endpoint).replacingOccurrences(of: "STACK", with: stack)
+                        .write(toFile: full, atomically: true, encoding: .utf8)
+                }
+            } else {
+                try TerraformComparisonTests.tfyConfiguration.replacingOccurrences(of: "STACK", with: stack)
+                    .write(toFile: directory + "/tfy/main.yml", atomically: true, encoding: .utf8)
+                try TerraformComparisonTests.terraformConfiguration(groupName: applying ? stack + "-tf" : stack, endpoint: endpoint)
+                    .write(toFile: directory + "/tf/main.tf.json", atomically: true, encoding: .utf8)
+            }
             try """
                 provider_installation {
                   filesystem_mirror { path = "\(TerraformComparisonTests.pluginMirror)" }
@@ -310,5 +322,45 @@ struct TerraformComparisonTests {
             #expect(Self.kindDifferences(tfy: a["sensitive_values"] ?? .null, terraform: b["sensitive_values"] ?? .null, path: "sensitive_values") == [], "\(address)")
             #expect(!(a["sensitive_values"]?.compact().contains("true") ?? true), "\(address): nothing in this stack is sensitive")
         }
+    }
+
+    /// A module used twice, once with `count`, nested in turn, in both tools: the addresses,
+    /// `module_address`, the `child_modules` tree of `planned_values` and the `module_calls` of
+    /// the configuration agree.
+    @Test(.enabled(if: available, "terraform or the AWS provider mirror (/opt/tf-plugins, or TFY_TERRAFORM_PLUGINS) is not installed: nothing to compare with"))
+    func showJSONOfPlansWithModulesAgrees() async throws {
+        let provider = #""provider": {"aws": {"region": "us-east-1", "access_key": "AKIDTEST", "secret_key": "test-secret", "skip_credentials_validation": true, "skip_requesting_account_id": true, "skip_metadata_api_check": true, "skip_region_validation": true, "endpoints": {"ec2": "ENDPOINT", "sts": "ENDPOINT"}}}"#
+        let stacks = try await Stacks(files: [
+            "tfy/main.yml": "stack: STACK\nprovider:\n  aws: {region: us-east-1}\nmodule:\n  workers: {source: ./modules/node, count: 2, role: w}\n  master: {source: ./modules/node, role: m}\noutput:\n  names: {value: \"${module.workers[*].name}\"}\n",
+            "tfy/modules/node/main.yml": "variable:\n  role: {type: string}\nresource:\n  aws_instance:\n    node: {ami: ami-1ecae776, instance_type: t2.small, tags: {Name: \"${var.role}\"}}\nmodule:\n  extra: {source: ./modules/extra, role: \"${var.role}\"}\noutput:\n  name: {value: \"my-${var.role}\"}\n",
+            "tfy/modules/node/modules/extra/main.yml": "variable:\n  role: {type: string}\nresource:\n  aws_instance:\n    spare: {ami: ami-1ecae776, instance_type: t2.small, tags: {Name: \"${var.role}-spare\"}}\n",
+            "tf/main.tf.json": #"{"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws"}}}, "# + provider + #", "module": {"workers": {"source": "./modules/node", "count": 2, "role": "w"}, "master": {"source": "./modules/node", "role": "m"}}, "output": {"names": {"value": "${module.workers[*].name}"}}}"#,
+            "tf/modules/node/main.tf.json": #"{"variable": {"role": {"type": "string"}}, "resource": {"aws_instance": {"node": {"ami": "ami-1ecae776", "instance_type": "t2.small", "tags": {"Name": "${var.role}"}}}}, "module": {"extra": {"source": "./modules/extra", "role": "${var.role}"}}, "output": {"name": {"value": "my-${var.role}"}}}"#,
+            "tf/modules/node/modules/extra/main.tf.json": #"{"variable": {"role": {"type": "string"}}, "resource": {"aws_instance": {"spare": {"ami": "ami-1ecae776", "instance_type": "t2.small", "tags": {"Name": "${var.role}-spare"}}}}}"#,
+        ])
+        _ = try await stacks.terraform(["plan", "-input=false", "-no-color", "-out=plan.tfplan"])
+        let terraform = try Self.parse(try await stacks.terraform(["show", "-json", "-no-color", "plan.tfplan"]), "terraform show -json")
+        _ = try await stacks.tfy(["plan", "tfy", "-out", "tfy.tfplan", "-no-color"])
+        let tfy = try Self.parse(try await stacks.tfy(["show", "-json", "tfy.tfplan"]), "tfy show -json")
+
+        func changes(_ plan: JSONValue) -> [String] {
+            (plan["resource_changes"]?.arrayValue ?? []).map { "\($0["address"]?.stringValue ?? "") \($0["module_address"]?.stringValue ?? "-") \($0.objectValue?.keys.sorted().joined(separator: ",") ?? "")" }
+        }
+        #expect(changes(tfy) == changes(terraform))
+        #expect(changes(tfy).first == "module.master.aws_instance.node module.master address,change,mode,module_address,name,provider_name,type")
+        /// The module tree: each module's address, keys and resource addresses, depth first.
+        func tree(_ module: JSONValue?) -> [String] {
+            guard let module else { return [] }
+            let own = "\(module["address"]?.stringValue ?? "root") \(module.objectValue?.keys.sorted().joined(separator: ",") ?? "") \((module["resources"]?.arrayValue ?? []).map { $0["address"]?.stringValue ?? "" })"
+            return [own] + (module["child_modules"]?.arrayValue ?? []).flatMap(tree)
+        }
+        #expect(tree(tfy["planned_values"]?["root_module"]) == tree(terraform["planned_values"]?["root_module"]))
+        #expect(tree(tfy["planned_values"]?["root_module"]).count == 7)
+        func calls(_ module: JSONValue?) -> [String] {
+            (module?["module_calls"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.flatMap { name, call in
+                ["\(name) \(call.objectValue?.keys.sorted().joined(separator: ",") ?? "") \(call["source"]?.stringValue ?? "")"] + calls(call["module"])
+            }
+        }
+        #expect(calls(tfy["configuration"]?["root_module"]) == calls(terraform["configuration"]?["root_module"]))
     }
 }

@@ -55,3 +55,30 @@ struct ChangeActionTests {
         #expect(all.map(\.deletes) == [false, false, false, false, true, true, true])
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct ModulePathTests {
+    @Test func parsesModuleInstanceAddresses() {
+        #expect(ModuleStep.parsePath("module.workers") == [ModuleStep(name: "workers")])
+        #expect(ModuleStep.parsePath("module.workers[0].module.disk[\"a\"]") == [ModuleStep(name: "workers", key: 0), ModuleStep(name: "disk", key: .string("a"))])
+        #expect(ModuleStep.parsePath("") == nil)
+        #expect(ModuleStep.parsePath("module.workers.aws_instance.node") == nil)
+        #expect(ModuleStep.parsePath("module.workers[x]") == nil)
+        #expect(ModuleStep.parsePath("module.workers.") == nil)
+    }
+
+    /// Terraform's `module` field on each resource: written, read back, and sorted after the
+    /// root module's resources.
+    @Test func stateKeepsEachResourcesModule() throws {
+        var state = State(lineage: "l")
+        let inner = try #require(ResourceAddress(parsing: "module.workers[1].aws_instance.node[0]"))
+        state.setInstance(inner, StateInstance(indexKey: 0, attributes: ["id": .string("i-2")]))
+        state.setInstance(ResourceAddress(type: "aws_instance", name: "node", index: 0), StateInstance(indexKey: 0, attributes: ["id": .string("i-1")]))
+        let json = state.json
+        #expect(json["resources"]?.arrayValue?.map { $0["module"]?.stringValue } == [nil, "module.workers[1]"])
+        let read = try State.decode(Array(json.pretty().utf8)).get()
+        #expect(read.instances.map(\.address.description) == ["aws_instance.node[0]", "module.workers[1].aws_instance.node[0]"])
+        #expect(read.instance(inner)?.attributes["id"] == .string("i-2"))
+        #expect(read.instance(ResourceAddress(type: "aws_instance", name: "node", index: 0))?.attributes["id"] == .string("i-1"))
+    }
+}

@@ -119,6 +119,7 @@ extension UIMessage {
         case .deleteBecauseEachKey: return "delete_because_each_key"
         case .deleteBecauseWrongRepetition: return "delete_because_wrong_repetition"
         case .readBecauseConfigUnknown: return "read_because_config_unknown"
+        case .deleteBecauseNoModule: return "delete_because_no_module"
         }
     }
 

@@ -14,6 +14,9 @@ public struct Configuration: Sendable {
     /// source type, and its address in expressions and state is `data.TYPE.NAME`.
     public var dataSources: [ResourceBlock] = []
     public var outputs: [String: OutputDeclaration] = [:]
+    /// `module: {NAME: {source: ./path, ...}}`: the modules this one calls, each with its loaded
+    /// configuration.
+    public var moduleCalls: [String: ModuleCall] = [:]
     public var backend: BackendBlock?
     public var sources: SourceFiles = [:]
     /// False when a file could not be parsed as YAML: then nothing was decoded, as every check of
@@ -30,6 +33,45 @@ public struct Configuration: Sendable {
     public func dataSource(_ address: String) -> ResourceBlock? {
         dataSources.first { $0.address == address }
     }
+    /// The block of a resource in this module or one it calls: `module.workers[0].aws_instance.node`
+    /// is `aws_instance.node` of the module `workers` calls (every instance of a module shares
+    /// its blocks).
+    public func resource(at address: ResourceAddress) -> ResourceBlock? {
+        var configuration = self
+        for step in address.module {
+            guard let called = configuration.moduleCalls[step.name]?.module else { return nil }
+            configuration = called
+        }
+        return configuration.resource("\(address.type).\(address.name)")
+    }
+
+    /// The module this one calls at `path` (instance keys ignored); self for the empty path.
+    public func module(at path: [ModuleStep]) -> Configuration? {
+        var configuration = self
+        for step in path {
+            guard let called = configuration.moduleCalls[step.name]?.module else { return nil }
+            configuration = called
+        }
+        return configuration
+    }
+}
+
+/// `module: {NAME: {source: ./modules/node, count: 3, INPUT: EXPRESSION, ...}}`: a call of the
+/// module in a local directory, with its input variables' values.
+public struct ModuleCall: Sendable {
+    public var name: String
+    public var location: SourceLocation
+    /// The path as written, `./modules/node`, relative to the calling module's directory.
+    public var source: String
+    public var sourceLocation: SourceLocation
+    public var count: Expression?
+    public var dependsOn: [DependsOnEntry] = []
+    /// The input variables' values, by variable name.
+    public var arguments: [String: AttributeExpression] = [:]
+    /// The called module, loaded from `source`; nil when it could not be (an error says why).
+    public var module: Configuration?
+
+    public var address: String { "module.\(name)" }
 }
 
 /// `variable: {NAME: {...}}`.

@@ -40,14 +40,20 @@ public struct ConfigurationEvaluator: Sendable {
         })
         var evaluated = EvaluatedConfiguration(
             configuration: configuration, variables: variables, locals: run.scope.locals,
-            resources: configuration.resources.compactMap { run.resources[$0.address] }, outputs: run.outputs)
+            // The root module's resources are in address order already; only modules' need sorting in.
+            resources: run.moduleResources.isEmpty ? run.allResources : run.allResources.sorted { $0.resourceAddress < $1.resourceAddress },
+            outputs: run.outputs)
+        evaluated.unknownModuleCounts = run.unknownModuleCounts
+        evaluated.moduleInstances = run.moduleInstancePaths
         evaluated.dataSources = configuration.dataSources.compactMap { run.dataSources["data." + $0.address] }
         return (evaluated, diagnostics)
     }
 }
 
-private struct EvaluationRun {
+struct EvaluationRun {
     let configuration: Configuration
+    /// The module instance evaluated; empty for the root module.
+    let modulePath: [ModuleStep]
     let checker: ReferenceChecker
     var scope = EvaluationScope()
     var diagnostics = Diagnostics()
@@ -63,10 +69,25 @@ private struct EvaluationRun {
     /// By `data.TYPE.NAME`.
     var dataSources: [String: EvaluatedDataSource] = [:]
     let dataBlocks: [String: ResourceBlock]
+    /// Resources (`ResourceAddress.resource`) that every resource of this module instance depends
+    /// on: those its call depends on, through its arguments and `depends_on`.
+    var inheritedDependencies: [String] = []
+    /// The resources of every module instance this module calls, nested ones included.
+    var moduleResources: [EvaluatedResource] = []
+    /// `module.NAME` → the resources of all its instances (`ResourceAddress.resource`), for what
+    /// depends on the call.
+    var moduleResourceAddresses: [String: [String]] = [:]
+    /// Module calls whose `count` is not known until apply.
+    var unknownModuleCounts: [UnknownModuleCount] = []
+    /// Module instances made so far, in the whole evaluation.
+    var moduleInstances = 0
+    /// The paths of the module instances this module calls, nested ones included.
+    var moduleInstancePaths: Set<[ModuleStep]> = []
 
-    init(configuration: Configuration, files: FileReader) {
+    init(configuration: Configuration, files: FileReader, modulePath: [ModuleStep] = []) {
         self.configuration = configuration
-        checker = ReferenceChecker(configuration: configuration)
+        self.modulePath = modulePath
+        checker = ReferenceChecker(configuration: configuration, modulePath: modulePath)
         dataBlocks = Dictionary(configuration.dataSources.map { ("data." + $0.address, $0) }, uniquingKeysWith: { a, _ in a })
         scope.moduleDirectory = configuration.directory
         scope.files = files
@@ -127,7 +148,7 @@ private struct EvaluationRun {
                 }
             }
         }
-        for entry in dependsOn where !targets.contains(entry.address) && checker.resourceBlocks[entry.address] != nil {
+        for entry in dependsOn where !targets.contains(entry.address) && checker.isDependable(entry.address) {
             targets.append(entry.address)
         }
         graph.add(node)
@@ -145,11 +166,12 @@ private struct EvaluationRun {
         }
         for block in configuration.resources {
             let expressions = [block.count, block.forEach].compactMap { $0 } + block.attributes.keys.sorted().map { block.attributes[$0]!.expression }
-            addNode(block.address, at: block.location, expressions: expressions, dependsOn: block.dependsOn, address: block.address)
+            addNode(block.address, at: block.location, expressions: expressions, dependsOn: block.dependsOn, address: staticPrefix + block.address)
         }
+        addModuleNodes()
         for name in configuration.outputs.keys.sorted() {
             let output = configuration.outputs[name]!
-            addNode("output.\(name)", at: output.location, expressions: [output.value], dependsOn: output.dependsOn, address: "output.\(name)")
+            addNode("output.\(name)", at: output.location, expressions: [output.value], dependsOn: output.dependsOn, address: staticPrefix + "output.\(name)")
         }
     }
 
@@ -185,6 +207,8 @@ private struct EvaluationRun {
                 evaluateResource(block)
             } else if let block = dataBlocks[node] {
                 evaluateDataSource(block)
+            } else if node.hasPrefix("module."), let call = configuration.moduleCalls[String(node.dropFirst(7))] {
+                evaluateModule(call)
             }
         }
     }
@@ -223,17 +247,32 @@ private struct EvaluationRun {
         }
     }
 
-    /// Resource addresses a node depends on, through locals, transitively.
+    /// Resource addresses (`ResourceAddress.resource`) a node depends on, through locals,
+    /// transitively: a module call stands for every resource of its instances, and everything
+    /// in a module instance depends on what its call depends on.
     func resourceDependencies(of node: String) -> [String] {
         var seen = Set<String>()
-        var result = Set<String>()
+        var result = Set(inheritedDependencies)
         var queue = Array(graph.dependencies[node] ?? [])
         while let next = queue.popLast() {
             guard seen.insert(next).inserted else { continue }
-            if next.hasPrefix("local.") || next.hasPrefix("data.") { queue.append(contentsOf: graph.dependencies[next] ?? []) } else { result.insert(next) }
+            if next.hasPrefix("local.") || next.hasPrefix("data.") {
+                queue.append(contentsOf: graph.dependencies[next] ?? [])
+            } else if let called = moduleResourceAddresses[next] {
+                result.formUnion(called)
+            } else if !next.hasPrefix("module.") {
+                result.insert(instancePrefix + next)
+            }
         }
         return result.sorted()
     }
+
+    /// `module.workers[0].` in that module instance; empty in the root module.
+    var instancePrefix: String { modulePath.map { "\($0)." }.joined() }
+
+    /// `module.workers.`, without instance keys: where a mistake in the module's text is
+    /// reported, once for all its instances.
+    var staticPrefix: String { modulePath.map { "module.\($0.name)." }.joined() }
 
     /// The instances a block asks for, each with its key and, with `for_each`, its `each.value`:
     /// one without a key for a block with neither `count` nor `for_each`. Nil when they cannot be
@@ -246,9 +285,9 @@ private struct EvaluationRun {
                 failed.insert(block.address)
                 return (nil, nil)
             }
-            let value = evaluate(forEach, node: block.address, address: block.address)
+            let value = evaluate(forEach, node: block.address, address: instancePrefix + block.address)
             guard !failed.contains(block.address) else { return (nil, nil) }
-            switch ForEachArgument(forEach, address: block.address, in: configuration).expand(value) {
+            switch ForEachArgument(forEach, address: instancePrefix + block.address, in: configuration).expand(value) {
             case .success(.known(let pairs)):
                 return (pairs.map { (key: $0.key, each: $0.value) }, nil)
             case .success(.unknown(let diagnostic)):
@@ -265,12 +304,16 @@ private struct EvaluationRun {
         return ((0..<count).map { (key: InstanceKey.int($0), each: nil) }, nil)
     }
 
-    mutating func evaluateCount(_ block: ResourceBlock, address: String? = nil) -> (count: Int?, known: Bool) {
-        guard let expression = block.count else { return (nil, true) }
-        let node = address ?? block.address
-        let value = evaluate(expression, node: node, address: node)
+    mutating func evaluateCount(_ block: ResourceBlock) -> (count: Int?, known: Bool) {
+        evaluateCount(block.count, node: block.address, address: instancePrefix + block.address)
+    }
+
+    /// The value of a `count` argument (of a resource or a module call).
+    mutating func evaluateCount(_ countExpression: Expression?, node: String, address: String) -> (count: Int?, known: Bool) {
+        guard let expression = countExpression else { return (nil, true) }
+        let value = evaluate(expression, node: node, address: address)
         func invalid(_ detail: String) -> (Int?, Bool) {
-            diagnostics.append(.error("Invalid count argument", detail: detail, at: expression.location, address: node))
+            diagnostics.append(.error("Invalid count argument", detail: detail, at: expression.location, address: address))
             return (nil, false)
         }
         if value.isSensitive { return invalid("Sensitive values, or values derived from sensitive values, cannot be used as count arguments.") }
@@ -302,13 +345,13 @@ private struct EvaluationRun {
         let dependencies = resourceDependencies(of: node)
         let schema = block.schema
         guard !failed.contains(node) else {
-            resources[node] = EvaluatedResource(block: block, count: nil, countIsKnown: false, instances: [], dependencies: dependencies)
+            resources[node] = EvaluatedResource(block: block, module: modulePath, count: nil, countIsKnown: false, instances: [], dependencies: dependencies)
             scope.resources[node] = .unknown
             return
         }
         let (repetition, unknownKeys) = evaluateRepetition(block)
         guard let repetition else {
-            var unknown = EvaluatedResource(block: block, count: nil, countIsKnown: false, instances: [], dependencies: dependencies)
+            var unknown = EvaluatedResource(block: block, module: modulePath, count: nil, countIsKnown: false, instances: [], dependencies: dependencies)
             unknown.unknownKeys = unknownKeys
             resources[node] = unknown
             scope.resources[node] = .unknown
@@ -318,7 +361,7 @@ private struct EvaluationRun {
         instances.reserveCapacity(repetition.count)
         let names = block.attributes.keys.sorted().filter { $0 != "connection" }
         for (key, eachValue) in repetition {
-            let address = ResourceAddress(type: block.type, name: block.name, key: key)
+            let address = ResourceAddress(module: modulePath, type: block.type, name: block.name, key: key)
             let label = address.description
             var instanceScope = scope
             instanceScope.countIndex = key?.intValue
@@ -351,7 +394,7 @@ private struct EvaluationRun {
             }
         }
         let count = block.count != nil ? repetition.count : nil
-        resources[node] = EvaluatedResource(block: block, count: count, countIsKnown: true, instances: instances, dependencies: dependencies)
+        resources[node] = EvaluatedResource(block: block, module: modulePath, count: count, countIsKnown: true, instances: instances, dependencies: dependencies)
         var visible = instances
         if !failed.contains(node), let planner = instancePlanner {
             visible = planner.plan(block, desired: instances, dependencies: dependencies)
@@ -386,7 +429,7 @@ private struct EvaluationRun {
             scope.resources[node] = .unknown
             return
         }
-        let (count, known) = evaluateCount(block, address: node)
+        let (count, known) = evaluateCount(block.count, node: node, address: node)
         guard known else {
             dataSources[node] = EvaluatedDataSource(block: block, count: nil, instances: [], dependencies: dependencies)
             scope.resources[node] = .unknown
@@ -446,9 +489,9 @@ private struct EvaluationRun {
             outputs[name] = .unknown
             return
         }
-        let value = evaluate(output.value, node: node, address: node)
+        let value = evaluate(output.value, node: node, address: instancePrefix + node)
         if value.containsSensitive, !output.sensitive {
-            diagnostics.append(.error("Output refers to sensitive values", detail: "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, tfy requires that any output containing sensitive data be explicitly marked as sensitive, to confirm your intent. If you do intend to export this data, add \"sensitive: true\" to output \(Value.quoted(name)).", at: output.value.location, address: node))
+            diagnostics.append(.error("Output refers to sensitive values", detail: "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, tfy requires that any output containing sensitive data be explicitly marked as sensitive, to confirm your intent. If you do intend to export this data, add \"sensitive: true\" to output \(Value.quoted(name)).", at: output.value.location, address: staticPrefix + node))
         }
         outputs[name] = value.marked(output.sensitive)
     }

@@ -11,13 +11,26 @@ public struct ConfigurationLoader: Sendable {
     public init(resourceTypes: ResourceCatalog) { self.resourceTypes = resourceTypes }
 
     /// Top-level keys a configuration file may have.
-    static let blockTypes = ["variable", "locals", "provider", "resource", "data", "output", "stack", "backend"]
+    static let blockTypes = ["variable", "locals", "provider", "resource", "data", "module", "output", "stack", "backend"]
     static let resourceMetaArguments: Set<String> = ["count", "for_each", "depends_on", "lifecycle"]
 
     /// Loads the directory at `directory`; diagnostics name its files under `displayDirectory`
     /// (the path as the user typed it).
     public func load(directory: String, displayDirectory: String? = nil) -> (Configuration?, Diagnostics) {
         let shown = displayDirectory ?? directory
+        var (configuration, diagnostics) = read(directory: directory, shown: shown, isModule: false)
+        if var root = configuration, root.isParsed {
+            var loader = ModuleLoader(loader: self)
+            loader.loadCalls(of: &root, directory: directory, shown: shown, ancestors: [ModuleLoader.identity(of: directory)], callers: [shown])
+            diagnostics.append(contentsOf: loader.diagnostics)
+            if loader.unparsed { root.isParsed = false }
+            configuration = root
+        }
+        return (configuration, diagnostics)
+    }
+
+    /// Reads and decodes one directory's files: the root module's, or (`isModule`) a called one's.
+    func read(directory: String, shown: String, isModule: Bool) -> (Configuration?, Diagnostics) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -45,7 +58,7 @@ public struct ConfigurationLoader: Sendable {
             }
         }
         let stack = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
-        let (configuration, more) = load(files: files, directory: directory, defaultStack: stack)
+        let (configuration, more) = load(files: files, directory: directory, defaultStack: stack, isModule: isModule)
         diagnostics.append(contentsOf: more)
         return (configuration, diagnostics)
     }
@@ -55,8 +68,9 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// Decodes already-read files as one configuration.
-    public func load(files: [SourceFile], directory: String, defaultStack: String) -> (Configuration, Diagnostics) {
+    public func load(files: [SourceFile], directory: String, defaultStack: String, isModule: Bool = false) -> (Configuration, Diagnostics) {
         var decoder = ConfigurationDecoder(configuration: Configuration(directory: directory, stack: defaultStack, resourceTypes: resourceTypes))
+        decoder.isModule = isModule
         let parser = YAMLParser()
         var roots: [YAMLNode] = []
         for file in files {
@@ -106,9 +120,12 @@ enum YAMLExpressions {
     static func literal(_ node: YAMLNode) -> Value { node.literalValue }
 }
 
-private struct ConfigurationDecoder {
+struct ConfigurationDecoder {
     var configuration: Configuration
     var diagnostics = Diagnostics()
+    /// True for a called module's files: they may not name the stack, nor configure a backend or
+    /// a provider, which belong to the root module.
+    var isModule = false
     /// Where each named definition was first made, to report duplicates across files.
     var definitions: [String: SourceLocation] = [:]
     var stackLocation: SourceLocation?
@@ -180,17 +197,17 @@ private struct ConfigurationDecoder {
             switch key {
             case "variable": decodeVariables(pair.value)
             case "locals": decodeLocals(pair.value)
+            case "provider" where isModule, "stack" where isModule, "backend" where isModule, "data" where isModule: rootOnlyBlock(key, at: pair.key.start)
             case "provider": decodeProviders(pair.value)
             case "resource": decodeResources(pair.value)
             case "data": decodeDataSources(pair.value)
+            case "module": decodeModules(pair.value)
             case "output": decodeOutputs(pair.value)
             case "stack": decodeStack(pair.value)
             case "backend": decodeBackend(pair.value)
             default:
                 let owners = argumentOwners(key)
-                let hint = key == "module"
-                    ? " tfy does not support \"\(key)\" blocks yet."
-                    : owners.isEmpty ? Suggestion.didYouMean(key, among: ConfigurationLoader.blockTypes)
+                let hint = owners.isEmpty ? Suggestion.didYouMean(key, among: ConfigurationLoader.blockTypes)
                     : " \(Value.quoted(key)) is an argument of \(Self.listed(owners)); is it indented too little?"
                 error("Unsupported block type", "Blocks of type \(Value.quoted(key)) are not expected here.\(hint)", at: pair.key.start)
             }
@@ -859,12 +876,14 @@ private struct ConfigurationDecoder {
         configuration.dataSources.sort { $0.address < $1.address }
         addresses = order.map { addresses[$0] }
         let declared = Set(addresses)
+        let dependable = declared.union(configuration.moduleCalls.keys.map { "module.\($0)" })
         var allDependsOn: [(DependsOnEntry, String?)] = []
         for i in configuration.resources.indices where !configuration.resources[i].dependsOn.isEmpty {
             allDependsOn += configuration.resources[i].dependsOn.map { ($0, addresses[i] as String?) }
         }
         allDependsOn += configuration.outputs.values.flatMap { output in output.dependsOn.map { ($0, "output.\(output.name)" as String?) } }
-        for (entry, address) in allDependsOn where !declared.contains(entry.address) {
+        allDependsOn += configuration.moduleCalls.values.flatMap { call in call.dependsOn.map { ($0, call.address as String?) } }
+        for (entry, address) in allDependsOn where !dependable.contains(entry.address) {
             error("Reference to undeclared resource", "depends_on names \(Value.quoted(entry.address)), which is not declared.\(Suggestion.didYouMean(entry.address, among: declared))", at: entry.location, address: address)
         }
         guard !plainStrings.isEmpty else { return }

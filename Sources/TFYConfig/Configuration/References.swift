@@ -8,9 +8,15 @@ struct ReferenceChecker {
     let resourceBlocks: [String: ResourceBlock]
     /// Data blocks by `type.name`.
     let dataBlocks: [String: ResourceBlock]
+    /// "the root module", or `module.workers` (without instance keys): where a name is missing.
+    let moduleName: String
+    /// `module.workers.`: how the addresses of this module's blocks begin in diagnostics.
+    let staticPrefix: String
 
-    init(configuration: Configuration) {
+    init(configuration: Configuration, modulePath: [ModuleStep] = []) {
         self.configuration = configuration
+        staticPrefix = modulePath.map { "module.\($0.name)." }.joined()
+        moduleName = modulePath.isEmpty ? "the root module" : modulePath.map { "module.\($0.name)" }.joined(separator: ".")
         var blocks = [String: ResourceBlock](minimumCapacity: configuration.resources.count)
         for block in configuration.resources { blocks[block.address] = block }
         resourceBlocks = blocks
@@ -97,6 +103,7 @@ struct ReferenceChecker {
             guard let type = first else { return .dataSource(type: "", name: "") }
             if steps.count > 1, case .attribute(let name, _) = steps[1] { return .dataSource(type: type, name: name) }
             return .dataSource(type: type, name: "")
+        case "module": return first.map { .module($0) }
         default: return first.map { .resource(type: root, name: $0) }
         }
     }
@@ -127,8 +134,10 @@ struct ReferenceChecker {
             return .success("local.\(name)")
         case .countIndex, .selfObject, .path:
             return .success(nil)
+        case .module(let name):
+            return checkModule(name, reference, failure)
         case .each(let attribute):
-            guard let address, resourceBlocks[address]?.forEach != nil else {
+            guard let address, resourceBlocks[localAddress(address)]?.forEach != nil else {
                 return .failure(Self.located(Evaluator.eachOutsideForEach(at: reference.location), address: address))
             }
             guard attribute.isEmpty || attribute == "key" || attribute == "value" else {
@@ -149,7 +158,7 @@ struct ReferenceChecker {
             return checkSteps(reference, target: "data." + key, block: block, schema: dataType.schema, holder: holder)
         case .resource(let type, let name):
             guard let schema = configuration.resourceTypes[type]?.schema else {
-                let roots = ["var", "local", "count", "each", "self", "path"] + configuration.resourceTypes.names
+                let roots = ["var", "local", "count", "each", "self", "path", "module"] + configuration.resourceTypes.names
                 return failure("Unknown reference", "There is nothing named \(Value.quoted(type)) in scope; \(Evaluator.referenceHint)\(Suggestion.didYouMean(type, among: roots))")
             }
             guard !name.isEmpty else {
@@ -195,5 +204,42 @@ struct ReferenceChecker {
             }
             return .success(address)
         }
+    }
+
+    /// `type.name` of a holder's address as reported (`module.workers.type.name` in a module).
+    func localAddress(_ address: String) -> String {
+        address.hasPrefix(staticPrefix) ? String(address.dropFirst(staticPrefix.count)) : address
+    }
+
+    /// True when `depends_on` may name `address`: a resource or a module call of this module.
+    func isDependable(_ address: String) -> Bool {
+        if resourceBlocks[address] != nil { return true }
+        return address.hasPrefix("module.") && configuration.moduleCalls[String(address.dropFirst(7))] != nil
+    }
+
+    /// `module.NAME.OUTPUT`, `module.NAME[i].OUTPUT`, `module.NAME[*].OUTPUT`: the call is
+    /// declared, has an instance key exactly when it has `count`, and its module declares the output.
+    func checkModule(_ name: String, _ reference: Reference, _ failure: (String, String, SourceLocation?) -> Result<String?, Diagnostic>) -> Result<String?, Diagnostic> {
+        guard let call = configuration.moduleCalls[name] else {
+            return failure("Reference to undeclared module", "No module call named \(Value.quoted(name)) is declared in \(moduleName).\(Suggestion.didYouMean(name, among: configuration.moduleCalls.keys))", nil)
+        }
+        var steps = reference.remainingSteps[...]
+        switch steps.first {
+        case .attribute(let output, let location)?:
+            if call.count != nil {
+                return failure("Missing module instance key", "Because \(call.address) has \"count\" set, its outputs must be accessed on specific instances: \(call.address)[0].\(output), or \(call.address)[*].\(output) for all of them.", location)
+            }
+        case .index(_, let location)?, .splat(let location)?:
+            if call.count == nil {
+                return failure("Unexpected module instance key", "Because \(call.address) does not have \"count\" set, it has one instance; refer to its outputs without an index, as \(call.address).OUTPUT.", location)
+            }
+            steps = steps.dropFirst()
+        case nil:
+            break
+        }
+        if case .attribute(let output, let location)? = steps.first, let module = call.module, module.outputs[output] == nil {
+            return failure("Reference to undeclared output value", "An output value with the name \(Value.quoted(output)) has not been declared in \(call.address).\(Suggestion.didYouMean(output, among: module.outputs.keys))", location)
+        }
+        return .success(call.address)
     }
 }

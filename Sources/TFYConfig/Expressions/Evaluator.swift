@@ -6,6 +6,8 @@ public struct EvaluationScope: Sendable {
     public var locals: [String: Value] = [:]
     /// `type.name` → the resource's value: an object, or a list of objects when `count` is set.
     public var resources: [String: Value] = [:]
+    /// Module call name → its outputs: an object, or a list of objects when `count` is set.
+    public var modules: [String: Value] = [:]
     /// Resource types that may be referenced (every type the configuration was loaded with).
     public var resourceTypes: Set<String> = []
     public var countIndex: Int?
@@ -324,6 +326,12 @@ public struct Evaluator: Sendable {
                 throw EvaluationError("Invalid \"self\" reference", "\"self\" can only be used inside a \"connection\" block, where it refers to the resource instance itself.", at: location)
             }
             return (value, 0)
+        case "module":
+            let n = try name("module call")
+            guard let value = scope.modules[n] else {
+                throw EvaluationError("Reference to undeclared module", "No module call named \"\(n)\" is declared.\(Suggestion.didYouMean(n, among: scope.modules.keys))", at: location)
+            }
+            return (value, 1)
         case "path":
             switch try name("path attribute") {
             case "module", "root": return (.string("."), 1)

@@ -203,6 +203,8 @@ public struct Reference: Sendable {
         case each(String)
         case selfObject
         case path(String)
+        /// `module.NAME`: the outputs of a module call's instance, or a list of them.
+        case module(String)
     }
 
     public var subject: Subject

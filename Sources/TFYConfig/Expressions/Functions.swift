@@ -306,6 +306,7 @@ extension Evaluator {
             case .resource(let type, let name): root = scope.resources["\(type).\(name)"]
             case .dataSource(let type, let name): root = scope.resources["data.\(type).\(name)"]
             case .selfObject: root = scope.selfValue
+            case .module(let name): root = scope.modules[name]
             case .each(let name): root = name == "value" ? scope.each?.value : nil
             case .countIndex, .path: root = nil
             }
