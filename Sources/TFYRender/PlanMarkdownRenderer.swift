@@ -14,8 +14,9 @@ public enum PlanMarkdownRenderer {
         out += "**Plan:** \(PlanTextRenderer.summary(counts))\n\n"
         if !changes.isEmpty || !plan.dataReads.isEmpty {
             out += "| Action | Resource | Reason |\n|---|---|---|\n"
-            let rows = changes.map { ($0.address.description, $0) } + plan.dataReads.map { ("data." + $0.address.description, $0) }
-            for (address, change) in rows.sorted(by: { $0.0 < $1.0 }) {
+            let rows = PlanTextRenderer.interleaving(changes.map { ($0.address, ($0.address.description, $0)) },
+                                                     plan.dataReads.map { ("data." + $0.address.description, ("data." + $0.address.description, $0)) })
+            for (address, change) in rows {
                 out += "| \(label(change)) | `\(address)` | \(reason(change)) |\n"
             }
             out += "\n"

@@ -115,13 +115,12 @@ public struct PlanTextRenderer: Sendable {
             // shown at the first of them; the others say where.
             let rendered = visible.map { printer.rows($0) }
             let shared = SharedAttributes(printer: printer, changes: visible, rows: rendered.map(\.rows)).collapsed()
-            var blocks: [(address: String, text: String)] = []
+            var blocks: [(address: ResourceAddress, row: String)] = []
             for (index, change) in visible.enumerated() {
-                blocks.append((change.address.description, printer.block(change, rows: shared[index].rows, hidden: rendered[index].hidden, notes: shared[index].notes)))
+                blocks.append((change.address, printer.block(change, rows: shared[index].rows, hidden: rendered[index].hidden, notes: shared[index].notes)))
             }
-            // Data sources read during apply, in address order among the resources, as Terraform.
-            for read in plan.dataReads { blocks.append(("data." + read.address.description, printer.renderChange(read))) }
-            for block in blocks.sorted(by: { $0.address < $1.address }) { out += "\n" + block.text }
+            let reads = plan.dataReads.map { ("data." + $0.address.description, printer.renderChange($0)) }
+            for text in Self.interleaving(blocks, reads) { out += "\n" + text }
             let counts = plan.resourceChangeCount
             out += "\n" + bold("Plan:") + " \(Self.summary(counts))\n"
         }
@@ -151,6 +150,18 @@ public struct PlanTextRenderer: Sendable {
 
     /// `2 to adopt, 1 to add, 0 to change, 0 to destroy.`: adoptions are counted only when there
     /// are any, as Terraform counts imports.
+    /// Resource rows in address order (shallower module paths first, as Terraform) with the data
+    /// sources read during apply, which only the root module has, in text order among the root
+    /// module's rows, as Terraform lists them.
+    static func interleaving<Row>(_ rows: [(address: ResourceAddress, row: Row)], _ reads: [(address: String, row: Row)]) -> [Row] {
+        var ordered = rows.sorted { $0.address < $1.address }.map { (root: $0.address.module.isEmpty, text: $0.address.description, row: $0.row) }
+        for read in reads.sorted(by: { $0.address < $1.address }) {
+            let at = ordered.firstIndex { !$0.root || $0.text > read.address } ?? ordered.endIndex
+            ordered.insert((root: true, text: read.address, row: read.row), at: at)
+        }
+        return ordered.map(\.row)
+    }
+
     public static func summary(_ counts: (adopt: Int, add: Int, change: Int, destroy: Int)) -> String {
         (counts.adopt > 0 ? "\(counts.adopt) to adopt, " : "") + "\(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy."
     }

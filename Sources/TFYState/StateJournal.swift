@@ -199,7 +199,7 @@ enum JournalRecord {
             state.setInstance(address, nil)
         }
         state.resources.removeAll { $0.instances.isEmpty }
-        state.resources.sort { $0.address < $1.address }
+        state.resources.sort(by: StateResource.precedes)
         if root["outputs"] != nil { state.outputs = record.outputs }
         state.serial = record.serial
         state.tfyVersion = record.tfyVersion
