@@ -50,6 +50,8 @@ package struct Deployment {
         package var drift: [PlannedChange] = []
         /// Live objects of this stack the state does not track, found by refresh.
         package var untracked: [UntrackedObject] = []
+        /// The objects the configuration's `import` blocks name, read for the plan.
+        package var imported: [UntrackedObject] = []
         package var engine: EngineContext?
         package var statistics = CallStatistics()
         package var sources: SourceFiles
@@ -85,6 +87,7 @@ package struct Deployment {
             request.variableLocations = locations
             request.drift = drift
             request.untracked = untracked
+            request.imported = imported
             request.stackKey = stackKey
             return request
         }
@@ -231,6 +234,21 @@ package struct Deployment {
     /// Host keys are pinned per stack in a file beside its state: `state/NAME.known_hosts`.
     package static func knownHostsPath(statePath: String) -> String {
         (statePath.hasSuffix(".tfstate") ? String(statePath.dropLast(".tfstate".count)) : statePath) + ".known_hosts"
+    }
+
+    /// Reads the objects the configuration's `import` blocks name (with or without refresh, as
+    /// Terraform does); errors located at the blocks.
+    package static func readImports(_ session: Session, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) async -> Diagnostics {
+        guard !session.configuration.imports.isEmpty else { return Diagnostics() }
+        if session.engine == nil {
+            switch engine(for: session, context: context, log: log) {
+            case .success(let engine): session.engine = engine
+            case .failure(let diagnostic): return Diagnostics([diagnostic])
+            }
+        }
+        let (objects, problems) = await ImportReader(context: session.engine!).read(session.configuration.imports, state: session.refreshed ?? session.prior)
+        session.imported = objects
+        return Diagnostics(problems)
     }
 
     /// Reads every tracked object live, and finds the stack's untracked objects by their tags

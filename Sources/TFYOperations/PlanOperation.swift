@@ -25,6 +25,9 @@ package enum PlanOperation {
             let refreshDiagnostics = await Deployment.refresh(session, context: environment, log: log, progress: { events(.refresh($0)) })
             diagnostics.append(contentsOf: refreshDiagnostics)
         }
+        if !diagnostics.hasErrors, !deployment.refreshOnly {
+            diagnostics.append(contentsOf: await Deployment.readImports(session, context: environment, log: log))
+        }
         guard !diagnostics.hasErrors else {
             diagnostics.append(contentsOf: await session.release())
             return Outcome(diagnostics: diagnostics, sources: session.sources)
@@ -41,7 +44,7 @@ package enum PlanOperation {
         if deployment.refreshOnly, var refreshOnly = plan {
             // A refresh-only plan changes nothing; it records what changed outside tfy.
             refreshOnly.refreshOnly = true
-            refreshOnly.changes = refreshOnly.changes.map { var c = $0; c.action = .noOp; c.reason = nil; c.adopting = nil; c.replacePaths = []; return c }
+            refreshOnly.changes = refreshOnly.changes.map { var c = $0; c.action = .noOp; c.reason = nil; c.adopting = nil; c.importing = nil; c.replacePaths = []; return c }
             refreshOnly.outputs = refreshOnly.outputs.map { var o = $0; o.action = .noOp; return o }
             refreshOnly.drift = session.drift
             plan = refreshOnly
