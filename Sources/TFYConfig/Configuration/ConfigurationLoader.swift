@@ -848,10 +848,6 @@ extension ConfigurationDecoder {
                 error("Missing required argument", "The argument \(Value.quoted(name)) is required in a moved block, but no definition was found.", at: item.start)
             }
             guard let from, let to else { continue }
-            if (from.key == nil) != (to.key == nil) {
-                error("Invalid \"moved\" addresses", "The \"from\" and \"to\" addresses must either both refer to resources or both refer to resource instances.", at: item.start)
-                continue
-            }
             if from.type != to.type {
                 error("Resource type mismatch", "This statement declares a move from \(from) to \(to), which is a resource\(from.key == nil ? "" : " instance") of a different type.", at: item.start)
                 continue

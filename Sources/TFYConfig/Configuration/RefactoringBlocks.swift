@@ -1,8 +1,9 @@
 import TFYCore
 
 /// One entry of the top-level `moved:` list: the objects the state records at `from` now belong
-/// at `to`. A resource address (no key) moves every instance of the resource, keys kept; an
-/// instance address moves that one object.
+/// at `to`. Two resource addresses (no key) move every instance of the resource, keys kept; when
+/// either has a key both are instance addresses, as Terraform unifies them (`aws_instance.a` →
+/// `aws_instance.a[0]` moves the one object of a resource that gains `count`).
 public struct MovedBlock: Sendable, Hashable {
     public var from: ResourceAddress
     public var to: ResourceAddress
