@@ -22,6 +22,9 @@ package struct Deployment {
     /// The plan will be saved (`plan -out`): a stack key made by this run is kept beside the
     /// state when the plan holds sensitive values, so its apply digests with the same key.
     package var savesPlan = false
+    /// `plan -generate-config-out=FILE`: where to write the resource blocks of `import` blocks
+    /// whose `to` the configuration lacks.
+    package var generateConfigOut: String?
 
     package init(directory: String, inputs: [VariableInput], statePath: String?, options: PlanOptions, refreshOnly: Bool = false,
                  lockOperation: String, lockTimeout: Double = 0, useLock: Bool = true, backendSettings: [String] = []) {

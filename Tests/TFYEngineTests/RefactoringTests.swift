@@ -252,4 +252,37 @@ struct RefactoringTests {
             Change your configuration so that this instance will be declared as aws_instance.spare instead.
             """), "\(still.err)")
     }
+
+    @Test func generateConfigOutWritesTheMissingResourceBlockAndPlansWithIt() async throws {
+        let world = try await OwnershipTests.twoStacks()
+        let id = try await Self.launchOutside(world, tags: ["Name": "web"])
+        let config = "stack: \(world.stack)\nprovider:\n  aws: {region: us-east-1}\nimport:\n  - {to: aws_instance.web, id: \(id)}\n"
+        try config.write(toFile: world.directory + "/boxes/main.yml", atomically: true, encoding: .utf8)
+        let without = await world.tfy(["plan", "boxes", "-no-color"])
+        #expect(without.status == 1)
+        #expect(without.err.hasPrefix("Error: Configuration for import target does not exist\n\n  on boxes/main.yml:5:5 (aws_instance.web):\n"), "\(without.err)")
+
+        let plan = await world.tfy(["plan", "boxes", "-generate-config-out=boxes/generated.yml", "-no-color"])
+        #expect(plan.status == 0, "\(plan.err)")
+        #expect(plan.out.contains("tfy has generated configuration and written it to boxes/generated.yml. Please review the configuration and edit it as necessary before adding it to version control.\n"))
+        #expect(plan.out.contains("  # aws_instance.web will be imported\n"), "\(plan.out)")
+        #expect(plan.out.contains("\nPlan: 1 to import, 0 to add, 0 to change, 0 to destroy.\n"), "\(plan.out)")
+        let generated = try String(contentsOfFile: world.directory + "/boxes/generated.yml", encoding: .utf8)
+        #expect(generated.hasPrefix("# __generated__ by tfy\n# Please review these resources and move them into your main configuration files.\n# aws_instance.web from \"\(id)\"\n\nresource:\n  aws_instance:\n    web:\n"), "\(generated)")
+        #expect(generated.contains("      ami: \"ami-1ecae776\"\n"))
+        #expect(generated.contains("      instance_type: \"t2.small\"\n"))
+        #expect(generated.contains("      tags:\n        Name: \"web\"\n"))
+        #expect(!generated.contains("tfy:"))
+
+        let again = await world.tfy(["plan", "boxes", "-generate-config-out=boxes/generated.yml", "-no-color"])
+        #expect(again.status == 1)
+        #expect(again.err == "Error: Target generated file already exists\n\ntfy can only write generated config into a new file. Either choose a different target location or move all existing configuration out of the target file, delete it and try again.\n\n")
+        #expect(try String(contentsOfFile: world.directory + "/boxes/generated.yml", encoding: .utf8) == generated)
+
+        // The generated file is configuration from now on: apply imports the object with it.
+        let applied = await world.tfy(["apply", "boxes", "-auto-approve", "-no-color"])
+        #expect(applied.status == 0, "\(applied.out)\(applied.err)")
+        #expect(applied.out.contains("Apply complete! Resources: 1 imported, 0 added, 0 changed, 0 destroyed."), "\(applied.out)")
+        #expect(try world.stateInstances() == ["aws_instance.web": id])
+    }
 }

@@ -95,3 +95,100 @@ enum MoveStatementChecks {
         return nil
     }
 }
+
+/// `tfy plan -generate-config-out=FILE`: a resource block in tfy's YAML for each `import` block
+/// whose `to` the configuration does not declare, from the object as read — what Terraform's
+/// generated HCL says, in tfy's dialect. Only settable attributes with a value are written (not
+/// what EC2 computes, not tfy's own `tfy:` tags), to be reviewed and trimmed by hand.
+public enum GeneratedConfiguration {
+    public struct Entry: Sendable {
+        public var address: ResourceAddress
+        public var id: String
+        public var attributes: [String: Value]
+        public var type: any ResourceType
+
+        public init(address: ResourceAddress, id: String, attributes: [String: Value], type: any ResourceType) {
+            self.address = address
+            self.id = id
+            self.attributes = attributes
+            self.type = type
+        }
+    }
+
+    /// The file's text.
+    public static func yaml(_ entries: [Entry]) -> String {
+        var resources: [String: Value] = [:]
+        for entry in entries {
+            var body: [String: Value] = [:]
+            for (name, attribute) in entry.type.schema.body.attributes where attribute.isSettable && !entry.type.derivedAttributeNames.contains(name) {
+                guard var value = entry.attributes[name]?.deepUnmarked, value.isWhollyKnown, !isEmpty(value) else { continue }
+                if name == "tags", let tags = value.mapValue {
+                    value = .map(tags.filter { !$0.key.hasPrefix("tfy:") })
+                    if isEmpty(value) { continue }
+                }
+                body[name] = value
+            }
+            var named = resources[entry.address.type]?.mapValue ?? [:]
+            named[entry.address.name] = .map(body)
+            resources[entry.address.type] = .map(named)
+        }
+        var header = "# __generated__ by tfy\n# Please review these resources and move them into your main configuration files.\n"
+        for entry in entries { header += "# \(entry.address) from \(Value.quoted(entry.id))\n" }
+        return header + "\n" + lines(.map(["resource": .map(resources)]), indent: 0).joined(separator: "\n") + "\n"
+    }
+
+    /// Block-style YAML as a person writes tfy configuration: plain keys where YAML allows them,
+    /// scalars as `yamlencode` writes them.
+    static func lines(_ value: Value, indent: Int) -> [String] {
+        let pad = String(repeating: " ", count: indent)
+        switch value {
+        case .map(let entries):
+            return entries.keys.sorted().flatMap { key -> [String] in
+                let name = isPlainKey(key) ? key : YAMLText.doubleQuoted(key)
+                let item = entries[key]!
+                switch item {
+                case .map(let nested) where !nested.isEmpty: return ["\(pad)\(name):"] + lines(item, indent: indent + 2)
+                case .list(let nested) where !nested.isEmpty: return ["\(pad)\(name):"] + lines(item, indent: indent + 2)
+                default: return ["\(pad)\(name): \(scalar(item, indent: indent + 2))"]
+                }
+            }
+        case .list(let items):
+            return items.flatMap { item -> [String] in
+                switch item {
+                case .map(let nested) where !nested.isEmpty:
+                    var nestedLines = lines(item, indent: indent + 2)
+                    nestedLines[0] = pad + "- " + nestedLines[0].dropFirst(indent + 2)
+                    return nestedLines
+                default:
+                    return ["\(pad)- \(scalar(item, indent: indent + 2))"]
+                }
+            }
+        default:
+            return [pad + scalar(value, indent: indent)]
+        }
+    }
+
+    static func scalar(_ value: Value, indent: Int) -> String {
+        switch value {
+        case .list: return "[]"
+        case .map: return "{}"
+        default: return YAMLText.scalar(value, indent: indent)
+        }
+    }
+
+    /// A key YAML reads as that string when written plainly.
+    static func isPlainKey(_ key: String) -> Bool {
+        guard let first = key.unicodeScalars.first, ("a"..."z").contains(first) || ("A"..."Z").contains(first) || first == "_" else { return false }
+        return key.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+            && !["true", "false", "null", "yes", "no", "on", "off", "y", "n"].contains(key.lowercased())
+    }
+
+    static func isEmpty(_ value: Value) -> Bool {
+        switch value {
+        case .null: return true
+        case .list(let items): return items.isEmpty
+        case .map(let entries): return entries.isEmpty
+        default: return false
+        }
+    }
+}
