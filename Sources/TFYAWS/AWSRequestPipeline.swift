@@ -11,6 +11,8 @@ struct AWSRequest: Sendable {
     /// The headers to sign and send, Host aside.
     var headers: [(name: String, value: String)]
     var body: [UInt8]
+    /// The query string as sent (percent-encoded, no `?`), also in `url`; signed.
+    var query = ""
 }
 
 /// Every AWS call's path, the same for every service: sign the request, send it through the
@@ -64,7 +66,7 @@ struct AWSRequestPipeline: Sendable {
         case .failure(let failure): return .failure(failed(failure))
         }
         let headers = [(name: "Host", value: request.host)] + request.headers
-        let signable = SignableRequest(method: request.method, path: request.path, headers: headers, body: request.body)
+        let signable = SignableRequest(method: request.method, path: request.path, query: request.query, headers: headers, body: request.body)
         let signed = headers + Wire.signer(credentials: credentials, region: region).authorizationHeaders(for: signable, date: clock())
         let response: HTTPResponse
         do {

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The four S3 object operations a state backend needs — GetObject, HeadObject, PutObject (with
-/// `If-None-Match: *` or `If-Match: ETag`), DeleteObject — through the same `AWSRequestPipeline`
+/// The S3 operations a state backend needs — GetObject, HeadObject, PutObject (with
+/// `If-None-Match: *` or `If-Match: ETag`), DeleteObject, and ListObjectsV2 for the journal — through the same `AWSRequestPipeline`
 /// as EC2, in S3's REST protocol (`S3RESTProtocol`). The payload is signed
 /// (`x-amz-content-sha256` is its SHA-256, never `UNSIGNED-PAYLOAD`). A custom endpoint (an
 /// emulator, a VPC endpoint) is addressed path-style (`ENDPOINT/BUCKET/KEY`); AWS itself
@@ -52,6 +52,8 @@ public struct S3Client: Sendable {
         public var body: [UInt8]
         /// The entity tag, quotes included, as S3 sends it and as `If-Match` wants it.
         public var etag: String
+        /// The user metadata (`x-amz-meta-NAME`), by NAME in lower case.
+        public var metadata: [String: String] = [:]
     }
 
     /// When a PutObject may happen.
@@ -65,7 +67,13 @@ public struct S3Client: Sendable {
 
     /// The object, or nil if there is none with that key.
     public func get(bucket: String, key: String) async throws(AWSError) -> Object? {
-        try await sendUnlessNoSuchKey("GetObject", method: "GET", bucket: bucket, key: key).map { Object(body: $0.body, etag: $0.header("ETag") ?? "") }
+        try await sendUnlessNoSuchKey("GetObject", method: "GET", bucket: bucket, key: key).map { response in
+            var metadata: [String: String] = [:]
+            for (name, value) in response.headers where name.lowercased().hasPrefix("x-amz-meta-") {
+                metadata[String(name.lowercased().dropFirst("x-amz-meta-".count))] = value
+            }
+            return Object(body: response.body, etag: response.header("ETag") ?? "", metadata: metadata)
+        }
     }
 
     /// The object's ETag, or nil if there is none with that key.
@@ -77,8 +85,9 @@ public struct S3Client: Sendable {
     /// hold is the error `PreconditionFailed` (HTTP 412), never retried.
     @discardableResult
     public func put(bucket: String, key: String, body: [UInt8], condition: Condition = .always, encrypt: Bool = false,
-                    contentType: String = "application/json") async throws(AWSError) -> String {
+                    contentType: String = "application/json", metadata: [String: String] = [:]) async throws(AWSError) -> String {
         var headers: [(name: String, value: String)] = [("Content-Type", contentType)]
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(name)", value)) }
         switch condition {
         case .always: break
         case .absent: headers.append(("If-None-Match", "*"))
@@ -90,6 +99,26 @@ public struct S3Client: Sendable {
 
     public func delete(bucket: String, key: String) async throws(AWSError) {
         _ = try await send("DeleteObject", method: "DELETE", bucket: bucket, key: key)
+    }
+
+    /// The keys that begin with `prefix`, in S3's order (UTF-8 binary), every page of them.
+    public func list(bucket: String, prefix: String) async throws(AWSError) -> [String] {
+        var keys: [String] = []
+        var token: String?
+        repeat {
+            var query = "list-type=2&prefix=" + SigV4Signer.uriEncode(prefix)
+            if let token { query += "&continuation-token=" + SigV4Signer.uriEncode(token) }
+            let (url, host, path) = location(bucket: bucket, key: "")
+            let request = AWSRequest(method: "GET", url: url + "?" + query, host: host, path: path, headers: [], body: [], query: query)
+            let response = try await pipeline.perform("ListObjectsV2", .success(request), as: S3RESTProtocol.self)
+            guard let root = try? XMLNode.parse(response.body), root.name == "ListBucketResult" else {
+                throw AWSError(service: S3RESTProtocol.service, action: "ListObjectsV2", cause: AWSFailure.malformed(response, requestID: response.header("x-amz-request-id")).cause,
+                               requestID: response.header("x-amz-request-id"), attempts: 1)
+            }
+            keys += root.children.filter { $0.name == "Contents" }.compactMap { $0.string("Key") }
+            token = root.string("IsTruncated") == "true" ? root.string("NextContinuationToken") : nil
+        } while token != nil
+        return keys
     }
 
     /// The URL and the path S3 signs, for `bucket`/`key`.

@@ -181,6 +181,7 @@ public enum ActionReason: String, Sendable, Hashable {
     case replaceByRequest = "replace_by_request"
     case deleteBecauseNoResourceConfig = "delete_because_no_resource_config"
     case deleteBecauseCountIndex = "delete_because_count_index"
+    case deleteBecauseEachKey = "delete_because_each_key"
     case deleteBecauseWrongRepetition = "delete_because_wrong_repetition"
 }
 

@@ -1,9 +1,10 @@
 import TFYCore
 import TFYState
 
-/// The state during an apply: every change is persisted (a local file written atomically, or an
-/// S3 object written conditionally) before the operation that made it goes on, so a crash at any
-/// moment leaves a state that tells the truth.
+/// The state during an apply: every change is persisted (a local file written atomically, an
+/// S3 object written conditionally, or for a large S3 state a record in its journal) before the
+/// operation that made it goes on, so a crash at any moment leaves a state that tells the truth.
+/// `settle` folds the journal into the state when the apply ends.
 ///
 /// Writes are group-committed: while one write is in flight, further changes from parallel
 /// operations are applied in memory and go out together in the next write; each caller returns
@@ -61,8 +62,15 @@ public actor StateRecorder {
                 continue
             }
             let snapshot = state, store = self.store
-            writing = (Task.detached { try await store.write(snapshot) }, version)
+            writing = (Task.detached { try await store.record(snapshot) }, version)
         }
+    }
+
+    /// Persists what is not yet, then lets the store fold what it recorded beside the state
+    /// (the S3 journal) into it: the apply has ended.
+    public func settle() async throws {
+        try await persist(upTo: version)
+        try await store.settle(state)
     }
 
     public func instance(_ address: ResourceAddress) -> StateInstance? { state.instance(address) }

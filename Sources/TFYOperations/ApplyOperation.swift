@@ -341,12 +341,10 @@ package struct ApplyOperation {
         result.adopted = plan.changes.filter { $0.adopting != nil }.count
         result.imported = refactored.filter { $0.importing != nil }.count
         var diagnostics = Diagnostics(result.errors)
-        if !(await recorder.isPersisted) {
-            do {
-                try await recorder.flush()
-            } catch {
-                diagnostics.append(saveErrored(await recorder.state, backend: session.store, error: error))
-            }
+        do {
+            try await recorder.settle()
+        } catch {
+            diagnostics.append(saveErrored(await recorder.state, backend: session.store, error: error))
         }
         if result.interrupted {
             diagnostics.append(Diagnostic.error("Apply interrupted", detail: "tfy stopped starting new operations after the interrupt; the ones already running finished and the state records everything that exists. Run the same command again to finish."))

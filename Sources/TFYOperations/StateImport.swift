@@ -42,7 +42,10 @@ package enum StateImport {
                                             detail: "The configuration has no resource \(address.type).\(address.name). Before importing an object, write the resource block it will be managed by.")]))
         }
         switch (block.count != nil, address.key) {
-        case (true, .some(.int)), (false, nil): break
+        case (true, .some(.int)), (false, nil) where block.forEach == nil: break
+        case (false, .some(.string)) where block.forEach != nil: break
+        case (false, _) where block.forEach != nil:
+            return (nil, Diagnostics([.error("Invalid address", detail: "\(address.type).\(address.name) has for_each: import to an instance of it, such as \(address.type).\(address.name)[\"KEY\"].")]))
         case (true, _):
             return (nil, Diagnostics([.error("Invalid address", detail: "\(address.type).\(address.name) has count: import to an instance of it, such as \(address.type).\(address.name)[0].")]))
         case (false, _):

@@ -29,6 +29,7 @@ enum ConfigurationDescription {
                 }),
             ]
             if let count = block.count { object["count_expression"] = expression(count, sensitive: false) }
+            if let forEach = block.forEach { object["for_each_expression"] = expression(forEach, sensitive: false) }
             if !block.dependsOn.isEmpty { object["depends_on"] = .array(block.dependsOn.map { .string($0.address) }) }
             return .object(object)
         }
@@ -110,6 +111,10 @@ enum ConfigurationDescription {
             case .variable(let n): names = ["var.\(n)"]
             case .local(let n): names = ["local.\(n)"]
             case .countIndex: names = ["count.index"]
+            case .each(let attribute):
+                let base = attribute.isEmpty ? "each" : "each.\(attribute)"
+                // As Terraform writes them: `each.value.t` refers to ["each.value.t", "each.value"].
+                if case .attribute(let next, _)? = reference.remainingSteps.first { names = ["\(base).\(next)", base] } else { names = [base] }
             case .selfObject, .path: names = []
             case .resource(let type, let name):
                 let base = "\(type).\(name)"
@@ -132,7 +137,7 @@ enum ConfigurationDescription {
 
     static func relevantAttributes(_ configuration: Configuration) -> [RelevantAttribute] {
         var found = Set<RelevantAttribute>()
-        let expressions = configuration.resources.flatMap { block in block.attributes.values.map(\.expression) + [block.count].compactMap { $0 } }
+        let expressions = configuration.resources.flatMap { block in block.attributes.values.map(\.expression) + [block.count, block.forEach].compactMap { $0 } }
             + configuration.outputs.values.map(\.value) + configuration.locals.values.map(\.expression)
         for expression in expressions {
             for reference in expression.references {

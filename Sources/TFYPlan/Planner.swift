@@ -62,6 +62,11 @@ public enum Planner {
         let (evaluated, evaluationDiagnostics) = evaluator.evaluate(request.configuration, variables: request.variables, variableLocations: request.variableLocations)
         diagnostics.append(contentsOf: evaluationDiagnostics)
         for resource in evaluated.resources where !resource.countIsKnown && !evaluationDiagnostics.hasErrors {
+            if let unknownKeys = resource.unknownKeys {
+                diagnostics.append(unknownKeys)
+                continue
+            }
+            guard resource.block.count != nil else { continue }
             diagnostics.append(.error(
                 "Invalid count argument",
                 detail: "The \"count\" value depends on values that cannot be determined until apply, so tfy cannot predict how many instances will be created. Use -target to first apply only the resources that the count depends on.",
@@ -435,7 +440,11 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         for (address, instance) in prior?.instances ?? [] where !visited.contains(address) && !instance.isPendingCreate {
             let reason: ActionReason
             if let block = configuration.resource(address.resource) {
-                reason = (block.count == nil) == (address.index == nil) ? .deleteBecauseCountIndex : .deleteBecauseWrongRepetition
+                switch (address.key, block.count != nil, block.forEach != nil) {
+                case (.int?, true, _): reason = .deleteBecauseCountIndex
+                case (.string?, _, true): reason = .deleteBecauseEachKey
+                default: reason = .deleteBecauseWrongRepetition
+                }
             } else {
                 reason = .deleteBecauseNoResourceConfig
             }

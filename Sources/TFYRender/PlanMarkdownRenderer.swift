@@ -66,7 +66,8 @@ public enum PlanMarkdownRenderer {
         case .replaceBecauseCannotUpdate?: return "forced by " + change.replacePaths.map { "`\($0.joined(separator: "."))`" }.joined(separator: ", ")
         case .deleteBecauseNoResourceConfig?: return "not in configuration"
         case .deleteBecauseCountIndex?: return "index out of range for count"
-        case .deleteBecauseWrongRepetition?: return "count added or removed"
+        case .deleteBecauseEachKey?: return "key not in for_each"
+        case .deleteBecauseWrongRepetition?: return change.address.key == nil ? "count or for_each added" : "count or for_each removed or changed"
         case nil: return ""
         }
     }

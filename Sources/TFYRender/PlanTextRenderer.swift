@@ -170,8 +170,14 @@ public struct PlanTextRenderer: Sendable {
             return "  # (because \(change.address.resource) is not in configuration)"
         case .deleteBecauseCountIndex?:
             return "  # (because index [\(change.address.key.map(\.description) ?? "")] is out of range for count)"
+        case .deleteBecauseEachKey?:
+            return "  # (because key [\(change.address.key.map(\.description) ?? "")] is not in for_each map)"
         case .deleteBecauseWrongRepetition?:
-            return change.address.index == nil ? "  # (because resource uses count)" : "  # (because resource does not use count)"
+            switch change.address.key {
+            case nil: return "  # (because resource uses count or for_each)"
+            case .int?: return "  # (because resource does not use count)"
+            case .string?: return "  # (because resource does not use for_each)"
+            }
         default:
             return nil
         }

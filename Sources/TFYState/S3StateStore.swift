@@ -8,6 +8,9 @@ import TFYCore
 /// Every write is conditioned on the ETag this run last read or wrote (`If-Match`), or on there
 /// being no object yet (`If-None-Match: *`), so a run that lost its lock, or raced a manual edit,
 /// fails instead of overwriting the other writer's state.
+///
+/// During an apply, a large state's steps are persisted as records of its journal
+/// (`StateJournal.swift`), each after a HeadObject that finds the object still this run's.
 public actor S3StateStore: StateStorage {
     public nonisolated let bucket: String
     public nonisolated let key: String
@@ -23,7 +26,18 @@ public actor S3StateStore: StateStorage {
         case absent
         case etag(String)
     }
-    private var seen = Seen.unread
+    var seen = Seen.unread
+    /// The state as S3 holds it now: the object, plus the records of its journal segment.
+    var persisted: State?
+    /// The journal segment this run writes records to, named by the object it last wrote.
+    var segment: JournalSegment?
+    /// True when the object names a journal segment (this run's, or one a stopped run left).
+    var namesJournal = false
+    /// Journal records that a whole write without a segment makes obsolete: this run's, and
+    /// those a stopped run left (found when the state was read).
+    var foldedRecords: [String] = []
+    /// Tells this run's journal segments from any an earlier run began at the same serial.
+    nonisolated let runTag = String(UUID().uuidString.lowercased().prefix(8))
 
     public init(client: S3Client, bucket: String, key: String, encrypt: Bool = false, useLockfile: Bool = true) {
         self.client = client
@@ -41,20 +55,35 @@ public actor S3StateStore: StateStorage {
         } catch {
             throw StateError(path: location, message: explain(error), operation: .read)
         }
+        segment = nil
         guard let object else {
             seen = .absent
+            persisted = nil
             return nil
         }
         seen = .etag(object.etag)
+        var state: State
         switch State.decode(object.body) {
-        case .success(let state): return state
+        case .success(let decoded): state = decoded
         case .failure(let error): throw StateError(path: location, message: error.description)
         }
+        // A run that stopped before it folded its journal left the object naming it.
+        if let journal = object.metadata[Self.journalMetadata] { try await replay(journal, onto: &state) }
+        persisted = state
+        return state
     }
 
     /// Writes must not overlap (the recorder sends one at a time): a second write started before
-    /// the first returned would be refused by the first's own change.
+    /// the first returned would be refused by the first's own change. The state is written whole;
+    /// the journal records this run or an earlier one left are folded into it, and removed.
     public func write(_ state: State) async throws(StateError) {
+        try await writeWhole(state, body: state.encoded(), opening: false)
+        await removeFoldedRecords()
+    }
+
+    /// Writes `body` (`state`, encoded) at the key, conditioned on what this run last saw there;
+    /// with `opening`, the object names a new journal segment that records may follow.
+    func writeWhole(_ state: State, body: [UInt8], opening: Bool) async throws(StateError) {
         if seen == .unread {
             do {
                 seen = try await client.head(bucket: bucket, key: key).map(Seen.etag) ?? .absent
@@ -67,20 +96,29 @@ public actor S3StateStore: StateStorage {
         case .etag(let etag): condition = .matching(etag: etag)
         case .absent, .unread: condition = .absent
         }
-        let body = state.encoded()
+        let opened = opening ? JournalSegment(id: "\(state.lineage)-\(state.serial)-\(runTag)", wholeBytes: body.count, instances: state.instanceCount) : nil
+        let metadata = opened.map { [Self.journalMetadata: $0.id] } ?? [:]
         do {
-            seen = .etag(try await client.put(bucket: bucket, key: key, body: body, condition: condition, encrypt: encrypt))
+            seen = .etag(try await client.put(bucket: bucket, key: key, body: body, condition: condition, encrypt: encrypt, metadata: metadata))
         } catch {
             guard error.code == "PreconditionFailed" else { throw StateError(path: location, message: explain(error), operation: .write) }
             // A write whose first attempt went through but whose answer was lost is retried (by
             // tfy or by libcurl) and refused by its own change: the object then holds our bytes.
-            if let stored = try? await client.get(bucket: bucket, key: key), stored.body == body {
-                seen = .etag(stored.etag)
-                return
+            guard let stored = try? await client.get(bucket: bucket, key: key), stored.body == body,
+                  stored.metadata[Self.journalMetadata] == opened?.id else {
+                throw changedUnderneath(condition)
             }
-            let what = condition == .absent ? "an object appeared at the key after this run found none there" : "the object changed after this run read it"
-            throw StateError(path: location, message: "\(what), so tfy did not overwrite it. Another run wrote the state, or someone edited it or removed this run's lock (tfy force-unlock) while the run held it", operation: .write)
+            seen = .etag(stored.etag)
         }
+        persisted = state
+        segment = opened
+        namesJournal = opening
+    }
+
+    /// Why a write was refused: the object is no longer the one this run last saw.
+    func changedUnderneath(_ condition: S3Client.Condition) -> StateError {
+        let what = condition == .absent ? "an object appeared at the key after this run found none there" : "the object changed after this run read it"
+        return StateError(path: location, message: "\(what), so tfy did not overwrite it. Another run wrote the state, or someone edited it or removed this run's lock (tfy force-unlock) while the run held it", operation: .write)
     }
 
     /// S3 keeps earlier versions itself when the bucket has versioning on; there is no `.backup`.
@@ -149,7 +187,7 @@ public actor S3StateStore: StateStorage {
         case "NoSuchBucket":
             return "the bucket \"\(bucket)\" does not exist (region \(client.region), \(endpoint)). Create it, with versioning on (see docs/backend.md), or correct the backend's \"bucket\""
         case "AccessDenied", "AllAccessDisabled":
-            return "access denied (\(error.code!) from S3, \(error)). The credentials from \(client.credentials.source) may not use \(location): the backend needs s3:ListBucket on the bucket, s3:GetObject and s3:PutObject on the key, and s3:GetObject, s3:PutObject and s3:DeleteObject on the key + \".tflock\" (docs/backend.md has the policy)"
+            return "access denied (\(error.code!) from S3, \(error)). The credentials from \(client.credentials.source) may not use \(location): the backend needs s3:ListBucket on the bucket, s3:GetObject and s3:PutObject on the key, and s3:GetObject, s3:PutObject and s3:DeleteObject on the key + \".tflock\" and on the objects under the key + \".journal/\" (docs/backend.md has the policy)"
         case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken":
             return "S3 rejected the credentials from \(client.credentials.source) (\(error)). Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the backend's \"profile\""
         case "PermanentRedirect", "AuthorizationHeaderMalformed":

@@ -16,6 +16,15 @@ public protocol StateStorage: Sendable {
     /// Replaces the state.
     func write(_ state: State) async throws(StateError)
 
+    /// Persists `state` during an apply, before the step that made it goes on. A backend may
+    /// persist only what changed since its last write (the S3 backend's journal); `read` then
+    /// still returns the state whole. By default as `write`.
+    func record(_ state: State) async throws(StateError)
+
+    /// The apply has ended and `state`, the last one recorded, is persisted: whatever `record`
+    /// left beside the state is folded into it. By default nothing is left.
+    func settle(_ state: State) async throws(StateError)
+
     /// Keeps a copy of the state as it was when the run began, where the backend has a place for
     /// it (the local file's `.backup`; S3 keeps versions itself when the bucket has versioning on).
     func writeBackup(_ state: State) async throws(StateError)
@@ -48,6 +57,11 @@ public protocol HeldStateLock: AnyObject, Sendable {
     var notice: String? { get }
     /// Lets the lock go; an error says it could not be removed, and how to remove it.
     func unlock() async throws(LockError)
+}
+
+extension StateStorage {
+    public func record(_ state: State) async throws(StateError) { try await write(state) }
+    public func settle(_ state: State) async throws(StateError) {}
 }
 
 extension HeldStateLock {

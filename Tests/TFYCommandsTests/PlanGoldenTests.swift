@@ -35,6 +35,7 @@ struct PlanGoldenTests {
         #expect(Set(Self.cases).isSuperset(of: [
             "first-create", "scale-up", "scale-down", "change-ami", "change-instance-type", "change-ingress-rule", "tainted",
             "create-before-destroy-group", "removed-resource", "prevent-destroy", "sensitive-user-data", "target", "destroy", "no-changes",
+            "foreach-add", "foreach-remove-key", "foreach-change-value", "foreach-unknown-keys", "foreach-target", "foreach-replace",
         ]))
     }
 

@@ -99,6 +99,7 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(env2.contains("-Dtachyon.zookeeper.enabled=true -Dtachyon.zookeeper.address=TachyonMaster:2181 -Dtachyon.master.journal.folder=hdfs://TachyonMaster:9000/tachyon/journal/"))
         #expect(cluster.file("TachyonWorker1", "/tachyon/conf/tachyon-env.sh")?.contains("export TACHYON_MASTER_ADDRESS=TachyonMaster\n") == true)
         #expect(cluster.file("TachyonMaster", "/zookeeper/conf/zoo.cfg")?.contains("clientPort=2181") == true)
+        await #expect(throws: Never.self) { try await runProgram("shellcheck", [cluster.world.directory + "/roots/TachyonMaster2/tachyon/conf/tachyon-env.sh"]) }
         // The journal is formatted once, by the first master only.
         #expect(cluster.file("TachyonMaster", "/var/lib/tachyon-ft/tachyon-journal-formatted") != nil)
         #expect(cluster.file("TachyonMaster2", "/var/lib/tachyon-ft/tachyon-journal-formatted") == nil)
@@ -149,6 +150,8 @@ final class TachyonCluster: @unchecked Sendable {
         ("Masters=0", "Masters must be at least 1."),
         ("Masters=4", "machines must be at least Masters: every master is a machine."),
         ("Spot_Price=cheap", "Spot_Price must be a number such as \"0.05\", or empty for on-demand instances."),
+        ("Type=Local", "Type Local (copy a Tachyon you have here to the nodes) is not supported: tfy uploads text files of at most 16 MiB, and a Tachyon distribution is a binary archive. Push your Tachyon to a git repository the nodes can reach and use Type: Github with its Github.Repo and Github.Version."),
+        ("Type=Source", "Type must be Release or Github (the old tool's conf/tachyon.yml takes Github | Local | Release; Local is not supported)."),
     ])
     func invalidSettingsAreRefusedWithTheReason(_ setting: String, _ message: String) async throws {
         let world = try await World()
@@ -156,6 +159,100 @@ final class TachyonCluster: @unchecked Sendable {
         let run = await world.tfy(["validate", "tachyon-ft", "-var", setting])
         #expect(run.status == 1)
         #expect(run.err.contains(message))
+    }
+
+    /// The old tool's conf/tachyon.yml, conf/ufs.yml and conf/zookeeper.yml choices this example
+    /// cannot carry out are refused, each with the reason and the old tool's values.
+    @Test(arguments: [
+        (["Type: Github", "Github: {Repo: https://github.com/amplab/tachyon}"], "tachyon.yml", "Type Github needs Github.Repo (a git URL, such as https://github.com/amplab/tachyon) and Github.Version (a branch, tag or commit, such as branch-0.8)."),
+        (["Type: hadoop1", "Hadoop: {Type: apache, Version: 1.2.1}"], "ufs.yml", "conf/ufs.yml Type hadoop1 is not supported: Tachyon's releases are built with the Hadoop 2 client, which cannot talk to a Hadoop 1 NameNode, and Hadoop 1 installs and starts differently. Use hadoop2 (Hadoop.Version 2.x) or s3."),
+        (["Type: glusterfs"], "ufs.yml", "conf/ufs.yml Type glusterfs is not supported: it needs GlusterFS servers, which this example does not create. Use hadoop2 or s3."),
+        (["Type: hdfs"], "ufs.yml", "conf/ufs.yml Type must be hadoop2 or s3 (the old tool's choices are hadoop1 | hadoop2 | glusterfs | s3; hadoop1 and glusterfs are not supported)."),
+        (["Type: hadoop2", "Hadoop: {Type: cdh, Version: 2.0.0-cdh4.7.1}"], "ufs.yml", "conf/ufs.yml Hadoop.Type must be apache (the old tool's apache | cdh; cdh is not supported): Hadoop is downloaded from archive.apache.org."),
+        (["Type: s3", "S3:", "  Bucket:"], "ufs.yml", "conf/ufs.yml Type s3 needs S3.Bucket: the name of an existing bucket (such as tachyondata, not s3://tachyondata)."),
+        (["Type: s3", "S3: {Bucket: tachyondata}"], "ufs.yml", "conf/ufs.yml Type s3 needs s3_access_key_id and s3_secret_access_key: Tachyon's S3 client reads its key from its configuration, not from the instance."),
+        (["Type: None"], "zookeeper.yml", "conf/zookeeper.yml Type None runs no ZooKeeper, so Masters must be 1: the masters of a fault-tolerant cluster (Masters > 1) elect their leader with ZooKeeper."),
+        (["Type: Local"], "zookeeper.yml", "conf/zookeeper.yml Type must be Release or None, as in the old tool."),
+    ])
+    func oldConfChoicesThatCannotWorkAreRefused(_ lines: [String], _ file: String, _ message: String) async throws {
+        let world = try await World()
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/tachyon-ft", toPath: world.directory + "/tachyon-ft")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: world.directory + "/tachyon-ft/conf/mine-" + file, atomically: true, encoding: .utf8)
+        let given = switch file {
+        case "tachyon.yml": ["-var-file", "tachyon-ft/conf/mine-tachyon.yml"]
+        case "ufs.yml" where message.contains("s3_access_key_id"): ["-var", "ufs_conf=conf/mine-ufs.yml"]
+        case "ufs.yml": ["-var", "ufs_conf=conf/mine-ufs.yml", "-var", "s3_access_key_id=AKIDS3TEST", "-var", "s3_secret_access_key=s3-secret-not-real"]
+        default: ["-var", "zookeeper_conf=conf/mine-zookeeper.yml", "-var", "Masters=2"]
+        }
+        let run = await world.tfy(["validate", "tachyon-ft"] + given)
+        #expect(run.status == 1)
+        #expect(run.err.contains(message), "\(run.err)")
+        #expect(run.err.components(separatedBy: "Error: ").count == 2, "one error, not a cascade: \(run.err)")
+    }
+
+    /// A missing conf/ufs.yml is an error at the file() call that reads it, naming the path.
+    @Test func aMissingUfsConfIsALocatedError() async throws {
+        let world = try await World()
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/tachyon-ft", toPath: world.directory + "/tachyon-ft")
+        let run = await world.tfy(["validate", "-no-color", "tachyon-ft", "-var", "ufs_conf=conf/nowhere.yml"])
+        #expect(run.status == 1)
+        #expect(run.err.contains("on tachyon-ft/choices.yml:5:53:"), "\(run.err)")
+        #expect(run.err.contains("Invalid value for \"path\" parameter: no file exists at \"conf/nowhere.yml\""), "\(run.err)")
+    }
+
+    /// Github, S3 underneath and two masters, applied on the demo's stand-in hosts: the rendered
+    /// tachyon-env.sh and core-site.xml put Tachyon's files and journal in the bucket with its
+    /// key, no HDFS phase runs, and the key is never shown.
+    @Test func githubAndS3RenderTheirConfiguration() async throws {
+        let cluster = try await TachyonCluster()
+        let world = cluster.world
+        try "Type: s3\nHadoop: {Type: apache, Version: 2.7.1}\nS3: {Bucket: tachyondata}\n".write(toFile: world.directory + "/tachyon-ft/conf/ufs-s3.yml", atomically: true, encoding: .utf8)
+        try "Type: Github\nGithub: {Repo: https://git.example.com/tachyon.git, Version: v0.8.2-fixes}\n".write(toFile: world.directory + "/github.yml", atomically: true, encoding: .utf8)
+        let choices = ["-var-file", "github.yml", "-var", "ufs_conf=conf/ufs-s3.yml", "-var", "s3_access_key_id=AKIDS3TEST", "-var", "s3_secret_access_key=s3-secret-not-real"]
+        let created = await cluster.tfy("apply", machines: 2, ["-auto-approve"] + choices)
+        try #require(created.status == 0, "\(created.out)\(created.err)")
+        #expect(created.out.contains("Apply complete! Resources: 13 added, 0 changed, 0 destroyed."))
+        #expect(!created.out.contains("tfy_bootstrap.hdfs"))
+        #expect(created.out.contains("tfy_bootstrap.configure[0] (remote-exec): configure: (sensitive value) has Hadoop 2.7.1 and Tachyon built from https://git.example.com/tachyon.git at v0.8.2-fixes configuration"))
+        #expect(!(created.out + created.err).contains("s3-secret-not-real"))
+        #expect(!(created.out + created.err).contains("AKIDS3TEST"))
+
+        #expect(cluster.file("TachyonMaster2", "/tachyon/conf/tachyon-env.sh") == """
+            #!/usr/bin/env bash
+            # Written by tfy from examples/tachyon-ft/templates/tachyon-env.sh.tpl: change it there and apply.
+            export JAVA="${JAVA_HOME:-/usr/lib/jvm/java}/bin/java"
+            export TACHYON_MASTER_ADDRESS=TachyonMaster2
+            export TACHYON_UNDERFS_ADDRESS=s3n://tachyondata
+            export TACHYON_WORKER_MEMORY_SIZE=1GB
+            export TACHYON_UNDERFS_HDFS_IMPL=org.apache.hadoop.hdfs.DistributedFileSystem
+            export TACHYON_RAM_FOLDER=/mnt/ramdisk
+            export TACHYON_JAVA_OPTS="-Dtachyon.master.hostname=$TACHYON_MASTER_ADDRESS -Dtachyon.underfs.address=$TACHYON_UNDERFS_ADDRESS -Dtachyon.worker.memory.size=$TACHYON_WORKER_MEMORY_SIZE -Dtachyon.underfs.hdfs.impl=$TACHYON_UNDERFS_HDFS_IMPL -Dtachyon.zookeeper.enabled=true -Dtachyon.zookeeper.address=TachyonMaster:2181 -Dtachyon.master.journal.folder=s3n://tachyondata/tachyon/journal/ -Dtachyon.worker.heartbeat.timeout.ms=300000 -Dfs.s3n.awsAccessKeyId=AKIDS3TEST -Dfs.s3n.awsSecretAccessKey=s3-secret-not-real"
+
+            """)
+        #expect(cluster.file("TachyonMaster", "/hadoop/etc/hadoop/core-site.xml") == """
+            <?xml version="1.0"?>
+            <!-- Written by tfy from examples/tachyon-ft/templates/core-site.xml.tpl. -->
+            <configuration>
+              <property><name>fs.defaultFS</name><value>s3n://tachyondata</value></property>
+              <property><name>fs.tachyon.impl</name><value>tachyon.hadoop.TFS</value></property>
+              <property><name>fs.tachyon-ft.impl</name><value>tachyon.hadoop.TFSFT</value></property>
+              <property><name>hadoop.tmp.dir</name><value>/var/lib/tachyon-ft/hadoop-tmp</value></property>
+              <property><name>fs.s3n.awsAccessKeyId</name><value>AKIDS3TEST</value></property>
+              <property><name>fs.s3n.awsSecretAccessKey</name><value>s3-secret-not-real</value></property>
+            </configuration>
+
+            """)
+        // The rendered tachyon-env.sh is a shell script Tachyon sources: shellcheck clean.
+        for node in ["TachyonMaster", "TachyonMaster2"] {
+            await #expect(throws: Never.self, "\(node)") { try await runProgram("shellcheck", [world.directory + "/roots/\(node)/tachyon/conf/tachyon-env.sh"]) }
+        }
+        let state = try String(contentsOfFile: world.directory + "/state/demo.tfstate", encoding: .utf8)
+        #expect(!state.contains("s3-secret-not-real") && !state.contains("AKIDS3TEST"))
+        let output = await world.tfy(["output", "-state", "state/demo.tfstate", "-json", "hdfs_web_ui"])
+        #expect(output.out == "null\n", "\(output.err)")
+
+        let destroyed = await cluster.tfy("destroy", machines: 2, ["-auto-approve"] + choices)
+        #expect(destroyed.status == 0, "\(destroyed.err)")
     }
 
     /// The old tool's configuration files work unchanged, block devices and spot price included.

@@ -125,6 +125,7 @@ extension UIMessage {
         case .replaceByRequest: return "requested"
         case .deleteBecauseNoResourceConfig: return "delete_because_no_resource_config"
         case .deleteBecauseCountIndex: return "delete_because_count_index"
+        case .deleteBecauseEachKey: return "delete_because_each_key"
         case .deleteBecauseWrongRepetition: return "delete_because_wrong_repetition"
         }
     }

@@ -80,12 +80,16 @@ public struct ResourceBlock: Sendable {
     public var name: String
     public var location: SourceLocation
     public var count: Expression?
+    /// `for_each`: a map or a set of strings, one instance per key (`ForEachArgument`).
+    public var forEach: Expression?
     public var dependsOn: [DependsOnEntry] = []
     public var lifecycle = Lifecycle()
     public var attributes: [String: AttributeExpression] = [:]
 
     public var address: String { "\(type).\(name)" }
     public var schema: ResourceSchema { resourceType.schema }
+    /// True when instances are addressed by a key: `count` (`[0]`) or `for_each` (`["zk"]`).
+    public var isRepeated: Bool { count != nil || forEach != nil }
 }
 
 public struct DependsOnEntry: Sendable {

@@ -129,7 +129,7 @@ private struct EvaluationRun {
             addNode("local.\(name)", at: local.location, expressions: [local.expression], dependsOn: [], address: nil)
         }
         for block in configuration.resources {
-            let expressions = [block.count].compactMap { $0 } + block.attributes.keys.sorted().map { block.attributes[$0]!.expression }
+            let expressions = [block.count, block.forEach].compactMap { $0 } + block.attributes.keys.sorted().map { block.attributes[$0]!.expression }
             addNode(block.address, at: block.location, expressions: expressions, dependsOn: block.dependsOn, address: block.address)
         }
         for name in configuration.outputs.keys.sorted() {
@@ -218,6 +218,36 @@ private struct EvaluationRun {
         return result.sorted()
     }
 
+    /// The instances a block asks for, each with its key and, with `for_each`, its `each.value`:
+    /// one without a key for a block with neither `count` nor `for_each`. Nil when they cannot be
+    /// known: an error was reported, or they are known only after apply (then with the
+    /// diagnostic plan reports).
+    mutating func evaluateRepetition(_ block: ResourceBlock) -> (instances: [(key: InstanceKey?, each: Value?)]?, unknownKeys: Diagnostic?) {
+        if let forEach = block.forEach {
+            // Both set is reported by the loader; neither can be trusted to say which instances.
+            guard block.count == nil else {
+                failed.insert(block.address)
+                return (nil, nil)
+            }
+            let value = evaluate(forEach, node: block.address, address: block.address)
+            guard !failed.contains(block.address) else { return (nil, nil) }
+            switch ForEachArgument(forEach, address: block.address, in: configuration).expand(value) {
+            case .success(.known(let pairs)):
+                return (pairs.map { (key: $0.key, each: $0.value) }, nil)
+            case .success(.unknown(let diagnostic)):
+                return (nil, diagnostic)
+            case .failure(let diagnostic):
+                diagnostics.append(diagnostic)
+                failed.insert(block.address)
+                return (nil, nil)
+            }
+        }
+        let (count, known) = evaluateCount(block)
+        guard known else { return (nil, nil) }
+        guard let count else { return ([(key: nil, each: nil)], nil) }
+        return ((0..<count).map { (key: InstanceKey.int($0), each: nil) }, nil)
+    }
+
     mutating func evaluateCount(_ block: ResourceBlock) -> (count: Int?, known: Bool) {
         guard let expression = block.count else { return (nil, true) }
         let value = evaluate(expression, node: block.address, address: block.address)
@@ -258,21 +288,23 @@ private struct EvaluationRun {
             scope.resources[node] = .unknown
             return
         }
-        let (count, known) = evaluateCount(block)
-        guard known else {
-            resources[node] = EvaluatedResource(block: block, count: nil, countIsKnown: false, instances: [], dependencies: dependencies)
+        let (repetition, unknownKeys) = evaluateRepetition(block)
+        guard let repetition else {
+            var unknown = EvaluatedResource(block: block, count: nil, countIsKnown: false, instances: [], dependencies: dependencies)
+            unknown.unknownKeys = unknownKeys
+            resources[node] = unknown
             scope.resources[node] = .unknown
             return
         }
-        let indices: [Int?] = count.map { Array(0..<$0) } ?? [nil]
         var instances: [ResourceInstance] = []
-        instances.reserveCapacity(indices.count)
+        instances.reserveCapacity(repetition.count)
         let names = block.attributes.keys.sorted().filter { $0 != "connection" }
-        for index in indices {
-            let address = ResourceAddress(type: block.type, name: block.name, index: index)
+        for (key, eachValue) in repetition {
+            let address = ResourceAddress(type: block.type, name: block.name, key: key)
             let label = address.description
             var instanceScope = scope
-            instanceScope.countIndex = index
+            instanceScope.countIndex = key?.intValue
+            if case .string(let name)? = key, let eachValue { instanceScope.each = (name, eachValue) }
             var values: [String: Value] = [:]
             for name in names {
                 values[name] = evaluate(block.attributes[name]!.expression, node: node, scope: instanceScope, address: label)
@@ -300,6 +332,7 @@ private struct EvaluationRun {
                 failed.insert(node)
             }
         }
+        let count = block.count != nil ? repetition.count : nil
         resources[node] = EvaluatedResource(block: block, count: count, countIsKnown: true, instances: instances, dependencies: dependencies)
         var visible = instances
         if !failed.contains(node), let planner = instancePlanner {
@@ -309,6 +342,14 @@ private struct EvaluationRun {
             scope.resources[node] = .unknown
         } else if count != nil {
             scope.resources[node] = .list(visible.map { .map($0.attributes) })
+        } else if block.forEach != nil {
+            // A map of objects by key, as Terraform sees it: `values(...)`, `keys(...)` and a
+            // `for` over it work, and `["zk"]` picks one.
+            var byKey: [String: Value] = [:]
+            for instance in visible {
+                if case .string(let key)? = instance.address.key { byKey[key] = .map(instance.attributes) }
+            }
+            scope.resources[node] = .map(byKey)
         } else {
             scope.resources[node] = visible.first.map { .map($0.attributes) } ?? .unknown
         }

@@ -12,7 +12,7 @@ public struct ConfigurationLoader: Sendable {
 
     /// Top-level keys a configuration file may have.
     static let blockTypes = ["variable", "locals", "provider", "resource", "output", "stack", "backend", "moved", "import"]
-    static let resourceMetaArguments: Set<String> = ["count", "depends_on", "lifecycle"]
+    static let resourceMetaArguments: Set<String> = ["count", "for_each", "depends_on", "lifecycle"]
 
     /// Loads the directory at `directory`; diagnostics name its files under `displayDirectory`
     /// (the path as the user typed it).
@@ -509,17 +509,21 @@ private struct ConfigurationDecoder {
 
     mutating func decodeResourceBody(_ body: [YAMLNode.Pair], schema: ResourceSchema, into block: inout ResourceBlock, dedented: Set<String> = []) {
         let address = block.address
+        var forEachKey: SourceLocation?
         for pair in body {
             let key = pair.key.scalar?.text ?? ""
             switch key {
             case "count":
                 block.count = expression(pair.value)
+            case "for_each":
+                block.forEach = expression(pair.value)
+                forEachKey = pair.key.start
             case "depends_on":
                 block.dependsOn = decodeDependsOn(pair.value)
             case "lifecycle":
                 block.lifecycle = decodeLifecycle(pair.value, schema: schema, address: address)
-            case "for_each", "provider", "provisioner":
-                error("Unsupported argument", "\"\(key)\" is not supported by tfy yet; use \"count\" to make several instances.", at: pair.key.start, address: address)
+            case "provider", "provisioner":
+                error("Unsupported argument", "\"\(key)\" is not supported by tfy yet.", at: pair.key.start, address: address)
             default:
                 guard let attribute = schema.body.attributes[key], attribute.isSettable else {
                     diagnostics.append(SchemaConformance.unsupportedArgument(key, in: schema.body, at: pair.key.start, address: address))
@@ -532,6 +536,9 @@ private struct ConfigurationDecoder {
                 if key == "tags" { SchemaConformance.checkUserTags(value, address: address, into: &diagnostics) }
                 block.attributes[key] = AttributeExpression(expression: value, keyLocation: pair.key.start)
             }
+        }
+        if block.count != nil, let forEachKey {
+            error("Invalid combination of \"count\" and \"for_each\"", "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created.", at: forEachKey, address: address)
         }
         // Only the missing names are sorted: sorting every attribute of the schema for each block
         // was a large part of loading many blocks.

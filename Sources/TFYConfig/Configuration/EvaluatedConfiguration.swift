@@ -21,8 +21,11 @@ public struct EvaluatedResource: Sendable {
     public var block: ResourceBlock
     /// The evaluated `count`; nil when the resource has no `count`, or when it is not known yet.
     public var count: Int?
-    /// False when `count` depends on values not known until apply (or on unset variables).
+    /// False when `count` or `for_each` depends on values not known until apply (or on unset
+    /// variables), or could not be evaluated.
     public var countIsKnown: Bool
+    /// With `for_each` keys known only after apply: the error plan reports (validate accepts them).
+    public var unknownKeys: Diagnostic?
     public var instances: [ResourceInstance]
     /// Addresses (`type.name`) of the resources this one depends on, directly or through locals,
     /// and by `depends_on`; sorted.

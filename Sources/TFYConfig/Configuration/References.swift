@@ -73,6 +73,7 @@ struct ReferenceChecker {
             if let condition = clause.condition { collect(condition, into: &inner) }
             found += inner.filter { reference in
                 if case .resource(let root, _) = reference.subject { return !bound.contains(root) }
+                if case .each = reference.subject { return !bound.contains("each") }
                 return true
             }
         }
@@ -85,10 +86,17 @@ struct ReferenceChecker {
         case "var": return first.map { .variable($0) }
         case "local": return first.map { .local($0) }
         case "count": return .countIndex
+        case "each": return .each(first ?? "")
         case "self": return .selfObject
         case "path": return .path(first ?? "")
         default: return first.map { .resource(type: root, name: $0) }
         }
+    }
+
+    static func located(_ error: EvaluationError, address: String?) -> Diagnostic {
+        var diagnostic = error.diagnostic
+        diagnostic.address = address
+        return diagnostic
     }
 
     /// The node a reference makes its holder depend on (`local.x`, `aws_instance.master`), if any,
@@ -110,9 +118,17 @@ struct ReferenceChecker {
             return .success("local.\(name)")
         case .countIndex, .selfObject, .path:
             return .success(nil)
+        case .each(let attribute):
+            guard let address, resourceBlocks[address]?.forEach != nil else {
+                return .failure(Self.located(Evaluator.eachOutsideForEach(at: reference.location), address: address))
+            }
+            guard attribute.isEmpty || attribute == "key" || attribute == "value" else {
+                return .failure(Self.located(Evaluator.invalidEachAttribute(attribute, at: reference.location), address: address))
+            }
+            return .success(nil)
         case .resource(let type, let name):
             guard let schema = configuration.resourceTypes[type]?.schema else {
-                let roots = ["var", "local", "count", "self", "path"] + configuration.resourceTypes.names
+                let roots = ["var", "local", "count", "each", "self", "path"] + configuration.resourceTypes.names
                 return failure("Unknown reference", "There is nothing named \(Value.quoted(type)) in scope; \(Evaluator.referenceHint)\(Suggestion.didYouMean(type, among: roots))")
             }
             guard !name.isEmpty else {
@@ -129,9 +145,14 @@ struct ReferenceChecker {
                 if block.count != nil {
                     return failure("Missing resource instance key", "Because \(address) has \"count\" set, its attributes must be accessed on specific instances: \(address)[count.index].\(attribute), \(address)[0].\(attribute), or \(address)[*].\(attribute) for all of them.", at: location)
                 }
+                if block.forEach != nil {
+                    return failure("Missing resource instance key", "Because \(address) has \"for_each\" set, its attributes must be accessed on specific instances.\n\nFor example, to correlate with indices of a referring resource, use:\n    \(address)[each.key]", at: location)
+                }
+            case .splat(let location)? where block.forEach != nil:
+                return failure("Unsupported splat on a for_each resource", "\(address) has \"for_each\" set, so it is a map of instances by key, not a list; use values(\(address))[*] for all of them.", at: location)
             case .index(_, let location)?, .splat(let location)?:
-                if block.count == nil {
-                    return failure("Unexpected resource instance key", "Because \(address) does not have \"count\" set, it has one instance; refer to it without an index, as \(address).ATTRIBUTE.", at: location)
+                if !block.isRepeated {
+                    return failure("Unexpected resource instance key", "Because \(address) does not have \"count\" or \"for_each\" set, it has one instance; refer to it without an index, as \(address).ATTRIBUTE.", at: location)
                 }
                 steps = steps.dropFirst()
             case nil:

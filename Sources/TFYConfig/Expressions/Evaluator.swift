@@ -9,6 +9,8 @@ public struct EvaluationScope: Sendable {
     /// Resource types that may be referenced (every type the configuration was loaded with).
     public var resourceTypes: Set<String> = []
     public var countIndex: Int?
+    /// `each.key` and `each.value` in a block with `for_each`.
+    public var each: (key: String, value: Value)?
     public var selfValue: Value?
     /// The configuration directory, against which `file()` resolves relative paths. `path.module`
     /// is always ".", so values never carry a machine-specific path into plans.
@@ -310,6 +312,13 @@ public struct Evaluator: Sendable {
                 throw EvaluationError("Invalid \"count\" attribute", "The \"count\" object has only the attribute \"index\".", at: location)
             }
             return (.number(Double(index)), 1)
+        case "each":
+            guard let each = scope.each else { throw Self.eachOutsideForEach(at: location) }
+            switch try name("attribute") {
+            case "key": return (.string(each.key), 1)
+            case "value": return (each.value, 1)
+            case let other: throw Self.invalidEachAttribute(other, at: location)
+            }
         case "self":
             guard let value = scope.selfValue else {
                 throw EvaluationError("Invalid \"self\" reference", "\"self\" can only be used inside a \"connection\" block, where it refers to the resource instance itself.", at: location)
@@ -324,7 +333,7 @@ public struct Evaluator: Sendable {
             }
         default:
             guard scope.resourceTypes.contains(root) else {
-                let candidates = ["var", "local", "count", "self", "path"] + scope.resourceTypes
+                let candidates = ["var", "local", "count", "each", "self", "path"] + scope.resourceTypes
                 throw EvaluationError("Unknown reference", "There is nothing named \"\(root)\" in scope; \(Self.referenceHint)\(Suggestion.didYouMean(root, among: candidates))", at: location)
             }
             let n = try name("resource")
@@ -335,6 +344,14 @@ public struct Evaluator: Sendable {
             }
             return (value, 1)
         }
+    }
+
+    static func eachOutsideForEach(at location: SourceLocation) -> EvaluationError {
+        EvaluationError("Reference to \"each\" in context without for_each", "The \"each\" object can be used only in \"module\" or \"resource\" blocks, and only when the \"for_each\" argument is set.", at: location)
+    }
+
+    static func invalidEachAttribute(_ name: String, at location: SourceLocation) -> EvaluationError {
+        EvaluationError("Invalid \"each\" attribute", "The \"each\" object does not have an attribute named \(Value.quoted(name)). The supported attributes are each.key and each.value, the current key and value pair of the \"for_each\" attribute set.", at: location)
     }
 
     func apply(_ steps: ArraySlice<TraversalStep>, to start: Value) throws -> Value {

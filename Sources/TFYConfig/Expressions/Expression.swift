@@ -197,6 +197,8 @@ public struct Reference: Sendable {
         case local(String)
         case resource(type: String, name: String)
         case countIndex
+        /// `each.key`, `each.value` (the attribute named; empty when none is).
+        case each(String)
         case selfObject
         case path(String)
     }

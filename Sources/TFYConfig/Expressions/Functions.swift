@@ -65,6 +65,7 @@ enum Functions {
         "templatestring": Signature(parameters: ["template", "vars"]),
         "tolist": Signature(parameters: ["v"], marks: .perElement),
         "tomap": Signature(parameters: ["v"], marks: .perElement),
+        "toset": Signature(parameters: ["v"], marks: .perElement),
         "tonumber": Signature(parameters: ["v"]),
         "tostring": Signature(parameters: ["v"]),
         "trimspace": Signature(parameters: ["str"]),
@@ -304,6 +305,7 @@ extension Evaluator {
             case .local(let name): root = scope.locals[name]
             case .resource(let type, let name): root = scope.resources["\(type).\(name)"]
             case .selfObject: root = scope.selfValue
+            case .each(let name): root = name == "value" ? scope.each?.value : nil
             case .countIndex, .path: root = nil
             }
             guard let root else { return false }
@@ -343,6 +345,18 @@ extension Evaluator {
             return Value.list(try call.list(0)).marked(args[0].isSensitive)
         case "tomap":
             return Value.map(try call.map(0)).marked(args[0].isSensitive)
+        case "toset":
+            // A set is a list without repeats, in Terraform's order: strings (to which numbers
+            // and bools convert when any element is a string) sorted, numbers in numeric order.
+            let items = try call.list(0)
+            let element: ValueType = items.contains { $0.unmarked.value.stringValue != nil } ? .string : .any
+            guard case .success(.list(var set)) = ValueType.set(element).convert(.list(items)) else {
+                throw call.fail(0, "cannot convert \(args[0].kindDescription) to set of any single type")
+            }
+            if set.allSatisfy({ $0.unmarked.value.numberValue != nil }) {
+                set.sort { $0.unmarked.value.numberValue! < $1.unmarked.value.numberValue! }
+            }
+            return Value.list(set).marked(args[0].isSensitive)
         case "sha256":
             return .string(SHA256.hex(Array(try call.string(0).utf8)))
         case "base64encode":

@@ -3,9 +3,10 @@
 # disks. Idempotent: a second run changes nothing that is already right.
 #
 # From tfy: ROOT (prefix of every path written; empty on real instances), SUDO, STAGE (where tfy
-# uploaded this phase's files), INSTALL_SOFTWARE, NODE_NAME, DISKS (extra disks' device names).
+# uploaded this phase's files), INSTALL_SOFTWARE, NODE_NAME, DISKS (extra disks' device names),
+# DATA_DIR.
 set -eu
-: "${ROOT?}" "${SUDO?}" "${STAGE?}" "${INSTALL_SOFTWARE?}" "${NODE_NAME?}" "${DISKS?}"
+: "${ROOT?}" "${SUDO?}" "${STAGE?}" "${INSTALL_SOFTWARE?}" "${NODE_NAME?}" "${DISKS?}" "${DATA_DIR?}"
 
 if [ "$INSTALL_SOFTWARE" = true ]; then
     $SUDO yum install -y -q java-1.8.0-openjdk-devel rsync
@@ -39,6 +40,10 @@ if [ -z "$ROOT" ]; then
     $SUDO hostname "$NODE_NAME"
 fi
 echo "$NODE_NAME" | $SUDO tee "$ROOT/etc/hostname" > /dev/null
+
+# The cluster's data (NameNode, ZooKeeper, markers), written by this user in the later phases.
+$SUDO mkdir -p "$ROOT$DATA_DIR"
+$SUDO chown "$(id -u):$(id -g)" "$ROOT$DATA_DIR"
 
 # Extra disks: formatted once (never again: a disk with a filesystem is left as it is), mounted
 # at /disk0, /disk1, …, recorded in fstab once.

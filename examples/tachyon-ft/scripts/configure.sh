@@ -1,30 +1,87 @@
 #!/bin/bash
 # Phases 2 and 3: Hadoop and Tachyon on a node, with the configuration tfy rendered from the
 # templates (the same files on every node). Runs on TachyonMaster first, then on the other nodes.
-# Idempotent: software already in place is not downloaded again; files are replaced, not appended.
+# Tachyon is a release (TACHYON_FROM=Release), or (Github REPO VERSION) built on TachyonMaster only:
+# the other nodes copy its tree. Idempotent: what is installed is recorded beside it, and
+# software already in place is not downloaded or built again; files are replaced, not appended.
 #
-# From tfy: ROOT, SUDO, STAGE, INSTALL_SOFTWARE, NODE_NAME, HADOOP_VERSION, TACHYON_VERSION.
+# From tfy: ROOT, SUDO, STAGE, INSTALL_SOFTWARE, NODE_NAME, HADOOP_VERSION, TACHYON_VERSION,
+# TACHYON_FROM ("Release", or "Github REPO VERSION").
 set -eu
-: "${ROOT?}" "${SUDO?}" "${STAGE?}" "${INSTALL_SOFTWARE?}" "${NODE_NAME?}" "${HADOOP_VERSION?}" "${TACHYON_VERSION?}"
+: "${ROOT?}" "${SUDO?}" "${STAGE?}" "${INSTALL_SOFTWARE?}" "${NODE_NAME?}" "${HADOOP_VERSION?}" "${TACHYON_VERSION?}" "${TACHYON_FROM?}"
+read -r tachyon_from github_repo github_version <<< "$TACHYON_FROM"
 
-fetch() { # URL DIRECTORY: unpack a release tarball into DIRECTORY, once.
-    if [ ! -d "$2" ]; then
-        curl -fsSL "$1" -o /tmp/tfy-download.tgz
-        $SUDO mkdir -p "$2"
-        $SUDO tar -xzf /tmp/tfy-download.tgz -C "$2" --strip-components=1
-        rm -f /tmp/tfy-download.tgz
+owner="$(id -u):$(id -g)"
+# What a directory holds is recorded in it: another version, or another source, replaces it.
+installed() { [ "$(cat "$1/.tfy-installed" 2> /dev/null)" = "$2" ]; }
+record() { echo "$2" > "$1/.tfy-installed"; }
+
+fetch() { # URL DIRECTORY: unpack a release tarball into DIRECTORY, unless it holds that one.
+    installed "$2" "$1" && return 0
+    # Unpacked by an earlier version of this script, which recorded nothing: kept as it is.
+    if [ -d "$2" ] && [ ! -e "$2/.tfy-installed" ]; then
+        record "$2" "$1"
+        return 0
     fi
+    curl -fsSL "$1" -o /tmp/tfy-download.tgz
+    $SUDO rm -rf "$2"
+    $SUDO mkdir -p "$2"
+    $SUDO tar -xzf /tmp/tfy-download.tgz -C "$2" --strip-components=1
+    rm -f /tmp/tfy-download.tgz
+    $SUDO chown -R "$owner" "$2"
+    record "$2" "$1"
 }
+
+build_from_github() { # on TachyonMaster: clone github_repo at github_version into /tachyon, build it
+    local tree="$ROOT/tachyon" source="$github_repo $github_version"
+    installed "$tree" "$source" && return 0
+    $SUDO yum install -y -q git
+    fetch "https://archive.apache.org/dist/maven/maven-3/3.3.9/binaries/apache-maven-3.3.9-bin.tar.gz" "$ROOT/opt/maven"
+    # A release (or an older build) is replaced; a clone only fetches what it lacks.
+    [ -d "$tree/.git" ] || $SUDO rm -rf "$tree"
+    $SUDO mkdir -p "$tree"
+    $SUDO chown "$owner" "$tree"
+    [ -d "$tree/.git" ] || git init -q "$tree"
+    git -C "$tree" fetch -q "$github_repo" "$github_version"
+    git -C "$tree" checkout -q -f FETCH_HEAD
+    "$ROOT/opt/maven/bin/mvn" -q -f "$tree/pom.xml" -DskipTests -Dmaven.javadoc.skip=true -Dhadoop.version="$HADOOP_VERSION" clean package
+    record "$tree" "$source"
+}
+
+copy_from_tachyon_master() { # the other nodes: TachyonMaster's build, over the cluster key
+    installed "$ROOT/tachyon" "$github_repo $github_version" && return 0
+    $SUDO mkdir -p "$ROOT/tachyon"
+    $SUDO chown "$owner" "$ROOT/tachyon"
+    # --delete: the tree is TachyonMaster's exactly (its record of what it holds included); this
+    # node's configuration is installed below.
+    rsync -a --delete --exclude /conf/ --exclude /.git/ "TachyonMaster:/tachyon/" "$ROOT/tachyon/"
+}
+
 if [ "$INSTALL_SOFTWARE" = true ]; then
+    # With S3 underneath Hadoop runs no HDFS, but its client stays: `hadoop fs` reads the bucket.
     fetch "https://archive.apache.org/dist/hadoop/common/hadoop-$HADOOP_VERSION/hadoop-$HADOOP_VERSION.tar.gz" "$ROOT/hadoop"
-    fetch "https://github.com/amplab/tachyon/releases/download/v$TACHYON_VERSION/tachyon-$TACHYON_VERSION-bin.tar.gz" "$ROOT/tachyon"
-    $SUDO chown -R "$(id -u):$(id -g)" "$ROOT/hadoop" "$ROOT/tachyon"
+    case "$tachyon_from" in
+        Release) fetch "https://github.com/amplab/tachyon/releases/download/v$TACHYON_VERSION/tachyon-$TACHYON_VERSION-bin.tar.gz" "$ROOT/tachyon" ;;
+        Github)
+            if [ "$NODE_NAME" = TachyonMaster ]; then
+                build_from_github
+            else
+                copy_from_tachyon_master
+            fi
+            ;;
+        *) echo "configure: TACHYON_FROM must be Release or Github REPO VERSION, not \"$TACHYON_FROM\"" >&2; exit 1 ;;
+    esac
 fi
 
 mkdir -p "$ROOT/tachyon/conf" "$ROOT/hadoop/etc/hadoop"
-install -m 644 "$STAGE/tachyon-env.sh" "$ROOT/tachyon/conf/tachyon-env.sh"
+# With S3 underneath, these two hold the bucket's key: for this user alone.
+install -m 600 "$STAGE/tachyon-env.sh" "$ROOT/tachyon/conf/tachyon-env.sh"
 install -m 644 "$STAGE/workers" "$ROOT/tachyon/conf/workers"
-install -m 644 "$STAGE/core-site.xml" "$ROOT/hadoop/etc/hadoop/core-site.xml"
+install -m 600 "$STAGE/core-site.xml" "$ROOT/hadoop/etc/hadoop/core-site.xml"
 install -m 644 "$STAGE/hdfs-site.xml" "$ROOT/hadoop/etc/hadoop/hdfs-site.xml"
 install -m 644 "$STAGE/workers" "$ROOT/hadoop/etc/hadoop/slaves"
-echo "configure: $NODE_NAME has Hadoop $HADOOP_VERSION and Tachyon $TACHYON_VERSION configuration"
+case "$tachyon_from" in
+    Github) from="built from $github_repo at $github_version" ;;
+    *) from="$TACHYON_VERSION" ;;
+esac
+echo "configure: $NODE_NAME has Hadoop $HADOOP_VERSION and Tachyon $from configuration"

@@ -18,5 +18,5 @@ else
     echo "hdfs: NameNode already formatted; not formatting again"
 fi
 if [ "$INSTALL_SOFTWARE" = true ]; then
-    "$ROOT/hadoop/sbin/start-dfs.sh"
+    pgrep -f org.apache.hadoop.hdfs.server.namenode.NameNode > /dev/null || "$ROOT/hadoop/sbin/start-dfs.sh"
 fi

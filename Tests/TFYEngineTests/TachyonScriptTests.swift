@@ -1,0 +1,234 @@
+import Foundation
+import Testing
+import TFYCommands
+import TFYTestSupport
+
+/// examples/tachyon-ft's bootstrap scripts for each choice of the old tool's conf files, run as the
+/// plan says: each phase's environment is read from `tfy plan -format json`, and each phase runs on
+/// its node — a directory of its own (`host_root`), with `install_software = true` and stub
+/// commands (Fixtures/tachyon-stubs) first on PATH for yum, curl, git, rsync, pgrep and the
+/// software they unpack. Every choice runs twice: the second run changes no file and downloads,
+/// builds, formats or starts nothing.
+@Suite(.serialized, .timeLimit(.minutes(10))) struct TachyonScriptTests {
+    static let stubs = engineFixtures + "/tachyon-stubs"
+    static let phaseOrder = ["common", "configure", "distribute", "hdfs", "zookeeper", "masters", "workers"]
+    static let scripts = ["common": "common", "configure": "configure", "distribute": "configure", "hdfs": "hdfs",
+                          "zookeeper": "zookeeper", "masters": "master", "workers": "worker"]
+
+    /// One choice: the plan's arguments, the phases it plans, and the commands each run makes.
+    struct Choice: CustomTestStringConvertible, Sendable {
+        let name: String
+        let arguments: [String]
+        let bootstraps: [String]
+        let firstRun: [String]
+        let secondRun: [String]
+        var testDescription: String { name }
+    }
+
+    static let hadoop = "curl -fsSL https://archive.apache.org/dist/hadoop/common/hadoop-2.4.1/hadoop-2.4.1.tar.gz -o /tmp/tfy-download.tgz"
+    static let release = "curl -fsSL https://github.com/amplab/tachyon/releases/download/v0.8.2/tachyon-0.8.2-bin.tar.gz -o /tmp/tfy-download.tgz"
+    static func on(_ node: String, _ commands: String...) -> [String] { commands.map { "\(node): \($0)" } }
+    static func java(_ nodes: String...) -> [String] { nodes.flatMap { on($0, "yum install -y -q java-1.8.0-openjdk-devel rsync") } }
+    static let hdfsFirst = on("TachyonMaster", "hdfs namenode -format -nonInteractive", "pgrep -f org.apache.hadoop.hdfs.server.namenode.NameNode", "start-dfs.sh ")
+    static let hdfsAgain = on("TachyonMaster", "pgrep -f org.apache.hadoop.hdfs.server.namenode.NameNode")
+    static let zookeeperFirst = on("TachyonMaster", "curl -fsSL https://archive.apache.org/dist/zookeeper/zookeeper-3.4.6/zookeeper-3.4.6.tar.gz -o /tmp/tfy-zk.tgz",
+                                   "zkServer.sh status", "zkServer.sh start")
+    static func masterFirst(_ node: String) -> [String] { on(node, "pgrep -f tachyon.master.TachyonMaster", "tachyon-start.sh master") }
+    static func workerFirst(_ node: String) -> [String] { on(node, "pgrep -f tachyon.worker.TachyonWorker", "tachyon-start.sh worker SudoMount") }
+    static func running(_ nodes: String..., masters: Int) -> [String] {
+        nodes.prefix(masters).flatMap { on($0, "pgrep -f tachyon.master.TachyonMaster") } + nodes.flatMap { on($0, "pgrep -f tachyon.worker.TachyonWorker") }
+    }
+    static let all = ["common[0]", "common[1]", "configure[0]", "distribute[0]"]
+
+    static let choices: [Choice] = [
+        Choice(name: "Release, hadoop2, fault tolerant", arguments: ["-var", "Masters=2"],
+               bootstraps: all + ["hdfs[0]", "zookeeper[0]", "masters[0]", "masters[1]", "workers[0]", "workers[1]"],
+               firstRun: java("TachyonMaster", "TachyonMaster2") + on("TachyonMaster", hadoop, release) + on("TachyonMaster2", hadoop, release)
+                   + hdfsFirst + zookeeperFirst + on("TachyonMaster", "tachyon format") + masterFirst("TachyonMaster") + masterFirst("TachyonMaster2")
+                   + workerFirst("TachyonMaster") + workerFirst("TachyonMaster2"),
+               secondRun: java("TachyonMaster", "TachyonMaster2") + hdfsAgain + on("TachyonMaster", "zkServer.sh status")
+                   + running("TachyonMaster", "TachyonMaster2", masters: 2)),
+        Choice(name: "Github, built once on TachyonMaster", arguments: ["-var-file", "github.yml"],
+               bootstraps: all + ["hdfs[0]", "masters[0]", "workers[0]", "workers[1]"],
+               firstRun: java("TachyonMaster", "TachyonWorker1")
+                   + on("TachyonMaster", hadoop, "yum install -y -q git",
+                        "curl -fsSL https://archive.apache.org/dist/maven/maven-3/3.3.9/binaries/apache-maven-3.3.9-bin.tar.gz -o /tmp/tfy-download.tgz",
+                        "git init -q $D/roots/TachyonMaster/tachyon",
+                        "git -C $D/roots/TachyonMaster/tachyon fetch -q https://git.example.com/tachyon.git v0.8.2-fixes",
+                        "git -C $D/roots/TachyonMaster/tachyon checkout -q -f FETCH_HEAD",
+                        "mvn -q -f $D/roots/TachyonMaster/tachyon/pom.xml -DskipTests -Dmaven.javadoc.skip=true -Dhadoop.version=2.4.1 clean package")
+                   + on("TachyonWorker1", hadoop, "rsync -a --delete --exclude /conf/ --exclude /.git/ TachyonMaster:/tachyon/ $D/roots/TachyonWorker1/tachyon/")
+                   + hdfsFirst + on("TachyonMaster", "tachyon format") + masterFirst("TachyonMaster") + workerFirst("TachyonMaster") + workerFirst("TachyonWorker1"),
+               secondRun: java("TachyonMaster", "TachyonWorker1") + hdfsAgain + running("TachyonMaster", "TachyonWorker1", masters: 1)),
+        Choice(name: "s3 under filesystem, fault tolerant",
+               arguments: ["-var", "Masters=2", "-var", "ufs_conf=conf/ufs-s3.yml", "-var", "s3_access_key_id=AKIDS3TEST", "-var", "s3_secret_access_key=s3-secret-not-real"],
+               bootstraps: all + ["zookeeper[0]", "masters[0]", "masters[1]", "workers[0]", "workers[1]"],
+               firstRun: java("TachyonMaster", "TachyonMaster2") + on("TachyonMaster", hadoop, release) + on("TachyonMaster2", hadoop, release)
+                   + zookeeperFirst + on("TachyonMaster", "tachyon format") + masterFirst("TachyonMaster") + masterFirst("TachyonMaster2")
+                   + workerFirst("TachyonMaster") + workerFirst("TachyonMaster2"),
+               secondRun: java("TachyonMaster", "TachyonMaster2") + on("TachyonMaster", "zkServer.sh status") + running("TachyonMaster", "TachyonMaster2", masters: 2)),
+        Choice(name: "ZooKeeper None, one master", arguments: ["-var", "zookeeper_conf=conf/zookeeper-none.yml"],
+               bootstraps: all + ["hdfs[0]", "masters[0]", "workers[0]", "workers[1]"],
+               firstRun: java("TachyonMaster", "TachyonWorker1") + on("TachyonMaster", hadoop, release) + on("TachyonWorker1", hadoop, release)
+                   + hdfsFirst + on("TachyonMaster", "tachyon format") + masterFirst("TachyonMaster") + workerFirst("TachyonMaster") + workerFirst("TachyonWorker1"),
+               secondRun: java("TachyonMaster", "TachyonWorker1") + hdfsAgain + running("TachyonMaster", "TachyonWorker1", masters: 1)),
+    ]
+
+    /// A scratch directory with a copy of the example, the choices' conf files, and the nodes' roots.
+    final class Scratch: @unchecked Sendable {
+        let directory = NSTemporaryDirectory() + "tfy-tachyon-scripts-" + UUID().uuidString
+        var roots: String { directory + "/roots" }
+        var log: String { directory + "/calls.log" }
+
+        init() throws {
+            let fm = FileManager.default
+            try fm.createDirectory(atPath: roots, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: directory + "/running", withIntermediateDirectories: true)
+            try fm.copyItem(atPath: repositoryRoot + "/examples/tachyon-ft", toPath: directory + "/tachyon-ft")
+            try? fm.removeItem(atPath: directory + "/tachyon-ft/state")
+            try "Type: s3\nS3:\n  Bucket: tachyondata\n".write(toFile: directory + "/tachyon-ft/conf/ufs-s3.yml", atomically: true, encoding: .utf8)
+            let zookeeper = try String(contentsOfFile: directory + "/tachyon-ft/conf/zookeeper.yml", encoding: .utf8)
+            try zookeeper.replacingOccurrences(of: "\nType: Release\n", with: "\nType: None\n")
+                .write(toFile: directory + "/tachyon-ft/conf/zookeeper-none.yml", atomically: true, encoding: .utf8)
+            try "Type: Github\nGithub:\n  Repo: https://git.example.com/tachyon.git\n  Version: v0.8.2-fixes\n"
+                .write(toFile: directory + "/github.yml", atomically: true, encoding: .utf8)
+            FileManager.default.createFile(atPath: log, contents: nil)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+        func plan(_ arguments: [String]) async -> TFYCommandLine.Captured {
+            await TFYCommandLine.capture(["plan", "tachyon-ft", "-refresh=false", "-lock=false", "-state", directory + "/none.tfstate", "-format", "json",
+                                          "-var", "machines=2", "-var", "install_software=true", "-var", "host_root=" + roots] + arguments,
+                                         directory: directory, environment: ["HOME": NSHomeDirectory()])
+        }
+
+        /// The planned bootstraps in the order the graph runs them: (address, phase, environment).
+        func bootstraps(_ plan: String) throws -> [(address: String, phase: String, environment: [String: String])] {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [String: Any])
+            let changes = ((json["resource_changes"] as? [[String: Any]]) ?? []).filter { $0["type"] as? String == "tfy_bootstrap" }
+            return try changes.map { change in
+                let after = try #require((change["change"] as? [String: Any])?["after"] as? [String: Any])
+                return (change["address"] as? String ?? "", change["name"] as? String ?? "", (after["environment"] as? [String: String]) ?? [:])
+            }.sorted { a, b in
+                let (pa, pb) = (TachyonScriptTests.phaseOrder.firstIndex(of: a.phase) ?? 99, TachyonScriptTests.phaseOrder.firstIndex(of: b.phase) ?? 99)
+                return pa != pb ? pa < pb : a.address.count != b.address.count ? a.address.count < b.address.count : a.address < b.address
+            }
+        }
+
+        /// Runs every phase's script on its node, with the files tfy would have uploaded; the
+        /// commands the stubs saw, the scratch directory written as `$D`.
+        func run(_ bootstraps: [(address: String, phase: String, environment: [String: String])]) async throws -> [String] {
+            try "".write(toFile: log, atomically: true, encoding: .utf8)
+            for bootstrap in bootstraps {
+                let stage = try #require(bootstrap.environment["STAGE"])
+                try FileManager.default.createDirectory(atPath: stage, withIntermediateDirectories: true)
+                for (name, text) in [("hosts", "10.0.0.1 TachyonMaster\n10.0.0.2 TachyonWorker1\n"), ("cluster_key", "PRIVATE KEY\n"),
+                                     ("cluster_key.pub", "ssh-ed25519 AAAAC3Nz cluster\n"), ("ssh_config", "Host TachyonMaster* TachyonWorker*\n"),
+                                     ("tachyon-env.sh", "export TACHYON_MASTER_ADDRESS=TachyonMaster\n"), ("core-site.xml", "<configuration/>\n"),
+                                     ("hdfs-site.xml", "<configuration/>\n"), ("workers", "TachyonMaster\nTachyonWorker1\n")] {
+                    try text.write(toFile: stage + "/" + name, atomically: true, encoding: .utf8)
+                }
+                let script = repositoryRoot + "/examples/tachyon-ft/scripts/\(TachyonScriptTests.scripts[bootstrap.phase] ?? "?").sh"
+                let environment = bootstrap.environment.merging([
+                    "PATH": TachyonScriptTests.stubs + "/bin:/usr/bin:/bin", "STUB_LOG": log, "STUB_PAYLOAD": TachyonScriptTests.stubs + "/payload",
+                    "STUB_RUNNING": directory + "/running", "STUB_HOSTS": roots,
+                ]) { _, stub in stub }
+                let result = try await runProgramAllowingFailure("bash", [script], environment: environment)
+                try #require(result.status == 0, "\(bootstrap.address): \(result.error)")
+            }
+            return try String(contentsOfFile: log, encoding: .utf8).replacingOccurrences(of: directory, with: "$D")
+                .split(separator: "\n").map(String.init)
+        }
+
+        /// Every file and directory the nodes have (and every stub daemon started): kind, mode, content.
+        func snapshot() throws -> [String: String] {
+            var files: [String: String] = [:]
+            for base in [roots, directory + "/running"] {
+                for path in FileManager.default.enumerator(atPath: base)?.compactMap({ $0 as? String }) ?? [] {
+                    let full = base + "/" + path
+                    let attributes = try FileManager.default.attributesOfItem(atPath: full)
+                    let mode = String((attributes[.posixPermissions] as? Int) ?? 0, radix: 8)
+                    let content = (attributes[.type] as? FileAttributeType) == .typeDirectory ? "directory" : (try? String(contentsOfFile: full, encoding: .utf8)) ?? "?"
+                    files[full] = mode + " " + content
+                }
+            }
+            return files
+        }
+    }
+
+    @Test(arguments: choices)
+    func eachChoiceRunsItsPhasesAndASecondRunChangesNothing(_ choice: Choice) async throws {
+        let scratch = try Scratch()
+        let plan = await scratch.plan(choice.arguments)
+        try #require(plan.status == 0, "\(plan.err)")
+        let bootstraps = try scratch.bootstraps(plan.out)
+        #expect(bootstraps.map(\.address) == choice.bootstraps.map { "tfy_bootstrap." + $0 })
+        #expect(!plan.out.contains("s3-secret-not-real") && !plan.out.contains("AKIDS3TEST"))
+
+        let first = try await scratch.run(bootstraps)
+        #expect(first == choice.firstRun)
+        let afterFirst = try scratch.snapshot()
+        let second = try await scratch.run(bootstraps)
+        #expect(second == choice.secondRun)
+        let afterSecond = try scratch.snapshot()
+        #expect(afterSecond.count == afterFirst.count)
+        for (path, state) in afterSecond where afterFirst[path] != state {
+            Issue.record("the second run changed \(path): \(afterFirst[path] ?? "absent") → \(state)")
+        }
+        // The configuration files, with S3's key in them, are this user's alone.
+        #expect(afterSecond[scratch.roots + "/TachyonMaster/tachyon/conf/tachyon-env.sh"]?.hasPrefix("600 ") == true)
+        #expect(afterSecond[scratch.roots + "/TachyonMaster/hadoop/etc/hadoop/core-site.xml"]?.hasPrefix("600 ") == true)
+    }
+
+    /// Github: the other nodes get TachyonMaster's build, not a build of their own; a new
+    /// Github.Version is fetched and built again on TachyonMaster and copied again.
+    @Test func aGithubBuildIsCopiedToTheOtherNodesAndRebuiltForANewVersion() async throws {
+        let scratch = try Scratch()
+        let plan = await scratch.plan(["-var-file", "github.yml"])
+        try #require(plan.status == 0, "\(plan.err)")
+        _ = try await scratch.run(try scratch.bootstraps(plan.out))
+        let worker = try scratch.snapshot()
+        let jar = "/tachyon/assembly/target/tachyon-assembly.jar"
+        #expect(worker[scratch.roots + "/TachyonWorker1" + jar] == "644 built\n")
+        #expect(worker[scratch.roots + "/TachyonWorker1/tachyon/.tfy-installed"] == "644 https://git.example.com/tachyon.git v0.8.2-fixes\n")
+        #expect(worker[scratch.roots + "/TachyonWorker1/tachyon/.git"] == nil)
+        #expect(worker[scratch.roots + "/TachyonWorker1/tachyon/conf/workers"] == "644 TachyonMaster\nTachyonWorker1\n")
+
+        try "Type: Github\nGithub:\n  Repo: https://git.example.com/tachyon.git\n  Version: v0.8.3\n"
+            .write(toFile: scratch.directory + "/github-newer.yml", atomically: true, encoding: .utf8)
+        let newer = await scratch.plan(["-var-file", "github-newer.yml"])
+        try #require(newer.status == 0, "\(newer.err)")
+        let calls = try await scratch.run(try scratch.bootstraps(newer.out))
+        #expect(calls.filter { $0.contains(" git ") || $0.contains(" mvn ") || $0.contains(" rsync ") } == [
+            "TachyonMaster: git -C $D/roots/TachyonMaster/tachyon fetch -q https://git.example.com/tachyon.git v0.8.3",
+            "TachyonMaster: git -C $D/roots/TachyonMaster/tachyon checkout -q -f FETCH_HEAD",
+            "TachyonMaster: mvn -q -f $D/roots/TachyonMaster/tachyon/pom.xml -DskipTests -Dmaven.javadoc.skip=true -Dhadoop.version=2.4.1 clean package",
+            "TachyonWorker1: rsync -a --delete --exclude /conf/ --exclude /.git/ TachyonMaster:/tachyon/ $D/roots/TachyonWorker1/tachyon/",
+        ])
+        #expect(try scratch.snapshot()[scratch.roots + "/TachyonWorker1/tachyon/.tfy-installed"] == "644 https://git.example.com/tachyon.git v0.8.3\n")
+    }
+
+    /// The versions in conf/ufs.yml and conf/zookeeper.yml are the ones the phases download.
+    @Test func theConfFilesVersionsReachThePhases() async throws {
+        let scratch = try Scratch()
+        try "Type: hadoop2\nHadoop: {Type: apache, Version: 2.7.1, SparkProfile: 2.7}\nS3:\n  Bucket:\n"
+            .write(toFile: scratch.directory + "/tachyon-ft/conf/ufs-2.7.yml", atomically: true, encoding: .utf8)
+        try "Type: Release\nRelease:\n  Version: 3.4.8\n".write(toFile: scratch.directory + "/tachyon-ft/conf/zookeeper-3.4.8.yml", atomically: true, encoding: .utf8)
+        let plan = await scratch.plan(["-var", "Masters=2", "-var", "ufs_conf=conf/ufs-2.7.yml", "-var", "zookeeper_conf=conf/zookeeper-3.4.8.yml"])
+        try #require(plan.status == 0, "\(plan.err)")
+        let environments = Dictionary(uniqueKeysWithValues: try scratch.bootstraps(plan.out).map { ($0.address, $0.environment) })
+        #expect(environments["tfy_bootstrap.configure[0]"]?["HADOOP_VERSION"] == "2.7.1")
+        #expect(environments["tfy_bootstrap.distribute[0]"]?["HADOOP_VERSION"] == "2.7.1")
+        #expect(environments["tfy_bootstrap.zookeeper[0]"]?["ZOOKEEPER_VERSION"] == "3.4.8")
+        #expect(environments["tfy_bootstrap.hdfs[0]"] != nil)
+    }
+
+    /// The stubs stay shellcheck clean, as the scripts they stand in for are.
+    @Test func theStubsAreShellcheckClean() async throws {
+        let stubs = try FileManager.default.subpathsOfDirectory(atPath: Self.stubs).filter { $0.hasPrefix("bin/") || $0.contains("/bin/") || $0.contains("/sbin/") }
+            .filter { !$0.hasSuffix("/bin") && !$0.hasSuffix("/sbin") }.sorted()
+        #expect(stubs.count == 13)
+        await #expect(throws: Never.self) { try await runProgram("shellcheck", stubs.map { Self.stubs + "/" + $0 }) }
+    }
+}
