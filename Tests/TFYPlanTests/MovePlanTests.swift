@@ -78,3 +78,26 @@ struct MovePlanTests {
         ])
     }
 }
+
+/// Moves into `for_each` keys, once `for_each` exists: `count` to `for_each` without a destroy.
+@Suite(.timeLimit(.minutes(10)))
+struct MoveToForEachKeysTests {
+    @Test func countIndexesMoveToForEachKeys() {
+        let configuration = load(["main.yml": """
+            resource:
+              aws_instance:
+                n:
+                  for_each: {zk: a, web: b}
+                  ami: ami-1
+                  instance_type: t2.small
+            moved:
+              - {from: "aws_instance.n[0]", to: 'aws_instance.n["zk"]'}
+              - {from: "aws_instance.n[1]", to: 'aws_instance.n["web"]'}
+
+            """])
+        let (planned, diagnostics) = plan(configuration, prior: MovePlanTests.state([("aws_instance.n[0]", "i-0"), ("aws_instance.n[1]", "i-1")]))
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        #expect(MovePlanTests.summary(planned) == [#"aws_instance.n["web"] no-op from aws_instance.n[1]"#, #"aws_instance.n["zk"] no-op from aws_instance.n[0]"#])
+        #expect(planned?.changes.map { $0.before?.mapValue?["id"] } == [.string("i-1"), .string("i-0")])
+    }
+}
