@@ -20,6 +20,10 @@ struct PlanCommand: ParsableCommand, ContextCommand {
     @Option(name: .customLong("out", withSingleDash: true), help: ArgumentHelp("Save the plan to this file (conventionally plans/NAME.tfplan).", valueName: "file"))
     var out: String?
 
+    @Option(name: .customLong("generate-config-out", withSingleDash: true),
+            help: ArgumentHelp("Write resource blocks for the import blocks whose resources the configuration lacks to this new .yml file, and plan with them.", valueName: "file"))
+    var generateConfigOut: String?
+
     @OptionGroup var stateFile: StateFileOption
 
     @OptionGroup var planFormat: PlanFormatOption
@@ -85,6 +89,7 @@ struct PlanCommand: ParsableCommand, ContextCommand {
                                         lockOperation: "OperationTypePlan", lockTimeout: lockTimeout.seconds, useLock: lock,
                                         backendSettings: backend.settings)
             deployment.savesPlan = out != nil
+            deployment.generateConfigOut = generateConfigOut
             let outcome = await PlanOperation.plan(deployment, environment: context.operationEnvironment, events: { view.event($0) })
             diagnostics.append(contentsOf: outcome.diagnostics)
             sources.merge(outcome.sources) { a, _ in a }

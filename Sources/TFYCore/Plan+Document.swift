@@ -150,6 +150,8 @@ extension Plan {
         if !change.address.module.isEmpty { object["module_address"] = .string(change.address.module.map(\.description).joined(separator: ".")) }
         if let reason = change.reason { object["reason"] = .string(reason.rawValue) }
         if let id = change.adopting { object["adopting"] = .object(["id": .string(id)]) }
+        if let previous = change.previousAddress { object["previous_address"] = .string(previous.description) }
+        if let id = change.importing { object["importing"] = .object(["id": .string(id)]) }
         if !change.stopPaths.isEmpty { object["stop_paths"] = .array(change.stopPaths.map { .array($0.map { .string($0) }) }) }
         return .object(object)
     }
@@ -185,6 +187,11 @@ extension Plan {
             dependencies: (json["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue),
             adopting: json["adopting"]?["id"]?.stringValue)
         change.stopPaths = (json["stop_paths"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) }
+        if let previous = json["previous_address"]?.stringValue {
+            guard let address = ResourceAddress(parsing: previous) else { throw .shape("a previous address \"\(previous)\" is not an address") }
+            change.previousAddress = address
+        }
+        change.importing = json["importing"]?["id"]?.stringValue
         return change
     }
 

@@ -59,7 +59,7 @@ public struct Plan: Sendable, Hashable {
 
     /// True when applying would change anything (resources, outputs, or the state by adopting).
     public var hasChanges: Bool {
-        changes.contains { $0.action != .noOp || $0.adopting != nil } || outputs.contains { $0.action != .noOp }
+        changes.contains(where: \.isShown) || outputs.contains { $0.action != .noOp }
     }
 
     /// True when a sensitive value (a digest, or one not known yet) is anywhere in the plan.
@@ -81,6 +81,10 @@ public struct Plan: Sendable, Hashable {
         }
         return counts
     }
+
+    /// The `import` blocks this plan carries out (`N to import` in the summary, as Terraform
+    /// counts them); moves are not counted, as in Terraform.
+    public var importCount: Int { changes.filter { $0.importing != nil }.count }
 }
 
 public struct PriorStateReference: Sendable, Hashable {
@@ -210,6 +214,12 @@ public struct PlannedChange: Sendable, Hashable {
     /// its `tfy:stack` and `tfy:address` tags: apply records it in state (`before` holds it)
     /// rather than creating the object again. Terraform's `importing`, found instead of asked for.
     public var adopting: String?
+    /// The address the state recorded this object at before a `moved` block (Terraform's
+    /// `previous_address`): apply records it here and retags it, never replaces it.
+    public var previousAddress: ResourceAddress?
+    /// The ID of the existing object an `import` block brings under this address (Terraform's
+    /// `importing`): apply tags it with this stack and the address, then records it.
+    public var importing: String?
 
     public init(address: ResourceAddress, action: ChangeAction, reason: ActionReason? = nil, before: Value?, after: Value?,
                 replacePaths: [[String]] = [], dependencies: [String] = [], adopting: String? = nil) {
@@ -227,6 +237,9 @@ public struct PlannedChange: Sendable, Hashable {
     public var actions: [Action] { action.actions }
 
     public var isReplace: Bool { action.isReplace }
+
+    /// True when the plan shows this change: it acts, adopts, imports or moves an object.
+    public var isShown: Bool { action != .noOp || adopting != nil || importing != nil || previousAddress != nil }
 }
 
 public struct PlannedOutput: Sendable, Hashable {

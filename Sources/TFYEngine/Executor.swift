@@ -27,6 +27,8 @@ public enum ApplyEvent: Sendable {
 public struct ApplyResult: Sendable {
     /// Objects found by their tags and recorded in state; shown only when not zero.
     public var adopted = 0
+    /// Objects `import` blocks brought under the configuration; shown only when not zero.
+    public var imported = 0
     public var added = 0
     public var changed = 0
     public var destroyed = 0

@@ -216,6 +216,10 @@ package struct ApplyOperation {
             guard let id = change.adopting, let attributes = change.before?.mapValue else { return nil }
             return UntrackedObject(address: change.address, id: id, attributes: attributes)
         }
+        request.imported = saved.changes.compactMap { change in
+            guard let id = change.importing, let attributes = change.before?.mapValue else { return nil }
+            return UntrackedObject(address: change.address, id: id, attributes: attributes)
+        }
         let (again, planDiagnostics) = Planner.planWithValues(request)
         guard let recomputed = again?.plan else { return .failed(planDiagnostics, sources: session.sources) }
         var comparable = recomputed
@@ -255,6 +259,22 @@ package struct ApplyOperation {
             guard change.adopting != nil, start.instance(change.address) == nil || start.instance(change.address)?.isPendingCreate == true,
                   let attributes = change.before?.mapValue else { continue }
             start.setInstance(change.address, StateInstance(indexKey: change.address.key, attributes: attributes, dependencies: change.dependencies))
+        }
+        // Moved objects are retagged and imported ones tagged before the state records them at
+        // their new addresses.
+        var engine = session.engine
+        let refactored = refreshOnly ? [] : plan.changes.filter { $0.previousAddress != nil || $0.importing != nil }
+        if !refactored.isEmpty {
+            if engine == nil {
+                switch Deployment.engine(for: session, context: environment, log: log) {
+                case .success(let e): engine = e
+                case .failure(let diagnostic): return .failed(Diagnostics([diagnostic]))
+                }
+            }
+            switch await Self.refactor(refactored, state: start, engine: engine!, events: events) {
+            case .success(let moved): start = moved
+            case .failure(let diagnostic): return .failed(Diagnostics([diagnostic]))
+            }
         }
         // Every object is recorded as the configuration marks it: a secret an older tfy kept in
         // clear (a tag's value, before tags read back from EC2 kept their marks) is digested by
@@ -296,7 +316,6 @@ package struct ApplyOperation {
         } catch {
             return .failed(Diagnostics([(error as? StateError)?.diagnostic ?? .error("Failed to save state", detail: "\(error)")]))
         }
-        var engine = session.engine
         let active = plan.changes.filter { $0.action != .noOp }
         if engine == nil, !active.isEmpty {
             switch Deployment.engine(for: session, context: environment, log: log) {
@@ -326,6 +345,7 @@ package struct ApplyOperation {
             await recorder.recordOutputs(of: request)
         }
         result.adopted = plan.changes.filter { $0.adopting != nil }.count
+        result.imported = refactored.filter { $0.importing != nil }.count
         var diagnostics = Diagnostics(result.errors)
         do {
             try await recorder.settle()
@@ -341,6 +361,37 @@ package struct ApplyOperation {
         var outcome = ApplyOutcome(ending: .applied(result, outputs: state.outputs, calls: engine?.ec2.statistics.summary), destroy: destroy, diagnostics: diagnostics)
         outcome.apiCalls = engine?.ec2.statistics.snapshot ?? [:]
         return outcome
+    }
+
+    /// Carries out the plan's moves and imports on `state` (the state the plan was made
+    /// against): each object tagged first (`Retagger`), then recorded at its new address, or,
+    /// imported, as the plan read it. Terraform's "Importing..." lines are shown for imports.
+    static func refactor(_ changes: [PlannedChange], state: State, engine: EngineContext, events: OperationEvents) async -> Result<State, Diagnostic> {
+        var ids: [ResourceAddress: String] = [:]
+        for change in changes {
+            if let previous = change.previousAddress, let id = state.instance(previous)?.attributes["id"]?.stringValue { ids[change.address] = id }
+        }
+        for change in changes { if let id = change.importing { events(.note("\(change.address): Importing... [id=\(id)]")) } }
+        do {
+            try await Retagger(context: engine).tag(changes, ids: ids)
+        } catch {
+            return .failure(.error("Failed to tag moved or imported objects", detail: "Tagging the objects this plan moves or imports failed: \(error). The state was not changed; run apply again."))
+        }
+        var moved = state
+        let movedChanges = changes.filter { $0.previousAddress != nil }
+        let instances = movedChanges.map { state.instance($0.previousAddress!) }
+        for change in movedChanges { moved.setInstance(change.previousAddress!, nil) }
+        for (change, instance) in zip(movedChanges, instances) {
+            guard var instance else { continue }
+            instance.indexKey = change.address.key
+            moved.setInstance(change.address, instance)
+        }
+        for change in changes {
+            guard let id = change.importing, let attributes = change.before?.mapValue else { continue }
+            moved.setInstance(change.address, StateInstance(indexKey: change.address.key, attributes: attributes, dependencies: change.dependencies))
+            events(.note("\(change.address): Import complete [id=\(id)]"))
+        }
+        return .success(moved)
     }
 
     /// The state could not be persisted: keep it in `errored.tfstate` so nothing is lost.

@@ -22,6 +22,9 @@ package struct Deployment {
     /// The plan will be saved (`plan -out`): a stack key made by this run is kept beside the
     /// state when the plan holds sensitive values, so its apply digests with the same key.
     package var savesPlan = false
+    /// `plan -generate-config-out=FILE`: where to write the resource blocks of `import` blocks
+    /// whose `to` the configuration lacks.
+    package var generateConfigOut: String?
 
     package init(directory: String, inputs: [VariableInput], statePath: String?, options: PlanOptions, refreshOnly: Bool = false,
                  lockOperation: String, lockTimeout: Double = 0, useLock: Bool = true, backendSettings: [String] = []) {
@@ -52,6 +55,8 @@ package struct Deployment {
         package var untracked: [UntrackedObject] = []
         /// The data sources read for this run's plan (`readDataSources`).
         package var dataResults = DataResults()
+        /// The objects the configuration's `import` blocks name, read for the plan.
+        package var imported: [UntrackedObject] = []
         package var engine: EngineContext?
         package var statistics = CallStatistics()
         package var sources: SourceFiles
@@ -87,6 +92,7 @@ package struct Deployment {
             request.variableLocations = locations
             request.drift = drift
             request.untracked = untracked
+            request.imported = imported
             request.stackKey = stackKey
             request.dataResults = dataResults
             return request
@@ -234,6 +240,21 @@ package struct Deployment {
     /// Host keys are pinned per stack in a file beside its state: `state/NAME.known_hosts`.
     package static func knownHostsPath(statePath: String) -> String {
         (statePath.hasSuffix(".tfstate") ? String(statePath.dropLast(".tfstate".count)) : statePath) + ".known_hosts"
+    }
+
+    /// Reads the objects the configuration's `import` blocks name (with or without refresh, as
+    /// Terraform does); errors located at the blocks.
+    package static func readImports(_ session: Session, context: OperationEnvironment, log: @escaping @Sendable (String) -> Void) async -> Diagnostics {
+        guard !session.configuration.imports.isEmpty else { return Diagnostics() }
+        if session.engine == nil {
+            switch engine(for: session, context: context, log: log) {
+            case .success(let engine): session.engine = engine
+            case .failure(let diagnostic): return Diagnostics([diagnostic])
+            }
+        }
+        let (objects, problems) = await ImportReader(context: session.engine!).read(session.configuration.imports, state: session.refreshed ?? session.prior)
+        session.imported = objects
+        return Diagnostics(problems)
     }
 
     /// Reads every tracked object live, and finds the stack's untracked objects by their tags

@@ -17,6 +17,9 @@ public struct PlanRequest: Sendable {
     /// Live objects of this stack the state does not track, found by refresh through their tags:
     /// adopted where the configuration has their address, warned about where it has not.
     public var untracked: [UntrackedObject] = []
+    /// The existing objects the configuration's `import` blocks name, as read live for the plan
+    /// (`ImportReader`): planned as imported at their `to` address.
+    public var imported: [UntrackedObject] = []
     /// The key sensitive values are digested with (`SensitiveDigest`): the stack's, so that
     /// digests compare with the state's and a saved plan's. Nil: the prior state's, or, with
     /// none, a key made for this plan alone.
@@ -51,7 +54,10 @@ public enum Planner {
 
     public static func planWithValues(_ request: PlanRequest) -> (PlanOutcome?, Diagnostics) {
         let key = request.stackKey ?? request.prior?.stackKey ?? StackKey.generate()
-        let session = PlanningSession(prior: request.prior, options: request.options, key: key, untracked: request.untracked)
+        // `moved` statements are applied to the prior state before anything is planned.
+        let moves = Moves(request.configuration.moved, prior: request.prior)
+        let session = PlanningSession(prior: moves.state, recorded: request.prior, previous: moves.previous, options: request.options, key: key,
+                                      untracked: request.untracked, imported: request.imported)
         var diagnostics = Diagnostics()
         session.checkReplaceAddresses(request.configuration, into: &diagnostics)
 
@@ -77,15 +83,20 @@ public enum Planner {
                 detail: "The \"count\" value depends on values that cannot be determined until apply, so tfy cannot predict how many instances of the module will be created. Use -target to first apply only the resources that the count depends on.",
                 at: call.location, address: call.address))
         }
+        if !evaluationDiagnostics.hasErrors {
+            diagnostics.append(contentsOf: Moves.stillDeclared(request.configuration.moved, declared: session.visited, configuration: request.configuration))
+            diagnostics.append(contentsOf: session.importProblems(request.configuration))
+        }
         guard !diagnostics.hasErrors else { return (nil, diagnostics.unique) }
 
         var changes = session.changes
         session.addOrphans(request.configuration, moduleInstances: evaluated.moduleInstances, to: &changes)
         var outputs = plannedOutputs(evaluated, prior: request.prior, key: key, destroy: request.options.destroy)
         if request.options.destroy {
-            changes = destroyChanges(request.prior, key: key)
+            changes = destroyChanges(moves.state, key: key)
         }
-        var warnings = session.unadopted(request.configuration, destroy: request.options.destroy)
+        for index in changes.indices { changes[index].previousAddress = moves.previous[changes[index].address] }
+        var warnings = moves.warnings + session.unadopted(request.configuration, destroy: request.options.destroy)
         if !request.options.targets.isEmpty {
             changes = Targeting.filter(changes, targets: request.options.targets, destroy: request.options.destroy, configuration: evaluated, diagnostics: &diagnostics)
             outputs = []
@@ -211,12 +222,23 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
     let key: StackKey
     private(set) var changes: [PlannedChange] = []
     private(set) var plannedValues: [ResourceAddress: [String: Value]] = [:]
-    private var visited = Set<ResourceAddress>()
+    /// Every instance the configuration has.
+    private(set) var visited = Set<ResourceAddress>()
     let untracked: [ResourceAddress: UntrackedObject]
+    /// Objects read for `import` blocks, by their `to` address.
+    let imported: [ResourceAddress: UntrackedObject]
+    /// New address → the address the state recorded, for objects `moved` statements moved:
+    /// `prior` holds them at the new address, `upgradedPrior` (the state as recorded) at the old.
+    let previous: [ResourceAddress: ResourceAddress]
 
-    init(prior: State?, options: PlanOptions, key: StackKey, untracked: [UntrackedObject] = []) {
+    /// `prior` is the prior state with the `moved` statements applied, `recorded` the state as it
+    /// was read (and refreshed), which apply starts from and moves itself.
+    init(prior: State?, recorded: State? = nil, previous: [ResourceAddress: ResourceAddress] = [:], options: PlanOptions, key: StackKey,
+         untracked: [UntrackedObject] = [], imported: [UntrackedObject] = []) {
         self.prior = prior
-        self.upgradedPrior = prior
+        self.previous = previous
+        self.imported = Dictionary(imported.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        self.upgradedPrior = previous.isEmpty ? prior : recorded
         self.upgradedPrior?.stackKey = key
         self.options = options
         self.key = key
@@ -292,11 +314,12 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             upgraded.attributes = SensitiveDigest.upgradingLegacy(.map(upgraded.attributes), current: .map(instance.attributes), key: key, salt: lineage).mapValue ?? upgraded.attributes
             if upgraded != tracked {
                 tracked = upgraded
-                upgradedPrior?.setInstance(address, upgraded)
+                upgradedPrior?.setInstance(recordedAddress(address), upgraded)
             }
         }
-        let found = tracked == nil ? untracked[address] : nil
-        if found != nil { adopted.insert(address) }
+        let importedObject = tracked == nil ? imported[address] : nil
+        let found = tracked == nil ? (importedObject ?? untracked[address]) : nil
+        if found != nil, importedObject == nil { adopted.insert(address) }
         guard var prior = tracked ?? found.map({ StateInstance(indexKey: address.key, attributes: $0.attributes, dependencies: dependencies) }) else {
             return (PlannedChange(address: address, action: .create, before: nil, after: redacted(.map(instance.attributes)), dependencies: dependencies),
                     instance.attributes)
@@ -334,9 +357,9 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         // an adopted object) is as sensitive as the configured value it is compared with.
         let marked = Value.map(prior.attributes).markedLike(.map(planned)).mapValue ?? prior.attributes
         // The plan's prior state too: a secret an older tfy kept in clear is digested in it.
-        if tracked != nil, marked != prior.attributes, var upgraded = upgradedPrior?.instance(address) {
+        if tracked != nil, marked != prior.attributes, var upgraded = upgradedPrior?.instance(recordedAddress(address)) {
             upgraded.attributes = marked
-            upgradedPrior?.setInstance(address, upgraded)
+            upgradedPrior?.setInstance(recordedAddress(address), upgraded)
         }
         let before = redacted(.map(marked)).mapValue ?? prior.attributes
         var changed: [String] = []
@@ -370,7 +393,9 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
         }
         var change = PlannedChange(
             address: address, action: action, reason: reason, before: .map(before), after: redacted(.map(planned)),
-            replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies, adopting: found?.id)
+            replacePaths: reason == .replaceBecauseCannotUpdate ? forcing.map { [$0] } : [], dependencies: dependencies,
+            adopting: importedObject == nil ? found?.id : nil)
+        change.importing = importedObject?.id
         if action == .update { change.stopPaths = changed.filter { type.updateStopsObject($0, planned: planned) }.map { [$0] } }
         return (change, planned)
     }
@@ -403,6 +428,37 @@ final class PlanningSession: InstancePlanner, @unchecked Sendable {
             if case .unknown? = entries[key], let known = priorEntries[key] { entries[key] = known }
         }
         return .map(entries)
+    }
+
+    /// Where the state as recorded holds the object planned at `address`.
+    func recordedAddress(_ address: ResourceAddress) -> ResourceAddress { previous[address] ?? address }
+
+    /// The `import` blocks that cannot be carried out, with where they are written: a `to` the
+    /// configuration does not have, one the state tracks with another object, an ID the state
+    /// records at another address, or an object that was not read.
+    func importProblems(_ configuration: Configuration) -> [Diagnostic] {
+        configuration.imports.compactMap { block -> Diagnostic? in
+            if !visited.contains(block.to) {
+                return .error("Configuration for import target does not exist",
+                              detail: "The configuration for the given import target \(block.to) does not exist. All target instances must have an associated configuration to be imported.",
+                              at: block.location, address: block.to.description)
+            }
+            if let existing = prior?.instance(block.to), !existing.isPendingCreate {
+                let id = existing.attributes["id"]?.stringValue
+                if id == block.id { return nil }
+                return .error("Resource already managed by tfy",
+                              detail: "The state already tracks \(block.to)\(id.map { " as \($0)" } ?? ""), not \(block.id). To import \(block.id) there, first forget the tracked object with: tfy state rm \(block.to)",
+                              at: block.location, address: block.to.description)
+            }
+            if let other = prior?.instances.first(where: { $0.instance.attributes["id"]?.stringValue == block.id }) {
+                return .error("Object already managed by tfy", detail: "\(block.id) is already in the state as \(other.address), so it cannot be imported as \(block.to) too.",
+                              at: block.location, address: block.to.description)
+            }
+            if imported[block.to]?.id != block.id {
+                return .error("Cannot import non-existent remote object", detail: ImportProblems.nonExistent(block.to), at: block.location, address: block.to.description)
+            }
+            return nil
+        }
     }
 
     /// Instances in state that the configuration no longer has: deleted, with the reason.

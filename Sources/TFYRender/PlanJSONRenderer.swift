@@ -164,6 +164,7 @@ public enum PlanJSONRenderer {
         if let after { if let known = TerraformJSON.omittingUnknowns(after) { inner["after"] = known } } else { inner["after"] = .null }
         // Terraform's `importing` shape, named for what tfy does: adopt an object found by its tags.
         if let id = change.adopting { inner["adopting"] = .object(["id": .string(id)]) }
+        if let id = change.importing { inner["importing"] = .object(["id": .string(id)]) }
         if !change.replacePaths.isEmpty {
             inner["replace_paths"] = .array(change.replacePaths.map { .array($0.map { .string($0) }) })
         }
@@ -178,6 +179,7 @@ public enum PlanJSONRenderer {
         if let key = change.address.key { object["index"] = key.json }
         if !change.address.module.isEmpty { object["module_address"] = .string(change.address.module.map(\.description).joined(separator: ".")) }
         if let reason = change.reason { object["action_reason"] = .string(reason.rawValue) }
+        if let previous = change.previousAddress { object["previous_address"] = .string(previous.description) }
         return .object(object)
     }
 

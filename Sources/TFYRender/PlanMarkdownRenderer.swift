@@ -4,14 +4,14 @@ import TFYCore
 /// full text plan in a collapsible section.
 public enum PlanMarkdownRenderer {
     public static func render(_ plan: Plan, resourceTypes: ResourceCatalog) -> String {
-        let changes = plan.changes.filter { $0.action != .noOp || $0.adopting != nil }
+        let changes = plan.changes.filter(\.isShown)
         let outputChanges = plan.outputs.filter { $0.action != .noOp }
         var out = "### tfy plan: `\(plan.stack)`\n\n"
         if changes.isEmpty && outputChanges.isEmpty && plan.dataReads.isEmpty {
             return out + "**No changes.** Your infrastructure matches the configuration.\n"
         }
         let counts = plan.resourceChangeCount
-        out += "**Plan:** \(PlanTextRenderer.summary(counts))\n\n"
+        out += "**Plan:** \(PlanTextRenderer.summary(counts, imports: plan.importCount))\n\n"
         if !changes.isEmpty || !plan.dataReads.isEmpty {
             out += "| Action | Resource | Reason |\n|---|---|---|\n"
             let rows = PlanTextRenderer.interleaving(changes.map { ($0.address, ($0.address.description, $0)) },
@@ -33,6 +33,8 @@ public enum PlanMarkdownRenderer {
 
     static func label(_ change: PlannedChange) -> String {
         if change.adopting != nil, change.action == .noOp { return "📥 adopt" }
+        if change.importing != nil, change.action == .noOp { return "📥 import" }
+        if change.previousAddress != nil, change.action == .noOp { return "🚚 move" }
         let action = change.action
         switch action {
         case .create: return "➕ create"
@@ -46,6 +48,13 @@ public enum PlanMarkdownRenderer {
     }
 
     static func reason(_ change: PlannedChange) -> String {
+        var notes: [String] = []
+        if let previous = change.previousAddress { notes.append("moved from `\(previous)`") }
+        if let id = change.importing { notes.append("imported from `\(id)`") }
+        if !notes.isEmpty {
+            let action = change.action == .noOp ? "" : reasonForAction(change)
+            return (notes + (action.isEmpty ? [] : [action])).joined(separator: "; ")
+        }
         if let id = change.adopting {
             let adopted = "found by its tags, `\(id)`"
             return change.action == .noOp ? adopted : adopted + "; " + reasonForAction(change)

@@ -88,7 +88,7 @@ public struct PlanTextRenderer: Sendable {
             }
             return out + renderWarnings(plan)
         }
-        let visible = plan.changes.filter { $0.action != .noOp || $0.adopting != nil }
+        let visible = plan.changes.filter(\.isShown)
         let outputChanges = plan.outputs.filter { $0.action != .noOp }
         if visible.isEmpty && outputChanges.isEmpty && plan.dataReads.isEmpty {
             out += "\n" + bold("No changes.") + " Your infrastructure matches the configuration.\n\n"
@@ -122,7 +122,7 @@ public struct PlanTextRenderer: Sendable {
             let reads = plan.dataReads.map { ("data." + $0.address.description, printer.renderChange($0)) }
             for text in Self.interleaving(blocks, reads) { out += "\n" + text }
             let counts = plan.resourceChangeCount
-            out += "\n" + bold("Plan:") + " \(Self.summary(counts))\n"
+            out += "\n" + bold("Plan:") + " \(Self.summary(counts, imports: plan.importCount))\n"
         }
         if !outputChanges.isEmpty {
             out += "\nChanges to Outputs:\n"
@@ -148,8 +148,6 @@ public struct PlanTextRenderer: Sendable {
         return "\n" + renderer.text(Diagnostics(plan.warnings))
     }
 
-    /// `2 to adopt, 1 to add, 0 to change, 0 to destroy.`: adoptions are counted only when there
-    /// are any, as Terraform counts imports.
     /// Resource rows in address order (shallower module paths first, as Terraform) with the data
     /// sources read during apply, which only the root module has, in text order among the root
     /// module's rows, as Terraform lists them.
@@ -162,8 +160,11 @@ public struct PlanTextRenderer: Sendable {
         return ordered.map(\.row)
     }
 
-    public static func summary(_ counts: (adopt: Int, add: Int, change: Int, destroy: Int)) -> String {
-        (counts.adopt > 0 ? "\(counts.adopt) to adopt, " : "") + "\(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy."
+    /// `1 to import, 2 to adopt, 1 to add, 0 to change, 0 to destroy.`: imports and adoptions are
+    /// counted only when there are any, as Terraform counts imports; moves are not counted.
+    public static func summary(_ counts: (adopt: Int, add: Int, change: Int, destroy: Int), imports: Int = 0) -> String {
+        (imports > 0 ? "\(imports) to import, " : "") + (counts.adopt > 0 ? "\(counts.adopt) to adopt, " : "")
+            + "\(counts.add) to add, \(counts.change) to change, \(counts.destroy) to destroy."
     }
 
     func header(_ change: PlannedChange) -> String {
@@ -172,6 +173,8 @@ public struct PlanTextRenderer: Sendable {
         }
         let address = bold(change.address.description)
         if let id = change.adopting, change.action == .noOp { return "  # \(address) will be adopted (found by its tags, \(id))" }
+        if change.importing != nil, change.action == .noOp { return "  # \(address) will be imported" }
+        if let previous = change.previousAddress, change.action == .noOp { return "  # \(bold(previous.description)) has moved to \(address)" }
         switch (change.action, change.reason) {
         case (.create, _): return "  # \(address) will be created"
         case (.update, _): return "  # \(address) will be updated in-place"
@@ -225,6 +228,8 @@ public struct PlanTextRenderer: Sendable {
         let symbol = Self.symbol(for: change.action)
         var out = header(change) + "\n"
         if let id = change.adopting, change.action != .noOp { out += "  # (adopted: found by its tags, \(id))\n" }
+        if let previous = change.previousAddress, change.action != .noOp || change.importing != nil { out += "  # (moved from \(previous))\n" }
+        if let id = change.importing, change.action != .noOp { out += "  # (imported from \(Value.quoted(id)))\n" }
         if let reason = reasonLine(change) { out += reason + "\n" }
         if !change.stopPaths.isEmpty {
             // EC2 changes these only while the instance is stopped: the update is an outage.

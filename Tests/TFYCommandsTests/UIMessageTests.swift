@@ -31,6 +31,24 @@ struct UIMessageTests {
         ]))
     }
 
+    @Test func movesAndImportsArePlannedAsTerraformsMoveAndImport() throws {
+        let address = ResourceAddress(type: "aws_instance", name: "node", index: 1)
+        var moved = PlannedChange(address: address, action: .noOp, before: .map([:]), after: .map([:]))
+        moved.previousAddress = ResourceAddress(type: "aws_instance", name: "worker", index: 1)
+        let move = try #require(UIMessage.plannedChange(moved))
+        #expect(move.message == "aws_instance.node[1]: Plan to move")
+        #expect(move.fields["change"]?.objectValue?["previous_resource"]?.objectValue?["addr"] == .string("aws_instance.worker[1]"))
+        var imported = PlannedChange(address: address, action: .update, before: .map([:]), after: .map([:]))
+        imported.importing = "i-0def"
+        let update = try #require(UIMessage.plannedChange(imported))
+        #expect(update.message == "aws_instance.node[1]: Plan to update")
+        #expect(update.fields["change"]?.objectValue?["importing"] == .object(["id": .string("i-0def")]))
+        let summary = UIMessage.changeSummary(add: 0, change: 1, remove: 0, adopt: 0, imported: 1, operation: "plan")
+        #expect(summary.message == "Plan: 1 to import, 0 to add, 1 to change, 0 to destroy.")
+        #expect(summary.fields["changes"]?.objectValue?["import"] == .int(1))
+        #expect(UIMessage.changeSummary(add: 0, change: 1, remove: 0, adopt: 0, imported: 1, operation: "apply").message == "Apply complete! Resources: 1 imported, 0 added, 1 changed, 0 destroyed.")
+    }
+
     @Test func anAdoptionIsPlannedAsTerraformsImport() throws {
         let address = ResourceAddress(type: "aws_instance", name: "node", index: 1)
         let adopted = PlannedChange(address: address, action: .noOp, before: .map([:]), after: .map([:]), adopting: "i-0abc")

@@ -51,7 +51,7 @@ extension CommandView {
     /// The line an apply ends with.
     static func summary(_ result: ApplyResult, destroy: Bool) -> String {
         destroy ? "Destroy complete! Resources: \(result.destroyed) destroyed."
-            : "Apply complete! Resources: \(result.adopted > 0 ? "\(result.adopted) adopted, " : "")\(result.added) added, \(result.changed) changed, \(result.destroyed) destroyed."
+            : "Apply complete! Resources: \(result.imported > 0 ? "\(result.imported) imported, " : "")\(result.adopted > 0 ? "\(result.adopted) adopted, " : "")\(result.added) added, \(result.changed) changed, \(result.destroyed) destroyed."
     }
 
     /// A resource operation's progress line for people; nil for what is not printed (a skip,

@@ -65,7 +65,7 @@ struct JSONStreamView: CommandView {
             // As Terraform: a run that failed reports its errors, not a summary or outputs.
             if !outcome.diagnostics.hasErrors {
                 write(.changeSummary(add: result.added, change: result.changed, remove: result.destroyed, adopt: result.adopted,
-                                     operation: outcome.destroy ? "destroy" : "apply"))
+                                     imported: result.imported, operation: outcome.destroy ? "destroy" : "apply"))
                 if !outcome.destroy, let outputs = UIMessage.appliedOutputs(outputs) { write(outputs) }
             }
             if let calls { write(.apiCalls(outcome.apiCalls, summary: calls)) }

@@ -62,7 +62,7 @@ extension UIMessage {
         var messages = plan.drift.filter { $0.action != .noOp || plan.refreshOnly }.map(drift)
         messages += plan.changes.compactMap(plannedChange)
         let counts = plan.resourceChangeCount
-        messages.append(changeSummary(add: counts.add, change: counts.change, remove: counts.destroy, adopt: counts.adopt, operation: "plan"))
+        messages.append(changeSummary(add: counts.add, change: counts.change, remove: counts.destroy, adopt: counts.adopt, imported: plan.importCount, operation: "plan"))
         if let outputs = plannedOutputs(plan.outputs) { messages.append(outputs) }
         messages += plan.warnings.map { diagnostic($0, renderer: renderer) }
         return messages
@@ -71,7 +71,7 @@ extension UIMessage {
     /// `planned_change`, for a change that does something (an adoption is Terraform's import);
     /// nil for one that changes nothing.
     static func plannedChange(_ change: PlannedChange) -> UIMessage? {
-        guard change.action != .noOp || change.adopting != nil else { return nil }
+        guard change.isShown else { return nil }
         let object = changeObject(change)
         return UIMessage(message: "\(change.address): Plan to \(object.action)", type: "planned_change", fields: ["change": object.json])
     }
@@ -90,6 +90,15 @@ extension UIMessage {
             // Terraform reports an import that changes nothing else as the action `import`.
             if change.action == .noOp { action = "import" }
             fields["importing"] = .object(["id": .string(id)])
+        }
+        if let id = change.importing {
+            if change.action == .noOp { action = "import" }
+            fields["importing"] = .object(["id": .string(id)])
+        }
+        if let previous = change.previousAddress {
+            // Terraform reports a move that changes nothing else as the action `move`.
+            if change.action == .noOp, change.importing == nil { action = "move" }
+            fields["previous_resource"] = resource(previous)
         }
         fields["action"] = .string(action)
         if let reason = change.reason.map(reasonName) { fields["reason"] = .string(reason) }
@@ -125,18 +134,18 @@ extension UIMessage {
 
     /// `change_summary`: planned (`plan`) or done (`apply`, `destroy`). Adoptions are counted as
     /// Terraform counts imports; `@message` is tfy's summary line.
-    static func changeSummary(add: Int, change: Int, remove: Int, adopt: Int, operation: String) -> UIMessage {
+    static func changeSummary(add: Int, change: Int, remove: Int, adopt: Int, imported: Int = 0, operation: String) -> UIMessage {
         let message: String
         switch operation {
         case "plan":
-            message = "Plan: " + PlanTextRenderer.summary((adopt: adopt, add: add, change: change, destroy: remove))
+            message = "Plan: " + PlanTextRenderer.summary((adopt: adopt, add: add, change: change, destroy: remove), imports: imported)
         case "destroy":
             message = "Destroy complete! Resources: \(remove) destroyed."
         default:
-            message = "Apply complete! Resources: \(adopt > 0 ? "\(adopt) adopted, " : "")\(add) added, \(change) changed, \(remove) destroyed."
+            message = "Apply complete! Resources: \(imported > 0 ? "\(imported) imported, " : "")\(adopt > 0 ? "\(adopt) adopted, " : "")\(add) added, \(change) changed, \(remove) destroyed."
         }
         return UIMessage(message: message, type: "change_summary", fields: ["changes": .object([
-            "add": .int(add), "change": .int(change), "import": .int(adopt), "remove": .int(remove), "operation": .string(operation),
+            "add": .int(add), "change": .int(change), "import": .int(adopt + imported), "remove": .int(remove), "operation": .string(operation),
         ])])
     }
 

@@ -18,6 +18,9 @@ public struct Configuration: Sendable {
     /// configuration.
     public var moduleCalls: [String: ModuleCall] = [:]
     public var backend: BackendBlock?
+    /// The top-level `moved:` and `import:` lists, in file order.
+    public var moved: [MovedBlock] = []
+    public var imports: [ImportBlock] = []
     public var sources: SourceFiles = [:]
     /// False when a file could not be parsed as YAML: then nothing was decoded, as every check of
     /// the rest would only report what the unparsed file declares as missing.

@@ -11,7 +11,7 @@ public struct ConfigurationLoader: Sendable {
     public init(resourceTypes: ResourceCatalog) { self.resourceTypes = resourceTypes }
 
     /// Top-level keys a configuration file may have.
-    static let blockTypes = ["variable", "locals", "provider", "resource", "data", "module", "output", "stack", "backend"]
+    static let blockTypes = ["variable", "locals", "provider", "resource", "data", "module", "output", "stack", "backend", "moved", "import"]
     static let resourceMetaArguments: Set<String> = ["count", "for_each", "depends_on", "lifecycle"]
 
     /// Loads the directory at `directory`; diagnostics name its files under `displayDirectory`
@@ -197,7 +197,7 @@ struct ConfigurationDecoder {
             switch key {
             case "variable": decodeVariables(pair.value)
             case "locals": decodeLocals(pair.value)
-            case "provider" where isModule, "stack" where isModule, "backend" where isModule, "data" where isModule: rootOnlyBlock(key, at: pair.key.start)
+            case "provider" where isModule, "stack" where isModule, "backend" where isModule, "data" where isModule, "moved" where isModule, "import" where isModule: rootOnlyBlock(key, at: pair.key.start)
             case "provider": decodeProviders(pair.value)
             case "resource": decodeResources(pair.value)
             case "data": decodeDataSources(pair.value)
@@ -205,6 +205,8 @@ struct ConfigurationDecoder {
             case "output": decodeOutputs(pair.value)
             case "stack": decodeStack(pair.value)
             case "backend": decodeBackend(pair.value)
+            case "moved": decodeMoved(pair.value)
+            case "import": decodeImports(pair.value)
             default:
                 let owners = argumentOwners(key)
                 let hint = owners.isEmpty ? Suggestion.didYouMean(key, among: ConfigurationLoader.blockTypes)
@@ -883,6 +885,7 @@ struct ConfigurationDecoder {
         }
         allDependsOn += configuration.outputs.values.flatMap { output in output.dependsOn.map { ($0, "output.\(output.name)" as String?) } }
         allDependsOn += configuration.moduleCalls.values.flatMap { call in call.dependsOn.map { ($0, call.address as String?) } }
+        checkRefactoring(addresses: addresses)
         for (entry, address) in allDependsOn where !dependable.contains(entry.address) {
             error("Reference to undeclared resource", "depends_on names \(Value.quoted(entry.address)), which is not declared.\(Suggestion.didYouMean(entry.address, among: declared))", at: entry.location, address: address)
         }
@@ -891,5 +894,110 @@ struct ConfigurationDecoder {
         for (text, location) in plainStrings where bare.matches(text) {
             diagnostics.append(.warning("Value looks like a reference", detail: "\(Value.quoted(text)) is plain text here, so it is the string \(Value.quoted(text)). Did you mean \"${\(text)}\"?", at: location))
         }
+    }
+}
+
+// MARK: moved, import
+
+extension ConfigurationDecoder {
+    /// `moved: [{from: ADDRESS, to: ADDRESS}, ...]`, addresses written plainly as in `depends_on`.
+    mutating func decodeMoved(_ node: YAMLNode) {
+        for (item, pairs) in refactoringEntries(node, block: "moved", example: "[{from: aws_instance.old, to: aws_instance.new}]") {
+            var from: ResourceAddress?, to: ResourceAddress?
+            var seen = Set<String>()
+            for pair in pairs {
+                let key = pair.key.scalar?.text ?? ""
+                seen.insert(key)
+                switch key {
+                case "from": from = refactoringAddress(pair.value, block: "moved", argument: "from")
+                case "to": to = refactoringAddress(pair.value, block: "moved", argument: "to")
+                default:
+                    error("Unsupported argument", "An argument named \(Value.quoted(key)) is not expected in a moved block.\(Suggestion.didYouMean(key, among: ["from", "to"]))", at: pair.key.start)
+                }
+            }
+            for name in ["from", "to"] where !seen.contains(name) {
+                error("Missing required argument", "The argument \(Value.quoted(name)) is required in a moved block, but no definition was found.", at: item.start)
+            }
+            guard let from, let to else { continue }
+            if from.type != to.type {
+                error("Resource type mismatch", "This statement declares a move from \(from) to \(to), which is a resource\(from.key == nil ? "" : " instance") of a different type.", at: item.start)
+                continue
+            }
+            if from == to {
+                diagnostics.append(.warning("Redundant move statement", detail: "This statement declares a move from an object to the same address, which is the same as not declaring this move at all.", at: item.start))
+                continue
+            }
+            configuration.moved.append(MovedBlock(from: from, to: to, location: item.start))
+        }
+    }
+
+    /// `import: [{to: ADDRESS, id: ID}, ...]`.
+    mutating func decodeImports(_ node: YAMLNode) {
+        for (item, pairs) in refactoringEntries(node, block: "import", example: "[{to: aws_instance.web, id: i-0123456789abcdef0}]") {
+            var to: ResourceAddress?, id: String?
+            var seen = Set<String>()
+            for pair in pairs {
+                let key = pair.key.scalar?.text ?? ""
+                seen.insert(key)
+                switch key {
+                case "to": to = refactoringAddress(pair.value, block: "import", argument: "to")
+                case "id":
+                    guard let scalar = pair.value.scalar, case .string(let text) = YAMLNode.resolve(scalar), !text.isEmpty, !ExpressionParser.containsTemplate(text) else {
+                        error("Invalid import id argument", "The import ID must be a non-empty string written as it is, such as i-0123456789abcdef0; it cannot refer to variables or other values.", at: pair.value.start)
+                        continue
+                    }
+                    id = text
+                default:
+                    error("Unsupported argument", "An argument named \(Value.quoted(key)) is not expected in an import block.\(Suggestion.didYouMean(key, among: ["to", "id"]))", at: pair.key.start)
+                }
+            }
+            for name in ["to", "id"] where !seen.contains(name) {
+                error("Missing required argument", "The argument \(Value.quoted(name)) is required in an import block, but no definition was found.", at: item.start)
+            }
+            guard let to, let id else { continue }
+            if let first = configuration.imports.first(where: { $0.to == to }) {
+                error("Duplicate import configuration for \(Value.quoted(to.description))", "An import block for the resource \(Value.quoted(to.description)) was already declared at \(first.location.file):\(first.location.line),\(first.location.column). A resource can have only one import block.", at: item.start)
+                continue
+            }
+            if let first = configuration.imports.first(where: { $0.id == id }) {
+                error("Duplicate import for ID \(Value.quoted(id))", "An import block for the ID \(Value.quoted(id)) and the resource \(Value.quoted(first.to.description)) was already declared at \(first.location.file):\(first.location.line),\(first.location.column). One object can be imported to only one resource instance.", at: item.start)
+                continue
+            }
+            configuration.imports.append(ImportBlock(to: to, id: id, location: item.start))
+        }
+    }
+
+    /// The entries of a `moved` or `import` list, each a mapping; errors for anything else.
+    mutating func refactoringEntries(_ node: YAMLNode, block: String, example: String) -> [(YAMLNode, [YAMLNode.Pair])] {
+        guard let items = node.items else {
+            error("Invalid \(block) block", "\"\(block)\" must be a list of mappings, such as \(example).", at: node.start)
+            return []
+        }
+        return items.compactMap { item in
+            guard let pairs = item.pairs else {
+                error("Invalid \(block) block", "Each entry of \"\(block)\" must be a mapping, such as \(example.dropFirst().dropLast()), not \(item.kindDescription).", at: item.start)
+                return nil
+            }
+            return (item, pairs)
+        }
+    }
+
+    /// A resource or resource instance address written as plain text (or as `${...}`).
+    mutating func refactoringAddress(_ node: YAMLNode, block: String, argument: String) -> ResourceAddress? {
+        if let scalar = node.scalar, var text = YAMLNode.resolve(scalar).stringValue {
+            if text.hasPrefix("${"), text.hasSuffix("}") { text = String(text.dropFirst(2).dropLast()) }
+            if let address = ResourceAddress(parsing: text) { return address }
+        }
+        let wanted = block == "import" ? "a resource instance address, such as aws_instance.web or aws_instance.node[0]" : "a resource or resource instance address, such as aws_instance.web or aws_instance.node[0]"
+        error("Invalid address", "The \(Value.quoted(argument)) argument of a \(block) block must be \(wanted).", at: node.start)
+        return nil
+    }
+
+    /// The checks of `moved` statements against the declared resources (Terraform's wording).
+    mutating func checkRefactoring(addresses: [String]) {
+        guard !configuration.moved.isEmpty else { return }
+        var declared: [String: SourceLocation] = [:]
+        for (index, address) in addresses.enumerated() { declared[address] = configuration.resources[index].location }
+        diagnostics.append(contentsOf: MoveStatementChecks.check(configuration.moved, declared: declared))
     }
 }

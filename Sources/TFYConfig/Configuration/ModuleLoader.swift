@@ -155,6 +155,8 @@ extension ConfigurationDecoder {
         switch key {
         case "stack":
             error("Stack name in a module", "The root module names the stack; a module it calls cannot name another. Remove \"stack\" from the module.", at: location)
+        case "moved", "import":
+            error(key == "moved" ? "Moved block in a module" : "Import block in a module", "tfy reads \(Value.quoted(key)) blocks in the root module only; write this one there, with the resource's full address (module.NAME.TYPE.NAME).", at: location)
         case "data":
             error("Data source in a module", "tfy reads data sources in the root module only. Look the value up in the root module and pass it to the module as an input variable.", at: location)
         case "backend":
