@@ -188,9 +188,10 @@ extension EC2Client {
         return (Self.instances(root), root.string("nextToken").nonEmpty)
     }
 
-    /// Every instance matching `filters`, following NextToken.
-    public func describeInstances(filters: [EC2Filter] = [], pageSize: Int? = nil) async throws(AWSError) -> [EC2Instance] {
-        try await paginate("DescribeInstances", Self.filters(filters) + (pageSize.map { [("MaxResults", String($0))] } ?? []), page: Self.instances)
+    /// Every instance matching `filters`, `pageSize` a page (EC2 allows 5 to 1,000), the next
+    /// page asked for while this one is decoded.
+    public func describeInstances(filters: [EC2Filter] = [], pageSize: Int = 1000) async throws(AWSError) -> [EC2Instance] {
+        try await paginatePipelined("DescribeInstances", Self.filters(filters) + [("MaxResults", String(pageSize))], page: Self.instances)
     }
 
     /// The instances of one DescribeInstances page, each with its reservation's owner.

@@ -41,22 +41,31 @@ private struct XMLReader {
 
     func error(_ message: String) -> XMLNode.ParseError { XMLNode.ParseError(message: message, offset: position) }
 
-    func peek(_ literal: String) -> Bool {
-        let l = Array(literal.utf8)
-        return position + l.count <= bytes.count && Array(bytes[position..<position + l.count]) == l
+    /// Whether `literal` starts at `at` (the position by default). Compares in place: a page of
+    /// a thousand instances asks this a million times, so nothing is allocated here.
+    func peek(_ literal: StaticString, at start: Int? = nil) -> Bool {
+        let start = start ?? position
+        let count = literal.utf8CodeUnitCount
+        guard start + count <= bytes.count else { return false }
+        return literal.withUTF8Buffer { l in
+            for i in 0..<count where bytes[start + i] != l[i] { return false }
+            return true
+        }
     }
 
-    mutating func skip(past literal: String) throws(XMLNode.ParseError) {
-        let l = Array(literal.utf8)
-        while position + l.count <= bytes.count {
-            if Array(bytes[position..<position + l.count]) == l { position += l.count; return }
+    mutating func skip(past literal: StaticString) throws(XMLNode.ParseError) {
+        let count = literal.utf8CodeUnitCount
+        while position + count <= bytes.count {
+            if peek(literal) { position += count; return }
             position += 1
         }
         throw error("unterminated \(literal)")
     }
 
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
     mutating func skipSpace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.count, Self.isSpace(bytes[position]) { position += 1 }
     }
 
     mutating func skipMisc() throws(XMLNode.ParseError) {
@@ -77,7 +86,9 @@ private struct XMLReader {
 
     mutating func name() throws(XMLNode.ParseError) -> String {
         let start = position
-        while position < bytes.count, !([0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: "=")].contains(bytes[position])) {
+        while position < bytes.count {
+            let byte = bytes[position]
+            if Self.isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") { break }
             position += 1
         }
         guard position > start else { throw error("expected a name") }
@@ -133,8 +144,10 @@ private struct XMLReader {
             } else if bytes[position] == UInt8(ascii: "&") {
                 text += try entity()
             } else {
-                text.append(bytes[position])
-                position += 1
+                // A run of plain text, copied at once.
+                let start = position
+                while position < bytes.count, bytes[position] != UInt8(ascii: "<"), bytes[position] != UInt8(ascii: "&") { position += 1 }
+                text += bytes[start..<position]
             }
         }
     }

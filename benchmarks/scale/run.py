@@ -154,8 +154,11 @@ class Moto:
 
     def client(self, service):
         import boto3
+        from botocore.config import Config
+        # Launching thousands at once keeps moto busy for minutes on a loaded machine.
         return boto3.session.Session(aws_access_key_id="AKIDSCALE", aws_secret_access_key="scale",
-                                     region_name="us-east-1").client(service, endpoint_url=self.url)
+                                     region_name="us-east-1").client(service, endpoint_url=self.url,
+                                                                     config=Config(read_timeout=900, retries={"max_attempts": 1}))
 
     def environment(self, **extra):
         env = dict(os.environ)
