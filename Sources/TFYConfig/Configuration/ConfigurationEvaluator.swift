@@ -247,8 +247,8 @@ struct EvaluationRun {
         }
     }
 
-    /// Resource addresses (`ResourceAddress.resource`) a node depends on, through locals,
-    /// transitively: a module call stands for every resource of its instances, and everything
+    /// Resource addresses (`ResourceAddress.resource`) a node depends on, through locals and
+    /// resources without instances, transitively: a module call stands for every resource of its instances, and everything
     /// in a module instance depends on what its call depends on.
     func resourceDependencies(of node: String) -> [String] {
         var seen = Set<String>()
@@ -262,6 +262,10 @@ struct EvaluationRun {
                 result.formUnion(called)
             } else if !next.hasPrefix("module.") {
                 result.insert(instancePrefix + next)
+                // A resource with no instances (count 0, no keys) has nothing to wait for: what
+                // depends on it waits for what it depends on, as Terraform's graph waits
+                // through the resource node.
+                if resources[next]?.instances.isEmpty == true { queue.append(contentsOf: graph.dependencies[next] ?? []) }
             }
         }
         return result.sorted()
