@@ -56,7 +56,7 @@ struct ChangeActionTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct ModulePathTests {
     @Test func parsesModuleInstanceAddresses() {
         #expect(ModuleStep.parsePath("module.workers") == [ModuleStep(name: "workers")])

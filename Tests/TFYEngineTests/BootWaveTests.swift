@@ -10,10 +10,11 @@ import TFYTestSupport
 @Suite(.timeLimit(.minutes(30))) struct BootWaveTests {
     @Test func aHundredInstancesAtParallelismTenBootInOneWave() async throws {
         // moto's boot-delay mode: every instance stays `pending` until the hundredth has been
-        // launched, or until 30 s pass with no launch. Launches made in waves stop while the first
-        // wave boots, and only those 30 s release them; one wave, however slow the machine, keeps
-        // launching until the hundredth launch releases them all.
-        let world = try await World(motoEnvironment: ["TFY_MOTO_BOOT_SECONDS": "30", "TFY_MOTO_BOOT_AFTER_LAUNCHES": "100"])
+        // launched, or until 120 s pass with no launch (long enough that a starved machine's
+        // pauses between launches do not reach it). Launches made in waves stop while the first
+        // wave boots, and only those 120 s release them; one wave, however slow the machine,
+        // keeps launching until the hundredth launch releases them all.
+        let world = try await World(motoEnvironment: ["TFY_MOTO_BOOT_SECONDS": "120", "TFY_MOTO_BOOT_AFTER_LAUNCHES": "100"])
         try world.configure("""
             variable:
               stack_tag: {type: string}

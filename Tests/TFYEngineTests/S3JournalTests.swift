@@ -57,6 +57,10 @@ struct S3JournalTests {
         let world = try await World()
         try await world.useS3Backend()
         let proxy = try await Helper("fault_proxy.py", [String(world.moto.port), "--latency-ms", "150"])
+        // The apply cannot finish before it is killed, however fast or slow the machine: the
+        // proxy forwards ten launches and holds every later one (held, never forwarded: the rerun
+        // below goes to moto directly).
+        try await UpdateRecoveryTests.faults(proxy, #"{"hold_after": {"RunInstances": 10}}"#)
         let process = try world.spawn(["apply", "cluster", "-auto-approve", "-var", "machines=20"], endpoint: "http://127.0.0.1:\(proxy.port)")
         let store = world.s3Store()
         let client = world.s3Client()
