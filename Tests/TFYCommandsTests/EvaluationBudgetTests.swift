@@ -23,7 +23,7 @@ struct EvaluationBudgetTests {
 
     func validate(_ directory: String) async throws -> ProgramResult {
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        return try await runProgramAllowingFailure(Self.executable, ["validate", "-no-color", directory], timeout: 120)
+        return try await runProgramAllowingFailure(Self.executable, ["validate", "-no-color", directory], timeout: 600)
     }
 
     /// One rendered error: its summary, where, the source line with a caret, and the detail.
