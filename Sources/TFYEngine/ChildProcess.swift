@@ -1,8 +1,8 @@
 import Foundation
 
 /// A program run to completion without blocking a thread of Swift's concurrency pool: its
-/// output (standard output and error together, in order) arrives line by line, and the last
-/// lines are kept for error messages.
+/// output (standard output and error together, in order, unless the caller keeps standard
+/// error apart) arrives line by line, and the last lines are kept for error messages.
 ///
 /// Each child runs in a process group of its own, so the Ctrl-C a terminal sends to its
 /// foreground group reaches tfy alone: a first one lets running scripts finish, and only
@@ -12,6 +12,9 @@ public enum ChildProcess {
         var status: Int32
         /// The last `tailLength` lines of output.
         var tail: [String]
+        /// The last `tailLength` lines of standard error, when it was kept apart from the output
+        /// (`separateErrors`); they never reach `onLine`.
+        var errors: [String] = []
     }
 
     static let tailLength = 200
@@ -27,36 +30,59 @@ public enum ChildProcess {
     /// Runs `executable` with `arguments`, writes `input` to its standard input and closes it.
     /// Returns once the program has exited and its output has ended. `ownProcessGroup: false`
     /// keeps the child in tfy's group, for a program the user drives from the terminal.
+    /// `separateErrors` gives standard error a pipe of its own, kept in `Result.errors`: ssh's
+    /// own diagnostics (a multiplexing fallback, say) are then not taken for the remote command's
+    /// output.
     static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil,
-                    ownProcessGroup: Bool = true, onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
+                    ownProcessGroup: Bool = true, separateErrors: Bool = false,
+                    onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
         ChildProcess.ignoreBrokenPipes
         let output = try Self.pipe(), stdin = try Self.pipe()
+        let errors: (read: Int32, write: Int32)?
+        do { errors = separateErrors ? try Self.pipe() : nil } catch {
+            for descriptor in [output.read, output.write, stdin.read, stdin.write] { close(descriptor) }
+            throw error
+        }
         let pid: pid_t
         do {
             pid = try Children.shared.spawn(executable, arguments, environment: environment ?? ProcessInfo.processInfo.environment,
-                                            stdin: stdin.read, output: output.write, ownProcessGroup: ownProcessGroup)
+                                            stdin: stdin.read, output: output.write, errors: errors?.write ?? output.write,
+                                            ownProcessGroup: ownProcessGroup)
         } catch {
-            for descriptor in [output.read, output.write, stdin.read, stdin.write] { close(descriptor) }
+            for descriptor in [output.read, output.write, stdin.read, stdin.write] + [errors?.read, errors?.write].compactMap({ $0 }) { close(descriptor) }
             throw error
         }
         // Our copies of the pipe ends the child uses must close, or the reader never sees
         // the end of its output.
         close(output.write)
         close(stdin.read)
+        if let errors { close(errors.write) }
         let lines = LineCollector(onLine: onLine)
+        let errorLines = LineCollector(onLine: { _ in })
         let writer = FileHandle(fileDescriptor: stdin.write, closeOnDealloc: true)
         let reader = FileHandle(fileDescriptor: output.read, closeOnDealloc: true)
+        let errorReader = errors.map { FileHandle(fileDescriptor: $0.read, closeOnDealloc: true) }
+        let errorsRead = DispatchSemaphore(value: 0)
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 if !input.isEmpty { try? writer.write(contentsOf: Data(input)) }
                 try? writer.close()
             }
             Thread.detachNewThread {
+                if let errorReader {
+                    while let chunk = try? errorReader.read(upToCount: 65536), !chunk.isEmpty { errorLines.append(chunk) }
+                    try? errorReader.close()
+                    errorLines.finish()
+                }
+                errorsRead.signal()
+            }
+            Thread.detachNewThread {
                 while let chunk = try? reader.read(upToCount: 65536), !chunk.isEmpty { lines.append(chunk) }
                 try? reader.close()
                 lines.finish()
+                errorsRead.wait()
                 let status = Children.shared.wait(pid)
-                continuation.resume(returning: Result(status: status, tail: lines.tail))
+                continuation.resume(returning: Result(status: status, tail: lines.tail, errors: errorLines.tail))
             }
         }
     }
@@ -96,13 +122,13 @@ private final class Children: @unchecked Sendable {
     func withSpawnLock<T>(_ body: () throws -> T) rethrows -> T { try lock.withLock(body) }
 
     func spawn(_ executable: String, _ arguments: [String], environment: [String: String], stdin: Int32, output: Int32,
-               ownProcessGroup: Bool) throws -> pid_t {
+               errors: Int32, ownProcessGroup: Bool) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, stdin, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
-        posix_spawn_file_actions_adddup2(&actions, output, 2)
+        posix_spawn_file_actions_adddup2(&actions, errors, 2)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -139,13 +139,16 @@ public final class SSHClient: @unchecked Sendable {
     }
 
     /// Runs `command` on the host; output lines go to `onLine`.
-    func run(_ target: SSHTarget, _ command: String, input: [UInt8] = [], connectTimeout: Int = 10,
+    /// `separateErrors` keeps ssh's standard error (its own diagnostics, once the remote command
+    /// sends its standard error to its output) out of the output lines.
+    func run(_ target: SSHTarget, _ command: String, input: [UInt8] = [], connectTimeout: Int = 10, separateErrors: Bool = false,
              onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ChildProcess.Result {
         try FileManager.default.createDirectory(atPath: controlDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // Recorded before the connection exists, so a stop while it runs ends its master too.
         lock.withLock { _ = masters.insert(target) }
         Self.open.withLock { $0[ObjectIdentifier(self)] = self }
-        return try await ChildProcess.run(ssh, options(target, connectTimeout: connectTimeout) + ["--", target.host, command], input: input, onLine: onLine)
+        return try await ChildProcess.run(ssh, options(target, connectTimeout: connectTimeout) + ["--", target.host, command], input: input,
+                                          separateErrors: separateErrors, onLine: onLine)
     }
 
     /// Waits until the host answers SSH: retries every failure to connect or log in, backing off
@@ -210,7 +213,11 @@ public final class SSHClient: @unchecked Sendable {
     /// part of it passes through the remote shell's command line; it runs with standard input
     /// at its end, so a command reading input cannot swallow the rest of the script.
     func runScript(_ target: SSHTarget, script: String, environment: [String: String], onLine: @escaping @Sendable (String) -> Void) async throws -> ChildProcess.Result {
-        try await run(target, "s=$(cat) && exec bash -c \"$s\" tfy-bootstrap", input: Array(Shell.script(script, environment: environment).utf8), onLine: onLine)
+        // The script's standard error joins its output on the host, in order; what ssh itself
+        // writes to standard error (such as a multiplexing fallback) is not the script's output
+        // and is kept apart, for the error message should the session fail.
+        try await run(target, "s=$(cat) && exec bash -c \"$s\" tfy-bootstrap 2>&1", input: Array(Shell.script(script, environment: environment).utf8),
+                      separateErrors: true, onLine: onLine)
     }
 
     public var executable: String { ssh }

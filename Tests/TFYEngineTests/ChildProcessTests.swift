@@ -25,3 +25,15 @@ import Testing
         #expect(result.tail == ["gone"])
     }
 }
+
+extension ChildProcessTests {
+    /// Standard error kept apart reaches neither `onLine` nor the output's tail.
+    @Test func standardErrorKeptApartIsNotOutput() async throws {
+        let lines = Lines()
+        let result = try await ChildProcess.run("/bin/sh", ["-c", "echo out; echo diagnostic >&2; echo more"], separateErrors: true) { lines.add($0) }
+        #expect(result.status == 0)
+        #expect(lines.all == ["out", "more"])
+        #expect(result.tail == ["out", "more"])
+        #expect(result.errors == ["diagnostic"])
+    }
+}

@@ -245,8 +245,12 @@ struct BootstrapProvider: ResourceProvider {
         for (index, session) in list.enumerated() {
             let result = try await ssh.runScript(target, script: session.text, environment: environment) { line in output(address, shown.line(line)) }
             guard result.status != 0 else { continue }
-            let tail = shown.tail(result.tail)
-            try await ssh.checkHostKey(target, output: tail)
+            // A changed host key is read from ssh's own diagnostics. When ssh itself failed
+            // (status 255), they follow the output in the error: they say why (a refused
+            // connection, say). A script's own failure is told by the script's output alone.
+            try await ssh.checkHostKey(target, output: result.errors)
+            let lines = result.status == 255 ? Array((result.tail + result.errors).suffix(ChildProcess.tailLength)) : result.tail
+            let tail = shown.tail(lines)
             var which = list.count == 1 ? what : "\(what) \(index + 1) of \(list.count)"
             if let path = session.path { which += " (\(shown.redact(path)))" }
             let status = result.status == 255 ? "ssh failed (exit status 255)" : "exited with status \(result.status)"
