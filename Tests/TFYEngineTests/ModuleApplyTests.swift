@@ -164,5 +164,11 @@ struct ModuleApplyTests {
         #expect(try await world.liveInstances().map(\.id) == [a])
         let tags = (try await world.instance(a)["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
         #expect(tags == ["Name": "my-a", "tfy:stack": world.stack, "tfy:address": #"module.workers["a"].aws_instance.node"#])
+
+        // -target the call without a key: every instance of it.
+        let destroyed = await world.tfy(["destroy", "cluster", "-auto-approve", "-no-color", "-var", "roles=[a]", "-target", "module.workers"])
+        #expect(destroyed.status == 0, "\(destroyed.out)\(destroyed.err)")
+        #expect(destroyed.out.contains("Destroy complete! Resources: 1 destroyed."), "\(destroyed.out)")
+        #expect(try await world.liveInstances().isEmpty)
     }
 }
