@@ -112,10 +112,16 @@ final class TachyonCluster: @unchecked Sendable {
         let up = await cluster.tfy("apply", machines: 5, ["-auto-approve"])
         try #require(up.status == 0, "\(up.out)\(up.err)")
         let replaced = up.out.split(separator: "\n").filter { $0.hasSuffix("must be replaced") }.map { String($0.dropFirst(4).dropLast(" must be replaced".count)) }
-        #expect(replaced == ["tfy_bootstrap.common[0]", "tfy_bootstrap.common[1]", "tfy_bootstrap.common[2]", "tfy_bootstrap.configure[0]",
-                             "tfy_bootstrap.distribute[0]", "tfy_bootstrap.distribute[1]"])
-        #expect(!up.out.contains("tfy_bootstrap.masters[0] (remote-exec)"))
-        #expect(up.out.contains("tfy_bootstrap.workers[4] (remote-exec): worker: TachyonWorker3 is a Tachyon worker"))
+        #expect(replaced == [#"tfy_bootstrap.common["TachyonMaster"]"#, #"tfy_bootstrap.common["TachyonMaster2"]"#, #"tfy_bootstrap.common["TachyonWorker1"]"#,
+                             #"tfy_bootstrap.configure["TachyonMaster"]"#, #"tfy_bootstrap.distribute["TachyonMaster2"]"#, #"tfy_bootstrap.distribute["TachyonWorker1"]"#])
+        // Exactly the new names are added: the instances keyed by them, and their phases.
+        let added = up.out.split(separator: "\n").filter { $0.hasSuffix("will be created") }.map { String($0.dropFirst(4).dropLast(" will be created".count)) }
+        #expect(added == [#"tfy_bootstrap.common["TachyonWorker2"]"#, #"tfy_bootstrap.common["TachyonWorker3"]"#,
+                          #"tfy_bootstrap.distribute["TachyonWorker2"]"#, #"tfy_bootstrap.distribute["TachyonWorker3"]"#,
+                          #"tfy_bootstrap.workers["TachyonWorker2"]"#, #"tfy_bootstrap.workers["TachyonWorker3"]"#,
+                          #"module.worker.aws_instance.node["TachyonWorker2"]"#, #"module.worker.aws_instance.node["TachyonWorker3"]"#])
+        #expect(!up.out.contains(#"tfy_bootstrap.masters["TachyonMaster"] (remote-exec)"#))
+        #expect(up.out.contains(#"tfy_bootstrap.workers["TachyonWorker3"] (remote-exec): worker: TachyonWorker3 is a Tachyon worker"#))
         #expect(try await cluster.privateIPs().count == 5)
         for node in TachyonCluster.names {
             #expect(cluster.file(node, "/etc/hosts") == (try await cluster.expectedHosts(5)))
@@ -123,9 +129,9 @@ final class TachyonCluster: @unchecked Sendable {
         }
 
         // Re-running phases never formats again.
-        let rerun = await cluster.tfy("apply", machines: 5, ["-auto-approve", "-replace", "tfy_bootstrap.hdfs[0]", "-replace", "tfy_bootstrap.masters[0]"])
+        let rerun = await cluster.tfy("apply", machines: 5, ["-auto-approve", "-replace", #"tfy_bootstrap.hdfs["TachyonMaster"]"#, "-replace", #"tfy_bootstrap.masters["TachyonMaster"]"#])
         #expect(rerun.status == 0, "\(rerun.err)")
-        #expect(rerun.out.contains("tfy_bootstrap.hdfs[0] (remote-exec): hdfs: NameNode already formatted; not formatting again"))
+        #expect(rerun.out.contains(#"tfy_bootstrap.hdfs["TachyonMaster"] (remote-exec): hdfs: NameNode already formatted; not formatting again"#))
         #expect(!rerun.out.contains("journal formatted"))
 
         // Scale down: the last two go.
@@ -213,7 +219,7 @@ final class TachyonCluster: @unchecked Sendable {
         try #require(created.status == 0, "\(created.out)\(created.err)")
         #expect(created.out.contains("Apply complete! Resources: 13 added, 0 changed, 0 destroyed."))
         #expect(!created.out.contains("tfy_bootstrap.hdfs"))
-        #expect(created.out.contains("tfy_bootstrap.configure[0] (remote-exec): configure: (sensitive value) has Hadoop 2.7.1 and Tachyon built from https://git.example.com/tachyon.git at v0.8.2-fixes configuration"))
+        #expect(created.out.contains(#"tfy_bootstrap.configure["TachyonMaster"] (remote-exec): configure: (sensitive value) has Hadoop 2.7.1 and Tachyon built from https://git.example.com/tachyon.git at v0.8.2-fixes configuration"#))
         #expect(!(created.out + created.err).contains("s3-secret-not-real"))
         #expect(!(created.out + created.err).contains("AKIDS3TEST"))
 
@@ -272,7 +278,7 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(plan.status == 0, "\(plan.err)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [String: Any])
         let changes = (json["resource_changes"] as? [[String: Any]]) ?? []
-        let worker = try #require(changes.first { $0["address"] as? String == "aws_instance.worker[1]" })
+        let worker = try #require(changes.first { $0["address"] as? String == #"module.worker.aws_instance.node["TachyonWorker2"]"# })
         let after = try #require((worker["change"] as? [String: Any])?["after"] as? [String: Any])
         #expect(after["instance_type"] as? String == "m4.large")
         #expect((after["tags"] as? [String: String])?["Name"] == "my-TachyonWorker2")
@@ -284,14 +290,14 @@ final class TachyonCluster: @unchecked Sendable {
         // Blocks are lists of one, as in Terraform's plan JSON.
         #expect((((after["instance_market_options"] as? [[String: Any]])?.first?["spot_options"] as? [[String: Any]])?.first)?["max_price"] as? String == "0.05")
         // Masters: 2 from tachyon.yml: two masters, ZooKeeper.
-        #expect(changes.contains { $0["address"] as? String == "aws_instance.master[1]" })
-        #expect(changes.contains { $0["address"] as? String == "tfy_bootstrap.zookeeper[0]" })
+        #expect(changes.contains { $0["address"] as? String == #"module.master.aws_instance.node["TachyonMaster2"]"# })
+        #expect(changes.contains { $0["address"] as? String == #"tfy_bootstrap.zookeeper["TachyonMaster"]"# })
 
         // And they apply: the machine reaches EC2 with both devices and the spot price.
         let proxy = try await Helper("fault_proxy.py", [String(world.moto.port)])
         world.endpoint = "http://127.0.0.1:\(proxy.port)"
         let applied = await world.tfy(["apply", "tachyon-ft", "-var-file", "ec2.yml", "-var-file", "tachyon-ft/conf/tachyon.yml", "-var", "machines=4",
-                                       "-target", "aws_instance.worker[1]", "-auto-approve", "-no-color"])
+                                       "-target", #"module.worker.aws_instance.node["TachyonWorker2"]"#, "-auto-approve", "-no-color"])
         #expect(applied.status == 0, "\(applied.out)\(applied.err)")
         let launch = try #require(try await proxyRequests(proxy).first { $0.action == "RunInstances" })
         #expect(launch.params.filter { $0.key.hasPrefix("BlockDeviceMapping.") || $0.key.hasPrefix("InstanceMarketOptions.") } == [
