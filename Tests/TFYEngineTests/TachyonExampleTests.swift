@@ -151,6 +151,73 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(keys == ["demo.tfstate.key"])
     }
 
+    /// A cluster made by the earlier layout of the example (Fixtures/tachyon-ft-earlier: masters
+    /// and workers with `count`, numbered phases, ami-1ecae776) keeps its machines under the
+    /// current one: moved.yml moves the instances and the phases on masters, the image lookup
+    /// replaces nothing, and only the phases whose old numbers cannot be moved statically are
+    /// forgotten and run again. The instances keep their IDs; their tfy:address tags follow.
+    @Test func aClusterMadeByTheEarlierLayoutIsMovedNotReplaced() async throws {
+        let cluster = try await TachyonCluster()
+        let world = cluster.world, files = FileManager.default
+        let earlier = world.directory + "/tachyon-ft-earlier"
+        try files.copyItem(atPath: world.directory + "/tachyon-ft", toPath: earlier)
+        try files.removeItem(atPath: earlier + "/modules")
+        try files.removeItem(atPath: earlier + "/moved.yml")
+        for file in ["cluster.yml", "bootstrap.yml", "outputs.yml", "variables.yml", "templates/hosts.tpl"] {
+            try files.removeItem(atPath: earlier + "/" + file)
+            try files.copyItem(atPath: engineFixtures + "/tachyon-ft-earlier/" + file, toPath: earlier + "/" + file)
+        }
+        let made = await world.tfy(["apply", "tachyon-ft-earlier", "-var-file", world.directory + "/demo-vars.yml", "-var", "machines=3",
+                                    "-state", "state/demo.tfstate", "-auto-approve"])
+        try #require(made.status == 0, "\(made.out)\(made.err)")
+        let instances = try await Self.instancesByName(world)
+        #expect(instances.keys.sorted() == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1"])
+
+        let plan = await cluster.tfy("plan", machines: 3, ["-no-color"])
+        try #require(plan.status == 0, "\(plan.out)\(plan.err)")
+        let headings = plan.out.split(separator: "\n").filter { $0.hasPrefix("  # ") && !$0.hasPrefix("  # (") }.map { String($0.dropFirst(4)) }
+        #expect(headings.filter { $0.contains(" has moved to ") } == [
+            #"tfy_bootstrap.configure[0] has moved to tfy_bootstrap.configure["TachyonMaster"]"#,
+            #"tfy_bootstrap.hdfs[0] has moved to tfy_bootstrap.hdfs["TachyonMaster"]"#,
+            #"tfy_bootstrap.masters[0] has moved to tfy_bootstrap.masters["TachyonMaster"]"#,
+            #"tfy_bootstrap.masters[1] has moved to tfy_bootstrap.masters["TachyonMaster2"]"#,
+            #"tfy_bootstrap.zookeeper[0] has moved to tfy_bootstrap.zookeeper["TachyonMaster"]"#,
+            #"aws_instance.master[0] has moved to module.master.aws_instance.node["TachyonMaster"]"#,
+            #"aws_instance.master[1] has moved to module.master.aws_instance.node["TachyonMaster2"]"#,
+            #"aws_instance.worker[0] has moved to module.worker.aws_instance.node["TachyonWorker1"]"#,
+        ])
+        #expect(headings.filter { $0.hasSuffix(" will be destroyed") } == [
+            "tfy_bootstrap.common[0]", "tfy_bootstrap.common[1]", "tfy_bootstrap.common[2]", "tfy_bootstrap.distribute[0]",
+            "tfy_bootstrap.distribute[1]", "tfy_bootstrap.workers[0]", "tfy_bootstrap.workers[1]", "tfy_bootstrap.workers[2]",
+        ].map { $0 + " will be destroyed" })
+        #expect(plan.out.contains("Plan: 8 to add, 0 to change, 8 to destroy."), "\(plan.out)")
+
+        let applied = await cluster.tfy("apply", machines: 3, ["-auto-approve"])
+        try #require(applied.status == 0, "\(applied.out)\(applied.err)")
+        let after = try await Self.instancesByName(world)
+        #expect(after.mapValues { $0.id } == instances.mapValues { $0.id })
+        #expect(after.mapValues { $0.address } == [
+            "my-TachyonMaster": #"module.master.aws_instance.node["TachyonMaster"]"#,
+            "my-TachyonMaster2": #"module.master.aws_instance.node["TachyonMaster2"]"#,
+            "my-TachyonWorker1": #"module.worker.aws_instance.node["TachyonWorker1"]"#,
+        ])
+        let same = await cluster.tfy("plan", machines: 3, ["-detailed-exitcode"])
+        #expect(same.status == 0, "\(same.out)\(same.err)")
+        let destroyed = await cluster.tfy("destroy", machines: 3, ["-auto-approve"])
+        #expect(destroyed.status == 0, "\(destroyed.err)")
+    }
+
+    /// What EC2 says of the running instances, by Name tag: the ID and the tfy:address tag.
+    static func instancesByName(_ world: World) async throws -> [String: (id: String, address: String)] {
+        let json = try await world.cli(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=pending,running"])
+        var result: [String: (id: String, address: String)] = [:]
+        for instance in ((json["Reservations"] as? [[String: Any]]) ?? []).flatMap({ ($0["Instances"] as? [[String: Any]]) ?? [] }) {
+            let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
+            result[tags["Name"] ?? "?"] = (instance["InstanceId"] as? String ?? "?", tags["tfy:address"] ?? "?")
+        }
+        return result
+    }
+
     @Test(arguments: [
         ("machines=1", "machines must be at least 2: a Tachyon cluster needs a master and a worker."),
         ("Masters=0", "Masters must be at least 1."),
