@@ -112,10 +112,16 @@ final class TachyonCluster: @unchecked Sendable {
         let up = await cluster.tfy("apply", machines: 5, ["-auto-approve"])
         try #require(up.status == 0, "\(up.out)\(up.err)")
         let replaced = up.out.split(separator: "\n").filter { $0.hasSuffix("must be replaced") }.map { String($0.dropFirst(4).dropLast(" must be replaced".count)) }
-        #expect(replaced == ["tfy_bootstrap.common[0]", "tfy_bootstrap.common[1]", "tfy_bootstrap.common[2]", "tfy_bootstrap.configure[0]",
-                             "tfy_bootstrap.distribute[0]", "tfy_bootstrap.distribute[1]"])
-        #expect(!up.out.contains("tfy_bootstrap.masters[0] (remote-exec)"))
-        #expect(up.out.contains("tfy_bootstrap.workers[4] (remote-exec): worker: TachyonWorker3 is a Tachyon worker"))
+        #expect(replaced == [#"tfy_bootstrap.common["TachyonMaster"]"#, #"tfy_bootstrap.common["TachyonMaster2"]"#, #"tfy_bootstrap.common["TachyonWorker1"]"#,
+                             #"tfy_bootstrap.configure["TachyonMaster"]"#, #"tfy_bootstrap.distribute["TachyonMaster2"]"#, #"tfy_bootstrap.distribute["TachyonWorker1"]"#])
+        // Exactly the new names are added: the instances keyed by them, and their phases.
+        let added = up.out.split(separator: "\n").filter { $0.hasSuffix("will be created") }.map { String($0.dropFirst(4).dropLast(" will be created".count)) }
+        #expect(added == [#"tfy_bootstrap.common["TachyonWorker2"]"#, #"tfy_bootstrap.common["TachyonWorker3"]"#,
+                          #"tfy_bootstrap.distribute["TachyonWorker2"]"#, #"tfy_bootstrap.distribute["TachyonWorker3"]"#,
+                          #"tfy_bootstrap.workers["TachyonWorker2"]"#, #"tfy_bootstrap.workers["TachyonWorker3"]"#,
+                          #"module.worker.aws_instance.node["TachyonWorker2"]"#, #"module.worker.aws_instance.node["TachyonWorker3"]"#])
+        #expect(!up.out.contains(#"tfy_bootstrap.masters["TachyonMaster"] (remote-exec)"#))
+        #expect(up.out.contains(#"tfy_bootstrap.workers["TachyonWorker3"] (remote-exec): worker: TachyonWorker3 is a Tachyon worker"#))
         #expect(try await cluster.privateIPs().count == 5)
         for node in TachyonCluster.names {
             #expect(cluster.file(node, "/etc/hosts") == (try await cluster.expectedHosts(5)))
@@ -123,9 +129,9 @@ final class TachyonCluster: @unchecked Sendable {
         }
 
         // Re-running phases never formats again.
-        let rerun = await cluster.tfy("apply", machines: 5, ["-auto-approve", "-replace", "tfy_bootstrap.hdfs[0]", "-replace", "tfy_bootstrap.masters[0]"])
+        let rerun = await cluster.tfy("apply", machines: 5, ["-auto-approve", "-replace", #"tfy_bootstrap.hdfs["TachyonMaster"]"#, "-replace", #"tfy_bootstrap.masters["TachyonMaster"]"#])
         #expect(rerun.status == 0, "\(rerun.err)")
-        #expect(rerun.out.contains("tfy_bootstrap.hdfs[0] (remote-exec): hdfs: NameNode already formatted; not formatting again"))
+        #expect(rerun.out.contains(#"tfy_bootstrap.hdfs["TachyonMaster"] (remote-exec): hdfs: NameNode already formatted; not formatting again"#))
         #expect(!rerun.out.contains("journal formatted"))
 
         // Scale down: the last two go.
@@ -143,6 +149,73 @@ final class TachyonCluster: @unchecked Sendable {
         // The generated private keys go with their resources; the stack key stays with the state.
         let keys = try FileManager.default.contentsOfDirectory(atPath: cluster.world.directory + "/state").filter { $0.hasSuffix(".key") }
         #expect(keys == ["demo.tfstate.key"])
+    }
+
+    /// A cluster made by the earlier layout of the example (Fixtures/tachyon-ft-earlier: masters
+    /// and workers with `count`, numbered phases, ami-1ecae776) keeps its machines under the
+    /// current one: moved.yml moves the instances and the phases on masters, the image lookup
+    /// replaces nothing, and only the phases whose old numbers cannot be moved statically are
+    /// forgotten and run again. The instances keep their IDs; their tfy:address tags follow.
+    @Test func aClusterMadeByTheEarlierLayoutIsMovedNotReplaced() async throws {
+        let cluster = try await TachyonCluster()
+        let world = cluster.world, files = FileManager.default
+        let earlier = world.directory + "/tachyon-ft-earlier"
+        try files.copyItem(atPath: world.directory + "/tachyon-ft", toPath: earlier)
+        try files.removeItem(atPath: earlier + "/modules")
+        try files.removeItem(atPath: earlier + "/moved.yml")
+        for file in ["cluster.yml", "bootstrap.yml", "outputs.yml", "variables.yml", "templates/hosts.tpl"] {
+            try files.removeItem(atPath: earlier + "/" + file)
+            try files.copyItem(atPath: engineFixtures + "/tachyon-ft-earlier/" + file, toPath: earlier + "/" + file)
+        }
+        let made = await world.tfy(["apply", "tachyon-ft-earlier", "-var-file", world.directory + "/demo-vars.yml", "-var", "machines=3",
+                                    "-state", "state/demo.tfstate", "-auto-approve"])
+        try #require(made.status == 0, "\(made.out)\(made.err)")
+        let instances = try await Self.instancesByName(world)
+        #expect(instances.keys.sorted() == ["my-TachyonMaster", "my-TachyonMaster2", "my-TachyonWorker1"])
+
+        let plan = await cluster.tfy("plan", machines: 3, ["-no-color"])
+        try #require(plan.status == 0, "\(plan.out)\(plan.err)")
+        let headings = plan.out.split(separator: "\n").filter { $0.hasPrefix("  # ") && !$0.hasPrefix("  # (") }.map { String($0.dropFirst(4)) }
+        #expect(headings.filter { $0.contains(" has moved to ") } == [
+            #"tfy_bootstrap.configure[0] has moved to tfy_bootstrap.configure["TachyonMaster"]"#,
+            #"tfy_bootstrap.hdfs[0] has moved to tfy_bootstrap.hdfs["TachyonMaster"]"#,
+            #"tfy_bootstrap.masters[0] has moved to tfy_bootstrap.masters["TachyonMaster"]"#,
+            #"tfy_bootstrap.masters[1] has moved to tfy_bootstrap.masters["TachyonMaster2"]"#,
+            #"tfy_bootstrap.zookeeper[0] has moved to tfy_bootstrap.zookeeper["TachyonMaster"]"#,
+            #"aws_instance.master[0] has moved to module.master.aws_instance.node["TachyonMaster"]"#,
+            #"aws_instance.master[1] has moved to module.master.aws_instance.node["TachyonMaster2"]"#,
+            #"aws_instance.worker[0] has moved to module.worker.aws_instance.node["TachyonWorker1"]"#,
+        ])
+        #expect(headings.filter { $0.hasSuffix(" will be destroyed") } == [
+            "tfy_bootstrap.common[0]", "tfy_bootstrap.common[1]", "tfy_bootstrap.common[2]", "tfy_bootstrap.distribute[0]",
+            "tfy_bootstrap.distribute[1]", "tfy_bootstrap.workers[0]", "tfy_bootstrap.workers[1]", "tfy_bootstrap.workers[2]",
+        ].map { $0 + " will be destroyed" })
+        #expect(plan.out.contains("Plan: 8 to add, 0 to change, 8 to destroy."), "\(plan.out)")
+
+        let applied = await cluster.tfy("apply", machines: 3, ["-auto-approve"])
+        try #require(applied.status == 0, "\(applied.out)\(applied.err)")
+        let after = try await Self.instancesByName(world)
+        #expect(after.mapValues { $0.id } == instances.mapValues { $0.id })
+        #expect(after.mapValues { $0.address } == [
+            "my-TachyonMaster": #"module.master.aws_instance.node["TachyonMaster"]"#,
+            "my-TachyonMaster2": #"module.master.aws_instance.node["TachyonMaster2"]"#,
+            "my-TachyonWorker1": #"module.worker.aws_instance.node["TachyonWorker1"]"#,
+        ])
+        let same = await cluster.tfy("plan", machines: 3, ["-detailed-exitcode"])
+        #expect(same.status == 0, "\(same.out)\(same.err)")
+        let destroyed = await cluster.tfy("destroy", machines: 3, ["-auto-approve"])
+        #expect(destroyed.status == 0, "\(destroyed.err)")
+    }
+
+    /// What EC2 says of the running instances, by Name tag: the ID and the tfy:address tag.
+    static func instancesByName(_ world: World) async throws -> [String: (id: String, address: String)] {
+        let json = try await world.cli(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=pending,running"])
+        var result: [String: (id: String, address: String)] = [:]
+        for instance in ((json["Reservations"] as? [[String: Any]]) ?? []).flatMap({ ($0["Instances"] as? [[String: Any]]) ?? [] }) {
+            let tags = (instance["Tags"] as? [[String: String]] ?? []).reduce(into: [String: String]()) { $0[$1["Key"]!] = $1["Value"]! }
+            result[tags["Name"] ?? "?"] = (instance["InstanceId"] as? String ?? "?", tags["tfy:address"] ?? "?")
+        }
+        return result
     }
 
     @Test(arguments: [
@@ -213,7 +286,7 @@ final class TachyonCluster: @unchecked Sendable {
         try #require(created.status == 0, "\(created.out)\(created.err)")
         #expect(created.out.contains("Apply complete! Resources: 13 added, 0 changed, 0 destroyed."))
         #expect(!created.out.contains("tfy_bootstrap.hdfs"))
-        #expect(created.out.contains("tfy_bootstrap.configure[0] (remote-exec): configure: (sensitive value) has Hadoop 2.7.1 and Tachyon built from https://git.example.com/tachyon.git at v0.8.2-fixes configuration"))
+        #expect(created.out.contains(#"tfy_bootstrap.configure["TachyonMaster"] (remote-exec): configure: (sensitive value) has Hadoop 2.7.1 and Tachyon built from https://git.example.com/tachyon.git at v0.8.2-fixes configuration"#))
         #expect(!(created.out + created.err).contains("s3-secret-not-real"))
         #expect(!(created.out + created.err).contains("AKIDS3TEST"))
 
@@ -272,7 +345,7 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(plan.status == 0, "\(plan.err)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [String: Any])
         let changes = (json["resource_changes"] as? [[String: Any]]) ?? []
-        let worker = try #require(changes.first { $0["address"] as? String == "aws_instance.worker[1]" })
+        let worker = try #require(changes.first { $0["address"] as? String == #"module.worker.aws_instance.node["TachyonWorker2"]"# })
         let after = try #require((worker["change"] as? [String: Any])?["after"] as? [String: Any])
         #expect(after["instance_type"] as? String == "m4.large")
         #expect((after["tags"] as? [String: String])?["Name"] == "my-TachyonWorker2")
@@ -284,14 +357,14 @@ final class TachyonCluster: @unchecked Sendable {
         // Blocks are lists of one, as in Terraform's plan JSON.
         #expect((((after["instance_market_options"] as? [[String: Any]])?.first?["spot_options"] as? [[String: Any]])?.first)?["max_price"] as? String == "0.05")
         // Masters: 2 from tachyon.yml: two masters, ZooKeeper.
-        #expect(changes.contains { $0["address"] as? String == "aws_instance.master[1]" })
-        #expect(changes.contains { $0["address"] as? String == "tfy_bootstrap.zookeeper[0]" })
+        #expect(changes.contains { $0["address"] as? String == #"module.master.aws_instance.node["TachyonMaster2"]"# })
+        #expect(changes.contains { $0["address"] as? String == #"tfy_bootstrap.zookeeper["TachyonMaster"]"# })
 
         // And they apply: the machine reaches EC2 with both devices and the spot price.
         let proxy = try await Helper("fault_proxy.py", [String(world.moto.port)])
         world.endpoint = "http://127.0.0.1:\(proxy.port)"
         let applied = await world.tfy(["apply", "tachyon-ft", "-var-file", "ec2.yml", "-var-file", "tachyon-ft/conf/tachyon.yml", "-var", "machines=4",
-                                       "-target", "aws_instance.worker[1]", "-auto-approve", "-no-color"])
+                                       "-target", #"module.worker.aws_instance.node["TachyonWorker2"]"#, "-auto-approve", "-no-color"])
         #expect(applied.status == 0, "\(applied.out)\(applied.err)")
         let launch = try #require(try await proxyRequests(proxy).first { $0.action == "RunInstances" })
         #expect(launch.params.filter { $0.key.hasPrefix("BlockDeviceMapping.") || $0.key.hasPrefix("InstanceMarketOptions.") } == [

@@ -38,18 +38,25 @@ import TFYTestSupport
     static func running(_ nodes: String..., masters: Int) -> [String] {
         nodes.prefix(masters).flatMap { on($0, "pgrep -f tachyon.master.TachyonMaster") } + nodes.flatMap { on($0, "pgrep -f tachyon.worker.TachyonWorker") }
     }
-    static let all = ["common[0]", "common[1]", "configure[0]", "distribute[0]"]
+    /// The phases every choice has, on TachyonMaster and the `second` node.
+    static func all(_ second: String) -> [String] {
+        [#"common["TachyonMaster"]"#, #"common["\#(second)"]"#, #"configure["TachyonMaster"]"#, #"distribute["\#(second)"]"#]
+    }
+    /// The phase's instances on `nodes`, keyed by node name.
+    static func phase(_ phase: String, _ nodes: String...) -> [String] { nodes.map { #"\#(phase)["\#($0)"]"# } }
 
     static let choices: [Choice] = [
         Choice(name: "Release, hadoop2, fault tolerant", arguments: ["-var", "Masters=2"],
-               bootstraps: all + ["hdfs[0]", "zookeeper[0]", "masters[0]", "masters[1]", "workers[0]", "workers[1]"],
+               bootstraps: all("TachyonMaster2") + phase("hdfs", "TachyonMaster") + phase("zookeeper", "TachyonMaster")
+                   + phase("masters", "TachyonMaster", "TachyonMaster2") + phase("workers", "TachyonMaster", "TachyonMaster2"),
                firstRun: java("TachyonMaster", "TachyonMaster2") + on("TachyonMaster", hadoop, release) + on("TachyonMaster2", hadoop, release)
                    + hdfsFirst + zookeeperFirst + on("TachyonMaster", "tachyon format") + masterFirst("TachyonMaster") + masterFirst("TachyonMaster2")
                    + workerFirst("TachyonMaster") + workerFirst("TachyonMaster2"),
                secondRun: java("TachyonMaster", "TachyonMaster2") + hdfsAgain + on("TachyonMaster", "zkServer.sh status")
                    + running("TachyonMaster", "TachyonMaster2", masters: 2)),
         Choice(name: "Github, built once on TachyonMaster", arguments: ["-var-file", "github.yml"],
-               bootstraps: all + ["hdfs[0]", "masters[0]", "workers[0]", "workers[1]"],
+               bootstraps: all("TachyonWorker1") + phase("hdfs", "TachyonMaster") + phase("masters", "TachyonMaster")
+                   + phase("workers", "TachyonMaster", "TachyonWorker1"),
                firstRun: java("TachyonMaster", "TachyonWorker1")
                    + on("TachyonMaster", hadoop, "yum install -y -q git",
                         "curl -fsSL https://archive.apache.org/dist/maven/maven-3/3.3.9/binaries/apache-maven-3.3.9-bin.tar.gz -o /tmp/tfy-download.tgz",
@@ -62,13 +69,15 @@ import TFYTestSupport
                secondRun: java("TachyonMaster", "TachyonWorker1") + hdfsAgain + running("TachyonMaster", "TachyonWorker1", masters: 1)),
         Choice(name: "s3 under filesystem, fault tolerant",
                arguments: ["-var", "Masters=2", "-var", "ufs_conf=conf/ufs-s3.yml", "-var", "s3_access_key_id=AKIDS3TEST", "-var", "s3_secret_access_key=s3-secret-not-real"],
-               bootstraps: all + ["zookeeper[0]", "masters[0]", "masters[1]", "workers[0]", "workers[1]"],
+               bootstraps: all("TachyonMaster2") + phase("zookeeper", "TachyonMaster") + phase("masters", "TachyonMaster", "TachyonMaster2")
+                   + phase("workers", "TachyonMaster", "TachyonMaster2"),
                firstRun: java("TachyonMaster", "TachyonMaster2") + on("TachyonMaster", hadoop, release) + on("TachyonMaster2", hadoop, release)
                    + zookeeperFirst + on("TachyonMaster", "tachyon format") + masterFirst("TachyonMaster") + masterFirst("TachyonMaster2")
                    + workerFirst("TachyonMaster") + workerFirst("TachyonMaster2"),
                secondRun: java("TachyonMaster", "TachyonMaster2") + on("TachyonMaster", "zkServer.sh status") + running("TachyonMaster", "TachyonMaster2", masters: 2)),
         Choice(name: "ZooKeeper None, one master", arguments: ["-var", "zookeeper_conf=conf/zookeeper-none.yml"],
-               bootstraps: all + ["hdfs[0]", "masters[0]", "workers[0]", "workers[1]"],
+               bootstraps: all("TachyonWorker1") + phase("hdfs", "TachyonMaster") + phase("masters", "TachyonMaster")
+                   + phase("workers", "TachyonMaster", "TachyonWorker1"),
                firstRun: java("TachyonMaster", "TachyonWorker1") + on("TachyonMaster", hadoop, release) + on("TachyonWorker1", hadoop, release)
                    + hdfsFirst + on("TachyonMaster", "tachyon format") + masterFirst("TachyonMaster") + workerFirst("TachyonMaster") + workerFirst("TachyonWorker1"),
                secondRun: java("TachyonMaster", "TachyonWorker1") + hdfsAgain + running("TachyonMaster", "TachyonWorker1", masters: 1)),
@@ -97,9 +106,11 @@ import TFYTestSupport
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }
 
+        /// The plan, with the image and network pinned: no data source is read, so it needs no EC2.
         func plan(_ arguments: [String]) async -> TFYCommandLine.Captured {
             await TFYCommandLine.capture(["plan", "tachyon-ft", "-refresh=false", "-lock=false", "-state", directory + "/none.tfstate", "-format", "json",
-                                          "-var", "machines=2", "-var", "install_software=true", "-var", "host_root=" + roots] + arguments,
+                                          "-var", "machines=2", "-var", "install_software=true", "-var", "host_root=" + roots,
+                                          "-var", "AMI=ami-1ecae776", "-var", "VPC=vpc-0tachyon", "-var", "Subnet=subnet-0tachyon"] + arguments,
                                          directory: directory, environment: ["HOME": NSHomeDirectory()])
         }
 
@@ -218,10 +229,10 @@ import TFYTestSupport
         let plan = await scratch.plan(["-var", "Masters=2", "-var", "ufs_conf=conf/ufs-2.7.yml", "-var", "zookeeper_conf=conf/zookeeper-3.4.8.yml"])
         try #require(plan.status == 0, "\(plan.err)")
         let environments = Dictionary(uniqueKeysWithValues: try scratch.bootstraps(plan.out).map { ($0.address, $0.environment) })
-        #expect(environments["tfy_bootstrap.configure[0]"]?["HADOOP_VERSION"] == "2.7.1")
-        #expect(environments["tfy_bootstrap.distribute[0]"]?["HADOOP_VERSION"] == "2.7.1")
-        #expect(environments["tfy_bootstrap.zookeeper[0]"]?["ZOOKEEPER_VERSION"] == "3.4.8")
-        #expect(environments["tfy_bootstrap.hdfs[0]"] != nil)
+        #expect(environments[#"tfy_bootstrap.configure["TachyonMaster"]"#]?["HADOOP_VERSION"] == "2.7.1")
+        #expect(environments[#"tfy_bootstrap.distribute["TachyonMaster2"]"#]?["HADOOP_VERSION"] == "2.7.1")
+        #expect(environments[#"tfy_bootstrap.zookeeper["TachyonMaster"]"#]?["ZOOKEEPER_VERSION"] == "3.4.8")
+        #expect(environments[#"tfy_bootstrap.hdfs["TachyonMaster"]"#] != nil)
     }
 
     /// The stubs stay shellcheck clean, as the scripts they stand in for are.

@@ -65,9 +65,12 @@ case "$work/roots" in
     *) echo "refusing: host_root \"$work/roots\" is not the demo's own directory" >&2; exit 1 ;;
 esac
 
-# The stand-ins (see the example's README), and a fault-tolerant cluster: 2 masters.
+# The stand-ins (see the example's README), and a fault-tolerant cluster: 2 masters. The emulator
+# has no real Amazon Linux images, so the image is pinned (AMI) and data.aws_ami is not read; the
+# default VPC and its subnet are looked up in the emulator as on AWS.
 cat > "$work/demo-vars.yml" <<VARS
 Masters: 2
+AMI: ami-1ecae776
 Keypair: tfy-demo
 Key_Path: $work/demo_key
 install_software: false

@@ -1,1 +1,1 @@
-${join("\n", formatlist("%s %s", local.private_ips, local.names))}
+${join("\n", [for name in local.names : "${local.private_ips[name]} ${name}"])}

@@ -1,0 +1,1 @@
+${join("\n", formatlist("%s %s", local.private_ips, local.names))}
