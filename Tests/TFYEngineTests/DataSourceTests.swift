@@ -416,6 +416,9 @@ struct DataSourceTests {
             "addr": .string("data.aws_security_group.cluster"), "module": .string(""), "resource": .string("data.aws_security_group.cluster"),
             "implied_provider": .string("aws"), "resource_type": .string("aws_security_group"), "resource_name": .string("cluster"), "resource_key": .null,
         ])
+        let planned = try #require(messages.first { $0["type"] == .string("planned_change") && $0["change"]?.objectValue?["resource"] == resource })
+        #expect(planned["@message"] == .string("data.aws_security_group.cluster: Plan to read"))
+        #expect(planned["change"] == .object(["resource": resource, "action": .string("read"), "reason": .string("read_because_config_unknown")]))
         let start = try #require(messages.first { $0["type"] == .string("apply_start") && $0["hook"]?.objectValue?["resource"] == resource })
         #expect(start["@message"] == .string("data.aws_security_group.cluster: Refreshing..."))
         #expect(start["hook"] == .object(["resource": resource, "action": .string("read")]))

@@ -60,12 +60,25 @@ extension UIMessage {
     /// change, the summary, the outputs' planned actions, then the plan's warnings.
     static func plan(_ plan: Plan, renderer: DiagnosticRenderer) -> [UIMessage] {
         var messages = plan.drift.filter { $0.action != .noOp || plan.refreshOnly }.map(drift)
-        messages += plan.changes.compactMap(plannedChange)
+        messages += plannedChanges(plan)
         let counts = plan.resourceChangeCount
         messages.append(changeSummary(add: counts.add, change: counts.change, remove: counts.destroy, adopt: counts.adopt, imported: plan.importCount, operation: "plan"))
         if let outputs = plannedOutputs(plan.outputs) { messages.append(outputs) }
         messages += plan.warnings.map { diagnostic($0, renderer: renderer) }
         return messages
+    }
+
+    /// Every `planned_change` of a plan: the data sources read during apply (Terraform's
+    /// `data.…: Plan to read`), then the resources' changes.
+    static func plannedChanges(_ plan: Plan) -> [UIMessage] {
+        plan.dataReads.map { read in
+            var object = changeObject(read)
+            if case .object(var fields) = object.json {
+                fields["resource"] = resource(read.address, data: true)
+                object.json = .object(fields)
+            }
+            return UIMessage(message: "data.\(read.address): Plan to read", type: "planned_change", fields: ["change": object.json])
+        } + plan.changes.compactMap(plannedChange)
     }
 
     /// `planned_change`, for a change that does something (an adoption is Terraform's import);
