@@ -167,7 +167,7 @@ struct StateListCommand: ParsableCommand, ContextCommand, NamesConfigurationWith
 
     func execute(in context: CommandContext) async -> ExitStatus {
         var filters: [StateListFilter] = []
-        for address in addresses {
+        for address in addresses where !address.hasPrefix("data.") {
             guard let filter = StateListFilter(address) else {
                 return stateView(context).finish(.error("Invalid address", detail: "\(Value.quoted(address)) is not a resource or resource instance address such as aws_instance.master or aws_instance.master[0]."))
             }
@@ -175,8 +175,18 @@ struct StateListCommand: ParsableCommand, ContextCommand, NamesConfigurationWith
         }
         let (read, problems, sources) = await location.read(context)
         guard let state = read else { return stateView(context).finish(problems, sources: sources) }
+        // Data sources first, as Terraform lists them (they are read in the root module only).
+        // An address given for one names it exactly: `data.aws_ami.base` or `data.aws_ami.base[0]`.
+        for resource in state.dataResources {
+            for instance in resource.instances {
+                let address = "data." + resource.address + (instance.indexKey.map { "[\($0)]" } ?? "")
+                guard addresses.isEmpty || addresses.contains("data." + resource.address) || addresses.contains(address) else { continue }
+                if let id, instance.attributes["id"]?.stringValue != id { continue }
+                context.out("\(address)\n")
+            }
+        }
         for (address, instance) in state.instances {
-            guard filters.isEmpty || filters.contains(where: { $0.matches(address) }) else { continue }
+            guard addresses.isEmpty ? true : filters.contains(where: { $0.matches(address) }) else { continue }
             if let id, instance.attributes["id"]?.stringValue != id { continue }
             context.out("\(address)\n")
         }

@@ -33,8 +33,10 @@ public enum ChildProcess {
     /// `separateErrors` gives standard error a pipe of its own, kept in `Result.errors`: ssh's
     /// own diagnostics (a multiplexing fallback, say) are then not taken for the remote command's
     /// output.
-    static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil,
-                    ownProcessGroup: Bool = true, separateErrors: Bool = false,
+    /// `inputFile`, when given, is streamed to standard input after `input`, in chunks, from
+    /// the file as it is then (a file too large to hold in memory).
+    static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], inputFile: String? = nil,
+                    environment: [String: String]? = nil, ownProcessGroup: Bool = true, separateErrors: Bool = false,
                     onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Result {
         ChildProcess.ignoreBrokenPipes
         let output = try Self.pipe(), stdin = try Self.pipe()
@@ -66,6 +68,11 @@ public enum ChildProcess {
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 if !input.isEmpty { try? writer.write(contentsOf: Data(input)) }
+                if let inputFile, let file = FileHandle(forReadingAtPath: inputFile) {
+                    // A failed read or write ends the input early; the reader sees a short input.
+                    while let chunk = try? file.read(upToCount: 1 << 20), !chunk.isEmpty, (try? writer.write(contentsOf: chunk)) != nil {}
+                    try? file.close()
+                }
                 try? writer.close()
             }
             Thread.detachNewThread {

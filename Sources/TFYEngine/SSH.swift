@@ -59,6 +59,20 @@ public struct SSHError: Error, CustomStringConvertible {
     public var description: String
 }
 
+/// What an upload sends: bytes in memory, or a file of this machine streamed as it is read
+/// (`size`: its size when the upload began, which the host checks it received).
+enum UploadContent: Sendable {
+    case bytes([UInt8])
+    case file(path: String, size: Int)
+
+    var size: Int {
+        switch self {
+        case .bytes(let bytes): return bytes.count
+        case .file(_, let size): return size
+        }
+    }
+}
+
 /// OpenSSH's `ssh` as a child process, with the settings tfy always uses: batch mode (never a
 /// prompt), a connect timeout, keep-alives, host keys pinned per stack in `knownHostsFile`
 /// (recorded on first contact, verified on every later one — never `StrictHostKeyChecking=no`),
@@ -141,14 +155,14 @@ public final class SSHClient: @unchecked Sendable {
     /// Runs `command` on the host; output lines go to `onLine`.
     /// `separateErrors` keeps ssh's standard error (its own diagnostics, once the remote command
     /// sends its standard error to its output) out of the output lines.
-    func run(_ target: SSHTarget, _ command: String, input: [UInt8] = [], connectTimeout: Int = 10, separateErrors: Bool = false,
+    func run(_ target: SSHTarget, _ command: String, input: [UInt8] = [], inputFile: String? = nil, connectTimeout: Int = 10, separateErrors: Bool = false,
              onLine: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ChildProcess.Result {
         try FileManager.default.createDirectory(atPath: controlDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // Recorded before the connection exists, so a stop while it runs ends its master too.
         lock.withLock { _ = masters.insert(target) }
         Self.open.withLock { $0[ObjectIdentifier(self)] = self }
         return try await ChildProcess.run(ssh, options(target, connectTimeout: connectTimeout) + ["--", target.host, command], input: input,
-                                          separateErrors: separateErrors, onLine: onLine)
+                                          inputFile: inputFile, separateErrors: separateErrors, onLine: onLine)
     }
 
     /// Waits until the host answers SSH: retries every failure to connect or log in, backing off
@@ -191,17 +205,25 @@ public final class SSHClient: @unchecked Sendable {
     /// file in a fresh private directory (`mktemp -d`, 0700) beside the destination, so no name
     /// another user could plant a link at is ever opened; the file gets its mode before a byte is
     /// written, then is renamed over the destination (`mv -T`: a link or directory planted at the
-    /// destination is replaced, never followed).
-    func upload(_ target: SSHTarget, content: [UInt8], destination: String, mode: String) async throws {
+    /// destination is replaced, never followed). The file is renamed only when it has exactly
+    /// the bytes sent: an input cut short (a file streamed from this machine that shrank) leaves
+    /// the destination as it was.
+    func upload(_ target: SSHTarget, content: UploadContent, destination: String, mode: String) async throws {
         guard mode.allSatisfy({ ("0"..."7").contains($0) }), (3...4).contains(mode.count) else {
             throw SSHError(description: "file mode \(Value.quoted(mode)) for \(destination) is not an octal mode such as \"0644\"")
         }
         let command = """
             set -eu; umask 077; d=\(Shell.remotePath(destination)); mkdir -p -- "$(dirname -- "$d")"; \
             t=$(mktemp -d -- "$(dirname -- "$d")/.tfy-upload.XXXXXXXXXX"); trap 'rm -rf -- "$t"' EXIT; \
-            : > "$t/f"; chmod \(mode) -- "$t/f"; cat > "$t/f"; mv -fT -- "$t/f" "$d"
+            : > "$t/f"; chmod \(mode) -- "$t/f"; cat > "$t/f"; \
+            n=$(($(wc -c < "$t/f"))); [ "$n" -eq \(content.size) ] || { echo "received $n of \(content.size) bytes" >&2; exit 1; }; \
+            mv -fT -- "$t/f" "$d"
             """
-        let result = try await run(target, command, input: content)
+        let result: ChildProcess.Result
+        switch content {
+        case .bytes(let bytes): result = try await run(target, command, input: bytes)
+        case .file(let path, _): result = try await run(target, command, inputFile: path)
+        }
         guard result.status == 0 else {
             try await checkHostKey(target, output: result.tail)
             throw SSHError(description: "uploading \(destination) failed (exit status \(result.status)): \(result.tail.suffix(5).joined(separator: "\n"))")

@@ -64,6 +64,7 @@ enum ConfigurationDescription {
                     }),
                 ]
                 if let count = call.count { described["count_expression"] = expression(count, sensitive: false) }
+                if let forEach = call.forEach { described["for_each_expression"] = expression(forEach, sensitive: false) }
                 if !call.dependsOn.isEmpty { described["depends_on"] = .array(call.dependsOn.map { .string($0.address) }) }
                 if let called = call.module { described["module"] = Self.module(called) }
                 return .object(described)

@@ -81,6 +81,10 @@ public enum Planner {
                 at: resource.block.count?.location, address: resource.address))
         }
         for call in evaluated.unknownModuleCounts where !evaluationDiagnostics.hasErrors {
+            if let unknownKeys = call.unknownKeys {
+                diagnostics.append(unknownKeys)
+                continue
+            }
             diagnostics.append(.error(
                 "Invalid count argument",
                 detail: "The \"count\" value depends on values that cannot be determined until apply, so tfy cannot predict how many instances of the module will be created. Use -target to first apply only the resources that the count depends on.",

@@ -106,10 +106,12 @@ public struct PlanTextRenderer: Sendable {
             }
             out += "\ntfy will perform the following actions:\n"
             // A first pass finds which instances share each script change, so the second shows
-            // it in full once, at the first of them.
+            // it in full once, at the first of them. Only a change with a value before and after
+            // can change a script: what is created or destroyed whole is left out of this pass
+            // (10,000 instances created are not rendered twice).
             var printer = self
             printer.sharedScripts = SharedScripts()
-            for change in visible { _ = printer.rows(change) }
+            for change in visible where change.before != nil && change.after != nil { _ = printer.rows(change) }
             printer.sharedScripts!.recording = false
             // What instances of one type share (the same connection, files, environment) is
             // shown at the first of them; the others say where.
@@ -253,7 +255,8 @@ public struct PlanTextRenderer: Sendable {
         var shown: [Row] = []
         var hidden = 0
         let schema = (change.action == .read ? resourceTypes.dataSource(change.address.type) : resourceTypes[change.address.type])?.schema.body
-        for name in Set(before.keys).union(after.keys).sorted() {
+        let names = before.isEmpty ? after.keys.sorted() : after.isEmpty ? before.keys.sorted() : Set(before.keys).union(after.keys).sorted()
+        for name in names {
             let diff = ValueDiff(printer: self, type: schema?.attributes[name]?.type, address: change.address)
             let old = change.before == nil ? nil : (before[name] ?? .null)
             let new = change.after == nil ? nil : (after[name] ?? .null)

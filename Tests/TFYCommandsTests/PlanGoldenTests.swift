@@ -36,6 +36,7 @@ struct PlanGoldenTests {
             "first-create", "scale-up", "scale-down", "change-ami", "change-instance-type", "change-ingress-rule", "tainted",
             "create-before-destroy-group", "removed-resource", "prevent-destroy", "sensitive-user-data", "target", "destroy", "no-changes",
             "foreach-add", "foreach-remove-key", "foreach-change-value", "foreach-unknown-keys", "foreach-target", "foreach-replace",
+            "module-foreach-first-create", "module-foreach-remove-key", "module-foreach-target", "module-foreach-unknown-keys",
         ]))
     }
 

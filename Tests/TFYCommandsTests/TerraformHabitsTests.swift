@@ -186,6 +186,22 @@ struct TerraformHabitsTests {
         #expect(run.out == listed)
     }
 
+    /// Data sources are listed too, first, as Terraform lists them; an address given for one
+    /// names it exactly.
+    @Test(arguments: [
+        ([String](), "data.aws_ami.base\ndata.aws_subnet.zone[0]\ndata.aws_subnet.zone[1]\naws_instance.master[0]\naws_instance.master[1]\naws_instance.worker[0]\naws_instance.worker[1]\naws_instance.worker[2]\naws_security_group.cluster\n"),
+        (["data.aws_subnet.zone"], "data.aws_subnet.zone[0]\ndata.aws_subnet.zone[1]\n"),
+        (["data.aws_subnet.zone[1]", "aws_instance.master[0]"], "data.aws_subnet.zone[1]\naws_instance.master[0]\n"),
+        (["data.aws_ami.other"], ""),
+        (["-id", "ami-0123456789abcdef0"], "data.aws_ami.base\n"),
+    ])
+    func stateListShowsDataSources(_ filters: [String], _ listed: String) async {
+        let run = await tfy(["state", "list"] + filters + ["-state", "state-with-data.tfstate"])
+        #expect(run.err == "")
+        #expect(run.status == 0)
+        #expect(run.out == listed)
+    }
+
     @Test func stateListRefusesWhatIsNoAddress() async {
         let run = await tfy(["state", "list", "aws_instance", "-no-color"] + Self.fiveInstances)
         #expect(run.status == 1)

@@ -232,4 +232,81 @@ struct ModuleTests {
         #expect(evaluated.instances.map(\.address.description) == [#"module.m[0].aws_instance.n["a"]"#, #"module.m[0].aws_instance.n["b"]"#])
         #expect(evaluated.instances.map { $0.attributes["tags"]?.mapValue?["Name"] } == [.string("a"), .string("b")])
     }
+
+    /// A module call with `for_each`: one instance per key, `each` in the call's arguments, the
+    /// call a map of output objects by key in expressions.
+    @Test func aModuleCallWithForEachHasAnInstancePerKey() throws {
+        let outcome = evaluate([
+            "main.yml": """
+                variable:
+                  roles: {type: "map(number)", default: {a: 1, b: 2}}
+                module:
+                  workers: {source: ./modules/node, for_each: "${var.roles}", role: "${each.key}", size: "${each.value}"}
+                  zones: {source: ./modules/node, for_each: '${toset(["z"])}', role: "${each.value}"}
+                output:
+                  names: {value: "${{for k, m in module.workers : k => m.name}}"}
+                  keys: {value: "${keys(module.workers)}"}
+                  all: {value: "${values(module.workers)[*].name}"}
+                  b: {value: '${module.workers["b"].name}'}
+                  z: {value: '${module.zones["z"].name}'}
+                """,
+            "modules/node/main.yml": Self.node,
+        ])
+        #expect(Self.errors(outcome) == [])
+        let evaluated = try #require(outcome.evaluated)
+        #expect(evaluated.outputs["names"] == .map(["a": .string("my-a"), "b": .string("my-b")]))
+        #expect(evaluated.outputs["keys"] == .list([.string("a"), .string("b")]))
+        #expect(evaluated.outputs["all"] == .list([.string("my-a"), .string("my-b")]))
+        #expect(evaluated.outputs["b"] == .string("my-b"))
+        #expect(evaluated.outputs["z"] == .string("my-z"))
+        #expect(evaluated.instances.map(\.address.description) == [
+            #"module.workers["a"].aws_instance.node[0]"#, #"module.workers["b"].aws_instance.node[0]"#,
+            #"module.workers["b"].aws_instance.node[1]"#, #"module.zones["z"].aws_instance.node[0]"#,
+        ])
+        #expect(evaluated.moduleInstances == [
+            [ModuleStep(name: "workers", key: .string("a"))], [ModuleStep(name: "workers", key: .string("b"))], [ModuleStep(name: "zones", key: .string("z"))],
+        ])
+    }
+
+    /// The mistakes a `for_each` module call can hold, each where it is written, in tfy's (and,
+    /// where it has them, Terraform's) words.
+    @Test func forEachModuleCallMistakesAreLocated() {
+        let outcome = evaluate([
+            "main.yml": """
+                module:
+                  both: {source: ./modules/node, count: 1, for_each: {a: 1}, role: x}
+                  single: {source: ./modules/node, role: "${each.key}"}
+                  keyed: {source: ./modules/node, for_each: {a: 1}, role: "${each.key}"}
+                  listed: {source: ./modules/node, for_each: [a], role: x}
+                output:
+                  a: {value: "${module.keyed.name}"}
+                  b: {value: "${module.keyed[*].name}"}
+                  c: {value: '${module.single["a"].name}'}
+                """,
+            "modules/node/main.yml": Self.node,
+        ])
+        #expect(Self.errors(outcome) == [
+            #"main.yml:2:44 [module.both] Invalid combination of "count" and "for_each": The "count" and "for_each" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created."#,
+            #"main.yml:3:45 [module.single] Reference to "each" in context without for_each: The "each" object can be used only in "module" or "resource" blocks, and only when the "for_each" argument is set."#,
+            #"main.yml:5:46 [module.listed] Invalid for_each argument: The given "for_each" argument value is unsuitable: the "for_each" argument must be a map, or set of strings, and you have provided a value of type tuple."#,
+            #"main.yml:7:30 [output.a] Missing module instance key: Because module.keyed has "for_each" set, its outputs must be accessed on specific instances: module.keyed[each.key].name, module.keyed["KEY"].name, or values(module.keyed)[*].name for all of them."#,
+            #"main.yml:8:29 [output.b] Unsupported splat on a for_each module: module.keyed has "for_each" set, so it is a map of instances by key, not a list; use values(module.keyed)[*] for all of them."#,
+            #"main.yml:9:30 [output.c] Unexpected module instance key: Because module.single does not have "count" or "for_each" set, it has one instance; refer to its outputs without an index, as module.single.OUTPUT."#,
+        ])
+    }
+
+    /// Keys known only after apply leave the call without instances, with Terraform's error for
+    /// the planner to report at the `for_each` expression.
+    @Test func forEachModuleKeysNotKnownYetAreRecordedWithTheirError() throws {
+        let outcome = evaluate([
+            "main.yml": "resource:\n  aws_instance:\n    a: {ami: ami-1, instance_type: t2.small}\nmodule:\n  m: {source: ./modules/m, for_each: \"${toset([aws_instance.a.id])}\"}\n",
+            "modules/m/main.yml": "locals:\n  x: 1\n",
+        ])
+        #expect(Self.errors(outcome) == [])
+        let evaluated = try #require(outcome.evaluated)
+        #expect(evaluated.unknownModuleCounts.map { "\($0.address) \($0.location) \($0.unknownKeys?.location.map(String.init(describing:)) ?? "-") \($0.unknownKeys?.summary ?? "-")" }
+            == ["module.m main.yml:5:41 main.yml:5:41 Invalid for_each argument"])
+        #expect(evaluated.unknownModuleCounts.first?.unknownKeys?.detail.hasPrefix("The \"for_each\" set includes values derived from resource attributes that cannot be determined until apply, and so tfy cannot determine the full set of keys that will identify the instances of this module.") == true)
+        #expect(evaluated.moduleInstances.isEmpty)
+    }
 }

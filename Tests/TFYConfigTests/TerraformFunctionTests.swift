@@ -199,6 +199,23 @@ struct TerraformFunctionTests {
         #expect(failure?.column == column)
     }
 
+    /// `fileexists`: true for a regular file of any size (it is not read), false when nothing is
+    /// there, an error for a directory.
+    @Test func fileexistsTellsWhetherARegularFileIsThere() throws {
+        let directory = NSTemporaryDirectory() + "tfy-fileexists-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Larger than file() reads: fileexists only looks.
+        #expect(FileManager.default.createFile(atPath: directory + "/big", contents: nil))
+        truncate(directory + "/big", 17 << 20)
+        #expect(try value("${fileexists(\"\(directory)/big\")}") == .bool(true))
+        #expect(try value("${fileexists(\"\(directory)/none\")}") == .bool(false))
+        #expect(try value("${fileexists(\"\(directory)/none/deeper\")}") == .bool(false))
+        let failure = evaluationFailure("${fileexists(\"\(directory)\")}", locals: locals, variables: variables)
+        #expect(failure?.summary == "Error in function call")
+        #expect(failure?.detail == "Call to function \"fileexists\" failed: \"\(directory)\" is a directory, not a regular file.")
+    }
+
     /// Every new function gives a sensitive result from a sensitive input, and its errors quote
     /// nothing of it.
     @Test func sensitiveInputsGiveSensitiveResults() throws {

@@ -107,6 +107,76 @@ struct RefactoringTests {
         #expect(again.out.contains("No changes."))
     }
 
+    /// The boxes resource as a module's own, and a root that calls it as `w` with `moves`.
+    static func intoModule(_ world: World, moves: String) throws {
+        let module = world.directory + "/boxes/modules/box"
+        try FileManager.default.createDirectory(atPath: module, withIntermediateDirectories: true)
+        let resource = OwnershipTests.boxes(stack: world.stack).split(separator: "\n").drop { !$0.hasPrefix("resource:") }.joined(separator: "\n")
+        try (resource + "\n").write(toFile: module + "/main.yml", atomically: true, encoding: .utf8)
+        try """
+            stack: \(world.stack)
+            provider:
+              aws: {region: us-east-1}
+            module:
+              w: {source: ./modules/box}
+            moved:
+            \(moves)
+
+            """.write(toFile: world.directory + "/boxes/main.yml", atomically: true, encoding: .utf8)
+    }
+
+    /// A move into a module, then one out of it: the same three instances throughout, each
+    /// retagged with its new address, nothing launched or terminated.
+    @Test func movesIntoAndOutOfAModuleKeepEveryInstance() async throws {
+        let world = try await OwnershipTests.twoStacks()
+        #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)
+        let ids = try world.stateInstances()
+        try #require(ids.count == 3)
+        let proxy = try await InstanceWireTests.proxied(world)
+
+        try Self.intoModule(world, moves: "  - {from: aws_instance.box, to: module.w.aws_instance.box}")
+        let plan = await world.tfy(["plan", "boxes", "-no-color"])
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+        for index in 0..<3 {
+            #expect(plan.out.contains("  # aws_instance.box[\(index)] has moved to module.w.aws_instance.box[\(index)]\n"), "\(plan.out)")
+        }
+        #expect(plan.out.contains("\nPlan: 0 to add, 0 to change, 0 to destroy.\n"), "\(plan.out)")
+        let into = await world.tfy(["apply", "boxes", "-auto-approve", "-no-color"])
+        #expect(into.status == 0, "\(into.out)\(into.err)")
+        #expect(into.out.contains("Apply complete! Resources: 0 added, 0 changed, 0 destroyed."), "\(into.out)")
+        #expect(try world.stateInstances() == Dictionary(uniqueKeysWithValues: (0..<3).map { ("module.w.aws_instance.box[\($0)]", ids["aws_instance.box[\($0)]"]!) }))
+        var live = try await OwnershipTests.instances(world, Array(ids.values))
+        for index in 0..<3 {
+            #expect(live[ids["aws_instance.box[\(index)]"]!]?.tags == ["Name": "box\(index)", "tfy:stack": world.stack, "tfy:address": "module.w.aws_instance.box[\(index)]"])
+        }
+        let settled = await world.tfy(["plan", "boxes", "-no-color", "-detailed-exitcode"])
+        #expect(settled.status == 0, "\(settled.out)\(settled.err)")
+
+        // Out again, to a resource of the root module.
+        try OwnershipTests.boxes(stack: world.stack).replacingOccurrences(of: "    box:", with: "    crate:")
+            .appending("moved:\n  - {from: module.w.aws_instance.box, to: aws_instance.crate}\n")
+            .write(toFile: world.directory + "/boxes/main.yml", atomically: true, encoding: .utf8)
+        let out = await world.tfy(["apply", "boxes", "-auto-approve", "-no-color"])
+        #expect(out.status == 0, "\(out.out)\(out.err)")
+        #expect(out.out.contains("  # module.w.aws_instance.box[2] has moved to aws_instance.crate[2]\n"), "\(out.out)")
+        #expect(out.out.contains("Apply complete! Resources: 0 added, 0 changed, 0 destroyed."), "\(out.out)")
+        #expect(try world.stateInstances() == Dictionary(uniqueKeysWithValues: (0..<3).map { ("aws_instance.crate[\($0)]", ids["aws_instance.box[\($0)]"]!) }))
+        live = try await OwnershipTests.instances(world, Array(ids.values))
+        for index in 0..<3 {
+            let id = ids["aws_instance.box[\(index)]"]!
+            #expect(live[id]?.state == "running")
+            #expect(live[id]?.tags == ["Name": "box\(index)", "tfy:stack": world.stack, "tfy:address": "aws_instance.crate[\(index)]"])
+        }
+
+        // Six retags, one per object and move, of the address tag alone; nothing launched or ended.
+        let sent = try await proxyRequests(proxy)
+        #expect(!sent.contains { ["RunInstances", "TerminateInstances", "StopInstances"].contains($0.action) })
+        let retags = sent.filter { $0.action == "CreateTags" }.map { "\($0.params["ResourceId.1"] ?? "") \($0.tags)" }
+        let expected = (0..<3).map { "\(ids["aws_instance.box[\($0)]"]!) \(["tfy:address": "module.w.aws_instance.box[\($0)]"])" }
+            + (0..<3).map { "\(ids["aws_instance.box[\($0)]"]!) \(["tfy:address": "aws_instance.crate[\($0)]"])" }
+        #expect(retags.sorted() == expected.sorted())
+    }
+
     @Test func anInstanceMoveWithAnUpdateShowsBothAndUpdatesInPlace() async throws {
         let world = try await OwnershipTests.twoStacks()
         #expect(await world.tfy(["apply", "boxes", "-auto-approve"]).status == 0)

@@ -60,7 +60,8 @@ public struct Configuration: Sendable {
 }
 
 /// `module: {NAME: {source: ./modules/node, count: 3, INPUT: EXPRESSION, ...}}`: a call of the
-/// module in a local directory, with its input variables' values.
+/// module in a local directory, with its input variables' values. With `for_each` instead of
+/// `count`, one instance per key: `module.NAME["KEY"]`.
 public struct ModuleCall: Sendable {
     public var name: String
     public var location: SourceLocation
@@ -68,6 +69,8 @@ public struct ModuleCall: Sendable {
     public var source: String
     public var sourceLocation: SourceLocation
     public var count: Expression?
+    /// `for_each`: a map or a set of strings, one module instance per key (`ForEachArgument`).
+    public var forEach: Expression?
     public var dependsOn: [DependsOnEntry] = []
     /// The input variables' values, by variable name.
     public var arguments: [String: AttributeExpression] = [:]
@@ -75,6 +78,8 @@ public struct ModuleCall: Sendable {
     public var module: Configuration?
 
     public var address: String { "module.\(name)" }
+    /// True when instances are addressed by a key: `count` (`[0]`) or `for_each` (`["a"]`).
+    public var isRepeated: Bool { count != nil || forEach != nil }
 }
 
 /// `variable: {NAME: {...}}`.

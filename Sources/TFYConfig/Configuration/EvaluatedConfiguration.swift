@@ -10,7 +10,8 @@ public struct EvaluatedConfiguration: Sendable {
     public var outputs: [String: Value]
     /// Sorted by address.
     public var dataSources: [EvaluatedDataSource] = []
-    /// Module calls whose `count` is not known until apply: they have no instances yet.
+    /// Module calls whose `count` or `for_each` keys are not known until apply: they have no
+    /// instances yet.
     public var unknownModuleCounts: [UnknownModuleCount] = []
     /// The path of every module instance the configuration has (`module.workers[0]`, …).
     public var moduleInstances: Set<[ModuleStep]> = []
@@ -32,11 +33,14 @@ public struct EvaluatedConfiguration: Sendable {
     public var instances: [ResourceInstance] { resources.flatMap(\.instances) }
 }
 
-/// A module call whose instances cannot be known until apply, and where its `count` is.
+/// A module call whose instances cannot be known until apply, and where its `count` or
+/// `for_each` is.
 public struct UnknownModuleCount: Sendable {
     /// `module.workers`, behind the module instance that calls it.
     public var address: String
     public var location: SourceLocation
+    /// With `for_each` keys known only after apply: the error plan reports (validate accepts them).
+    public var unknownKeys: Diagnostic?
 }
 
 public struct EvaluatedResource: Sendable {

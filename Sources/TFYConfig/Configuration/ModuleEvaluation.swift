@@ -1,8 +1,9 @@
 import TFYCore
 
-/// Module calls in the evaluation: a call is one node of its module's graph (its `count` and
-/// arguments are its references); each of its instances is evaluated as a configuration of its
-/// own, with its own scope (variables from the arguments, locals, resources, `count.index`),
+/// Module calls in the evaluation: a call is one node of its module's graph (its `count` or
+/// `for_each` and arguments are its references); each of its instances is evaluated as a
+/// configuration of its own, with its own scope (variables from the arguments, locals,
+/// resources, `count.index`, or `each.key` and `each.value` in the call's arguments),
 /// as Terraform expands a module per instance.
 extension EvaluationRun {
     /// The resources of this module instance and of every module instance it calls.
@@ -13,7 +14,7 @@ extension EvaluationRun {
     mutating func addModuleNodes() {
         for name in configuration.moduleCalls.keys.sorted() {
             let call = configuration.moduleCalls[name]!
-            let expressions = [call.count].compactMap { $0 } + call.arguments.keys.sorted().map { call.arguments[$0]!.expression }
+            let expressions = [call.count, call.forEach].compactMap { $0 } + call.arguments.keys.sorted().map { call.arguments[$0]!.expression }
             addNode(call.address, at: call.location, expressions: expressions, dependsOn: call.dependsOn, address: staticPrefix + call.address)
         }
     }
@@ -26,27 +27,20 @@ extension EvaluationRun {
         scope.modules[call.name] = .unknown
         // Past the instance limit (reported where it was crossed) nothing more is expanded.
         guard !failed.contains(node), let module = call.module, moduleInstances <= ConfigurationEvaluator.countLimit else { return }
-        let (count, known) = evaluateCount(call.count, node: node, address: label)
-        guard known else {
-            if !failed.contains(node), let location = call.count?.location {
-                unknownModuleCounts.append(UnknownModuleCount(address: label, location: location))
-            }
-            checkReferences(in: module, of: call)
-            return
-        }
-        let keys: [Int?] = count.map { Array(0..<$0) } ?? [nil]
-        if keys.isEmpty { checkReferences(in: module, of: call) }
-        moduleInstances += keys.count
+        guard let repetition = moduleRepetition(call, module: module, address: label) else { return }
+        if repetition.isEmpty { checkReferences(in: module, of: call) }
+        moduleInstances += repetition.count
         guard moduleInstances <= ConfigurationEvaluator.countLimit else {
-            diagnostics.append(.error("Too many module instances", detail: "\(label) would make the configuration's module instances more than \(ConfigurationEvaluator.countLimit), the most one configuration may have.", at: call.count?.location ?? call.location, address: label))
+            diagnostics.append(.error("Too many module instances", detail: "\(label) would make the configuration's module instances more than \(ConfigurationEvaluator.countLimit), the most one configuration may have.", at: (call.count ?? call.forEach)?.location ?? call.location, address: label))
             failed.insert(node)
             return
         }
-        var values: [Value] = []
-        for index in keys {
-            let step = ModuleStep(name: call.name, key: index.map(InstanceKey.int))
+        var values: [(key: InstanceKey?, outputs: Value)] = []
+        for (key, eachValue) in repetition {
+            let step = ModuleStep(name: call.name, key: key)
             var instanceScope = scope
-            instanceScope.countIndex = index
+            instanceScope.countIndex = key?.intValue
+            if case .string(let name)? = key, let eachValue { instanceScope.each = (name, eachValue) }
             let (variables, locations) = inputs(of: call, module: module, scope: instanceScope, label: instancePrefix + step.description)
             var child = EvaluationRun(configuration: module, files: scope.files, modulePath: modulePath + [step])
             child.instancePlanner = instancePlanner
@@ -66,11 +60,60 @@ extension EvaluationRun {
             let evaluated = child.allResources
             moduleResources += evaluated
             moduleResourceAddresses[node, default: []] += evaluated.map(\.address)
-            values.append(.map(child.outputs))
+            values.append((key, .map(child.outputs)))
             if moduleInstances > ConfigurationEvaluator.countLimit { break }
         }
         guard !failed.contains(node) else { return }
-        scope.modules[call.name] = count == nil ? values[0] : .list(values)
+        if call.count != nil {
+            scope.modules[call.name] = .list(values.map(\.outputs))
+        } else if call.forEach != nil {
+            // A map of output objects by key, as Terraform sees it: `values(...)`, `keys(...)` and
+            // a `for` over it work, and `["a"]` picks one.
+            var byKey: [String: Value] = [:]
+            for (key, outputs) in values { if case .string(let name)? = key { byKey[name] = outputs } }
+            scope.modules[call.name] = .map(byKey)
+        } else {
+            scope.modules[call.name] = values[0].outputs
+        }
+    }
+
+    /// The instances a call asks for, each with its key and, with `for_each`, its `each.value`:
+    /// one without a key for a call with neither `count` nor `for_each`. Nil when they cannot be
+    /// known: an error was reported, or they are known only after apply (then plan reports it,
+    /// from `unknownModuleCounts`); the module's references are still checked.
+    mutating func moduleRepetition(_ call: ModuleCall, module: Configuration, address label: String) -> [(key: InstanceKey?, each: Value?)]? {
+        let node = call.address
+        guard let forEach = call.forEach else {
+            let (count, known) = evaluateCount(call.count, node: node, address: label)
+            guard known else {
+                if !failed.contains(node), let location = call.count?.location {
+                    unknownModuleCounts.append(UnknownModuleCount(address: label, location: location))
+                }
+                checkReferences(in: module, of: call)
+                return nil
+            }
+            guard let count else { return [(key: nil, each: nil)] }
+            return (0..<count).map { (key: InstanceKey.int($0), each: nil) }
+        }
+        // Both set is reported by the loader; neither can be trusted to say which instances.
+        guard call.count == nil else {
+            failed.insert(node)
+            return nil
+        }
+        let value = evaluate(forEach, node: node, address: label)
+        guard !failed.contains(node) else { return nil }
+        switch ForEachArgument(forEach, address: label, in: configuration, blockKind: "module").expand(value) {
+        case .success(.known(let pairs)):
+            return pairs.map { (key: $0.key, each: $0.value) }
+        case .success(.unknown(let diagnostic)):
+            unknownModuleCounts.append(UnknownModuleCount(address: label, location: forEach.location, unknownKeys: diagnostic))
+            checkReferences(in: module, of: call)
+            return nil
+        case .failure(let diagnostic):
+            diagnostics.append(diagnostic)
+            failed.insert(node)
+            return nil
+        }
     }
 
     /// A call with no instances (yet) still has its module's references checked, as Terraform

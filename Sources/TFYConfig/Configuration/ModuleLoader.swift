@@ -102,7 +102,7 @@ struct ModuleLoader {
 }
 
 extension ConfigurationDecoder {
-    /// `module: {NAME: {source, count, depends_on, INPUT...}}`; the module itself is loaded
+    /// `module: {NAME: {source, count or for_each, depends_on, INPUT...}}`; the module itself is loaded
     /// once the whole configuration is decoded (`ModuleLoader`).
     mutating func decodeModules(_ node: YAMLNode) {
         guard let pairs = mapping(node, "module block") else { return }
@@ -111,6 +111,7 @@ extension ConfigurationDecoder {
             var call = ModuleCall(name: name, location: pair.key.start, source: "", sourceLocation: pair.key.start)
             guard let body = mapping(pair.value, "module block") else { continue }
             var hasSource = false
+            var forEachKey: SourceLocation?
             for item in body {
                 let key = item.key.scalar?.text ?? ""
                 switch key {
@@ -119,15 +120,22 @@ extension ConfigurationDecoder {
                     decodeModuleSource(item.value, into: &call)
                 case "count":
                     call.count = expression(item.value)
+                case "for_each":
+                    call.forEach = expression(item.value)
+                    forEachKey = item.key.start
                 case "depends_on":
                     call.dependsOn = decodeDependsOn(item.value)
-                case "for_each", "providers", "version":
+                case "providers", "version":
                     error("Unsupported argument", "\(Value.quoted(key)) is not supported on module calls by tfy yet.", at: item.key.start, address: call.address)
                 default:
                     call.arguments[key] = AttributeExpression(expression: expression(item.value), keyLocation: item.key.start)
                 }
             }
             if !hasSource { diagnostics.append(SchemaConformance.missingArgument("source", at: pair.key.start, address: call.address)) }
+            // Terraform's words, "resources" included, on a module call too.
+            if call.count != nil, let forEachKey {
+                error("Invalid combination of \"count\" and \"for_each\"", "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created.", at: forEachKey, address: call.address)
+            }
             configuration.moduleCalls[name] = call
         }
     }

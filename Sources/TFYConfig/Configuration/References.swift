@@ -137,7 +137,7 @@ struct ReferenceChecker {
         case .module(let name):
             return checkModule(name, reference, failure)
         case .each(let attribute):
-            guard let address, resourceBlocks[localAddress(address)]?.forEach != nil else {
+            guard let address, hasForEach(localAddress(address)) else {
                 return .failure(Self.located(Evaluator.eachOutsideForEach(at: reference.location), address: address))
             }
             guard attribute.isEmpty || attribute == "key" || attribute == "value" else {
@@ -211,14 +211,23 @@ struct ReferenceChecker {
         address.hasPrefix(staticPrefix) ? String(address.dropFirst(staticPrefix.count)) : address
     }
 
+    /// True when the block at `address` (`type.name` or `module.NAME`) has `for_each`: where
+    /// `each` may be used.
+    func hasForEach(_ address: String) -> Bool {
+        if address.hasPrefix("module.") { return configuration.moduleCalls[String(address.dropFirst(7))]?.forEach != nil }
+        return resourceBlocks[address]?.forEach != nil
+    }
+
     /// True when `depends_on` may name `address`: a resource or a module call of this module.
     func isDependable(_ address: String) -> Bool {
         if resourceBlocks[address] != nil { return true }
         return address.hasPrefix("module.") && configuration.moduleCalls[String(address.dropFirst(7))] != nil
     }
 
-    /// `module.NAME.OUTPUT`, `module.NAME[i].OUTPUT`, `module.NAME[*].OUTPUT`: the call is
-    /// declared, has an instance key exactly when it has `count`, and its module declares the output.
+    /// `module.NAME.OUTPUT`, `module.NAME[i].OUTPUT`, `module.NAME[*].OUTPUT`,
+    /// `module.NAME["KEY"].OUTPUT`: the call is declared, has an instance key exactly when it has
+    /// `count` or `for_each` (no splat with `for_each`: its instances are a map), and its module
+    /// declares the output.
     func checkModule(_ name: String, _ reference: Reference, _ failure: (String, String, SourceLocation?) -> Result<String?, Diagnostic>) -> Result<String?, Diagnostic> {
         guard let call = configuration.moduleCalls[name] else {
             return failure("Reference to undeclared module", "No module call named \(Value.quoted(name)) is declared in \(moduleName).\(Suggestion.didYouMean(name, among: configuration.moduleCalls.keys))", nil)
@@ -229,9 +238,14 @@ struct ReferenceChecker {
             if call.count != nil {
                 return failure("Missing module instance key", "Because \(call.address) has \"count\" set, its outputs must be accessed on specific instances: \(call.address)[0].\(output), or \(call.address)[*].\(output) for all of them.", location)
             }
+            if call.forEach != nil {
+                return failure("Missing module instance key", "Because \(call.address) has \"for_each\" set, its outputs must be accessed on specific instances: \(call.address)[each.key].\(output), \(call.address)[\"KEY\"].\(output), or values(\(call.address))[*].\(output) for all of them.", location)
+            }
+        case .splat(let location)? where call.forEach != nil:
+            return failure("Unsupported splat on a for_each module", "\(call.address) has \"for_each\" set, so it is a map of instances by key, not a list; use values(\(call.address))[*] for all of them.", location)
         case .index(_, let location)?, .splat(let location)?:
-            if call.count == nil {
-                return failure("Unexpected module instance key", "Because \(call.address) does not have \"count\" set, it has one instance; refer to its outputs without an index, as \(call.address).OUTPUT.", location)
+            if !call.isRepeated {
+                return failure("Unexpected module instance key", "Because \(call.address) does not have \"count\" or \"for_each\" set, it has one instance; refer to its outputs without an index, as \(call.address).OUTPUT.", location)
             }
             steps = steps.dropFirst()
         case nil:

@@ -83,6 +83,17 @@ public struct FileReader: Sendable {
         }
     }
 
+    /// Whether a regular file is at `path` (of any size: it is not read): nil when nothing is
+    /// there, the failure when something other than a regular file is (`fileexists()`).
+    public func exists(_ path: String, relativeTo directory: String) -> Result<Bool, Failure> {
+        var status = stat()
+        guard stat(resolve(path, relativeTo: directory), &status) == 0 else {
+            return errno == ENOENT || errno == ENOTDIR ? .success(false) : .failure(.unreadable(String(cString: strerror(errno))))
+        }
+        if status.st_mode & S_IFMT == S_IFREG { return .success(true) }
+        return .failure(check(status) ?? .notRegularFile("a special file"))
+    }
+
     /// Why a file with `status` cannot be read, or nil when it can.
     private func check(_ status: stat) -> Failure? {
         switch status.st_mode & S_IFMT {

@@ -34,6 +34,7 @@ enum Functions {
         "distinct": Signature(parameters: ["list"]),
         "element": Signature(parameters: ["list", "index"], marks: .perElement),
         "file": Signature(parameters: ["path"]),
+        "fileexists": Signature(parameters: ["path"]),
         "flatten": Signature(parameters: ["list"], marks: .perElement),
         "floor": Signature(parameters: ["num"]),
         "can": Signature(parameters: ["expression"]),
@@ -556,6 +557,14 @@ extension Evaluator {
                 throw call.fail(0, "contents of \(call.quoted(0, path)) are not valid UTF-8; use a text file")
             }
             return .string(text)
+        case "fileexists":
+            // As Terraform's: false when nothing is there, an error for a directory or device.
+            let path = try call.string(0)
+            switch scope.files.exists(path, relativeTo: scope.moduleDirectory) {
+            case .success(let exists): return .bool(exists)
+            case .failure(.notRegularFile(let kind)): throw call.failure("\(call.quoted(0, path)) is \(kind), not a regular file")
+            case .failure(let failure): throw call.failure("\(call.quoted(0, path)) \(failure.reason(limit: scope.files.sizeLimit))")
+            }
         case "templatefile":
             let path = try call.string(0)
             let variables = try call.map(1)

@@ -133,10 +133,14 @@ struct BootstrapProvider: ResourceProvider {
         attributes["id"] = .string(String(SHA256.hex(Array("\(record.token)\u{0}bootstrap".utf8)).prefix(16)))
         try await record.created(attributes)
         let uploads = try Upload.all(desired["files"]).map { upload in
-            (upload, try upload.source.map { try read($0, for: upload.destination) } ?? Array(upload.content.utf8))
+            (upload, try upload.source.map { try read($0, for: upload.destination) } ?? .bytes(Array(upload.content.utf8)))
         }
         // A file read from a computed source (the stack's private key) is as secret as content.
-        let sourceTexts = uploads.compactMap { $0.0.source == nil ? nil : String(validating: $0.1, as: UTF8.self) }
+        // (One too large to read whole, an archive, is streamed and not looked for in output.)
+        let sourceTexts = uploads.compactMap { upload, content -> String? in
+            guard upload.source != nil, case .bytes(let bytes) = content else { return nil }
+            return String(validating: bytes, as: UTF8.self)
+        }
         let shown = output(for: desired, alsoSensitive: sourceTexts)
         for (upload, content) in uploads {
             do {
@@ -156,16 +160,21 @@ struct BootstrapProvider: ResourceProvider {
         return target
     }
 
-    /// A file whose `source` was computed: read now, on this machine.
-    func read(_ source: String, for destination: String) throws -> [UInt8] {
+    /// A file whose `source` was computed: read now, on this machine. A regular file larger than
+    /// tfy reads into memory (16 MiB), such as a software archive, is streamed from the file.
+    func read(_ source: String, for destination: String) throws -> UploadContent {
         let path = context.resolve(source)
         switch FileReader().read(path, relativeTo: "/") {
         case .success(let bytes):
-            return bytes
+            return .bytes(bytes)
         case .failure(.notRegularFile(let kind)):
             throw EngineError(description: "cannot upload \(path) to \(destination): it is \(kind), not a regular file")
         case .failure(.tooLarge):
-            throw EngineError(description: "cannot upload \(path) to \(destination): it is larger than \(FileReader().sizeLimit / 1024 / 1024) MiB")
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                throw EngineError(description: "cannot read \(path), the file to upload to \(destination): it changed while it was read")
+            }
+            return .file(path: path, size: Int(info.st_size))
         case .failure(.missing), .failure(.unreadable):
             throw EngineError(description: "cannot read \(path), the file to upload to \(destination): it does not exist on this machine or is not readable. A source computed from other values (such as a tfy_ssh_key's private_key_file) is read when it is uploaded, on the machine that applies")
         }
