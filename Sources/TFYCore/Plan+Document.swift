@@ -153,6 +153,7 @@ extension Plan {
         if let previous = change.previousAddress { object["previous_address"] = .string(previous.description) }
         if let id = change.importing { object["importing"] = .object(["id": .string(id)]) }
         if !change.stopPaths.isEmpty { object["stop_paths"] = .array(change.stopPaths.map { .array($0.map { .string($0) }) }) }
+        if !change.dependents.isEmpty { object["dependents"] = .array(change.dependents.map { .string($0) }) }
         return .object(object)
     }
 
@@ -187,6 +188,7 @@ extension Plan {
             dependencies: (json["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue),
             adopting: json["adopting"]?["id"]?.stringValue)
         change.stopPaths = (json["stop_paths"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) }
+        change.dependents = (json["dependents"]?.arrayValue ?? []).compactMap(\.stringValue)
         if let previous = json["previous_address"]?.stringValue {
             guard let address = ResourceAddress(parsing: previous) else { throw .shape("a previous address \"\(previous)\" is not an address") }
             change.previousAddress = address

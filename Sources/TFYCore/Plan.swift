@@ -210,6 +210,9 @@ public struct PlannedChange: Sendable, Hashable {
     public var stopPaths: [[String]] = []
     /// `type.name` of the resources this one depends on.
     public var dependencies: [String]
+    /// A data source read during apply: what waits for the read (`type.name` of resources,
+    /// `data.TYPE.NAME` of other data sources). Empty for a resource's change.
+    public var dependents: [String] = []
     /// The ID of a live object of this stack that the state did not track and that was found by
     /// its `tfy:stack` and `tfy:address` tags: apply records it in state (`before` holds it)
     /// rather than creating the object again. Terraform's `importing`, found instead of asked for.

@@ -326,6 +326,21 @@ public enum SensitiveDigest {
 
 extension State {
     /// Sets (or, with nil, removes) the instance at `address`, keeping resources sorted.
+    /// Records a data source's instance (`mode: "data"`, read during apply), replacing what was
+    /// recorded at its address.
+    public mutating func setDataInstance(_ address: ResourceAddress, _ instance: StateInstance) {
+        if let r = dataResources.firstIndex(where: { $0.module == address.module && $0.type == address.type && $0.name == address.name }) {
+            dataResources[r].instances.removeAll { $0.indexKey == address.key }
+            dataResources[r].instances.append(instance)
+            dataResources[r].instances.sort { InstanceKey.precedes($0.indexKey, $1.indexKey) }
+        } else {
+            var resource = StateResource(module: address.module, type: address.type, name: address.name, instances: [instance])
+            resource.mode = "data"
+            dataResources.append(resource)
+        }
+        dataResources.sort(by: StateResource.precedes)
+    }
+
     public mutating func setInstance(_ address: ResourceAddress, _ instance: StateInstance?) {
         if let r = resources.firstIndex(where: { $0.module == address.module && $0.type == address.type && $0.name == address.name }) {
             resources[r].instances.removeAll { $0.indexKey == address.key }

@@ -1,12 +1,14 @@
 import Foundation
 import TFYAWS
+import TFYConfig
 import TFYCore
 import TFYPlan
 import TFYState
 
 /// What apply reports as it goes, for the progress lines (`aws_instance.m[0]: Creating...`).
 public enum ApplyEvent: Sendable {
-    public enum Operation: String, Sendable { case create = "Creating", update = "Modifying", delete = "Destroying" }
+    /// `read`: a data source read during apply (the address is without `data.`).
+    public enum Operation: String, Sendable { case create = "Creating", update = "Modifying", delete = "Destroying", read = "Reading" }
     /// How a provisioning step (a bootstrap's remote commands) went.
     public enum Provisioning: Sendable { case started, completed, failed }
     /// `id`: the object's ID when it exists already (an update, a delete), so progress can name it.
@@ -54,6 +56,8 @@ public final class Executor: Sendable {
     let registry: ResourceRegistry
     private let cache = ValueCache()
     private let provisioning = ProvisioningSteps()
+    /// The data sources read during this apply, beside those the plan read.
+    let reads = ReadResults()
 
     public init(context: EngineContext, recorder: StateRecorder, planning: PlanRequest, parallelism: Int = 10,
                 stillRunningInterval: Double = 10, registry: ResourceRegistry = .standard,
@@ -83,6 +87,8 @@ public final class Executor: Sendable {
     public func run(_ plan: Plan) async -> ApplyResult {
         var result = ApplyResult()
         let changes = Dictionary(plan.changes.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        // Apart from the changes: data.aws_security_group.x and aws_security_group.x share an address.
+        let dataReads = Dictionary(plan.dataReads.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
         let graph = ApplyGraph(plan)
         var scheduler = ApplyScheduler(graph)
         let slots = OperationSlots(limit: parallelism)
@@ -98,15 +104,17 @@ public final class Executor: Sendable {
                     }
                     await slots.acquire()
                     if interrupted() { scheduler.interrupt() }
-                    // Every node is an operation of one of the plan's changes.
-                    guard let node = scheduler.start(), let change = changes[node.address] else {
+                    // Every node is an operation of one of the plan's changes or reads.
+                    guard let node = scheduler.start(), let change = node.kind == .read ? dataReads[node.address] : changes[node.address] else {
                         await slots.release()
                         continue
                     }
                     let needs = graph.dependencies(of: node)
                     group.addTask {
                         let holder = OperationSlots.Holder(slots)
-                        let error = await OperationSlots.$current.withValue(holder) { await self.execute(node, change, needs: needs) }
+                        let error = await OperationSlots.$current.withValue(holder) {
+                            node.kind == .read ? await self.read(node, change, needs: needs) : await self.execute(node, change, needs: needs)
+                        }
                         await holder.finish()
                         return (node, error)
                     }
@@ -123,6 +131,7 @@ public final class Executor: Sendable {
                     switch node.kind {
                     case .delete: result.destroyed += 1
                     case .apply: if changes[node.address]!.action.creates { result.added += 1 } else { result.changed += 1 }
+                    case .read: break
                     }
                 }
                 await launch()
@@ -220,6 +229,8 @@ public final class Executor: Sendable {
             }
             try await recorder.set(address, nil)
             return nil
+        case .read:
+            return nil
         case .apply:
             guard let provider else {
                 throw EngineError(description: "\(address.type) resources cannot be applied by this version of tfy yet")
@@ -289,22 +300,33 @@ public final class Executor: Sendable {
         }
     }
 
+    /// The configuration evaluated against the state as it is now, with the data sources read
+    /// so far. One evaluation serves every operation whose prerequisites were done when it was
+    /// made: a thousand instances that wait for one security group share one evaluation.
+    func evaluation(covering needs: Set<Node>) async -> (PlanOutcome?, Diagnostics) {
+        if let outcome = await cache.outcome(covering: needs) { return (outcome, Diagnostics()) }
+        let completed = await cache.completedSnapshot
+        var request = await currentRequest()
+        request.options.targets = []
+        request.options.replace = []
+        let (outcome, diagnostics) = Planner.planWithValues(request)
+        if let outcome { await cache.store(outcome, completed: completed) }
+        return (outcome, diagnostics)
+    }
+
+    /// `planning` with the state as it is now and every data source read so far.
+    func currentRequest() async -> PlanRequest {
+        var request = planning
+        request.prior = await recorder.state
+        request.readsDuringApply = true
+        for (query, attributes) in await reads.values.values { request.dataResults[query] = attributes }
+        return request
+    }
+
     /// The instance's configured values, evaluated against the state as it is now: everything it
     /// depends on has been applied, so its references are known.
     func values(for address: ResourceAddress, needs: Set<Node>) async throws -> [String: Value] {
-        // One evaluation serves every operation whose prerequisites were done when it was made:
-        // a thousand instances that wait for one security group share one evaluation.
-        var outcome = await cache.outcome(covering: needs)
-        var diagnostics = Diagnostics()
-        if outcome == nil {
-            let completed = await cache.completedSnapshot
-            var request = planning
-            request.prior = await recorder.state
-            request.options.targets = []
-            request.options.replace = []
-            (outcome, diagnostics) = Planner.planWithValues(request)
-            if let outcome { await cache.store(outcome, completed: completed) }
-        }
+        let (outcome, diagnostics) = await evaluation(covering: needs)
         guard let outcome, let values = outcome.plannedValues[address] else {
             throw EngineError(description: diagnostics.errors.first.map { "\($0.summary): \($0.detail)" } ?? "\(address) is no longer in the configuration")
         }
@@ -352,8 +374,13 @@ public final class Executor: Sendable {
         }
     }
 
-    /// Outputs evaluated against the final state.
-    func recordOutputs() async { await recorder.recordOutputs(of: planning) }
+    /// Outputs evaluated against the final state, with the data sources read during apply.
+    func recordOutputs() async {
+        var request = planning
+        request.readsDuringApply = true
+        for (query, attributes) in await reads.values.values { request.dataResults[query] = attributes }
+        await recorder.recordOutputs(of: request)
+    }
 }
 
 extension StateRecorder {
@@ -410,4 +437,11 @@ actor ValueCache {
     func store(_ outcome: PlanOutcome, completed: Set<Node>) {
         if latest == nil || completed.count >= latest!.completed.count { latest = (outcome, completed) }
     }
+}
+
+/// The data sources read during an apply, by query: each evaluation after a read takes its result.
+actor ReadResults {
+    private(set) var values = DataResults()
+
+    func add(_ query: DataQuery, _ attributes: [String: Value]) { values[query] = attributes }
 }

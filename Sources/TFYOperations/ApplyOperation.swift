@@ -134,7 +134,6 @@ package struct ApplyOperation {
 
     func confirmAndApply(_ plan: Plan, session: Deployment.Session, planOptions: PlanOptions, refreshOnly: Bool) async -> ApplyOutcome {
         events(.planned(plan))
-        if !refreshOnly, !plan.dataReads.isEmpty { return .failed(Deployment.deferredReads(plan, configuration: session.configuration), sources: session.sources) }
         let needsApply = plan.hasChanges || (refreshOnly && !plan.drift.isEmpty)
         if needsApply && !request.autoApprove {
             guard confirm(planOptions.destroy ? .destroy : .apply) else { return ApplyOutcome(ending: .cancelled) }
@@ -207,7 +206,6 @@ package struct ApplyOperation {
         // The plan holds no secrets: evaluate the configuration again, against the state the plan
         // was made from, and apply only if that gives exactly the saved plan.
         session.refreshed = saved.priorState
-        if !saved.dataReads.isEmpty { return .failed(Deployment.deferredReads(saved, configuration: session.configuration), sources: session.sources) }
         session.dataResults = Deployment.dataResults(from: saved.dataState, configuration: session.configuration)
         var request = session.planRequest(files: FileReader(currentDirectory: environment.workingDirectory), options: saved.options)
         request.drift = saved.drift
@@ -317,7 +315,7 @@ package struct ApplyOperation {
             return .failed(Diagnostics([(error as? StateError)?.diagnostic ?? .error("Failed to save state", detail: "\(error)")]))
         }
         let active = plan.changes.filter { $0.action != .noOp }
-        if engine == nil, !active.isEmpty {
+        if engine == nil, !active.isEmpty || !plan.dataReads.isEmpty {
             switch Deployment.engine(for: session, context: environment, log: log) {
             case .success(let e): engine = e
             case .failure(let diagnostic): return .failed(Diagnostics([diagnostic]))
@@ -360,6 +358,8 @@ package struct ApplyOperation {
         let state = await recorder.state
         var outcome = ApplyOutcome(ending: .applied(result, outputs: state.outputs, calls: engine?.ec2.statistics.summary), destroy: destroy, diagnostics: diagnostics)
         outcome.apiCalls = engine?.ec2.statistics.snapshot ?? [:]
+        // A failed read during apply is located at its data block, shown with its line.
+        outcome.sources = session.sources
         return outcome
     }
 

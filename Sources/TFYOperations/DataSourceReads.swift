@@ -12,7 +12,7 @@ extension Deployment {
     /// results, which may make more arguments known (a subnet filtered by a VPC data source's
     /// ID). It ends when nothing is left pending: as many rounds as the longest chain of data
     /// sources, plus one. A data source whose arguments wait for a resource not yet created is
-    /// never pending; the plan shows it as read during apply.
+    /// never pending; the plan shows it as read during apply, and apply reads it (`Executor.read`).
     package static func readDataSources(_ session: Session, files: FileReader, options: PlanOptions, context: OperationEnvironment,
                                         log: @escaping @Sendable (String) -> Void) async -> Diagnostics {
         guard !session.configuration.dataSources.isEmpty else { return Diagnostics() }
@@ -54,18 +54,5 @@ extension Deployment {
             }
         }
         return results
-    }
-
-    /// Data sources the plan reads during apply: tfy reads data sources during plan only, so an
-    /// apply of such a plan stops before it changes anything, with an error at each block.
-    package static func deferredReads(_ plan: Plan, configuration: Configuration) -> Diagnostics {
-        Diagnostics(plan.dataReads.map { read in
-            let address = "data." + read.address.description
-            let waitsFor = read.dependencies.isEmpty ? "" : " (it depends on \(read.dependencies.joined(separator: ", ")))"
-            let target = read.dependencies.first.map { " (tfy apply -target=\($0))" } ?? ""
-            return .error("Data source cannot be read during apply",
-                          detail: "The arguments of \(address) refer to values not known until apply\(waitsFor). tfy reads data sources during plan and does not yet read one during apply. Apply what it depends on first\(target), then plan again: its arguments are known then.",
-                          at: configuration.dataSource(read.address.resource)?.location, address: address)
-        })
     }
 }

@@ -1,14 +1,16 @@
 import TFYCore
 
 /// The graph apply walks and `tfy graph` prints: one node per operation (an instance's apply —
-/// create or update — and its delete), an edge `a → b` when `a` may start only after `b` has
+/// create or update — its delete, and the read of a data source whose arguments are known only
+/// during apply), an edge `a → b` when `a` may start only after `b` has
 /// finished. It is built from a plan by named edge rules, run in turn as Terraform's
 /// `graph_builder_apply.go` runs its transformers; an edge is added only when both its ends are
 /// operations of this plan.
 public struct ApplyGraph: Sendable, Hashable {
-    /// One operation: an instance's apply (create or update) or its delete.
+    /// One operation: an instance's apply (create or update), its delete, or a data source's read
+    /// (its address without `data.`).
     public struct Node: Hashable, Comparable, Sendable {
-        public enum Kind: Int, Sendable { case delete = 0, apply = 1 }
+        public enum Kind: Int, Sendable { case read = -1, delete = 0, apply = 1 }
         public var address: ResourceAddress
         public var kind: Kind
 
@@ -17,16 +19,18 @@ public struct ApplyGraph: Sendable, Hashable {
             self.kind = kind
         }
 
-        /// Deletes before applies, then by address: the order ready operations start in.
+        /// Reads (others wait for them) before deletes before applies, then by address: the order
+        /// ready operations start in.
         public static func < (a: Node, b: Node) -> Bool { a.kind != b.kind ? a.kind.rawValue < b.kind.rawValue : a.address < b.address }
     }
 
     /// node → the nodes that must finish before it starts.
     public private(set) var graph = DependencyGraph<Node>()
 
-    public init(_ plan: Plan) { self.init(plan.changes) }
+    public init(_ plan: Plan) { self.init(plan.changes, reads: plan.dataReads) }
 
-    public init(_ changes: [PlannedChange]) {
+    /// `reads`: the plan's data sources read during apply.
+    public init(_ changes: [PlannedChange], reads: [PlannedChange] = []) {
         let active = changes.filter { $0.action != .noOp }
         for change in active {
             if change.action.creates || change.action == .update { graph.add(Node(change.address, .apply)) }
@@ -38,6 +42,7 @@ public struct ApplyGraph: Sendable, Hashable {
         destroyEdges(instances)
         createBeforeDestroyEdges(instances, actions: actions)
         destroyBeforeCreateEdges(actions)
+        readEdges(reads, changes: active)
     }
 
     public var nodes: Set<Node> { graph.nodes }
@@ -90,12 +95,36 @@ public struct ApplyGraph: Sendable, Hashable {
         for (address, action) in actions where action == .replace(createFirst: false) { order(Node(address, .apply), after: Node(address, .delete)) }
     }
 
+    /// A read after the applies of the resources its arguments wait for, and before what refers
+    /// to it: the applies of resources and the reads of other data sources (`dependents`).
+    private mutating func readEdges(_ reads: [PlannedChange], changes: [PlannedChange]) {
+        var applies: [String: [ResourceAddress]] = [:]
+        for change in changes { applies[change.address.resource, default: []].append(change.address) }
+        var readsOf: [String: [ResourceAddress]] = [:]
+        for read in reads {
+            graph.add(Node(read.address, .read))
+            readsOf["data." + read.address.resource, default: []].append(read.address)
+        }
+        for read in reads {
+            let node = Node(read.address, .read)
+            for dependency in read.dependencies {
+                for target in applies[dependency] ?? [] { order(node, after: Node(target, .apply)) }
+            }
+            for dependent in read.dependents {
+                for target in applies[dependent] ?? [] { order(Node(target, .apply), after: node) }
+                for target in readsOf[dependent] ?? [] where target != read.address { order(Node(target, .read), after: node) }
+            }
+        }
+    }
+
     /// The graph with each node named as `tfy graph` prints it: the instance address, with
-    /// ` (destroy)` on a delete when the same instance also has an apply (a replacement).
+    /// ` (destroy)` on a delete when the same instance also has an apply (a replacement), and
+    /// `data.` before a read.
     public var named: DependencyGraph<String> {
         let applied = Set(nodes.filter { $0.kind == .apply }.map(\.address))
         return graph.mapNodes { node in
-            node.kind == .delete && applied.contains(node.address) ? "\(node.address) (destroy)" : node.address.description
+            if node.kind == .read { return "data.\(node.address)" }
+            return node.kind == .delete && applied.contains(node.address) ? "\(node.address) (destroy)" : node.address.description
         }
     }
 }

@@ -24,10 +24,26 @@ enum DataSourcePlan {
         evaluated.dataSources.flatMap { source in
             source.instances.compactMap { instance -> PlannedChange? in
                 guard case .deferred(let attributes) = instance.status else { return nil }
-                return PlannedChange(address: instance.address, action: .read, reason: .readBecauseConfigUnknown, before: nil,
-                                     after: SensitiveDigest.redact(.map(attributes), key: key).0, dependencies: source.dependencies)
+                var change = PlannedChange(address: instance.address, action: .read, reason: .readBecauseConfigUnknown, before: nil,
+                                           after: SensitiveDigest.redact(.map(attributes), key: key).0, dependencies: source.dependencies)
+                change.dependents = source.dependents
+                return change
             }
         }
+    }
+
+    /// The reads a targeted plan keeps: those a kept change waits for, directly or through
+    /// another kept read. The others would wait for what the plan does not apply.
+    static func needed(_ reads: [PlannedChange], by changes: [PlannedChange]) -> [PlannedChange] {
+        var wanted = Set(changes.map(\.address.resource))
+        var kept: [PlannedChange] = []
+        var remaining = reads
+        while let index = remaining.firstIndex(where: { !wanted.isDisjoint(with: $0.dependents) }) {
+            let read = remaining.remove(at: index)
+            kept.append(read)
+            wanted.insert("data." + read.address.resource)
+        }
+        return reads.filter { read in kept.contains { $0.address == read.address } }
     }
 
     /// A data source left pending when the plan is made: the reads before it failed, or none

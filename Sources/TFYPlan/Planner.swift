@@ -27,6 +27,9 @@ public struct PlanRequest: Sendable {
     /// The data sources read for this plan (`DataSourceReader`): a data block whose query is
     /// not here is read during apply when an argument is unknown, or an error when it is not.
     public var dataResults = DataResults()
+    /// True when apply evaluates the configuration: a data source whose arguments have just
+    /// become known is then read by its own operation (`Executor`), not an error here.
+    public var readsDuringApply = false
 
     public init(configuration: Configuration, variables: [String: Value], prior: State?, options: PlanOptions, files: FileReader = FileReader()) {
         self.configuration = configuration
@@ -65,7 +68,7 @@ public enum Planner {
         let (evaluated, evaluationDiagnostics) = evaluator.evaluate(request.configuration, variables: request.variables, variableLocations: request.variableLocations)
         diagnostics.append(contentsOf: evaluationDiagnostics)
         // A destroy reads no data source: it deletes what the state records.
-        if !evaluationDiagnostics.hasErrors && !request.options.destroy { diagnostics.append(contentsOf: DataSourcePlan.unread(evaluated)) }
+        if !evaluationDiagnostics.hasErrors && !request.options.destroy && !request.readsDuringApply { diagnostics.append(contentsOf: DataSourcePlan.unread(evaluated)) }
         for resource in evaluated.resources where !resource.countIsKnown && !evaluationDiagnostics.hasErrors {
             if let unknownKeys = resource.unknownKeys {
                 diagnostics.append(unknownKeys)
@@ -125,6 +128,7 @@ public enum Planner {
         if !request.options.destroy {
             plan.dataState = DataSourcePlan.state(evaluated, key: key)
             plan.dataReads = DataSourcePlan.deferredReads(evaluated, key: key)
+            if !request.options.targets.isEmpty { plan.dataReads = DataSourcePlan.needed(plan.dataReads, by: plan.changes) }
         }
         plan.configuration = ConfigurationDescription.describe(request.configuration)
         plan.relevantAttributes = ConfigurationDescription.relevantAttributes(request.configuration)

@@ -28,7 +28,8 @@ public enum PlanJSONRenderer {
                     read.after.map { .object(DataSourceJSON.resourceObject(read.address, values: $0, form: dataForm)) }
                 } },
             ]),
-            "resource_changes": .array(plan.changes.map { resourceChange($0, form: form) } + plan.dataReads.map { DataSourceJSON.resourceChange($0, form: dataForm) }),
+            // As Terraform orders them: the data sources read during apply (root module only) first.
+            "resource_changes": .array(plan.dataReads.map { DataSourceJSON.resourceChange($0, form: dataForm) } + plan.changes.map { resourceChange($0, form: form) }),
             "output_changes": .object(outputChanges(plan)),
             "configuration": configuration(plan.configuration, form: form),
             "relevant_attributes": .array(plan.relevantAttributes.map {

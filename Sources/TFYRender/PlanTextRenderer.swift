@@ -150,16 +150,11 @@ public struct PlanTextRenderer: Sendable {
         return "\n" + renderer.text(Diagnostics(plan.warnings))
     }
 
-    /// Resource rows in address order (shallower module paths first, as Terraform) with the data
-    /// sources read during apply, which only the root module has, in text order among the root
-    /// module's rows, as Terraform lists them.
+    /// Resource rows in address order (shallower module paths first, as Terraform) after the data
+    /// sources read during apply, which only the root module has: Terraform orders a module's
+    /// data resources before its managed ones.
     static func interleaving<Row>(_ rows: [(address: ResourceAddress, row: Row)], _ reads: [(address: String, row: Row)]) -> [Row] {
-        var ordered = rows.sorted { $0.address < $1.address }.map { (root: $0.address.module.isEmpty, text: $0.address.description, row: $0.row) }
-        for read in reads.sorted(by: { $0.address < $1.address }) {
-            let at = ordered.firstIndex { !$0.root || $0.text > read.address } ?? ordered.endIndex
-            ordered.insert((root: true, text: read.address, row: read.row), at: at)
-        }
-        return ordered.map(\.row)
+        reads.sorted { $0.address < $1.address }.map(\.row) + rows.sorted { $0.address < $1.address }.map(\.row)
     }
 
     /// `1 to import, 2 to adopt, 1 to add, 0 to change, 0 to destroy.`: imports and adoptions are

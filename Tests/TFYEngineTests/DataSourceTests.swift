@@ -287,25 +287,65 @@ struct DataSourceTests {
         #expect(try await world.liveInstances().isEmpty)
     }
 
+    /// A configuration whose security group is created by the apply and looked up by a data
+    /// source with its ID (so the lookup is read during apply); an instance launched into the
+    /// group the lookup found; with `missing`, a second lookup by a name that matches nothing,
+    /// an instance that uses it, and one that uses neither.
+    static func deferredConfiguration(image: String, missing: Bool = false) -> String {
+        """
+        provider:
+          aws: {region: us-east-1}
+        variable:
+          stack_tag: {type: string}
+        resource:
+          aws_security_group:
+            cluster: {name: "${var.stack_tag}-cluster", description: Cluster}
+          aws_instance:
+            web:
+              ami: \(image)
+              instance_type: t3.micro
+              vpc_security_group_ids: ["${data.aws_security_group.cluster.id}"]
+              tags: {Name: web}
+        """ + (missing ? """
+
+            other:
+              ami: \(image)
+              instance_type: t3.micro
+              vpc_security_group_ids: ["${data.aws_security_group.missing.id}"]
+              tags: {Name: other}
+            alone:
+              ami: \(image)
+              instance_type: t3.micro
+              tags: {Name: alone}
+        """ : "") + """
+
+        data:
+          aws_security_group:
+            cluster: {id: "${aws_security_group.cluster.id}"}
+        """ + (missing ? """
+
+            missing: {name: "${aws_security_group.cluster.id}-missing"}
+        """ : "") + """
+
+        output:
+          arn: {value: "${data.aws_security_group.cluster.arn}"}
+
+        """
+    }
+
+    static func image(_ world: World) async throws -> String {
+        try #require(try await world.cli(["ec2", "register-image", "--name", "base", "--root-device-name", "/dev/sda1"])["ImageId"] as? String)
+    }
+
     /// A data source whose argument waits for a resource the plan creates is shown as Terraform
-    /// shows it, read during apply; tfy does not read during apply yet, so the apply stops with
-    /// an error at the block before it changes anything.
-    @Test func aLookupOfANewResourceIsShownAsReadDuringApplyAndRefusedAtApply() async throws {
+    /// shows it, read during apply: and read during apply as soon as the group exists, before
+    /// the instance that uses it, with one DescribeSecurityGroups, its progress lines as
+    /// Terraform prints them, its result used for the instance and the output, and recorded in
+    /// state as a plan-time read is.
+    @Test func aLookupOfANewResourceIsReadDuringApplyOnceItExists() async throws {
         let world = try await World()
-        try world.configure("""
-            provider:
-              aws: {region: us-east-1}
-            variable:
-              stack_tag: {type: string}
-            resource:
-              aws_security_group:
-                cluster: {name: "${var.stack_tag}-cluster", description: Cluster}
-            data:
-              aws_security_group:
-                cluster: {id: "${aws_security_group.cluster.id}"}
-            output:
-              arn: {value: "${data.aws_security_group.cluster.arn}"}
-            """)
+        let image = try await Self.image(world)
+        try world.configure(Self.deferredConfiguration(image: image))
         let plan = await world.tfy(["plan", "cluster", "-no-color"])
         #expect(plan.status == 0, "\(plan.err)")
         #expect(plan.out.contains("""
@@ -320,14 +360,121 @@ struct DataSourceTests {
                   + vpc_id      = (known after apply)
                 }
             """), "\(plan.out)")
+        let proxy = try await InstanceWireTests.proxied(world)
         let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
-        #expect(applied.status == 1)
-        #expect(applied.err.contains("""
-            Error: Data source cannot be read during apply
+        #expect(applied.status == 0, "\(applied.out)\(applied.err)")
+        let group = try #require(try await world.securityGroups().first?["GroupId"] as? String)
+        let lines = applied.out.split(separator: "\n").map(String.init)
+        // "Still creating..." lines come only on a slow machine.
+        let progress = lines.filter { ($0.hasPrefix("aws_") || $0.hasPrefix("data.")) && !$0.contains(": Still ") }.map {
+            $0.replacingOccurrences(of: #"i-[0-9a-f]+"#, with: "ID", options: .regularExpression)
+                .replacingOccurrences(of: #"after \d+s"#, with: "after Ns", options: .regularExpression)
+        }
+        #expect(progress == [
+            "aws_security_group.cluster: Creating...",
+            "aws_security_group.cluster: Creation complete after Ns [id=\(group)]",
+            "data.aws_security_group.cluster: Reading...",
+            "data.aws_security_group.cluster: Read complete after Ns [id=\(group)]",
+            "aws_instance.web: Creating...",
+            "aws_instance.web: Creation complete after Ns [id=ID]",
+        ], "\(applied.out)")
+        #expect(applied.out.contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."), "\(applied.out)")
 
-              on cluster/main.yml:11:5 (data.aws_security_group.cluster):
+        // The instance is in the group the lookup found, as the AWS CLI sees it.
+        let live = try #require(try await world.liveInstances().first)
+        let instance = try await world.instance(live.id)
+        #expect((instance["SecurityGroups"] as? [[String: Any]])?.compactMap { $0["GroupId"] as? String } == [group])
+        // The read is one DescribeSecurityGroups, by the group's ID.
+        let reads = try await proxyRequests(proxy).filter { $0.action == "DescribeSecurityGroups" && $0.params["GroupId.1"] != nil }
+        #expect(reads.map { $0.params.filter { $0.key != "Version" } } == [["Action": "DescribeSecurityGroups", "GroupId.1": group]])
+
+        // State records it as a plan-time read: mode "data", its arguments and attributes.
+        let state = try world.state()
+        #expect(state.dataResources.map { "\($0.mode) \($0.type).\($0.name)" } == ["data aws_security_group.cluster"])
+        let read = try #require(state.dataResources.first?.instances.first?.attributes)
+        #expect(read["id"] == .string(group))
+        #expect(read["name"] == .string("\(world.stack)-cluster"))
+        #expect(state.outputs["arn"]?.value == .string("arn:aws:ec2:us-east-1:123456789012:security-group/\(group)"))
+
+        // The next plan reads it during plan (its ID is known now) and changes nothing.
+        let again = await world.tfy(["plan", "cluster", "-no-color", "-detailed-exitcode"])
+        #expect(again.status == 0, "\(again.out)\(again.err)")
+    }
+
+    /// A saved plan with a read during apply applies, and its progress is Terraform's JSON: the
+    /// read worded as a refresh, with the action "read" and the data source's address.
+    @Test func aSavedPlanWithADeferredReadAppliesWithTerraformsJSONEvents() async throws {
+        let world = try await World()
+        let image = try await Self.image(world)
+        try world.configure(Self.deferredConfiguration(image: image))
+        let plan = await world.tfy(["plan", "cluster", "-no-color", "-out", "deferred.tfplan"])
+        #expect(plan.status == 0, "\(plan.err)")
+        let applied = await world.tfy(["apply", "-json", "deferred.tfplan"])
+        #expect(applied.status == 0, "\(applied.out)\(applied.err)")
+        let group = try #require(try await world.securityGroups().first?["GroupId"] as? String)
+        let messages = JSONStreamTests.messages(applied.out).compactMap(\.objectValue)
+        let resource: JSONValue = .object([
+            "addr": .string("data.aws_security_group.cluster"), "module": .string(""), "resource": .string("data.aws_security_group.cluster"),
+            "implied_provider": .string("aws"), "resource_type": .string("aws_security_group"), "resource_name": .string("cluster"), "resource_key": .null,
+        ])
+        let planned = try #require(messages.first { $0["type"] == .string("planned_change") && $0["change"]?.objectValue?["resource"] == resource })
+        #expect(planned["@message"] == .string("data.aws_security_group.cluster: Plan to read"))
+        #expect(planned["change"] == .object(["resource": resource, "action": .string("read"), "reason": .string("read_because_config_unknown")]))
+        let start = try #require(messages.first { $0["type"] == .string("apply_start") && $0["hook"]?.objectValue?["resource"] == resource })
+        #expect(start["@message"] == .string("data.aws_security_group.cluster: Refreshing..."))
+        #expect(start["hook"] == .object(["resource": resource, "action": .string("read")]))
+        let complete = try #require(messages.first { $0["type"] == .string("apply_complete") && $0["hook"]?.objectValue?["resource"] == resource })
+        #expect(complete["@message"] == .string("data.aws_security_group.cluster: Refresh complete after 0s [id=\(group)]"))
+        #expect(complete["hook"] == .object(["resource": resource, "action": .string("read"), "id_key": .string("id"), "id_value": .string(group), "elapsed_seconds": .int(0)]))
+        let summary = try #require(messages.first { $0["type"] == .string("change_summary") })
+        #expect(summary["@message"] == .string("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."))
+        #expect(try world.state().dataResources.first?.instances.first?.attributes["id"] == .string(group))
+        let live = try #require(try await world.liveInstances().first)
+        #expect((try await world.instance(live.id)["SecurityGroups"] as? [[String: Any]])?.compactMap { $0["GroupId"] as? String } == [group])
+    }
+
+    /// A read during apply that finds nothing fails at its block with the provider's words, as
+    /// at plan time: the instance that uses it is skipped, the work that does not depend on it
+    /// finishes, and the state keeps what was done (not the failed read).
+    @Test func aFailingDeferredReadSkipsItsDependentsAndKeepsWhatWasDone() async throws {
+        let world = try await World()
+        let image = try await Self.image(world)
+        try world.configure(Self.deferredConfiguration(image: image, missing: true))
+        let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
+        #expect(applied.status == 1, "\(applied.out)\(applied.err)")
+        #expect(applied.out.contains("data.aws_security_group.missing: Reading..."), "\(applied.out)")
+        #expect(!applied.out.contains("data.aws_security_group.missing: Read complete"), "\(applied.out)")
+        #expect(!applied.out.contains("aws_instance.other: Creating..."), "\(applied.out)")
+        #expect(applied.err.contains("""
+            Error: no matching EC2 Security Group found
+
+              on cluster/main.yml:27:5 (data.aws_security_group.missing):
             """), "\(applied.err)")
-        #expect(applied.err.contains("The arguments of data.aws_security_group.cluster refer to values not known until apply (it depends on aws_security_group.cluster). tfy reads data sources during plan and does not yet read one during apply. Apply what it depends on first (tfy apply -target=aws_security_group.cluster), then plan again: its arguments are known then."), "\(applied.err)")
-        #expect(try await world.securityGroups().isEmpty)
+        #expect(try await world.liveInstances().map(\.name) == ["alone", "web"])
+        let state = try world.state()
+        #expect(state.instances.map(\.address.description) == ["aws_instance.alone", "aws_instance.web", "aws_security_group.cluster"])
+        #expect(state.dataResources.map { "\($0.type).\($0.name)" } == ["aws_security_group.cluster"])
+    }
+
+    /// A read during apply that selects another stack's object is refused as at plan time, and
+    /// what depends on it is not applied.
+    @Test func aDeferredLookupOfAnotherStacksObjectIsRefused() async throws {
+        let world = try await World()
+        let image = try await Self.image(world)
+        let vpc = try #require((try await world.cli(["ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true"])["Vpcs"] as? [[String: Any]])?.first?["VpcId"] as? String)
+        let other = try #require(try await world.cli(["ec2", "create-security-group", "--group-name", "web", "--description", "Web", "--vpc-id", vpc])["GroupId"] as? String)
+        _ = try await world.cli(["ec2", "create-tags", "--resources", other, "--tags", "Key=tfy:stack,Value=other", "Key=tfy:address,Value=aws_security_group.web"])
+        try world.configure(Self.deferredConfiguration(image: image)
+            .replacingOccurrences(of: #"cluster: {id: "${aws_security_group.cluster.id}"}"#, with: #"cluster: {name: web, vpc_id: "${aws_security_group.cluster.vpc_id}"}"#))
+        let applied = await world.tfy(["apply", "cluster", "-auto-approve", "-no-color"])
+        #expect(applied.status == 1, "\(applied.out)\(applied.err)")
+        #expect(applied.err.contains("""
+            Error: Data source matched another stack's object
+
+              on cluster/main.yml:17:5 (data.aws_security_group.cluster):
+            """), "\(applied.err)")
+        #expect(applied.err.contains("data.aws_security_group.cluster selected \(other), which is tagged tfy:stack=other as aws_security_group.web; this configuration is stack \"\(world.stack)\". tfy never reads another stack's objects into this state, so it did not read it and stopped what depends on it."), "\(applied.err)")
+        #expect(try await world.liveInstances().isEmpty)
+        #expect(try world.state().dataResources.isEmpty)
     }
 }

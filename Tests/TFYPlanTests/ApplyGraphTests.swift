@@ -32,6 +32,37 @@ struct ApplyGraphTests {
         ])
     }
 
+    /// A data source read during apply waits for the resources its arguments refer to and goes
+    /// before what refers to it: a resource, and another read. Its node does not merge with the
+    /// managed resource of the same type and name.
+    @Test func aReadDuringApplyGoesBetweenWhatItWaitsForAndWhatRefersToIt() {
+        func read(_ address: String, on dependencies: [String], dependents: [String]) -> PlannedChange {
+            var read = change(address, .read, on: dependencies)
+            read.dependents = dependents
+            return read
+        }
+        func reading(_ address: String) -> ApplyGraph.Node { ApplyGraph.Node(ResourceAddress(parsing: address)!, .read) }
+        let graph = ApplyGraph([
+            change("aws_security_group.g", .create),
+            change("aws_instance.m[0]", .create, on: ["aws_security_group.g"]),
+            change("aws_instance.other", .create),
+        ], reads: [
+            read("aws_security_group.g", on: ["aws_security_group.g"], dependents: ["aws_instance.m", "data.aws_subnet.s"]),
+            read("aws_subnet.s", on: ["aws_security_group.g"], dependents: ["aws_instance.m"]),
+        ])
+        #expect(graph.nodes == [apply("aws_security_group.g"), apply("aws_instance.m[0]"), apply("aws_instance.other"),
+                                reading("aws_security_group.g"), reading("aws_subnet.s")])
+        #expect(edges(graph) == [
+            edge(apply("aws_instance.m[0]"), after: apply("aws_security_group.g")),
+            edge(reading("aws_security_group.g"), after: apply("aws_security_group.g")),
+            edge(reading("aws_subnet.s"), after: apply("aws_security_group.g")),
+            edge(apply("aws_instance.m[0]"), after: reading("aws_security_group.g")),
+            edge(reading("aws_subnet.s"), after: reading("aws_security_group.g")),
+            edge(apply("aws_instance.m[0]"), after: reading("aws_subnet.s")),
+        ])
+        #expect(graph.named.nodes.contains("data.aws_security_group.g"))
+    }
+
     @Test func deletesGoDependentsFirst() {
         let graph = ApplyGraph([
             change("aws_security_group.g", .delete),

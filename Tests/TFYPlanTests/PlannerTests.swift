@@ -90,6 +90,38 @@ struct PlannerTests {
         #expect(diagnostics.errors.first?.location == SourceLocation(file: "main.yml", line: 5, column: 19))
     }
 
+    /// A read during apply records what waits for it (through a local too) and what it waits
+    /// for; a targeted plan keeps only the reads a targeted change waits for.
+    @Test func deferredReadsKnowTheirDependentsAndTargetingKeepsOnlyTheNeededOnes() throws {
+        let configuration = load(["main.yml": """
+            locals:
+              group: "${data.aws_security_group.x.id}"
+            resource:
+              aws_security_group:
+                g: {name: g}
+                h: {name: h}
+              aws_instance:
+                m: {ami: a, instance_type: t, vpc_security_group_ids: ["${local.group}"]}
+                n: {ami: a, instance_type: t}
+            data:
+              aws_security_group:
+                x: {id: "${aws_security_group.g.id}"}
+                y: {name: "${aws_security_group.h.id}"}
+            """])
+        let (all, diagnostics) = plan(configuration)
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        let reads = try #require(all?.dataReads)
+        #expect(reads.map { "\($0.address) \($0.dependencies) \($0.dependents)" } == [
+            #"aws_security_group.x ["aws_security_group.g"] ["aws_instance.m"]"#,
+            #"aws_security_group.y ["aws_security_group.h"] []"#,
+        ])
+        var options = PlanOptions()
+        options.targets = ["aws_instance.m"]
+        #expect(plan(configuration, options: options).0?.dataReads.map(\.address.description) == ["aws_security_group.x"])
+        options.targets = ["aws_instance.n"]
+        #expect(plan(configuration, options: options).0?.dataReads.map(\.address.description) == [])
+    }
+
     @Test func ignoreChangesKeepsThePriorValue() throws {
         let configuration = load(["main.yml": """
             resource:

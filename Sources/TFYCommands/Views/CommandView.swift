@@ -58,6 +58,12 @@ extension CommandView {
     /// the beginning and end of a bootstrap's commands).
     static func progress(_ event: ApplyEvent) -> String? {
         switch event {
+        // A data source read during apply, as Terraform prints it: `data.…: Reading...`,
+        // `Still reading...`, `Read complete after 0s [id=…]`, and no line when it fails.
+        case .started(let a, .read, _): return "data.\(a): Reading..."
+        case .stillRunning(let a, .read, let s): return "data.\(a): Still reading... [\(s)s elapsed]"
+        case .completed(let a, .read, let s, let id): return "data.\(a): Read complete after \(s)s" + (id.map { " [id=\($0)]" } ?? "")
+        case .failed(_, .read, _, _): return nil
         case .started(let a, let op, _): return "\(a): \(op.rawValue)..."
         case .stillRunning(let a, let op, let s):
             return "\(a): Still \(op == .create ? "creating" : op == .update ? "modifying" : "destroying")... [\(s)s elapsed]"

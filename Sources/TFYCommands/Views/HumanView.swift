@@ -57,7 +57,7 @@ struct HumanView: CommandView {
         case .refreshed: context.out("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.\n")
         case .applied(let result, let outputs, let calls):
             let failed = outcome.diagnostics.hasErrors
-            if !outcome.diagnostics.isEmpty { diagnostics(outcome.diagnostics, sources: [:]) }
+            if !outcome.diagnostics.isEmpty { diagnostics(outcome.diagnostics, sources: outcome.sources) }
             context.out("\n" + (failed ? "" : Self.summary(result, destroy: outcome.destroy) + "\n"))
             if !outputs.isEmpty, !outcome.destroy, !failed {
                 context.out("\nOutputs:\n\n")

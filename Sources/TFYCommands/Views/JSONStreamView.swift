@@ -48,7 +48,7 @@ struct JSONStreamView: CommandView {
         case .refresh(let progress): write(.refresh(progress))
         case .planned(let plan): write(UIMessage.plan(plan, renderer: renderer([:])))
         // As Terraform: applying a saved plan lists its changes, without a summary.
-        case .savedPlanApplying(let plan): write(plan.changes.compactMap(UIMessage.plannedChange))
+        case .savedPlanApplying(let plan): write(UIMessage.plannedChanges(plan))
         case .apply(let event): if let message = UIMessage.progress(event) { write(message) }
         case .note(let note): write(.log(note))
         case .problems(let problems): diagnostics(problems, sources: [:])

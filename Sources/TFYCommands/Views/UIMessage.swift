@@ -60,12 +60,25 @@ extension UIMessage {
     /// change, the summary, the outputs' planned actions, then the plan's warnings.
     static func plan(_ plan: Plan, renderer: DiagnosticRenderer) -> [UIMessage] {
         var messages = plan.drift.filter { $0.action != .noOp || plan.refreshOnly }.map(drift)
-        messages += plan.changes.compactMap(plannedChange)
+        messages += plannedChanges(plan)
         let counts = plan.resourceChangeCount
         messages.append(changeSummary(add: counts.add, change: counts.change, remove: counts.destroy, adopt: counts.adopt, imported: plan.importCount, operation: "plan"))
         if let outputs = plannedOutputs(plan.outputs) { messages.append(outputs) }
         messages += plan.warnings.map { diagnostic($0, renderer: renderer) }
         return messages
+    }
+
+    /// Every `planned_change` of a plan: the data sources read during apply (Terraform's
+    /// `data.…: Plan to read`), then the resources' changes.
+    static func plannedChanges(_ plan: Plan) -> [UIMessage] {
+        plan.dataReads.map { read in
+            var object = changeObject(read)
+            if case .object(var fields) = object.json {
+                fields["resource"] = resource(read.address, data: true)
+                object.json = .object(fields)
+            }
+            return UIMessage(message: "data.\(read.address): Plan to read", type: "planned_change", fields: ["change": object.json])
+        } + plan.changes.compactMap(plannedChange)
     }
 
     /// `planned_change`, for a change that does something (an adoption is Terraform's import);
@@ -171,7 +184,7 @@ extension UIMessage {
     // MARK: Progress
 
     /// A resource instance address taken apart, as every message about a resource carries it.
-    static func resource(_ address: ResourceAddress) -> JSONValue {
+    static func resource(_ address: ResourceAddress, data: Bool = false) -> JSONValue {
         let key: JSONValue
         switch address.key {
         case nil: key = .null
@@ -179,10 +192,11 @@ extension UIMessage {
         case .string(let name)?: key = .string(name)
         }
         let local = ResourceAddress(type: address.type, name: address.name, key: address.key)
+        let prefix = data ? "data." : ""
         return .object([
-            "addr": .string(address.description),
+            "addr": .string(address.module.map { "\($0)." }.joined() + prefix + local.description),
             "module": .string(address.module.map(\.description).joined(separator: ".")),
-            "resource": .string(local.description),
+            "resource": .string(prefix + local.description),
             // As Terraform: the resource type's prefix up to its first underscore.
             "implied_provider": .string(String(address.type.prefix { $0 != "_" })),
             "resource_type": .string(address.type),
@@ -205,6 +219,18 @@ extension UIMessage {
     /// Terraform does not report.
     static func progress(_ event: ApplyEvent) -> UIMessage? {
         switch event {
+        // A data source read during apply: Terraform's JSON view words it as a refresh, with the
+        // action "read", and reports no `apply_errored` for a failed read.
+        case .started(let address, .read, _):
+            return hook("apply_start", "data.\(address): Refreshing...", address, ["action": .string("read")], data: true)
+        case .stillRunning(let address, .read, let seconds):
+            return hook("apply_progress", "data.\(address): Still refreshing... [\(goDuration(seconds)) elapsed]", address,
+                        ["action": .string("read"), "elapsed_seconds": .int(seconds)], data: true)
+        case .completed(let address, .read, let seconds, let id):
+            return hook("apply_complete", "data.\(address): Refresh complete after \(goDuration(seconds))\(idSuffix(id))", address,
+                        identified(id).merging(["action": .string("read"), "elapsed_seconds": .int(seconds)]) { a, _ in a }, data: true)
+        case .failed(_, .read, _, _):
+            return nil
         case .started(let address, let operation, let id):
             return hook("apply_start", "\(address): \(operation.rawValue)...\(idSuffix(id))", address,
                         identified(id).merging(["action": .string(name(operation))]) { a, _ in a })
@@ -239,9 +265,9 @@ extension UIMessage {
         })])
     }
 
-    static func hook(_ type: String, _ message: String, _ address: ResourceAddress, _ fields: [String: JSONValue]) -> UIMessage {
+    static func hook(_ type: String, _ message: String, _ address: ResourceAddress, _ fields: [String: JSONValue], data: Bool = false) -> UIMessage {
         var hook = fields
-        hook["resource"] = resource(address)
+        hook["resource"] = resource(address, data: data)
         return UIMessage(message: message, type: type, fields: ["hook": .object(hook)])
     }
 
@@ -257,6 +283,7 @@ extension UIMessage {
         case .create: return "create"
         case .update: return "update"
         case .delete: return "delete"
+        case .read: return "read"
         }
     }
 
@@ -265,6 +292,7 @@ extension UIMessage {
         case .create: return "Creation"
         case .update: return "Modifications"
         case .delete: return "Destruction"
+        case .read: return "Refresh"
         }
     }
 

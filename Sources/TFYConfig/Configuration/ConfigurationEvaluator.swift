@@ -45,7 +45,14 @@ public struct ConfigurationEvaluator: Sendable {
             outputs: run.outputs)
         evaluated.unknownModuleCounts = run.unknownModuleCounts
         evaluated.moduleInstances = run.moduleInstancePaths
-        evaluated.dataSources = configuration.dataSources.compactMap { run.dataSources["data." + $0.address] }
+        let dependents = run.dataDependents()
+        evaluated.dataSources = configuration.dataSources.compactMap { block in
+            run.dataSources["data." + block.address].map { source in
+                var source = source
+                source.dependents = dependents[source.address] ?? []
+                return source
+            }
+        }
         return (evaluated, diagnostics)
     }
 }
@@ -269,6 +276,33 @@ struct EvaluationRun {
             }
         }
         return result.sorted()
+    }
+
+    /// Data source (`data.TYPE.NAME`) → what refers to it (`EvaluatedDataSource.dependents`),
+    /// through locals and other data sources; a module call stands for every resource of its
+    /// instances. Sorted.
+    func dataDependents() -> [String: [String]] {
+        guard !dataBlocks.isEmpty else { return [:] }
+        var result: [String: Set<String>] = [:]
+        for node in graph.nodes {
+            let referrers: [String]
+            if checker.resourceBlocks[node] != nil || dataBlocks[node] != nil {
+                referrers = [dataBlocks[node] != nil ? node : instancePrefix + node]
+            } else if let called = moduleResourceAddresses[node] {
+                referrers = called
+            } else {
+                continue
+            }
+            var seen = Set<String>()
+            var queue = Array(graph.dependencies[node] ?? [])
+            while let next = queue.popLast() {
+                guard seen.insert(next).inserted else { continue }
+                guard next.hasPrefix("local.") || next.hasPrefix("data.") else { continue }
+                if dataBlocks[next] != nil { result[next, default: []].formUnion(referrers) }
+                queue.append(contentsOf: graph.dependencies[next] ?? [])
+            }
+        }
+        return result.mapValues { $0.sorted() }
     }
 
     /// `module.workers[0].` in that module instance; empty in the root module.

@@ -35,6 +35,10 @@ public struct EvaluatedDataSource: Sendable {
     public var instances: [DataInstance]
     /// Addresses of the resources it depends on (through locals and other data sources).
     public var dependencies: [String]
+    /// What refers to it, directly or through locals, other data sources and module calls:
+    /// resources (`ResourceAddress.resource`) and data sources (`data.TYPE.NAME`). A read during
+    /// apply goes before these, and a failed one skips them.
+    public var dependents: [String] = []
 
     /// `data.TYPE.NAME`.
     public var address: String { "data.\(block.address)" }

@@ -6,10 +6,14 @@ import TFYCore
 /// (`Deployment.readDataSources`): each evaluation leaves the queries whose arguments are known
 /// but not yet read pending, this reads all of them at once — each distinct query once, all
 /// concurrently — and the next evaluation takes the results. A query whose arguments wait for a
-/// resource not yet created is never pending: the plan shows it as read during apply.
+/// resource not yet created is never pending: the plan shows it as read during apply, and apply
+/// reads it with this reader once that resource exists (`Executor.read`).
 public struct DataSourceReader: Sendable {
     public var context: EngineContext
     let types: [String: any DataSourceType]
+    /// True when apply reads (a data source whose arguments became known during apply): what a
+    /// refused read stopped says so.
+    package var duringApply = false
 
     public init(context: EngineContext) {
         self.init(context: context, registry: .standard)
@@ -25,6 +29,7 @@ public struct DataSourceReader: Sendable {
     public func read(_ queries: [DataQuery: [String]], into results: inout DataResults, locations: [String: SourceLocation]) async -> Diagnostics {
         let context = context
         let types = types
+        let stopped = duringApply ? "so it did not read it and stopped what depends on it" : "so it stopped before planning"
         let outcomes = await withTaskGroup(of: (DataQuery, Result<DataRead, DataSourceError>).self) { group in
             for query in queries.keys {
                 group.addTask {
@@ -60,7 +65,7 @@ public struct DataSourceReader: Sendable {
                     let owner = object.tags["tfy:stack"]!
                     diagnostics.append(.error(
                         "Data source matched another stack's object",
-                        detail: "\(address) selected \(object.id), which is tagged tfy:stack=\(owner)\(object.tags["tfy:address"].map { " as \($0)" } ?? ""); this configuration is stack \(Value.quoted(context.stack)). tfy never reads another stack's objects into this state, so it stopped before planning. Narrow the data source's arguments (an id, tags or a filter) so that it selects no object of stack \(Value.quoted(owner)).",
+                        detail: "\(address) selected \(object.id), which is tagged tfy:stack=\(owner)\(object.tags["tfy:address"].map { " as \($0)" } ?? ""); this configuration is stack \(Value.quoted(context.stack)). tfy never reads another stack's objects into this state, \(stopped). Narrow the data source's arguments (an id, tags or a filter) so that it selects no object of stack \(Value.quoted(owner)).",
                         at: location, address: address))
                     continue
                 }
