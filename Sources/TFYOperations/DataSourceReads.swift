@@ -41,16 +41,15 @@ extension Deployment {
 }
 
 extension Deployment {
-    /// The results a saved plan's data sources give, by the query each block makes: applying the
-    /// plan evaluates the configuration with the values it was made with, not with a new read.
+    /// The results a saved plan's data sources give, by address: applying the plan evaluates the
+    /// configuration with the values it was made with, not with a new read.
     package static func dataResults(from saved: [StateResource], configuration: Configuration) -> DataResults {
         var results = DataResults()
         for resource in saved {
-            guard let block = configuration.dataSource(resource.address) else { continue }
+            guard configuration.dataSource(resource.address) != nil else { continue }
             for instance in resource.instances {
-                var arguments: [String: Value] = [:]
-                for name in block.attributes.keys { arguments[name] = instance.attributes[name] ?? .null }
-                results[DataQuery(type: resource.type, arguments: arguments)] = instance.attributes
+                let key = instance.indexKey.map { "[\($0)]" } ?? ""
+                results.saved["data." + resource.address + key] = instance.attributes
             }
         }
         return results

@@ -403,6 +403,41 @@ struct DataSourceTests {
 
     /// A saved plan with a read during apply applies, and its progress is Terraform's JSON: the
     /// read worded as a refresh, with the action "read" and the data source's address.
+    /// A null argument is left out, as Terraform leaves it out (it is not an argument known only
+    /// after apply), and a saved plan whose lookup takes a sensitive argument applies with the
+    /// value it was made with (the file holds the argument as a digest).
+    @Test func aNullArgumentIsLeftOutAndASavedPlanWithASensitiveArgumentApplies() async throws {
+        let world = try await World()
+        let name = world.stack + "-found"
+        let group = try #require(try await world.cli(["ec2", "create-security-group", "--group-name", name, "--description", "Found"])["GroupId"] as? String)
+        let vpc = try #require((try await world.cli(["ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true"])["Vpcs"] as? [[String: Any]])?.first?["VpcId"] as? String)
+        try world.configure("""
+            provider:
+              aws: {region: us-east-1}
+            variable:
+              stack_tag: {type: string}
+              vpc: {type: string, default: ""}
+              group_name: {type: string, sensitive: true}
+            data:
+              aws_vpc:
+                net: {id: '${var.vpc == "" ? null : var.vpc}', default: true}
+              aws_security_group:
+                named: {name: "${var.group_name}"}
+            output:
+              vpc: {value: "${data.aws_vpc.net.id}"}
+              group: {value: "${data.aws_security_group.named.id}"}
+            """)
+        let plan = await world.tfy(["plan", "cluster", "-no-color", "-out", "found.tfplan", "-var", "group_name=\(name)"])
+        #expect(plan.status == 0, "\(plan.out)\(plan.err)")
+        #expect(!plan.out.contains("read during apply"), "\(plan.out)")
+        #expect(plan.out.contains("  + group = \"\(group)\"\n  + vpc   = \"\(vpc)\"\n"), "\(plan.out)")
+        // A saved plan holds a sensitive variable as a digest: it is given again, and checked.
+        let applied = await world.tfy(["apply", "-no-color", "-var", "group_name=\(name)", "found.tfplan"])
+        #expect(applied.status == 0, "\(applied.out)\(applied.err)")
+        #expect(applied.out.contains("group = \"\(group)\"\nvpc = \"\(vpc)\"\n"), "\(applied.out)")
+        #expect(!applied.out.contains(name) && !applied.err.contains(name))
+    }
+
     @Test func aSavedPlanWithADeferredReadAppliesWithTerraformsJSONEvents() async throws {
         let world = try await World()
         let image = try await Self.image(world)

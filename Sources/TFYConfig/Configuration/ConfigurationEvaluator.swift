@@ -488,15 +488,17 @@ struct EvaluationRun {
             }
             do {
                 let attributes = try SchemaConformance.conformBody(values, schema.body, expressions: block.attributes, address: label, location: block.location)
+                // A null argument is left out, as Terraform omits it (`id: null` asks for no ID;
+                // conformance would make it unknown, as a computed attribute not set is).
                 var arguments: [String: Value] = [:]
-                for name in names { arguments[name] = attributes[name] ?? .null }
+                for name in names where !(values[name]?.deepUnmarked.isNull ?? true) { arguments[name] = attributes[name] ?? .null }
                 let status: DataInstance.Status
                 if !Value.map(arguments).isWhollyKnown {
                     status = .deferred(attributes)
                     visible.append(.map(attributes))
                 } else {
                     let query = DataQuery(type: block.type, arguments: arguments)
-                    if let result = dataResults[query] {
+                    if let result = dataResults.saved[label] ?? dataResults[query] {
                         status = .read(result)
                         visible.append(.map(result))
                     } else {

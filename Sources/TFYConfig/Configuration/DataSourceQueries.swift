@@ -19,6 +19,10 @@ public struct DataQuery: Sendable, Hashable {
 /// an evaluation leaves pending and evaluates again with their results (`DataSourceReader`).
 public struct DataResults: Sendable {
     public var values: [DataQuery: [String: Value]] = [:]
+    /// A saved plan's results, by instance address (`data.aws_ami.x[0]`): applying it evaluates
+    /// with the values it was made with, whatever its arguments evaluate to now (a sensitive
+    /// argument is a digest in the plan file, so no query made from the file would match).
+    public var saved: [String: [String: Value]] = [:]
 
     public init() {}
 
