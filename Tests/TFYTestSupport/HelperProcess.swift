@@ -29,7 +29,14 @@ package final class HelperProcess: @unchecked Sendable {
 
     /// Waits for the port without holding one of Swift's concurrency threads: the line is read on a
     /// thread of its own, so tests that start helpers do not starve the tests already running.
+    ///
+    /// At most `HelperStarts.limit` helpers start at once (the rest wait their turn, and their
+    /// timeout counts from it): a whole suite starting a moto per test at the same moment made
+    /// hundreds of Python interpreters import moto together, and on a busy machine none printed
+    /// its port within the timeout.
     package init(script: String, arguments: [String] = [], environment: [String: String] = [:], startTimeout: TimeInterval = helperStartTimeout) async throws {
+        await HelperStarts.shared.acquire()
+        defer { Task { await HelperStarts.shared.release() } }
         self.script = script
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "\(helperScripts)/\(script)"] + arguments
@@ -106,6 +113,28 @@ package final class HelperProcess: @unchecked Sendable {
     /// The last 4000 characters of a file, for error messages.
     static func tail(of path: String) -> String {
         String(String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self).suffix(4000))
+    }
+}
+
+/// The helpers being started now, at most `limit`: a semaphore whose waiters hold no thread.
+actor HelperStarts {
+    static let shared = HelperStarts()
+    /// Two per core: a start is mostly Python importing moto, on the CPU.
+    static let limit = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if running < Self.limit {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the slot to the first waiter, or frees it.
+    func release() {
+        if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
     }
 }
 
