@@ -276,6 +276,21 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(run.err.contains("Invalid value for \"path\" parameter: no file exists at \"conf/nowhere.yml\""), "\(run.err)")
     }
 
+    /// Type Local with an archive that is not there is refused at the validation that checks it,
+    /// before anything is planned; a directory there is fileexists()'s own error.
+    @Test func aLocalArchiveThatIsNotThereIsALocatedError() async throws {
+        let world = try await World()
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/tachyon-ft", toPath: world.directory + "/tachyon-ft")
+        let missing = await world.tfy(["validate", "-no-color", "tachyon-ft", "-var", "Type=Local", "-var", "tachyon_archive=" + world.directory + "/nowhere.tar.gz"])
+        #expect(missing.status == 1)
+        #expect(missing.err.contains("on tachyon-ft/variables.yml:50:84:"), "\(missing.err)")
+        #expect(missing.err.contains("tachyon_archive names no file on this machine: with Type Local it is the path of a Tachyon binary tarball, uploaded to TachyonMaster."), "\(missing.err)")
+        let directory = await world.tfy(["validate", "-no-color", "tachyon-ft", "-var", "Type=Local", "-var", "tachyon_archive=" + world.directory])
+        #expect(directory.status == 1)
+        #expect(directory.err.contains("on tachyon-ft/variables.yml:50:86:"), "\(directory.err)")
+        #expect(directory.err.contains("Call to function \"fileexists\" failed: \"\(world.directory)\" is a directory, not a regular file."), "\(directory.err)")
+    }
+
     /// Github, S3 underneath and two masters, applied on the demo's stand-in hosts: the rendered
     /// tachyon-env.sh and core-site.xml put Tachyon's files and journal in the bucket with its
     /// key, no HDFS phase runs, and the key is never shown.
