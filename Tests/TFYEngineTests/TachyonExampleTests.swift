@@ -223,8 +223,8 @@ final class TachyonCluster: @unchecked Sendable {
         ("Masters=0", "Masters must be at least 1."),
         ("Masters=4", "machines must be at least Masters: every master is a machine."),
         ("Spot_Price=cheap", "Spot_Price must be a number such as \"0.05\", or empty for on-demand instances."),
-        ("Type=Local", "Type Local (copy a Tachyon you have here to the nodes) is not supported: tfy uploads text files of at most 16 MiB, and a Tachyon distribution is a binary archive. Push your Tachyon to a git repository the nodes can reach and use Type: Github with its Github.Repo and Github.Version."),
-        ("Type=Source", "Type must be Release or Github (the old tool's conf/tachyon.yml takes Github | Local | Release; Local is not supported)."),
+        ("Type=Local", "Type Local needs tachyon_archive: the absolute path on this machine of a Tachyon binary tarball (tachyon-VERSION-bin.tar.gz, as a release or mvn package gives it), which tfy uploads to TachyonMaster."),
+        ("Type=Source", "Type must be Release, Github or Local, as in the old tool's conf/tachyon.yml."),
     ])
     func invalidSettingsAreRefusedWithTheReason(_ setting: String, _ message: String) async throws {
         let world = try await World()
@@ -238,6 +238,9 @@ final class TachyonCluster: @unchecked Sendable {
     /// cannot carry out are refused, each with the reason and the old tool's values.
     @Test(arguments: [
         (["Type: Github", "Github: {Repo: https://github.com/amplab/tachyon}"], "tachyon.yml", "Type Github needs Github.Repo (a git URL, such as https://github.com/amplab/tachyon) and Github.Version (a branch, tag or commit, such as branch-0.8)."),
+        (["Type: Local"], "tachyon.yml", "Type Local needs tachyon_archive: the absolute path on this machine of a Tachyon binary tarball (tachyon-VERSION-bin.tar.gz, as a release or mvn package gives it), which tfy uploads to TachyonMaster."),
+        (["Type: Local", "tachyon_archive: tachyon-0.8.2-bin.tar.gz"], "tachyon.yml", "tachyon_archive must be an absolute path, such as /home/me/tachyon-0.8.2-bin.tar.gz: tfy reads it when it uploads it, on the machine that applies, from wherever tfy runs."),
+        (["Type: Local", "tachyon_archive: /nonexistent/tachyon-0.8.2-bin.tar.gz"], "tachyon.yml", "tachyon_archive names no file on this machine: with Type Local it is the path of a Tachyon binary tarball, uploaded to TachyonMaster."),
         (["Type: hadoop1", "Hadoop: {Type: apache, Version: 1.2.1}"], "ufs.yml", "conf/ufs.yml Type hadoop1 is not supported: Tachyon's releases are built with the Hadoop 2 client, which cannot talk to a Hadoop 1 NameNode, and Hadoop 1 installs and starts differently. Use hadoop2 (Hadoop.Version 2.x) or s3."),
         (["Type: glusterfs"], "ufs.yml", "conf/ufs.yml Type glusterfs is not supported: it needs GlusterFS servers, which this example does not create. Use hadoop2 or s3."),
         (["Type: hdfs"], "ufs.yml", "conf/ufs.yml Type must be hadoop2 or s3 (the old tool's choices are hadoop1 | hadoop2 | glusterfs | s3; hadoop1 and glusterfs are not supported)."),
@@ -271,6 +274,21 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(run.status == 1)
         #expect(run.err.contains("on tachyon-ft/choices.yml:5:53:"), "\(run.err)")
         #expect(run.err.contains("Invalid value for \"path\" parameter: no file exists at \"conf/nowhere.yml\""), "\(run.err)")
+    }
+
+    /// Type Local with an archive that is not there is refused at the validation that checks it,
+    /// before anything is planned; a directory there is fileexists()'s own error.
+    @Test func aLocalArchiveThatIsNotThereIsALocatedError() async throws {
+        let world = try await World()
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/examples/tachyon-ft", toPath: world.directory + "/tachyon-ft")
+        let missing = await world.tfy(["validate", "-no-color", "tachyon-ft", "-var", "Type=Local", "-var", "tachyon_archive=" + world.directory + "/nowhere.tar.gz"])
+        #expect(missing.status == 1)
+        #expect(missing.err.contains("on tachyon-ft/variables.yml:50:84:"), "\(missing.err)")
+        #expect(missing.err.contains("tachyon_archive names no file on this machine: with Type Local it is the path of a Tachyon binary tarball, uploaded to TachyonMaster."), "\(missing.err)")
+        let directory = await world.tfy(["validate", "-no-color", "tachyon-ft", "-var", "Type=Local", "-var", "tachyon_archive=" + world.directory])
+        #expect(directory.status == 1)
+        #expect(directory.err.contains("on tachyon-ft/variables.yml:50:86:"), "\(directory.err)")
+        #expect(directory.err.contains("Call to function \"fileexists\" failed: \"\(world.directory)\" is a directory, not a regular file."), "\(directory.err)")
     }
 
     /// Github, S3 underneath and two masters, applied on the demo's stand-in hosts: the rendered
@@ -323,6 +341,54 @@ final class TachyonCluster: @unchecked Sendable {
         #expect(!state.contains("s3-secret-not-real") && !state.contains("AKIDS3TEST"))
         let output = await world.tfy(["output", "-state", "state/demo.tfstate", "-json", "hdfs_web_ui"])
         #expect(output.out == "null\n", "\(output.err)")
+
+        let destroyed = await cluster.tfy("destroy", machines: 2, ["-auto-approve"] + choices)
+        #expect(destroyed.status == 0, "\(destroyed.err)")
+    }
+
+    /// Type Local, applied on the demo's stand-in hosts: the archive on this machine reaches
+    /// TachyonMaster alone, byte for byte and readable, before configure runs there; a second plan
+    /// has nothing to do.
+    @Test func localUploadsTheArchiveToTachyonMasterBeforeConfigure() async throws {
+        let cluster = try await TachyonCluster()
+        let world = cluster.world, files = FileManager.default
+        let build = world.directory + "/build/tachyon-0.8.2"
+        try files.createDirectory(atPath: build + "/bin", withIntermediateDirectories: true)
+        try "a local build\n".write(toFile: build + "/RELEASE", atomically: true, encoding: .utf8)
+        let archive = world.directory + "/tachyon-0.8.2-bin.tar.gz"
+        try await runProgram("tar", ["-czf", archive, "-C", world.directory + "/build", "tachyon-0.8.2"])
+        let size = try #require(try files.attributesOfItem(atPath: archive)[.size] as? Int)
+        let choices = ["-var", "Type=Local", "-var", "tachyon_archive=" + archive]
+        let created = await cluster.tfy("apply", machines: 2, ["-auto-approve"] + choices)
+        try #require(created.status == 0, "\(created.out)\(created.err)")
+        #expect(created.out.contains("Apply complete! Resources: 15 added, 0 changed, 0 destroyed."), "\(created.out)")
+        let lines = created.out.split(separator: "\n").map(String.init)
+        let uploaded = try #require(lines.firstIndex(of: #"tfy_bootstrap.upload["TachyonMaster"] (remote-exec): upload: TachyonMaster has the Tachyon archive (\#(size) bytes)"#), "\(created.out)")
+        // (The node's name is redacted there: it is a line of the workers file, uploaded as content.)
+        let configured = try #require(lines.firstIndex(of: #"tfy_bootstrap.configure["TachyonMaster"] (remote-exec): configure: (sensitive value) has Hadoop 2.4.1 and Tachyon from the uploaded archive configuration"#), "\(created.out)")
+        #expect(uploaded < configured)
+        let staged = "/var/tmp/tfy-tachyon/tachyon-local.tar.gz"
+        #expect(files.contents(atPath: world.directory + "/roots/TachyonMaster" + staged) == files.contents(atPath: archive))
+        #expect(try files.attributesOfItem(atPath: world.directory + "/roots/TachyonMaster" + staged)[.posixPermissions] as? Int == 0o644)
+        #expect(!files.fileExists(atPath: world.directory + "/roots/TachyonMaster2" + staged))
+
+        let same = await cluster.tfy("plan", machines: 2, ["-detailed-exitcode"] + choices)
+        #expect(same.status == 0, "\(same.out)\(same.err)")
+
+        // Another archive at the same path: the plan sees only the path, so upload and configure
+        // are replaced by hand, and the other nodes' distribute follows configure's new run.
+        try "a newer build\n".write(toFile: build + "/RELEASE", atomically: true, encoding: .utf8)
+        try await runProgram("tar", ["-czf", archive, "-C", world.directory + "/build", "tachyon-0.8.2"])
+        let replaced = await cluster.tfy("apply", machines: 2, ["-auto-approve", "-no-color", "-replace", #"tfy_bootstrap.upload["TachyonMaster"]"#,
+                                                                "-replace", #"tfy_bootstrap.configure["TachyonMaster"]"#] + choices)
+        try #require(replaced.status == 0, "\(replaced.out)\(replaced.err)")
+        let headings = replaced.out.split(separator: "\n").filter { $0.hasPrefix("  # tfy_bootstrap.") }.map { String($0.dropFirst(4)) }
+        #expect(headings == [#"tfy_bootstrap.configure["TachyonMaster"] will be replaced, as requested"#,
+                             #"tfy_bootstrap.distribute["TachyonMaster2"] must be replaced"#,
+                             #"tfy_bootstrap.upload["TachyonMaster"] will be replaced, as requested"#], "\(replaced.out)")
+        #expect(files.contents(atPath: world.directory + "/roots/TachyonMaster" + staged) == files.contents(atPath: archive))
+        let again = await cluster.tfy("plan", machines: 2, ["-detailed-exitcode"] + choices)
+        #expect(again.status == 0, "\(again.out)\(again.err)")
 
         let destroyed = await cluster.tfy("destroy", machines: 2, ["-auto-approve"] + choices)
         #expect(destroyed.status == 0, "\(destroyed.err)")

@@ -1,17 +1,19 @@
 import Foundation
 import Testing
 import TFYCommands
+import TFYCore
 import TFYTestSupport
 
 /// examples/tachyon-ft's bootstrap scripts for each choice of the old tool's conf files, run as the
 /// plan says: each phase's environment is read from `tfy plan -format json`, and each phase runs on
 /// its node — a directory of its own (`host_root`), with `install_software = true` and stub
-/// commands (Fixtures/tachyon-stubs) first on PATH for yum, curl, git, rsync, pgrep and the
-/// software they unpack. Every choice runs twice: the second run changes no file and downloads,
+/// commands (Fixtures/tachyon-stubs) first on PATH for yum, curl, git, rsync, ssh, pgrep and the
+/// software they unpack; a file whose `source` the plan computes (Type Local's archive) is copied
+/// where tfy would upload it. Every choice runs twice: the second run changes no file and downloads,
 /// builds, formats or starts nothing.
 @Suite(.serialized, .timeLimit(.minutes(10))) struct TachyonScriptTests {
     static let stubs = engineFixtures + "/tachyon-stubs"
-    static let phaseOrder = ["common", "configure", "distribute", "hdfs", "zookeeper", "masters", "workers"]
+    static let phaseOrder = ["common", "upload", "configure", "distribute", "hdfs", "zookeeper", "masters", "workers"]
     static let scripts = ["common": "common", "configure": "configure", "distribute": "configure", "hdfs": "hdfs",
                           "zookeeper": "zookeeper", "masters": "master", "workers": "worker"]
 
@@ -45,6 +47,9 @@ import TFYTestSupport
     /// The phase's instances on `nodes`, keyed by node name.
     static func phase(_ phase: String, _ nodes: String...) -> [String] { nodes.map { #"\#(phase)["\#($0)"]"# } }
 
+    static let copyToWorker = "rsync -a --delete --exclude /conf/ --exclude /.git/ TachyonMaster:/tachyon/ $D/roots/TachyonWorker1/tachyon/"
+    static let askTachyonMaster = "ssh TachyonMaster cat /tachyon/.tfy-installed"
+
     static let choices: [Choice] = [
         Choice(name: "Release, hadoop2, fault tolerant", arguments: ["-var", "Masters=2"],
                bootstraps: all("TachyonMaster2") + phase("hdfs", "TachyonMaster") + phase("zookeeper", "TachyonMaster")
@@ -64,9 +69,19 @@ import TFYTestSupport
                         "git -C $D/roots/TachyonMaster/tachyon fetch -q https://git.example.com/tachyon.git v0.8.2-fixes",
                         "git -C $D/roots/TachyonMaster/tachyon checkout -q -f FETCH_HEAD",
                         "mvn -q -f $D/roots/TachyonMaster/tachyon/pom.xml -DskipTests -Dmaven.javadoc.skip=true -Dhadoop.version=2.4.1 clean package")
-                   + on("TachyonWorker1", hadoop, "rsync -a --delete --exclude /conf/ --exclude /.git/ TachyonMaster:/tachyon/ $D/roots/TachyonWorker1/tachyon/")
+                   + on("TachyonWorker1", hadoop, copyToWorker)
                    + hdfsFirst + on("TachyonMaster", "tachyon format") + masterFirst("TachyonMaster") + workerFirst("TachyonMaster") + workerFirst("TachyonWorker1"),
                secondRun: java("TachyonMaster", "TachyonWorker1") + hdfsAgain + running("TachyonMaster", "TachyonWorker1", masters: 1)),
+        // Type Local: no download of Tachyon; TachyonMaster unpacks the uploaded archive (tar, not
+        // a stub), the other nodes copy its tree, knowing what it holds by asking it.
+        Choice(name: "Local, unpacked once on TachyonMaster", arguments: ["-var", "Type=Local", "-var", "tachyon_archive=$D/tachyon-0.8.2-bin.tar.gz"],
+               bootstraps: [#"common["TachyonMaster"]"#, #"common["TachyonWorker1"]"#, #"upload["TachyonMaster"]"#, #"configure["TachyonMaster"]"#,
+                            #"distribute["TachyonWorker1"]"#] + phase("hdfs", "TachyonMaster") + phase("masters", "TachyonMaster")
+                   + phase("workers", "TachyonMaster", "TachyonWorker1"),
+               firstRun: java("TachyonMaster", "TachyonWorker1") + on("TachyonMaster", hadoop) + on("TachyonWorker1", hadoop, askTachyonMaster, copyToWorker)
+                   + hdfsFirst + on("TachyonMaster", "tachyon format") + masterFirst("TachyonMaster") + workerFirst("TachyonMaster") + workerFirst("TachyonWorker1"),
+               secondRun: java("TachyonMaster", "TachyonWorker1") + on("TachyonWorker1", askTachyonMaster) + hdfsAgain
+                   + running("TachyonMaster", "TachyonWorker1", masters: 1)),
         Choice(name: "s3 under filesystem, fault tolerant",
                arguments: ["-var", "Masters=2", "-var", "ufs_conf=conf/ufs-s3.yml", "-var", "s3_access_key_id=AKIDS3TEST", "-var", "s3_secret_access_key=s3-secret-not-real"],
                bootstraps: all("TachyonMaster2") + phase("zookeeper", "TachyonMaster") + phase("masters", "TachyonMaster", "TachyonMaster2")
@@ -106,21 +121,53 @@ import TFYTestSupport
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }
 
+        /// A Tachyon binary tarball (Type Local) at `$D/tachyon-0.8.2-bin.tar.gz`: the stub release
+        /// under a top directory, its RELEASE file saying `release`. Returns its sha256.
+        @discardableResult
+        func makeArchive(release: String) async throws -> String {
+            let top = directory + "/build/tachyon-0.8.2"
+            try? FileManager.default.removeItem(atPath: directory + "/build")
+            try FileManager.default.createDirectory(atPath: directory + "/build", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: TachyonScriptTests.stubs + "/payload/tachyon", toPath: top)
+            try release.write(toFile: top + "/RELEASE", atomically: true, encoding: .utf8)
+            try await runProgram("tar", ["-czf", archive, "-C", directory + "/build", "tachyon-0.8.2"])
+            return SHA256.hex(try [UInt8](Data(contentsOf: URL(fileURLWithPath: archive))))
+        }
+        var archive: String { directory + "/tachyon-0.8.2-bin.tar.gz" }
+
         /// The plan, with the image and network pinned: no data source is read, so it needs no EC2.
+        /// `$D` in an argument is the scratch directory.
         func plan(_ arguments: [String]) async -> TFYCommandLine.Captured {
             await TFYCommandLine.capture(["plan", "tachyon-ft", "-refresh=false", "-lock=false", "-state", directory + "/none.tfstate", "-format", "json",
                                           "-var", "machines=2", "-var", "install_software=true", "-var", "host_root=" + roots,
-                                          "-var", "AMI=ami-1ecae776", "-var", "VPC=vpc-0tachyon", "-var", "Subnet=subnet-0tachyon"] + arguments,
+                                          "-var", "AMI=ami-1ecae776", "-var", "VPC=vpc-0tachyon", "-var", "Subnet=subnet-0tachyon"]
+                                            + arguments.map { $0.replacingOccurrences(of: "$D", with: directory) },
                                          directory: directory, environment: ["HOME": NSHomeDirectory()])
         }
 
-        /// The planned bootstraps in the order the graph runs them: (address, phase, environment).
-        func bootstraps(_ plan: String) throws -> [(address: String, phase: String, environment: [String: String])] {
+        typealias Bootstrap = (address: String, phase: String, environment: [String: String], uploads: [(source: String, destination: String)])
+
+        /// What the plan knows only after apply, as apply would give it: the ID of TachyonMaster's
+        /// configure run, in the Local distribute's TACHYON_FROM.
+        static let knownAfterApply = ["TACHYON_FROM": "Local 0bef710e0839956a"]
+
+        /// The planned bootstraps in the order the graph runs them: (address, phase, environment,
+        /// the files whose source the plan computed: read when uploaded).
+        func bootstraps(_ plan: String) throws -> [Bootstrap] {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [String: Any])
             let changes = ((json["resource_changes"] as? [[String: Any]]) ?? []).filter { $0["type"] as? String == "tfy_bootstrap" }
             return try changes.map { change in
                 let after = try #require((change["change"] as? [String: Any])?["after"] as? [String: Any])
-                return (change["address"] as? String ?? "", change["name"] as? String ?? "", (after["environment"] as? [String: String]) ?? [:])
+                var environment = (after["environment"] as? [String: String]) ?? [:]
+                let unknown = ((change["change"] as? [String: Any])?["after_unknown"] as? [String: Any])?["environment"] as? [String: Bool] ?? [:]
+                for (name, _) in unknown {
+                    environment[name] = try #require(Scratch.knownAfterApply[name], "\(name) is known only after apply")
+                }
+                let uploads = ((after["files"] as? [[String: Any]]) ?? []).compactMap { file -> (source: String, destination: String)? in
+                    guard let source = file["source"] as? String, source.hasPrefix(directory), let destination = file["destination"] as? String else { return nil }
+                    return (source, destination)
+                }
+                return (change["address"] as? String ?? "", change["name"] as? String ?? "", environment, uploads)
             }.sorted { a, b in
                 let (pa, pb) = (TachyonScriptTests.phaseOrder.firstIndex(of: a.phase) ?? 99, TachyonScriptTests.phaseOrder.firstIndex(of: b.phase) ?? 99)
                 return pa != pb ? pa < pb : a.address.count != b.address.count ? a.address.count < b.address.count : a.address < b.address
@@ -129,7 +176,7 @@ import TFYTestSupport
 
         /// Runs every phase's script on its node, with the files tfy would have uploaded; the
         /// commands the stubs saw, the scratch directory written as `$D`.
-        func run(_ bootstraps: [(address: String, phase: String, environment: [String: String])]) async throws -> [String] {
+        func run(_ bootstraps: [Bootstrap]) async throws -> [String] {
             try "".write(toFile: log, atomically: true, encoding: .utf8)
             for bootstrap in bootstraps {
                 let stage = try #require(bootstrap.environment["STAGE"])
@@ -140,7 +187,12 @@ import TFYTestSupport
                                      ("hdfs-site.xml", "<configuration/>\n"), ("workers", "TachyonMaster\nTachyonWorker1\n")] {
                     try text.write(toFile: stage + "/" + name, atomically: true, encoding: .utf8)
                 }
-                let script = repositoryRoot + "/examples/tachyon-ft/scripts/\(TachyonScriptTests.scripts[bootstrap.phase] ?? "?").sh"
+                for upload in bootstrap.uploads {
+                    try? FileManager.default.removeItem(atPath: upload.destination)
+                    try FileManager.default.copyItem(atPath: upload.source, toPath: upload.destination)
+                }
+                guard let name = TachyonScriptTests.scripts[bootstrap.phase] else { continue } // upload: its files are the phase
+                let script = repositoryRoot + "/examples/tachyon-ft/scripts/\(name).sh"
                 let environment = bootstrap.environment.merging([
                     "PATH": TachyonScriptTests.stubs + "/bin:/usr/bin:/bin", "STUB_LOG": log, "STUB_PAYLOAD": TachyonScriptTests.stubs + "/payload",
                     "STUB_RUNNING": directory + "/running", "STUB_HOSTS": roots,
@@ -171,6 +223,7 @@ import TFYTestSupport
     @Test(arguments: choices)
     func eachChoiceRunsItsPhasesAndASecondRunChangesNothing(_ choice: Choice) async throws {
         let scratch = try Scratch()
+        try await scratch.makeArchive(release: "a local build\n")
         let plan = await scratch.plan(choice.arguments)
         try #require(plan.status == 0, "\(plan.err)")
         let bootstraps = try scratch.bootstraps(plan.out)
@@ -220,6 +273,46 @@ import TFYTestSupport
         #expect(try scratch.snapshot()[scratch.roots + "/TachyonWorker1/tachyon/.tfy-installed"] == "644 https://git.example.com/tachyon.git v0.8.3\n")
     }
 
+    /// Type Local: TachyonMaster unpacks the uploaded archive and records it by its digest; the
+    /// other nodes copy that tree. Another archive uploaded to the same path (an apply with
+    /// `-replace` of the upload and configure phases) replaces the tree, and the nodes copy again.
+    @Test func aLocalArchiveIsUnpackedOnTachyonMasterCopiedAndReplacedByAnother() async throws {
+        let scratch = try Scratch()
+        let first = try await scratch.makeArchive(release: "a local build\n")
+        let plan = await scratch.plan(["-var", "Type=Local", "-var", "tachyon_archive=" + scratch.archive])
+        try #require(plan.status == 0, "\(plan.err)")
+        let bootstraps = try scratch.bootstraps(plan.out)
+        let upload = try #require(bootstraps.first { $0.phase == "upload" })
+        #expect(upload.uploads.map { [$0.source, $0.destination] } == [[scratch.archive, scratch.roots + "/TachyonMaster/var/tmp/tfy-tachyon/tachyon-local.tar.gz"]])
+        #expect(bootstraps.first { $0.phase == "configure" }?.environment["TACHYON_FROM"] == "Local")
+        // The other nodes follow TachyonMaster's configure run, whose ID apply gives.
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [String: Any])
+        let distribute = ((json["resource_changes"] as? [[String: Any]]) ?? []).first { $0["address"] as? String == #"tfy_bootstrap.distribute["TachyonWorker1"]"# }
+        #expect(((distribute?["change"] as? [String: Any])?["after_unknown"] as? [String: Any])?["environment"] as? [String: Bool] == ["TACHYON_FROM": true])
+        _ = try await scratch.run(bootstraps)
+        let nodes = try scratch.snapshot()
+        for node in ["TachyonMaster", "TachyonWorker1"] {
+            #expect(nodes[scratch.roots + "/\(node)/tachyon/RELEASE"] == "644 a local build\n", "\(node)")
+            #expect(nodes[scratch.roots + "/\(node)/tachyon/.tfy-installed"] == "644 Local \(first)\n", "\(node)")
+            #expect(nodes[scratch.roots + "/\(node)/tachyon/bin/tachyon-start.sh"]?.hasPrefix("755 ") == true, "\(node)")
+            #expect(nodes[scratch.roots + "/\(node)/tachyon/conf/workers"] == "644 TachyonMaster\nTachyonWorker1\n", "\(node)")
+        }
+        // Only TachyonMaster receives the archive.
+        #expect(nodes[scratch.roots + "/TachyonWorker1/var/tmp/tfy-tachyon/tachyon-local.tar.gz"] == nil)
+
+        let second = try await scratch.makeArchive(release: "a newer build\n")
+        let calls = try await scratch.run(bootstraps)
+        // Nothing is downloaded: the new tree comes from the archive, and to the other node from TachyonMaster.
+        #expect(calls.filter { $0.contains(" ssh ") || $0.contains(" rsync ") || $0.contains(" curl ") } == [
+            "TachyonWorker1: " + Self.askTachyonMaster, "TachyonWorker1: " + Self.copyToWorker,
+        ])
+        let replaced = try scratch.snapshot()
+        for node in ["TachyonMaster", "TachyonWorker1"] {
+            #expect(replaced[scratch.roots + "/\(node)/tachyon/RELEASE"] == "644 a newer build\n", "\(node)")
+            #expect(replaced[scratch.roots + "/\(node)/tachyon/.tfy-installed"] == "644 Local \(second)\n", "\(node)")
+        }
+    }
+
     /// The versions in conf/ufs.yml and conf/zookeeper.yml are the ones the phases download.
     @Test func theConfFilesVersionsReachThePhases() async throws {
         let scratch = try Scratch()
@@ -239,7 +332,7 @@ import TFYTestSupport
     @Test func theStubsAreShellcheckClean() async throws {
         let stubs = try FileManager.default.subpathsOfDirectory(atPath: Self.stubs).filter { $0.hasPrefix("bin/") || $0.contains("/bin/") || $0.contains("/sbin/") }
             .filter { !$0.hasSuffix("/bin") && !$0.hasSuffix("/sbin") }.sorted()
-        #expect(stubs.count == 13)
+        #expect(stubs.count == 14)
         await #expect(throws: Never.self) { try await runProgram("shellcheck", stubs.map { Self.stubs + "/" + $0 }) }
     }
 }

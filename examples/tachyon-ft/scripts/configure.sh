@@ -1,12 +1,15 @@
 #!/bin/bash
 # Phases 2 and 3: Hadoop and Tachyon on a node, with the configuration tfy rendered from the
 # templates (the same files on every node). Runs on TachyonMaster first, then on the other nodes.
-# Tachyon is a release (TACHYON_FROM=Release), or (Github REPO VERSION) built on TachyonMaster only:
-# the other nodes copy its tree. Idempotent: what is installed is recorded beside it, and
-# software already in place is not downloaded or built again; files are replaced, not appended.
+# Tachyon is a release (TACHYON_FROM=Release), (Github REPO VERSION) built on TachyonMaster only,
+# or (Local) the archive the upload phase put on TachyonMaster, unpacked there only: the other
+# nodes copy TachyonMaster's tree. Idempotent: what is installed is recorded beside it, and
+# software already in place is not downloaded, built or unpacked again; files are replaced, not
+# appended.
 #
 # From tfy: ROOT, SUDO, STAGE, INSTALL_SOFTWARE, NODE_NAME, HADOOP_VERSION, TACHYON_VERSION,
-# TACHYON_FROM ("Release", or "Github REPO VERSION").
+# TACHYON_FROM ("Release", "Github REPO VERSION", or "Local" on TachyonMaster and "Local RUN" on the
+# other nodes, RUN naming TachyonMaster's configure run: only its change matters, it re-runs this).
 set -eu
 : "${ROOT?}" "${SUDO?}" "${STAGE?}" "${INSTALL_SOFTWARE?}" "${NODE_NAME?}" "${HADOOP_VERSION?}" "${TACHYON_VERSION?}" "${TACHYON_FROM?}"
 read -r tachyon_from github_repo github_version <<< "$TACHYON_FROM"
@@ -48,8 +51,26 @@ build_from_github() { # on TachyonMaster: clone github_repo at github_version in
     record "$tree" "$source"
 }
 
-copy_from_tachyon_master() { # the other nodes: TachyonMaster's build, over the cluster key
-    installed "$ROOT/tachyon" "$github_repo $github_version" && return 0
+unpack_local_archive() { # on TachyonMaster: the archive tfy uploaded into STAGE, into /tachyon
+    local tree="$ROOT/tachyon" archive="$STAGE/tachyon-local.tar.gz" sum
+    if [ ! -f "$archive" ]; then
+        echo "configure: no Tachyon archive at $archive (with Type Local the upload phase puts tachyon_archive there)" >&2
+        exit 1
+    fi
+    # Recorded by its digest, not its name: another archive replaces the tree, the same one is
+    # not unpacked again.
+    sum=$(sha256sum "$archive")
+    installed "$tree" "Local ${sum%% *}" && return 0
+    $SUDO rm -rf "$tree"
+    $SUDO mkdir -p "$tree"
+    $SUDO tar -xzf "$archive" -C "$tree" --strip-components=1
+    $SUDO chown -R "$owner" "$tree"
+    record "$tree" "Local ${sum%% *}"
+}
+
+copy_from_tachyon_master() { # IDENTITY: the other nodes get TachyonMaster's tree, which it recorded
+    # as IDENTITY, over the cluster key; a tree that records it already is left as it is.
+    installed "$ROOT/tachyon" "$1" && return 0
     $SUDO mkdir -p "$ROOT/tachyon"
     $SUDO chown "$owner" "$ROOT/tachyon"
     # --delete: the tree is TachyonMaster's exactly (its record of what it holds included); this
@@ -66,10 +87,19 @@ if [ "$INSTALL_SOFTWARE" = true ]; then
             if [ "$NODE_NAME" = TachyonMaster ]; then
                 build_from_github
             else
-                copy_from_tachyon_master
+                copy_from_tachyon_master "$github_repo $github_version"
             fi
             ;;
-        *) echo "configure: TACHYON_FROM must be Release or Github REPO VERSION, not \"$TACHYON_FROM\"" >&2; exit 1 ;;
+        Local)
+            if [ "$NODE_NAME" = TachyonMaster ]; then
+                unpack_local_archive
+            else
+                # Only TachyonMaster has the archive: what it unpacked is what its record says.
+                master_has=$(ssh TachyonMaster cat /tachyon/.tfy-installed)
+                copy_from_tachyon_master "$master_has"
+            fi
+            ;;
+        *) echo "configure: TACHYON_FROM must be Release, Github REPO VERSION or Local, not \"$TACHYON_FROM\"" >&2; exit 1 ;;
     esac
 fi
 
@@ -82,6 +112,7 @@ install -m 644 "$STAGE/hdfs-site.xml" "$ROOT/hadoop/etc/hadoop/hdfs-site.xml"
 install -m 644 "$STAGE/workers" "$ROOT/hadoop/etc/hadoop/slaves"
 case "$tachyon_from" in
     Github) from="built from $github_repo at $github_version" ;;
+    Local) from="from the uploaded archive" ;;
     *) from="$TACHYON_VERSION" ;;
 esac
 echo "configure: $NODE_NAME has Hadoop $HADOOP_VERSION and Tachyon $from configuration"
