@@ -119,8 +119,9 @@ package final class HelperProcess: @unchecked Sendable {
 /// The helpers being started now, at most `limit`: a semaphore whose waiters hold no thread.
 actor HelperStarts {
     static let shared = HelperStarts()
-    /// Two per core: a start is mostly Python importing moto, on the CPU.
-    static let limit = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    /// Four per core: a start is mostly Python importing moto, on the CPU; more at once only
+    /// slows each, fewer leaves tests waiting for their turn.
+    static let limit = max(4, 4 * ProcessInfo.processInfo.activeProcessorCount)
     private var running = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
