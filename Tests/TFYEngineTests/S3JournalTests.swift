@@ -75,6 +75,12 @@ struct S3JournalTests {
         kill(process.processIdentifier, SIGKILL)
         try await waitForExit(process, name: "tfy apply after SIGKILL")
         #expect(process.terminationReason == .uncaughtSignal, "killed before the apply ended")
+        // The held launches must never reach moto. Left held, the proxy forwards them after its
+        // 120 s hold timeout, while the rerun runs: on a slow machine moto then launched ten
+        // more. (EC2 would answer such a late request with the instance the rerun launched under
+        // the same recorded ClientToken; moto does not dedupe by token.) Released now, they meet
+        // an error instead.
+        try await UpdateRecoveryTests.faults(proxy, #"{"fail_actions": {"RunInstances": "InsufficientInstanceCapacity"}, "hold_after": {}}"#)
 
         // The object alone is behind; the records it names complete it.
         let left = try await world.s3Keys(prefix: prefix)
