@@ -99,24 +99,20 @@ struct PlanCommand: ParsableCommand, ContextCommand {
             view.diagnostics(diagnostics, sources: sources)
             return .failure
         }
-        // Render from the document, exactly as `tfy show` will from the saved file.
-        let document = plan.encoded()
-        guard case .success(let reviewed) = Plan.decode(document) else {
-            view.diagnostic(.error("Internal error", detail: "The plan document could not be read back."), sources: sources)
-            return .failure
-        }
+        // The plan is rendered as it is in memory: the planner has already redacted what the document
+        // would, and PlanGoldenTests checks every case shows from the saved file exactly as printed.
         if let out {
             do {
-                try LocalStateStore.atomicWrite(document, to: context.path(out))
+                try LocalStateStore.atomicWrite(plan.encoded(), to: context.path(out))
             } catch {
                 view.diagnostic(.error("Failed to write plan file", detail: "\(error)"), sources: sources)
                 return .failure
             }
         }
-        let otherWarnings = Diagnostics(diagnostics.warnings.filter { w in !reviewed.warnings.contains { $0.summary == w.summary } })
+        let otherWarnings = Diagnostics(diagnostics.warnings.filter { w in !plan.warnings.contains { $0.summary == w.summary } })
         view.warnings(besideResult: otherWarnings, sources: sources)
-        view.plan(reviewed, savedTo: out)
-        return detailedExitCode && reviewed.hasChanges ? .changesPresent : .success
+        view.plan(plan, savedTo: out)
+        return detailedExitCode && plan.hasChanges ? .changesPresent : .success
     }
 }
 

@@ -81,6 +81,15 @@ struct PlanGoldenTests {
             outputs.append(("plan.txt", text.out))
             outputs.append(("plan.json", PlanTimestamp.pinned(await tfy(base + ["-format", "json"]).out)))
             outputs.append(("plan.md", await tfy(base + ["-format", "markdown"]).out))
+            // `plan` renders the plan it holds in memory; `show` the saved file. Both must agree exactly.
+            let planFile = NSTemporaryDirectory() + "tfy-golden-\(UUID().uuidString).tfplan"
+            defer { try? FileManager.default.removeItem(atPath: planFile) }
+            #expect(await tfy(base + ["-out", planFile]).status == text.status)
+            for (file, format) in [("plan.txt", ["-no-color"]), ("plan.json", ["-json"]), ("plan.md", ["-format", "markdown"])] {
+                var shown = await tfy(["show", planFile] + format).out
+                if file == "plan.json" { shown = PlanTimestamp.pinned(shown) }
+                #expect(shown == outputs.first { $0.0 == file }?.1, "\(name): show \(format.joined(separator: " ")) of the saved plan differs from \(file)")
+            }
         }
         for (file, actual) in outputs {
             Snapshot.check(actual, path: "\(directory)/\(file)", name: "\(name)/\(file)")
