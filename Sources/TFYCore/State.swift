@@ -259,6 +259,8 @@ public enum SensitiveDigest {
     /// The value with every sensitive part replaced by its digest under `key` (digests already
     /// made, and sensitive values not known yet, stay as they are), and the paths of those parts.
     public static func redact(_ value: Value, key: StackKey, path: [JSONValue] = []) -> (Value, [[JSONValue]]) {
+        // Most values hold no secret: a walk that allocates nothing says so, and they are kept as they are.
+        guard value.containsSensitive else { return (value, []) }
         switch value {
         case .sensitive(let inner):
             if isDigest(value) { return (value, [path]) }

@@ -378,6 +378,16 @@ struct EvaluationRun {
         }
     }
 
+    /// Whether `expression` reads nothing of the instance it is evaluated for.
+    static func sameForEveryInstance(_ expression: Expression) -> Bool {
+        !ReferenceChecker.references(in: expression).contains { reference in
+            switch reference.subject {
+            case .countIndex, .each, .selfObject: return true
+            default: return false
+            }
+        }
+    }
+
     mutating func evaluateResource(_ block: ResourceBlock) {
         let node = block.address
         let dependencies = resourceDependencies(of: node)
@@ -398,6 +408,11 @@ struct EvaluationRun {
         var instances: [ResourceInstance] = []
         instances.reserveCapacity(repetition.count)
         let names = block.attributes.keys.sorted().filter { $0 != "connection" }
+        // An argument that names no `count`, `each` or `self` has one value for every instance
+        // (tfy's functions are pure): it is evaluated for the first and shared, storage and all.
+        // One that failed is evaluated again for each, as it was, so every error keeps its address.
+        let sharedNames = repetition.count > 1 ? Set(names.filter { Self.sameForEveryInstance(block.attributes[$0]!.expression) }) : []
+        var shared: [String: Value] = [:]
         for (key, eachValue) in repetition {
             let address = ResourceAddress(module: modulePath, type: block.type, name: block.name, key: key)
             let label = address.description
@@ -406,7 +421,14 @@ struct EvaluationRun {
             if case .string(let name)? = key, let eachValue { instanceScope.each = (name, eachValue) }
             var values: [String: Value] = [:]
             for name in names {
-                values[name] = evaluate(block.attributes[name]!.expression, node: node, scope: instanceScope, address: label)
+                if let value = shared[name] {
+                    values[name] = value
+                    continue
+                }
+                let errors = diagnostics.count
+                let value = evaluate(block.attributes[name]!.expression, node: node, scope: instanceScope, address: label)
+                values[name] = value
+                if sharedNames.contains(name), diagnostics.count == errors, !failed.contains(node) { shared[name] = value }
             }
             if let connection = block.attributes["connection"] {
                 var selfObject = values
