@@ -23,12 +23,34 @@ public indirect enum JSONValue: Sendable, Hashable {
     }
 
     public func compact() -> String {
-        var out: [UInt8] = []
-        write(to: &out, indent: nil)
-        return String(decoding: out, as: UTF8.self)
+        String(decoding: compactBytes(), as: UTF8.self)
     }
 
-    func write(to out: inout [UInt8], indent: Int?) {
+    /// `compact()` as UTF-8 bytes: one line, without the copy into a String.
+    public func compactBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        write(to: &out, indent: nil)
+        return out
+    }
+
+    /// `pretty()` written in pieces of about `chunk` bytes as it goes, so a large document is
+    /// never held whole as text: `emit` receives each piece (the last with the final newline).
+    public func writePretty(chunk: Int = 1 << 16, emit: ([UInt8]) -> Void) {
+        var out: [UInt8] = []
+        out.reserveCapacity(chunk + 4096)
+        write(to: &out, indent: 0) { buffer in
+            guard buffer.count >= chunk else { return }
+            emit(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+        out.append(UInt8(ascii: "\n"))
+        emit(out)
+    }
+
+    /// Writes the value; `checkpoint` is called after each member and element,
+    /// and may take what has been written so far out of `out`.
+    func write(to out: inout [UInt8], indent: Int?, checkpoint: (inout [UInt8]) -> Void = { _ in }) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -41,20 +63,23 @@ public indirect enum JSONValue: Sendable, Hashable {
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 Self.newline(&out, indent.map { $0 + 1 })
-                item.write(to: &out, indent: indent.map { $0 + 1 })
+                item.write(to: &out, indent: indent.map { $0 + 1 }, checkpoint: checkpoint)
+                checkpoint(&out)
             }
             Self.newline(&out, indent)
             out.append(UInt8(ascii: "]"))
         case .object(let entries):
             guard !entries.isEmpty else { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            for (i, key) in entries.keys.sorted().enumerated() {
+            // Sorted as pairs: each member is found once, not looked up again by its key.
+            for (i, entry) in entries.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 Self.newline(&out, indent.map { $0 + 1 })
-                JSONText.writeString(key, to: &out)
+                JSONText.writeString(entry.key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 if indent != nil { out.append(UInt8(ascii: " ")) }
-                entries[key]!.write(to: &out, indent: indent.map { $0 + 1 })
+                entry.value.write(to: &out, indent: indent.map { $0 + 1 }, checkpoint: checkpoint)
+                checkpoint(&out)
             }
             Self.newline(&out, indent)
             out.append(UInt8(ascii: "}"))

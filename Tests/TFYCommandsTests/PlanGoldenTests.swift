@@ -140,7 +140,7 @@ struct PlanGoldenTests {
             #expect(!text.contains("correct horse"))
             #expect(!text.contains("zk.secret"))
         }
-        #expect(saved.contains("\"hmac-sha256\": \""))
+        #expect(saved.contains("\"hmac-sha256\":\""))
         #expect(FileManager.default.fileExists(atPath: directory + "/none.tfstate.key"))
     }
 }

@@ -1,0 +1,32 @@
+import Testing
+@testable import TFYCore
+
+/// Large documents are written in pieces (`show -json` of a 10,000-instance plan is 36 MB):
+/// the pieces together must be exactly the document, and none much larger than asked for.
+@Suite(.timeLimit(.minutes(5)))
+struct JSONWriterTests {
+    static let document: JSONValue = .object([
+        "resources": .array((0..<3000).map { i in
+            .object(["address": .string("aws_instance.node[\(i)]"), "index": .int(i), "tags": .object(["Name": .string("node-\(i)"), "<&>": .null]),
+                     "ids": .array([.bool(true), .number(1.5)])])
+        }),
+        "format_version": .string("1.2"),
+    ])
+
+    @Test func piecesTogetherAreThePrettyDocument() {
+        var pieces: [[UInt8]] = []
+        Self.document.writePretty(chunk: 4096) { pieces.append($0) }
+        #expect(pieces.joined().elementsEqual(Self.document.prettyBytes()))
+        #expect(pieces.count > 50)
+        // Each piece but the last ends where a member or element did, at most one resource past the size.
+        #expect(pieces.dropLast().allSatisfy { $0.count >= 4096 && $0.count < 4096 + 400 })
+        #expect(pieces.last?.last == UInt8(ascii: "\n"))
+    }
+
+    @Test func compactBytesAreOneLineAndReadBack() {
+        let bytes = Self.document.compactBytes()
+        #expect(!bytes.contains(UInt8(ascii: "\n")))
+        #expect(JSONValue.parse(bytes) == .success(Self.document))
+        #expect(String(decoding: bytes.prefix(41), as: UTF8.self) == #"{"format_version":"1.2","resources":[{"ad"#)
+    }
+}
