@@ -117,11 +117,12 @@ struct PlanCommand: ParsableCommand, ContextCommand {
 }
 
 enum PlanPresentation {
-    static func render(_ plan: Plan, format: OutputFormat, color: Bool) -> String {
+    /// The plan in `format`, given to `emit` in pieces as it is written.
+    static func write(_ plan: Plan, format: OutputFormat, color: Bool, to emit: (String) -> Void) {
         switch format {
-        case .text: return PlanTextRenderer(color: color, resourceTypes: .standard).render(plan)
-        case .markdown: return PlanMarkdownRenderer.render(plan, resourceTypes: .standard)
-        case .json: return PlanJSONRenderer.render(plan, resourceTypes: .standard)
+        case .text: PlanTextRenderer(color: color, resourceTypes: .standard).write(plan, to: emit)
+        case .markdown: emit(PlanMarkdownRenderer.render(plan, resourceTypes: .standard))
+        case .json: PlanJSONRenderer.write(plan, resourceTypes: .standard, to: emit)
         }
     }
 }

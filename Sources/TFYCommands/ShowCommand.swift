@@ -42,7 +42,7 @@ struct ShowCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir
         case .failure(let error):
             // As `terraform show FILE`: a state file is shown as the state.
             if case .success(let state) = State.decode(data) {
-                context.out(Self.render(state, format: format))
+                Self.write(state, format: format, to: context.out)
                 return .success
             }
             view.diagnostic(.error("Failed to read plan file", detail: "\(Value.quoted(planFile)): \(error)."))
@@ -50,7 +50,7 @@ struct ShowCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir
         case .success(let plan):
             // Terraform's `show -json` prints one document, whatever -json does in other commands.
             if format == .json {
-                context.out(PlanJSONRenderer.render(plan, resourceTypes: .standard))
+                PlanJSONRenderer.write(plan, resourceTypes: .standard, to: context.out)
             } else {
                 view.plan(plan, savedTo: nil)
             }
@@ -63,14 +63,18 @@ struct ShowCommand: ParsableCommand, ContextCommand, NamesConfigurationWithChdir
         let (resolved, diagnostics, sources) = location.backend(context)
         guard let backend = resolved else { return view.finish(diagnostics, sources: sources) }
         do {
-            context.out(Self.render(try await backend.storage.read(), format: format))
+            Self.write(try await backend.storage.read(), format: format, to: context.out)
             return .success
         } catch {
             return view.finish(Diagnostics([error.diagnostic]))
         }
     }
 
-    static func render(_ state: State?, format: OutputFormat) -> String {
-        format == .json ? StateJSONRenderer.render(state, resourceTypes: .standard) : StateTextRenderer.render(state)
+    static func write(_ state: State?, format: OutputFormat, to emit: (String) -> Void) {
+        if format == .json {
+            StateJSONRenderer.write(state, resourceTypes: .standard, to: emit)
+        } else {
+            emit(StateTextRenderer.render(state))
+        }
     }
 }

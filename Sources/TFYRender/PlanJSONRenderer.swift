@@ -9,6 +9,12 @@ public enum PlanJSONRenderer {
         document(plan, resourceTypes: resourceTypes).pretty()
     }
 
+    /// `render` in pieces as it is written (see `JSONValue.writePretty`): the text of a large plan
+    /// is never held whole.
+    public static func write(_ plan: Plan, resourceTypes: ResourceCatalog = ResourceCatalog(), to emit: (String) -> Void) {
+        document(plan, resourceTypes: resourceTypes).writePretty { emit(String(decoding: $0, as: UTF8.self)) }
+    }
+
     public static func document(_ plan: Plan, resourceTypes: ResourceCatalog = ResourceCatalog()) -> JSONValue {
         let form = TerraformForm(resourceTypes: resourceTypes)
         let dataForm = DataSourceJSON.form(resourceTypes)

@@ -80,20 +80,27 @@ public struct PlanTextRenderer: Sendable {
     }
 
     public func render(_ plan: Plan) -> String {
+        var text = ""
+        write(plan) { text += $0 }
+        return text
+    }
+
+    /// The plan's text, given to `emit` in pieces of about 64 KiB as the blocks are written.
+    public func write(_ plan: Plan, to emit: (String) -> Void) {
         var out = renderDrift(plan)
         if plan.refreshOnly {
             if plan.drift.isEmpty {
                 out += "\n" + bold("No changes.") + " Your infrastructure still matches the configuration.\n\n"
                 out += "tfy has checked that the real remote objects still match the result of your most recent changes, and found no differences.\n"
             }
-            return out + renderWarnings(plan)
+            return emit(out + renderWarnings(plan))
         }
         let visible = plan.changes.filter(\.isShown)
         let outputChanges = plan.outputs.filter { $0.action != .noOp }
         if visible.isEmpty && outputChanges.isEmpty && plan.dataReads.isEmpty {
             out += "\n" + bold("No changes.") + " Your infrastructure matches the configuration.\n\n"
             out += "tfy has compared your real infrastructure against your configuration and found no differences, so no changes are needed.\n"
-            return out + renderWarnings(plan)
+            return emit(out + renderWarnings(plan))
         }
         if !visible.isEmpty || !plan.dataReads.isEmpty {
             let used = Set((visible + plan.dataReads).map { Self.symbol(for: $0.action) }).subtracting([.none])
@@ -122,7 +129,13 @@ public struct PlanTextRenderer: Sendable {
                 blocks.append((change.address, printer.block(change, rows: shared[index].rows, hidden: rendered[index].hidden, notes: shared[index].notes)))
             }
             let reads = plan.dataReads.map { ("data." + $0.address.description, printer.renderChange($0)) }
-            for text in Self.interleaving(blocks, reads) { out += "\n" + text }
+            for text in Self.interleaving(blocks, reads) {
+                out += "\n" + text
+                if out.utf8.count >= 1 << 16 {
+                    emit(out)
+                    out = ""
+                }
+            }
             let counts = plan.resourceChangeCount
             out += "\n" + bold("Plan:") + " \(Self.summary(counts, imports: plan.importCount))\n"
         }
@@ -141,7 +154,7 @@ public struct PlanTextRenderer: Sendable {
                 out += "\nYou can apply this plan to save these new output values to the tfy state, without changing any real infrastructure.\n"
             }
         }
-        return out + renderWarnings(plan)
+        emit(out + renderWarnings(plan))
     }
 
     func renderWarnings(_ plan: Plan) -> String {

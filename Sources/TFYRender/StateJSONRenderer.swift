@@ -11,6 +11,11 @@ public enum StateJSONRenderer {
         document(state, resourceTypes: resourceTypes).pretty()
     }
 
+    /// `render` in pieces as it is written, never held whole.
+    public static func write(_ state: State?, resourceTypes: ResourceCatalog, to emit: (String) -> Void) {
+        document(state, resourceTypes: resourceTypes).writePretty { emit(String(decoding: $0, as: UTF8.self)) }
+    }
+
     /// An empty or missing state is the format version alone, as Terraform prints it.
     public static func document(_ state: State?, resourceTypes: ResourceCatalog) -> JSONValue {
         guard let state, !isEmpty(state) else { return .object(["format_version": .string(formatVersion)]) }

@@ -69,7 +69,7 @@ struct HumanView: CommandView {
     }
 
     func plan(_ plan: Plan, savedTo: String?) {
-        context.out(PlanPresentation.render(plan, format: planFormat, color: color))
+        PlanPresentation.write(plan, format: planFormat, color: color, to: context.out)
         if let savedTo, planFormat == .text {
             context.out("\nSaved the plan to: \(savedTo)\n\nTo perform exactly these actions, run the following command to apply:\n    tfy apply \(savedTo)\n")
         }

@@ -57,7 +57,7 @@ struct JSONView: CommandView {
     }
 
     func plan(_ plan: Plan, savedTo: String?) {
-        context.out(PlanJSONRenderer.render(plan, resourceTypes: .standard))
+        PlanJSONRenderer.write(plan, resourceTypes: .standard, to: context.out)
     }
 
     func validation(_ diagnostics: Diagnostics, sources: SourceFiles) {
