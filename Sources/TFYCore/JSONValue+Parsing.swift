@@ -159,6 +159,13 @@ private struct JSONParser {
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
             guard digits() > 0 else { throw error("invalid number") }
         }
+        // Most numbers are small whole ones (indices, ports, serials): read without a String.
+        let negative = bytes[start] == UInt8(ascii: "-")
+        if integral, position - start - (negative ? 1 : 0) <= 18 {
+            var magnitude = 0
+            for byte in bytes[(negative ? start + 1 : start)..<position] { magnitude = magnitude * 10 + Int(byte - UInt8(ascii: "0")) }
+            return .int(negative ? -magnitude : magnitude)
+        }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
         if integral, let i = Int(text) { return .int(i) }
         guard let n = Double(text), n.isFinite else { throw error("number out of range") }

@@ -18,6 +18,9 @@ public enum PlanJSONRenderer {
     public static func document(_ plan: Plan, resourceTypes: ResourceCatalog = ResourceCatalog()) -> JSONValue {
         let form = TerraformForm(resourceTypes: resourceTypes)
         let dataForm = DataSourceJSON.form(resourceTypes)
+        // Each change's value after, in Terraform's form, is both its planned value and its
+        // change's `after`: made once, and the two documents share it.
+        let afters = plan.changes.map { AfterForms($0, form: form) }
         var root: [String: JSONValue] = [
             "format_version": .string("1.2"),
             "terraform_version": .string(plan.toolVersion),
@@ -28,14 +31,14 @@ public enum PlanJSONRenderer {
             }),
             "planned_values": .object([
                 "outputs": .object(plannedOutputs(plan)),
-                "root_module": withRootResources(moduleTree(plan.changes.compactMap { change in
-                    change.after.map { (change.address, JSONValue.object(resourceObject(change.address, values: $0, form: form))) }
+                "root_module": withRootResources(moduleTree(zip(plan.changes, afters).compactMap { change, after in
+                    after.map { (change.address, JSONValue.object(resourceObject(change.address, after: $0))) }
                 })) { $0 + plan.dataReads.compactMap { read in
                     read.after.map { .object(DataSourceJSON.resourceObject(read.address, values: $0, form: dataForm)) }
                 } },
             ]),
             // As Terraform orders them: the data sources read during apply (root module only) first.
-            "resource_changes": .array(plan.dataReads.map { DataSourceJSON.resourceChange($0, form: dataForm) } + plan.changes.map { resourceChange($0, form: form) }),
+            "resource_changes": .array(plan.dataReads.map { DataSourceJSON.resourceChange($0, form: dataForm) } + zip(plan.changes, afters).map { resourceChange($0, form: form, after: $1) }),
             "output_changes": .object(outputChanges(plan)),
             "configuration": configuration(plan.configuration, form: form),
             "relevant_attributes": .array(plan.relevantAttributes.map {
@@ -140,8 +143,30 @@ public enum PlanJSONRenderer {
 
     /// A resource object of `planned_values` or of a state representation: `values` in
     /// Terraform's form with unknown parts left out, `sensitive_values` its mirror.
+    /// A value after, in Terraform's form: with its unknown parts left out (nil when it is wholly
+    /// unknown), and its sensitive mirror.
+    struct AfterForms {
+        let shaped: Value
+        let known: JSONValue?
+        let sensitive: JSONValue
+
+        init(values: Value, type: String, form: TerraformForm) {
+            shaped = form.resource(values, type: type)
+            known = TerraformJSON.omittingUnknowns(shaped)
+            sensitive = TerraformJSON.sensitiveMirror(shaped, shape: form.shape(ofResource: type))
+        }
+
+        init?(_ change: PlannedChange, form: TerraformForm) {
+            guard let after = change.after else { return nil }
+            self.init(values: after, type: change.address.type, form: form)
+        }
+    }
+
     static func resourceObject(_ address: ResourceAddress, values: Value, form: TerraformForm) -> [String: JSONValue] {
-        let shaped = form.resource(values, type: address.type)
+        resourceObject(address, after: AfterForms(values: values, type: address.type, form: form))
+    }
+
+    static func resourceObject(_ address: ResourceAddress, after: AfterForms) -> [String: JSONValue] {
         var object: [String: JSONValue] = [
             "address": .string(address.description),
             "mode": .string("managed"),
@@ -149,26 +174,27 @@ public enum PlanJSONRenderer {
             "name": .string(address.name),
             "provider_name": .string(Providers.name(forResourceType: address.type)),
             "schema_version": .int(0),
-            "values": TerraformJSON.omittingUnknowns(shaped) ?? .object([:]),
-            "sensitive_values": TerraformJSON.sensitiveMirror(shaped, shape: form.shape(ofResource: address.type)),
+            "values": after.known ?? .object([:]),
+            "sensitive_values": after.sensitive,
         ]
         if let key = address.key { object["index"] = key.json }
         return object
     }
 
-    static func resourceChange(_ change: PlannedChange, form: TerraformForm) -> JSONValue {
+    /// `after`, when given, is `AfterForms(change, form: form)`, already made.
+    static func resourceChange(_ change: PlannedChange, form: TerraformForm, after given: AfterForms? = nil) -> JSONValue {
         let shape = form.shape(ofResource: change.address.type)
         let before = change.before.map { form.resource($0, type: change.address.type) }
-        let after = change.after.map { form.resource($0, type: change.address.type) }
+        let after = given ?? AfterForms(change, form: form)
         var inner: [String: JSONValue] = [
             "actions": .array(change.actions.map { .string($0.rawValue) }),
             "before": before.map { TerraformJSON.omittingUnknowns($0) ?? .null } ?? .null,
-            "after_unknown": TerraformJSON.afterUnknown(after),
+            "after_unknown": TerraformJSON.afterUnknown(after?.shaped),
             "before_sensitive": before.map { TerraformJSON.sensitiveMirror($0, shape: shape) } ?? .bool(false),
-            "after_sensitive": after.map { TerraformJSON.sensitiveMirror($0, shape: shape) } ?? .bool(false),
+            "after_sensitive": after?.sensitive ?? .bool(false),
         ]
         // Unknown parts are left out of `after` (an object wholly unknown leaves it out).
-        if let after { if let known = TerraformJSON.omittingUnknowns(after) { inner["after"] = known } } else { inner["after"] = .null }
+        if let after { if let known = after.known { inner["after"] = known } } else { inner["after"] = .null }
         // Terraform's `importing` shape, named for what tfy does: adopt an object found by its tags.
         if let id = change.adopting { inner["adopting"] = .object(["id": .string(id)]) }
         if let id = change.importing { inner["importing"] = .object(["id": .string(id)]) }
