@@ -413,6 +413,9 @@ struct EvaluationRun {
         // One that failed is evaluated again for each, as it was, so every error keeps its address.
         let sharedNames = repetition.count > 1 ? Set(names.filter { Self.sameForEveryInstance(block.attributes[$0]!.expression) }) : []
         var shared: [String: Value] = [:]
+        // What the first instance's conformance made of the shared arguments and of those not
+        // configured (their defaults): the same for every instance.
+        var conformedShared: [String: Value] = [:]
         for (key, eachValue) in repetition {
             let address = ResourceAddress(module: modulePath, type: block.type, name: block.name, key: key)
             let label = address.description
@@ -439,7 +442,11 @@ struct EvaluationRun {
                 values["connection"] = evaluate(connection.expression, node: node, scope: instanceScope, address: label)
             }
             do {
-                let attributes = try SchemaConformance.conformBody(values, schema.body, expressions: block.attributes, address: label, location: block.location)
+                let attributes = try SchemaConformance.conformBody(values, schema.body, expressions: block.attributes, address: label, location: block.location,
+                                                                   reusing: conformedShared)
+                if conformedShared.isEmpty, !sharedNames.isEmpty {
+                    for (name, value) in attributes where values[name] == nil || shared[name] != nil { conformedShared[name] = value }
+                }
                 var instance = ResourceInstance(address: address, attributes: attributes)
                 // Optional, computed attributes configured as null are left to the provider.
                 for (name, value) in values where value.isNull && schema.body.attributes[name]?.presence == .optionalComputed {

@@ -74,10 +74,15 @@ enum SchemaConformance {
 
     /// The full object of a resource instance: configured attributes converted, defaults filled,
     /// computed attributes unknown, sensitive attributes marked.
-    static func conformBody(_ values: [String: Value], _ schema: ObjectSchema, expressions: [String: AttributeExpression], address: String, location: SourceLocation) throws -> [String: Value] {
+    /// `conformed` holds attributes already conformed for another instance of the same block,
+    /// from the same value: they are taken as they are.
+    static func conformBody(_ values: [String: Value], _ schema: ObjectSchema, expressions: [String: AttributeExpression], address: String, location: SourceLocation,
+                            reusing conformed: [String: Value] = [:]) throws -> [String: Value] {
         var result = [String: Value](minimumCapacity: schema.attributes.count)
         for (name, attribute) in schema.attributes {
-            if let value = values[name] {
+            if let done = conformed[name] {
+                result[name] = done
+            } else if let value = values[name] {
                 let expression = expressions[name]?.expression
                 // A set's elements in their canonical order, as the read-back has them.
                 result[name] = attribute.canonical(try conform(value, attribute, name: name, expression: expression, location: expression?.location ?? location, address: address))
