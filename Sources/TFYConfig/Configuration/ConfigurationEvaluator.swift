@@ -415,7 +415,7 @@ struct EvaluationRun {
         var shared: [String: Value] = [:]
         // What the first instance's conformance made of the shared arguments and of those not
         // configured (their defaults): the same for every instance.
-        var conformedShared: [String: Value] = [:]
+        var conformedShared: (conformed: [String: Value], conforming: [String])?
         for (key, eachValue) in repetition {
             let address = ResourceAddress(module: modulePath, type: block.type, name: block.name, key: key)
             let label = address.description
@@ -443,9 +443,10 @@ struct EvaluationRun {
             }
             do {
                 let attributes = try SchemaConformance.conformBody(values, schema.body, expressions: block.attributes, address: label, location: block.location,
-                                                                   reusing: conformedShared)
-                if conformedShared.isEmpty, !sharedNames.isEmpty {
-                    for (name, value) in attributes where values[name] == nil || shared[name] != nil { conformedShared[name] = value }
+                                                                   shared: conformedShared)
+                if conformedShared == nil, !sharedNames.isEmpty {
+                    let reused = attributes.filter { values[$0.key] == nil || shared[$0.key] != nil }
+                    conformedShared = (reused, schema.body.attributes.keys.filter { reused[$0] == nil })
                 }
                 var instance = ResourceInstance(address: address, attributes: attributes)
                 // Optional, computed attributes configured as null are left to the provider.

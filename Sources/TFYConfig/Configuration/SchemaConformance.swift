@@ -74,21 +74,23 @@ enum SchemaConformance {
 
     /// The full object of a resource instance: configured attributes converted, defaults filled,
     /// computed attributes unknown, sensitive attributes marked.
-    /// `conformed` holds attributes already conformed for another instance of the same block,
-    /// from the same value: they are taken as they are.
+    /// `shared`, when given, holds attributes already conformed for another instance of the same
+    /// block from the same values, and names the others (`conforming`): only those are conformed.
     static func conformBody(_ values: [String: Value], _ schema: ObjectSchema, expressions: [String: AttributeExpression], address: String, location: SourceLocation,
-                            reusing conformed: [String: Value] = [:]) throws -> [String: Value] {
-        var result = [String: Value](minimumCapacity: schema.attributes.count)
-        for (name, attribute) in schema.attributes {
-            if let done = conformed[name] {
-                result[name] = done
-            } else if let value = values[name] {
-                let expression = expressions[name]?.expression
-                // A set's elements in their canonical order, as the read-back has them.
-                result[name] = attribute.canonical(try conform(value, attribute, name: name, expression: expression, location: expression?.location ?? location, address: address))
-            } else {
-                result[name] = fill(attribute)
-            }
+                            shared: (conformed: [String: Value], conforming: [String])? = nil) throws -> [String: Value] {
+        func conformed(_ name: String, _ attribute: Attribute) throws -> Value {
+            guard let value = values[name] else { return fill(attribute) }
+            let expression = expressions[name]?.expression
+            // A set's elements in their canonical order, as the read-back has them.
+            return attribute.canonical(try conform(value, attribute, name: name, expression: expression, location: expression?.location ?? location, address: address))
+        }
+        var result: [String: Value]
+        if let shared {
+            result = shared.conformed
+            for name in shared.conforming { result[name] = try conformed(name, schema.attributes[name]!) }
+        } else {
+            result = [String: Value](minimumCapacity: schema.attributes.count)
+            for (name, attribute) in schema.attributes { result[name] = try conformed(name, attribute) }
         }
         if let problem = schema.check?.problem(result, name: address) {
             throw Failure(diagnostic: .error(problem.summary, detail: problem.detail, at: expressions[problem.key]?.keyLocation ?? location, address: address))
