@@ -3,7 +3,7 @@ import TFYCore
 @testable import TFYEngine
 
 /// The rules remote output is redacted by, and the modes uploads get, checked without a host.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(30)))
 struct BootstrapOutputTests {
     @Test func everyOccurrenceOfAOneLineValueIsReplacedWhateverItsLength() {
         let shown = BootstrapOutput(sensitive: ["hunter2", "q"])

@@ -6,7 +6,7 @@ import TFYCore
 
 /// A bootstrap's script file is read when the plan is made. A saved plan is applied only with
 /// the text it showed: a file edited since makes the plan stale, before anything connects.
-@Suite(.timeLimit(.minutes(10))) struct BootstrapScriptFileTests {
+@Suite(.timeLimit(.minutes(30))) struct BootstrapScriptFileTests {
     @Test func aSavedPlanIsStaleOnceItsScriptFileChanges() async throws {
         let world = try await World()
         world.stateConfiguration = "boot"

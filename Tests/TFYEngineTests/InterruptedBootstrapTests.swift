@@ -7,7 +7,7 @@ import TFYTestSupport
 /// terminal signals tfy's whole process group, so these tests start tfy in a group of its own and
 /// signal the group. The first Ctrl-C must not reach the ssh children (their own groups): the
 /// running script finishes and is recorded. The second stops them, and no ssh outlives tfy.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct InterruptedBootstrapTests {
     /// One instance, a script that prints a line a second for `seconds` seconds, and a second
     /// bootstrap after it, which an interrupted apply must never start.

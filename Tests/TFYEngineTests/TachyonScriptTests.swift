@@ -11,7 +11,7 @@ import TFYTestSupport
 /// software they unpack; a file whose `source` the plan computes (Type Local's archive) is copied
 /// where tfy would upload it. Every choice runs twice: the second run changes no file and downloads,
 /// builds, formats or starts nothing.
-@Suite(.serialized, .timeLimit(.minutes(10))) struct TachyonScriptTests {
+@Suite(.serialized, .timeLimit(.minutes(30))) struct TachyonScriptTests {
     static let stubs = engineFixtures + "/tachyon-stubs"
     static let phaseOrder = ["common", "upload", "configure", "distribute", "hdfs", "zookeeper", "masters", "workers"]
     static let scripts = ["common": "common", "configure": "configure", "distribute": "configure", "hdfs": "hdfs",
