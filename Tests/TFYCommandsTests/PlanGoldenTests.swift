@@ -82,9 +82,15 @@ struct PlanGoldenTests {
             outputs.append(("plan.json", PlanTimestamp.pinned(await tfy(base + ["-format", "json"]).out)))
             outputs.append(("plan.md", await tfy(base + ["-format", "markdown"]).out))
             // `plan` renders the plan it holds in memory; `show` the saved file. Both must agree exactly.
-            let planFile = NSTemporaryDirectory() + "tfy-golden-\(UUID().uuidString).tfplan"
-            defer { try? FileManager.default.removeItem(atPath: planFile) }
-            #expect(await tfy(base + ["-out", planFile]).status == text.status)
+            // Saved beside a copy of the state: a plan with a secret keeps its stack key beside the
+            // state it names, which must not be the fixture's.
+            let scratch = NSTemporaryDirectory() + "tfy-golden-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let planFile = scratch + "/plan.tfplan", stateCopy = scratch + "/" + (statePath as NSString).lastPathComponent
+            if FileManager.default.fileExists(atPath: statePath) { try FileManager.default.copyItem(atPath: statePath, toPath: stateCopy) }
+            let saved = ["plan", config, "-refresh=false", "-lock=false", "-state", stateCopy, "-no-color", "-detailed-exitcode"] + options
+            #expect(await tfy(saved + ["-out", planFile]).status == text.status)
             for (file, format) in [("plan.txt", ["-no-color"]), ("plan.json", ["-json"]), ("plan.md", ["-format", "markdown"])] {
                 var shown = await tfy(["show", planFile] + format).out
                 if file == "plan.json" { shown = PlanTimestamp.pinned(shown) }
