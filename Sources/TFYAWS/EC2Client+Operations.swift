@@ -191,14 +191,18 @@ extension EC2Client {
     /// Every instance matching `filters`, `pageSize` a page (EC2 allows 5 to 1,000), the next
     /// page asked for while this one is decoded.
     public func describeInstances(filters: [EC2Filter] = [], pageSize: Int = 1000) async throws(AWSError) -> [EC2Instance] {
-        try await paginatePipelined("DescribeInstances", Self.filters(filters) + [("MaxResults", String(pageSize))], page: Self.instances)
+        try await paginatePipelined("DescribeInstances", Self.filters(filters) + [("MaxResults", String(pageSize))],
+                                    streaming: ["reservationSet", "item"], decode: Self.instances(reservation:))
     }
 
     /// The instances of one DescribeInstances page, each with its reservation's owner.
     static func instances(_ root: XMLNode) -> [EC2Instance] {
-        root.items("reservationSet").flatMap { reservation in
-            reservation.items("instancesSet").map { EC2Instance($0, ownerId: reservation.string("ownerId")) }
-        }
+        root.items("reservationSet").flatMap(instances(reservation:))
+    }
+
+    /// The instances of one reservation (a `reservationSet` item), each with its owner.
+    static func instances(reservation: XMLNode) -> [EC2Instance] {
+        reservation.items("instancesSet").map { EC2Instance($0, ownerId: reservation.string("ownerId")) }
     }
 
     /// The instances with these IDs, in batches of `batchSize` (EC2 accepts 1,000 IDs a call).

@@ -41,9 +41,11 @@ enum EC2PageProtocol: AWSWireProtocol {
 
 extension EC2Client {
     /// Every item of a paged `action`, in page order, the next page asked for while this one is
-    /// decoded. `page` extracts one page's items from its parsed root.
-    public func paginatePipelined<T: Sendable>(_ action: String, _ parameters: Parameters,
-                                               page: @escaping @Sendable (XMLNode) -> [T]) async throws(AWSError) -> [T] {
+    /// decoded. Each page is decoded as it is parsed: every element at `path` below the root
+    /// (`["reservationSet", "item"]`: one reservation) goes to `decode` as soon as it is read,
+    /// and only its results are kept, never the page's whole tree.
+    public func paginatePipelined<T: Sendable>(_ action: String, _ parameters: Parameters, streaming path: [String],
+                                               decode: (XMLNode) -> [T]) async throws(AWSError) -> [T] {
         var results: [T] = []
         var current = try await fetchPage(action, parameters, token: nil)
         while true {
@@ -52,7 +54,7 @@ extension EC2Client {
             }
             let root: XMLNode
             do {
-                root = try XMLNode.parse(current.body)
+                root = try XMLNode.parse(current.body, streaming: path) { results += decode($0) }
             } catch {
                 next?.cancel()
                 throw AWSError(service: EC2PageProtocol.service, action: action,
@@ -63,7 +65,6 @@ extension EC2Client {
                 throw AWSError(service: EC2PageProtocol.service, action: action,
                                cause: .malformedResponse(status: 200, excerpt: "a nextToken that is not the page's own"), requestID: nil, attempts: 1)
             }
-            results += page(root)
             guard let next else { return results }
             do {
                 current = try await next.value

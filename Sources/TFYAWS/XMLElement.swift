@@ -31,7 +31,19 @@ public struct XMLNode: Sendable, Hashable {
 
     public static func parse(_ bytes: [UInt8]) throws(ParseError) -> XMLNode {
         var parser = XMLReader(bytes: bytes)
-        return try parser.document()
+        return try parser.document(streaming: [], each: { _ in })
+    }
+
+    /// Parses `bytes` as `parse` does, except that each element at `path` below the root (the
+    /// root's child `path[0]`, its child `path[1]`, …) is handed to `each` as soon as its end tag
+    /// is read, and is left out of the tree returned: a page of a thousand reservations is
+    /// decoded one reservation at a time and never held whole. The document is checked to its
+    /// end as `parse` checks it; a malformed one throws, after `each` has seen the elements
+    /// before the fault.
+    public static func parse(_ bytes: [UInt8], streaming path: [String], each: (XMLNode) -> Void) throws(ParseError) -> XMLNode {
+        precondition(!path.isEmpty, "a streamed path names at least one element")
+        var parser = XMLReader(bytes: bytes)
+        return try parser.document(streaming: path[...], each: each)
     }
 }
 
@@ -75,10 +87,11 @@ private struct XMLReader {
         }
     }
 
-    mutating func document() throws(XMLNode.ParseError) -> XMLNode {
+    mutating func document(streaming path: ArraySlice<String>, each: (XMLNode) -> Void) throws(XMLNode.ParseError) -> XMLNode {
         try skipMisc()
         guard peek("<") else { throw error("the response is not XML") }
-        let root = try element(depth: 0)
+        // The root is never streamed: `path` starts below it.
+        let root = try rootElement(below: path, each: each)
         try skipMisc()
         guard position == bytes.count else { throw error("unexpected content after the root element") }
         return root
@@ -95,10 +108,30 @@ private struct XMLReader {
         return String(decoding: bytes[start..<position], as: UTF8.self)
     }
 
-    mutating func element(depth: Int) throws(XMLNode.ParseError) -> XMLNode {
+    /// The element starting here, or nil when it is on the streamed path's end and went to
+    /// `each` instead. `path` is what remains of the streamed path below the parent: this element
+    /// is on it when its name is `path.first`, and then its children are on `path.dropFirst()`.
+    mutating func element(depth: Int, path: ArraySlice<String>, each: (XMLNode) -> Void) throws(XMLNode.ParseError) -> XMLNode? {
         guard depth < 256 else { throw error("nested too deeply") }
         position += 1  // "<"
         let tag = try name()
+        let onPath = path.first == tag
+        let node = try rest(of: tag, depth: depth, below: onPath ? path.dropFirst() : [], each: each)
+        guard onPath, path.count == 1 else { return node }
+        each(node)
+        return nil
+    }
+
+    /// The root element: its name is not matched against the path, and it is always kept.
+    mutating func rootElement(below: ArraySlice<String>, each: (XMLNode) -> Void) throws(XMLNode.ParseError) -> XMLNode {
+        position += 1  // "<"
+        let tag = try name()
+        return try rest(of: tag, depth: 0, below: below, each: each)
+    }
+
+    /// An element's attributes, content and end tag, its start tag's name already read; its
+    /// children are on the streamed path `below`.
+    mutating func rest(of tag: String, depth: Int, below: ArraySlice<String>, each: (XMLNode) -> Void) throws(XMLNode.ParseError) -> XMLNode {
         // Attributes: skipped, but their quoted values may hold ">".
         while true {
             skipSpace()
@@ -140,7 +173,7 @@ private struct XMLReader {
             } else if peek("<?") {
                 try skip(past: "?>")
             } else if bytes[position] == UInt8(ascii: "<") {
-                children.append(try element(depth: depth + 1))
+                if let child = try element(depth: depth + 1, path: below, each: each) { children.append(child) }
             } else if bytes[position] == UInt8(ascii: "&") {
                 text += try entity()
             } else {
