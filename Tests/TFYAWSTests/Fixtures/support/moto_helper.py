@@ -69,6 +69,26 @@ def _parse_without_instance_store(self):
 InstanceResponse._parse_block_device_mapping = _parse_without_instance_store
 
 
+# moto finds one resource's tags by scanning every tag of every resource with a regular expression
+# per tag (TaggedEC2Resource.get_tags → describe_tags(resource-id)), and asks for them once per
+# instance it filters and once per instance it serializes: a DescribeInstances page of 1,000 out of
+# 10,000 instances took it minutes, a RunInstances seconds. The tags are read from the backend's
+# own per-resource table instead: the same list in the same order, in constant time.
+from moto.ec2.models.core import TaggedEC2Resource
+from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+
+def _own_tags(self):
+    if not self.id:
+        return []
+    kind = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
+    return [{"resource_id": self.id, "key": key, "value": value, "resource_type": kind}
+            for key, value in self.ec2_backend.tags.get(self.id, {}).items()]
+
+
+TaggedEC2Resource.get_tags = _own_tags
+
+
 # Boot-delay mode (see the module's description): moto's Instance keeps its state in `_state`;
 # while an instance boots, reads of it see `pending`, and writes (stop, terminate) go through.
 BOOT_SECONDS = float(os.environ.get("TFY_MOTO_BOOT_SECONDS") or 0)
