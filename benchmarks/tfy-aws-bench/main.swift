@@ -70,3 +70,36 @@ run {
 }
 print(String(format: "%d sequential DescribeInstances as fixed bytes (moto + libcurl only): %.3f s, %.2f ms/call", calls, rawTime.seconds, rawTime.seconds * 1000 / Double(calls)))
 print(String(format: "tfy client overhead per call (signing, encoding, XML decoding, retry bookkeeping): %.3f ms", (tfyTime.seconds - rawTime.seconds) * 1000 / Double(calls)))
+
+// Parsing a DescribeInstances page of 1,000 instances as moto writes them (one instance launched,
+// its reservation repeated): the whole page's tree, then one reservation at a time as tfy's
+// paged DescribeInstances reads it (the tree of one reservation held at a time).
+final class PageBox: @unchecked Sendable { var body: [UInt8] = [] }
+let described = PageBox()
+run {
+    let launch = HTTPRequest(method: "POST", url: endpoint, headers: fixed.headers,
+                             body: Array("Action=RunInstances&Version=2016-11-15&ImageId=ami-1ecae776&MinCount=1&MaxCount=1&InstanceType=t2.micro&TagSpecification.1.ResourceType=instance&TagSpecification.1.Tag.1.Key=Name&TagSpecification.1.Tag.1.Value=node-0".utf8))
+    _ = try? await raw.send(launch)
+    described.body = (try? await raw.send(fixed))?.body ?? []
+}
+let one = String(decoding: described.body, as: UTF8.self)
+guard let open = one.range(of: "<reservationSet>"), let close = one.range(of: "</reservationSet>", options: .backwards) else {
+    print("moto's DescribeInstances answer has no reservationSet: \(one.prefix(200))"); exit(1)
+}
+let reservation = String(one[open.upperBound..<close.lowerBound])
+let page = Array((String(one[..<open.upperBound]) + String(repeating: reservation, count: 1000) + String(one[close.lowerBound...])).utf8)
+func elements(_ node: XMLNode) -> Int { 1 + node.children.reduce(0) { $0 + elements($1) } }
+let parses = 20
+var held = 0, largest = 0
+let wholeStart = DispatchTime.now().uptimeNanoseconds
+for _ in 0..<parses { held = elements(try XMLNode.parse(page)) }
+let wholeNanos = Double(DispatchTime.now().uptimeNanoseconds - wholeStart) / Double(parses)
+let streamStart = DispatchTime.now().uptimeNanoseconds
+for _ in 0..<parses {
+    largest = 0
+    let rest = try XMLNode.parse(page, streaming: ["reservationSet", "item"]) { largest = max(largest, elements($0)) }
+    largest = max(largest, elements(rest))
+}
+let streamNanos = Double(DispatchTime.now().uptimeNanoseconds - streamStart) / Double(parses)
+print(String(format: "parse a 1,000-instance DescribeInstances page (%.1f MB): whole tree %.1f ms, %d elements held; one reservation at a time %.1f ms, at most %d elements held",
+             Double(page.count) / 1e6, wholeNanos / 1e6, held, streamNanos / 1e6, largest))
