@@ -37,15 +37,7 @@ public indirect enum JSONValue: Sendable, Hashable {
     /// `pretty()` written in pieces of about `chunk` bytes as it goes, so a large document is
     /// never held whole as text: `emit` receives each piece (the last with the final newline).
     public func writePretty(chunk: Int = 1 << 16, emit: ([UInt8]) -> Void) {
-        var out: [UInt8] = []
-        out.reserveCapacity(chunk + 4096)
-        write(to: &out, indent: 0) { buffer in
-            guard buffer.count >= chunk else { return }
-            emit(buffer)
-            buffer.removeAll(keepingCapacity: true)
-        }
-        out.append(UInt8(ascii: "\n"))
-        emit(out)
+        JSONPart.value(self).writePretty(chunk: chunk, emit: emit)
     }
 
     /// Writes the value; `checkpoint` is called after each member and element,
@@ -86,7 +78,7 @@ public indirect enum JSONValue: Sendable, Hashable {
         }
     }
 
-    private static func newline(_ out: inout [UInt8], _ indent: Int?) {
+    static func newline(_ out: inout [UInt8], _ indent: Int?) {
         guard let indent else { return }
         out.append(UInt8(ascii: "\n"))
         for _ in 0..<(indent * 2) { out.append(UInt8(ascii: " ")) }

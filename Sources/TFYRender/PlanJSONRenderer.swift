@@ -9,50 +9,63 @@ public enum PlanJSONRenderer {
         document(plan, resourceTypes: resourceTypes).pretty()
     }
 
-    /// `render` in pieces as it is written (see `JSONValue.writePretty`): the text of a large plan
-    /// is never held whole.
+    /// `render` in pieces as it is written (see `JSONPart.writePretty`): each resource's object
+    /// is made as it is written and let go, so neither the text nor the tree of a large plan is
+    /// ever held whole.
     public static func write(_ plan: Plan, resourceTypes: ResourceCatalog = ResourceCatalog(), to emit: (String) -> Void) {
-        document(plan, resourceTypes: resourceTypes).writePretty { emit(String(decoding: $0, as: UTF8.self)) }
+        parts(plan, resourceTypes: resourceTypes).writePretty { emit(String(decoding: $0, as: UTF8.self)) }
     }
 
     public static func document(_ plan: Plan, resourceTypes: ResourceCatalog = ResourceCatalog()) -> JSONValue {
+        parts(plan, resourceTypes: resourceTypes).materialized
+    }
+
+    /// The document, its lists of resources made as they are written.
+    static func parts(_ plan: Plan, resourceTypes: ResourceCatalog) -> JSONPart {
         let form = TerraformForm(resourceTypes: resourceTypes)
         let dataForm = DataSourceJSON.form(resourceTypes)
         // Each change's value after, in Terraform's form, is both its planned value and its
         // change's `after`: made once, and the two documents share it.
         let afters = plan.changes.map { AfterForms($0, form: form) }
-        var root: [String: JSONValue] = [
-            "format_version": .string("1.2"),
-            "terraform_version": .string(plan.toolVersion),
-            "tfy_version": .string(plan.toolVersion),
-            "variables": .object(plan.variables.mapValues { variable in
+        let planned = plan.changes.indices.filter { afters[$0] != nil }
+        let own = planned.filter { plan.changes[$0].address.module.isEmpty }
+        let reads = plan.dataReads.filter { $0.after != nil }
+        let nested = planned.filter { !plan.changes[$0].address.module.isEmpty }.map { i in
+            (plan.changes[i].address, JSONValue.object(resourceObject(plan.changes[i].address, after: afters[i]!)))
+        }
+        // The data sources, which only the root module has, after its resources.
+        let rootModule = rootModule(resources: own.count + reads.count, nested: nested) { i in
+            i < own.count ? .object(resourceObject(plan.changes[own[i]].address, after: afters[own[i]]!))
+                : .object(DataSourceJSON.resourceObject(reads[i - own.count].address, values: reads[i - own.count].after!, form: dataForm))
+        }
+        var root: [(key: String, part: JSONPart)] = [
+            ("format_version", .value(.string("1.2"))),
+            ("terraform_version", .value(.string(plan.toolVersion))),
+            ("tfy_version", .value(.string(plan.toolVersion))),
+            ("variables", .value(.object(plan.variables.mapValues { variable in
                 variable.sensitive ? .object(["value": .null, "sensitive": .bool(true)])
                     : .object(["value": variable.text.map(JSONValue.string) ?? visible(variable.value)])
-            }),
-            "planned_values": .object([
-                "outputs": .object(plannedOutputs(plan)),
-                "root_module": withRootResources(moduleTree(zip(plan.changes, afters).compactMap { change, after in
-                    after.map { (change.address, JSONValue.object(resourceObject(change.address, after: $0))) }
-                })) { $0 + plan.dataReads.compactMap { read in
-                    read.after.map { .object(DataSourceJSON.resourceObject(read.address, values: $0, form: dataForm)) }
-                } },
-            ]),
+            }))),
+            ("planned_values", .object([("outputs", .value(.object(plannedOutputs(plan)))), ("root_module", rootModule)])),
             // As Terraform orders them: the data sources read during apply (root module only) first.
-            "resource_changes": .array(plan.dataReads.map { DataSourceJSON.resourceChange($0, form: dataForm) } + zip(plan.changes, afters).map { resourceChange($0, form: form, after: $1) }),
-            "output_changes": .object(outputChanges(plan)),
-            "configuration": configuration(plan.configuration, form: form),
-            "relevant_attributes": .array(plan.relevantAttributes.map {
-                .object(["resource": .string($0.resource), "attribute": .array($0.attribute.map { .string($0) })])
+            ("resource_changes", .lazyArray(count: plan.dataReads.count + plan.changes.count) { i in
+                i < plan.dataReads.count ? DataSourceJSON.resourceChange(plan.dataReads[i], form: dataForm)
+                    : resourceChange(plan.changes[i - plan.dataReads.count], form: form, after: afters[i - plan.dataReads.count])
             }),
+            ("output_changes", .value(.object(outputChanges(plan)))),
+            ("configuration", .value(configuration(plan.configuration, form: form))),
+            ("relevant_attributes", .value(.array(plan.relevantAttributes.map {
+                .object(["resource": .string($0.resource), "attribute": .array($0.attribute.map { .string($0) })])
+            }))),
             // A plan tfy could not make is never written or shown: it is an error instead.
-            "errored": .bool(false),
-            "applyable": .bool(applyable(plan)),
+            ("errored", .value(.bool(false))),
+            ("applyable", .value(.bool(applyable(plan)))),
             // Terraform's "complete": every object is planned, which -target leaves undone.
-            "complete": .bool(plan.options.targets.isEmpty),
+            ("complete", .value(.bool(plan.options.targets.isEmpty))),
         ]
         // Terraform leaves out the sections it has nothing for.
-        if !plan.drift.isEmpty { root["resource_drift"] = .array(plan.drift.map { resourceChange($0, form: form) }) }
-        if let timestamp = plan.timestamp { root["timestamp"] = .string(timestamp) }
+        if !plan.drift.isEmpty { root.append(("resource_drift", .lazyArray(count: plan.drift.count) { resourceChange(plan.drift[$0], form: form) })) }
+        if let timestamp = plan.timestamp { root.append(("timestamp", .value(.string(timestamp)))) }
         // The data sources this plan read are in its prior state, as Terraform's refreshed state has them.
         var prior = plan.priorState
         if !plan.dataState.isEmpty {
@@ -60,7 +73,7 @@ public enum PlanJSONRenderer {
             prior?.dataResources = plan.dataState
         }
         if let state = prior, !StateJSONRenderer.isEmpty(state) {
-            root["prior_state"] = StateJSONRenderer.document(state, resourceTypes: resourceTypes)
+            root.append(("prior_state", StateJSONRenderer.parts(state, resourceTypes: resourceTypes)))
         }
         return .object(root)
     }
@@ -103,28 +116,17 @@ public enum PlanJSONRenderer {
     }
 
     /// The root module of `planned_values` or of a state representation, as Terraform writes it:
-    /// its own `resources`, and `child_modules`, one per module instance (sorted by address),
-    /// each with its `address` and in turn its `resources` and `child_modules`. A module
-    /// instance with no resources but nested ones still appears, to hold them.
-    static func moduleTree(_ resources: [(ResourceAddress, JSONValue)]) -> JSONValue {
-        var object: [String: JSONValue] = [:]
-        let own = resources.filter { $0.0.module.isEmpty }.map(\.1)
-        let children = childModules(resources, depth: 0)
-        // As Terraform: a root module with only child modules has no `resources`.
-        if !own.isEmpty || children == nil { object["resources"] = .array(own) }
-        if let children { object["child_modules"] = children }
-        return .object(object)
-    }
-
-    /// `tree` with its root module's `resources` changed by `change` (data sources, which only
-    /// the root module has); a list that stays empty is left as it was.
-    static func withRootResources(_ tree: JSONValue, _ change: ([JSONValue]) -> [JSONValue]) -> JSONValue {
-        guard case .object(var object) = tree else { return tree }
-        var own: [JSONValue] = []
-        if case .array(let list)? = object["resources"] { own = list }
-        let changed = change(own)
-        if !changed.isEmpty || object["resources"] != nil { object["resources"] = .array(changed) }
-        return .object(object)
+    /// its own `resources` (element `i` made by `resource(i)` as it is written), and
+    /// `child_modules`, one per module instance (sorted by address), each with its `address` and
+    /// in turn its `resources` and `child_modules`, made from `nested`, the resources in modules.
+    /// A module instance with no resources but nested ones still appears, to hold them; a root
+    /// module with only child modules has no `resources`, as in Terraform.
+    static func rootModule(resources count: Int, nested: [(ResourceAddress, JSONValue)], resource: @escaping (Int) -> JSONValue) -> JSONPart {
+        let children = childModules(nested, depth: 0)
+        var members: [(key: String, part: JSONPart)] = []
+        if count > 0 || children == nil { members.append(("resources", .lazyArray(count: count, element: resource))) }
+        if let children { members.append(("child_modules", .value(children))) }
+        return .object(members)
     }
 
     private static func childModules(_ resources: [(ResourceAddress, JSONValue)], depth: Int) -> JSONValue? {

@@ -11,19 +11,25 @@ public enum StateJSONRenderer {
         document(state, resourceTypes: resourceTypes).pretty()
     }
 
-    /// `render` in pieces as it is written, never held whole.
+    /// `render` in pieces as it is written: each resource's object is made as it is written and
+    /// let go, so neither the text nor the tree of a large state is ever held whole.
     public static func write(_ state: State?, resourceTypes: ResourceCatalog, to emit: (String) -> Void) {
-        document(state, resourceTypes: resourceTypes).writePretty { emit(String(decoding: $0, as: UTF8.self)) }
+        parts(state, resourceTypes: resourceTypes).writePretty { emit(String(decoding: $0, as: UTF8.self)) }
     }
 
-    /// An empty or missing state is the format version alone, as Terraform prints it.
     public static func document(_ state: State?, resourceTypes: ResourceCatalog) -> JSONValue {
-        guard let state, !isEmpty(state) else { return .object(["format_version": .string(formatVersion)]) }
+        parts(state, resourceTypes: resourceTypes).materialized
+    }
+
+    /// The document, its list of resources made as it is written. An empty or missing state is
+    /// the format version alone, as Terraform prints it.
+    static func parts(_ state: State?, resourceTypes: ResourceCatalog) -> JSONPart {
+        guard let state, !isEmpty(state) else { return .value(.object(["format_version": .string(formatVersion)])) }
         return .object([
-            "format_version": .string(formatVersion),
-            "terraform_version": .string(state.tfyVersion),
-            "tfy_version": .string(state.tfyVersion),
-            "values": values(state, form: TerraformForm(resourceTypes: resourceTypes), dataForm: DataSourceJSON.form(resourceTypes)),
+            ("format_version", .value(.string(formatVersion))),
+            ("terraform_version", .value(.string(state.tfyVersion))),
+            ("tfy_version", .value(.string(state.tfyVersion))),
+            ("values", values(state, form: TerraformForm(resourceTypes: resourceTypes), dataForm: DataSourceJSON.form(resourceTypes))),
         ])
     }
 
@@ -35,36 +41,31 @@ public enum StateJSONRenderer {
         state.instances.filter { !$0.instance.isPendingCreate }
     }
 
-    static func values(_ state: State, form: TerraformForm, dataForm: TerraformForm? = nil) -> JSONValue {
-        let resources = objects(state).map { ($0.address, resource($0.address, instance: $0.instance, form: form)) }
-        var data: [(String, JSONValue)] = []
-        if let dataForm, !state.dataResources.isEmpty {
-            data = DataSourceJSON.objects(state).map { address, instance in
+    static func values(_ state: State, form: TerraformForm, dataForm: TerraformForm) -> JSONPart {
+        let objects = objects(state)
+        let own = objects.filter { $0.address.module.isEmpty }
+        let nested = objects.filter { !$0.address.module.isEmpty }.map { ($0.address, resource($0.address, instance: $0.instance, form: form)) }
+        let data = DataSourceJSON.objects(state)
+        // Data sources among the root's resources by address (`data.` after `aws_`, before
+        // `tfy_`), as Terraform lists them; the resources keep their order.
+        let split = data.isEmpty ? own.endIndex : own.firstIndex { $0.address.description > "data." } ?? own.endIndex
+        var values: [(key: String, part: JSONPart)] = [
+            ("root_module", PlanJSONRenderer.rootModule(resources: own.count + data.count, nested: nested) { i in
+                if i < split { return resource(own[i].address, instance: own[i].instance, form: form) }
+                guard i - split < data.count else { return resource(own[i - data.count].address, instance: own[i - data.count].instance, form: form) }
+                let (address, instance) = data[i - split]
                 var object = DataSourceJSON.resourceObject(address, values: .map(instance.attributes), form: dataForm)
                 if !instance.dependencies.isEmpty { object["depends_on"] = .array(instance.dependencies.sorted().map { .string($0) }) }
-                return ("data." + address.description, JSONValue.object(object))
-            }
-        }
-        var values: [String: JSONValue] = [
-            "root_module": PlanJSONRenderer.withRootResources(PlanJSONRenderer.moduleTree(resources)) { own in
-                // Data sources among the root's resources by address (`data.` after `aws_`,
-                // before `tfy_`), as Terraform lists them; the resources keep their order.
-                var list = own
-                let split = list.firstIndex { object in
-                    guard case .object(let fields) = object, case .string(let address)? = fields["address"] else { return false }
-                    return address > "data."
-                } ?? list.endIndex
-                list.insert(contentsOf: data.map(\.1), at: split)
-                return list
-            },
+                return .object(object)
+            }),
         ]
         if !state.outputs.isEmpty {
-            values["outputs"] = .object(state.outputs.mapValues { output in
+            values.append(("outputs", .value(.object(state.outputs.mapValues { output in
                 var object: [String: JSONValue] = ["sensitive": .bool(output.sensitive)]
                 // tfy keeps a digest of a sensitive output, never its value: there is none to show.
                 if !output.sensitive { object["value"] = TerraformJSON.omittingUnknowns(output.value) ?? .null }
                 return .object(object)
-            })
+            }))))
         }
         return .object(values)
     }
