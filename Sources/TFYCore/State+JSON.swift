@@ -128,6 +128,8 @@ extension State {
                 instance.deposed = (entry["deposed"]?.arrayValue ?? []).compactMap { Value(json: $0).mapValue }
                 resource.instances.append(instance)
             }
+            // Kept in key order in memory, as tfy writes them (`setInstance` relies on it).
+            resource.instances.sort { InstanceKey.precedes($0.indexKey, $1.indexKey) }
             if resource.mode == "data" { state.dataResources.append(resource) } else { state.resources.append(resource) }
         }
         state.resources.sort(by: StateResource.precedes)

@@ -95,6 +95,20 @@ public struct StateResource: Sendable, Hashable {
     public var address: String { "\(module.map { "\($0)." }.joined())\(type).\(name)" }
 
     /// Orders resources as state files list them: by module path, then type and name.
+    /// The position of the one instance keyed `key`, found by binary search: nil unless the
+    /// instances around it are in key order and no neighbour has the same key.
+    func sortedIndex(of key: InstanceKey?) -> Int? {
+        var low = 0, high = instances.count
+        while low < high {
+            let middle = (low + high) / 2
+            if InstanceKey.precedes(instances[middle].indexKey, key) { low = middle + 1 } else { high = middle }
+        }
+        guard low < instances.count, instances[low].indexKey == key,
+              low == 0 || InstanceKey.precedes(instances[low - 1].indexKey, key),
+              low + 1 == instances.count || InstanceKey.precedes(key, instances[low + 1].indexKey) else { return nil }
+        return low
+    }
+
     public static func precedes(_ a: StateResource, _ b: StateResource) -> Bool {
         ResourceAddress(module: a.module, type: a.type, name: a.name, key: nil) < ResourceAddress(module: b.module, type: b.type, name: b.name, key: nil)
     }
@@ -344,7 +358,16 @@ extension State {
     }
 
     public mutating func setInstance(_ address: ResourceAddress, _ instance: StateInstance?) {
-        if let r = resources.firstIndex(where: { $0.module == address.module && $0.type == address.type && $0.name == address.name }) {
+        let found = resources.firstIndex { $0.module == address.module && $0.type == address.type && $0.name == address.name }
+        // The common case, refresh or apply recording an object the state already holds, replaces
+        // it in place: found by binary search (a resource's instances are kept sorted by key),
+        // with no copy or sort of the others, which made recording 10,000 instances quadratic.
+        // What follows does the same, for any case.
+        if let r = found, let instance, let i = resources[r].sortedIndex(of: address.key), !resources.contains(where: \.instances.isEmpty) {
+            resources[r].instances[i] = instance
+            return
+        }
+        if let r = found {
             resources[r].instances.removeAll { $0.indexKey == address.key }
             if let instance { resources[r].instances.append(instance) }
             resources[r].instances.sort { InstanceKey.precedes($0.indexKey, $1.indexKey) }
