@@ -19,8 +19,8 @@ PYTHON ?= python3
 # are on the machine (minutes more); `make bench SCALE_TERRAFORM=` leaves Terraform out.
 SCALE_TERRAFORM ?= $(if $(and $(shell command -v terraform),$(wildcard /opt/tf-plugins)),--terraform)
 # The no-change plan's live instances and the S3 row's instances. The issue's sizes are 10,000 and
-# 1,000 (`make bench SCALE_LIVE=10000 SCALE_S3=1000`): moto takes about 45 minutes to set up and
-# serve the 10,000, so the default is 1,000 and 100.
+# 1,000 (`make bench SCALE_LIVE=10000 SCALE_S3=1000`): moto takes about 25 minutes to launch the
+# 10,000 one at a time (7 a second), so the default is 1,000 and 100.
 SCALE_LIVE ?= 1000
 SCALE_S3 ?= 100
 
