@@ -94,7 +94,6 @@ public struct StateResource: Sendable, Hashable {
 
     public var address: String { "\(module.map { "\($0)." }.joined())\(type).\(name)" }
 
-    /// Orders resources as state files list them: by module path, then type and name.
     /// The position of the one instance keyed `key`, found by binary search: nil unless the
     /// instances around it are in key order and no neighbour has the same key.
     func sortedIndex(of key: InstanceKey?) -> Int? {
@@ -109,6 +108,7 @@ public struct StateResource: Sendable, Hashable {
         return low
     }
 
+    /// Orders resources as state files list them: by module path, then type and name.
     public static func precedes(_ a: StateResource, _ b: StateResource) -> Bool {
         ResourceAddress(module: a.module, type: a.type, name: a.name, key: nil) < ResourceAddress(module: b.module, type: b.type, name: b.name, key: nil)
     }
