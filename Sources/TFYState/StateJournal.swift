@@ -153,7 +153,7 @@ enum JournalRecord {
         for resource in state.resources {
             var kept = resource
             kept.instances = resource.instances.filter { instance in
-                let address = ResourceAddress(type: resource.type, name: resource.name, key: instance.indexKey)
+                let address = ResourceAddress(module: resource.module, type: resource.type, name: resource.name, key: instance.indexKey)
                 present.insert(address)
                 return before[address] != instance
             }
@@ -182,12 +182,13 @@ enum JournalRecord {
             return "the journal record belongs to lineage \(record.lineage), not the state's \(state.lineage)"
         }
         for resource in record.resources {
-            if !state.resources.contains(where: { $0.type == resource.type && $0.name == resource.name }) {
+            let same = { (other: StateResource) in other.module == resource.module && other.type == resource.type && other.name == resource.name }
+            if !state.resources.contains(where: same) {
                 var empty = resource
                 empty.instances = []
                 state.resources.append(empty)
             }
-            let r = state.resources.firstIndex { $0.type == resource.type && $0.name == resource.name }!
+            let r = state.resources.firstIndex(where: same)!
             for instance in resource.instances {
                 state.resources[r].instances.removeAll { $0.indexKey == instance.indexKey }
                 state.resources[r].instances.append(instance)

@@ -162,6 +162,31 @@ struct S3JournalTests {
         }
     }
 
+    /// A state with the same resource in the root module and in two module instances: once the
+    /// journal holds records of all three, a reader folds them into the state that was recorded
+    /// (records used to drop the module instances and write theirs over the root's).
+    @Test func recordsOfModuleInstancesFoldIntoTheirModules() async throws {
+        let world = try await World()
+        try await world.prepareS3()
+        let store = world.s3Store()
+        var state = State(lineage: "11111111-2222-3333-4444-555555555555")
+        state.stackKey = StackKey.generate()
+        for index in 0..<12 {
+            let module = [#"module.workers["a"]."#, "", #"module.workers["b"]."#][index % 3]
+            state.serial += 1
+            state.setInstance(try #require(ResourceAddress(parsing: "\(module)aws_instance.node[\(index / 3)]")),
+                              StateInstance(indexKey: .int(index / 3), attributes: ["id": .string("i-\(index)")]))
+            try await store.record(state)
+        }
+        #expect(try await world.s3Keys(prefix: world.stateKey + ".journal/").count > 1, "the last steps are records")
+        #expect(try await world.s3State()?.serial == 8, "the object alone is behind: written whole at the 8th instance")
+        let read = try #require(try await world.s3Store().read())
+        #expect(read == state)
+        #expect(read.instances.count == 12)
+        #expect(read.instances.map(\.address.description).filter { $0.hasPrefix(#"module.workers["b"]"#) }
+            == (0..<4).map { #"module.workers["b"].aws_instance.node["# + "\($0)]" })
+    }
+
     /// The aws_instance entries with an ID.
     static func launched(_ state: State) -> Int {
         state.instances.filter { $0.address.type == "aws_instance" && $0.instance.attributes["id"] != nil }.count

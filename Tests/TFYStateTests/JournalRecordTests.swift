@@ -54,4 +54,30 @@ struct JournalRecordTests {
         var other = State(lineage: "another")
         #expect(JournalRecord.apply(bytes, to: &other) == "the journal record belongs to lineage 11111111-2222-3333-4444-555555555555, not the state's another")
     }
+
+    /// Instances in modules keep their module: a record neither removes them nor moves them to
+    /// the root resource of the same type and name.
+    @Test func moduleInstancesReplayInTheirModules() throws {
+        var base = State(lineage: "11111111-2222-3333-4444-555555555555")
+        base.serial = 1
+        let root = try #require(ResourceAddress(parsing: "aws_instance.node[0]"))
+        let inModule = try #require(ResourceAddress(parsing: #"module.workers["a"].aws_instance.node[0]"#))
+        let added = try #require(ResourceAddress(parsing: #"module.workers["b"].aws_instance.node[0]"#))
+        base.setInstance(root, StateInstance(indexKey: 0, attributes: ["id": .string("i-root")]))
+        base.setInstance(inModule, StateInstance(indexKey: 0, attributes: ["id": .string("i-a")]))
+        var next = base
+        next.serial = 2
+        next.setInstance(added, StateInstance(indexKey: 0, attributes: ["id": .string("i-b")]))
+        next.setInstance(inModule, StateInstance(indexKey: 0, attributes: ["id": .string("i-a2")]))
+
+        let bytes = JournalRecord.encode(from: base, to: next)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(!text.contains("\"removed\""), "\(text)")
+        #expect(!text.contains("i-root"), "an unchanged instance is not in the record: \(text)")
+        var replayed = try State.decode(base.encoded()).get()
+        #expect(JournalRecord.apply(bytes, to: &replayed) == nil)
+        #expect(replayed.instances.map { "\($0.address)=\($0.instance.attributes["id"]?.stringValue ?? "-")" }
+            == ["aws_instance.node[0]=i-root", #"module.workers["a"].aws_instance.node[0]=i-a2"#, #"module.workers["b"].aws_instance.node[0]=i-b"#])
+        #expect(replayed.encoded() == next.encoded())
+    }
 }
