@@ -149,6 +149,8 @@ enum JournalRecord {
         for (address, instance) in base.instances { before[address] = instance }
         var changed = state
         changed.resources = []
+        // Data sources are read again by every plan, and replay keeps the object's own.
+        changed.dataResources = []
         var present = Set<ResourceAddress>()
         for resource in state.resources {
             var kept = resource

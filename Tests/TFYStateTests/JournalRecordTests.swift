@@ -27,6 +27,10 @@ struct JournalRecordTests {
         next.setInstance(b, Self.instance(nil, token: "tok-b"))
         next.setInstance(group, nil)
         next.outputs["ip"] = StateOutput(value: .string("10.0.0.1"), sensitive: false)
+        var image = StateResource(type: "aws_ami", name: "image", instances: [StateInstance(indexKey: nil, attributes: ["id": .string("ami-data")])])
+        image.mode = "data"
+        base.dataResources = [image]
+        next.dataResources = [image]
 
         let bytes = JournalRecord.encode(from: base, to: next)
         let text = String(decoding: bytes, as: UTF8.self)
@@ -34,6 +38,7 @@ struct JournalRecordTests {
         #expect(text.contains("\"removed\":[\"aws_security_group.g\"]"), "\(text)")
         #expect(!text.contains("i-a"), "an unchanged instance is not in the record: \(text)")
         #expect(text.contains("client_token=tok-b"))
+        #expect(!text.contains("ami-data"), "data sources are not in a record: \(text)")
 
         // Replayed on the state as read back from the file (digests, not secrets).
         var replayed = try State.decode(base.encoded()).get()
